@@ -1,0 +1,6 @@
+"""Allow ``python -m threatgate``."""
+
+from threatgate.commands.main import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Thin Click commands: parse options, call the core, print a renderer's output, exit."""

@@ -1,0 +1,81 @@
+"""``threatgate fmt``: rewrite models into the canonical layout, keeping every comment."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import click
+
+from threatgate.commands.options import config_option, resolve_config
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True,
+              help="Write nothing; list the files that would change and exit 1 if any would.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Write nothing; print a unified diff of the changes (implies --check).")
+@config_option
+def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool,
+        config_path: Path | None) -> None:
+    """Rewrite model files into one canonical layout.
+
+    Keys are put in the order of the schema (threatgate, id, title, ... and, inside each
+    entity, id first), mappings indent by two spaces and list items by two more. Comments,
+    quoting and inline [lists] are kept. Files are replaced atomically, and a file whose
+    data would change in any way other than layout is left untouched.
+
+    PATHS are files or folders; without them the configured model folders are formatted.
+    Exit status: 0 when nothing needs to change (or everything was rewritten), 1 with
+    --check/--diff when a file would change or when a file cannot be formatted, 2 for
+    unreadable input.
+    """
+    from threatgate.discovery import discover
+    from threatgate.fmt import FormatError, format_bytes
+    from threatgate.fsutil import atomic_write
+    from threatgate.loader import LoadError, read_bytes
+
+    config = resolve_config(config_path)
+    files = discover(list(paths), config)
+    check = check or show_diff
+    code = EXIT_OK
+    changed = 0
+    for item in files:
+        if item.refused:
+            click.echo(f"{item.display}:1:1: error: {item.refused} [symlink-escape]", err=True)
+            code = EXIT_USAGE
+            continue
+        try:
+            raw = read_bytes(item.path, config.max_file_size)
+            formatted = format_bytes(raw, max_depth=config.max_depth)
+        except OSError as exc:
+            click.echo(f"{item.display}:1:1: error: cannot read file: {exc.strerror or exc} "
+                       "[file-unreadable]", err=True)
+            code = EXIT_USAGE
+            continue
+        except (FormatError, LoadError) as exc:
+            click.echo(f"{item.display}:{exc.line}:{exc.column}: error: {exc.message} "
+                       f"[{exc.rule}]", err=True)
+            code = max(code, EXIT_FAILURE)
+            continue
+        if formatted == raw:
+            continue
+        changed += 1
+        if show_diff:
+            before = raw.decode("utf-8-sig").splitlines(keepends=True)
+            after = formatted.decode("utf-8").splitlines(keepends=True)
+            click.echo("".join(difflib.unified_diff(before, after, f"a/{item.display}",
+                                                    f"b/{item.display}")), nl=False)
+        elif check:
+            click.echo(f"would reformat {item.display}")
+        else:
+            atomic_write(item.path, formatted)
+            click.echo(f"reformatted {item.display}")
+        if check:
+            code = max(code, EXIT_FAILURE)
+    verb = "would be reformatted" if check else "reformatted"
+    unchanged = len(files) - changed
+    click.echo(f"{changed} file{'s' * (changed != 1)} {verb}, {unchanged} unchanged", err=True)
+    raise click.exceptions.Exit(code)

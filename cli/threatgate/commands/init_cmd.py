@@ -1,0 +1,36 @@
+"""``threatgate init``: start keeping threat models in this repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("directory", required=False, default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--models-dir", default="threatmodels", show_default=True,
+              help="Folder for the model files, relative to DIRECTORY.")
+@click.option("--pyproject", "use_pyproject", is_flag=True,
+              help="Put the settings in a [tool.threatgate] table of pyproject.toml instead "
+                   "of threatgate.toml.")
+def init(directory: Path, models_dir: str, use_pyproject: bool) -> None:
+    """Create threatmodels/ with a commented example model and the settings file.
+
+    Writes threatmodels/<folder-name>.yaml (a small, valid model to edit) and
+    threatgate.toml with every setting at its default, then prints the pre-commit
+    configuration to add. Existing files are never overwritten: they are listed as
+    skipped.
+    """
+    from threatgate.scaffold import init_repository
+
+    directory.mkdir(parents=True, exist_ok=True)
+    result = init_repository(directory, models_dir=models_dir, use_pyproject=use_pyproject)
+    for path in result.created:
+        click.echo(f"created {path}")
+    for path in result.skipped:
+        click.echo(f"skipped {path} (exists; left unchanged)")
+    click.echo("\nNext: edit the model, then run `threatgate validate`.")
+    click.echo("To check models on every commit, add this to .pre-commit-config.yaml:\n")
+    click.echo(result.pre_commit_snippet, nl=False)

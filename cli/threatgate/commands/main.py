@@ -1,0 +1,97 @@
+"""The ``threatgate`` command group and the one error boundary of the program.
+
+Every exception ends here and becomes an exit code: 0 ok, 1 policy or validation
+failure, 2 usage error or unreadable input, 3 internal error (a bug: never bad input).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import ClassVar
+
+import click
+
+from threatgate import __version__
+from threatgate.errors import EXIT_INTERNAL, ThreatgateError
+
+DEBUG_ENV = "THREATGATE_DEBUG"
+
+
+class LazyGroup(click.Group):
+    """Import each subcommand only when it runs, so ``validate`` never pays for the others.
+
+    It is also the program's one error boundary (see :meth:`invoke`). Click itself maps
+    usage errors to exit code 2.
+    """
+
+    commands_by_name: ClassVar[dict[str, tuple[str, str]]] = {
+        "init": ("threatgate.commands.init_cmd", "init"),
+        "validate": ("threatgate.commands.validate_cmd", "validate"),
+        "fmt": ("threatgate.commands.fmt_cmd", "fmt"),
+        "schema": ("threatgate.commands.schema_cmd", "schema"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands_by_name)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self.commands_by_name.get(cmd_name)
+        if target is None:
+            return None
+        import importlib
+
+        module = importlib.import_module(target[0])
+        command: click.Command = getattr(module, target[1])
+        return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the subcommand; turn every error it raises into a message and an exit code."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except ThreatgateError as exc:
+            click.echo(f"threatgate: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`): nothing more to say, nothing failed.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
+        except Exception:  # noqa: BLE001 - the boundary: anything else is a bug
+            click.echo("threatgate: internal error (a bug in threatgate; please report it)",
+                       err=True)
+            if os.environ.get(DEBUG_ENV):
+                click.echo(traceback.format_exc(), err=True)
+            else:
+                exc_type, exc_value = sys.exc_info()[:2]
+                name = exc_type.__name__ if exc_type else "Exception"
+                click.echo(f"  {name}: {exc_value} (set {DEBUG_ENV}=1 for the traceback)",
+                           err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                              "max_content_width": 100})
+@click.version_option(__version__, prog_name="threatgate")
+def cli() -> None:
+    """Threat models as code: validate, assess and enforce the YAML models kept in this
+    repository.
+
+    Models live under threatmodels/ (configurable in threatgate.toml or the
+    [tool.threatgate] table of pyproject.toml). Start with `threatgate init`, check with
+    `threatgate validate`, keep the layout tidy with `threatgate fmt`.
+
+    Exit codes: 0 ok, 1 validation or policy failure, 2 usage error or unreadable
+    input, 3 internal error.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``threatgate`` console script."""
+    cli.main(args=argv, prog_name="threatgate")

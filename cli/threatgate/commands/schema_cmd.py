@@ -1,0 +1,30 @@
+"""``threatgate schema``: where the JSON Schema lives, for editors and other validators."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--path", "show_path", is_flag=True,
+              help="Print the folder holding the schema files instead of the model schema.")
+@click.option("--name", type=click.Choice(["threatmodel", "assertion", "common", "config"]),
+              default="threatmodel", show_default=True, help="Which schema to print.")
+def schema(show_path: bool, name: str) -> None:
+    """Print the JSON Schema of model files (draft 2020-12).
+
+    Point your editor at it for completion and inline checks, e.g. with the YAML
+    language server, as the first line of a model file:
+
+    \b
+      # yaml-language-server: $schema=<folder>/threatmodel.schema.json
+
+    where <folder> is what `threatgate schema --path` prints.
+    """
+    from threatgate.resources import schema_dir
+
+    folder = schema_dir()
+    if show_path:
+        click.echo(str(folder))
+        return
+    click.echo((folder / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)

@@ -1,0 +1,110 @@
+"""``threatgate validate``: schema and semantic checks of model files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.validate import ValidateOptions, ValidationReport
+
+
+def _progress_bar(total: int):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr for long runs in a terminal; nothing otherwise."""
+    if total < 200 or not sys.stderr.isatty():
+        return None
+    return click.progressbar(length=total, label="validating", file=sys.stderr)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]),
+              default="text", show_default=True,
+              help="text: one 'path:line:col: severity: message [rule]' line per problem; "
+                   "json: a machine-readable report; github: workflow annotations.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--no-cache", is_flag=True,
+              help="Check every file afresh instead of reusing results of unchanged files.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes; 0 uses every core.")
+@click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary line.")
+@config_option
+@today_option
+def validate(paths: tuple[Path, ...], output_format: str, strict: bool, no_cache: bool,
+             jobs: int, quiet: bool, config_path: Path | None, today: str | None) -> None:
+    """Check model files against the schema and the semantic rules.
+
+    PATHS are model files or folders searched recursively for *.yaml and *.yml; without
+    them, the configured model folders (default: threatmodels/) are checked. Models
+    anywhere on disk can be checked; the repository only supplies the settings.
+
+    \b
+    Checks, each reported with its rule id:
+      - YAML that is safe and plain: no anchors, aliases, custom tags, duplicate keys,
+        tabs or multiple documents; UTF-8; within the size and depth limits
+      - the JSON Schema in schemas/ (unknown keys, types, enums, required fields)
+      - ids unique within a model, model ids unique across the repository
+      - every reference resolves to an entity of the right kind
+      - explicit severity only on unscored threats; real calendar dates
+      - warnings: unused controls, assets without objectives, attackers in no
+        objective, expired acceptances and assumptions, mitigation groups that can
+        never complete, compliance frameworks not listed by the model
+
+    Exit status: 0 when no errors were found (warnings fail only with --strict), 1 when
+    problems fail validation, 2 for a usage error or input that cannot be read.
+    """
+    from threatgate.cache import ResultCache, default_cache_dir
+    from threatgate.discovery import discover
+    from threatgate.renderers import diagnostics as render
+    from threatgate.validate import cache_salt, sibling_model_ids, validate_files
+
+    config = resolve_config(config_path)
+    day = resolve_today(today)
+    files = discover(list(paths), config)
+    cache = None
+    if config.cache and not no_cache:
+        cache = ResultCache(default_cache_dir(), cache_salt(config, day))
+    options = ValidateOptions(today=day, max_file_size=config.max_file_size,
+                              max_depth=config.max_depth, rules=dict(config.rules),
+                              cache=cache, jobs=jobs)
+    others: dict[str, str] = {}
+    if paths and any(folder.is_dir() for folder in config.model_dirs):
+        checked = {item.path.resolve() for item in files}
+        try:
+            repository = discover([], config)
+        except Exception:  # noqa: BLE001 - the siblings are a bonus check, never a failure
+            repository = []
+        others = sibling_model_ids(
+            [item for item in repository if item.path.resolve() not in checked],
+            config.max_file_size)
+
+    bar = _progress_bar(len(files))
+    if bar is not None:
+        with bar:
+            report = validate_files(files, options, others, progress=bar.update)
+    else:
+        report = validate_files(files, options, others)
+
+    code = exit_code(report, strict)
+    if output_format == "json":
+        click.echo(render.render_json(report, passed=code == EXIT_OK), nl=False)
+    elif output_format == "github":
+        click.echo(render.render_github(report), nl=False)
+    else:
+        click.echo(render.render_text(report), nl=False)
+    if not quiet and output_format != "json":
+        click.echo(render.summary(report), err=True)
+    raise click.exceptions.Exit(code)
+
+
+def exit_code(report: ValidationReport, strict: bool) -> int:
+    from threatgate.diagnostics import Severity
+
+    if report.unreadable:
+        return EXIT_USAGE
+    if report.count(Severity.ERROR) or (strict and report.count(Severity.WARNING)):
+        return EXIT_FAILURE
+    return EXIT_OK

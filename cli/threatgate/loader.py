@@ -1,0 +1,337 @@
+"""Safe, fast loading of model files.
+
+The loader drives libyaml's C parser (through ``ruamel.yaml``'s C extension) event by
+event and builds plain Python values itself. Doing the construction here, instead of in
+a general YAML constructor, is what makes it both fast and strict:
+
+* anchors, aliases and tags outside the core schema are refused, so "billion laughs"
+  and object-construction attacks cannot happen;
+* duplicate keys, complex keys, excessive nesting and multiple documents are refused
+  with the line and column of the offending token;
+* scalars follow the YAML 1.2 core schema, so dates stay strings and ``no`` stays a
+  string;
+* the same pass can record where every key and item sits (``locate=True``), so errors
+  found later by the schema or the semantic rules point at the right line.
+
+The builder is iterative: no input, however deeply nested, can exhaust the stack.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import events as yaml_events
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+try:  # The C extension is a hard requirement: the pure-Python parser is far slower.
+    from _ruamel_yaml import CParser
+except ImportError:  # pragma: no cover - depends on the installation
+    from ruamel.yaml.clib._ruamel_yaml import CParser
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 32
+
+JsonPath = tuple[str | int, ...]
+
+
+class LoadError(Exception):
+    """A model file cannot be read as a model. Line and column are 1-based."""
+
+    def __init__(self, rule: str, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class LoadedDocument:
+    """A parsed model: its data and, when asked for, where each key and item sits."""
+
+    data: dict[str, Any]
+    locations: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: JsonPath) -> tuple[int, int]:
+        """Return the 1-based (line, column) of ``path``, or of its nearest located parent."""
+        for end in range(len(path), -1, -1):
+            found = self.locations.get(path[:end])
+            if found is not None:
+                return found
+        return (1, 1)
+
+
+# --- decoding -------------------------------------------------------------------------
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, column
+
+
+def decode(raw: bytes) -> str:
+    """Decode a model file: UTF-8, with an optional byte-order mark, and no NUL bytes."""
+    nul = raw.find(b"\x00")
+    if nul != -1:
+        line, column = _line_col(raw[:nul].decode("utf-8", "replace"), nul)
+        raise LoadError("file-binary", "file holds a NUL byte: it is binary, not YAML text",
+                        line, column)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        good = raw[: exc.start].decode("utf-8-sig", "replace")
+        line, column = _line_col(good, len(good))
+        raise LoadError(
+            "file-encoding",
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start});"
+            " save it as UTF-8",
+            line,
+            column,
+        ) from None
+    return text
+
+
+# --- scalars (YAML 1.2 core schema) ----------------------------------------------------
+
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
+_WORDS: dict[str, Any] = {
+    "": None, "~": None, "null": None, "Null": None, "NULL": None,
+    "true": True, "True": True, "TRUE": True,
+    "false": False, "False": False, "FALSE": False,
+}
+_NUMERIC_START = frozenset("0123456789+-.")
+
+
+def resolve_plain(text: str) -> Any:
+    """Resolve an untagged plain scalar the way the YAML 1.2 core schema does."""
+    if text in _WORDS:
+        return _WORDS[text]
+    if text[0] not in _NUMERIC_START:
+        return text
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _INF.match(text):
+        return float("-inf") if text[0] == "-" else float("inf")
+    if _NAN.match(text):
+        return float("nan")
+    return text
+
+
+_CORE = "tag:yaml.org,2002:"
+
+
+def _tagged_scalar(tag: str, text: str) -> Any:
+    if tag in ("!", _CORE + "str"):
+        return text
+    kind = tag[len(_CORE):] if tag.startswith(_CORE) else None
+    resolved = resolve_plain(text) if text else None
+    expected: dict[str, Callable[[Any], bool]] = {
+        "null": lambda v: v is None,
+        "bool": lambda v: isinstance(v, bool),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    }
+    if kind in expected:
+        if not expected[kind](resolved):
+            raise ValueError(f"{text!r} is not a valid !!{kind}")
+        return float(resolved) if kind == "float" and resolved is not None else resolved
+    raise ValueError(f"tag {tag!r} is not allowed; model files use plain YAML values only")
+
+
+# --- the builder -------------------------------------------------------------------------
+
+_MAP_TAGS = (None, "!", _CORE + "map")
+_SEQ_TAGS = (None, "!", _CORE + "seq")
+_NO_KEY = object()
+
+
+class _Frame:
+    __slots__ = ("container", "is_map", "key", "path")
+
+    def __init__(self, container: Any, is_map: bool, path: JsonPath) -> None:
+        self.container = container
+        self.is_map = is_map
+        self.path = path
+        self.key: Any = _NO_KEY
+
+
+def _mark(event: Any) -> tuple[int, int]:
+    mark = event.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+def _yaml_error(exc: YAMLError, text: str) -> LoadError:
+    if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
+        line, column = exc.problem_mark.line + 1, exc.problem_mark.column + 1
+        problem = exc.problem or "invalid YAML"
+        if "\t" in text and "cannot start any token" in problem:
+            source_line = text.splitlines()[line - 1] if line <= text.count("\n") + 1 else ""
+            if source_line[column - 1 : column] == "\t":
+                return LoadError("yaml-tab", "tab character used for indentation; "
+                                 "YAML indents with spaces only", line, column)
+        context = f" ({exc.context})" if exc.context else ""
+        return LoadError("yaml-syntax", f"{problem}{context}", line, column)
+    position = getattr(exc, "position", None)
+    line, column = _line_col(text, position) if isinstance(position, int) else (1, 1)
+    reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+    return LoadError("yaml-syntax", f"invalid character: {reason}", line, column)
+
+
+def load_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH,
+              locate: bool = False) -> LoadedDocument:
+    """Parse one YAML document holding a mapping; raise :class:`LoadError` otherwise."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    parser = CParser(text)
+    try:
+        return _build(parser, text, max_depth, locate)
+    except YAMLError as exc:
+        raise _yaml_error(exc, text) from None
+    finally:
+        parser.dispose()
+
+
+def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocument:
+    get_event = parser.get_event
+    scalar_event = yaml_events.ScalarEvent
+    mapping_start = yaml_events.MappingStartEvent
+    sequence_start = yaml_events.SequenceStartEvent
+    collection_end = (yaml_events.MappingEndEvent, yaml_events.SequenceEndEvent)
+    locations: dict[JsonPath, tuple[int, int]] = {}
+
+    get_event()  # StreamStartEvent
+    event = get_event()
+    if isinstance(event, yaml_events.StreamEndEvent):
+        raise LoadError("file-empty", "file is empty (or holds only comments); "
+                        "a model is a YAML mapping starting with 'threatgate: 1'")
+    stack: list[_Frame] = []
+    root: Any = _NO_KEY
+    root_mark = _mark(event)
+
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is yaml_events.DocumentEndEvent:
+            break
+        if kind in collection_end:
+            stack.pop()
+            continue
+        if event.anchor is not None:
+            what = "alias" if kind is yaml_events.AliasEvent else "anchor"
+            raise LoadError("yaml-anchor",
+                            f"YAML {what} '{event.anchor}' is not allowed in model files; "
+                            "write the value out in full", *_mark(event))
+
+        top = stack[-1] if stack else None
+        awaiting_key = top is not None and top.is_map and top.key is _NO_KEY
+        if kind is scalar_event:
+            tag = event.tag
+            if awaiting_key:
+                value: Any = event.value
+            elif tag is None:
+                value = resolve_plain(event.value) if event.implicit[0] else event.value
+            else:
+                try:
+                    value = _tagged_scalar(tag, event.value)
+                except ValueError as exc:
+                    raise LoadError("yaml-tag", str(exc), *_mark(event)) from None
+            new_frame = None
+        elif kind is mapping_start or kind is sequence_start:
+            is_map = kind is mapping_start
+            if awaiting_key:
+                raise LoadError("yaml-complex-key",
+                                "a mapping key must be a plain value, not a list or mapping",
+                                *_mark(event))
+            if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+                raise LoadError("yaml-tag", f"tag {event.tag!r} is not allowed; model files "
+                                "use plain YAML values only", *_mark(event))
+            if len(stack) >= max_depth:
+                raise LoadError("yaml-depth", f"nesting deeper than {max_depth} levels",
+                                *_mark(event))
+            value = {} if is_map else []
+            new_frame = _Frame(value, is_map, ())
+        else:  # an AliasEvent always carries an anchor name, so this is unreachable
+            raise LoadError("yaml-syntax", f"unexpected YAML event {kind.__name__}",
+                            *_mark(event))
+
+        if top is None:
+            root = value
+            path: JsonPath = ()
+        elif top.is_map:
+            if awaiting_key:
+                if value in top.container:
+                    raise LoadError("yaml-duplicate-key",
+                                    f"duplicate key '{value}' in the same mapping",
+                                    *_mark(event))
+                top.key = value
+                if locate:
+                    locations[(*top.path, value)] = _mark(event)
+                continue
+            path = (*top.path, top.key)
+            top.container[top.key] = value
+            top.key = _NO_KEY
+        else:
+            path = (*top.path, len(top.container))
+            top.container.append(value)
+            if locate:
+                locations[path] = _mark(event)
+        if new_frame is not None:
+            new_frame.path = path
+            stack.append(new_frame)
+
+    following = get_event()
+    if not isinstance(following, yaml_events.StreamEndEvent):
+        raise LoadError("yaml-multiple-documents",
+                        "file holds more than one YAML document; keep one model per file",
+                        *_mark(following))
+    if root is None or (isinstance(root, str) and root == ""):
+        raise LoadError("file-empty", "file holds an empty document; a model is a YAML "
+                        "mapping starting with 'threatgate: 1'", *root_mark)
+    if not isinstance(root, dict):
+        found = "list" if isinstance(root, list) else f"single value ({root!r:.40})"
+        raise LoadError("not-a-mapping", f"the top level is a {found}, but a model must be "
+                        "a mapping of keys such as 'threatgate', 'id' and 'title'", *root_mark)
+    if locate:
+        locations[()] = root_mark
+    return LoadedDocument(root, locations)
+
+
+def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a file, refusing it before reading when it exceeds ``max_bytes``.
+
+    Raises :class:`LoadError` for a file over the cap and ``OSError`` when the file
+    cannot be read at all.
+    """
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise LoadError("file-too-large", f"file is {size} bytes, over the limit of "
+                            f"{max_bytes} bytes (setting max_file_size)")
+        raw = handle.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise LoadError("file-too-large", f"file is over the limit of {max_bytes} bytes "
+                        "(setting max_file_size)")
+    return raw
+
+
+def load_bytes(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH,
+               locate: bool = False) -> LoadedDocument:
+    """Decode and parse the bytes of a model file."""
+    return load_text(decode(raw), max_depth=max_depth, locate=locate)

@@ -1,0 +1,96 @@
+"""The domain model: the entity collections of a model file and the facts derived from them.
+
+Functions here read the plain data the loader produced. They are defensive: a model that
+failed schema validation may still reach them, so malformed entries are skipped, never
+trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+#: Top-level collections of a model, in file order, with the singular name of their items.
+COLLECTIONS: dict[str, str] = {
+    "trust_boundaries": "trust boundary",
+    "components": "component",
+    "dataflows": "data flow",
+    "assets": "asset",
+    "attackers": "attacker",
+    "objectives": "objective",
+    "threats": "threat",
+    "controls": "control",
+    "assumptions": "assumption",
+    "acceptances": "acceptance",
+    "findings": "finding",
+}
+
+SEVERITIES = ("critical", "high", "medium", "low")
+CONTROL_STATUSES = ("planned", "in_progress", "implemented", "not_applicable", "wont_do")
+#: Statuses with which a control can never complete a mitigation group.
+NEVER_COMPLETE = frozenset({"not_applicable", "wont_do"})
+
+
+def severity_from_score(likelihood: int, impact: int) -> str:
+    """Severity band of likelihood x impact: >= 20 critical, >= 12 high, >= 6 medium, else low."""
+    score = likelihood * impact
+    if score >= 20:
+        return "critical"
+    if score >= 12:
+        return "high"
+    if score >= 6:
+        return "medium"
+    return "low"
+
+
+def is_score(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
+
+
+def items(data: dict[str, Any], collection: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (index, entry) for the well-formed entries of a collection."""
+    entries = data.get(collection)
+    if not isinstance(entries, list):
+        return
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict):
+            yield index, entry
+
+
+def id_list(value: Any) -> list[str]:
+    """The string ids of a reference list, ignoring anything malformed."""
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, str)]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRef:
+    """Where an entity is defined: its collection and its index in it."""
+
+    collection: str
+    index: int
+
+    @property
+    def kind(self) -> str:
+        return COLLECTIONS[self.collection]
+
+    @property
+    def path(self) -> tuple[str, int]:
+        return (self.collection, self.index)
+
+
+def id_index(data: dict[str, Any]) -> dict[str, list[EntityRef]]:
+    """Every entity id of the model with the places that define it (more than one = a clash)."""
+    index: dict[str, list[EntityRef]] = {}
+    for collection in COLLECTIONS:
+        for position, entry in items(data, collection):
+            entity_id = entry.get("id")
+            if isinstance(entity_id, str):
+                index.setdefault(entity_id, []).append(EntityRef(collection, position))
+    return index
+
+
+def ids_of(data: dict[str, Any], collection: str) -> set[str]:
+    return {e["id"] for _, e in items(data, collection) if isinstance(e.get("id"), str)}

@@ -1,0 +1,67 @@
+"""The rule registry and the context rules run in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from threatgate.diagnostics import Severity
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleProblem:
+    rule: str
+    severity: Severity
+    path: JsonPath
+    message: str
+
+
+@dataclass
+class RuleContext:
+    """The model under check, today's date, and the problems found so far."""
+
+    data: dict[str, Any]
+    today: dt.date
+    problems: list[RuleProblem] = field(default_factory=list)
+    _current: RuleInfo | None = None
+
+    def report(self, path: JsonPath, message: str) -> None:
+        assert self._current is not None
+        info = self._current
+        self.problems.append(RuleProblem(info.id, info.severity, path, message))
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    id: str
+    severity: Severity
+    summary: str
+    check: Callable[[RuleContext], None]
+
+
+RULES: dict[str, RuleInfo] = {}
+
+
+def rule(rule_id: str, severity: Severity, summary: str) -> Callable[
+        [Callable[[RuleContext], None]], Callable[[RuleContext], None]]:
+    """Register a rule under a stable id (shown in brackets after every message)."""
+
+    def register(check: Callable[[RuleContext], None]) -> Callable[[RuleContext], None]:
+        if rule_id in RULES:
+            raise RuntimeError(f"rule {rule_id} registered twice")
+        RULES[rule_id] = RuleInfo(rule_id, severity, summary, check)
+        return check
+
+    return register
+
+
+def run_rules(data: dict[str, Any], today: dt.date) -> list[RuleProblem]:
+    context = RuleContext(data, today)
+    for info in RULES.values():
+        context._current = info
+        info.check(context)
+    return context.problems

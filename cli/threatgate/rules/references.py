@@ -1,0 +1,72 @@
+"""Every cross-reference names an existing entity of the right kind."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from threatgate.diagnostics import Severity
+from threatgate.model import COLLECTIONS, id_index, ids_of, items
+from threatgate.rules.base import JsonPath, RuleContext, rule
+
+#: (collection, field, target collection, field holds a list, field holds groups of ids)
+REFERENCES: tuple[tuple[str, str, str, bool, bool], ...] = (
+    ("components", "boundary", "trust_boundaries", False, False),
+    ("dataflows", "from", "components", False, False),
+    ("dataflows", "to", "components", False, False),
+    ("dataflows", "data", "assets", True, False),
+    ("objectives", "asset", "assets", False, False),
+    ("objectives", "attacker", "attackers", False, False),
+    ("objectives", "mitigated_by", "controls", True, True),
+    ("objectives", "assumptions", "assumptions", True, False),
+    ("threats", "objectives", "objectives", True, False),
+    ("threats", "components", "components", True, False),
+    ("threats", "dataflows", "dataflows", True, False),
+    ("threats", "mitigations", "controls", True, False),
+    ("acceptances", "threat", "threats", False, False),
+    ("acceptances", "objective", "objectives", False, False),
+    ("findings", "control", "controls", False, False),
+)
+
+
+def _targets(value: Any, is_list: bool, grouped: bool) -> Iterator[tuple[JsonPath, str]]:
+    if not is_list:
+        if isinstance(value, str):
+            yield (), value
+        return
+    if not isinstance(value, list):
+        return
+    for i, item in enumerate(value):
+        if grouped:
+            if isinstance(item, list):
+                for j, inner in enumerate(item):
+                    if isinstance(inner, str):
+                        yield (i, j), inner
+        elif isinstance(item, str):
+            yield (i,), item
+
+
+@rule("dangling-reference", Severity.ERROR,
+      "A reference names an id that does not exist, or an entity of another kind.")
+def dangling_references(context: RuleContext) -> None:
+    data = context.data
+    everything = id_index(data)
+    known = {collection: ids_of(data, collection) for collection in COLLECTIONS}
+    for collection, field, target, is_list, grouped in REFERENCES:
+        wanted = COLLECTIONS[target]
+        for index, entry in items(data, collection):
+            owner = f"{COLLECTIONS[collection]} {entry.get('id', f'#{index + 1}')}"
+            for sub_path, ref in _targets(entry.get(field), is_list, grouped):
+                if ref in known[target]:
+                    continue
+                elsewhere = everything.get(ref)
+                if elsewhere:
+                    detail = f"'{ref}' is a {elsewhere[0].kind}, not a {wanted}"
+                else:
+                    close = difflib.get_close_matches(ref, sorted(known[target]), n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else (
+                        f"; no {wanted} is defined" if not known[target] else "")
+                    detail = f"no {wanted} has id '{ref}'{hint}"
+                context.report((collection, index, field, *sub_path),
+                               f"{owner}, {field}: {detail}")
