@@ -89,8 +89,10 @@ def _build(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
         raise ConfigError(f"{source}: {problems[0].message}")
     unknown = sorted(set(settings.get("rules", {})) - set(RULES))
     if unknown:
-        raise ConfigError(f"{source}: rules: unknown rule id(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(sorted(RULES))}")
+        raise ConfigError(
+            f"{source}: rules: unknown rule id(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(RULES))}"
+        )
     return Config(
         root=root,
         source=source,

@@ -95,8 +95,10 @@ def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list
     targets = paths or config.model_dirs
     if not paths and not any(folder.is_dir() for folder in targets):
         listed = ", ".join(str(f) for f in targets)
-        raise InputError(f"no model folder found ({listed}); pass the model files or folders "
-                         "to check, or run 'threatgate init'")
+        raise InputError(
+            f"no model folder found ({listed}); pass the model files or folders "
+            "to check, or run 'threatgate init'"
+        )
     found: list[ModelFile] = []
     for target in targets:
         if not paths and not target.is_dir():
@@ -105,8 +107,9 @@ def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list
             before = len(found)
             _walk(target, config, cwd, found)
             if len(found) == before:
-                raise InputError(f"{display_path(target, cwd)}: no model files (*.yaml, *.yml)"
-                                 " in this folder")
+                raise InputError(
+                    f"{display_path(target, cwd)}: no model files (*.yaml, *.yml) in this folder"
+                )
         elif target.exists() or target.is_symlink():
             reason = _escape(target, config.root) if target.is_symlink() else None
             if reason is None and not target.exists():

@@ -49,8 +49,9 @@ def key_orders() -> KeyOrders:
         top=tuple(model["properties"]),
         items=items,
         assertion_common=tuple(assertion["properties"]),
-        assertion_types={name: tuple(spec["properties"])
-                         for name, spec in assertion["$defs"].items()},
+        assertion_types={
+            name: tuple(spec["properties"]) for name, spec in assertion["$defs"].items()
+        },
     )
 
 
@@ -66,8 +67,7 @@ def _reorder(mapping: Any, order: tuple[str, ...]) -> None:
 def _assertion_order(assertion: Any, orders: KeyOrders) -> tuple[str, ...]:
     kind = assertion.get("type")
     specific = orders.assertion_types.get(kind, ()) if isinstance(kind, str) else ()
-    return orders.assertion_common + tuple(k for k in specific if k not in
-                                           orders.assertion_common)
+    return orders.assertion_common + tuple(k for k in specific if k not in orders.assertion_common)
 
 
 def _canonicalise(data: Any, orders: KeyOrders) -> None:
@@ -113,11 +113,15 @@ def format_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     try:
         after = load_text(result, max_depth=max_depth).data
     except LoadError as exc:  # pragma: no cover - a ruamel.yaml defect, never user input
-        raise FormatError(f"formatting produced invalid YAML ({exc.message}); file left "
-                          "unchanged", rule="fmt-unsafe") from None
+        raise FormatError(
+            f"formatting produced invalid YAML ({exc.message}); file left unchanged",
+            rule="fmt-unsafe",
+        ) from None
     if after != before:
-        raise FormatError("formatting would change the data, not only the layout; file left "
-                          "unchanged", rule="fmt-unsafe")
+        raise FormatError(
+            "formatting would change the data, not only the layout; file left unchanged",
+            rule="fmt-unsafe",
+        )
     return result
 
 

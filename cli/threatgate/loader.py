@@ -80,8 +80,9 @@ def decode(raw: bytes) -> str:
     nul = raw.find(b"\x00")
     if nul != -1:
         line, column = _line_col(raw[:nul].decode("utf-8", "replace"), nul)
-        raise LoadError("file-binary", "file holds a NUL byte: it is binary, not YAML text",
-                        line, column)
+        raise LoadError(
+            "file-binary", "file holds a NUL byte: it is binary, not YAML text", line, column
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -106,9 +107,17 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 _WORDS: dict[str, Any] = {
-    "": None, "~": None, "null": None, "Null": None, "NULL": None,
-    "true": True, "True": True, "TRUE": True,
-    "false": False, "False": False, "FALSE": False,
+    "": None,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
 }
 _NUMERIC_START = frozenset("0123456789+-.")
 
@@ -140,7 +149,7 @@ _CORE = "tag:yaml.org,2002:"
 def _tagged_scalar(tag: str, text: str) -> Any:
     if tag in ("!", _CORE + "str"):
         return text
-    kind = tag[len(_CORE):] if tag.startswith(_CORE) else None
+    kind = tag[len(_CORE) :] if tag.startswith(_CORE) else None
     resolved = resolve_plain(text) if text else None
     expected: dict[str, Callable[[Any], bool]] = {
         "null": lambda v: v is None,
@@ -184,8 +193,12 @@ def _yaml_error(exc: YAMLError, text: str) -> LoadError:
         if "\t" in text and "cannot start any token" in problem:
             source_line = text.splitlines()[line - 1] if line <= text.count("\n") + 1 else ""
             if source_line[column - 1 : column] == "\t":
-                return LoadError("yaml-tab", "tab character used for indentation; "
-                                 "YAML indents with spaces only", line, column)
+                return LoadError(
+                    "yaml-tab",
+                    "tab character used for indentation; YAML indents with spaces only",
+                    line,
+                    column,
+                )
         context = f" ({exc.context})" if exc.context else ""
         return LoadError("yaml-syntax", f"{problem}{context}", line, column)
     position = getattr(exc, "position", None)
@@ -194,8 +207,9 @@ def _yaml_error(exc: YAMLError, text: str) -> LoadError:
     return LoadError("yaml-syntax", f"invalid character: {reason}", line, column)
 
 
-def load_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH,
-              locate: bool = False) -> LoadedDocument:
+def load_text(
+    text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, locate: bool = False
+) -> LoadedDocument:
     """Parse one YAML document holding a mapping; raise :class:`LoadError` otherwise."""
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -219,8 +233,11 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
     get_event()  # StreamStartEvent
     event = get_event()
     if isinstance(event, yaml_events.StreamEndEvent):
-        raise LoadError("file-empty", "file is empty (or holds only comments); "
-                        "a model is a YAML mapping starting with 'threatgate: 1'")
+        raise LoadError(
+            "file-empty",
+            "file is empty (or holds only comments); "
+            "a model is a YAML mapping starting with 'threatgate: 1'",
+        )
     stack: list[_Frame] = []
     root: Any = _NO_KEY
     root_mark = _mark(event)
@@ -235,9 +252,12 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
             continue
         if event.anchor is not None:
             what = "alias" if kind is yaml_events.AliasEvent else "anchor"
-            raise LoadError("yaml-anchor",
-                            f"YAML {what} '{event.anchor}' is not allowed in model files; "
-                            "write the value out in full", *_mark(event))
+            raise LoadError(
+                "yaml-anchor",
+                f"YAML {what} '{event.anchor}' is not allowed in model files; "
+                "write the value out in full",
+                *_mark(event),
+            )
 
         top = stack[-1] if stack else None
         awaiting_key = top is not None and top.is_map and top.key is _NO_KEY
@@ -256,20 +276,25 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
         elif kind is mapping_start or kind is sequence_start:
             is_map = kind is mapping_start
             if awaiting_key:
-                raise LoadError("yaml-complex-key",
-                                "a mapping key must be a plain value, not a list or mapping",
-                                *_mark(event))
+                raise LoadError(
+                    "yaml-complex-key",
+                    "a mapping key must be a plain value, not a list or mapping",
+                    *_mark(event),
+                )
             if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
-                raise LoadError("yaml-tag", f"tag {event.tag!r} is not allowed; model files "
-                                "use plain YAML values only", *_mark(event))
+                raise LoadError(
+                    "yaml-tag",
+                    f"tag {event.tag!r} is not allowed; model files use plain YAML values only",
+                    *_mark(event),
+                )
             if len(stack) >= max_depth:
-                raise LoadError("yaml-depth", f"nesting deeper than {max_depth} levels",
-                                *_mark(event))
+                raise LoadError(
+                    "yaml-depth", f"nesting deeper than {max_depth} levels", *_mark(event)
+                )
             value = {} if is_map else []
             new_frame = _Frame(value, is_map, ())
         else:  # an AliasEvent always carries an anchor name, so this is unreachable
-            raise LoadError("yaml-syntax", f"unexpected YAML event {kind.__name__}",
-                            *_mark(event))
+            raise LoadError("yaml-syntax", f"unexpected YAML event {kind.__name__}", *_mark(event))
 
         if top is None:
             root = value
@@ -277,9 +302,11 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
         elif top.is_map:
             if awaiting_key:
                 if value in top.container:
-                    raise LoadError("yaml-duplicate-key",
-                                    f"duplicate key '{value}' in the same mapping",
-                                    *_mark(event))
+                    raise LoadError(
+                        "yaml-duplicate-key",
+                        f"duplicate key '{value}' in the same mapping",
+                        *_mark(event),
+                    )
                 top.key = value
                 if locate:
                     locations[(*top.path, value)] = _mark(event)
@@ -298,16 +325,25 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
 
     following = get_event()
     if not isinstance(following, yaml_events.StreamEndEvent):
-        raise LoadError("yaml-multiple-documents",
-                        "file holds more than one YAML document; keep one model per file",
-                        *_mark(following))
+        raise LoadError(
+            "yaml-multiple-documents",
+            "file holds more than one YAML document; keep one model per file",
+            *_mark(following),
+        )
     if root is None or (isinstance(root, str) and root == ""):
-        raise LoadError("file-empty", "file holds an empty document; a model is a YAML "
-                        "mapping starting with 'threatgate: 1'", *root_mark)
+        raise LoadError(
+            "file-empty",
+            "file holds an empty document; a model is a YAML mapping starting with 'threatgate: 1'",
+            *root_mark,
+        )
     if not isinstance(root, dict):
         found = "list" if isinstance(root, list) else f"single value ({root!r:.40})"
-        raise LoadError("not-a-mapping", f"the top level is a {found}, but a model must be "
-                        "a mapping of keys such as 'threatgate', 'id' and 'title'", *root_mark)
+        raise LoadError(
+            "not-a-mapping",
+            f"the top level is a {found}, but a model must be "
+            "a mapping of keys such as 'threatgate', 'id' and 'title'",
+            *root_mark,
+        )
     if locate:
         locations[()] = root_mark
     return LoadedDocument(root, locations)
@@ -322,16 +358,21 @@ def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     with path.open("rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         if size > max_bytes:
-            raise LoadError("file-too-large", f"file is {size} bytes, over the limit of "
-                            f"{max_bytes} bytes (setting max_file_size)")
+            raise LoadError(
+                "file-too-large",
+                f"file is {size} bytes, over the limit of "
+                f"{max_bytes} bytes (setting max_file_size)",
+            )
         raw = handle.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise LoadError("file-too-large", f"file is over the limit of {max_bytes} bytes "
-                        "(setting max_file_size)")
+        raise LoadError(
+            "file-too-large", f"file is over the limit of {max_bytes} bytes (setting max_file_size)"
+        )
     return raw
 
 
-def load_bytes(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH,
-               locate: bool = False) -> LoadedDocument:
+def load_bytes(
+    raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH, locate: bool = False
+) -> LoadedDocument:
     """Decode and parse the bytes of a model file."""
     return load_text(decode(raw), max_depth=max_depth, locate=locate)

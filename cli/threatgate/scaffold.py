@@ -36,21 +36,22 @@ def _pyproject_table(config_text: str) -> str:
     return "\n[tool.threatgate]\n" + text
 
 
-def init_repository(root: Path, *, models_dir: str = "threatmodels",
-                    use_pyproject: bool = False) -> InitResult:
+def init_repository(
+    root: Path, *, models_dir: str = "threatmodels", use_pyproject: bool = False
+) -> InitResult:
     """Create the model folder with an example model and the settings; overwrite nothing."""
     created: list[Path] = []
     skipped: list[Path] = []
     model_id = _slug(root.resolve().name)
     model = root / models_dir / f"{model_id}.yaml"
-    text = _template("threatmodel.yaml", model_id=model_id,
-                     title=root.resolve().name or "My system")
+    text = _template(
+        "threatmodel.yaml", model_id=model_id, title=root.resolve().name or "My system"
+    )
     (created if create_new(model, text.encode()) else skipped).append(model)
 
     config_text = _template("threatgate.toml")
     if models_dir != "threatmodels":
-        config_text = config_text.replace('models = ["threatmodels"]',
-                                          f'models = ["{models_dir}"]')
+        config_text = config_text.replace('models = ["threatmodels"]', f'models = ["{models_dir}"]')
     if use_pyproject:
         pyproject = root / PYPROJECT
         existing = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
@@ -58,8 +59,7 @@ def init_repository(root: Path, *, models_dir: str = "threatmodels",
             skipped.append(pyproject)
         else:
             separator = "" if not existing or existing.endswith("\n") else "\n"
-            atomic_write(pyproject, (existing + separator + _pyproject_table(config_text))
-                         .encode())
+            atomic_write(pyproject, (existing + separator + _pyproject_table(config_text)).encode())
             created.append(pyproject)
     else:
         config = root / CONFIG_FILE

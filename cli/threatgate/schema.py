@@ -110,11 +110,15 @@ def _explain(error: Any) -> Iterator[SchemaProblem]:
             if key in allowed or not isinstance(key, str) or key.startswith("x-"):
                 continue
             hint = difflib.get_close_matches(key, allowed, n=1)
-            suggestion = f"; did you mean '{hint[0]}'?" if hint else (
-                f"; allowed: {', '.join(allowed)}" if allowed else "")
+            suggestion = (
+                f"; did you mean '{hint[0]}'?"
+                if hint
+                else (f"; allowed: {', '.join(allowed)}" if allowed else "")
+            )
             where = format_path(path) or "the top level"
-            yield SchemaProblem((*path, key),
-                                f"unknown key '{key}' in {where}{suggestion}", keyword)
+            yield SchemaProblem(
+                (*path, key), f"unknown key '{key}' in {where}{suggestion}", keyword
+            )
         return
     where = format_path(path)
     message = error.message

@@ -86,8 +86,9 @@ def check_bytes(raw: bytes, today: dt.date, max_depth: int) -> dict[str, Any]:
     problems: list[list[Any]] = []
     for problem in schema.check(data):
         line, column = document.locate(problem.path)
-        problems.append(["error", f"schema-{_kebab(problem.keyword)}", line, column,
-                         problem.message])
+        problems.append(
+            ["error", f"schema-{_kebab(problem.keyword)}", line, column, problem.message]
+        )
     for found in run_rules(data, today):
         line, column = document.locate(found.path)
         problems.append([found.severity.value, found.rule, line, column, found.message])
@@ -104,8 +105,10 @@ def _check_file(item: ModelFile, options: ValidateOptions) -> dict[str, Any]:
         return {"id": None, "problems": [["error", exc.rule, 1, 1, exc.message]]}
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return {"id": None, "problems": [["error", "file-unreadable", 1, 1,
-                                          f"cannot read file: {reason}"]]}
+        return {
+            "id": None,
+            "problems": [["error", "file-unreadable", 1, 1, f"cannot read file: {reason}"]],
+        }
     cache = options.cache
     key = cache.key(raw) if cache else ""
     if cache:
@@ -122,8 +125,9 @@ def _check_chunk(chunk: list[ModelFile], options: ValidateOptions) -> list[dict[
     return [_check_file(item, options) for item in chunk]
 
 
-def _summaries(files: list[ModelFile], options: ValidateOptions,
-               progress: Callable[[int], None] | None) -> list[dict[str, Any]]:
+def _summaries(
+    files: list[ModelFile], options: ValidateOptions, progress: Callable[[int], None] | None
+) -> list[dict[str, Any]]:
     workers = options.jobs or os.cpu_count() or 1
     if workers == 1 or len(files) < PARALLEL_THRESHOLD:
         out = []
@@ -142,16 +146,18 @@ def _summaries(files: list[ModelFile], options: ValidateOptions,
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     results: list[dict[str, Any]] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for chunk, summaries in zip(chunks, pool.map(_check_chunk, chunks,
-                                                     [options] * len(chunks)), strict=True):
+        for chunk, summaries in zip(
+            chunks, pool.map(_check_chunk, chunks, [options] * len(chunks)), strict=True
+        ):
             results.extend(summaries)
             if progress:
                 progress(len(chunk))
     return results
 
 
-def _apply_rule_settings(problems: Iterable[list[Any]], rules: dict[str, str],
-                         display: str) -> list[Diagnostic]:
+def _apply_rule_settings(
+    problems: Iterable[list[Any]], rules: dict[str, str], display: str
+) -> list[Diagnostic]:
     out = []
     for severity, rule, line, column, message in problems:
         setting = rules.get(rule)
@@ -162,19 +168,24 @@ def _apply_rule_settings(problems: Iterable[list[Any]], rules: dict[str, str],
     return out
 
 
-def validate_files(files: list[ModelFile], options: ValidateOptions,
-                   other_ids: dict[str, str] | None = None,
-                   progress: Callable[[int], None] | None = None) -> ValidationReport:
+def validate_files(
+    files: list[ModelFile],
+    options: ValidateOptions,
+    other_ids: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ValidationReport:
     """Validate the files; ``other_ids`` maps ids of models not being checked to their file."""
     summaries = _summaries(files, options, progress)
     results = []
     for item, summary in zip(files, summaries, strict=True):
-        results.append(FileResult(
-            display=item.display,
-            model_id=summary.get("id"),
-            diagnostics=_apply_rule_settings(summary["problems"], options.rules, item.display),
-            id_location=tuple(summary.get("id_at") or (1, 1)),
-        ))
+        results.append(
+            FileResult(
+                display=item.display,
+                model_id=summary.get("id"),
+                diagnostics=_apply_rule_settings(summary["problems"], options.rules, item.display),
+                id_location=tuple(summary.get("id_at") or (1, 1)),
+            )
+        )
     _check_model_ids(results, other_ids or {})
     return ValidationReport(results)
 
@@ -186,10 +197,17 @@ def _check_model_ids(results: list[FileResult], other_ids: dict[str, str]) -> No
             continue
         if result.model_id in first:
             line, column = result.id_location
-            result.diagnostics.append(Diagnostic(
-                result.display, line, column, Severity.ERROR,
-                f"model id '{result.model_id}' is already used by {first[result.model_id]}; "
-                "model ids must be unique across the repository", "duplicate-model-id"))
+            result.diagnostics.append(
+                Diagnostic(
+                    result.display,
+                    line,
+                    column,
+                    Severity.ERROR,
+                    f"model id '{result.model_id}' is already used by {first[result.model_id]}; "
+                    "model ids must be unique across the repository",
+                    "duplicate-model-id",
+                )
+            )
         else:
             first[result.model_id] = result.display
 
@@ -215,5 +233,3 @@ def sibling_model_ids(siblings: list[ModelFile], max_bytes: int) -> dict[str, st
         if match:
             ids.setdefault(match.group(1).decode(), item.display)
     return ids
-
-

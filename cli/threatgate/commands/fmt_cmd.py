@@ -13,13 +13,19 @@ from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--check", is_flag=True,
-              help="Write nothing; list the files that would change and exit 1 if any would.")
-@click.option("--diff", "show_diff", is_flag=True,
-              help="Write nothing; print a unified diff of the changes (implies --check).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; list the files that would change and exit 1 if any would.",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Write nothing; print a unified diff of the changes (implies --check).",
+)
 @config_option
-def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool,
-        config_path: Path | None) -> None:
+def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path | None) -> None:
     """Rewrite model files into one canonical layout.
 
     Keys are put in the order of the schema (threatgate, id, title, ... and, inside each
@@ -51,13 +57,18 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool,
             raw = read_bytes(item.path, config.max_file_size)
             formatted = format_bytes(raw, max_depth=config.max_depth)
         except OSError as exc:
-            click.echo(f"{item.display}:1:1: error: cannot read file: {exc.strerror or exc} "
-                       "[file-unreadable]", err=True)
+            click.echo(
+                f"{item.display}:1:1: error: cannot read file: {exc.strerror or exc} "
+                "[file-unreadable]",
+                err=True,
+            )
             code = EXIT_USAGE
             continue
         except (FormatError, LoadError) as exc:
-            click.echo(f"{item.display}:{exc.line}:{exc.column}: error: {exc.message} "
-                       f"[{exc.rule}]", err=True)
+            click.echo(
+                f"{item.display}:{exc.line}:{exc.column}: error: {exc.message} [{exc.rule}]",
+                err=True,
+            )
             code = max(code, EXIT_FAILURE)
             continue
         if formatted == raw:
@@ -66,8 +77,12 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool,
         if show_diff:
             before = raw.decode("utf-8-sig").splitlines(keepends=True)
             after = formatted.decode("utf-8").splitlines(keepends=True)
-            click.echo("".join(difflib.unified_diff(before, after, f"a/{item.display}",
-                                                    f"b/{item.display}")), nl=False)
+            click.echo(
+                "".join(
+                    difflib.unified_diff(before, after, f"a/{item.display}", f"b/{item.display}")
+                ),
+                nl=False,
+            )
         elif check:
             click.echo(f"would reformat {item.display}")
         else:

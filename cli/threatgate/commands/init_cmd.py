@@ -8,13 +8,22 @@ import click
 
 
 @click.command()
-@click.argument("directory", required=False, default=".",
-                type=click.Path(file_okay=False, path_type=Path))
-@click.option("--models-dir", default="threatmodels", show_default=True,
-              help="Folder for the model files, relative to DIRECTORY.")
-@click.option("--pyproject", "use_pyproject", is_flag=True,
-              help="Put the settings in a [tool.threatgate] table of pyproject.toml instead "
-                   "of threatgate.toml.")
+@click.argument(
+    "directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--models-dir",
+    default="threatmodels",
+    show_default=True,
+    help="Folder for the model files, relative to DIRECTORY.",
+)
+@click.option(
+    "--pyproject",
+    "use_pyproject",
+    is_flag=True,
+    help="Put the settings in a [tool.threatgate] table of pyproject.toml instead "
+    "of threatgate.toml.",
+)
 def init(directory: Path, models_dir: str, use_pyproject: bool) -> None:
     """Create threatmodels/ with a commented example model and the settings file.
 

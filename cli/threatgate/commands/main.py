@@ -64,20 +64,22 @@ class LazyGroup(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
         except Exception:  # noqa: BLE001 - the boundary: anything else is a bug
-            click.echo("threatgate: internal error (a bug in threatgate; please report it)",
-                       err=True)
+            click.echo(
+                "threatgate: internal error (a bug in threatgate; please report it)", err=True
+            )
             if os.environ.get(DEBUG_ENV):
                 click.echo(traceback.format_exc(), err=True)
             else:
                 exc_type, exc_value = sys.exc_info()[:2]
                 name = exc_type.__name__ if exc_type else "Exception"
-                click.echo(f"  {name}: {exc_value} (set {DEBUG_ENV}=1 for the traceback)",
-                           err=True)
+                click.echo(f"  {name}: {exc_value} (set {DEBUG_ENV}=1 for the traceback)", err=True)
             ctx.exit(EXIT_INTERNAL)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
-                                              "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="threatgate")
 def cli() -> None:
     """Threat models as code: validate, assess and enforce the YAML models kept in this

@@ -17,15 +17,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def config_option(func: F) -> F:
     return click.option(
-        "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
         help="Settings file (threatgate.toml or pyproject.toml). Default: found at the "
-             "repository root above the current folder.",
+        "repository root above the current folder.",
     )(func)
 
 
 def today_option(func: F) -> F:
     return click.option(
-        "--today", metavar="YYYY-MM-DD", envvar=TODAY_ENV, show_envvar=True,
+        "--today",
+        metavar="YYYY-MM-DD",
+        envvar=TODAY_ENV,
+        show_envvar=True,
         help="Date used for expiry checks instead of today's UTC date, for reproducible runs.",
     )(func)
 

@@ -6,10 +6,19 @@ import click
 
 
 @click.command()
-@click.option("--path", "show_path", is_flag=True,
-              help="Print the folder holding the schema files instead of the model schema.")
-@click.option("--name", type=click.Choice(["threatmodel", "assertion", "common", "config"]),
-              default="threatmodel", show_default=True, help="Which schema to print.")
+@click.option(
+    "--path",
+    "show_path",
+    is_flag=True,
+    help="Print the folder holding the schema files instead of the model schema.",
+)
+@click.option(
+    "--name",
+    type=click.Choice(["threatmodel", "assertion", "common", "config"]),
+    default="threatmodel",
+    show_default=True,
+    help="Which schema to print.",
+)
 def schema(show_path: bool, name: str) -> None:
     """Print the JSON Schema of model files (draft 2020-12).
 

@@ -21,20 +21,42 @@ def _progress_bar(total: int):  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]),
-              default="text", show_default=True,
-              help="text: one 'path:line:col: severity: message [rule]' line per problem; "
-                   "json: a machine-readable report; github: workflow annotations.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: one 'path:line:col: severity: message [rule]' line per problem; "
+    "json: a machine-readable report; github: workflow annotations.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--no-cache", is_flag=True,
-              help="Check every file afresh instead of reusing results of unchanged files.")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes; 0 uses every core.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Check every file afresh instead of reusing results of unchanged files.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes; 0 uses every core.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary line.")
 @config_option
 @today_option
-def validate(paths: tuple[Path, ...], output_format: str, strict: bool, no_cache: bool,
-             jobs: int, quiet: bool, config_path: Path | None, today: str | None) -> None:
+def validate(
+    paths: tuple[Path, ...],
+    output_format: str,
+    strict: bool,
+    no_cache: bool,
+    jobs: int,
+    quiet: bool,
+    config_path: Path | None,
+    today: str | None,
+) -> None:
     """Check model files against the schema and the semantic rules.
 
     PATHS are model files or folders searched recursively for *.yaml and *.yml; without
@@ -67,9 +89,14 @@ def validate(paths: tuple[Path, ...], output_format: str, strict: bool, no_cache
     cache = None
     if config.cache and not no_cache:
         cache = ResultCache(default_cache_dir(), cache_salt(config, day))
-    options = ValidateOptions(today=day, max_file_size=config.max_file_size,
-                              max_depth=config.max_depth, rules=dict(config.rules),
-                              cache=cache, jobs=jobs)
+    options = ValidateOptions(
+        today=day,
+        max_file_size=config.max_file_size,
+        max_depth=config.max_depth,
+        rules=dict(config.rules),
+        cache=cache,
+        jobs=jobs,
+    )
     others: dict[str, str] = {}
     if paths and any(folder.is_dir() for folder in config.model_dirs):
         checked = {item.path.resolve() for item in files}
@@ -79,7 +106,8 @@ def validate(paths: tuple[Path, ...], output_format: str, strict: bool, no_cache
             repository = []
         others = sibling_model_ids(
             [item for item in repository if item.path.resolve() not in checked],
-            config.max_file_size)
+            config.max_file_size,
+        )
 
     bar = _progress_bar(len(files))
     if bar is not None:

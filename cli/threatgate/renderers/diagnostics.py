@@ -69,7 +69,9 @@ def render_github(report: ValidationReport) -> str:
     lines = []
     for d in report.diagnostics:
         command = "error" if d.severity is Severity.ERROR else "warning"
-        props = (f"file={_escape_property(d.path)},line={d.line},col={d.column},"
-                 f"title={_escape_property('threatgate ' + d.rule)}")
+        props = (
+            f"file={_escape_property(d.path)},line={d.line},col={d.column},"
+            f"title={_escape_property('threatgate ' + d.rule)}"
+        )
         lines.append(f"::{command} {props}::{_escape_data(d.message)}\n")
     return "".join(lines)

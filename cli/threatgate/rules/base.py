@@ -46,8 +46,9 @@ class RuleInfo:
 RULES: dict[str, RuleInfo] = {}
 
 
-def rule(rule_id: str, severity: Severity, summary: str) -> Callable[
-        [Callable[[RuleContext], None]], Callable[[RuleContext], None]]:
+def rule(
+    rule_id: str, severity: Severity, summary: str
+) -> Callable[[Callable[[RuleContext], None]], Callable[[RuleContext], None]]:
     """Register a rule under a stable id (shown in brackets after every message)."""
 
     def register(check: Callable[[RuleContext], None]) -> Callable[[RuleContext], None]:

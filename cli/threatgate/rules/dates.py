@@ -21,9 +21,11 @@ def invalid_dates(context: RuleContext) -> None:
             for field in fields:
                 value = entry.get(field)
                 if isinstance(value, str) and parse_date(value) is None:
-                    context.report((collection, index, field),
-                                   f"{COLLECTIONS[collection]} {field} '{value}' is not a "
-                                   "valid date; write YYYY-MM-DD, e.g. 2027-06-30")
+                    context.report(
+                        (collection, index, field),
+                        f"{COLLECTIONS[collection]} {field} '{value}' is not a "
+                        "valid date; write YYYY-MM-DD, e.g. 2027-06-30",
+                    )
 
 
 def _label(entry: dict[str, object], fallback: str) -> str:
@@ -34,25 +36,35 @@ def _label(entry: dict[str, object], fallback: str) -> str:
     return fallback
 
 
-@rule("expired-acceptance", Severity.WARNING,
-      "A risk acceptance's review date has passed: the threat counts as open again.")
+@rule(
+    "expired-acceptance",
+    Severity.WARNING,
+    "A risk acceptance's review date has passed: the threat counts as open again.",
+)
 def expired_acceptances(context: RuleContext) -> None:
     for index, entry in items(context.data, "acceptances"):
         review = entry.get("review_by")
         when = parse_date(review) if isinstance(review, str) else None
         if when is not None and when < context.today:
-            context.report(("acceptances", index, "review_by"),
-                           f"acceptance of {_label(entry, f'#{index + 1}')} was due for review "
-                           f"on {review}; it no longer counts, so review it or remove it")
+            context.report(
+                ("acceptances", index, "review_by"),
+                f"acceptance of {_label(entry, f'#{index + 1}')} was due for review "
+                f"on {review}; it no longer counts, so review it or remove it",
+            )
 
 
-@rule("expired-assumption", Severity.WARNING,
-      "An assumption's attestation has expired: it no longer covers objectives.")
+@rule(
+    "expired-assumption",
+    Severity.WARNING,
+    "An assumption's attestation has expired: it no longer covers objectives.",
+)
 def expired_assumptions(context: RuleContext) -> None:
     for index, entry in items(context.data, "assumptions"):
         expires = entry.get("expires")
         when = parse_date(expires) if isinstance(expires, str) else None
         if when is not None and when < context.today:
-            context.report(("assumptions", index, "expires"),
-                           f"assumption {_label(entry, f'#{index + 1}')} expired on {expires}; "
-                           "renew the attestation or cover its objectives with controls")
+            context.report(
+                ("assumptions", index, "expires"),
+                f"assumption {_label(entry, f'#{index + 1}')} expired on {expires}; "
+                "renew the attestation or cover its objectives with controls",
+            )

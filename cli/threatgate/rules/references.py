@@ -47,8 +47,11 @@ def _targets(value: Any, is_list: bool, grouped: bool) -> Iterator[tuple[JsonPat
             yield (i,), item
 
 
-@rule("dangling-reference", Severity.ERROR,
-      "A reference names an id that does not exist, or an entity of another kind.")
+@rule(
+    "dangling-reference",
+    Severity.ERROR,
+    "A reference names an id that does not exist, or an entity of another kind.",
+)
 def dangling_references(context: RuleContext) -> None:
     data = context.data
     everything = id_index(data)
@@ -65,8 +68,10 @@ def dangling_references(context: RuleContext) -> None:
                     detail = f"'{ref}' is a {elsewhere[0].kind}, not a {wanted}"
                 else:
                     close = difflib.get_close_matches(ref, sorted(known[target]), n=1)
-                    hint = f"; did you mean '{close[0]}'?" if close else (
-                        f"; no {wanted} is defined" if not known[target] else "")
+                    hint = (
+                        f"; did you mean '{close[0]}'?"
+                        if close
+                        else (f"; no {wanted} is defined" if not known[target] else "")
+                    )
                     detail = f"no {wanted} has id '{ref}'{hint}"
-                context.report((collection, index, field, *sub_path),
-                               f"{owner}, {field}: {detail}")
+                context.report((collection, index, field, *sub_path), f"{owner}, {field}: {detail}")

@@ -7,13 +7,21 @@ from threatgate.model import is_score, items, severity_from_score
 from threatgate.rules.base import RuleContext, rule
 
 
-@rule("severity-with-score", Severity.ERROR,
-      "A scored threat (likelihood and impact) also sets an explicit severity.")
+@rule(
+    "severity-with-score",
+    Severity.ERROR,
+    "A scored threat (likelihood and impact) also sets an explicit severity.",
+)
 def severity_with_score(context: RuleContext) -> None:
     for index, threat in items(context.data, "threats"):
         likelihood, impact = threat.get("likelihood"), threat.get("impact")
-        if "severity" in threat and isinstance(likelihood, int) and isinstance(impact, int) \
-                and is_score(likelihood) and is_score(impact):
+        if (
+            "severity" in threat
+            and isinstance(likelihood, int)
+            and isinstance(impact, int)
+            and is_score(likelihood)
+            and is_score(impact)
+        ):
             computed = severity_from_score(likelihood, impact)
             context.report(
                 ("threats", index, "severity"),

@@ -14,8 +14,11 @@ def _groups(objective: dict[str, object]) -> list[list[str]]:
     return [id_list(group) for group in groups]
 
 
-@rule("unused-control", Severity.WARNING,
-      "A control serves no objective's mitigation group and mitigates no threat.")
+@rule(
+    "unused-control",
+    Severity.WARNING,
+    "A control serves no objective's mitigation group and mitigates no threat.",
+)
 def unused_controls(context: RuleContext) -> None:
     used: set[str] = set()
     for _, objective in items(context.data, "objectives"):
@@ -26,9 +29,11 @@ def unused_controls(context: RuleContext) -> None:
     for index, control in items(context.data, "controls"):
         control_id = control.get("id")
         if isinstance(control_id, str) and control_id not in used:
-            context.report(("controls", index, "id"),
-                           f"control {control_id} is not used by any objective's mitigated_by "
-                           "or any threat's mitigations")
+            context.report(
+                ("controls", index, "id"),
+                f"control {control_id} is not used by any objective's mitigated_by "
+                "or any threat's mitigations",
+            )
 
 
 @rule("uncovered-asset", Severity.WARNING, "An asset is protected by no control objective.")
@@ -37,9 +42,11 @@ def uncovered_assets(context: RuleContext) -> None:
     for index, asset in items(context.data, "assets"):
         asset_id = asset.get("id")
         if isinstance(asset_id, str) and asset_id not in covered:
-            context.report(("assets", index, "id"),
-                           f"asset {asset_id} has no control objective; run "
-                           "'threatgate generate objectives' or add one")
+            context.report(
+                ("assets", index, "id"),
+                f"asset {asset_id} has no control objective; run "
+                "'threatgate generate objectives' or add one",
+            )
 
 
 @rule("unused-attacker", Severity.WARNING, "An attacker appears in no control objective.")
@@ -48,12 +55,17 @@ def unused_attackers(context: RuleContext) -> None:
     for index, attacker in items(context.data, "attackers"):
         attacker_id = attacker.get("id")
         if isinstance(attacker_id, str) and attacker_id not in named:
-            context.report(("attackers", index, "id"),
-                           f"attacker {attacker_id} appears in no control objective")
+            context.report(
+                ("attackers", index, "id"),
+                f"attacker {attacker_id} appears in no control objective",
+            )
 
 
-@rule("group-cannot-complete", Severity.WARNING,
-      "A mitigation group holds a wont_do or not_applicable control, so it can never complete.")
+@rule(
+    "group-cannot-complete",
+    Severity.WARNING,
+    "A mitigation group holds a wont_do or not_applicable control, so it can never complete.",
+)
 def groups_that_cannot_complete(context: RuleContext) -> None:
     statuses = {c.get("id"): c.get("status") for _, c in items(context.data, "controls")}
     for index, objective in items(context.data, "objectives"):
@@ -61,13 +73,18 @@ def groups_that_cannot_complete(context: RuleContext) -> None:
             blocked = [c for c in group if statuses.get(c) in NEVER_COMPLETE]
             if blocked:
                 names = ", ".join(f"{c} ({statuses[c]})" for c in blocked)
-                context.report(("objectives", index, "mitigated_by", group_index),
-                               f"objective {objective.get('id', index)}: mitigation group "
-                               f"{group_index + 1} can never complete because of {names}")
+                context.report(
+                    ("objectives", index, "mitigated_by", group_index),
+                    f"objective {objective.get('id', index)}: mitigation group "
+                    f"{group_index + 1} can never complete because of {names}",
+                )
 
 
-@rule("duplicate-objective", Severity.WARNING,
-      "Two control objectives cover the same asset against the same attacker.")
+@rule(
+    "duplicate-objective",
+    Severity.WARNING,
+    "Two control objectives cover the same asset against the same attacker.",
+)
 def duplicate_objectives(context: RuleContext) -> None:
     seen: dict[tuple[object, object], object] = {}
     for index, objective in items(context.data, "objectives"):
@@ -75,37 +92,50 @@ def duplicate_objectives(context: RuleContext) -> None:
         if not all(isinstance(p, str) for p in pair):
             continue
         if pair in seen:
-            context.report(("objectives", index),
-                           f"objective {objective.get('id', index)} covers asset {pair[0]} "
-                           f"against attacker {pair[1]}, as {seen[pair]} already does")
+            context.report(
+                ("objectives", index),
+                f"objective {objective.get('id', index)} covers asset {pair[0]} "
+                f"against attacker {pair[1]}, as {seen[pair]} already does",
+            )
         else:
             seen[pair] = objective.get("id", index)
 
 
-@rule("property-not-on-asset", Severity.WARNING,
-      "An objective names a security property its asset does not declare.")
+@rule(
+    "property-not-on-asset",
+    Severity.WARNING,
+    "An objective names a security property its asset does not declare.",
+)
 def properties_not_on_asset(context: RuleContext) -> None:
-    declared = {a.get("id"): set(id_list(a.get("properties")))
-                for _, a in items(context.data, "assets")}
+    declared = {
+        a.get("id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
+    }
     for index, objective in items(context.data, "objectives"):
         asset = objective.get("asset")
         if asset not in declared:
             continue
         for p_index, prop in enumerate(id_list(objective.get("properties"))):
             if prop not in declared[asset]:
-                context.report(("objectives", index, "properties", p_index),
-                               f"objective {objective.get('id', index)} protects {prop}, which "
-                               f"asset {asset} does not list in its properties")
+                context.report(
+                    ("objectives", index, "properties", p_index),
+                    f"objective {objective.get('id', index)} protects {prop}, which "
+                    f"asset {asset} does not list in its properties",
+                )
 
 
-@rule("unknown-framework", Severity.WARNING,
-      "A control maps to a framework the model does not list in 'frameworks'.")
+@rule(
+    "unknown-framework",
+    Severity.WARNING,
+    "A control maps to a framework the model does not list in 'frameworks'.",
+)
 def unknown_frameworks(context: RuleContext) -> None:
     listed = set(id_list(context.data.get("frameworks")))
     for index, control in items(context.data, "controls"):
         for ref_index, ref in enumerate(id_list(control.get("compliance"))):
             framework = ref.split(":", 1)[0]
             if ":" in ref and framework not in listed:
-                context.report(("controls", index, "compliance", ref_index),
-                               f"control {control.get('id', index)} maps to {ref}, but "
-                               f"'{framework}' is not in the model's frameworks")
+                context.report(
+                    ("controls", index, "compliance", ref_index),
+                    f"control {control.get('id', index)} maps to {ref}, but "
+                    f"'{framework}' is not in the model's frameworks",
+                )
