@@ -1,0 +1,148 @@
+"""Shared fixtures: a CLI runner with an isolated cache, and small model builders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from threatgate.commands.main import cli
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXED_TODAY = "2026-06-01"
+
+#: A small, valid model that triggers no warning. Tests copy and modify it.
+VALID_MODEL = """\
+threatgate: 1
+id: shop
+title: Web shop
+owner: shop-team
+frameworks: [asvs-5.0]
+components:
+  - {id: web, name: Browser, type: client, boundary: internet}
+  - {id: api, name: Shop API, type: api, boundary: internal}
+dataflows:
+  - {id: DF1, from: web, to: api, protocol: https, data: [A1]}
+trust_boundaries:
+  - {id: internet, name: Internet}
+  - {id: internal, name: Internal}
+assets:
+  - id: A1
+    name: Customer data
+    properties: [confidentiality, integrity]
+attackers:
+  - id: ATK1
+    name: External attacker
+    capability: Sends arbitrary HTTP requests from the internet without credentials.
+    position: external
+objectives:
+  - id: CO1
+    asset: A1
+    attacker: ATK1
+    properties: [confidentiality]
+    mitigated_by: [[C1], [C2]]
+    assumptions: [AS1]
+threats:
+  - id: T1
+    title: Customer data read through SQL injection
+    stride: [information_disclosure]
+    likelihood: 4
+    impact: 5
+    objectives: [CO1]
+    components: [api]
+    mitigations: [C1]
+controls:
+  - id: C1
+    title: Parameterised queries only
+    status: implemented
+    compliance: ["asvs-5.0:V1.2.4"]
+    assertions:
+      - {type: pattern_absent, file: src/db.py, pattern: 'execute\\(f"'}
+  - id: C2
+    title: Web application firewall
+    status: planned
+assumptions:
+  - {id: AS1, description: TLS is terminated by the load balancer, attested_by: platform-team, expires: "2027-06-30"}
+acceptances:
+  - {threat: T1, owner: cto, justification: legacy endpoint, review_by: "2026-12-31"}
+findings:
+  - {id: F1, control: C2, title: No WAF rule for /search, severity: medium, status: acknowledged}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own cache folder and a fixed date."""
+    monkeypatch.setenv("THREATGATE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("THREATGATE_TODAY", FIXED_TODAY)
+    monkeypatch.delenv("THREATGATE_DEBUG", raising=False)
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Invoke ``threatgate`` through Click's runner, optionally from another folder."""
+
+    def run(*args: str, cwd: Path | None = None, input: str | None = None) -> Result:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty project folder (a git repository root) with a threatmodels/ folder."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "threatmodels").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def write_model(project: Path) -> Callable[..., Path]:
+    """Write model text (or bytes) under the project's threatmodels/ folder."""
+
+    def write(text: str | bytes = VALID_MODEL, name: str = "model.yaml") -> Path:
+        path = project / "threatmodels" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.invalid",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.invalid",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+00:00",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a fixed identity and no user or system configuration."""
+    env = {**os.environ, **GIT_IDENTITY, "GIT_CONFIG_GLOBAL": os.devnull,
+           "GIT_CONFIG_NOSYSTEM": "1"}
+    done = subprocess.run(["git", *args], cwd=repo, env=env, check=True,
+                          capture_output=True, text=True)
+    return done.stdout
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Iterator[Path]:
+    """A throwaway git repository with a fixed identity."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    yield repo
