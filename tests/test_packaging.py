@@ -1,0 +1,68 @@
+"""The wheel ships the schemas and templates inside the package, and works from there."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, VALID_MODEL
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(out), str(REPO_ROOT)],
+        check=True, capture_output=True, text=True,
+    )
+    (built,) = out.glob("threatgate-*.whl")
+    return built
+
+
+def test_wheel_contains_package_schemas_and_templates(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "threatgate/__init__.py" in names
+    assert "threatgate/commands/main.py" in names
+    for schema in sorted((REPO_ROOT / "schemas").glob("*.json")):
+        assert f"threatgate/_data/schemas/{schema.name}" in names
+    for template in sorted((REPO_ROOT / "templates").rglob("*")):
+        if template.is_file():
+            relative = template.relative_to(REPO_ROOT / "templates").as_posix()
+            assert f"threatgate/_data/templates/{relative}" in names
+    assert not any(name.startswith("cli/") for name in names), "no top-level 'cli' module"
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "threatgate = threatgate.commands.main:main" in text
+
+
+def test_installed_wheel_validates_from_its_own_data(wheel: Path, tmp_path: Path) -> None:
+    """Install the wheel into a fresh environment that reuses this one's dependencies."""
+    env_dir = tmp_path / "env"
+    venv.EnvBuilder(system_site_packages=False, with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    # Dependencies come from this interpreter's site-packages, after the wheel's files.
+    deps = [p for p in sys.path if p.endswith("site-packages")]
+    (Path(site) / "deps.pth").write_text("\n".join(deps) + "\n")
+    model = tmp_path / "m.yaml"
+    model.write_text(VALID_MODEL, encoding="utf-8")
+    done = subprocess.run(
+        [str(python), "-c",
+         "import threatgate.resources as r, sys; print(r.schema_dir());"
+         "from threatgate.commands.main import main; sys.argv=['threatgate','validate',"
+         f"'--no-cache',{str(model)!r}]; main()"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "/_data/schemas" in done.stdout.splitlines()[0]
