@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from threatgate import __version__, schema
@@ -63,9 +64,19 @@ class ValidationReport:
         return any(d.rule in UNREADABLE_RULES for f in self.files for d in f.diagnostics)
 
 
+def _code_digest() -> str:
+    """Digest of threatgate's own code, so results never outlive a change of the rules."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_salt(config: Config, today: dt.date) -> str:
     """Everything besides a file's bytes that its result depends on."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_code_digest().encode())
     for name, document in sorted(schema.schema_documents().items()):
         digest.update(name.encode())
         digest.update(repr(document).encode())

@@ -83,22 +83,30 @@ def groups_that_cannot_complete(context: RuleContext) -> None:
 @rule(
     "duplicate-objective",
     Severity.WARNING,
-    "Two control objectives cover the same asset against the same attacker.",
+    "Two control objectives protect the same property of an asset against the same attacker.",
 )
 def duplicate_objectives(context: RuleContext) -> None:
-    seen: dict[tuple[object, object], object] = {}
+    """One objective per asset x attacker is the norm; splitting it by property is fine."""
+    declared = {
+        a.get("id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
+    }
+    seen: dict[tuple[str, str], list[tuple[object, set[str]]]] = {}
     for index, objective in items(context.data, "objectives"):
-        pair = (objective.get("asset"), objective.get("attacker"))
-        if not all(isinstance(p, str) for p in pair):
+        asset, attacker = objective.get("asset"), objective.get("attacker")
+        if not isinstance(asset, str) or not isinstance(attacker, str):
             continue
-        if pair in seen:
+        props = set(id_list(objective.get("properties"))) or declared.get(asset, set())
+        for other_id, other_props in seen.get((asset, attacker), []):
+            if props and other_props and not props & other_props:
+                continue
+            shared = ", ".join(sorted(props & other_props)) or "the same properties"
             context.report(
                 ("objectives", index),
-                f"objective {objective.get('id', index)} covers asset {pair[0]} "
-                f"against attacker {pair[1]}, as {seen[pair]} already does",
+                f"objective {objective.get('id', index)} protects {shared} of asset {asset} "
+                f"against attacker {attacker}, as {other_id} already does",
             )
-        else:
-            seen[pair] = objective.get("id", index)
+            break
+        seen.setdefault((asset, attacker), []).append((objective.get("id", index), props))
 
 
 @rule(
