@@ -19,7 +19,16 @@ import click
     show_default=True,
     help="Which schema to print.",
 )
-def schema(show_path: bool, name: str) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "markdown"]),
+    default="json",
+    show_default=True,
+    help="json: the schema file itself; markdown: the field-by-field reference "
+    "(docs/schema.md) with every rule id.",
+)
+def schema(show_path: bool, name: str, output_format: str) -> None:
     """Print the JSON Schema of model files (draft 2020-12).
 
     Point your editor at it for completion and inline checks, e.g. with the YAML
@@ -33,6 +42,12 @@ def schema(show_path: bool, name: str) -> None:
     from threatgate.resources import schema_dir
 
     folder = schema_dir()
+    if output_format == "markdown":
+        from threatgate.renderers.schema_reference import render_schema_reference
+        from threatgate.schema import schema_documents
+
+        click.echo(render_schema_reference(schema_documents()), nl=False)
+        return
     if show_path:
         click.echo(str(folder))
         return

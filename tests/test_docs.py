@@ -1,0 +1,35 @@
+"""Documentation generated from the code stays in step with it."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO_ROOT
+from threatgate.renderers.schema_reference import render_schema_reference
+from threatgate.rules import RULES
+from threatgate.schema import schema_documents
+
+
+def test_schema_reference_is_current() -> None:
+    expected = render_schema_reference(schema_documents())
+    actual = (REPO_ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    assert actual == expected, "run: threatgate schema --format markdown > docs/schema.md"
+
+
+def test_every_rule_and_field_is_documented() -> None:
+    text = (REPO_ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f"`{rule}`" in text
+    model = schema_documents()["threatmodel.schema.json"]
+    for name, spec in model["$defs"].items():
+        for field in spec.get("properties", {}):
+            assert f"`{field}`" in text, f"{name}.{field} missing from docs/schema.md"
+
+
+def test_readme_quickstart_has_two_commands_and_ci_runs_the_second() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```(?:sh|bash|console)\n(.*?)\n```", section, re.DOTALL)
+    assert len(commands) == 2, commands
+    ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1].strip() in ci

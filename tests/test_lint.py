@@ -1,0 +1,21 @@
+"""The code base stays clean: ruff and mypy, as configured in pyproject.toml."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO_ROOT
+
+
+@pytest.mark.parametrize("command", [["ruff", "check", "cli", "tests"], ["mypy"]],
+                         ids=["ruff", "mypy"])
+def test_clean(command: list[str]) -> None:
+    if shutil.which(command[0]) is None:
+        pytest.skip(f"{command[0]} is not installed")
+    done = subprocess.run([sys.executable, "-m", *command], cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
