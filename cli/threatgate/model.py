@@ -32,7 +32,7 @@ CONTROL_STATUSES = ("planned", "in_progress", "implemented", "not_applicable", "
 NEVER_COMPLETE = frozenset({"not_applicable", "wont_do"})
 
 
-def severity_from_score(likelihood: int, impact: int) -> str:
+def severity_from_score(likelihood: float, impact: float) -> str:
     """Severity band of likelihood x impact: >= 20 critical, >= 12 high, >= 6 medium, else low."""
     score = likelihood * impact
     if score >= 20:
@@ -45,7 +45,18 @@ def severity_from_score(likelihood: int, impact: int) -> str:
 
 
 def is_score(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
+    """A likelihood or impact of 1 to 5 (``4.0`` counts: JSON Schema calls it an integer)."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and 1 <= value <= 5
+    )
+
+
+def article(noun: str) -> str:
+    """``a`` or ``an`` before a noun, for messages."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def items(data: dict[str, Any], collection: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -82,9 +93,13 @@ class EntityRef:
 
 
 def id_index(data: dict[str, Any]) -> dict[str, list[EntityRef]]:
-    """Every entity id of the model with the places that define it (more than one = a clash)."""
+    """Every entity id of the model with the places that define it (more than one = a clash).
+
+    Collections are visited in the order the file lists them, so the first place is the
+    first definition a reader meets.
+    """
     index: dict[str, list[EntityRef]] = {}
-    for collection in COLLECTIONS:
+    for collection in [key for key in data if key in COLLECTIONS]:
         for position, entry in items(data, collection):
             entity_id = entry.get("id")
             if isinstance(entity_id, str):

@@ -92,13 +92,52 @@ def check(data: Any, name: str = MODEL_SCHEMA) -> list[SchemaProblem]:
     problems = {
         (p.path, p.message): p for error in validator.iter_errors(data) for p in _explain(error)
     }
+    if not problems:
+        # The engines disagree only where Python's regular expressions are more lenient
+        # than ECMA 262 (``$`` also matches before a final newline): trust the strict one.
+        problems = {(p.path, p.message): p for p in _fast_problems(data, name)}
     return sorted(problems.values(), key=lambda p: (tuple(map(str, p.path)), p.message))
+
+
+def _fast_problems(data: Any, name: str) -> Iterator[SchemaProblem]:
+    for error in _fast_validator(name).iter_errors(data):
+        path: JsonPath = tuple(getattr(error, "instance_path", ()))
+        where = format_path(path)
+        keyword = type(getattr(error, "kind", error)).__name__.rsplit("_", 1)[-1].lower()
+        message = str(getattr(error, "message", error))
+        if isinstance(getattr(error, "instance", None), str) and "\n" in error.instance:
+            message = f"{error.instance!r} must be a single line without a trailing newline"
+        yield SchemaProblem(path, f"{where}: {message}" if where else message, keyword)
+
+
+def _required_choices(options: Any) -> list[str]:
+    """The keys of a oneOf/anyOf whose options each just require one key, else []."""
+    if not isinstance(options, list):
+        return []
+    keys = []
+    for option in options:
+        required = option.get("required") if isinstance(option, dict) else None
+        if not required or len(required) != 1:
+            return []
+        keys.append(required[0])
+    return keys
 
 
 def _explain(error: Any) -> Iterator[SchemaProblem]:
     """Turn a jsonschema error into located, self-explaining problems."""
     path: JsonPath = tuple(error.absolute_path)
     keyword = str(error.validator)
+    if keyword in ("oneOf", "anyOf"):
+        choices = _required_choices(error.validator_value)
+        if choices:
+            where = format_path(path) or "the top level"
+            given = [c for c in choices if isinstance(error.instance, dict) and c in error.instance]
+            how = "exactly one" if keyword == "oneOf" else "at least one"
+            detail = f" (found {' and '.join(given)})" if given else ""
+            yield SchemaProblem(
+                path, f"{where}: give {how} of {', '.join(choices)}{detail}", keyword
+            )
+            return
     if keyword in ("oneOf", "anyOf") and error.context:
         from jsonschema.exceptions import best_match
 
@@ -129,10 +168,13 @@ def _explain(error: Any) -> Iterator[SchemaProblem]:
         if hint:
             message += f"; did you mean '{hint[0]}'?"
     elif keyword == "pattern":
-        description = error.schema.get("description", "")
         message = f"{error.instance!r} does not have the expected form"
-        if description:
-            message += f": {description.split('.')[0].lower()}"
+        form = error.schema.get("$comment")
+        if form:
+            message += f" ({form})"
     elif keyword == "const" and path == ("threatgate",):
-        message = f"format version {error.instance!r} is not supported; write 'threatgate: 1'"
+        if str(error.instance) == str(error.validator_value):
+            message = "write 'threatgate: 1' with a number, not a quoted string"
+        else:
+            message = f"format version {error.instance!r} is not supported; write 'threatgate: 1'"
     yield SchemaProblem(path, f"{where}: {message}" if where else message, keyword)

@@ -29,11 +29,15 @@ def invalid_dates(context: RuleContext) -> None:
 
 
 def _label(entry: dict[str, object], fallback: str) -> str:
-    for key in ("id", "threat", "objective"):
-        value = entry.get(key)
-        if isinstance(value, str):
-            return value
-    return fallback
+    """How a message names an entry: its id, and what an acceptance is about."""
+    own = entry.get("id")
+    target = next((f"{key} {entry[key]}" for key in ("threat", "objective")
+                   if isinstance(entry.get(key), str)), None)
+    if target and isinstance(own, str):
+        return f"{own} of {target}"
+    if target:
+        return f"of {target}"
+    return own if isinstance(own, str) else fallback
 
 
 @rule(
@@ -48,7 +52,7 @@ def expired_acceptances(context: RuleContext) -> None:
         if when is not None and when < context.today:
             context.report(
                 ("acceptances", index, "review_by"),
-                f"acceptance of {_label(entry, f'#{index + 1}')} was due for review "
+                f"acceptance {_label(entry, f'#{index + 1}')} was due for review "
                 f"on {review}; it no longer counts, so review it or remove it",
             )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from threatgate.diagnostics import Severity
-from threatgate.model import id_index
+from threatgate.model import article, id_index
 from threatgate.rules.base import RuleContext, rule
 
 
@@ -12,7 +12,7 @@ def duplicate_ids(context: RuleContext) -> None:
     for entity_id, places in id_index(context.data).items():
         first = places[0]
         for again in places[1:]:
-            same = "another " + again.kind if again.kind == first.kind else f"a {first.kind}"
+            same = "another " + again.kind if again.kind == first.kind else article(first.kind)
             context.report(
                 (*again.path, "id"),
                 f"{again.kind} id '{entity_id}' is already used by {same} "

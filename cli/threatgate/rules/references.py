@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from threatgate.diagnostics import Severity
-from threatgate.model import COLLECTIONS, id_index, ids_of, items
+from threatgate.model import COLLECTIONS, article, id_index, ids_of, items
 from threatgate.rules.base import JsonPath, RuleContext, rule
 
 #: (collection, field, target collection, field holds a list, field holds groups of ids)
@@ -65,7 +65,9 @@ def dangling_references(context: RuleContext) -> None:
                     continue
                 elsewhere = everything.get(ref)
                 if elsewhere:
-                    detail = f"'{ref}' is a {elsewhere[0].kind}, not a {wanted}"
+                    detail = (
+                        f"'{ref}' is {article(elsewhere[0].kind)}, not {article(wanted)}"
+                    )
                 else:
                     close = difflib.get_close_matches(ref, sorted(known[target]), n=1)
                     hint = (

@@ -15,17 +15,12 @@ from threatgate.rules.base import RuleContext, rule
 def severity_with_score(context: RuleContext) -> None:
     for index, threat in items(context.data, "threats"):
         likelihood, impact = threat.get("likelihood"), threat.get("impact")
-        if (
-            "severity" in threat
-            and isinstance(likelihood, int)
-            and isinstance(impact, int)
-            and is_score(likelihood)
-            and is_score(impact)
-        ):
-            computed = severity_from_score(likelihood, impact)
+        if "severity" in threat and is_score(likelihood) and is_score(impact):
+            score = int(likelihood) * int(impact)  # type: ignore[arg-type]
+            computed = severity_from_score(score, 1)
             context.report(
                 ("threats", index, "severity"),
                 f"threat {threat.get('id', index)} has likelihood {likelihood} and impact "
-                f"{impact} (score {likelihood * impact}, {computed}); remove 'severity', "
+                f"{impact} (score {score}, {computed}); remove 'severity', "
                 "which is only for unscored threats",
             )
