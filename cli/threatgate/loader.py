@@ -70,6 +70,8 @@ class LoadedDocument:
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character ``index`` of ``text`` (clamped to its end)."""
+    index = min(index, len(text))
     line = text.count("\n", 0, index) + 1
     column = index - (text.rfind("\n", 0, index) + 1) + 1
     return line, column
@@ -77,17 +79,21 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 def decode(raw: bytes) -> str:
     """Decode a model file: UTF-8, with an optional byte-order mark, and no NUL bytes."""
+    for bom, name in _OTHER_BOMS:
+        if raw.startswith(bom):
+            raise LoadError("file-encoding", f"file is {name}, not UTF-8; save it as UTF-8")
     nul = raw.find(b"\x00")
     if nul != -1:
-        line, column = _line_col(raw[:nul].decode("utf-8", "replace"), nul)
+        prefix = _prefix_text(raw, nul)
+        line, column = _line_col(prefix, len(prefix))
         raise LoadError(
             "file-binary", "file holds a NUL byte: it is binary, not YAML text", line, column
         )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        good = raw[: exc.start].decode("utf-8-sig", "replace")
-        line, column = _line_col(good, len(good))
+        prefix = _prefix_text(raw, exc.start)
+        line, column = _line_col(prefix, len(prefix))
         raise LoadError(
             "file-encoding",
             f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start});"
@@ -96,6 +102,19 @@ def decode(raw: bytes) -> str:
             column,
         ) from None
     return text
+
+
+_OTHER_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+
+
+def _prefix_text(raw: bytes, end: int) -> str:
+    """The text before byte ``end``, without a byte-order mark, for locating a problem."""
+    return raw[:end].decode("utf-8-sig", "replace")
 
 
 # --- scalars (YAML 1.2 core schema) ----------------------------------------------------
@@ -120,6 +139,9 @@ _WORDS: dict[str, Any] = {
     "FALSE": False,
 }
 _NUMERIC_START = frozenset("0123456789+-.")
+#: Longer integers are refused: converting them costs quadratic time (Python refuses
+#: over 4,300 digits), and no field of a model needs such a number.
+_MAX_NUMBER_LENGTH = 1000
 
 
 def resolve_plain(text: str) -> Any:
@@ -128,6 +150,9 @@ def resolve_plain(text: str) -> Any:
         return _WORDS[text]
     if text[0] not in _NUMERIC_START:
         return text
+    integer = _INT.match(text) or _OCT.match(text) or _HEX.match(text)
+    if integer and len(text) > _MAX_NUMBER_LENGTH:
+        raise ValueError(f"integer of {len(text)} characters is too long to be a value of a model")
     if _INT.match(text):
         return int(text)
     if _FLOAT.match(text):
@@ -159,7 +184,7 @@ def _tagged_scalar(tag: str, text: str) -> Any:
     }
     if kind in expected:
         if not expected[kind](resolved):
-            raise ValueError(f"{text!r} is not a valid !!{kind}")
+            raise ValueError(f"{text!r:.60} is not a valid !!{kind}")
         return float(resolved) if kind == "float" and resolved is not None else resolved
     raise ValueError(f"tag {tag!r} is not allowed; model files use plain YAML values only")
 
@@ -202,7 +227,10 @@ def _yaml_error(exc: YAMLError, text: str) -> LoadError:
         context = f" ({exc.context})" if exc.context else ""
         return LoadError("yaml-syntax", f"{problem}{context}", line, column)
     position = getattr(exc, "position", None)
-    line, column = _line_col(text, position) if isinstance(position, int) else (1, 1)
+    line, column = (1, 1)
+    if isinstance(position, int):  # libyaml counts bytes of the UTF-8 encoding
+        prefix = text.encode("utf-8")[:position].decode("utf-8", "replace")
+        line, column = _line_col(prefix, len(prefix))
     reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
     return LoadError("yaml-syntax", f"invalid character: {reason}", line, column)
 
@@ -264,9 +292,18 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
         if kind is scalar_event:
             tag = event.tag
             if awaiting_key:
+                if tag not in (None, "!", _CORE + "str"):
+                    raise LoadError(
+                        "yaml-tag",
+                        f"tag {tag!r} is not allowed on a key; model files use plain keys",
+                        *_mark(event),
+                    )
                 value: Any = event.value
             elif tag is None:
-                value = resolve_plain(event.value) if event.implicit[0] else event.value
+                try:
+                    value = resolve_plain(event.value) if event.implicit[0] else event.value
+                except ValueError as exc:
+                    raise LoadError("yaml-number", str(exc), *_mark(event)) from None
             else:
                 try:
                     value = _tagged_scalar(tag, event.value)

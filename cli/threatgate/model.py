@@ -69,6 +69,12 @@ def items(data: dict[str, Any], collection: str) -> Iterator[tuple[int, dict[str
             yield index, entry
 
 
+def text(entry: dict[str, Any], key: str) -> str | None:
+    """A field's value when it is a string; ``None`` for anything else (or nothing)."""
+    value = entry.get(key)
+    return value if isinstance(value, str) else None
+
+
 def id_list(value: Any) -> list[str]:
     """The string ids of a reference list, ignoring anything malformed."""
     if not isinstance(value, list):

@@ -10,8 +10,23 @@ from threatgate.validate import ValidationReport
 FORMATS = ("text", "json", "github")
 
 
+def one_line(text: str) -> str:
+    """Escape control, format and line-separator characters taken from a model file.
+
+    Keys and values quoted in messages come from the file; printed raw, a newline
+    would split one problem over two lines and an escape sequence would reach the
+    terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 def text_line(d: Diagnostic) -> str:
-    return f"{d.path}:{d.line}:{d.column}: {d.severity}: {d.message} [{d.rule}]"
+    return (
+        f"{one_line(d.path)}:{d.line}:{d.column}: {d.severity}: {one_line(d.message)} "
+        f"[{d.rule}]"
+    )
 
 
 def render_text(report: ValidationReport) -> str:
@@ -57,7 +72,8 @@ def render_json(report: ValidationReport, *, passed: bool) -> str:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return one_line(escaped)
 
 
 def _escape_property(text: str) -> str:

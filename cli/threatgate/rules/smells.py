@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from threatgate.diagnostics import Severity
-from threatgate.model import NEVER_COMPLETE, id_list, items
+from threatgate.model import NEVER_COMPLETE, id_list, items, text
 from threatgate.rules.base import RuleContext, rule
 
 
@@ -38,7 +38,7 @@ def unused_controls(context: RuleContext) -> None:
 
 @rule("uncovered-asset", Severity.WARNING, "An asset is protected by no control objective.")
 def uncovered_assets(context: RuleContext) -> None:
-    covered = {o.get("asset") for _, o in items(context.data, "objectives")}
+    covered = {text(o, "asset") for _, o in items(context.data, "objectives")}
     for index, asset in items(context.data, "assets"):
         asset_id = asset.get("id")
         if isinstance(asset_id, str) and asset_id not in covered:
@@ -51,7 +51,7 @@ def uncovered_assets(context: RuleContext) -> None:
 
 @rule("unused-attacker", Severity.WARNING, "An attacker appears in no control objective.")
 def unused_attackers(context: RuleContext) -> None:
-    named = {o.get("attacker") for _, o in items(context.data, "objectives")}
+    named = {text(o, "attacker") for _, o in items(context.data, "objectives")}
     for index, attacker in items(context.data, "attackers"):
         attacker_id = attacker.get("id")
         if isinstance(attacker_id, str) and attacker_id not in named:
@@ -67,7 +67,7 @@ def unused_attackers(context: RuleContext) -> None:
     "A mitigation group holds a wont_do or not_applicable control, so it can never complete.",
 )
 def groups_that_cannot_complete(context: RuleContext) -> None:
-    statuses = {c.get("id"): c.get("status") for _, c in items(context.data, "controls")}
+    statuses = {text(c, "id"): text(c, "status") for _, c in items(context.data, "controls")}
     for index, objective in items(context.data, "objectives"):
         for group_index, group in enumerate(_groups(objective)):
             blocked = [c for c in group if statuses.get(c) in NEVER_COMPLETE]
@@ -88,11 +88,11 @@ def groups_that_cannot_complete(context: RuleContext) -> None:
 def duplicate_objectives(context: RuleContext) -> None:
     """One objective per asset x attacker is the norm; splitting it by property is fine."""
     declared = {
-        a.get("id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
+        text(a, "id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
     }
     seen: dict[tuple[str, str], list[tuple[object, set[str]]]] = {}
     for index, objective in items(context.data, "objectives"):
-        asset, attacker = objective.get("asset"), objective.get("attacker")
+        asset, attacker = text(objective, "asset"), text(objective, "attacker")
         if not isinstance(asset, str) or not isinstance(attacker, str):
             continue
         props = set(id_list(objective.get("properties"))) or declared.get(asset, set())
@@ -116,10 +116,10 @@ def duplicate_objectives(context: RuleContext) -> None:
 )
 def properties_not_on_asset(context: RuleContext) -> None:
     declared = {
-        a.get("id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
+        text(a, "id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
     }
     for index, objective in items(context.data, "objectives"):
-        asset = objective.get("asset")
+        asset = text(objective, "asset")
         if asset not in declared:
             continue
         for p_index, prop in enumerate(id_list(objective.get("properties"))):
