@@ -26,8 +26,9 @@ LOADER_RULES: dict[str, str] = {
     "yaml-anchor": "An anchor (`&name`) or alias (`*name`) is used; they are refused so "
     "that alias expansion cannot exhaust memory.",
     "yaml-tag": "A tag other than the core ones (`!!str`, `!!int`, `!!float`, `!!bool`, "
-    "`!!null`) is used, or a tagged value does not fit its tag.",
+    "`!!null`) is used, a key is tagged, or a tagged value does not fit its tag.",
     "yaml-complex-key": "A mapping key is a list or mapping.",
+    "yaml-number": "An integer is written with more than 1,000 characters.",
     "yaml-depth": "Lists and mappings nest deeper than `max_depth`.",
     "yaml-multiple-documents": "The file holds more than one YAML document.",
     "duplicate-model-id": "Another model file of the repository has the same `id`.",
