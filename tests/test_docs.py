@@ -33,3 +33,14 @@ def test_readme_quickstart_has_two_commands_and_ci_runs_the_second() -> None:
     assert len(commands) == 2, commands
     ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1].strip() in ci
+
+
+def test_every_loader_rule_id_is_documented() -> None:
+    text = (REPO_ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    source = "".join(
+        p.read_text(encoding="utf-8") for p in (REPO_ROOT / "cli" / "threatgate").glob("*.py")
+    )
+    emitted = set(re.findall(r'"((?:yaml|file)-[a-z-]+|not-a-mapping|symlink-escape)"', source))
+    assert emitted
+    for rule in sorted(emitted):
+        assert f"`{rule}`" in text, f"{rule} is not documented in docs/schema.md"
