@@ -11,8 +11,9 @@ from threatgate.model import COLLECTIONS, article, id_index, ids_of, items
 from threatgate.rules.base import JsonPath, RuleContext, rule
 
 #: (collection, field, target collection, field holds a list, field holds groups of ids)
-REFERENCES: tuple[tuple[str, str, str, bool, bool], ...] = (
-    ("components", "boundary", "trust_boundaries", False, False),
+Reference = tuple[str, str, str, bool, bool]
+
+REFERENCES: tuple[Reference, ...] = (
     ("dataflows", "from", "components", False, False),
     ("dataflows", "to", "components", False, False),
     ("dataflows", "data", "assets", True, False),
@@ -47,16 +48,16 @@ def _targets(value: Any, is_list: bool, grouped: bool) -> Iterator[tuple[JsonPat
             yield (i,), item
 
 
-@rule(
-    "dangling-reference",
-    Severity.ERROR,
-    "A reference names an id that does not exist, or an entity of another kind.",
-)
-def dangling_references(context: RuleContext) -> None:
+#: A component's boundary may be a plain label while a model has no architecture yet, so
+#: an undeclared one is only a warning.
+BOUNDARY: Reference = ("components", "boundary", "trust_boundaries", False, False)
+
+
+def _check(context: RuleContext, references: tuple[Reference, ...]) -> None:
     data = context.data
     everything = id_index(data)
     known = {collection: ids_of(data, collection) for collection in COLLECTIONS}
-    for collection, field, target, is_list, grouped in REFERENCES:
+    for collection, field, target, is_list, grouped in references:
         wanted = COLLECTIONS[target]
         for index, entry in items(data, collection):
             owner = f"{COLLECTIONS[collection]} {entry.get('id', f'#{index + 1}')}"
@@ -65,9 +66,7 @@ def dangling_references(context: RuleContext) -> None:
                     continue
                 elsewhere = everything.get(ref)
                 if elsewhere:
-                    detail = (
-                        f"'{ref}' is {article(elsewhere[0].kind)}, not {article(wanted)}"
-                    )
+                    detail = f"'{ref}' is {article(elsewhere[0].kind)}, not {article(wanted)}"
                 else:
                     close = difflib.get_close_matches(ref, sorted(known[target]), n=1)
                     hint = (
@@ -77,3 +76,21 @@ def dangling_references(context: RuleContext) -> None:
                     )
                     detail = f"no {wanted} has id '{ref}'{hint}"
                 context.report((collection, index, field, *sub_path), f"{owner}, {field}: {detail}")
+
+
+@rule(
+    "dangling-reference",
+    Severity.ERROR,
+    "A reference names an id that does not exist, or an entity of another kind.",
+)
+def dangling_references(context: RuleContext) -> None:
+    _check(context, REFERENCES)
+
+
+@rule(
+    "undeclared-boundary",
+    Severity.WARNING,
+    "A component names a trust boundary that trust_boundaries does not declare.",
+)
+def undeclared_boundaries(context: RuleContext) -> None:
+    _check(context, (BOUNDARY,))
