@@ -22,19 +22,21 @@ unless the case says ``schema_valid: false``.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
+from casefiles import (
+    check_case_shape,
+    matches,
+    problems_of,
+    read_yaml,
+    render,
+    xfail_marks,
+)
 from threatgate.rules import RULES
-from threatgate.validate import check_bytes
 
-TODAY = dt.date(2026, 6, 1)
-MAX_DEPTH = 32
 TESTS_DIR = Path(__file__).resolve().parent
 CASES_DIR = TESTS_DIR / "cases" / "rules"
 SCHEMA_DOC = TESTS_DIR.parent / "docs" / "schema.md"
@@ -43,19 +45,9 @@ CASE_KEYS = frozenset({"name", "description", "model", "problems", "xfail", "sch
 PROBLEM_KEYS = frozenset({"line", "column", "message", "message_not"})
 
 
-def _read_yaml(path: Path) -> Any:
-    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-
-
-def _strings(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
 def load_case_file(path: Path) -> dict[str, Any]:
     """Read and sanity-check one case file; mistakes in the file fail loudly."""
-    document = _read_yaml(path)
+    document = read_yaml(path)
     assert isinstance(document, dict), f"{path.name}: not a mapping"
     assert set(document) <= {"rule", "description", "cases"}, f"{path.name}: unknown keys"
     assert document.get("rule") == path.stem, f"{path.name}: 'rule' must be {path.stem!r}"
@@ -63,24 +55,7 @@ def load_case_file(path: Path) -> dict[str, Any]:
     assert isinstance(cases, list) and cases, f"{path.name}: no cases"
     names: set[str] = set()
     for case in cases:
-        assert isinstance(case, dict), f"{path.name}: a case is not a mapping"
-        unknown = set(case) - CASE_KEYS
-        assert not unknown, f"{path.name}: unknown case keys {sorted(unknown)}"
-        name = case.get("name")
-        assert isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", name), (
-            f"{path.name}: bad case name {name!r}"
-        )
-        assert name not in names, f"{path.name}: case name {name!r} used twice"
-        names.add(name)
-        assert isinstance(case.get("model"), str), f"{path.name}::{name}: 'model' is not text"
-        problems = case.get("problems")
-        if problems is not None:
-            assert isinstance(problems, list) and problems, f"{path.name}::{name}: empty problems"
-            for problem in problems:
-                assert set(problem) <= PROBLEM_KEYS, f"{path.name}::{name}: bad problem keys"
-                assert isinstance(problem.get("line"), int), f"{path.name}::{name}: no line"
-                assert isinstance(problem.get("column"), int), f"{path.name}::{name}: no column"
-                assert _strings(problem.get("message")), f"{path.name}::{name}: no message"
+        check_case_shape(path, case, names, CASE_KEYS, PROBLEM_KEYS)
     return document
 
 
@@ -93,36 +68,21 @@ def _params() -> list[Any]:
     for path in case_files():
         document = load_case_file(path)
         for case in document["cases"]:
-            marks = []
-            if case.get("xfail"):
-                marks.append(pytest.mark.xfail(reason=str(case["xfail"]), strict=True))
             params.append(
-                pytest.param(document["rule"], case, id=f"{path.name}::{case['name']}", marks=marks)
+                pytest.param(
+                    document["rule"], case, id=f"{path.name}::{case['name']}",
+                    marks=xfail_marks(case),
+                )
             )
     return params
 
 
-def _render(problems: list[list[Any]]) -> str:
-    return "\n".join(f"  {p[2]}:{p[3]} {p[0]} [{p[1]}] {p[4]}" for p in problems) or "  (none)"
-
-
-def _matches(expected: dict[str, Any], actual: list[Any]) -> bool:
-    _severity, _rule, line, column, message = actual
-    return (
-        expected["line"] == line
-        and expected["column"] == column
-        and all(part in message for part in _strings(expected["message"]))
-        and not any(part in message for part in _strings(expected.get("message_not")))
-    )
-
-
 @pytest.mark.parametrize(("rule_id", "case"), _params())
 def test_rule_case(rule_id: str, case: dict[str, Any]) -> None:
-    result = check_bytes(case["model"].encode("utf-8"), TODAY, MAX_DEPTH)
-    problems = result["problems"]
+    problems = problems_of(case["model"])
     if case.get("schema_valid", True):
         foreign = [p for p in problems if p[1] not in RULES]
-        assert not foreign, "the case model should load and satisfy the schema:\n" + _render(
+        assert not foreign, "the case model should load and satisfy the schema:\n" + render(
             foreign
         )
     reported = [p for p in problems if p[1] == rule_id]
@@ -130,11 +90,11 @@ def test_rule_case(rule_id: str, case: dict[str, Any]) -> None:
     report = (
         f"expected [{rule_id}] at "
         f"{[(e['line'], e['column'], e['message']) for e in expected] or 'nowhere'}; "
-        f"reported:\n{_render(reported)}"
+        f"reported:\n{render(reported)}"
     )
     unmatched = list(reported)
     for wanted in expected:
-        hit = next((p for p in unmatched if _matches(wanted, p)), None)
+        hit = next((p for p in unmatched if matches(wanted, p)), None)
         assert hit is not None, report
         unmatched.remove(hit)
     assert not unmatched, report

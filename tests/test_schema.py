@@ -22,24 +22,19 @@ listed problems (rule, line, column and message substrings, in any order).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from ruamel.yaml import YAML
 
+from casefiles import check_case_shape, matches, problems_of, render, xfail_marks
 from conftest import VALID_MODEL
 from threatgate.loader import load_bytes
 from threatgate.rules import RULES
-from threatgate.validate import check_bytes
 
-TODAY = dt.date(2026, 6, 1)
-MAX_DEPTH = 32
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent
 CASES_DIR = TESTS_DIR / "cases" / "schema"
@@ -54,12 +49,6 @@ def _read_json(name: str) -> Any:
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
-def _strings(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
 def entity_kinds() -> list[str]:
     """Every kind a case can be about: the top level, each $defs entry, assertions."""
     return ["model", *_read_json("threatmodel.schema.json")["$defs"], "assertion"]
@@ -71,7 +60,7 @@ def assertion_types() -> list[str]:
 
 def load_case_file(path: Path) -> list[dict[str, Any]]:
     """Read and sanity-check one case file; return its cases with their entity filled in."""
-    document = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    document = read_yaml(path)
     assert isinstance(document, dict), f"{path.name}: not a mapping"
     assert set(document) <= {"entity", "description", "cases"}, f"{path.name}: unknown keys"
     cases = document.get("cases")
@@ -80,30 +69,13 @@ def load_case_file(path: Path) -> list[dict[str, Any]]:
     names: set[str] = set()
     out = []
     for case in cases:
-        assert isinstance(case, dict), f"{path.name}: a case is not a mapping"
-        unknown = set(case) - CASE_KEYS
-        assert not unknown, f"{path.name}: unknown case keys {sorted(unknown)}"
-        name = case.get("name")
-        assert isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", name), (
-            f"{path.name}: bad case name {name!r}"
-        )
-        assert name not in names, f"{path.name}: case name {name!r} used twice"
-        names.add(name)
-        where = f"{path.name}::{name}"
+        where = check_case_shape(path, case, names, CASE_KEYS, PROBLEM_KEYS)
         case = {**case, "entity": case.get("entity", document.get("entity"))}
         assert case["entity"] in kinds, f"{where}: unknown entity {case['entity']!r}"
         assert case.get("assertion") in (None, *types), f"{where}: unknown assertion type"
-        assert isinstance(case.get("model"), str), f"{where}: 'model' is not text"
-        problems = case.get("problems")
-        if problems is not None:
-            assert isinstance(problems, list) and problems, f"{where}: empty problems"
-            for problem in problems:
-                assert set(problem) <= PROBLEM_KEYS, f"{where}: bad problem keys"
-                assert isinstance(problem.get("rule"), str), f"{where}: no rule"
-                assert problem["rule"] not in RULES, f"{where}: semantic rules go in cases/rules"
-                assert isinstance(problem.get("line"), int), f"{where}: no line"
-                assert isinstance(problem.get("column"), int), f"{where}: no column"
-                assert _strings(problem.get("message")), f"{where}: no message"
+        for problem in case.get("problems") or []:
+            assert isinstance(problem.get("rule"), str), f"{where}: no rule"
+            assert problem["rule"] not in RULES, f"{where}: semantic rules go in cases/rules"
         out.append(case)
     return out
 
@@ -121,44 +93,22 @@ def all_cases() -> Iterator[tuple[str, dict[str, Any]]]:
 def _params() -> list[Any]:
     params = []
     for case_id, case in all_cases():
-        marks = []
-        if case.get("xfail"):
-            marks.append(pytest.mark.xfail(reason=str(case["xfail"]), strict=True))
-        params.append(pytest.param(case, id=case_id, marks=marks))
+        params.append(pytest.param(case, id=case_id, marks=xfail_marks(case)))
     return params
-
-
-def _render(problems: list[list[Any]]) -> str:
-    return "\n".join(f"  {p[2]}:{p[3]} {p[0]} [{p[1]}] {p[4]}" for p in problems) or "  (none)"
-
-
-def _matches(expected: dict[str, Any], actual: list[Any]) -> bool:
-    _severity, rule, line, column, message = actual
-    return (
-        expected["rule"] == rule
-        and expected["line"] == line
-        and expected["column"] == column
-        and all(part in message for part in _strings(expected["message"]))
-        and not any(part in message for part in _strings(expected.get("message_not")))
-    )
-
-
-def _problems(text: str) -> list[list[Any]]:
-    return list(check_bytes(text.encode("utf-8"), TODAY, MAX_DEPTH)["problems"])
 
 
 @pytest.mark.parametrize("case", _params())
 def test_schema_case(case: dict[str, Any]) -> None:
     # Loader and schema problems only: the semantic rules have their own cases.
-    reported = [p for p in _problems(case["model"]) if p[1] not in RULES]
+    reported = [p for p in problems_of(case["model"]) if p[1] not in RULES]
     expected = case.get("problems") or []
     report = (
         f"expected {[(e['rule'], e['line'], e['column'], e['message']) for e in expected]}; "
-        f"reported:\n{_render(reported)}"
+        f"reported:\n{render(reported)}"
     )
     unmatched = list(reported)
     for wanted in expected:
-        hit = next((p for p in unmatched if _matches(wanted, p)), None)
+        hit = next((p for p in unmatched if matches(wanted, p)), None)
         assert hit is not None, report
         unmatched.remove(hit)
     assert not unmatched, report
@@ -288,13 +238,13 @@ def test_schema_entry_has_description(
 
 
 def test_conftest_model_is_valid() -> None:
-    problems = _problems(VALID_MODEL)
-    assert not problems, _render(problems)
+    problems = problems_of(VALID_MODEL)
+    assert not problems, render(problems)
 
 
 def test_init_template_is_valid() -> None:
     text = TEMPLATE.read_text(encoding="utf-8")
     assert "${model_id}" in text and "${title}" in text
     text = text.replace("${model_id}", "example").replace("${title}", "Example")
-    problems = _problems(text)
-    assert not problems, _render(problems)
+    problems = problems_of(text)
+    assert not problems, render(problems)

@@ -1,0 +1,1411 @@
+#!/usr/bin/env python3
+"""Benchmark ``threatgate validate`` against check-jsonschema on a generated corpus.
+
+Generates (deterministically) one model file and N distinct, valid models of about 20 KB
+each, checks that both tools accept every one of them, then times each command as a
+subprocess, wall-clock, best of K runs:
+
+* one file: ``threatgate validate --no-cache`` and ``check-jsonschema``;
+* N files: the same two commands, plus a warm re-run of ``threatgate validate`` (second
+  run against a fresh cache folder), plus two floors: loading every file with PyYAML's
+  C loader, and with ruamel.yaml's C-accelerated safe loader.
+
+It prints a table with the ratios the project's performance targets are about. The exit
+status is 0 even when a target is missed (this is a report); it is 1 when a tool fails or
+the two tools disagree, 2 for a usage error.
+
+Run from the repository root, with the project's virtualenv active::
+
+    python tests/benchmarks/bench_validate.py [--models N] [--out DIR] [--repeat K]
+                                              [--quick] [--json FILE]
+
+Not a pytest module: the file name does not match ``test_*.py`` and it defines no test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = REPO_ROOT / "schemas" / "threatmodel.schema.json"
+
+DEFAULT_MODELS = 1000
+DEFAULT_REPEAT = 3
+QUICK_MODELS = 100
+QUICK_REPEAT = 1
+SEED = 20260601
+TARGET_BYTES = 20_000
+#: "Today" for threatgate's expiry checks, so that every run sees the same models.
+FIXED_TODAY = "2026-06-01"
+
+MODELS_DIR = "bench-models"
+SINGLE_DIR = "bench-single"
+MARKER = ".threatgate-bench"
+
+#: (key, description, numerator, denominator, limit); limit None = informational.
+TARGETS: tuple[tuple[str, str, str, str, float | None], ...] = (
+    ("single", "1 file: threatgate / check-jsonschema", "tg_single", "cj_single", 0.5),
+    ("corpus", "N files: threatgate cold / check-jsonschema", "tg_cold", "cj_corpus", 0.25),
+    ("warm", "N files: threatgate warm / check-jsonschema", "tg_warm", "cj_corpus", 0.05),
+    ("floor", "N files: threatgate cold / PyYAML C floor", "tg_cold", "floor_pyyaml", None),
+    ("floor_ruamel", "N files: threatgate cold / ruamel C floor", "tg_cold", "floor_ruamel", None),
+)
+
+
+class BenchError(Exception):
+    """A tool failed, the tools disagree, or the corpus is not what it should be."""
+
+
+# --- vocabulary -----------------------------------------------------------------------
+
+DOMAINS = (
+    ("payments", "Payments"),
+    ("checkout", "Checkout"),
+    ("identity", "Identity"),
+    ("billing", "Billing"),
+    ("search", "Search"),
+    ("catalog", "Catalogue"),
+    ("messaging", "Messaging"),
+    ("reporting", "Reporting"),
+    ("onboarding", "Onboarding"),
+    ("support", "Support desk"),
+    ("inventory", "Inventory"),
+    ("shipping", "Shipping"),
+    ("analytics", "Analytics"),
+    ("notifications", "Notifications"),
+    ("loyalty", "Loyalty programme"),
+    ("pricing", "Pricing"),
+    ("refunds", "Refunds"),
+    ("accounts", "Customer accounts"),
+    ("partners", "Partner portal"),
+    ("media", "Media"),
+)
+SERVICES = (
+    ("api", "API"),
+    ("web", "web front end"),
+    ("worker", "background worker"),
+    ("gateway", "gateway"),
+    ("admin", "admin console"),
+    ("mobile", "mobile back end"),
+    ("export", "export service"),
+    ("sync", "synchronisation service"),
+)
+TEAMS = (
+    "payments-team",
+    "platform-team",
+    "identity-team",
+    "sre",
+    "security-office",
+    "data-platform",
+    "web-team",
+    "mobile-team",
+    "checkout-squad",
+    "infra",
+)
+PEOPLE = (
+    "Amélie Laurent",
+    "Jürgen Braun",
+    "Zoë Okafor",
+    "Inés Álvarez",
+    "Tomasz Wójcik",
+    "Priya Raman",
+    "Kenji Sato",
+    "Sara Lindqvist",
+    "Mateo Rossi",
+    "Aoife Byrne",
+)
+APPROVERS = ("cto", "ciso", "risk-committee", "head-of-engineering", "product-owner")
+
+#: framework id -> a function producing one of its requirement ids.
+FRAMEWORKS: dict[str, Callable[[random.Random], str]] = {
+    "asvs-5.0": lambda r: f"V{r.randint(1, 14)}.{r.randint(1, 9)}.{r.randint(1, 9)}",
+    "pci-dss-4.0": lambda r: f"{r.randint(1, 12)}.{r.randint(1, 6)}.{r.randint(1, 5)}",
+    "iso-27001-2022": lambda r: f"A.{r.randint(5, 8)}.{r.randint(1, 34)}",
+    "soc2-2017": lambda r: f"CC{r.randint(1, 9)}.{r.randint(1, 8)}",
+    "nist-800-53-r5": lambda r: (
+        f"{r.choice(['AC', 'AU', 'IA', 'SC', 'SI', 'CM'])}-{r.randint(1, 25)}"
+    ),
+}
+
+TRUST_BOUNDARIES = (
+    ("internet", "Internet"),
+    ("dmz", "DMZ"),
+    ("corp-net", "Internal network"),
+    ("data-tier", "Data tier"),
+    ("partner-net", "Partner network"),
+    ("cicd", "CI/CD environment"),
+    ("admin-net", "Administration network"),
+    ("cloud-account", "Cloud provider account"),
+)
+
+COMPONENTS = (
+    ("browser", "Customer browser", "client"),
+    ("mobile", "Mobile app", "client"),
+    ("cdn", "CDN edge", "cdn"),
+    ("waf", "Web application firewall", "waf"),
+    ("lb", "Load balancer", "load_balancer"),
+    ("web", "Web front end", "web_app"),
+    ("api", "Public API", "api"),
+    ("gateway", "API gateway", "api_gateway"),
+    ("auth", "Authentication service", "identity_provider"),
+    ("sso", "Corporate SSO", "identity_provider"),
+    ("orders", "Order service", "service"),
+    ("payments", "Payment service", "service"),
+    ("worker", "Background worker", "service"),
+    ("queue", "Message queue", "queue"),
+    ("cache", "Session cache", "cache"),
+    ("db", "Primary database", "database"),
+    ("replica", "Read replica", "database"),
+    ("search", "Search cluster", "datastore"),
+    ("blob", "Object storage", "object_storage"),
+    ("vault", "Secrets store", "secrets_store"),
+    ("psp", "Payment provider", "payment_provider"),
+    ("mailer", "E-mail provider", "saas"),
+    ("ci", "CI pipeline", "ci_cd"),
+    ("k8s", "Container platform", "container_platform"),
+    ("llm", "LLM service", "llm_service"),
+    ("admin", "Admin console", "admin_console"),
+    ("audit", "Audit log store", "datastore"),
+    ("warehouse", "Analytics warehouse", "datastore"),
+)
+PROTOCOLS = ("https", "grpc", "amqp", "sql", "smtp", "redis", "s3", "oidc", "kafka", "mtls")
+DATA_WORDS = ("orders", "tokens", "events", "invoices", "profiles", "payments", "logs", "jobs")
+
+CONF, INTEG, AVAIL, USAGE = "confidentiality", "integrity", "availability", "usage"
+ASSETS = (
+    ("Customer personal data", [CONF, INTEG]),
+    ("Payment card data", [CONF, INTEG]),
+    ("Session tokens", [CONF, INTEG]),
+    ("Order history", [CONF, INTEG, AVAIL]),
+    ("Product catalogue", [INTEG, AVAIL]),
+    ("Pricing rules", [INTEG]),
+    ("Admin credentials", [CONF, INTEG]),
+    ("Partner API keys", [CONF, USAGE]),
+    ("Audit trail", [INTEG, AVAIL]),
+    ("E-mail sending capability", [USAGE]),
+    ("Refund capability", [USAGE, INTEG]),
+    ("Service availability", [AVAIL]),
+    ("Encryption keys", [CONF, INTEG]),
+    ("Invoices", [CONF, INTEG]),
+    ("Support tickets", [CONF]),
+    ("Build artefacts", [INTEG]),
+    ("Analytics events", [CONF, AVAIL]),
+    ("Password hashes", [CONF]),
+    ("Feature flags", [INTEG, AVAIL]),
+    ("Shipping addresses", [CONF, INTEG]),
+)
+
+ATTACKERS = (
+    (
+        "External attacker",
+        "external",
+        "Sends arbitrary HTTP requests from the internet without credentials.",
+    ),
+    (
+        "Authenticated customer",
+        "insider",
+        "Holds a valid customer account and calls every customer endpoint with it.",
+    ),
+    (
+        "Malicious partner",
+        "insider",
+        "Holds partner API credentials and calls the partner API from its own network.",
+    ),
+    (
+        "Compromised dependency",
+        "supply_chain",
+        "Controls one third-party package that is pulled into the build.",
+    ),
+    (
+        "Rogue employee",
+        "insider",
+        "Holds staff credentials for the admin console and read access to the logs.",
+    ),
+    (
+        "Network attacker",
+        "internal",
+        "Sits on the internal network without credentials; can sniff and inject traffic.",
+    ),
+    (
+        "Laptop thief",
+        "physical",
+        "Has physical access to an engineer's unlocked laptop for an hour.",
+    ),
+    (
+        "Botnet operator",
+        "external",
+        "Controls thousands of IP addresses and sends traffic at high volume.",
+    ),
+    (
+        "Compromised CI runner",
+        "supply_chain",
+        "Runs arbitrary code in a CI job, holding the job's token.",
+    ),
+    (
+        "Phishing crew",
+        "external",
+        "Sends convincing e-mails to staff and hosts look-alike login pages.",
+    ),
+)
+
+THREATS = (
+    (
+        "{asset} read through SQL injection in the {component}",
+        ["information_disclosure", "tampering"],
+        ["CWE-89"],
+    ),
+    (
+        "Session hijacking with a stolen cookie on the {component}",
+        ["spoofing"],
+        ["CWE-384", "CWE-614"],
+    ),
+    ("Credential stuffing against the {component}", ["spoofing"], ["CWE-307"]),
+    (
+        "{asset} exposed by verbose error messages of the {component}",
+        ["information_disclosure"],
+        ["CWE-209"],
+    ),
+    (
+        "Server-side request forgery from the {component} to cloud metadata",
+        ["information_disclosure", "elevation_of_privilege"],
+        ["CWE-918"],
+    ),
+    (
+        "Broken object-level authorisation exposes {asset}",
+        ["information_disclosure", "elevation_of_privilege"],
+        ["CWE-639"],
+    ),
+    (
+        "Denial of service by flooding the {component}",
+        ["denial_of_service"],
+        ["CWE-400", "CWE-770"],
+    ),
+    ("{asset} tampered with in transit to the {component}", ["tampering"], ["CWE-319"]),
+    (
+        "Secrets of the {component} committed to the repository",
+        ["information_disclosure"],
+        ["CWE-798"],
+    ),
+    (
+        "Malicious package runs in the build of the {component}",
+        ["tampering", "elevation_of_privilege"],
+        ["CWE-829"],
+    ),
+    ("Admin actions on the {component} cannot be traced to a person", ["repudiation"], ["CWE-778"]),
+    (
+        "Cross-site scripting in the {component} steals {asset}",
+        ["information_disclosure", "spoofing"],
+        ["CWE-79"],
+    ),
+    (
+        "Mass assignment lets users change {asset}",
+        ["tampering", "elevation_of_privilege"],
+        ["CWE-915"],
+    ),
+    ("Backup of {asset} stored unencrypted", ["information_disclosure"], ["CWE-311"]),
+    ("Replay of signed requests to the {component}", ["spoofing", "tampering"], ["CWE-294"]),
+    ("Prompt injection makes the {component} leak {asset}", ["information_disclosure"], ["CWE-77"]),
+    ("Insecure deserialisation in the {component}", ["elevation_of_privilege"], ["CWE-502"]),
+    ("Path traversal in file downloads of the {component}", ["information_disclosure"], ["CWE-22"]),
+    ("Forged partner webhook alters {asset}", ["spoofing", "tampering"], ["CWE-345"]),
+    ("Log injection hides attacks on the {component}", ["repudiation", "tampering"], ["CWE-117"]),
+)
+
+CONTROLS = (
+    "Parameterised queries only",
+    "Rate limiting on login",
+    "MFA for the admin console",
+    "HSTS and secure, HttpOnly cookies",
+    "Secrets in the vault, none in code",
+    "Dependencies pinned with hashes",
+    "Audit log of admin actions",
+    "Output encoding in templates",
+    "Object-level authorisation checks",
+    "TLS 1.2+ between services",
+    "Encrypted backups",
+    "Request signing with a nonce",
+    "Egress allow-list",
+    "Request size limits",
+    "Content Security Policy",
+    "WAF managed rule set",
+    "Allow-list of writable fields",
+    "JSON-only deserialisation",
+    "Path normalisation for downloads",
+    "Webhook signature verification",
+    "Structured logging with escaping",
+    "Least-privilege database roles",
+    "Key rotation every 90 days",
+    "Security headers middleware",
+    "SBOM and signed artefacts",
+    "Account lockout after failed logins",
+    "Prompt isolation and output filtering",
+    "Short-lived access tokens",
+    "CSRF tokens on state-changing forms",
+    "Bot detection on sign-up",
+)
+CONTROL_STATUSES = (
+    ("implemented", 50),
+    ("in_progress", 15),
+    ("planned", 20),
+    ("not_applicable", 7),
+    ("wont_do", 8),
+)
+NEVER_COMPLETE = frozenset({"not_applicable", "wont_do"})
+FINDING_STATUSES = ("discovered", "acknowledged", "remediated", "verified", "dismissed")
+FINDING_SEVERITIES = ("critical", "high", "medium", "low", "info")
+LANGUAGES = ("python", "typescript", "go", "java")
+EXTENSIONS = {"python": "py", "typescript": "ts", "go": "go", "java": "java"}
+
+SENTENCES = (
+    "The {component} accepts requests from the {boundary} and forwards them after "
+    "validating the session.",
+    "Every change to {asset} is written to the audit trail with the acting user and time.",
+    "Traffic between the {component} and the database uses mutual TLS with short-lived "
+    "certificates.",
+    "Operators reach the {component} only through the bastion, never directly.",
+    "The team reviewed this part of the design with the security office in {month}.",
+    "Failures are retried three times with exponential back-off before an alert fires.",
+    "Personal data is pseudonymised before it reaches the analytics warehouse.",
+    "Rate limits apply per account and per IP address; the limits live in configuration.",
+    "The {component} is deployed from the main branch only, through the signed pipeline.",
+    "Secrets are fetched at start-up from the vault and never written to disk.",
+    "See the runbook `docs/runbooks/{slug}.md` for incident handling.",
+    "Input is validated against the OpenAPI contract; unknown fields are rejected.",
+    "Customer support can see {asset} but not change it: their role is read-only.",
+    "Backups are taken every night and restored monthly in a drill.",
+    "The design assumes the {boundary} is hostile: nothing there is trusted by default.",
+    "Keys are rotated automatically; the previous key stays valid for one day.",
+)
+MONTHS = ("January", "March", "May", "July", "September", "November")
+JUSTIFICATIONS = (
+    "Legacy endpoint, removed with the v3 API next quarter.",
+    "Compensated by monitoring; the fix needs a vendor release.",
+    "Exposure limited to staff on the VPN; revisit after the migration.",
+)
+
+# --- assertion builders -----------------------------------------------------------------
+
+
+def _source(rng: random.Random, slug: str) -> tuple[str, str]:
+    language = rng.choice(LANGUAGES)
+    name = rng.choice(("handlers", "service", "views", "security", "db", "auth"))
+    return language, f"src/{slug}/{name}.{EXTENSIONS[language]}"
+
+
+def _assertion(rng: random.Random, slug: str) -> dict[str, Any]:
+    language, path = _source(rng, slug)
+    kind = rng.randrange(16)
+    if kind == 0:
+        return {"type": "pattern_absent", "file": path, "pattern": 'execute\\(f"'}
+    if kind == 1:
+        return {
+            "type": "function_calls",
+            "file": path,
+            "function": "hash_password",
+            "calls": "bcrypt.hashpw",
+            "language": language,
+        }
+    if kind == 2:
+        return {
+            "type": "decorator_present",
+            "file": path,
+            "name": "login_required",
+            "function": rng.choice(("refund", "export", "delete_account")),
+        }
+    if kind == 3:
+        return {
+            "type": "dependency_version",
+            "file": "requirements.txt",
+            "name": rng.choice(("cryptography", "django", "requests")),
+            "constraint": f">={rng.randint(2, 44)}.0",
+        }
+    if kind == 4:
+        return {
+            "type": "http_header_set",
+            "glob": "deploy/nginx/*.conf",
+            "header": "Strict-Transport-Security",
+            "value": "max-age=63072000",
+        }
+    if kind == 5:
+        return {
+            "type": "config_value_matches",
+            "file": f"config/{slug}.yaml",
+            "key": "session.cookie_secure",
+            "value": True,
+        }
+    if kind == 6:
+        return {
+            "type": "no_plaintext_secret",
+            "glob": f"src/{slug}/**",
+            "allow": ["EXAMPLE_KEY_[A-Z]+", "test-token-[0-9]+"],
+        }
+    if kind == 7:
+        return {
+            "type": "env_var_referenced",
+            "glob": f"src/{slug}/**",
+            "name": rng.choice(("DATABASE_PASSWORD", "API_SIGNING_KEY", "VAULT_TOKEN")),
+        }
+    if kind == 8:
+        digest = hashlib.sha256(f"{slug}-{rng.random()}".encode()).hexdigest()
+        return {"type": "file_hash", "file": "deploy/policy.rego", "sha256": digest}
+    if kind == 9:
+        return {
+            "type": "test_exists",
+            "glob": "tests/**/test_*.py",
+            "name": f"test_{slug}_rejects_unauthenticated",
+        }
+    if kind == 10:
+        return {
+            "type": "middleware_registered",
+            "file": path,
+            "name": "SecurityHeadersMiddleware",
+            "language": language,
+        }
+    if kind == 11:
+        return {
+            "type": "import_present",
+            "file": path,
+            "module": rng.choice(("helmet", "cryptography.fernet", "bleach")),
+        }
+    if kind == 12:
+        return {"type": "file_exists", "file": "SECURITY.md"}
+    if kind == 13:
+        return {"type": "command_succeeds", "command": ["pip-audit", "--strict"], "timeout": 300}
+    if kind == 14:
+        return {
+            "type": "pattern_matches",
+            "file": path,
+            "pattern": "verify_signature\\(",
+            "scope_start": "def handle_webhook",
+            "min_count": 1,
+        }
+    return {
+        "type": "config_key_exists",
+        "file": f"config/{slug}.toml",
+        "key": "security.rate_limit",
+        "format": "toml",
+    }
+
+
+# --- the model generator -----------------------------------------------------------------
+
+
+class Date(str):
+    """An ISO date; the emitter writes it plain, single- or double-quoted per the model."""
+
+    __slots__ = ()
+
+
+def _pick(rng: random.Random, pool: Sequence[str], low: int, high: int) -> list[str]:
+    """Between ``low`` and ``high`` distinct items of ``pool``, in random order."""
+    return rng.sample(list(pool), min(len(pool), rng.randint(low, high)))
+
+
+class ModelBuilder:
+    """Builds one realistic, valid model (no errors, no warnings) from its index.
+
+    The same index and scale always give the same model; ``scale`` grows or shrinks the
+    entity counts to reach a file size.
+    """
+
+    def __init__(self, index: int, scale: float = 1.0) -> None:
+        self.rng = random.Random(f"{SEED}-{index}")
+        self.index = index
+        self.scale = scale
+
+    def count(self, low: int, high: int, least: int = 1) -> int:
+        return max(least, round(self.rng.randint(low, high) * self.scale))
+
+    def date(self, first: dt.date, last: dt.date) -> Date:
+        offset = self.rng.randint(0, (last - first).days)
+        return Date((first + dt.timedelta(days=offset)).isoformat())
+
+    def paragraph(
+        self, sentences: int, component: str = "", asset: str = "", bullet: bool = False
+    ) -> str:
+        """Distinct sentences wrapped at 88 columns, as people write Markdown in YAML."""
+        words = {
+            **self.words,
+            "component": component or self.words["component"],
+            "asset": asset or self.words["asset"],
+        }
+        text = " ".join(s.format(**words) for s in self.rng.sample(SENTENCES, sentences))
+        lead, indent = ("- ", "  ") if bullet else ("", "")
+        return textwrap.fill(
+            text, width=88, initial_indent=lead, subsequent_indent=indent, break_on_hyphens=False
+        )
+
+    def text(self, paragraphs: int, component: str = "", asset: str = "") -> str:
+        """Markdown: paragraphs, sometimes a bullet list; ends with a newline."""
+        rng = self.rng
+        parts = [self.paragraph(rng.randint(2, 4), component, asset) for _ in range(paragraphs)]
+        if rng.random() < 0.4:
+            bullets = [self.paragraph(1, component, asset, bullet=True) for _ in range(3)]
+            parts.insert(rng.randrange(len(parts) + 1), "\n".join(bullets))
+        return "\n\n".join(parts) + "\n"
+
+    def build(self) -> dict[str, Any]:
+        rng = self.rng
+        domain, domain_name = rng.choice(DOMAINS)
+        service, service_name = rng.choice(SERVICES)
+        model_id = f"{domain}-{service}-{self.index:04d}"
+        self.frameworks = sorted(rng.sample(list(FRAMEWORKS), rng.randint(1, 3)))
+        self.boundaries = rng.sample(TRUST_BOUNDARIES, rng.randint(3, 5))
+        self.components = rng.sample(COMPONENTS, min(len(COMPONENTS), self.count(5, 9, 3)))
+        self.assets = rng.sample(ASSETS, min(len(ASSETS), self.count(3, 6)))
+        self.attackers = rng.sample(ATTACKERS, rng.randint(3, 5))
+        self.words = {
+            "component": self.components[0][1].lower(),
+            "boundary": self.boundaries[0][1].lower(),
+            "asset": self.assets[0][0].lower(),
+            "month": rng.choice(MONTHS),
+            "slug": model_id,
+        }
+        team = rng.choice(TEAMS)
+        model: dict[str, Any] = {
+            "threatgate": 1,
+            "id": model_id,
+            "title": f"{domain_name} {service_name}",
+            "description": self.text(rng.randint(2, 3)),
+            "system": domain_name,
+            "owner": team,
+            "frameworks": self.frameworks,
+        }
+        if rng.random() < 0.5:
+            model["badge"] = rng.choice(("public", "private"))
+        model["tags"] = sorted({domain, f"tier:{rng.randint(1, 3)}", f"team/{team}"})
+        model.update(self.architecture())
+        model["attackers"] = self.attacker_entries()
+        controls = self.controls()
+        model["objectives"] = self.objectives(controls)
+        model["threats"] = self.threats(model["dataflows"], model["objectives"], controls)
+        model["controls"] = controls
+        model["assumptions"] = self.assumptions()
+        model["acceptances"] = self.acceptances(model["threats"], model["objectives"])
+        model["findings"] = self.findings(controls)
+        return model
+
+    def architecture(self) -> dict[str, Any]:
+        """Trust boundaries, components, data flows and assets, in the schema's order."""
+        rng = self.rng
+        components = []
+        for slug, name, kind in self.components:
+            entry: dict[str, Any] = {"id": slug, "name": name, "type": kind}
+            entry["boundary"] = rng.choice(self.boundaries)[0]
+            if rng.random() < 0.35:
+                entry["description"] = self.paragraph(2, component=name.lower())
+            if rng.random() < 0.3:
+                entry["tags"] = _pick(rng, ("pci", "public", "stateful", "legacy", "edge"), 1, 2)
+            components.append(entry)
+        self.asset_ids = [f"A{n}" for n in range(1, len(self.assets) + 1)]
+        self.component_ids = [slug for slug, _, _ in self.components]
+        flows = []
+        for number in range(1, self.count(6, 10) + 1):
+            source, target = rng.sample(self.component_ids, 2)
+            flow: dict[str, Any] = {
+                "id": f"DF{number}",
+                "from": source,
+                "to": target,
+                "name": f"{rng.choice(DATA_WORDS)} to {target}",
+                "protocol": rng.choice(PROTOCOLS),
+                "data": _pick(rng, self.asset_ids, 1, 2),
+            }
+            if rng.random() < 0.6:
+                flow["encrypted"] = rng.random() < 0.85
+                flow["authenticated"] = rng.random() < 0.75
+            flows.append(flow)
+        assets = []
+        for asset_id, (name, properties) in zip(self.asset_ids, self.assets, strict=True):
+            entry = {"id": asset_id, "name": name, "properties": list(properties)}
+            if rng.random() < 0.4:
+                entry["description"] = self.paragraph(2, asset=name.lower())
+            assets.append(entry)
+        return {
+            "trust_boundaries": [{"id": slug, "name": name} for slug, name in self.boundaries],
+            "components": components,
+            "dataflows": flows,
+            "assets": assets,
+        }
+
+    def attacker_entries(self) -> list[dict[str, Any]]:
+        self.attacker_ids = [f"ATK{n}" for n in range(1, len(self.attackers) + 1)]
+        return [
+            {"id": attacker_id, "name": name, "capability": capability, "position": position}
+            for attacker_id, (name, position, capability) in zip(
+                self.attacker_ids, self.attackers, strict=True
+            )
+        ]
+
+    def controls(self) -> list[dict[str, Any]]:
+        rng = self.rng
+        statuses, weights = zip(*CONTROL_STATUSES, strict=True)
+        titles = rng.sample(CONTROLS, min(len(CONTROLS), self.count(13, 19)))
+        controls = []
+        for number, title in enumerate(titles, 1):
+            status = rng.choices(statuses, weights)[0]
+            control: dict[str, Any] = {"id": f"C{number}", "title": title, "status": status}
+            if rng.random() < 0.7:
+                control["owner"] = rng.choice((*TEAMS, *PEOPLE))
+            control["compliance"] = sorted(
+                {f"{fw}:{FRAMEWORKS[fw](rng)}" for fw in _pick(rng, self.frameworks, 1, 2)}
+            )
+            if status == "implemented" and rng.random() < 0.6:
+                slug = rng.choice(self.component_ids)
+                control["assertions"] = [_assertion(rng, slug) for _ in range(rng.randint(1, 2))]
+                for position, assertion in enumerate(control["assertions"], 1):
+                    if rng.random() < 0.3:
+                        assertion["id"] = f"C{number}-E{position}"
+                    if rng.random() < 0.3:
+                        assertion["description"] = f"Evidence that {title.lower()} is in place."
+            if status in NEVER_COMPLETE:
+                approver = rng.choice(APPROVERS)
+                control["notes"] = f"Decided by {approver}: not needed for this service."
+            elif rng.random() < 0.4:
+                control["description"] = self.paragraph(rng.randint(1, 3))
+            controls.append(control)
+        if all(c["status"] in NEVER_COMPLETE for c in controls):
+            controls[0]["status"] = "planned"  # objectives need a group that can complete
+            del controls[0]["notes"]
+        return controls
+
+    def objectives(self, controls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Every asset against one or two attackers; every attacker in some objective."""
+        rng = self.rng
+        completable = [c["id"] for c in controls if c["status"] not in NEVER_COMPLETE]
+        self.assumption_ids = [f"AS{n}" for n in range(1, rng.randint(2, 4) + 1)]
+        pairs: list[tuple[int, int]] = []
+        for a in range(len(self.assets)):
+            pairs += [(a, t) for t in rng.sample(range(len(self.attackers)), rng.randint(1, 2))]
+        for t in range(len(self.attackers)):
+            if all(pair[1] != t for pair in pairs):
+                pairs.append((rng.randrange(len(self.assets)), t))
+        objectives = []
+        for number, (a, t) in enumerate(pairs, 1):
+            name, declared = self.assets[a]
+            objective: dict[str, Any] = {
+                "id": f"CO{number}",
+                "asset": self.asset_ids[a],
+                "attacker": self.attacker_ids[t],
+                "properties": rng.sample(declared, rng.randint(1, len(declared))),
+            }
+            groups: list[list[str]] = []
+            for _ in range(rng.randint(1, 3)):
+                group = _pick(rng, completable, 1, 3)
+                if group not in groups:
+                    groups.append(group)
+            objective["mitigated_by"] = groups
+            if rng.random() < 0.3:
+                objective["assumptions"] = _pick(rng, self.assumption_ids, 1, 1)
+            if rng.random() < 0.2:
+                objective["description"] = self.paragraph(1, asset=name.lower())
+            objectives.append(objective)
+        return objectives
+
+    def threats(
+        self,
+        flows: list[dict[str, Any]],
+        objectives: list[dict[str, Any]],
+        controls: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        rng = self.rng
+        flow_ids = [f["id"] for f in flows]
+        objective_ids = [o["id"] for o in objectives]
+        control_ids = [c["id"] for c in controls]
+        threats = []
+        for number in range(1, self.count(13, 19) + 1):
+            template, stride, cwe = rng.choice(THREATS)
+            slug, component, _ = rng.choice(self.components)
+            asset = rng.choice(self.assets)[0]
+            threat: dict[str, Any] = {
+                "id": f"T{number}",
+                "title": template.format(component=component.lower(), asset=asset),
+                "stride": list(stride),
+            }
+            if rng.random() < 0.85:
+                threat["likelihood"] = rng.randint(1, 5)
+                threat["impact"] = rng.randint(1, 5)
+            else:  # unscored: an explicit severity instead
+                threat["severity"] = rng.choice(("critical", "high", "medium", "low"))
+            threat["objectives"] = _pick(rng, objective_ids, 1, 2)
+            threat["components"] = sorted({slug, *_pick(rng, self.component_ids, 0, 1)})
+            if rng.random() < 0.5:
+                threat["dataflows"] = _pick(rng, flow_ids, 1, 2)
+            threat["mitigations"] = _pick(rng, control_ids, 1, 3)
+            threat["cwe"] = list(cwe)
+            if rng.random() < 0.7:
+                threat["description"] = self.text(
+                    rng.randint(1, 2), component.lower(), asset.lower()
+                )
+            if rng.random() < 0.15:
+                threat["x-ticket"] = f"SEC-{rng.randint(100, 9999)}"
+            threats.append(threat)
+        used = {c for o in objectives for group in o["mitigated_by"] for c in group}
+        used |= {c for t in threats for c in t["mitigations"]}
+        for control_id in control_ids:  # no unused-control warning
+            if control_id not in used:
+                rng.choice(threats)["mitigations"].append(control_id)
+        return threats
+
+    def assumptions(self) -> list[dict[str, Any]]:
+        rng = self.rng
+        return [
+            {
+                "id": assumption_id,
+                "description": self.paragraph(1),
+                "attested_by": rng.choice((*TEAMS, *PEOPLE)),
+                "attested_on": self.date(dt.date(2025, 1, 1), dt.date(2026, 5, 1)),
+                "expires": self.date(dt.date(2027, 1, 1), dt.date(2030, 12, 31)),
+            }
+            for assumption_id in self.assumption_ids
+        ]
+
+    def acceptances(
+        self, threats: list[dict[str, Any]], objectives: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        rng = self.rng
+        acceptances = []
+        for _ in range(rng.randint(1, 3)):
+            if rng.random() < 0.75:
+                kind, accepted = "threat", rng.choice(threats)["id"]
+            else:
+                kind, accepted = "objective", rng.choice(objectives)["id"]
+            acceptances.append(
+                {
+                    kind: accepted,
+                    "owner": rng.choice(APPROVERS),
+                    "justification": rng.choice(JUSTIFICATIONS),
+                    "accepted_on": self.date(dt.date(2025, 6, 1), dt.date(2026, 5, 1)),
+                    "review_by": self.date(dt.date(2027, 1, 1), dt.date(2028, 12, 31)),
+                }
+            )
+        return acceptances
+
+    def findings(self, controls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        rng = self.rng
+        findings = []
+        for number in range(1, rng.randint(2, 5) + 1):
+            control = rng.choice(controls)
+            slug = rng.choice(self.component_ids)
+            finding: dict[str, Any] = {
+                "id": f"F{number}",
+                "control": control["id"],
+                "title": f"{control['title']} missing on {slug}",
+                "severity": rng.choice(FINDING_SEVERITIES),
+                "status": rng.choice(FINDING_STATUSES),
+            }
+            if finding["status"] == "dismissed":
+                finding["reason"] = "False positive: the endpoint is internal by design."
+            finding["locations"] = [f"src/{slug}/handlers.py:{rng.randint(10, 400)}"]
+            finding["expected_evidence"] = f"Code enforcing '{control['title'].lower()}'."
+            if rng.random() < 0.3:
+                finding["assertions"] = [_assertion(rng, slug)]
+            finding["discovered_on"] = self.date(dt.date(2025, 1, 1), dt.date(2026, 5, 1))
+            findings.append(finding)
+        return findings
+
+
+# --- a small YAML emitter --------------------------------------------------------------
+# Hand-written models mix flow and block style and write dates quoted or not. PyYAML's
+# dumper quotes every date-like string and never uses literal blocks unless told to, so
+# the corpus is written by this emitter instead (and read back by PyYAML as a check).
+
+_PLAIN_BLOCK = re.compile(r"[A-Za-zÀ-ſ][A-Za-zÀ-ſ0-9 _./()'+,*>=-]*\Z")
+_PLAIN_FLOW = re.compile(r"[A-Za-zÀ-ſ][A-Za-zÀ-ſ0-9 _./()'+*>=-]*\Z")
+#: Words that YAML 1.1 or 1.2 would read as something other than a string.
+_RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+FLOW_WIDTH = 96
+
+
+@dataclass(frozen=True)
+class Style:
+    dates: str  # "plain", "single" or "double"
+    compact: bool  # short entries as flow mappings, like {id: A1, name: ...}
+
+
+def _scalar(value: Any, style: Style, flow: bool) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, Date):
+        return {"plain": str(value), "single": f"'{value}'"}.get(style.dates, f'"{value}"')
+    text = str(value)
+    plain = (_PLAIN_FLOW if flow else _PLAIN_BLOCK).match(text)
+    if plain and text == text.rstrip() and text.lower() not in _RESERVED:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _flowable(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_flowable(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_flowable(v) for v in value)
+    return not (isinstance(value, str) and "\n" in value)
+
+
+def _flow(value: Any, style: Style) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v, style)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v, style) for v in value) + "]"
+    return _scalar(value, style, flow=True)
+
+
+def _block_list(head: str, items: list[Any], style: Style) -> bool:
+    """Lists of entries go in block style, and so do lists too long for one line."""
+    if any(isinstance(item, dict) for item in items):
+        return True
+    return len(head) + 1 + len(_flow(items, style)) > FLOW_WIDTH
+
+
+def _emit_mapping(
+    mapping: dict[str, Any], indent: int, style: Style, out: list[str], first: str | None = None
+) -> None:
+    pad = " " * indent
+    for n, (key, value) in enumerate(mapping.items()):
+        head = f"{first if n == 0 and first is not None else pad}{key}:"
+        if isinstance(value, str) and "\n" in value:
+            out.append(f"{head} |" if value.endswith("\n") else f"{head} |-")
+            out.extend(f"{pad}  {line}" if line else "" for line in value.rstrip("\n").split("\n"))
+        elif isinstance(value, dict) and value:
+            out.append(head)
+            _emit_mapping(value, indent + 2, style, out)
+        elif isinstance(value, list) and value and _block_list(head, value, style):
+            out.append(head)
+            _emit_sequence(value, indent + 2, style, out)
+        elif isinstance(value, list | dict):
+            out.append(f"{head} {_flow(value, style)}")
+        else:
+            out.append(f"{head} {_scalar(value, style, flow=False)}")
+
+
+def _emit_sequence(items: list[Any], indent: int, style: Style, out: list[str]) -> None:
+    pad = " " * indent
+    for item in items:
+        if isinstance(item, dict) and item:
+            line = f"{pad}- {_flow(item, style)}"
+            if style.compact and _flowable(item) and len(line) <= FLOW_WIDTH:
+                out.append(line)
+            else:
+                _emit_mapping(item, indent + 2, style, out, first=f"{pad}- ")
+        elif isinstance(item, list | dict):
+            out.append(f"{pad}- {_flow(item, style)}")
+        else:
+            out.append(f"{pad}- {_scalar(item, style, flow=False)}")
+
+
+def emit_yaml(model: dict[str, Any], style: Style) -> str:
+    out = [f"# Threat model: {model['title']}", ""]
+    _emit_mapping(model, 0, style, out)
+    return "\n".join(out) + "\n"
+
+
+def _plain_data(value: Any) -> Any:
+    """Model data as PyYAML's YAML 1.1 loader should read it back (dates become dates)."""
+    if isinstance(value, Date):
+        return dt.date.fromisoformat(value)
+    if isinstance(value, dict):
+        return {k: _plain_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_data(v) for v in value]
+    return value
+
+
+def _read_back(text: str) -> Any:
+    data = yaml.load(text, Loader=yaml.CSafeLoader)
+    return _plain_data(_strings_to_dates(data))
+
+
+def _strings_to_dates(value: Any) -> Any:
+    """Quoted dates load as strings and plain ones as dates; compare them as dates."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return dt.date.fromisoformat(value)
+    if isinstance(value, dict):
+        return {k: _strings_to_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strings_to_dates(v) for v in value]
+    return value
+
+
+def render_model(index: int, wanted: float | None = None) -> str:
+    """The YAML text of model ``index``, of about ``wanted`` bytes; never the same twice.
+
+    By default sizes vary by about +-25% around TARGET_BYTES, as real models do.
+    """
+    rng = random.Random(f"{SEED}-style-{index}")
+    style = Style(dates=rng.choice(("plain", "single", "double")), compact=rng.random() < 0.6)
+    spread = rng.uniform(0.75, 1.25)
+    wanted = wanted or TARGET_BYTES * spread
+    scale = 1.0
+    for _ in range(6):
+        model = ModelBuilder(index, scale).build()
+        text = emit_yaml(model, style)
+        if abs(len(text.encode()) - wanted) <= 0.05 * wanted:
+            break
+        scale *= wanted / len(text.encode())
+    if index % 25 == 0 and _read_back(text) != _plain_data(model):
+        raise BenchError(f"generator bug: model {index} does not read back as generated")
+    return text
+
+
+# --- corpus ----------------------------------------------------------------------------
+
+
+@dataclass
+class Corpus:
+    root: Path
+    single: Path  # relative to root
+    models_dir: Path  # relative to root
+    files: list[Path]  # relative to root
+    total_bytes: int
+    single_bytes: int
+
+
+def build_corpus(root: Path, count: int) -> Corpus:
+    """Write the single model and ``count`` models under ``root`` (replacing earlier ones)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in (MODELS_DIR, SINGLE_DIR):
+        folder = root / name
+        if folder.exists():
+            if not (root / MARKER).exists():
+                raise BenchError(
+                    f"{folder} exists and was not made by this benchmark; "
+                    "choose another --out folder"
+                )
+            shutil.rmtree(folder)
+        folder.mkdir()
+    (root / MARKER).write_text("threatgate benchmark corpus; safe to delete\n", encoding="utf-8")
+
+    single = Path(SINGLE_DIR) / "model.yaml"
+    single_text = render_model(count + 1, TARGET_BYTES).encode()
+    (root / single).write_bytes(single_text)
+    files, total = [], 0
+    for index in range(count):
+        relative = Path(MODELS_DIR) / f"model-{index:04d}.yaml"
+        raw = render_model(index).encode()
+        (root / relative).write_bytes(raw)
+        files.append(relative)
+        total += len(raw)
+    return Corpus(root, single, Path(MODELS_DIR), files, total, len(single_text))
+
+
+# --- running and timing ----------------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    key: str
+    label: str
+    command: str
+    seconds: float  # best run
+    runs: list[float] = field(default_factory=list)
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if found is None:
+        raise BenchError(f"'{name}' not found; activate the project's virtualenv first")
+    return found
+
+
+Done = subprocess.CompletedProcess[str]
+
+
+def _run(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, Done]:
+    """Run a command to completion; return its wall-clock time and its outcome."""
+    start = time.perf_counter()
+    done = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, done
+
+
+def _failure(what: str, done: Done) -> BenchError:
+    output = (done.stdout + done.stderr).strip().splitlines()
+    shown = "\n".join(f"    {line}" for line in output[:15])
+    more = f"\n    ... ({len(output) - 15} more lines)" if len(output) > 15 else ""
+    return BenchError(f"{what} exited with status {done.returncode}:\n{shown}{more}")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One command to time."""
+
+    key: str
+    label: str
+    argv: list[str]
+    shown: str  # the command as the report shows it
+    env: dict[str, str]
+    failure: str = ""  # what a non-zero exit status means, when it means more than a crash
+
+
+def measure(job: Job, cwd: Path, repeat: int) -> Measurement:
+    """Run the job ``repeat`` times; every run must exit 0. Keeps the best wall-clock time."""
+    runs = []
+    for _ in range(repeat):
+        seconds, done = _run(job.argv, cwd, job.env)
+        if done.returncode != 0:
+            raise _failure(f"{job.failure}{job.label} ({job.shown})", done)
+        runs.append(seconds)
+    result = Measurement(job.key, job.label, job.shown, min(runs), runs)
+    runs_text = ", ".join(f"{r:.3f}" for r in runs)
+    print(f"  {job.label:<48} {result.seconds:8.3f} s   runs: {runs_text}", flush=True)
+    return result
+
+
+FLOOR_PYYAML = """\
+import sys
+from pathlib import Path
+import yaml
+loader = yaml.CSafeLoader
+for name in sys.argv[1:]:
+    yaml.load(Path(name).read_bytes(), Loader=loader)
+"""
+FLOOR_RUAMEL = """\
+import sys
+from pathlib import Path
+from ruamel.yaml import YAML
+from ruamel.yaml.clib._ruamel_yaml import CParser
+yaml = YAML(typ="safe")
+if yaml.Parser is not CParser:
+    sys.exit("ruamel.yaml is not using its C parser")
+for name in sys.argv[1:]:
+    yaml.load(Path(name).read_bytes())
+"""
+
+
+@dataclass
+class Tools:
+    threatgate: str
+    check_jsonschema: list[str]  # the command up to the instance files
+
+
+def check_models(tools: Tools, corpus: Corpus, env: dict[str, str]) -> tuple[int, int]:
+    """threatgate accepts every model, and check-jsonschema the single one (the timed
+    check-jsonschema runs, which must exit 0, cover the others); both reject a model whose
+    error only the $ref'd assertion schema can see, so the split schema really resolves.
+    Returns (files checked by threatgate, warnings it reported)."""
+    everything = [str(corpus.single), *map(str, corpus.files)]
+    _, done = _run(
+        [tools.threatgate, "validate", "--no-cache", "--format", "json", *everything],
+        corpus.root,
+        env,
+    )
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        raise _failure("threatgate validate --format json", done) from None
+    if done.returncode != 0:
+        problems = [
+            f"{entry['path']}:{d['line']}:{d['column']}: {d['severity']}: {d['message']}"
+            f" [{d['rule']}]"
+            for entry in report["files"]
+            for d in entry["diagnostics"]
+        ]
+        shown = "\n".join(f"    {line}" for line in problems[:15])
+        raise BenchError(
+            f"generated models are not valid (threatgate validate exited with status "
+            f"{done.returncode}, {len(problems)} problems):\n{shown}"
+        )
+    _, done = _run([*tools.check_jsonschema, str(corpus.single)], corpus.root, env)
+    if done.returncode != 0:
+        raise _failure("the tools disagree: threatgate accepts the model, check-jsonschema", done)
+
+    probe = corpus.root / SINGLE_DIR / "invalid-probe.yml"
+    text = (corpus.root / corpus.single).read_text(encoding="utf-8")
+    text, replaced = re.subn(
+        r"^controls:\n",
+        "controls:\n  - id: PROBE\n    title: Probe\n"
+        "    status: implemented\n    assertions:\n"
+        "      - {type: file_exists, path: src/x.py}\n",
+        text,
+        count=1,
+        flags=re.MULTILINE,
+    )
+    if not replaced:
+        raise BenchError("generator bug: the single model has no controls")
+    probe.write_text(text, encoding="utf-8")
+    try:
+        for name, argv in (
+            ("threatgate", [tools.threatgate, "validate", "--no-cache", str(probe)]),
+            ("check-jsonschema", [*tools.check_jsonschema, str(probe)]),
+        ):
+            _, done = _run(argv, corpus.root, env)
+            if done.returncode != 1:
+                raise _failure(f"{name} on a model with a bad assertion (expected exit 1)", done)
+    finally:
+        probe.unlink()
+    return report["summary"]["files"], report["summary"]["warnings"]
+
+
+def _check_jsonschema_command(env: dict[str, str], scratch: Path) -> list[str]:
+    """check-jsonschema resolves the relative $refs from the schema's file location; fall
+    back to --base-uri if a version does not."""
+    base = [_tool("check-jsonschema"), "--schemafile", str(SCHEMA_FILE)]
+    probe = scratch / "ref-probe.yaml"
+    probe.write_text(
+        "threatgate: 1\nid: probe\ntitle: Probe\n"
+        "controls: [{id: C1, title: C, status: implemented,"
+        " assertions: [{type: file_exists, file: a.py}]}]\n",
+        encoding="utf-8",
+    )
+    try:
+        for command in (base, [*base, "--base-uri", SCHEMA_FILE.as_uri()]):
+            _, done = _run([*command, str(probe)], scratch, env)
+            if done.returncode == 0:
+                return command
+        raise _failure("check-jsonschema cannot resolve the schema's $refs", done)
+    finally:
+        probe.unlink()
+
+
+# --- report ----------------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": usable,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+    }
+
+
+def _version(argv: list[str]) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
+
+
+def ratios(results: dict[str, Measurement]) -> Iterator[dict[str, Any]]:
+    for key, label, top, bottom, limit in TARGETS:
+        if top in results and bottom in results and results[bottom].seconds > 0:
+            value = results[top].seconds / results[bottom].seconds
+            verdict = "info" if limit is None else ("PASS" if value <= limit else "FAIL")
+            yield {"key": key, "label": label, "ratio": value, "target": limit, "result": verdict}
+
+
+def print_report(
+    info: dict[str, Any],
+    corpus: Corpus,
+    repeat: int,
+    results: dict[str, Measurement],
+    checked: list[dict[str, Any]],
+) -> None:
+    n = len(corpus.files)
+    mb = corpus.total_bytes / 1e6
+    print()
+    print(
+        f"threatgate validate benchmark: {n} models, {mb:.1f} MB "
+        f"(avg {corpus.total_bytes / max(n, 1) / 1000:.1f} KB); single file "
+        f"{corpus.single_bytes / 1000:.1f} KB; best of {repeat}"
+    )
+    print(
+        f"machine: {info['cpu']}, {info['cpu_count']} CPUs ({info['usable_cpus']} usable), "
+        f"{info['implementation']} {info['python']}, {info['platform']}"
+    )
+    print(
+        f"tools: {info['threatgate']}; {info['check_jsonschema']}; "
+        f"PyYAML {yaml.__version__} (libyaml {yaml.__with_libyaml__})"
+    )
+    print()
+    width = max(len(m.label) for m in results.values())
+    print(f"{'measurement':<{width}}  {'seconds':>8}  command")
+    print(f"{'-' * width}  {'-' * 8}  {'-' * 7}")
+    for m in results.values():
+        print(f"{m.label:<{width}}  {m.seconds:8.3f}  {m.command}")
+    print()
+    width = max(len(r["label"]) for r in checked)
+    print(f"{'ratio':<{width}}  {'value':>6}  {'target':>7}  result")
+    print(f"{'-' * width}  {'-' * 6}  {'-' * 7}  ------")
+    for r in checked:
+        target = "-" if r["target"] is None else f"<= {r['target']:.2f}"
+        print(f"{r['label']:<{width}}  {r['ratio']:6.3f}  {target:>7}  {r['result']}")
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Time threatgate validate against check-jsonschema on generated models."
+    )
+    parser.add_argument(
+        "--models",
+        type=int,
+        metavar="N",
+        help=f"number of models (default {DEFAULT_MODELS}; {QUICK_MODELS} with --quick)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write the corpus here and keep it (default: a temporary folder)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        metavar="K",
+        help=f"runs per measurement, best kept (default {DEFAULT_REPEAT}; "
+        f"{QUICK_REPEAT} with --quick)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke test: {QUICK_MODELS} models, {QUICK_REPEAT} run each",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        dest="json_out",
+        help="also write the results as JSON to FILE",
+    )
+    args = parser.parse_args(argv)
+    if args.models is None:
+        args.models = QUICK_MODELS if args.quick else DEFAULT_MODELS
+    if args.repeat is None:
+        args.repeat = QUICK_REPEAT if args.quick else DEFAULT_REPEAT
+    if args.models < 1 or args.repeat < 1:
+        parser.error("--models and --repeat must be at least 1")
+    return args
+
+
+def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
+    env = {
+        **os.environ,
+        "THREATGATE_TODAY": FIXED_TODAY,
+        "THREATGATE_CACHE_DIR": str(scratch / "unused-cache"),
+    }
+    env.pop("THREATGATE_DEBUG", None)
+    tools = Tools(_tool("threatgate"), _check_jsonschema_command(env, scratch))
+    if not getattr(yaml, "__with_libyaml__", False):
+        raise BenchError("PyYAML is installed without libyaml: the C loader floor needs it")
+
+    print(f"generating {args.models} models in {root} ...", flush=True)
+    start = time.perf_counter()
+    corpus = build_corpus(root, args.models)
+    print(
+        f"  {len(corpus.files)} models, {corpus.total_bytes / 1e6:.1f} MB "
+        f"in {time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
+    print("checking the models ...", flush=True)
+    checked_files, warnings = check_models(tools, corpus, env)
+    print(
+        f"  threatgate: {checked_files} files valid ({warnings} warnings); check-jsonschema:"
+        " single file valid, the rest is checked by its timed runs"
+    )
+
+    files = [str(p) for p in corpus.files]
+    n = len(files)
+    folder = str(corpus.models_dir)
+    tg, cj = tools.threatgate, tools.check_jsonschema
+    cj_shown = "check-jsonschema --schemafile schemas/threatmodel.schema.json"
+
+    # The warm re-run: a first run fills a fresh cache; the timed runs come after it.
+    cache_dir = Path(tempfile.mkdtemp(prefix="cache-", dir=scratch))
+    warm_env = {**env, "THREATGATE_CACHE_DIR": str(cache_dir)}
+    warm_argv = [tg, "validate", folder]
+    fill_seconds, done = _run(warm_argv, root, warm_env)
+    if done.returncode != 0:
+        raise _failure("threatgate validate (first run, filling the cache)", done)
+    entries = sum(1 for _ in cache_dir.rglob("*.json"))
+    if entries < n:
+        raise BenchError(f"the cache holds {entries} entries after a run over {n} files")
+
+    disagree = "the tools disagree (threatgate accepts every model): "
+    jobs = [
+        Job("python", "python start-up", [sys.executable, "-c", "pass"], "python -c pass", env),
+        Job("tg_single", "1 file: threatgate validate --no-cache",
+            [tg, "validate", "--no-cache", str(corpus.single)],
+            "threatgate validate --no-cache FILE", env),
+        Job("cj_single", "1 file: check-jsonschema", [*cj, str(corpus.single)],
+            f"{cj_shown} FILE", env, disagree),
+        Job("tg_cold", f"{n} files: threatgate validate --no-cache (cold)",
+            [tg, "validate", "--no-cache", folder], "threatgate validate --no-cache DIR", env),
+        Job("cj_corpus", f"{n} files: check-jsonschema", [*cj, *files],
+            f"{cj_shown} FILE...", env, disagree),
+        Job("tg_warm", f"{n} files: threatgate validate (warm cache)", warm_argv,
+            "threatgate validate DIR (2nd run, same cache)", warm_env),
+        Job("floor_pyyaml", f"{n} files: floor, PyYAML CSafeLoader load",
+            [sys.executable, "-c", FLOOR_PYYAML, *files],
+            "python: yaml.load(Loader=CSafeLoader) each file", env),
+        Job("floor_ruamel", f"{n} files: ruamel.yaml YAML(typ='safe') load",
+            [sys.executable, "-c", FLOOR_RUAMEL, *files],
+            "python: ruamel YAML(typ='safe').load each file", env),
+    ]  # fmt: skip
+    print(f"timing (best of {args.repeat}) ...", flush=True)
+    print(f"  {'(first threatgate run with a fresh cache)':<48} {fill_seconds:8.3f} s")
+    results = {job.key: measure(job, root, args.repeat) for job in jobs}
+
+    info = machine_info()
+    info["threatgate"] = _version([tools.threatgate, "--version"])
+    info["check_jsonschema"] = _version([tools.check_jsonschema[0], "--version"])
+    checked = list(ratios(results))
+    print_report(info, corpus, args.repeat, results, checked)
+
+    if args.json_out is not None:
+        document = {
+            "machine": info,
+            "corpus": {
+                "models": n,
+                "bytes": corpus.total_bytes,
+                "single_bytes": corpus.single_bytes,
+                "seed": SEED,
+                "today": FIXED_TODAY,
+                "threatgate_warnings": warnings,
+            },
+            "repeat": args.repeat,
+            "cache_fill_seconds": fill_seconds,
+            "measurements": [asdict(m) for m in results.values()],
+            "ratios": checked,
+        }
+        args.json_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        print(f"\nresults written to {args.json_out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="threatgate-bench-") as temporary:
+        scratch = Path(temporary)
+        root = args.out.resolve() if args.out is not None else scratch / "corpus"
+        try:
+            return run_benchmark(args, root, scratch)
+        except BenchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
