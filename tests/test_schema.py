@@ -30,7 +30,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from casefiles import check_case_shape, matches, problems_of, render, xfail_marks
+from casefiles import check_case_shape, matches, problems_of, read_yaml, render, xfail_marks
 from conftest import VALID_MODEL
 from threatgate.loader import load_bytes
 from threatgate.rules import RULES
