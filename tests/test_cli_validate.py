@@ -160,7 +160,7 @@ def test_internal_error_exits_3_without_traceback(run_cli, write_model, project,
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(validate_module, "check_bytes", broken)
+    monkeypatch.setattr(validate_module, "_summarise", broken)
     result = run_cli("validate", "--no-cache", cwd=project)
     assert result.exit_code == 3
     assert "internal error" in result.stderr
@@ -174,14 +174,14 @@ def test_cache_reuses_results_and_notices_changes(run_cli, write_model, project,
                                                   monkeypatch):
     path = write_model()
     assert run_cli("validate", cwd=project).exit_code == 0
-    calls: list[bytes] = []
-    original = validate_module.check_bytes
+    calls: list[object] = []
+    original = validate_module._summarise
 
-    def counting(raw: bytes, *args: object) -> object:
-        calls.append(raw)
-        return original(raw, *args)  # type: ignore[arg-type]
+    def counting(document: object, *args: object) -> object:
+        calls.append(document)
+        return original(document, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(validate_module, "check_bytes", counting)
+    monkeypatch.setattr(validate_module, "_summarise", counting)
     assert run_cli("validate", cwd=project).exit_code == 0
     assert calls == []  # served from the cache
     path.write_text(VALID_MODEL.replace("likelihood: 4", "likelihood: 9"), encoding="utf-8")

@@ -21,7 +21,7 @@ from threatgate.cache import ResultCache
 from threatgate.config import Config
 from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.discovery import ModelFile
-from threatgate.loader import LoadError, load_bytes, read_bytes
+from threatgate.loader import LoadedDocument, LoadError, load_bytes, read_bytes
 from threatgate.rules import run_rules
 
 #: Rules meaning the input could not be read at all (exit code 2 rather than 1).
@@ -38,6 +38,10 @@ class ValidateOptions:
     rules: dict[str, str] = field(default_factory=dict)
     cache: ResultCache | None = None
     jobs: int = 0  # 0: one process per core
+    #: Applied, in the worker, to each model without errors: (data, display path, locate).
+    #: Its (picklable) result lands in :attr:`FileResult.extra`; assess uses this to work
+    #: on the document the validation already parsed.
+    follow: Callable[[dict[str, Any], str, Callable[..., tuple[int, int]]], Any] | None = None
 
 
 @dataclass
@@ -46,6 +50,7 @@ class FileResult:
     model_id: str | None
     diagnostics: list[Diagnostic]
     id_location: tuple[int, int] = (1, 1)
+    extra: Any = None
 
 
 @dataclass
@@ -92,7 +97,15 @@ def check_bytes(raw: bytes, today: dt.date, max_depth: int) -> dict[str, Any]:
     try:
         document = load_bytes(raw, max_depth=max_depth, locate=True)
     except LoadError as exc:
-        return {"id": None, "problems": [["error", exc.rule, exc.line, exc.column, exc.message]]}
+        return _load_failure(exc)
+    return _summarise(document, today)
+
+
+def _load_failure(exc: LoadError) -> dict[str, Any]:
+    return {"id": None, "problems": [["error", exc.rule, exc.line, exc.column, exc.message]]}
+
+
+def _summarise(document: LoadedDocument, today: dt.date) -> dict[str, Any]:
     data = document.data
     problems: list[list[Any]] = []
     for problem in schema.check(data):
@@ -107,38 +120,56 @@ def check_bytes(raw: bytes, today: dt.date, max_depth: int) -> dict[str, Any]:
     return {"id": model_id, "id_at": list(document.locate(("id",))), "problems": problems}
 
 
-def _check_file(item: ModelFile, options: ValidateOptions) -> dict[str, Any]:
+def _unreadable(rule: str, message: str) -> tuple[dict[str, Any], Any]:
+    return {"id": None, "problems": [["error", rule, 1, 1, message]]}, None
+
+
+def _has_errors(summary: dict[str, Any], rules: dict[str, str]) -> bool:
+    return any(
+        (rules.get(rule) or severity) == "error" for severity, rule, *_ in summary["problems"]
+    )
+
+
+def _check_file(item: ModelFile, options: ValidateOptions) -> tuple[dict[str, Any], Any]:
+    """Validate one file (from the cache when unchanged); follow up on a valid model."""
     if item.refused:
-        return {"id": None, "problems": [["error", "symlink-escape", 1, 1, item.refused]]}
+        return _unreadable("symlink-escape", item.refused)
     try:
         raw = read_bytes(item.path, options.max_file_size)
     except LoadError as exc:
-        return {"id": None, "problems": [["error", exc.rule, 1, 1, exc.message]]}
+        return _unreadable(exc.rule, exc.message)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return {
-            "id": None,
-            "problems": [["error", "file-unreadable", 1, 1, f"cannot read file: {reason}"]],
-        }
+        return _unreadable("file-unreadable", f"cannot read file: {exc.strerror or exc}")
     cache = options.cache
     key = cache.key(raw) if cache else ""
-    if cache:
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
-    summary = check_bytes(raw, options.today, options.max_depth)
-    if cache:
-        cache.put(key, summary)
-    return summary
+    summary = cache.get(key) if cache else None
+    document: LoadedDocument | None = None
+    if summary is None:
+        try:
+            document = load_bytes(raw, max_depth=options.max_depth, locate=True)
+        except LoadError as exc:
+            summary = _load_failure(exc)
+        else:
+            summary = _summarise(document, options.today)
+        if cache:
+            cache.put(key, summary)
+    extra = None
+    if options.follow is not None and not _has_errors(summary, options.rules):
+        if document is None:
+            document = load_bytes(raw, max_depth=options.max_depth, locate=True)
+        extra = options.follow(document.data, item.display, document.locate)
+    return summary, extra
 
 
-def _check_chunk(chunk: list[ModelFile], options: ValidateOptions) -> list[dict[str, Any]]:
+def _check_chunk(
+    chunk: list[ModelFile], options: ValidateOptions
+) -> list[tuple[dict[str, Any], Any]]:
     return [_check_file(item, options) for item in chunk]
 
 
 def _summaries(
     files: list[ModelFile], options: ValidateOptions, progress: Callable[[int], None] | None
-) -> list[dict[str, Any]]:
+) -> list[tuple[dict[str, Any], Any]]:
     workers = options.jobs or os.cpu_count() or 1
     if workers == 1 or len(files) < PARALLEL_THRESHOLD:
         out = []
@@ -155,7 +186,7 @@ def _summaries(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     size = max(1, min(64, len(files) // (workers * 4)))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    results: list[dict[str, Any]] = []
+    results: list[tuple[dict[str, Any], Any]] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for chunk, summaries in zip(
             chunks, pool.map(_check_chunk, chunks, [options] * len(chunks)), strict=True
@@ -188,13 +219,14 @@ def validate_files(
     """Validate the files; ``other_ids`` maps ids of models not being checked to their file."""
     summaries = _summaries(files, options, progress)
     results = []
-    for item, summary in zip(files, summaries, strict=True):
+    for item, (summary, extra) in zip(files, summaries, strict=True):
         results.append(
             FileResult(
                 display=item.display,
                 model_id=summary.get("id"),
                 diagnostics=_apply_rule_settings(summary["problems"], options.rules, item.display),
                 id_location=tuple(summary.get("id_at") or (1, 1)),
+                extra=extra,
             )
         )
     _check_model_ids(results, other_ids or {})
