@@ -26,6 +26,8 @@ class Config:
     max_depth: int = DEFAULT_MAX_DEPTH
     cache: bool = True
     rules: dict[str, str] = field(default_factory=dict)
+    expiring_days: int = 30
+    gate: dict[str, Any] = field(default_factory=dict)
 
     @property
     def model_dirs(self) -> list[Path]:
@@ -102,4 +104,6 @@ def _build(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
         max_depth=settings.get("max_depth", DEFAULT_MAX_DEPTH),
         cache=settings.get("cache", True),
         rules=dict(settings.get("rules", {})),
+        expiring_days=settings.get("expiring_days", 30),
+        gate=dict(settings.get("gate", {})),
     )

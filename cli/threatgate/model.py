@@ -7,7 +7,7 @@ trusted.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +69,7 @@ def items(data: dict[str, Any], collection: str) -> Iterator[tuple[int, dict[str
             yield index, entry
 
 
-def text(entry: dict[str, Any], key: str) -> str | None:
+def text(entry: Mapping[str, Any], key: str) -> str | None:
     """A field's value when it is a string; ``None`` for anything else (or nothing)."""
     value = entry.get(key)
     return value if isinstance(value, str) else None

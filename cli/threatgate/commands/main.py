@@ -31,6 +31,8 @@ class LazyGroup(click.Group):
         "validate": ("threatgate.commands.validate_cmd", "validate"),
         "fmt": ("threatgate.commands.fmt_cmd", "fmt"),
         "schema": ("threatgate.commands.schema_cmd", "schema"),
+        "gate": ("threatgate.commands.gate_cmd", "gate"),
+        "assess": ("threatgate.commands.assess_cmd", "assess"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

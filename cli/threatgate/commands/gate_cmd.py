@@ -1,0 +1,135 @@
+"""``threatgate gate``: fail CI when a model crosses the thresholds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
+
+SEVERITIES = ["critical", "high", "medium", "low", "unscored"]
+FINDING_SEVERITIES = ["critical", "high", "medium", "low", "info"]
+FORMATS = ["text", "json", "github", "sarif", "junit", "codequality", "markdown"]
+
+
+def _open_findings(values: tuple[str, ...]) -> dict[str, int]:
+    limits: dict[str, int] = {}
+    for value in values:
+        severity, _, count = value.partition("=")
+        if severity not in FINDING_SEVERITIES or not count.isdigit():
+            raise click.BadParameter(
+                f"{value!r}: write SEVERITY=N with SEVERITY one of "
+                f"{', '.join(FINDING_SEVERITIES)}, e.g. high=0",
+                param_hint="--max-open-findings",
+            )
+        limits[severity] = int(count)
+    return limits
+
+
+def _generated_at(today: str | None, day: dt.date) -> str:
+    if today or os.environ.get("THREATGATE_TODAY"):
+        return f"{day.isoformat()}T00:00:00Z"
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace(
+        "+00:00", "Z")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fail-on-critical/--no-fail-on-critical", default=None,
+              help="Fail on critical threats that are neither mitigated nor accepted.")
+@click.option("--fail-on-unmitigated-high/--no-fail-on-unmitigated-high", default=None,
+              help="Fail on high or critical threats with no active mitigation (an "
+                   "acceptance still in force counts as handled).")
+@click.option("--min-mitigation-ratio", type=click.FloatRange(0, 1), default=None,
+              metavar="RATIO", help="Fail when mitigated threats / all threats is below RATIO.")
+@click.option("--fail-on-at-risk", type=click.Choice(SEVERITIES), default=None,
+              help="Fail on objectives at risk whose tier is this or higher.")
+@click.option("--fail-on-expired/--no-fail-on-expired", default=None,
+              help="Fail on expired acceptances and attestations.")
+@click.option("--max-open-findings", multiple=True, metavar="SEVERITY=N",
+              help="Fail when more than N findings of SEVERITY or above are open "
+                   "(repeatable), e.g. high=0.")
+@click.option("--require-evidence/--no-require-evidence", default=None,
+              help="Fail on implemented controls without assertions.")
+@click.option("--fail-on-empty/--no-fail-on-empty", default=None,
+              help="Fail on a model without threats and objectives (always reported).")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="What to print on standard output.")
+@click.option("--output", "outputs", multiple=True, metavar="FORMAT=FILE",
+              help="Also write a report to FILE (repeatable), e.g. sarif=gate.sarif, "
+                   "junit=gate.xml, codequality=gl-code-quality.json, json=gate.json.")
+@config_option
+@today_option
+def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
+         fail_on_unmitigated_high: bool | None, min_mitigation_ratio: float | None,
+         fail_on_at_risk: str | None, fail_on_expired: bool | None,
+         max_open_findings: tuple[str, ...], require_evidence: bool | None,
+         fail_on_empty: bool | None, output_format: str, outputs: tuple[str, ...],
+         config_path: Path | None, today: str | None) -> None:
+    """Apply thresholds to every model and exit 1 when one fails.
+
+    Thresholds come from the [gate] table of the settings, and a flag overrides the same
+    setting there. With no threshold set anywhere, the gate only reports the posture and
+    passes. Models that are not valid cannot be assessed and always fail.
+
+    The JSON output keeps ThreatAtlas's field names (product_id, product_name,
+    generated_at, thresholds, summary, pass, failures), so `jq .pass` works; each model
+    is listed under "models" with "failure_details" giving the file and line at fault.
+
+    Unlike ThreatAtlas, --fail-on-critical fails only on critical threats that are
+    neither mitigated nor accepted, so the gate can turn green once they are handled.
+
+    Exit status: 0 when every model passes, 1 when one fails, 2 for a usage error.
+    """
+    from threatgate.commands.loading import load_workspace
+    from threatgate.gate import GateReport, Thresholds, gate_model
+    from threatgate.renderers import gate as render
+
+    config = resolve_config(config_path)
+    day = resolve_today(today)
+    targets = _parse_outputs(outputs)
+    settings: dict[str, Any] = dict(config.gate)
+    flags = {
+        "fail_on_critical": fail_on_critical,
+        "fail_on_unmitigated_high": fail_on_unmitigated_high,
+        "min_mitigation_ratio": min_mitigation_ratio,
+        "fail_on_at_risk": fail_on_at_risk,
+        "fail_on_expired": fail_on_expired,
+        "require_evidence": require_evidence,
+        "fail_on_empty": fail_on_empty,
+    }
+    settings.update({k: v for k, v in flags.items() if v is not None})
+    if max_open_findings:
+        settings["max_open_findings"] = _open_findings(max_open_findings)
+    thresholds = Thresholds(**settings)
+    workspace = load_workspace(paths, config, day)
+    report = GateReport(
+        [gate_model(a, thresholds) for a in workspace.assessments],
+        workspace.invalid, thresholds, _generated_at(today, day),
+    )
+    for kind, target in targets:
+        Path(target).write_text(render.render(report, kind), encoding="utf-8")
+    click.echo(render.render(report, output_format), nl=False)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if output_format == "github" and summary_file:
+        with Path(summary_file).open("a", encoding="utf-8") as handle:
+            handle.write(render.render(report, "markdown"))
+    if workspace.report.unreadable:
+        raise click.exceptions.Exit(EXIT_USAGE)
+    raise click.exceptions.Exit(EXIT_OK if report.passed else EXIT_FAILURE)
+
+
+def _parse_outputs(outputs: tuple[str, ...]) -> list[tuple[str, str]]:
+    parsed = []
+    for value in outputs:
+        kind, _, target = value.partition("=")
+        if kind not in FORMATS or not target:
+            raise InputError(f"--output {value!r}: write FORMAT=FILE with FORMAT one of "
+                             f"{', '.join(FORMATS)}")
+        parsed.append((kind, target))
+    return parsed
