@@ -24,6 +24,14 @@ def test_init_creates_a_valid_commented_model_and_settings(run_cli, tmp_path: Pa
     validated = run_cli("validate", "--strict", cwd=repo)
     assert validated.exit_code == 0, validated.output
     assert run_cli("fmt", "--check", cwd=repo).exit_code == 0
+    # Recommended thresholds are written, and the example's planned controls leave two
+    # high threats unmitigated, which they catch.
+    assert settings["gate"]["fail_on_critical"] is True
+    assert settings["gate"]["fail_on_unmitigated_high"] is True
+    gated = run_cli("gate", cwd=repo)
+    assert gated.exit_code == 1
+    assert "2 of" not in gated.stdout
+    assert gated.stdout.count("[fail_on_unmitigated_high]") == 2
 
 
 def test_init_never_overwrites(run_cli, tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ def _template(name: str, **values: str) -> str:
 def _pyproject_table(config_text: str) -> str:
     """The settings file's body as a ``[tool.threatgate]`` table for pyproject.toml."""
     text = config_text.replace("[rules]", "[tool.threatgate.rules]").replace(
+        "[gate]", "[tool.threatgate.gate]").replace(
         "# The same keys work in the [tool.threatgate] table of pyproject.toml.\n", "")
     return "\n[tool.threatgate]\n" + text
 
