@@ -72,6 +72,7 @@ class ControlView:
     objectives: list[str]
     threats: list[str]
     location: Location
+    compliance: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -267,6 +268,7 @@ def assess_model(
             objectives=serves.get(str(c.get("id")), []),
             threats=mitigates.get(str(c.get("id")), []),
             location=locate(("controls", index)),
+            compliance=id_list(c.get("compliance")),
         )
         for index, c in items(model, "controls")
     ]

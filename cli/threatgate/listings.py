@@ -103,7 +103,7 @@ _ROWS = {"threats": _threats, "objectives": _objectives, "controls": _controls,
 
 def _status_matches(listing: str, row: dict[str, Any], status: str) -> bool:
     if listing == "objectives" and status == "verified":
-        return row["level"] == "verified"
+        return bool(row["level"] == "verified")
     if listing == "controls" and status in ("verified", "failing"):
         return bool(row["verification"] == status)
     return bool(row.get("status") == status)

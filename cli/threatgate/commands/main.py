@@ -33,6 +33,7 @@ class LazyGroup(click.Group):
         "schema": ("threatgate.commands.schema_cmd", "schema"),
         "gate": ("threatgate.commands.gate_cmd", "gate"),
         "assess": ("threatgate.commands.assess_cmd", "assess"),
+        "badge": ("threatgate.commands.badge_cmd", "badge"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -1,0 +1,205 @@
+"""``threatgate badge``: Shields endpoint JSON and an offline SVG of each model's posture."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.errors import EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from threatgate.assess import ModelAssessment
+    from threatgate.badges import Badge
+    from threatgate.commands.loading import Workspace
+    from threatgate.config import Config
+
+#: The schema's modelId and frameworkId patterns: safe as file names and in URLs.
+_SAFE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+UNKNOWN_STEM = "unknown"
+
+
+def _check_ids(kind: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if not _SAFE_ID.fullmatch(value):
+            raise click.BadParameter(
+                f"{value!r} is not a {kind} id (lower-case letters, digits, '.', '_' and '-', "
+                "starting with a letter or digit)",
+                param_hint="MODEL" if kind == "model" else "--framework",
+            )
+    return values
+
+
+@dataclass
+class _Subject:
+    """A model a badge is made for: its assessment, or why it has none."""
+
+    model_id: str
+    assessment: ModelAssessment | None = None
+    display: str | None = None
+    problem: str | None = None
+    frameworks: list[str] = field(default_factory=list)
+
+
+@click.command()
+@click.argument("models", nargs=-1, metavar="[MODEL]...")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write <model>.json and <model>.svg (and one pair per "
+                   "framework) into, created if needed. Without it, the endpoint JSON of "
+                   "every badge is printed on standard output.")
+@click.option("--framework", "frameworks", multiple=True, metavar="ID",
+              help="Only these frameworks (repeatable), e.g. asvs-5.0. Default: every "
+                   "framework each model lists under `frameworks`.")
+@config_option
+@today_option
+def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, ...],
+          config_path: Path | None, today: str | None) -> None:
+    """Write posture badges: Shields endpoint JSON plus an offline SVG.
+
+    MODEL is a model id; without any, every model in the configured folders gets a
+    badge. For each model, --out DIR receives DIR/<model>.json and DIR/<model>.svg, and
+    for each framework the model lists, DIR/<model>--<framework>.json and .svg (a
+    framework badge covers the objectives served by controls whose `compliance` names
+    that framework). DIR/unknown.json and unknown.svg are written too.
+
+    \b
+    States:
+      verified      every objective mitigated: by verified controls or an attested
+                    assumption ("3/3 COs verified", bright green)
+      implemented   every objective mitigated, verification pending
+                    ("3/3 COs mitigated, verification pending", green)
+      gaps          objectives at risk or unassessed ("1 of 3 COs at risk"; red when
+                    one of them is of tier high or critical, else orange)
+      no controls   no controls or no objectives yet (light grey)
+      unknown       the model is missing, not valid, or private (light grey)
+
+    Publishing is opt-in: a model without `badge: public` gets exactly the same
+    "unknown" badge as a model that does not exist, so a badge never reveals anything
+    about a private model. Models that are not valid get "unknown" and a warning.
+
+    \b
+    Embed a badge published on GitHub Pages or any static host through Shields:
+      ![threat model](https://img.shields.io/endpoint?url=<URL of the JSON>)
+    for example, with DIR published as badges/ and the URL encoded:
+      ![threat model](https://img.shields.io/endpoint?url=https%3A%2F%2Fexample.github.io%2Frepo%2Fbadges%2Fpayments-api.json)
+    or, with no third party (works for private repositories), commit the SVG and use:
+      ![threat model](badges/<model>.svg)
+
+    The JSON holds only the keys Shields accepts (schemaVersion, label, message,
+    color). Output is deterministic: the same models give the same bytes.
+
+    Exit status: 0 when the badges were made (invalid models only warn), 2 for a
+    usage error or input that cannot be read.
+    """
+    from threatgate.commands.loading import load_workspace
+
+    _check_ids("model", models)
+    _check_ids("framework", frameworks)
+    config = resolve_config(config_path)
+    day = resolve_today(today)
+    workspace = load_workspace((), config, day)
+    subjects = _subjects(workspace, models, frameworks)
+    badges = _make_badges(subjects, config)
+    if out_dir is None:
+        printed = {stem: badge.endpoint() for stem, badge in badges}
+        click.echo(json.dumps(printed, indent=2, ensure_ascii=False))
+    else:
+        _write(out_dir, badges)
+    if workspace.report.unreadable:
+        raise click.exceptions.Exit(EXIT_USAGE)
+    raise click.exceptions.Exit(EXIT_OK)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"threatgate: warning: {message}", err=True)
+
+
+def _subjects(workspace: Workspace, models: tuple[str, ...],
+              frameworks: tuple[str, ...]) -> list[_Subject]:
+    found: dict[str, list[_Subject]] = {}
+    for result in workspace.report.files:
+        if result.model_id is None or not _SAFE_ID.fullmatch(result.model_id):
+            # No id, or one that is not safe as a file name: nothing to name a badge after.
+            first = next((d for d in result.diagnostics if d.severity == "error"), None)
+            detail = f": {first.line}:{first.column}: {first.message}" if first else ""
+            _warn(f"{result.display} is not a valid model and has no usable id; "
+                  f"no badge{detail}")
+            continue
+        errors = [d for d in result.diagnostics if d.severity == "error"]
+        subject = _Subject(result.model_id, display=result.display)
+        if result.extra is None or errors:
+            first = errors[0] if errors else None
+            subject.problem = (f"{first.line}:{first.column}: {first.message} [{first.rule}]"
+                               if first else "not a valid model")
+        else:
+            subject.assessment = result.extra
+        found.setdefault(result.model_id, []).append(subject)
+
+    wanted = list(dict.fromkeys(models)) or sorted(found)
+    subjects = []
+    for model_id in wanted:
+        candidates = found.get(model_id)
+        if not candidates:
+            _warn(f"no model with id {model_id!r}; its badge is 'unknown'")
+            subjects.append(_Subject(model_id))
+            continue
+        subject = candidates[0]
+        if len(candidates) > 1:
+            places = ", ".join(str(c.display) for c in candidates)
+            subject = _Subject(model_id, display=candidates[0].display,
+                               problem=f"the id is used by several files ({places})")
+        if subject.problem is not None:
+            _warn(f"{subject.display}: {subject.problem}; the badges of {model_id!r} "
+                  "are 'unknown' until the model is valid")
+        elif subject.assessment is not None:
+            listed = list(subject.assessment.frameworks)
+            subject.frameworks = [f for f in listed if not frameworks or f in frameworks]
+        subjects.append(subject)
+    for framework in frameworks:
+        if not any(framework in s.frameworks for s in subjects):
+            _warn(f"no selected model lists framework {framework!r}; no badge for it")
+    return subjects
+
+
+def _make_badges(subjects: list[_Subject], config: Config) -> list[tuple[str, Badge]]:
+    from threatgate.badges import badge_file_stem, framework_badge, model_badge
+
+    made: list[tuple[str, Badge]] = []
+    for subject in subjects:
+        assessment = subject.assessment
+        made.append((badge_file_stem(subject.model_id), model_badge(assessment)))
+        for framework in subject.frameworks:
+            made.append((badge_file_stem(subject.model_id, framework),
+                         framework_badge(assessment, framework)))
+    return made
+
+
+def _write_file(path: Path, text: str) -> None:
+    from threatgate.fsutil import atomic_write
+
+    atomic_write(path, text.encode("utf-8"))
+
+
+def _write(out_dir: Path, badges: list[tuple[str, Badge]]) -> None:
+    from threatgate.badges import UNKNOWN
+    from threatgate.renderers.badge_svg import render_badge_svg
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Badge] = {}
+    for stem, badge in [*badges, (UNKNOWN_STEM, UNKNOWN)]:
+        if stem in written:
+            if written[stem] != badge:
+                _warn(f"two different badges would be written to {stem}.json; "
+                      "keeping the first")
+            continue
+        written[stem] = badge
+        json_path, svg_path = out_dir / f"{stem}.json", out_dir / f"{stem}.svg"
+        _write_file(json_path, badge.endpoint_json())
+        _write_file(svg_path, render_badge_svg(badge.label, badge.message, badge.color))
+        click.echo(f"wrote {json_path.as_posix()} and {svg_path.as_posix()}: "
+                   f"{badge.label}: {badge.message}")
