@@ -56,7 +56,7 @@ def test_json_summary_and_totals(assessed) -> None:
 def test_markdown_summary(assessed) -> None:
     out = assessed("--format", "markdown").stdout
     assert out.startswith("| Model | Threats |")
-    assert "| Gate case (`gatecase`) | 8 | 3 | 2 | 2 | 25% | 2 of 4 | 2 of 5 | 0 |" in out
+    assert "| Gate case (gatecase) | 8 | 3 | 2 | 2 | 25% | 2 of 4 | 2 of 5 | 0 |" in out
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,12 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
         workspace.invalid, thresholds, _generated_at(today, day),
     )
     for kind, target in targets:
-        Path(target).write_text(render.render(report, kind), encoding="utf-8")
+        try:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            Path(target).write_text(render.render(report, kind), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--output {kind}={target}: cannot write: "
+                             f"{exc.strerror or exc}") from None
     click.echo(render.render(report, output_format), nl=False)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if output_format == "github" and summary_file:

@@ -7,8 +7,7 @@ from typing import Any
 
 from threatgate.assess import ModelAssessment
 from threatgate.listings import Page
-from threatgate.renderers.diagnostics import one_line
-from threatgate.renderers.gate import _cell
+from threatgate.renderers.escaping import md_cell, one_line
 
 DETAIL_LIMIT = 10
 
@@ -160,24 +159,24 @@ def summary_markdown(assessments: list[ModelAssessment], invalid: list[tuple[str
            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for a in assessments:
         o, p = a.objective_states, a.control_progress
-        out.append(f"| {_cell(a.title)} (`{_cell(a.model_id)}`) | {len(a.threats)} | "
+        out.append(f"| {md_cell(a.title)} ({md_cell(a.model_id)}) | {len(a.threats)} | "
                    f"{a.by_severity['critical']} | {a.by_severity['high']} | "
                    f"{a.threat_states['mitigated']} | {a.mitigation_ratio * 100:.0f}% | "
                    f"{o['at_risk']} of {o['total']} | {p['implemented']} of {p['defined']} | "
                    f"{p['verified']} |")
     for path, problem in invalid:
-        out.append(f"| `{_cell(path)}` | invalid: {_cell(problem)} | | | | | | | |")
+        out.append(f"| {md_cell(path)} | invalid: {md_cell(problem)} | | | | | | | |")
     if details:
         for a in assessments:
-            out += ["", f"### {_cell(a.title)}", ""]
+            out += ["", f"### {md_cell(a.title)}", ""]
             residual = _residual(a)
             if residual:
                 out += ["| Threat | Severity | State | Title |", "| --- | --- | --- | --- |"]
-                out += [f"| {_cell(t.id)} | {t.severity} | {t.state} | {_cell(t.title)} |"
+                out += [f"| {md_cell(t.id)} | {t.severity} | {t.state} | {md_cell(t.title)} |"
                         for t in residual]
             if a.review_queue:
                 out += ["", "**Review queue**", ""]
-                out += [f"1. {_cell(q.message)} (`{_cell(a.path)}:{q.location[0]}`)"
+                out += [f"1. {md_cell(q.message)} ({md_cell(a.path)}:{q.location[0]})"
                         for q in a.review_queue[:DETAIL_LIMIT]]
     return "\n".join(out) + "\n"
 
@@ -220,7 +219,7 @@ def page_json(page: Page) -> str:
 def page_markdown(page: Page) -> str:
     columns = LISTING_COLUMNS[page.listing]
     out = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
-    out += ["| " + " | ".join(_cell(_format_value(row.get(c))) for c in columns) + " |"
+    out += ["| " + " | ".join(md_cell(_format_value(row.get(c))) for c in columns) + " |"
             for row in page.rows]
     out.append("")
     out.append(f"{len(page.rows)} of {page.total} {page.listing} shown.")

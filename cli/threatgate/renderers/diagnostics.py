@@ -5,21 +5,10 @@ from __future__ import annotations
 import json
 
 from threatgate.diagnostics import Diagnostic, Severity
+from threatgate.renderers.escaping import one_line, workflow_data, workflow_property
 from threatgate.validate import ValidationReport
 
 FORMATS = ("text", "json", "github")
-
-
-def one_line(text: str) -> str:
-    """Escape control, format and line-separator characters taken from a model file.
-
-    Keys and values quoted in messages come from the file; printed raw, a newline
-    would split one problem over two lines and an escape sequence would reach the
-    terminal.
-    """
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def text_line(d: Diagnostic) -> str:
@@ -71,23 +60,14 @@ def render_json(report: ValidationReport, *, passed: bool) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _escape_data(text: str) -> str:
-    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return one_line(escaped)
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def render_github(report: ValidationReport) -> str:
     """Workflow commands GitHub Actions turns into annotations on the pull request."""
     lines = []
     for d in report.diagnostics:
         command = "error" if d.severity is Severity.ERROR else "warning"
         props = (
-            f"file={_escape_property(d.path)},line={d.line},col={d.column},"
-            f"title={_escape_property('threatgate ' + d.rule)}"
+            f"file={workflow_property(d.path)},line={d.line},col={d.column},"
+            f"title={workflow_property('threatgate ' + d.rule)}"
         )
-        lines.append(f"::{command} {props}::{_escape_data(d.message)}\n")
+        lines.append(f"::{command} {props}::{workflow_data(d.message)}\n")
     return "".join(lines)

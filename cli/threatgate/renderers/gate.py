@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from threatgate.gate import GateReport
-from threatgate.renderers.diagnostics import one_line
+from threatgate.renderers.escaping import md_cell, one_line, workflow_data, workflow_property
 
 #: GitHub shows at most 10 error annotations per step and 50 per job: keep the most
 #: useful ones and say how many were left out.
@@ -50,19 +50,19 @@ def render_text(report: GateReport) -> str:
         a = result.assessment
         sev = a.by_severity
         lines.append(
-            f"{_verdict(result.passed)} {a.model_id} ({a.path}): {len(a.threats)} threats "
-            f"(critical {sev['critical']}, high {sev['high']}, medium {sev['medium']}, "
+            f"{_verdict(result.passed)} {a.model_id} ({one_line(a.path)}): {len(a.threats)} "
+            f"threats (critical {sev['critical']}, high {sev['high']}, medium {sev['medium']}, "
             f"low {sev['low']}, unscored {sev['unscored']}), mitigation ratio "
             f"{a.mitigation_ratio:.2f}, objectives at risk {a.objective_states['at_risk']}"
             f"/{len(a.objectives)}"
         )
         for failure in result.failures:
-            lines.append(f"  {failure.path}:{failure.line}:{failure.column}: "
+            lines.append(f"  {one_line(failure.path)}:{failure.line}:{failure.column}: "
                          f"{one_line(failure.message)} [{failure.check}]")
         for warning in result.warnings:
             lines.append(f"  warning: {one_line(warning)}")
     for path, problem in report.invalid:
-        lines.append(f"FAIL {path}: cannot be assessed: {one_line(problem)}")
+        lines.append(f"FAIL {one_line(path)}: cannot be assessed: {one_line(problem)}")
     if not report.thresholds.any_set:
         lines.append("No thresholds set: reporting only (see `threatgate gate --help`).")
     failed = sum(not r.passed for r in report.results) + len(report.invalid)
@@ -72,38 +72,24 @@ def render_text(report: GateReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _escape_data(text: str) -> str:
-    return one_line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def render_github(report: GateReport) -> str:
     """Workflow commands: one error annotation per failure, capped, then a notice."""
     failures = [f for r in report.results for f in r.failures]
     lines = []
     for failure in failures[:GITHUB_ANNOTATION_CAP]:
         lines.append(
-            f"::error file={_escape_property(failure.path)},line={failure.line},"
-            f"col={failure.column},title={_escape_property('threatgate ' + failure.check)}"
-            f"::{_escape_data(failure.message)}"
+            f"::error file={workflow_property(failure.path)},line={failure.line},"
+            f"col={failure.column},title={workflow_property('threatgate ' + failure.check)}"
+            f"::{workflow_data(failure.message)}"
         )
     if len(failures) > GITHUB_ANNOTATION_CAP:
         lines.append(f"::warning::{len(failures) - GITHUB_ANNOTATION_CAP} more gate failures "
                      "not annotated; see the job summary or the JSON report")
     for path, problem in report.invalid:
-        lines.append(f"::error file={_escape_property(path)},title=threatgate invalid model::"
-                     f"{_escape_data(problem)}")
+        lines.append(f"::error file={workflow_property(path)},title=threatgate invalid model::"
+                     f"{workflow_data(problem)}")
     lines.append(f"threatgate gate {'passed' if report.passed else 'failed'}")
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell (no HTML, no pipes, one line)."""
-    escaped = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.replace("|", "\\|").replace("`", "\\`")
 
 
 def render_markdown(report: GateReport) -> str:
@@ -115,17 +101,17 @@ def render_markdown(report: GateReport) -> str:
     for result in report.results:
         a = result.assessment
         out.append(
-            f"| {_cell(a.title)} (`{_cell(a.model_id)}`) | {_verdict(result.passed)} | "
+            f"| {md_cell(a.title)} ({md_cell(a.model_id)}) | {_verdict(result.passed)} | "
             f"{len(a.threats)} | {a.by_severity['critical']} | {a.by_severity['high']} | "
             f"{a.mitigation_ratio * 100:.0f}% | {a.objective_states['at_risk']} |"
         )
     for path, _problem in report.invalid:
-        out.append(f"| `{_cell(path)}` | FAIL (invalid) | | | | | |")
+        out.append(f"| {md_cell(path)} | FAIL (invalid) | | | | | |")
     failures = [f for r in report.results for f in r.failures]
     if failures or report.invalid:
         out += ["", "### Failures", ""]
-        out += [f"- `{_cell(f.path)}:{f.line}` {_cell(f.message)} ({f.check})"
+        out += [f"- {md_cell(f.path)}:{f.line}: {md_cell(f.message)} ({f.check})"
                 for f in failures]
-        out += [f"- `{_cell(path)}` cannot be assessed: {_cell(problem)}"
+        out += [f"- {md_cell(path)} cannot be assessed: {md_cell(problem)}"
                 for path, problem in report.invalid]
     return "\n".join(out) + "\n"
