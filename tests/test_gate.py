@@ -243,3 +243,21 @@ def test_text_output_names_file_and_line(run_cli, write_model, project) -> None:
     assert ("threatmodels/gatecase.yaml:17:5: critical threat T2 is neither mitigated nor "
             "accepted: Two [fail_on_critical]") in result.stdout
     assert result.stdout.rstrip().endswith("gate failed: 1 of 1 model failing")
+
+
+def test_exit_zero_reports_without_failing(run_cli, write_model, project) -> None:
+    write_model(MODEL, name="gatecase.yaml")
+    result = run_cli("gate", "--fail-on-critical", "--exit-zero", "--format", "json",
+                     cwd=project)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["pass"] is False
+
+
+def test_open_findings_flag_merges_with_settings(run_cli, write_model, project) -> None:
+    write_model(MODEL, name="gatecase.yaml")
+    (project / "threatgate.toml").write_text("[gate]\nmax_open_findings = {low = 1}\n")
+    merged = run_cli("gate", "--max-open-findings", "critical=5", "--format", "json",
+                     cwd=project)
+    document = json.loads(merged.stdout)
+    assert document["thresholds"]["max_open_findings"] == {"low": 1, "critical": 5}
+    assert merged.exit_code == 1  # low=1 from the settings still applies (F1 and F2 open)

@@ -27,7 +27,7 @@ from threatgate import __version__
 from threatgate.gate import GateReport, Thresholds
 from threatgate.renderers.gate import render
 from threatgate.renderers.junit import checks_of, xml_text
-from threatgate.renderers.sarif import RULES, artifact_location, problem_location
+from threatgate.renderers.sarif import RULES, artifact_location
 
 GOLDEN = Path(__file__).parent / "golden" / "gate"
 UPDATE_GOLDEN = os.environ.get("THREATGATE_UPDATE_GOLDEN") == "1"
@@ -371,11 +371,9 @@ def test_sarif_invalid_model_result(run_cli, gate_project):
     assert invalid["level"] == "error"
     location = invalid["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "threatmodels/broken.yaml"
-    # At the first problem when it has a position, else at line 1.
+    # At the model's first problem.
     assert location["region"] == {"startLine": 7, "startColumn": 5}
     assert "7 is greater than the maximum of 5" in invalid["message"]["text"]
-    assert problem_location("not a valid model") == (1, 1, "not a valid model")
-    assert problem_location("3:9: bad [rule]") == (3, 9, "bad [rule]")
 
 
 def test_sarif_fingerprints_survive_moved_lines(run_cli, gate_project):

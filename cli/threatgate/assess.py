@@ -37,6 +37,21 @@ FINDING_SEVERITIES = ("critical", "high", "medium", "low", "info")
 OPEN_FINDING_STATUSES = frozenset({"discovered", "acknowledged"})
 
 
+@dataclass(frozen=True)
+class InvalidModel:
+    """A model file that cannot be assessed, with its first error."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    rule: str
+
+    @property
+    def problem(self) -> str:
+        return f"{self.line}:{self.column}: {self.message} [{self.rule}]"
+
+
 @dataclass
 class ThreatView:
     id: str

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from threatgate.assess import OPEN_FINDING_STATUSES, ModelAssessment
+from threatgate.assess import OPEN_FINDING_STATUSES, InvalidModel, ModelAssessment
 from threatgate.posture import SEVERITY_RANK
 
 FINDING_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
@@ -202,7 +202,7 @@ class GateReport:
     """Every model's gate result, models that could not be assessed, and the roll-up."""
 
     results: list[ModelGate]
-    invalid: list[tuple[str, str]]  # (path, first problem)
+    invalid: list[InvalidModel]
     thresholds: Thresholds
     generated_at: str
 
@@ -217,7 +217,7 @@ class GateReport:
         by_severity = {name: sum(r.assessment.by_severity[name] for r in self.results)
                        for name in TIERS}
         failures = [f"{m['product_id']}: {line}" for m in models for line in m["failures"]]
-        failures += [f"{path}: cannot be assessed: {problem}" for path, problem in self.invalid]
+        failures += [f"{bad.path}: cannot be assessed: {bad.problem}" for bad in self.invalid]
         return {
             "product_id": None,
             "product_name": "repository",
@@ -236,6 +236,7 @@ class GateReport:
             },
             "pass": self.passed,
             "failures": failures,
-            "invalid": [{"path": path, "problem": problem} for path, problem in self.invalid],
+            "invalid": [{"path": bad.path, "line": bad.line, "column": bad.column,
+                         "problem": bad.problem} for bad in self.invalid],
             "models": models,
         }

@@ -93,8 +93,9 @@ def assess(paths: tuple[Path, ...], output_format: str, details: bool,
     else:
         text = render.summary_text(workspace.assessments, invalid, details)
     click.echo(text, nl=False)
-    for path, problem in invalid:
-        click.echo(f"{path}: error: cannot be assessed: {problem}", err=True)
+    for bad in invalid:
+        click.echo(f"{bad.path}:{bad.line}:{bad.column}: error: cannot be assessed: "
+                   f"{bad.message} [{bad.rule}]", err=True)
     if workspace.report.unreadable:
         raise click.exceptions.Exit(EXIT_USAGE)
     raise click.exceptions.Exit(EXIT_FAILURE if invalid else EXIT_OK)

@@ -58,6 +58,9 @@ def _generated_at(today: str | None, day: dt.date) -> str:
               help="Fail on implemented controls without assertions.")
 @click.option("--fail-on-empty/--no-fail-on-empty", default=None,
               help="Fail on a model without threats and objectives (always reported).")
+@click.option("--exit-zero", is_flag=True,
+              help="Exit 0 even when a model fails (read the verdict from the report, e.g. "
+                   "`jq .pass`); usage errors still exit 2.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
               show_default=True, help="What to print on standard output.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=FILE",
@@ -69,7 +72,8 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
          fail_on_unmitigated_high: bool | None, min_mitigation_ratio: float | None,
          fail_on_at_risk: str | None, fail_on_expired: bool | None,
          max_open_findings: tuple[str, ...], require_evidence: bool | None,
-         fail_on_empty: bool | None, output_format: str, outputs: tuple[str, ...],
+         fail_on_empty: bool | None, exit_zero: bool, output_format: str,
+         outputs: tuple[str, ...],
          config_path: Path | None, today: str | None) -> None:
     """Apply thresholds to every model and exit 1 when one fails.
 
@@ -105,7 +109,8 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
     }
     settings.update({k: v for k, v in flags.items() if v is not None})
     if max_open_findings:
-        settings["max_open_findings"] = _open_findings(max_open_findings)
+        settings["max_open_findings"] = {**settings.get("max_open_findings", {}),
+                                         **_open_findings(max_open_findings)}
     thresholds = Thresholds(**settings)
     workspace = load_workspace(paths, config, day)
     report = GateReport(
@@ -126,7 +131,7 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
             handle.write(render.render(report, "markdown"))
     if workspace.report.unreadable:
         raise click.exceptions.Exit(EXIT_USAGE)
-    raise click.exceptions.Exit(EXIT_OK if report.passed else EXIT_FAILURE)
+    raise click.exceptions.Exit(EXIT_OK if report.passed or exit_zero else EXIT_FAILURE)
 
 
 def _parse_outputs(outputs: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from threatgate.assess import ModelAssessment, assessment_follow
+from threatgate.assess import InvalidModel, ModelAssessment, assessment_follow
 from threatgate.cache import ResultCache, default_cache_dir
 from threatgate.config import Config
 from threatgate.discovery import discover
@@ -24,15 +24,17 @@ class Workspace:
     assessments: list[ModelAssessment]
 
     @property
-    def invalid(self) -> list[tuple[str, str]]:
+    def invalid(self) -> list[InvalidModel]:
         """Models that could not be assessed, with their first error."""
         out = []
         for result in self.report.files:
             if result.extra is None:
                 first = next((d for d in result.diagnostics if d.severity == "error"), None)
-                problem = (f"{first.line}:{first.column}: {first.message} [{first.rule}]"
-                           if first else "not a valid model")
-                out.append((result.display, problem))
+                if first is None:
+                    out.append(InvalidModel(result.display, 1, 1, "not a valid model", "invalid"))
+                else:
+                    out.append(InvalidModel(result.display, first.line, first.column,
+                                            first.message, first.rule))
         return out
 
 

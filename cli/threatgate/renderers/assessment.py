@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from threatgate.assess import ModelAssessment
+from threatgate.assess import InvalidModel, ModelAssessment
 from threatgate.listings import Page
 from threatgate.renderers.escaping import md_cell, one_line
 
@@ -51,7 +51,7 @@ def _totals(models: list[dict[str, Any]]) -> dict[str, Any]:
     return totals
 
 
-def summary_json(assessments: list[ModelAssessment], invalid: list[tuple[str, str]],
+def summary_json(assessments: list[ModelAssessment], invalid: list[InvalidModel],
                  today: str, details: bool = False) -> str:
     models = [model_summary(a) for a in assessments]
     if details:
@@ -70,7 +70,8 @@ def summary_json(assessments: list[ModelAssessment], invalid: list[tuple[str, st
                 {"control": r.control, "closes": r.closes, "advances": r.advances,
                  "threats": r.threats} for r in a.leverage]
     document = {"today": today, "totals": _totals(models), "models": models,
-                "invalid": [{"path": p, "problem": problem} for p, problem in invalid]}
+                "invalid": [{"path": bad.path, "line": bad.line, "column": bad.column,
+                             "problem": bad.problem} for bad in invalid]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -87,7 +88,7 @@ def _counts(values: dict[str, int]) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in values.items())
 
 
-def summary_text(assessments: list[ModelAssessment], invalid: list[tuple[str, str]],
+def summary_text(assessments: list[ModelAssessment], invalid: list[InvalidModel],
                  details: bool = False) -> str:
     out: list[str] = []
     for a in assessments:
@@ -118,8 +119,8 @@ def summary_text(assessments: list[ModelAssessment], invalid: list[tuple[str, st
                        "(threatgate assess --list queue)")
         if details:
             out += _details_text(a)
-    for path, problem in invalid:
-        out.append(f"{path}: cannot be assessed: {one_line(problem)}")
+    for bad in invalid:
+        out.append(f"{one_line(bad.path)}: cannot be assessed: {one_line(bad.problem)}")
     return "\n".join(out) + "\n"
 
 
@@ -152,7 +153,7 @@ def _details_text(a: ModelAssessment) -> list[str]:
     return out
 
 
-def summary_markdown(assessments: list[ModelAssessment], invalid: list[tuple[str, str]],
+def summary_markdown(assessments: list[ModelAssessment], invalid: list[InvalidModel],
                      details: bool = False) -> str:
     out = ["| Model | Threats | Critical | High | Mitigated | Ratio | Objectives at risk "
            "| Controls implemented | Verified |",
@@ -164,8 +165,8 @@ def summary_markdown(assessments: list[ModelAssessment], invalid: list[tuple[str
                    f"{a.threat_states['mitigated']} | {a.mitigation_ratio * 100:.0f}% | "
                    f"{o['at_risk']} of {o['total']} | {p['implemented']} of {p['defined']} | "
                    f"{p['verified']} |")
-    for path, problem in invalid:
-        out.append(f"| {md_cell(path)} | invalid: {md_cell(problem)} | | | | | | | |")
+    for bad in invalid:
+        out.append(f"| {md_cell(bad.path)} | invalid: {md_cell(bad.problem)} | | | | | | | |")
     if details:
         for a in assessments:
             out += ["", f"### {md_cell(a.title)}", ""]

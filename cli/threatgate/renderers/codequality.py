@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from threatgate.gate import GateReport
-from threatgate.renderers.sarif import INVALID_MODEL, problem_location
+from threatgate.renderers.sarif import INVALID_MODEL
 
 #: Gate severities to GitLab's info / minor / major / critical / blocker. Every issue
 #: fails the gate, so nothing is reported as info.
@@ -67,11 +67,10 @@ def codequality_issues(report: GateReport) -> list[dict[str, Any]]:
                 failure.path, failure.line,
                 _fingerprint("threatgate", *key, str(seen[key])),
             ))
-    for path, problem in report.invalid:
-        line, _column, text = problem_location(problem)
+    for bad in report.invalid:
         issues.append(_issue(
-            INVALID_MODEL, f"model cannot be assessed: {text}", "critical", path, line,
-            _fingerprint("threatgate", INVALID_MODEL, path),
+            INVALID_MODEL, f"model cannot be assessed: {bad.message} [{bad.rule}]",
+            "critical", bad.path, bad.line, _fingerprint("threatgate", INVALID_MODEL, bad.path),
         ))
     return issues
 

@@ -61,8 +61,9 @@ def render_text(report: GateReport) -> str:
                          f"{one_line(failure.message)} [{failure.check}]")
         for warning in result.warnings:
             lines.append(f"  warning: {one_line(warning)}")
-    for path, problem in report.invalid:
-        lines.append(f"FAIL {one_line(path)}: cannot be assessed: {one_line(problem)}")
+    for bad in report.invalid:
+        lines.append(f"FAIL {one_line(bad.path)}:{bad.line}:{bad.column}: cannot be assessed: "
+                     f"{one_line(bad.message)} [{bad.rule}]")
     if not report.thresholds.any_set:
         lines.append("No thresholds set: reporting only (see `threatgate gate --help`).")
     failed = sum(not r.passed for r in report.results) + len(report.invalid)
@@ -85,9 +86,10 @@ def render_github(report: GateReport) -> str:
     if len(failures) > GITHUB_ANNOTATION_CAP:
         lines.append(f"::warning::{len(failures) - GITHUB_ANNOTATION_CAP} more gate failures "
                      "not annotated; see the job summary or the JSON report")
-    for path, problem in report.invalid:
-        lines.append(f"::error file={workflow_property(path)},title=threatgate invalid model::"
-                     f"{workflow_data(problem)}")
+    for bad in report.invalid:
+        lines.append(f"::error file={workflow_property(bad.path)},line={bad.line},"
+                     f"col={bad.column},title={workflow_property('threatgate ' + bad.rule)}::"
+                     f"model cannot be assessed: {workflow_data(bad.message)}")
     lines.append(f"threatgate gate {'passed' if report.passed else 'failed'}")
     return "\n".join(lines) + "\n"
 
@@ -105,13 +107,13 @@ def render_markdown(report: GateReport) -> str:
             f"{len(a.threats)} | {a.by_severity['critical']} | {a.by_severity['high']} | "
             f"{a.mitigation_ratio * 100:.0f}% | {a.objective_states['at_risk']} |"
         )
-    for path, _problem in report.invalid:
-        out.append(f"| {md_cell(path)} | FAIL (invalid) | | | | | |")
+    for bad in report.invalid:
+        out.append(f"| {md_cell(bad.path)} | FAIL (invalid) | | | | | |")
     failures = [f for r in report.results for f in r.failures]
     if failures or report.invalid:
         out += ["", "### Failures", ""]
         out += [f"- {md_cell(f.path)}:{f.line}: {md_cell(f.message)} ({f.check})"
                 for f in failures]
-        out += [f"- {md_cell(path)} cannot be assessed: {md_cell(problem)}"
-                for path, problem in report.invalid]
+        out += [f"- {md_cell(bad.path)}:{bad.line}: cannot be assessed: {md_cell(bad.problem)}"
+                for bad in report.invalid]
     return "\n".join(out) + "\n"

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from threatgate.assess import InvalidModel
 from threatgate.gate import Failure, GateReport, ModelGate, Thresholds, summary_line
 from threatgate.renderers.escaping import one_line
-from threatgate.renderers.sarif import problem_location
 
 #: What XML 1.0 cannot carry, even as a character reference. ``one_line`` already turns
 #: every such character into a visible escape; this is the last line of defence.
@@ -96,10 +96,11 @@ def _model_suite(root: ET.Element, result: ModelGate, checks: list[str],
     return failed
 
 
-def _invalid_suite(root: ET.Element, path: str, problem: str, timestamp: str) -> None:
+def _invalid_suite(root: ET.Element, bad: InvalidModel, timestamp: str) -> None:
+    path, line, column = bad.path, bad.line, bad.column
+    text = f"{bad.message} [{bad.rule}]"
     suite = ET.SubElement(root, "testsuite", {"name": xml_text(path)})
     classname = "threatgate." + path.replace(".", "_")
-    line, column, text = problem_location(problem)
     _testcase(suite, classname, "valid", path, line,
               (f"model cannot be assessed: {text}", "invalid_model",
                [f"{path}:{line}:{column} {text}"]))
@@ -114,8 +115,8 @@ def render_junit(report: GateReport) -> str:
     root = ET.Element("testsuites", {"name": "threatgate gate"})
     failures = sum(_model_suite(root, result, checks, timestamp)
                    for result in report.results)
-    for path, problem in report.invalid:
-        _invalid_suite(root, path, problem, timestamp)
+    for bad in report.invalid:
+        _invalid_suite(root, bad, timestamp)
     failures += len(report.invalid)
     tests = sum(int(suite.get("tests", "0")) for suite in root)
     _counts(root, tests, failures)

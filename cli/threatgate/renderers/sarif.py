@@ -38,7 +38,6 @@ AUTOMATION_ID = "threatgate/gate/"
 SRCROOT = "%SRCROOT%"
 INVALID_MODEL = "invalid_model"
 
-_POSITION = re.compile(r"(\d+):(\d+): (.*)", re.DOTALL)
 
 #: GitHub's bands: over 9.0 critical, 7.0 to 8.9 high, 4.0 to 6.9 medium, below low.
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
@@ -171,17 +170,6 @@ def artifact_location(path: str) -> dict[str, str]:
     return {"uri": _quote(path, "/"), "uriBaseId": SRCROOT}
 
 
-def problem_location(problem: str) -> tuple[int, int, str]:
-    """Split an invalid model's first problem, ``LINE:COL: message``, into its parts.
-
-    Without a position (e.g. "not a valid model") the problem is placed at line 1.
-    """
-    match = _POSITION.match(problem)
-    if match is None:
-        return 1, 1, problem
-    return max(1, int(match[1])), max(1, int(match[2])), match[3]
-
-
 def fingerprint(*parts: str) -> str:
     """A stable hex digest of the parts (never of a line or column)."""
     return hashlib.sha256("\0".join(parts).encode("utf-8", "replace")).hexdigest()[:32]
@@ -269,12 +257,12 @@ def sarif_document(report: GateReport) -> dict[str, Any]:
             seen[key] = seen.get(key, 0) + 1
             results.append(_failure_result(index[failure.check], model_id, failure,
                                            seen[key]))
-    for path, problem in report.invalid:
-        line, column, text = problem_location(problem)
+    for bad in report.invalid:
         results.append(_result(
             RULE_INDEX[INVALID_MODEL], INVALID_MODEL, level_of("high"),
-            f"model cannot be assessed: {text}", _location(path, line, column),
-            f"{fingerprint(INVALID_MODEL, _clean(path))}:1",
+            f"model cannot be assessed: {bad.message} [{bad.rule}]",
+            _location(bad.path, bad.line, bad.column),
+            f"{fingerprint(INVALID_MODEL, _clean(bad.path))}:1",
             {"security-severity": security_severity("high")},
         ))
     return {
