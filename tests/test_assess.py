@@ -102,3 +102,29 @@ def test_invalid_model_is_reported(run_cli, write_model, project) -> None:
     result = run_cli("assess", cwd=project)
     assert result.exit_code == 1
     assert "threatmodels/broken.yaml: cannot be assessed" in result.stdout
+
+
+GOLDEN = __import__("pathlib").Path(__file__).parent / "golden" / "assess"
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("summary.txt", ()),
+        ("details.txt", ("--details",)),
+        ("details.json", ("--details", "--format", "json")),
+        ("details.md", ("--details", "--format", "markdown")),
+        ("objectives.txt", ("--list", "objectives")),
+        ("threats.md", ("--list", "threats", "--format", "markdown")),
+        ("queue.json", ("--list", "queue", "--format", "json")),
+    ],
+)
+def test_golden_output(assessed, name: str, args: tuple[str, ...]) -> None:
+    import os
+
+    out = assessed(*args).stdout
+    path = GOLDEN / name
+    if os.environ.get("THREATGATE_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(out, encoding="utf-8")
+    assert out == path.read_text(encoding="utf-8")
