@@ -59,3 +59,10 @@ def test_validate_path_keeps_heavy_imports_off(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=tmp_path)
     assert "HEAVY [] CODE 0" in done.stdout, done.stdout + done.stderr
+
+
+def test_loader_uses_libyaml_through_the_c_extension() -> None:
+    from threatgate import loader
+
+    assert loader.CParser.__module__.endswith("_ruamel_yaml"), loader.CParser.__module__
+    assert "clib" in loader.CParser.__module__ or loader.CParser.__module__ == "_ruamel_yaml"
