@@ -2,8 +2,9 @@
 """Benchmark ``threatgate validate`` against check-jsonschema on a generated corpus.
 
 Generates (deterministically) one model file and N distinct, valid models of about 20 KB
-each, checks that both tools accept every one of them, then times each command as a
-subprocess, wall-clock, best of K runs:
+each, checks that threatgate accepts every one of them, then times each command as a
+subprocess, wall-clock, best of K runs (every run must exit 0, so check-jsonschema's runs
+also show that both tools accept every model):
 
 * one file: ``threatgate validate --no-cache`` and ``check-jsonschema``;
 * N files: the same two commands, plus a warm re-run of ``threatgate validate`` (second
@@ -11,8 +12,8 @@ subprocess, wall-clock, best of K runs:
   C loader, and with ruamel.yaml's C-accelerated safe loader.
 
 It prints a table with the ratios the project's performance targets are about. The exit
-status is 0 even when a target is missed (this is a report); it is 1 when a tool fails or
-the two tools disagree, 2 for a usage error.
+status is 0 even when a target is missed (this is a report); it is 1 when a tool fails,
+the two tools disagree or a generated model is not valid, 2 for a usage error.
 
 Run from the repository root, with the project's virtualenv active::
 
@@ -1057,10 +1058,13 @@ class Job:
     shown: str  # the command as the report shows it
     env: dict[str, str]
     failure: str = ""  # what a non-zero exit status means, when it means more than a crash
+    prepare: Callable[[], None] | None = None  # runs once, untimed, just before the job
 
 
 def measure(job: Job, cwd: Path, repeat: int) -> Measurement:
     """Run the job ``repeat`` times; every run must exit 0. Keeps the best wall-clock time."""
+    if job.prepare is not None:
+        job.prepare()
     runs = []
     for _ in range(repeat):
         seconds, done = _run(job.argv, cwd, job.env)
@@ -1069,7 +1073,7 @@ def measure(job: Job, cwd: Path, repeat: int) -> Measurement:
         runs.append(seconds)
     result = Measurement(job.key, job.label, job.shown, min(runs), runs)
     runs_text = ", ".join(f"{r:.3f}" for r in runs)
-    print(f"  {job.label:<48} {result.seconds:8.3f} s   runs: {runs_text}", flush=True)
+    print(f"  {job.label:<50} {result.seconds:8.3f} s   runs: {runs_text}", flush=True)
     return result
 
 
@@ -1201,9 +1205,32 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def _version(argv: list[str]) -> str:
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
+def _output(argv: list[str], env: dict[str, str] | None = None) -> str:
+    """The first line a command prints, or '?' when it fails."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
+    except OSError:
+        return "?"
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0] if done.returncode == 0 and lines else "?"
+
+
+def source_info(env: dict[str, str]) -> str:
+    """Which threatgate code ran: its folder, and the git revision when it is a checkout."""
+    where = _output(
+        [
+            sys.executable,
+            "-c",
+            "import threatgate, os; print(os.path.dirname(threatgate.__file__))",
+        ],
+        env,
+    )
+    revision = _output(["git", "-C", where, "rev-parse", "--short", "HEAD"])
+    if revision == "?":
+        return where  # not a git checkout (an installed wheel, a copy)
+    # Anything printed means changed files under cli/threatgate/ or schemas/.
+    changed = _output(["git", "-C", where, "status", "--porcelain", "--", ".", "../../schemas"])
+    return f"{where} (git {revision}{' with uncommitted changes' if changed != '?' else ''})"
 
 
 def ratios(results: dict[str, Measurement]) -> Iterator[dict[str, Any]]:
@@ -1237,6 +1264,7 @@ def print_report(
         f"tools: {info['threatgate']}; {info['check_jsonschema']}; "
         f"PyYAML {yaml.__version__} (libyaml {yaml.__with_libyaml__})"
     )
+    print(f"threatgate code: {info['threatgate_source']}")
     print()
     width = max(len(m.label) for m in results.values())
     print(f"{'measurement':<{width}}  {'seconds':>8}  command")
@@ -1245,11 +1273,11 @@ def print_report(
         print(f"{m.label:<{width}}  {m.seconds:8.3f}  {m.command}")
     print()
     width = max(len(r["label"]) for r in checked)
-    print(f"{'ratio':<{width}}  {'value':>6}  {'target':>7}  result")
-    print(f"{'-' * width}  {'-' * 6}  {'-' * 7}  ------")
+    print(f"{'ratio':<{width}}  {'value':>7}  {'target':>7}  result")
+    print(f"{'-' * width}  {'-' * 7}  {'-' * 7}  ------")
     for r in checked:
         target = "-" if r["target"] is None else f"<= {r['target']:.2f}"
-        print(f"{r['label']:<{width}}  {r['ratio']:6.3f}  {target:>7}  {r['result']}")
+        print(f"{r['label']:<{width}}  {r['ratio']:7.4f}  {target:>7}  {r['result']}")
 
 
 # --- main ------------------------------------------------------------------------------
@@ -1332,16 +1360,22 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
     tg, cj = tools.threatgate, tools.check_jsonschema
     cj_shown = "check-jsonschema --schemafile schemas/threatmodel.schema.json"
 
-    # The warm re-run: a first run fills a fresh cache; the timed runs come after it.
+    # The warm re-run: a first run fills a fresh cache, just before the timed runs (the
+    # cache key covers threatgate's code, so an edit in between would empty the cache).
     cache_dir = Path(tempfile.mkdtemp(prefix="cache-", dir=scratch))
     warm_env = {**env, "THREATGATE_CACHE_DIR": str(cache_dir)}
     warm_argv = [tg, "validate", folder]
-    fill_seconds, done = _run(warm_argv, root, warm_env)
-    if done.returncode != 0:
-        raise _failure("threatgate validate (first run, filling the cache)", done)
-    entries = sum(1 for _ in cache_dir.rglob("*.json"))
-    if entries < n:
-        raise BenchError(f"the cache holds {entries} entries after a run over {n} files")
+    fill: dict[str, float] = {}
+
+    def fill_cache() -> None:
+        fill["seconds"], done = _run(warm_argv, root, warm_env)
+        if done.returncode != 0:
+            raise _failure("threatgate validate (first run, filling the cache)", done)
+        entries = sum(1 for _ in cache_dir.rglob("*.json"))
+        if entries < n:
+            raise BenchError(f"the cache holds {entries} entries after a run over {n} files")
+        label = "(first run with a fresh cache, not timed)"
+        print(f"  {label:<50} {fill['seconds']:8.3f} s", flush=True)
 
     disagree = "the tools disagree (threatgate accepts every model): "
     jobs = [
@@ -1356,7 +1390,7 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
         Job("cj_corpus", f"{n} files: check-jsonschema", [*cj, *files],
             f"{cj_shown} FILE...", env, disagree),
         Job("tg_warm", f"{n} files: threatgate validate (warm cache)", warm_argv,
-            "threatgate validate DIR (2nd run, same cache)", warm_env),
+            "threatgate validate DIR (2nd run, same cache)", warm_env, prepare=fill_cache),
         Job("floor_pyyaml", f"{n} files: floor, PyYAML CSafeLoader load",
             [sys.executable, "-c", FLOOR_PYYAML, *files],
             "python: yaml.load(Loader=CSafeLoader) each file", env),
@@ -1365,12 +1399,12 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
             "python: ruamel YAML(typ='safe').load each file", env),
     ]  # fmt: skip
     print(f"timing (best of {args.repeat}) ...", flush=True)
-    print(f"  {'(first threatgate run with a fresh cache)':<48} {fill_seconds:8.3f} s")
     results = {job.key: measure(job, root, args.repeat) for job in jobs}
 
     info = machine_info()
-    info["threatgate"] = _version([tools.threatgate, "--version"])
-    info["check_jsonschema"] = _version([tools.check_jsonschema[0], "--version"])
+    info["threatgate"] = _output([tools.threatgate, "--version"])
+    info["threatgate_source"] = source_info(env)
+    info["check_jsonschema"] = _output([tools.check_jsonschema[0], "--version"])
     checked = list(ratios(results))
     print_report(info, corpus, args.repeat, results, checked)
 
@@ -1386,7 +1420,7 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
                 "threatgate_warnings": warnings,
             },
             "repeat": args.repeat,
-            "cache_fill_seconds": fill_seconds,
+            "cache_fill_seconds": fill["seconds"],
             "measurements": [asdict(m) for m in results.values()],
             "ratios": checked,
         }
