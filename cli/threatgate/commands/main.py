@@ -33,6 +33,7 @@ class LazyGroup(click.Group):
         "schema": ("threatgate.commands.schema_cmd", "schema"),
         "gate": ("threatgate.commands.gate_cmd", "gate"),
         "assess": ("threatgate.commands.assess_cmd", "assess"),
+        "verify": ("threatgate.commands.verify_cmd", "verify"),
         "badge": ("threatgate.commands.badge_cmd", "badge"),
     }
 

@@ -1,0 +1,205 @@
+"""The parts every assertion type shares: safe evidence access, verdicts, the registry.
+
+Assertions are checked without running the repository's code. Evidence is read through
+a :class:`Tree`, which only ever serves regular files inside the repository: absolute
+paths, ``..`` segments and symbolic links that lead outside are refused, files over a
+size cap are refused, and every file read is recorded so that a digest can say exactly
+what was verified. A working tree and a git commit (for drift) are both trees.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+DEFAULT_MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+Status = Literal["pass", "fail", "error", "skipped"]
+
+
+class EvidenceError(Exception):
+    """Evidence cannot be read: the assertion's verdict is ``error`` with this reason."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one assertion, with where the evidence was (or was not) found."""
+
+    status: Status
+    reason: str
+    file: str | None = None
+    line: int | None = None
+
+    @classmethod
+    def passed(cls, reason: str, file: str | None = None, line: int | None = None) -> Verdict:
+        return cls("pass", reason, file, line)
+
+    @classmethod
+    def failed(cls, reason: str, file: str | None = None, line: int | None = None) -> Verdict:
+        return cls("fail", reason, file, line)
+
+    @classmethod
+    def error(cls, reason: str, file: str | None = None) -> Verdict:
+        return cls("error", reason, file)
+
+    @classmethod
+    def skipped(cls, reason: str) -> Verdict:
+        return cls("skipped", reason)
+
+
+def clean_path(path: str) -> str:
+    """A repository-relative POSIX path, or :class:`EvidenceError` if it could leave."""
+    text = path.replace("\\", "/")
+    if not text or text.startswith("/") or (len(text) > 1 and text[1] == ":"):
+        raise EvidenceError(f"{path!r} is not a relative path inside the repository")
+    parts = PurePosixPath(text).parts
+    if any(part == ".." for part in parts):
+        raise EvidenceError(f"{path!r} leaves the repository ('..' is not allowed)")
+    return "/".join(part for part in parts if part != ".")
+
+
+class Tree:
+    """Read-only access to the files of one version of the repository."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        #: path -> sha256 of every file read, for the evidence digest.
+        self.read_files: dict[str, str] = {}
+
+    # To implement: _exists(path), _read(path) -> bytes, _files() -> iterator of paths.
+    def _exists(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def _read(self, path: str) -> bytes:
+        raise NotImplementedError
+
+    def _files(self) -> Iterator[str]:
+        raise NotImplementedError
+
+    def fork(self) -> Tree:
+        """The same files, with a fresh record of what is read (one per assertion)."""
+        clone = copy.copy(self)
+        clone.read_files = {}
+        return clone
+
+    def exists(self, path: str) -> bool:
+        return self._exists(clean_path(path))
+
+    def read_bytes(self, path: str) -> bytes:
+        relative = clean_path(path)
+        data = self._read(relative)
+        self.read_files[relative] = hashlib.sha256(data).hexdigest()
+        return data
+
+    def read_text(self, path: str) -> str:
+        data = self.read_bytes(path)
+        if b"\x00" in data[:8192]:
+            raise EvidenceError(f"{path} is a binary file")
+        return data.decode("utf-8", "replace")
+
+    def glob(self, pattern: str) -> list[str]:
+        """Files matching a glob ('*' within a folder, '**' across folders), sorted."""
+        clean = clean_path(pattern)
+        regex = glob_matcher(clean)
+        return sorted(p for p in self._files() if regex(p))
+
+
+def glob_matcher(pattern: str) -> Callable[[str], bool]:
+    parts = pattern.split("/")
+
+    def match(path: str) -> bool:
+        return _match_parts(parts, path.split("/"))
+
+    return match
+
+
+def _match_parts(pattern: list[str], path: list[str]) -> bool:
+    if not pattern:
+        return not path
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_match_parts(rest, path[i:]) for i in range(len(path) + 1))
+    return bool(path) and fnmatch.fnmatchcase(path[0], head) and _match_parts(rest, path[1:])
+
+
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv",
+                          "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+                          ".tox", "dist", "build"})
+
+
+class WorkingTree(Tree):
+    """The files on disk under ``root``; symbolic links must stay inside it."""
+
+    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES) -> None:
+        super().__init__(max_bytes)
+        self.root = root.resolve()
+
+    def _resolve(self, path: str) -> Path:
+        target = (self.root / path).resolve()
+        if target != self.root and self.root not in target.parents:
+            raise EvidenceError(f"{path} resolves outside the repository (a symbolic link)")
+        return target
+
+    def _exists(self, path: str) -> bool:
+        try:
+            return self._resolve(path).is_file()
+        except EvidenceError:
+            return False
+
+    def _read(self, path: str) -> bytes:
+        target = self._resolve(path)
+        if not target.is_file():
+            raise EvidenceError(f"{path} does not exist" if not target.exists()
+                                else f"{path} is not a regular file")
+        size = target.stat().st_size
+        if size > self.max_bytes:
+            raise EvidenceError(f"{path} is {size} bytes, over the evidence size limit of "
+                                f"{self.max_bytes} bytes")
+        return target.read_bytes()
+
+    def _files(self) -> Iterator[str]:
+        for current, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+            here = Path(current)
+            for name in sorted(files):
+                path = here / name
+                if path.is_symlink():
+                    try:
+                        self._resolve(path.relative_to(self.root).as_posix())
+                    except EvidenceError:
+                        continue
+                yield path.relative_to(self.root).as_posix()
+
+
+@dataclass(frozen=True)
+class AssertionType:
+    """One kind of evidence: its name, its check, and whether it runs a command."""
+
+    name: str
+    check: Callable[[dict[str, Any], Tree], Verdict]
+    runs_commands: bool = False
+    #: The parameters naming the files it reads (for --changed-files).
+    path_params: tuple[str, ...] = ("file",)
+
+
+REGISTRY: dict[str, AssertionType] = {}
+
+
+def assertion_type(name: str, *, runs_commands: bool = False,
+                   path_params: tuple[str, ...] = ("file",)) -> Callable[
+        [Callable[[dict[str, Any], Tree], Verdict]], Callable[[dict[str, Any], Tree], Verdict]]:
+    """Register the check of an assertion type (one module per family of types)."""
+
+    def register(check: Callable[[dict[str, Any], Tree], Verdict]) -> Callable[
+            [dict[str, Any], Tree], Verdict]:
+        if name in REGISTRY:
+            raise RuntimeError(f"assertion type {name} registered twice")
+        REGISTRY[name] = AssertionType(name, check, runs_commands, path_params)
+        return check
+
+    return register

@@ -1,0 +1,137 @@
+"""Text evidence: expressions present or absent, secrets, environment variables, headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import regex
+
+from threatgate.verify.base import EvidenceError, Tree, Verdict, assertion_type
+from threatgate.verify.regexes import finditer, flags_of, line_of, search
+
+
+def _scope(assertion: dict[str, Any], text: str) -> tuple[int, int]:
+    """The slice of text the expression is searched in (scope_start .. scope_end)."""
+    flags = flags_of(assertion)
+    start, end = 0, len(text)
+    if assertion.get("scope_start"):
+        found = search(assertion["scope_start"], text, flags)
+        if found is None:
+            raise EvidenceError(f"scope_start {assertion['scope_start']!r} not found")
+        start = found.start()
+    if assertion.get("scope_end"):
+        found = search(assertion["scope_end"], text, flags, pos=start + 1)
+        if found is None:
+            raise EvidenceError(f"scope_end {assertion['scope_end']!r} not found after "
+                                "scope_start")
+        end = found.start()
+    return start, end
+
+
+@assertion_type("pattern_matches")
+def pattern_matches(assertion: dict[str, Any], tree: Tree) -> Verdict:
+    path, pattern = assertion["file"], assertion["pattern"]
+    text = tree.read_text(path)
+    start, end = _scope(assertion, text)
+    wanted = int(assertion.get("min_count", 1))
+    found = []
+    for match in finditer(pattern, text[start:end], flags_of(assertion)):
+        found.append(match)
+        if len(found) >= wanted:
+            break
+    if len(found) >= wanted:
+        return Verdict.passed(f"{pattern!r} found in {path}", path,
+                              line_of(text, start + found[0].start()))
+    return Verdict.failed(f"{pattern!r} found {len(found)} time(s) in {path}, "
+                          f"{wanted} needed", path)
+
+
+@assertion_type("pattern_absent")
+def pattern_absent(assertion: dict[str, Any], tree: Tree) -> Verdict:
+    path, pattern = assertion["file"], assertion["pattern"]
+    text = tree.read_text(path)
+    start, end = _scope(assertion, text)
+    found = search(pattern, text[start:end], flags_of(assertion))
+    if found is None:
+        return Verdict.passed(f"{pattern!r} does not occur in {path}", path)
+    return Verdict.failed(f"{pattern!r} occurs in {path}", path,
+                          line_of(text, start + found.start()))
+
+
+#: High-confidence secret shapes; a match is almost never a false positive.
+SECRET_PATTERNS: dict[str, str] = {
+    "private key": r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP )?PRIVATE KEY( BLOCK)?-----",
+    "AWS access key id": r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    "GitHub token": r"\bgh[pousr]_[A-Za-z0-9]{36,}\b",
+    "Slack token": r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b",
+    "Google API key": r"\bAIza[0-9A-Za-z_-]{35}\b",
+    "Stripe secret key": r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}\b",
+    "password assignment": (r"(?i)\b(?:password|passwd|secret|api_?key|token)\b\s*[:=]\s*"
+                            r"['\"][^'\"\s$%{}<>]{8,}['\"]"),
+}
+
+
+@assertion_type("no_plaintext_secret", path_params=("glob",))
+def no_plaintext_secret(assertion: dict[str, Any], tree: Tree) -> Verdict:
+    files = tree.glob(assertion["glob"])
+    allowed = [str(a) for a in assertion.get("allow") or []]
+    for path in files:
+        try:
+            text = tree.read_text(path)
+        except EvidenceError:
+            continue  # binary or oversized files are not scanned
+        for kind, pattern in SECRET_PATTERNS.items():
+            for match in finditer(pattern, text):
+                if any(search(a, match.group(0)) for a in allowed):
+                    continue
+                return Verdict.failed(f"{kind} in plain text in {path}", path,
+                                      line_of(text, match.start()))
+    return Verdict.passed(f"no plain-text secret in {len(files)} file(s)")
+
+
+def _reference_patterns(name: str) -> list[str]:
+    quoted = regex.escape(name)
+    return [
+        rf"os\.environ(?:\.get)?\s*[\[(]\s*['\"]{quoted}['\"]",       # Python
+        rf"os\.getenv\(\s*['\"]{quoted}['\"]",                       # Python
+        rf"process\.env(?:\.{quoted}\b|\[\s*['\"]{quoted}['\"]\s*\])",  # JavaScript
+        rf"os\.(?:Getenv|LookupEnv)\(\s*\"{quoted}\"",               # Go
+        rf"System\.getenv\(\s*\"{quoted}\"",                         # Java
+        rf"Environment\.GetEnvironmentVariable\(\s*\"{quoted}\"",    # C#
+        rf"env::var(?:_os)?\(\s*\"{quoted}\"",                       # Rust
+        rf"ENV\[\s*['\"]{quoted}['\"]\s*\]",                         # Ruby
+        rf"\$\{{?{quoted}\b",                                        # shell, compose files
+    ]
+
+
+@assertion_type("env_var_referenced", path_params=("glob",))
+def env_var_referenced(assertion: dict[str, Any], tree: Tree) -> Verdict:
+    name = str(assertion["name"])
+    patterns = _reference_patterns(name)
+    files = tree.glob(assertion["glob"])
+    for path in files:
+        text = tree.read_text(path)
+        for pattern in patterns:
+            found = search(pattern, text)
+            if found:
+                return Verdict.passed(f"{name} is read from the environment in {path}", path,
+                                      line_of(text, found.start()))
+    return Verdict.failed(f"no file of {len(files)} matching {assertion['glob']} reads "
+                          f"{name} from the environment")
+
+
+@assertion_type("http_header_set", path_params=("glob",))
+def http_header_set(assertion: dict[str, Any], tree: Tree) -> Verdict:
+    header = str(assertion["header"])
+    value = assertion.get("value")
+    files = tree.glob(assertion["glob"])
+    pattern = rf"(?i)['\"]?{regex.escape(header)}['\"]?\s*[:=,]\s*['\"]?([^'\"\n;)]*)"
+    for path in files:
+        text = tree.read_text(path)
+        for match in finditer(pattern, text):
+            if value is None or search(str(value), match.group(1)):
+                return Verdict.passed(f"{header} is set in {path}", path,
+                                      line_of(text, match.start()))
+    detail = f" to a value matching {value!r}" if value is not None else ""
+    return Verdict.failed(f"{header} is not set{detail} in {len(files)} file(s) matching "
+                          f"{assertion['glob']}")

@@ -1,0 +1,169 @@
+"""Run the assertions of every model against a tree, and compare with a baseline.
+
+A control is *verified* when it has assertions and all of them pass. Drift is an
+assertion that passed at the baseline and fails now; evidence that changed while the
+assertion still passes is worth a second look. The report carries a digest of every
+evidence file read (path and content hash), the commit, and a hash of the assertions
+and their verdicts, so that it identifies exactly what was verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from threatgate.model import items
+from threatgate.verify.base import REGISTRY, EvidenceError, Tree, Verdict
+
+Locate = Callable[[tuple[str | int, ...]], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class PlannedAssertion:
+    """One assertion of one control, where it is written in the model."""
+
+    model: str
+    model_path: str
+    control: str
+    control_status: str
+    index: int
+    assertion: dict[str, Any]
+    line: int
+
+    @property
+    def type(self) -> str:
+        return str(self.assertion.get("type"))
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Stable identity across commits: model, control, and the assertion's id or text."""
+        own = self.assertion.get("id")
+        text = own if isinstance(own, str) else json.dumps(self.assertion, sort_keys=True)
+        return (self.model, self.control, text)
+
+
+def planned_assertions(data: dict[str, Any], display: str,
+                       locate: Locate) -> list[PlannedAssertion]:
+    """Every assertion of a model's controls (a follow-up step of validation)."""
+    model_id = str(data.get("id"))
+    out = []
+    for c_index, control in items(data, "controls"):
+        for a_index, assertion in enumerate(control.get("assertions") or []):
+            if isinstance(assertion, dict):
+                out.append(PlannedAssertion(
+                    model_id, display, str(control.get("id")), str(control.get("status")),
+                    a_index, dict(assertion),
+                    locate(("controls", c_index, "assertions", a_index))[0]))
+    return out
+
+
+@dataclass(frozen=True)
+class AssertionResult:
+    planned: PlannedAssertion
+    verdict: Verdict
+    evidence: dict[str, str] = field(default_factory=dict)  # files read -> sha256
+
+    def as_json(self) -> dict[str, Any]:
+        p = self.planned
+        return {
+            "model": p.model, "model_path": p.model_path, "control": p.control,
+            "control_status": p.control_status, "index": p.index, "type": p.type,
+            "assertion_id": p.assertion.get("id"), "line": p.line,
+            "status": self.verdict.status, "reason": self.verdict.reason,
+            "file": self.verdict.file, "evidence_line": self.verdict.line,
+        }
+
+
+def check_one(planned: PlannedAssertion, base_tree: Tree,
+              allow_commands: bool) -> AssertionResult:
+    kind = REGISTRY.get(planned.type)
+    if kind is None:
+        return AssertionResult(planned, Verdict.error(f"unknown assertion type {planned.type}"))
+    if kind.runs_commands and not allow_commands:
+        return AssertionResult(planned, Verdict.skipped(
+            "runs a command: only with --allow-commands"))
+    tree = base_tree.fork()
+    try:
+        verdict = kind.check(planned.assertion, tree)
+    except EvidenceError as exc:
+        verdict = Verdict.error(str(exc))
+    except (OSError, ValueError, RecursionError, MemoryError) as exc:
+        verdict = Verdict.error(f"cannot check: {type(exc).__name__}: {exc}")
+    return AssertionResult(planned, verdict, dict(tree.read_files))
+
+
+def run_assertions(planned: Iterable[PlannedAssertion], tree: Tree, *,
+                   allow_commands: bool = False, workers: int = 8,
+                   progress: Callable[[int], None] | None = None) -> list[AssertionResult]:
+    """Check every assertion (in parallel: evidence checks wait on files, not the CPU)."""
+    todo = list(planned)
+    results: list[AssertionResult] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for result in pool.map(lambda p: check_one(p, tree, allow_commands), todo):
+            results.append(result)
+            if progress:
+                progress(1)
+    return results
+
+
+def control_evidence(results: Iterable[AssertionResult]) -> dict[str, dict[str, str]]:
+    """model id -> control id -> "passed" | "failed", for the assessment.
+
+    A control passes when every one of its assertions passed; any fail or error makes
+    it fail; a skipped assertion leaves the control unverified (absent).
+    """
+    by_control: dict[tuple[str, str], list[str]] = {}
+    for result in results:
+        key = (result.planned.model, result.planned.control)
+        by_control.setdefault(key, []).append(result.verdict.status)
+    evidence: dict[str, dict[str, str]] = {}
+    for (model, control), statuses in by_control.items():
+        if any(s in ("fail", "error") for s in statuses):
+            evidence.setdefault(model, {})[control] = "failed"
+        elif all(s == "pass" for s in statuses):
+            evidence.setdefault(model, {})[control] = "passed"
+    return evidence
+
+
+@dataclass
+class Drift:
+    """Assertions that passed at the baseline and fail now; evidence that changed."""
+
+    drifted: list[tuple[AssertionResult, AssertionResult]] = field(default_factory=list)
+    changed: list[tuple[AssertionResult, AssertionResult]] = field(default_factory=list)
+
+
+def compare(baseline: Iterable[AssertionResult], current: Iterable[AssertionResult]) -> Drift:
+    before = {r.planned.key: r for r in baseline}
+    drift = Drift()
+    for now in current:
+        then = before.get(now.planned.key)
+        if then is None or then.verdict.status != "pass":
+            continue
+        if now.verdict.status in ("fail", "error"):
+            drift.drifted.append((then, now))
+        elif now.verdict.status == "pass" and then.evidence != now.evidence:
+            drift.changed.append((then, now))
+    return drift
+
+
+def evidence_digest(results: Iterable[AssertionResult]) -> tuple[str, list[dict[str, str]]]:
+    """sha256 over the sorted (path, content hash) of every evidence file read."""
+    files: dict[str, str] = {}
+    for result in results:
+        files.update(result.evidence)
+    listing = [{"path": path, "sha256": files[path]} for path in sorted(files)]
+    digest = hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()
+    return digest, listing
+
+
+def verdicts_digest(results: Iterable[AssertionResult]) -> str:
+    """sha256 over every assertion (as written) and its verdict, in a stable order."""
+    rows = sorted(
+        json.dumps([r.planned.model, r.planned.control, r.planned.assertion,
+                     asdict(r.verdict)], sort_keys=True, default=str) for r in results)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
