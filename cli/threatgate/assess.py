@@ -509,16 +509,22 @@ def _assess_document(
     *,
     today: dt.date,
     expiring_days: int,
-    evidence: Mapping[str, Evidence] | None,
+    evidence: Mapping[str, Mapping[str, Evidence]] | None,
 ) -> ModelAssessment:
-    return assess_model(data, path=display, today=today, locate=locate, evidence=evidence,
+    own = (evidence or {}).get(str(data.get("id")))
+    return assess_model(data, path=display, today=today, locate=locate, evidence=own,
                         expiring_days=expiring_days)
 
 
 def assessment_follow(
-    today: dt.date, expiring_days: int = 30, evidence: Mapping[str, Evidence] | None = None
+    today: dt.date,
+    expiring_days: int = 30,
+    evidence: Mapping[str, Mapping[str, Evidence]] | None = None,
 ) -> Callable[[dict[str, Any], str, Locate], ModelAssessment]:
-    """The follow-up step that makes validation also assess each valid model (picklable)."""
+    """The follow-up step that makes validation also assess each valid model (picklable).
+
+    ``evidence`` maps model id -> control id -> "passed" | "failed" (from verify).
+    """
     from functools import partial
 
     return partial(_assess_document, today=today, expiring_days=expiring_days,

@@ -38,6 +38,8 @@ class Thresholds:
     fail_on_expired: bool = False
     max_open_findings: dict[str, int] = field(default_factory=dict)
     require_evidence: bool = False
+    require_verified: bool = False
+    fail_on_drift: str | None = None
     fail_on_empty: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -80,7 +82,18 @@ def _failure(a: ModelAssessment, check: str, message: str, location: tuple[int, 
     return Failure(check, message, a.path, location[0], location[1], entity, severity)
 
 
-def gate_model(assessment: ModelAssessment, thresholds: Thresholds) -> ModelGate:
+@dataclass(frozen=True)
+class DriftedAssertion:
+    """An assertion that passed at the baseline and fails now."""
+
+    control: str
+    type: str
+    line: int
+    reason: str
+
+
+def gate_model(assessment: ModelAssessment, thresholds: Thresholds,
+               drifted: list[DriftedAssertion] | None = None) -> ModelGate:
     a, t = assessment, thresholds
     failures: list[Failure] = []
     warnings: list[str] = []
@@ -146,6 +159,21 @@ def gate_model(assessment: ModelAssessment, thresholds: Thresholds) -> ModelGate
                     a, "require_evidence",
                     f"control {control.id} is implemented but has no assertions",
                     control.location, control.id, "medium"))
+    if t.require_verified:
+        for control in a.controls:
+            if control.active and control.verification != "verified":
+                why = {"none": "has no assertions", "failing": "has failing evidence",
+                       "pending": "has assertions that were not checked"}[control.verification]
+                failures.append(_failure(
+                    a, "require_verified", f"control {control.id} is implemented but {why}",
+                    control.location, control.id,
+                    "high" if control.verification == "failing" else "medium"))
+    if t.fail_on_drift:
+        for drift in drifted or []:
+            failures.append(_failure(
+                a, "fail_on_drift",
+                f"control {drift.control}: {drift.type} passed at {t.fail_on_drift} and fails "
+                f"now: {drift.reason}", (drift.line, 1), drift.control, "high"))
     return ModelGate(a, failures, warnings)
 
 
@@ -162,6 +190,10 @@ def summary_line(check: str, failures: list[Failure]) -> str:
         return f"{count} acceptance(s) or attestation(s) expired"
     if check == "require_evidence":
         return f"{count} implemented control(s) without assertions"
+    if check == "require_verified":
+        return f"{count} implemented control(s) not verified"
+    if check == "fail_on_drift":
+        return f"{count} assertion(s) passed at the baseline and fail now"
     return "; ".join(f.message for f in failures)
 
 

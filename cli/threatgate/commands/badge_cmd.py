@@ -55,10 +55,13 @@ class _Subject:
 @click.option("--framework", "frameworks", multiple=True, metavar="ID",
               help="Only these frameworks (repeatable), e.g. asvs-5.0. Default: every "
                    "framework each model lists under `frameworks`.")
+@click.option("--verify", "run_verify", is_flag=True,
+              help="Check the controls' assertions first (without commands): only then "
+                   "can a badge reach the verified state.")
 @config_option
 @today_option
 def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, ...],
-          config_path: Path | None, today: str | None) -> None:
+          run_verify: bool, config_path: Path | None, today: str | None) -> None:
     """Write posture badges: Shields endpoint JSON plus an offline SVG.
 
     MODEL is a model id; without any, every model in the configured folders gets a
@@ -102,7 +105,7 @@ def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, 
     _check_ids("framework", frameworks)
     config = resolve_config(config_path)
     day = resolve_today(today)
-    workspace = load_workspace((), config, day)
+    workspace = load_workspace((), config, day, verify=run_verify)
     subjects = _subjects(workspace, models, frameworks)
     badges = _make_badges(subjects, config)
     if out_dir is None:

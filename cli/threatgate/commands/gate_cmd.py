@@ -56,6 +56,15 @@ def _generated_at(today: str | None, day: dt.date) -> str:
                    "(repeatable), e.g. high=0.")
 @click.option("--require-evidence/--no-require-evidence", default=None,
               help="Fail on implemented controls without assertions.")
+@click.option("--require-verified/--no-require-verified", default=None,
+              help="Verify the evidence and fail on implemented controls that are not "
+                   "verified (no assertions, or failing ones).")
+@click.option("--fail-on-drift", metavar="REF", default=None,
+              help="Verify the evidence at git REF too and fail on assertions that passed "
+                   "there and fail now.")
+@click.option("--verify", "run_verify", is_flag=True,
+              help="Verify the evidence (no commands) so that objectives can reach the "
+                   "verified level; implied by --require-verified and --fail-on-drift.")
 @click.option("--fail-on-empty/--no-fail-on-empty", default=None,
               help="Fail on a model without threats and objectives (always reported).")
 @click.option("--exit-zero", is_flag=True,
@@ -72,6 +81,7 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
          fail_on_unmitigated_high: bool | None, min_mitigation_ratio: float | None,
          fail_on_at_risk: str | None, fail_on_expired: bool | None,
          max_open_findings: tuple[str, ...], require_evidence: bool | None,
+         require_verified: bool | None, fail_on_drift: str | None, run_verify: bool,
          fail_on_empty: bool | None, exit_zero: bool, output_format: str,
          outputs: tuple[str, ...],
          config_path: Path | None, today: str | None) -> None:
@@ -91,7 +101,7 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
     Exit status: 0 when every model passes, 1 when one fails, 2 for a usage error.
     """
     from threatgate.commands.loading import load_workspace
-    from threatgate.gate import GateReport, Thresholds, gate_model
+    from threatgate.gate import DriftedAssertion, GateReport, Thresholds, gate_model
     from threatgate.renderers import gate as render
 
     config = resolve_config(config_path)
@@ -105,6 +115,8 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
         "fail_on_at_risk": fail_on_at_risk,
         "fail_on_expired": fail_on_expired,
         "require_evidence": require_evidence,
+        "require_verified": require_verified,
+        "fail_on_drift": fail_on_drift,
         "fail_on_empty": fail_on_empty,
     }
     settings.update({k: v for k, v in flags.items() if v is not None})
@@ -112,9 +124,18 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
         settings["max_open_findings"] = {**settings.get("max_open_findings", {}),
                                          **_open_findings(max_open_findings)}
     thresholds = Thresholds(**settings)
-    workspace = load_workspace(paths, config, day)
+    workspace = load_workspace(
+        paths, config, day,
+        verify=run_verify or thresholds.require_verified or bool(thresholds.fail_on_drift),
+        baseline=thresholds.fail_on_drift)
+    drifted: dict[str, list[DriftedAssertion]] = {}
+    if workspace.verification is not None:
+        for _then, now in workspace.verification.drift.drifted:
+            p = now.planned
+            drifted.setdefault(p.model, []).append(
+                DriftedAssertion(p.control, p.type, p.line, now.verdict.reason))
     report = GateReport(
-        [gate_model(a, thresholds) for a in workspace.assessments],
+        [gate_model(a, thresholds, drifted.get(a.model_id)) for a in workspace.assessments],
         workspace.invalid, thresholds, _generated_at(today, day),
     )
     for kind, target in targets:

@@ -6,14 +6,18 @@ import datetime as dt
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from threatgate.assess import InvalidModel, ModelAssessment, assessment_follow
 from threatgate.cache import ResultCache, default_cache_dir
 from threatgate.config import Config
-from threatgate.discovery import discover
+from threatgate.discovery import ModelFile, discover
 from threatgate.validate import ValidateOptions, ValidationReport, cache_salt, validate_files
+
+if TYPE_CHECKING:
+    from threatgate.verify.report import VerifyReport
 
 
 @dataclass
@@ -22,6 +26,8 @@ class Workspace:
     today: dt.date
     report: ValidationReport
     assessments: list[ModelAssessment]
+    #: Set when verification ran: every assertion's verdict, and drift if a baseline.
+    verification: VerifyReport | None = None
 
     @property
     def invalid(self) -> list[InvalidModel]:
@@ -38,15 +44,45 @@ class Workspace:
         return out
 
 
+def run_verification(files: list[ModelFile], config: Config, today: dt.date,
+                     cache: ResultCache | None, baseline: str | None = None) -> VerifyReport:
+    """Check every assertion of the valid models (no commands), and drift if asked."""
+    import threatgate.verify  # noqa: F401  (registers the assertion types)
+    from threatgate.verify.base import WorkingTree
+    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.runner import compare, planned_assertions, run_assertions
+
+    options = ValidateOptions(
+        today=today, max_file_size=config.max_file_size, max_depth=config.max_depth,
+        rules=dict(config.rules), cache=cache, follow=planned_assertions)
+    planned = [p for r in validate_files(files, options).files for p in (r.extra or [])]
+    report = VerifyReport(run_assertions(planned, WorkingTree(config.root)), baseline=baseline)
+    if baseline:
+        from threatgate.verify.gittree import GitTree
+
+        before = run_assertions(planned, GitTree(config.root, baseline), workers=1)
+        report.drift = compare(before, report.results)
+    return report
+
+
 def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
-                   jobs: int = 0, use_cache: bool = True) -> Workspace:
+                   jobs: int = 0, use_cache: bool = True, verify: bool = False,
+                   baseline: str | None = None) -> Workspace:
+    """Validate and assess the models; with ``verify``, check their evidence first."""
     files = discover(list(paths), config)
     cache = (ResultCache(default_cache_dir(), cache_salt(config, today))
              if config.cache and use_cache else None)
+    verification = None
+    evidence = None
+    if verify or baseline:
+        from threatgate.verify.runner import control_evidence
+
+        verification = run_verification(files, config, today, cache, baseline)
+        evidence = control_evidence(verification.results)
     options = ValidateOptions(
         today=today, max_file_size=config.max_file_size, max_depth=config.max_depth,
         rules=dict(config.rules), cache=cache, jobs=jobs,
-        follow=assessment_follow(today, config.expiring_days),
+        follow=assessment_follow(today, config.expiring_days, evidence),
     )
     progress = None
     if len(files) >= 200 and sys.stderr.isatty():
@@ -56,4 +92,4 @@ def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
     else:
         report = validate_files(files, options, progress=progress)
     assessments = [r.extra for r in report.files if r.extra is not None]
-    return Workspace(config, today, report, assessments)
+    return Workspace(config, today, report, assessments, verification)

@@ -40,6 +40,8 @@ def checks_of(thresholds: Thresholds) -> list[str]:
         "fail_on_expired": t.fail_on_expired,
         "max_open_findings": bool(t.max_open_findings),
         "require_evidence": t.require_evidence,
+        "require_verified": t.require_verified,
+        "fail_on_drift": bool(t.fail_on_drift),
         "fail_on_empty": t.fail_on_empty,
     }
     return [check for check, on in enabled.items() if on]

@@ -114,6 +114,21 @@ RULES: tuple[Rule, ...] = (
          "present or absent, config value, test exists, ...) that the verifier can check.",
          ("--require-evidence", "require_evidence = true"),
          ("threat-model", "evidence")),
+    Rule("require_verified", "ControlNotVerified", "high",
+         "Implemented control not verified",
+         "A control is marked implemented, but its assertions are missing or do not all "
+         "pass against the code, so the claim is not backed by evidence.",
+         "Fix the code or the assertions until `threatgate verify` passes for the control.",
+         ("--require-verified", "require_verified = true"),
+         ("threat-model", "evidence")),
+    Rule("fail_on_drift", "EvidenceDrift", "high",
+         "Evidence drifted since the baseline",
+         "An assertion that passed at the baseline commit fails now: a change removed or "
+         "broke the code that implements a control.",
+         "Restore the control's implementation, or update the model and its assertions in "
+         "a reviewed change.",
+         ("--fail-on-drift REF", "fail_on_drift = \"origin/main\""),
+         ("threat-model", "evidence", "drift")),
     Rule("fail_on_empty", "EmptyThreatModel", "medium",
          "Threat model without threats or objectives",
          "The model defines neither threats nor control objectives, so there is nothing "

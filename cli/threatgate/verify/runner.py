@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from threatgate.model import items
+from threatgate.posture import Evidence
 from threatgate.verify.base import REGISTRY, EvidenceError, Tree, Verdict
 
 Locate = Callable[[tuple[str | int, ...]], tuple[int, int]]
@@ -110,7 +111,7 @@ def run_assertions(planned: Iterable[PlannedAssertion], tree: Tree, *,
     return results
 
 
-def control_evidence(results: Iterable[AssertionResult]) -> dict[str, dict[str, str]]:
+def control_evidence(results: Iterable[AssertionResult]) -> dict[str, dict[str, Evidence]]:
     """model id -> control id -> "passed" | "failed", for the assessment.
 
     A control passes when every one of its assertions passed; any fail or error makes
@@ -120,7 +121,7 @@ def control_evidence(results: Iterable[AssertionResult]) -> dict[str, dict[str, 
     for result in results:
         key = (result.planned.model, result.planned.control)
         by_control.setdefault(key, []).append(result.verdict.status)
-    evidence: dict[str, dict[str, str]] = {}
+    evidence: dict[str, dict[str, Evidence]] = {}
     for (model, control), statuses in by_control.items():
         if any(s in ("fail", "error") for s in statuses):
             evidence.setdefault(model, {})[control] = "failed"
