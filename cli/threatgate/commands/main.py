@@ -35,6 +35,8 @@ class LazyGroup(click.Group):
         "assess": ("threatgate.commands.assess_cmd", "assess"),
         "verify": ("threatgate.commands.verify_cmd", "verify"),
         "badge": ("threatgate.commands.badge_cmd", "badge"),
+        "findings": ("threatgate.commands.findings_cmd", "findings"),
+        "gaps": ("threatgate.commands.gaps_cmd", "gaps"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

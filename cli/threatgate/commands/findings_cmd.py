@@ -1,0 +1,277 @@
+"""``threatgate findings add|list|update``: gaps found in the code, kept in the model file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.config import Config, find_root, load_config
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ThreatgateError
+from threatgate.findings import SEVERITIES, STATUSES
+
+MODEL = click.Path(dir_okay=False, path_type=Path)
+
+
+def _display(path: Path) -> str:
+    from threatgate.discovery import display_path
+
+    return display_path(path, Path.cwd())
+
+
+def _edit_config(model: Path, config_path: Path | None) -> Config:
+    """The settings of the repository holding the model (or the file given)."""
+    return load_config(model.resolve().parent if model.exists() else Path.cwd(), config_path)
+
+
+def _fail(model: Path, exc: ThreatgateError) -> NoReturn:
+    """Report a refused edit the way validate reports problems, and exit with its code."""
+    from threatgate.edit import EditError
+    from threatgate.findings import FindingError
+
+    where = _display(model)
+    if isinstance(exc, EditError) and exc.problems:
+        click.echo(f"{where}: error: {exc.message}", err=True)
+        for problem in exc.problems:
+            click.echo(f"{where}:{problem.line}:{problem.column}: error: {problem.message} "
+                       f"[{problem.rule}] (in the edited text, not written)", err=True)
+    elif isinstance(exc, EditError) and exc.line is not None:
+        click.echo(f"{where}:{exc.line}:{exc.column}: error: {exc.message} [{exc.rule}]",
+                   err=True)
+    else:
+        click.echo(f"{where}: error: {exc}", err=True)
+        for detail in exc.details if isinstance(exc, FindingError) else []:
+            click.echo(f"  {detail}", err=True)
+    raise click.exceptions.Exit(exc.exit_code)
+
+
+def _parse_assertions(ctx: click.Context, param: click.Parameter,
+                      values: tuple[str, ...]) -> list[dict[str, Any]]:
+    from threatgate.findings import FindingError, parse_assertion
+
+    parsed = []
+    for value in values:
+        try:
+            parsed.append(parse_assertion(value))
+        except FindingError as exc:
+            raise click.BadParameter(exc.message) from None
+    return parsed
+
+
+@click.group()
+def findings() -> None:
+    """Record and track findings: gaps found in the code for a control.
+
+    A finding is kept in the model file, under `findings:`, with the control it
+    belongs to, a title, a severity, the places that were checked and the evidence
+    expected once the gap is closed. Edits keep every comment and the layout of the
+    rest of the file, are refused if they would make the model invalid, are written
+    atomically, and are serialised by a lock (MODEL.lock) so that concurrent edits
+    never lose one another.
+
+    \b
+    Lifecycle:
+      discovered   -> acknowledged | dismissed
+      acknowledged -> remediated | dismissed
+      remediated   -> verified | acknowledged (reopen) | dismissed
+      verified     -> acknowledged (reopen: the gap came back)
+      dismissed    -> acknowledged (reopen: the dismissal was wrong)
+    dismissed needs --reason; remediated needs at least one assertion proving the fix;
+    verified needs all of the finding's assertions to pass against the repository.
+
+    Exit status: 0 ok, 1 refused (illegal transition, failing evidence, unknown control,
+    an edit that would make the model invalid), 2 usage error or unreadable file.
+    """
+
+
+@findings.command("add")
+@click.argument("model", type=MODEL)
+@click.option("--control", required=True, metavar="ID",
+              help="The control the gap belongs to (a control id of the model).")
+@click.option("--title", required=True, help="One-line statement of the gap.")
+@click.option("--severity", required=True, type=click.Choice(SEVERITIES),
+              help="How serious the gap is.")
+@click.option("--location", "locations", multiple=True, metavar="PATH[:LINE]",
+              help="A place that was checked, e.g. src/api/refund.py:40. Repeatable.")
+@click.option("--expected-evidence", metavar="TEXT",
+              help="What should be found in the code once the gap is closed.")
+@click.option("--description", metavar="TEXT", help="Longer explanation (Markdown).")
+@click.option("--tag", "tags", multiple=True, help="A free label. Repeatable.")
+@click.option("--id", "finding_id", metavar="ID",
+              help="Id of the new finding. Default: F<n>, one past the highest F-number "
+                   "the file mentions; an id in use is refused.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True,
+              help="text: one line saying what was added; json: the entry written.")
+@config_option
+@today_option
+def add(model: Path, control: str, title: str, severity: str, locations: tuple[str, ...],
+        expected_evidence: str | None, description: str | None, tags: tuple[str, ...],
+        finding_id: str | None, output_format: str, config_path: Path | None,
+        today: str | None) -> None:
+    """Record a new finding (status discovered, discovered_on today) in MODEL.
+
+    MODEL is a model file. The finding is appended to its `findings` list in the
+    style of the existing entries (the list is created at the end of the file if
+    missing); nothing else in the file changes.
+
+    \b
+    Example:
+      threatgate findings add threatmodels/payments.yaml --control C2 \\
+        --title "Rate limit missing on /refund" --severity high \\
+        --location src/api/refund.py:40 \\
+        --expected-evidence "a limiter decorator on refund()"
+    """
+    from threatgate.edit import edit_file
+    from threatgate.findings import NewFinding, add_finding
+
+    day = resolve_today(today)
+    config = _edit_config(model, config_path)
+    request = NewFinding(control=control, title=title, severity=severity, today=day,
+                         locations=locations, expected_evidence=expected_evidence,
+                         description=description, tags=tags, finding_id=finding_id)
+    try:
+        outcome = edit_file(model, lambda editor: add_finding(editor, request), today=day,
+                            max_depth=config.max_depth, max_bytes=config.max_file_size,
+                            rules=config.rules)
+    except ThreatgateError as exc:
+        _fail(model, exc)
+    entry = outcome.value
+    if output_format == "json":
+        click.echo(json.dumps({"path": _display(model), "finding": entry}, indent=2,
+                              ensure_ascii=False))
+    else:
+        click.echo(f"{_display(model)}: added {entry['id']} (control {entry['control']}, "
+                   f"{entry['severity']}, discovered)")
+
+
+@findings.command("update")
+@click.argument("model", type=MODEL)
+@click.argument("finding_id", metavar="FINDING")
+@click.option("--status", type=click.Choice(STATUSES), default=None,
+              help="Move the finding to this status (see `threatgate findings --help` for "
+                   "the allowed moves).")
+@click.option("--reason", metavar="TEXT",
+              help="Why the finding is dismissed; required with --status dismissed.")
+@click.option("--assertion", "assertions", multiple=True, callback=_parse_assertions,
+              metavar="YAML",
+              help="Evidence that proves the fix, as a YAML or JSON flow mapping, e.g. "
+                   "'{type: pattern_absent, file: src/db.py, pattern: \"execute\\\\(f\"}'. "
+                   "Added to the finding's assertions. Repeatable.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True,
+              help="text: one line saying what changed; json: the change and verdicts.")
+@config_option
+@today_option
+def update(model: Path, finding_id: str, status: str | None, reason: str | None,
+           assertions: list[dict[str, Any]], output_format: str, config_path: Path | None,
+           today: str | None) -> None:
+    """Move FINDING of MODEL through its lifecycle, or add assertions to it.
+
+    \b
+    --status acknowledged   someone owns the gap (also reopens a remediated,
+                            verified or dismissed finding; reopening a dismissed
+                            one removes its reason)
+    --status remediated     the fix is in; the finding must have at least one
+                            assertion, given here with --assertion or already there
+    --status verified       runs the finding's assertions against the repository
+                            holding MODEL (never running commands) and refuses
+                            unless every one passes
+    --status dismissed      not a real gap or not worth closing; needs --reason
+
+    Without --status, --assertion adds evidence and --reason rewrites the reason of a
+    dismissed finding. Only the finding's entry changes in the file.
+
+    \b
+    Example:
+      threatgate findings update threatmodels/shop.yaml F1 --status remediated \\
+        --assertion '{type: pattern_absent, file: src/db.py, pattern: "execute\\\\(f"}'
+    """
+    from threatgate.edit import edit_file
+    from threatgate.findings import FindingUpdate, update_finding
+
+    day = resolve_today(today)
+    config = _edit_config(model, config_path)
+    root = find_root(model.resolve().parent) if model.exists() else Path.cwd()
+    request = FindingUpdate(status=status, reason=reason, assertions=assertions, root=root)
+    try:
+        outcome = edit_file(model, lambda editor: update_finding(editor, finding_id, request),
+                            today=day, max_depth=config.max_depth,
+                            max_bytes=config.max_file_size, rules=config.rules)
+    except ThreatgateError as exc:
+        _fail(model, exc)
+    result = outcome.value
+    verdicts = [{"assertion": i + 1, "status": v.status, "reason": v.reason}
+                for i, v in sorted(result.verdicts.items())]
+    if output_format == "json":
+        click.echo(json.dumps({"path": _display(model), "id": result.finding_id,
+                               "from": result.before, "to": result.after,
+                               "reopened": result.reopened,
+                               "assertions_added": result.added_assertions,
+                               "reason_removed": result.reason_removed,
+                               "verdicts": verdicts}, indent=2, ensure_ascii=False))
+        return
+    notes = []
+    if result.added_assertions:
+        notes.append(f"{result.added_assertions} assertion(s) added")
+    if result.reopened:
+        notes.append("reopened")
+    if result.reason_removed:
+        notes.append("the dismissal reason was removed; the history keeps it")
+    move = (f"{result.before} -> {result.after}" if result.before != result.after
+            else f"still {result.after}")
+    suffix = f" ({'; '.join(notes)})" if notes else ""
+    click.echo(f"{_display(model)}: {result.finding_id} {move}{suffix}")
+    for verdict in verdicts:
+        click.echo(f"  #{verdict['assertion']} {verdict['status']}: {verdict['reason']}")
+
+
+@findings.command("list")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--status", type=click.Choice(STATUSES), default=None,
+              help="Only findings in this status.")
+@click.option("--control", metavar="ID", default=None, help="Only findings of this control.")
+@click.option("--severity", type=click.Choice(SEVERITIES), default=None,
+              help="Only findings of this severity.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Skip this many rows.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Show at most this many rows.")
+@config_option
+@today_option
+def list_findings(paths: tuple[Path, ...], status: str | None, control: str | None,
+                  severity: str | None, output_format: str, offset: int, limit: int | None,
+                  config_path: Path | None, today: str | None) -> None:
+    """List the findings of the models, filtered, then paged.
+
+    PATHS are model files or folders; without them the configured model folders
+    (default: threatmodels/) are read. Rows come in file order, one per finding, with
+    the model, id, severity, status, control and title (JSON adds the file and line).
+    Models that are not valid are reported on stderr and exit with status 1.
+    """
+    from threatgate.commands.loading import load_workspace
+    from threatgate.listings import Page, listing
+    from threatgate.renderers import assessment as render
+
+    config = resolve_config(config_path)
+    workspace = load_workspace(paths, config, resolve_today(today))
+    rows = listing(workspace.assessments, "findings", status=status, control=control).rows
+    if severity:
+        rows = [row for row in rows if row["severity"] == severity]
+    page = Page("findings", len(rows), offset, limit,
+                rows[offset: offset + limit if limit is not None else None])
+    text = {"text": render.page_text, "json": render.page_json,
+            "markdown": render.page_markdown}[output_format](page)
+    click.echo(text, nl=False)
+    invalid = workspace.invalid
+    for bad in invalid:
+        click.echo(f"{bad.path}:{bad.line}:{bad.column}: error: cannot be read as a model: "
+                   f"{bad.message} [{bad.rule}]", err=True)
+    if workspace.report.unreadable:
+        raise click.exceptions.Exit(EXIT_USAGE)
+    raise click.exceptions.Exit(EXIT_FAILURE if invalid else EXIT_OK)
