@@ -38,6 +38,8 @@ from threatgate.listings import LISTINGS, STATUSES
 @click.option("--expiring-days", type=click.IntRange(min=0), default=None,
               help="Acceptances and attestations running out within this many days count "
                    "as expiring (default 30, or expiring_days in the settings).")
+@click.option("--no-cache", is_flag=True,
+              help="Validate every model afresh instead of reusing cached results.")
 @click.option("--verify", "run_verify", is_flag=True,
               help="Check the controls' assertions first (as `threatgate verify`, without "
                    "commands), so that objectives reach the verified level and failing "
@@ -47,7 +49,8 @@ from threatgate.listings import LISTINGS, STATUSES
 def assess(paths: tuple[Path, ...], output_format: str, details: bool,
            listing_name: str | None, status: str | None, control: str | None,
            objective: str | None, offset: int, limit: int | None,
-           expiring_days: int | None, run_verify: bool, config_path: Path | None,
+           expiring_days: int | None, no_cache: bool, run_verify: bool,
+           config_path: Path | None,
            today: str | None) -> None:
     """Compute the posture of each model and of the repository.
 
@@ -84,7 +87,7 @@ def assess(paths: tuple[Path, ...], output_format: str, details: bool,
     if expiring_days is not None:
         config = replace(config, expiring_days=expiring_days)
     day = resolve_today(today)
-    workspace = load_workspace(paths, config, day, verify=run_verify)
+    workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache)
     invalid = workspace.invalid
     if listing_name:
         page = listing(workspace.assessments, listing_name, status=status, control=control,

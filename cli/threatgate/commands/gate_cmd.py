@@ -67,6 +67,8 @@ def _generated_at(today: str | None, day: dt.date) -> str:
                    "verified level; implied by --require-verified and --fail-on-drift.")
 @click.option("--fail-on-empty/--no-fail-on-empty", default=None,
               help="Fail on a model without threats and objectives (always reported).")
+@click.option("--no-cache", is_flag=True,
+              help="Validate every model afresh instead of reusing cached results.")
 @click.option("--exit-zero", is_flag=True,
               help="Exit 0 even when a model fails (read the verdict from the report, e.g. "
                    "`jq .pass`); usage errors still exit 2.")
@@ -82,7 +84,7 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
          fail_on_at_risk: str | None, fail_on_expired: bool | None,
          max_open_findings: tuple[str, ...], require_evidence: bool | None,
          require_verified: bool | None, fail_on_drift: str | None, run_verify: bool,
-         fail_on_empty: bool | None, exit_zero: bool, output_format: str,
+         fail_on_empty: bool | None, no_cache: bool, exit_zero: bool, output_format: str,
          outputs: tuple[str, ...],
          config_path: Path | None, today: str | None) -> None:
     """Apply thresholds to every model and exit 1 when one fails.
@@ -125,7 +127,7 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
                                          **_open_findings(max_open_findings)}
     thresholds = Thresholds(**settings)
     workspace = load_workspace(
-        paths, config, day,
+        paths, config, day, use_cache=not no_cache,
         verify=run_verify or thresholds.require_verified or bool(thresholds.fail_on_drift),
         baseline=thresholds.fail_on_drift)
     drifted: dict[str, list[DriftedAssertion]] = {}
