@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.diagnostics import Severity
+from threatgate.model import EntityRef, id_index
 
 JsonPath = tuple[str | int, ...]
 
@@ -28,6 +29,19 @@ class RuleContext:
     today: dt.date
     problems: list[RuleProblem] = field(default_factory=list)
     _current: RuleInfo | None = None
+    _ids: dict[str, list[EntityRef]] | None = None
+
+    @property
+    def ids(self) -> dict[str, list[EntityRef]]:
+        """Every entity id and where it is defined (computed once, shared by the rules)."""
+        if self._ids is None:
+            self._ids = id_index(self.data)
+        return self._ids
+
+    def ids_of(self, collection: str) -> set[str]:
+        """Ids defined in one collection."""
+        return {i for i, places in self.ids.items()
+                if any(p.collection == collection for p in places)}
 
     def report(self, path: JsonPath, message: str) -> None:
         assert self._current is not None

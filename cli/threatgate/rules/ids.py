@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from threatgate.diagnostics import Severity
-from threatgate.model import article, id_index
+from threatgate.model import article
 from threatgate.rules.base import RuleContext, rule
 
 
 @rule("duplicate-id", Severity.ERROR, "An id is defined more than once in the model.")
 def duplicate_ids(context: RuleContext) -> None:
-    for entity_id, places in id_index(context.data).items():
+    for entity_id, places in context.ids.items():
         first = places[0]
         for again in places[1:]:
             same = "another " + again.kind if again.kind == first.kind else article(first.kind)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from threatgate.diagnostics import Severity
-from threatgate.model import COLLECTIONS, article, id_index, ids_of, items
+from threatgate.model import COLLECTIONS, article, items
 from threatgate.rules.base import JsonPath, RuleContext, rule
 
 #: (collection, field, target collection, field holds a list, field holds groups of ids)
@@ -55,8 +55,8 @@ BOUNDARY: Reference = ("components", "boundary", "trust_boundaries", False, Fals
 
 def _check(context: RuleContext, references: tuple[Reference, ...]) -> None:
     data = context.data
-    everything = id_index(data)
-    known = {collection: ids_of(data, collection) for collection in COLLECTIONS}
+    everything = context.ids
+    known = {collection: context.ids_of(collection) for collection in COLLECTIONS}
     for collection, field, target, is_list, grouped in references:
         wanted = COLLECTIONS[target]
         for index, entry in items(data, collection):
