@@ -1,0 +1,216 @@
+"""Data-driven tests of the code-structure assertion types (threatgate.verify.checks.code).
+
+Every assertion type of the family has a case file ``tests/cases/verify/code/<type>.yaml``::
+
+    description: what the file covers
+    cases:
+      - name: py-async-method
+        description: why this case matters      # optional
+        files:                                  # path -> text, written to a fresh tree
+          app/auth.py: |
+            class Auth:
+                async def login(self): ...
+        assertion: {type: function_exists, file: app/auth.py, name: Auth.login}
+        status: pass                            # pass, fail or error
+        line: 2                                 # optional: the verdict's line (null: none)
+        reason_contains: "Auth.login"           # optional: one substring or a list
+        reason_not: "..."                       # optional: substrings the reason must lack
+        schema_valid: false                     # optional: the assertion breaks the schema
+        xfail: "why the product is wrong here"  # optional: a known defect (strict)
+
+The assertion is checked the way ``threatgate verify`` checks it: against a
+:class:`WorkingTree` of the files, through the registry; an :class:`EvidenceError`
+raised by the tree (a missing file) is an ``error`` verdict. Any other exception fails
+the test: a malformed file must give a clear verdict, never a crash.
+
+The case files must cover every language for every type (passing and failing cases, and
+cases whose name appears only in a comment or a string literal); the language of a case
+is its assertion's ``language``, else its file's extension.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import threatgate.verify  # noqa: F401  (registers the assertion types)
+from casefiles import CASE_NAME, read_yaml, strings, xfail_marks
+from threatgate.schema import check as schema_check
+from threatgate.verify.base import REGISTRY, EvidenceError, Verdict, WorkingTree
+from threatgate.verify.checks.code import EXTENSIONS, LANGUAGES, blank_comments_and_strings
+
+CASES_DIR = Path(__file__).resolve().parent / "cases" / "verify" / "code"
+TYPES = ("function_exists", "class_exists", "decorator_present", "function_calls",
+         "import_present", "middleware_registered")
+CASE_KEYS = frozenset({"name", "description", "files", "assertion", "status", "line",
+                       "reason_contains", "reason_not", "schema_valid", "xfail"})
+STATUSES = ("pass", "fail", "error")
+
+
+def load_cases(path: Path) -> list[dict[str, Any]]:
+    """Read and sanity-check one case file; mistakes in the file fail loudly."""
+    document = read_yaml(path)
+    assert isinstance(document, dict), f"{path.name}: not a mapping"
+    assert set(document) <= {"description", "cases"}, f"{path.name}: unknown keys"
+    cases = document.get("cases")
+    assert isinstance(cases, list) and cases, f"{path.name}: no cases"
+    seen: set[str] = set()
+    for case in cases:
+        assert isinstance(case, dict), f"{path.name}: a case is not a mapping"
+        name = case.get("name")
+        assert isinstance(name, str) and CASE_NAME.fullmatch(name), f"{path.name}: bad name {name!r}"
+        where = f"{path.name}::{name}"
+        assert name not in seen, f"{where}: name used twice"
+        seen.add(name)
+        assert set(case) <= CASE_KEYS, f"{where}: unknown keys {sorted(set(case) - CASE_KEYS)}"
+        files = case.get("files")
+        assert isinstance(files, dict), f"{where}: 'files' is not a mapping"
+        assert all(isinstance(t, str) for t in files.values()), f"{where}: file text not text"
+        assertion = case.get("assertion")
+        assert isinstance(assertion, dict), f"{where}: no assertion"
+        assert assertion.get("type") == path.stem, f"{where}: type must be {path.stem}"
+        assert case.get("status") in STATUSES, f"{where}: status must be one of {STATUSES}"
+    return cases
+
+
+def all_cases() -> list[tuple[Path, dict[str, Any]]]:
+    return [(path, case) for path in sorted(CASES_DIR.glob("*.yaml"))
+            for case in load_cases(path)]
+
+
+def language_of(case: dict[str, Any]) -> str:
+    """The case's language: its ``language``, its file's extension, or ``unknown``."""
+    assertion = case["assertion"]
+    if assertion.get("language") in LANGUAGES:
+        return str(assertion["language"])
+    suffix = Path(str(assertion["file"])).suffix.lower()
+    return EXTENSIONS.get(suffix, "unknown")
+
+
+def run_case(case: dict[str, Any], root: Path) -> tuple[Verdict, set[str]]:
+    for relative, text in case["files"].items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode("utf-8"))
+    assertion = case["assertion"]
+    tree = WorkingTree(root)
+    try:
+        verdict = REGISTRY[assertion["type"]].check(assertion, tree)
+    except EvidenceError as exc:
+        verdict = Verdict.error(str(exc))
+    return verdict, set(tree.read_files)
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(case, id=f"{path.stem}::{case['name']}", marks=xfail_marks(case))
+    for path, case in all_cases()])
+def test_case(case: dict[str, Any], tmp_path: Path) -> None:
+    assertion = case["assertion"]
+    problems = schema_check(assertion, "assertion.schema.json")
+    if case.get("schema_valid", True):
+        assert not problems, f"the case's assertion breaks the schema: {problems}"
+    else:
+        assert problems, "schema_valid: false, yet the assertion satisfies the schema"
+    verdict, read = run_case(case, tmp_path)
+    shown = f"{verdict.status} (line {verdict.line}): {verdict.reason}"
+    assert verdict.status == case["status"], shown
+    assert verdict.reason, "a verdict always explains itself"
+    if "line" in case:
+        assert verdict.line == case["line"], shown
+    for part in strings(case.get("reason_contains")):
+        assert part in verdict.reason, shown
+    for part in strings(case.get("reason_not")):
+        assert part not in verdict.reason, shown
+    if verdict.status in ("pass", "fail"):
+        assert verdict.file == assertion["file"], shown
+    # Only the named file is read, so the evidence digest names exactly it.
+    assert read <= {assertion["file"]}, read
+
+
+def test_every_type_has_a_case_file() -> None:
+    assert sorted(p.stem for p in CASES_DIR.glob("*.yaml")) == sorted(TYPES)
+
+
+def test_every_type_and_language_is_covered() -> None:
+    """Per type and language: a pass, a fail, and names only in comments and strings."""
+    covered: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for path, case in all_cases():
+        covered.setdefault((path.stem, language_of(case)), []).append(case)
+    missing = []
+    for kind in TYPES:
+        assert (kind, "unknown") in covered, f"{kind}: no unknown-extension case"
+        assert any(c["status"] == "error" and "missing" in c["name"]
+                   for c in covered.get((kind, "python"), [])), f"{kind}: no missing file"
+        for language in LANGUAGES:
+            cases = covered.get((kind, language), [])
+            if kind == "decorator_present" and language == "go":
+                if not any(c["status"] == "error" for c in cases):
+                    missing.append(f"{kind}/{language}: error")
+                continue
+            for status in ("pass", "fail"):
+                if not any(c["status"] == status for c in cases):
+                    missing.append(f"{kind}/{language}: {status}")
+            for word in ("comment", "string"):
+                if not any(c["status"] == "fail" and word in c["name"] for c in cases):
+                    missing.append(f"{kind}/{language}: only in a {word}")
+        assert any(c["status"] == "error" for c in covered.get((kind, "python"), [])
+                   if "syntax" in c["name"]), f"{kind}: no Python syntax error case"
+    assert not missing, "\n".join(missing)
+
+
+def test_every_type_documents_what_a_pass_shows() -> None:
+    for name in TYPES:
+        check = REGISTRY[name].check
+        module = __import__(check.__module__, fromlist=["_"])
+        assert "does not show" in (module.__doc__ or ""), name
+        assert check.__doc__, name
+        assert REGISTRY[name].path_params == ("file",)
+        assert not REGISTRY[name].runs_commands
+
+
+# --- blanking comments and literals ---------------------------------------------------------
+
+#: (language, text, what is left of it once blanked, whitespace collapsed)
+BLANKING = [
+    ("javascript", 'a("x // y"); // z()\nb(`t ${c("}")} u`); /* d()\n e() */ f(/\'/g);',
+     "a( ); b( c( ) ); f( );"),
+    ("go", 's := `raw\nf()` + "q\\"g()" // h()\nr := \'x\'; i()', "s := + r := ; i()"),
+    ("rust", 'let s = r#"a "q" f()"#; fn g<\'a>(x: &\'a str) { h(\'"\') } /* /* */ i() */ j();',
+     "let s = ; fn g<'a>(x: &'a str) { h( ) } j();"),
+    ("csharp", 'var s = @"C:\\x"" f()"; var i = $"{d["k"]} g() {{x}}"; var r = """ h() """;',
+     "var s = ; var i = d[ ] ; var r = ;"),
+    ("java", 'String s = """\n  f()\n  """; char c = \'"\'; g(); // h()',
+     "String s = ; char c = ; g();"),
+    ("typescript", "const re = a / b / c; const s = '/'; f();",
+     "const re = a / b / c; const s = ; f();"),
+    ("python", 's = """a\n# b"""  # c\nf(\'x\')', "s = f( )"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "left"), BLANKING, ids=[b[0] for b in BLANKING])
+def test_blanking_examples(language: str, text: str, left: str) -> None:
+    blanked = blank_comments_and_strings(text, language)
+    assert " ".join(blanked.split()) == left
+    assert len(blanked) == len(text)
+    assert [i for i, c in enumerate(blanked) if c == "\n"] == [
+        i for i, c in enumerate(text) if c == "\n"]
+
+
+def test_blanking_refuses_an_unknown_language() -> None:
+    with pytest.raises(ValueError, match="unknown language"):
+        blank_comments_and_strings("x", "cobol")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab(){}[]'\"`/*#\\$@r\n =;<>!.,:|")),
+                    max_size=60),
+       language=st.sampled_from(LANGUAGES))
+def test_blanking_keeps_length_and_line_breaks(text: str, language: str) -> None:
+    blanked = blank_comments_and_strings(text, language)
+    assert len(blanked) == len(text)
+    for original, new in zip(text, blanked, strict=True):
+        assert new == original or (new == " " and original != "\n")
