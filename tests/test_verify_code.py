@@ -30,6 +30,7 @@ is its assertion's ``language``, else its file's extension.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from hypothesis import strategies as st
 import threatgate.verify  # noqa: F401  (registers the assertion types)
 from casefiles import CASE_NAME, read_yaml, strings, xfail_marks
 from threatgate.schema import check as schema_check
+from threatgate.verify import regexes
 from threatgate.verify.base import REGISTRY, EvidenceError, Verdict, WorkingTree
 from threatgate.verify.checks.code import EXTENSIONS, LANGUAGES, blank_comments_and_strings
 
@@ -214,3 +216,44 @@ def test_blanking_keeps_length_and_line_breaks(text: str, language: str) -> None
     assert len(blanked) == len(text)
     for original, new in zip(text, blanked, strict=True):
         assert new == original or (new == " " and original != "\n")
+
+
+# --- robustness: any text gives a verdict ----------------------------------------------------
+
+CODE_PIECES = [
+    *"ab(){}[]'\"`/*#\\$@r\n =;<>!.,:|-",
+    "function ", "class ", "fn ", "func ", "def ", "use ", "import ", "from ", "a.use(", "@a",
+    "[a]", "#[a]", "=>", "a(", "impl a ", 'r#"', '$"', '@"', '"""', "type a struct",
+    "MIDDLEWARE = ['a']", "    "]
+SUFFIX = {"python": "py", "javascript": "js", "typescript": "ts", "go": "go", "java": "java",
+          "rust": "rs", "csharp": "cs"}
+ASSERTIONS = [
+    {"type": "function_exists", "name": "a"}, {"type": "function_exists", "name": "a.a"},
+    {"type": "class_exists", "name": "a.a"}, {"type": "decorator_present", "name": "a"},
+    {"type": "decorator_present", "name": "a", "function": "a"},
+    {"type": "function_calls", "function": "a", "calls": "a"},
+    {"type": "import_present", "module": "a"}, {"type": "middleware_registered", "name": "a"},
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(st.sampled_from(CODE_PIECES), max_size=60),
+       language=st.sampled_from(LANGUAGES))
+def test_any_text_gives_a_verdict(pieces: list[str], language: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / f"f.{SUFFIX[language]}").write_text("".join(pieces), encoding="utf-8")
+        for assertion in ASSERTIONS:
+            verdict = REGISTRY[assertion["type"]].check(
+                {**assertion, "file": f"f.{SUFFIX[language]}"}, WorkingTree(root))
+            assert verdict.status in STATUSES and verdict.reason
+
+
+def test_a_search_out_of_time_is_an_error_verdict(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(regexes, "TIMEOUT_SECONDS", 0.01)
+    (tmp_path / "a.js").write_text("\nf(" * 100_000, encoding="utf-8")
+    verdict = REGISTRY["function_exists"].check(
+        {"type": "function_exists", "file": "a.js", "name": "f"}, WorkingTree(tmp_path))
+    assert verdict.status == "error", verdict
+    assert "time limit" in verdict.reason and verdict.file == "a.js"

@@ -42,12 +42,18 @@ line, never a guess: the pattern approach would silently weaken the check for th
 language where the syntax tree is available, and a file that does not parse is not
 shipped code anyway.
 
-Known limits of the pattern approach (other languages): macros and code generation are
-not expanded; a definition spelt in an unusual layout (for example a TypeScript return
-type holding an object type before a method body) can be missed (a false ``fail``,
-never a false ``pass`` from a comment or a string); a TypeScript function *type*
-``name: (x) => void`` inside an interface is taken for a definition; JavaScript regular
-expression literals are recognised by the usual previous-token heuristic.
+Known limits. Only the named file is read: nothing is resolved across files (a name
+imported from elsewhere, a re-export, a settings module built from another). Python
+resolves import aliases (``from bcrypt import hashpw as h``), nothing more. Of the
+pattern approach (other languages): macros, preprocessors and code generation are not
+expanded; a definition spelt in an unusual layout (a TypeScript return type holding an
+object type before a method body, a quoted object key) is missed (a false ``fail``, never
+a false ``pass`` from a comment or a string); a TypeScript function *type*
+``name: (x) => void`` in an interface is taken for a definition; JavaScript regular
+expression literals are told from divisions by the previous token, and JSX text is
+code (an apostrophe in it may blank the rest of its line); C# attribute sections are
+told from indexers by the character before ``[``. Every search is time-limited: a file
+too large or too unbalanced to search in time is an ``error`` verdict.
 """
 
 from __future__ import annotations
@@ -62,8 +68,8 @@ from typing import Any
 
 import regex
 
-from threatgate.verify.base import Tree, Verdict, assertion_type
-from threatgate.verify.regexes import finditer, line_of, search
+from threatgate.verify.base import EvidenceError, Tree, Verdict, assertion_type
+from threatgate.verify.regexes import TIMEOUT_SECONDS, compile_pattern, finditer, line_of, search
 
 LANGUAGES = ("python", "javascript", "typescript", "go", "java", "rust", "csharp")
 
@@ -204,14 +210,23 @@ def _regex_literal_end(text: str, start: int) -> int | None:
                 word_start -= 1
             if text[word_start:before + 1] not in _REGEX_KEYWORDS:
                 return None
-    found = search(r"\G(?:[^\\/\[\n]|\\[^\n]|\[(?:[^\]\\\n]|\\[^\n])*+\])*+/[\w$]*",
-                   text, 0, start + 1)
+    found = _match(r"(?:[^\\/\[\n]|\\[^\n]|\[(?:[^\]\\\n]|\\[^\n])*+\])*+/[\w$]*",
+                   text, start + 1)
     return found.end() if found is not None else None
+
+
+def _match(pattern: str, text: str, pos: int) -> Any:
+    """The match of ``pattern`` starting exactly at ``pos`` (or None), time-limited like
+    :func:`~threatgate.verify.regexes.search` (an anchored search would scan on)."""
+    try:
+        return compile_pattern(pattern).match(text, pos, timeout=TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise EvidenceError(f"a search ran out of time ({TIMEOUT_SECONDS:g} s)") from None
 
 
 def _end_of(pattern: str, text: str, pos: int) -> int:
     """The end of the anchored match of ``pattern`` at ``pos`` (it always matches)."""
-    found = search(r"\G" + pattern, text, 0, pos)
+    found = _match(pattern, text, pos)
     return found.end() if found is not None else len(text)
 
 
@@ -225,8 +240,8 @@ def _literal(text: str, start: int, token: str, language: str, spans: list[Span]
         kind = "interpolated" if token == '$"' else "verbatim-interpolated"
         return _string_part(text, start, after, kind, spans, holes)
     if language == "rust" and token.endswith("'"):
-        found = search(r"\G'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,6}\}|[^\n])|[^\\'\n\r])'",
-                       text, 0, after - 1)
+        found = _match(r"'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,6}\}|[^\n])|[^\\'\n\r])'",
+                       text, after - 1)
         if found is None:
             return after  # a lifetime or a label, not a character
         end = found.end()
@@ -336,6 +351,10 @@ class _Source:
         except (ValueError, RecursionError, MemoryError) as exc:
             raise _CodeError(f"{self.path} cannot be parsed as Python: {exc}") from None
 
+    @cached_property
+    def definitions(self) -> list[tuple[tuple[str, ...], _PyDef]]:
+        return _py_definitions(self.module)
+
 
 # ---------------------------------------------------------------------------------------
 # Shared plumbing
@@ -361,10 +380,11 @@ CheckBody = Callable[[dict[str, Any], _Source], Verdict]
 
 
 def _code_check(body: CheckBody) -> Callable[[dict[str, Any], Tree], Verdict]:
-    """Resolve the language, read the file, and turn a :class:`_CodeError` into a verdict.
+    """Resolve the language, read the file, and turn a :class:`_CodeError` (and a search
+    out of time) into an ``error`` verdict.
 
-    :class:`~threatgate.verify.base.EvidenceError` (a missing or unreadable file, a
-    regular expression out of time) is left to the caller, like every other check.
+    :class:`~threatgate.verify.base.EvidenceError` from reading the file (missing,
+    binary, too large) is left to the caller, like every other check.
     """
 
     @wraps(body)
@@ -373,7 +393,13 @@ def _code_check(body: CheckBody) -> Callable[[dict[str, Any], Tree], Verdict]:
         try:
             language = _language_of(assertion)
             source = _Source(path, language, tree.read_text(path))
-            return body(assertion, source)
+            try:
+                return body(assertion, source)
+            except EvidenceError:  # only the time limit of a search, once the file is read
+                return Verdict.error(
+                    f"{path} could not be checked within the time limit of "
+                    f"{TIMEOUT_SECONDS:g} s per search (a very large or unbalanced file); "
+                    "check it with pattern_matches instead", path)
         except _CodeError as exc:
             return Verdict.error(str(exc), path)
 
@@ -433,7 +459,7 @@ def _py_definitions(module: ast.Module) -> list[tuple[tuple[str, ...], _PyDef]]:
 
 def _py_functions(source: _Source, parts: tuple[str, ...]) -> list[
         ast.FunctionDef | ast.AsyncFunctionDef]:
-    return [node for qualified, node in _py_definitions(source.module)
+    return [node for qualified, node in source.definitions
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             and _ends_with(qualified, parts)]
 
@@ -494,10 +520,9 @@ def _position(node: ast.AST) -> tuple[int, int]:
 # Other languages: definition-shaped patterns on blanked code
 # ---------------------------------------------------------------------------------------
 
-def _arrow() -> str:
-    """A function value: ``function``, ``(params) =>`` or ``x =>``, maybe ``async``."""
-    return (rf"(?:async\s+)?(?:function{_E}|{_GENERIC}{_PARAMS}\s*(?::[^=;{{}}]*?)?=>"
-            rf"|[\w$]+\s*=>)")
+#: A function value: ``function``, ``(params) =>`` or ``x =>``, maybe ``async``.
+_ARROW = (rf"(?:async\s+)?(?:function{_E}|{_GENERIC}{_PARAMS}\s*(?::[^=;{{}}]*?)?=>"
+          rf"|[\w$]+\s*=>)")
 
 
 def _function_patterns(language: str, n: str) -> list[str]:
@@ -506,8 +531,8 @@ def _function_patterns(language: str, n: str) -> list[str]:
         modifiers = "|".join(_MODIFIERS)
         return [
             rf"{_B}function\s*\*?\s*(?P<n>{n}){_E}\s*{_GENERIC}\(",
-            rf"{_B}(?P<n>{n}){_E}\s*(?::[^=;{{}}()]*)?=\s*{_arrow()}",
-            rf"(?m)(?:^|[{{,;])\s*(?P<n>{n}){_E}\s*:\s*{_arrow()}",
+            rf"{_B}(?P<n>{n}){_E}\s*(?::[^=;{{}}()]*)?=\s*{_ARROW}",
+            rf"(?m)(?:^|[{{,;])\s*(?P<n>{n}){_E}\s*:\s*{_ARROW}",
             rf"(?m)(?:^|[{{}};,])\s*(?:(?:{modifiers})\s+)*\*?\s*#?(?P<n>{n}){_E}\s*\??\s*"
             rf"{_GENERIC}{_PARAMS}\s*(?::[^{{}};=]*?)?\s*\{{",
         ]
@@ -713,7 +738,7 @@ def _function_names(source: _Source, parts: tuple[str, ...]) -> list[tuple[int, 
         if language in ("javascript", "typescript") and len(parts) == 2:
             owner = _word(parts[0])
             for match in finditer(rf"{_B}{owner}\s*\.\s*(?:prototype\s*\.\s*)?(?P<n>{name})"
-                                  rf"{_E}\s*=\s*{_arrow()}", code):
+                                  rf"{_E}\s*=\s*{_ARROW}", code):
                 found.add((match.start("n"), match.end("n")))
     return sorted(found)
 
@@ -809,7 +834,7 @@ def class_exists(assertion: dict[str, Any], source: _Source) -> Verdict:
     name, path = str(assertion["name"]), source.path
     parts = _parts(name, source.language)
     if source.language == "python":
-        for qualified, node in _py_definitions(source.module):
+        for qualified, node in source.definitions:
             if isinstance(node, ast.ClassDef) and _ends_with(qualified, parts):
                 return Verdict.passed(f"class {name} is defined in {path}", path, node.lineno)
         return Verdict.failed(f"no class named {name} is defined in {path}", path)
@@ -843,11 +868,11 @@ def _decorator_paths(source: _Source) -> Iterator[tuple[int, int, tuple[str, ...
                 continue
             close = _matching(code, section.start())
             content_start = section.end()
-            target = search(r"\G\s*[\w$]+\s*:(?!:)", code, 0, content_start)
+            target = _match(r"\s*[\w$]+\s*:(?!:)", code, content_start)
             if target is not None:
                 content_start = target.end()
             for start, end in _top_level_items(code, content_start, close - 1):
-                found = search(rf"\G\s*(?:global\s*::\s*)?{path}", code, 0, start)
+                found = _match(rf"\s*(?:global\s*::\s*)?{path}", code, start)
                 if found is not None and found.end() <= end:
                     yield found.start("path"), close, _path_parts(found.group("path"))
         return
@@ -857,7 +882,7 @@ def _decorator_paths(source: _Source) -> Iterator[tuple[int, int, tuple[str, ...
                                                         or code[found.start() - 1] in "_$"):
             continue
         end = found.end()
-        after = search(r"\G\s*\(", code, 0, end)
+        after = _match(r"\s*\(", code, end)
         if language == "rust":
             end = _matching(code, code.index("[", found.start()))
         elif after is not None:
@@ -916,19 +941,19 @@ def _decorated_name(source: _Source, pos: int) -> int | None:
     code, language = source.code, source.language
     while True:  # skip further decorators / attributes
         if language == "csharp":
-            nxt = search(r"\G\s*\[", code, 0, pos)
+            nxt = _match(r"\s*\[", code, pos)
             if nxt is None:
                 break
             pos = _matching(code, nxt.end() - 1)
         else:
             opener = r"#!?\[" if language == "rust" else r"@\s*[\w$]"
-            nxt = search(rf"\G\s*{opener}", code, 0, pos)
+            nxt = _match(rf"\s*{opener}", code, pos)
             if nxt is None:
                 break
             if language == "rust":
                 pos = _matching(code, nxt.end() - 1)
                 continue
-            after = search(r"\G[\w$]*(?:\s*(?:\.|::)\s*[\w$]+)*(\s*\()?", code, 0, nxt.end())
+            after = _match(r"[\w$]*(?:\s*(?:\.|::)\s*[\w$]+)*(\s*\()?", code, nxt.end())
             if after is None:  # cannot happen: the pattern matches the empty string
                 return None
             pos = _matching(code, after.end() - 1) if after.group(1) else after.end()
@@ -964,7 +989,7 @@ def decorator_present(assertion: dict[str, Any], source: _Source) -> Verdict:
     if language == "python":
         wanted = ".".join(parts)
         aliases = _py_aliases(source.module)
-        targets = _py_definitions(source.module)
+        targets = source.definitions
         if function:
             function_parts = _parts(function, language)
             targets = [t for t in targets if _ends_with(t[0], function_parts)]
@@ -1201,8 +1226,8 @@ _REGISTRATION_METHODS: dict[str, str] = {
 def _argument_names(code: str, low: int, high: int) -> Iterator[tuple[int, tuple[str, ...]]]:
     """(index, leading dotted path) of each argument in ``code[low:high]``."""
     for start, end in _top_level_items(code, low, high):
-        found = search(r"\G\s*(?:(?:new|await)\s+|typeof\s*\(\s*)?"
-                       r"(?P<path>[\w$]+(?:\s*(?:\.|::)\s*[\w$]+)*)", code, 0, start)
+        found = _match(r"\s*(?:(?:new|await)\s+|typeof\s*\(\s*)?"
+                       r"(?P<path>[\w$]+(?:\s*(?:\.|::)\s*[\w$]+)*)", code, start)
         if found is not None and found.end() <= end:
             yield found.start("path"), _path_parts(found.group("path"))
 
