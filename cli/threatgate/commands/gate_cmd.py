@@ -9,8 +9,15 @@ from typing import Any
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
-from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
+from threatgate.commands.options import (
+    config_option,
+    parse_outputs,
+    resolve_config,
+    resolve_today,
+    today_option,
+    write_outputs,
+)
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 
 SEVERITIES = ["critical", "high", "medium", "low", "unscored"]
 FINDING_SEVERITIES = ["critical", "high", "medium", "low", "info"]
@@ -108,7 +115,7 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
 
     config = resolve_config(config_path)
     day = resolve_today(today)
-    targets = _parse_outputs(outputs)
+    targets = parse_outputs(outputs, FORMATS)
     settings: dict[str, Any] = dict(config.gate)
     flags = {
         "fail_on_critical": fail_on_critical,
@@ -140,13 +147,7 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
         [gate_model(a, thresholds, drifted.get(a.model_id)) for a in workspace.assessments],
         workspace.invalid, thresholds, _generated_at(today, day),
     )
-    for kind, target in targets:
-        try:
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
-            Path(target).write_text(render.render(report, kind), encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--output {kind}={target}: cannot write: "
-                             f"{exc.strerror or exc}") from None
+    write_outputs(targets, lambda kind: render.render(report, kind))
     click.echo(render.render(report, output_format), nl=False)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if output_format == "github" and summary_file:
@@ -155,14 +156,3 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
     if workspace.report.unreadable:
         raise click.exceptions.Exit(EXIT_USAGE)
     raise click.exceptions.Exit(EXIT_OK if report.passed or exit_zero else EXIT_FAILURE)
-
-
-def _parse_outputs(outputs: tuple[str, ...]) -> list[tuple[str, str]]:
-    parsed = []
-    for value in outputs:
-        kind, _, target = value.partition("=")
-        if kind not in FORMATS or not target:
-            raise InputError(f"--output {value!r}: write FORMAT=FILE with FORMAT one of "
-                             f"{', '.join(FORMATS)}")
-        parsed.append((kind, target))
-    return parsed

@@ -11,6 +11,7 @@ import click
 
 from threatgate.config import Config, load_config
 from threatgate.dates import TODAY_ENV, today
+from threatgate.errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,3 +42,26 @@ def resolve_config(config_path: Path | None) -> Config:
 
 def resolve_today(value: str | None) -> dt.date:
     return today(value)
+
+
+def parse_outputs(values: tuple[str, ...], formats: list[str]) -> list[tuple[str, Path]]:
+    """``--output FORMAT=FILE`` values, checked before any work is done."""
+    parsed = []
+    for value in values:
+        kind, _, target = value.partition("=")
+        if kind not in formats or not target:
+            raise InputError(f"--output {value!r}: write FORMAT=FILE with FORMAT one of "
+                             f"{', '.join(formats)}")
+        parsed.append((kind, Path(target)))
+    return parsed
+
+
+def write_outputs(targets: list[tuple[str, Path]], render: Callable[[str], str]) -> None:
+    """Write each requested report, creating folders; a write error is a usage error."""
+    for kind, target in targets:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render(kind), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--output {kind}={target}: cannot write: "
+                             f"{exc.strerror or exc}") from None

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.commands.options import (
+    config_option,
+    parse_outputs,
+    resolve_config,
+    resolve_today,
+    today_option,
+    write_outputs,
+)
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
 
 FORMATS = ["text", "json", "github", "markdown", "junit", "sarif"]
@@ -87,13 +94,7 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
 
     config = resolve_config(config_path)
     day = resolve_today(today)
-    targets: list[tuple[str, Path]] = []
-    for value in outputs:
-        kind, _, target = value.partition("=")
-        if kind not in FORMATS or not target:
-            raise InputError(f"--output {value!r}: write FORMAT=FILE with FORMAT one of "
-                             f"{', '.join(FORMATS)}")
-        targets.append((kind, Path(target)))
+    targets = parse_outputs(outputs, FORMATS)
     files = discover(list(paths), config)
     validation = validate_files(files, ValidateOptions(
         today=day, max_file_size=config.max_file_size, max_depth=config.max_depth,
@@ -131,13 +132,7 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
 
         before = run_assertions(planned, GitTree(config.root, baseline), workers=1)
         report.drift = compare(before, results)
-    for fmt, destination in targets:
-        try:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_text(render.render(report, fmt), encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--output {fmt}={destination}: cannot write: "
-                             f"{exc.strerror or exc}") from None
+    write_outputs(targets, lambda kind: render.render(report, kind))
     click.echo(render.render(report, output_format), nl=False)
     for result in invalid:
         first = next((d for d in result.diagnostics if d.severity == "error"), None)
