@@ -258,3 +258,30 @@ def test_own_model_assertions_point_into_this_code() -> None:
                if r.verdict.status != "pass" and r.planned.type in REGISTRY]
     assert not failing
     assert os.environ.get("THREATGATE_TODAY")  # the fixture still isolates the run
+
+
+def test_update_findings_promotes_remediated_findings(run_cli, write_model, repo: Path) -> None:
+    model = write_model(_model("      - {type: file_exists, file: src/db.py}\n") + """\
+findings:
+  - id: F1  # keep this comment
+    control: C1
+    title: Raw SQL in reports
+    severity: high
+    status: remediated
+    assertions:
+      - {type: pattern_absent, file: src/db.py, pattern: 'execute\\(f"'}
+  - id: F2
+    control: C1
+    title: Still broken
+    severity: low
+    status: remediated
+    assertions:
+      - {type: file_exists, file: src/missing.py}
+""")
+    result = run_cli("verify", "--update-findings", cwd=repo)
+    assert result.exit_code == 0, result.output
+    assert "finding F1 remediated -> verified" in result.stderr
+    text = model.read_text(encoding="utf-8")
+    assert "  - id: F1  # keep this comment" in text
+    assert text.count("status: verified") == 1
+    assert text.count("status: remediated") == 1

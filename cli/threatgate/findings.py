@@ -374,3 +374,20 @@ def update_finding(editor: ModelEditor, finding_id: str,
         changes["assertions"] = merged
     editor.update("findings", index, changes)
     return result
+
+
+def promote_remediated(editor: ModelEditor, root: Path) -> list[str]:
+    """Mark verified every remediated finding whose linked assertions all pass.
+
+    For ``threatgate verify --update-findings``; returns the ids it promoted.
+    """
+    promoted = []
+    for index, finding in items(editor.data, "findings"):
+        assertions = finding.get("assertions")
+        if finding.get("status") != "remediated" or not isinstance(assertions, list):
+            continue
+        verdicts = run_assertions(assertions, root)
+        if promoted_status(finding, {i: v.status for i, v in verdicts.items()}):
+            editor.update("findings", index, {"status": "verified"})
+            promoted.append(str(finding.get("id")))
+    return promoted

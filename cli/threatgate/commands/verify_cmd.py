@@ -57,6 +57,9 @@ def changed_files(root: Path, base: str | None) -> set[str]:
 @click.option("--allow-commands", is_flag=True,
               help="Run command_succeeds assertions. Off by default: a pull request could "
                    "otherwise make CI run any command.")
+@click.option("--update-findings", is_flag=True,
+              help="Mark verified, in the model files, every remediated finding whose "
+                   "linked assertions all pass (the file is edited in place).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
               show_default=True, help="What to print on standard output.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=FILE",
@@ -66,7 +69,8 @@ def changed_files(root: Path, base: str | None) -> set[str]:
 @config_option
 @today_option
 def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_only: bool,
-           baseline: str | None, allow_commands: bool, output_format: str,
+           baseline: str | None, allow_commands: bool, update_findings: bool,
+           output_format: str,
            outputs: tuple[str, ...], jobs: int, config_path: Path | None,
            today: str | None) -> None:
     """Check every assertion of the models' controls against the repository.
@@ -133,6 +137,20 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
         before = run_assertions(planned, GitTree(config.root, baseline), workers=1)
         report.drift = compare(before, results)
     write_outputs(targets, lambda kind: render.render(report, kind))
+    if update_findings:
+        from threatgate.edit import edit_file
+        from threatgate.findings import promote_remediated
+
+        for result in validation.files:
+            if result.extra is None:
+                continue
+            path = next(f.path for f in files if f.display == result.display)
+            outcome = edit_file(path, lambda editor: promote_remediated(editor, config.root),
+                                today=day, max_depth=config.max_depth,
+                                max_bytes=config.max_file_size, rules=config.rules)
+            for finding_id in outcome.value:
+                click.echo(f"{result.display}: finding {finding_id} remediated -> verified",
+                           err=True)
     click.echo(render.render(report, output_format), nl=False)
     for result in invalid:
         first = next((d for d in result.diagnostics if d.severity == "error"), None)
