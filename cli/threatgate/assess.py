@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.dates import parse_date
-from threatgate.model import CONTROL_STATUSES, id_list, items, text
+from threatgate.model import CONTROL_STATUSES, id_list, items, severity_from_score, text
 from threatgate.posture import (
     SEVERITY_ORDER,
     SEVERITY_RANK,
@@ -231,11 +231,12 @@ def assess_model(
     tiers: dict[str, str] = {}
     for index, threat in items(model, "threats"):
         state, active = threat_state(threat, controls, accepted_threats)
+        score = threat_score(threat)
         view = ThreatView(
             id=str(threat.get("id")),
             title=str(threat.get("title", "")),
-            severity=threat_severity(threat),
-            score=threat_score(threat),
+            severity=severity_from_score(score, 1) if score else threat_severity(threat),
+            score=score,
             state=state,
             mitigated_by=active,
             mitigations=id_list(threat.get("mitigations")),
