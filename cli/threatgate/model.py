@@ -77,9 +77,9 @@ def text(entry: Mapping[str, Any], key: str) -> str | None:
 
 def id_list(value: Any) -> list[str]:
     """The string ids of a reference list, ignoring anything malformed."""
-    if value.__class__ is not list:
-        return [] if not isinstance(value, list) else [v for v in value if isinstance(v, str)]
-    return [v for v in value if v.__class__ is str or isinstance(v, str)]
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, str)]
 
 
 @dataclass(frozen=True, slots=True)
