@@ -285,3 +285,10 @@ findings:
     assert "  - id: F1  # keep this comment" in text
     assert text.count("status: verified") == 1
     assert text.count("status: remediated") == 1
+
+
+def test_file_exists_passes_for_a_file_over_the_size_cap(repo: Path) -> None:
+    (repo / "big.bin").write_bytes(b"x" * 4096)
+    verdict = _check(WorkingTree(repo, max_bytes=1024), {"type": "file_exists", "file": "big.bin"})
+    assert verdict.status == "pass"
+    assert "too large" in verdict.reason

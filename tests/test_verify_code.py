@@ -1,27 +1,20 @@
 """Data-driven tests of the code-structure assertion types (threatgate.verify.checks.code).
 
-Every assertion type of the family has a case file ``tests/cases/verify/code/<type>.yaml``::
+Every assertion type of the family has a case file ``tests/cases/verify/code/<type>.yaml``
+in the shape described in :mod:`verifycases`, for example::
 
-    description: what the file covers
     cases:
       - name: py-async-method
-        description: why this case matters      # optional
-        files:                                  # path -> text, written to a fresh tree
+        files:
           app/auth.py: |
             class Auth:
                 async def login(self): ...
         assertion: {type: function_exists, file: app/auth.py, name: Auth.login}
-        status: pass                            # pass, fail or error
-        line: 2                                 # optional: the verdict's line (null: none)
-        reason_contains: "Auth.login"           # optional: one substring or a list
-        reason_not: "..."                       # optional: substrings the reason must lack
-        schema_valid: false                     # optional: the assertion breaks the schema
-        xfail: "why the product is wrong here"  # optional: a known defect (strict)
+        status: pass
+        line: 2
 
-The assertion is checked the way ``threatgate verify`` checks it: against a
-:class:`WorkingTree` of the files, through the registry; an :class:`EvidenceError`
-raised by the tree (a missing file) is an ``error`` verdict. Any other exception fails
-the test: a malformed file must give a clear verdict, never a crash.
+The shared harness checks each case the way ``threatgate verify`` does; here, besides,
+only the named file may be read, so the evidence digest names exactly it.
 
 The case files must cover every language for every type (passing and failing cases, and
 cases whose name appears only in a comment or a string literal); the language of a case
@@ -39,49 +32,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import threatgate.verify  # noqa: F401  (registers the assertion types)
-from casefiles import CASE_NAME, read_yaml, strings, xfail_marks
-from threatgate.schema import check as schema_check
 from threatgate.verify import regexes
-from threatgate.verify.base import REGISTRY, EvidenceError, Verdict, WorkingTree
+from threatgate.verify.base import REGISTRY, WorkingTree
 from threatgate.verify.checks.code import EXTENSIONS, LANGUAGES, blank_comments_and_strings
+from verifycases import CASES_ROOT, STATUSES, case_params, check_case, load_cases
 
-CASES_DIR = Path(__file__).resolve().parent / "cases" / "verify" / "code"
+CASES_DIR = CASES_ROOT / "code"
 TYPES = ("function_exists", "class_exists", "decorator_present", "function_calls",
          "import_present", "middleware_registered")
-CASE_KEYS = frozenset({"name", "description", "files", "assertion", "status", "line",
-                       "reason_contains", "reason_not", "schema_valid", "xfail"})
-STATUSES = ("pass", "fail", "error")
 
 
-def load_cases(path: Path) -> list[dict[str, Any]]:
-    """Read and sanity-check one case file; mistakes in the file fail loudly."""
-    document = read_yaml(path)
-    assert isinstance(document, dict), f"{path.name}: not a mapping"
-    assert set(document) <= {"description", "cases"}, f"{path.name}: unknown keys"
-    cases = document.get("cases")
-    assert isinstance(cases, list) and cases, f"{path.name}: no cases"
-    seen: set[str] = set()
-    for case in cases:
-        assert isinstance(case, dict), f"{path.name}: a case is not a mapping"
-        name = case.get("name")
-        assert isinstance(name, str) and CASE_NAME.fullmatch(name), f"{path.name}: bad name {name!r}"
-        where = f"{path.name}::{name}"
-        assert name not in seen, f"{where}: name used twice"
-        seen.add(name)
-        assert set(case) <= CASE_KEYS, f"{where}: unknown keys {sorted(set(case) - CASE_KEYS)}"
-        files = case.get("files")
-        assert isinstance(files, dict), f"{where}: 'files' is not a mapping"
-        assert all(isinstance(t, str) for t in files.values()), f"{where}: file text not text"
-        assertion = case.get("assertion")
-        assert isinstance(assertion, dict), f"{where}: no assertion"
-        assert assertion.get("type") == path.stem, f"{where}: type must be {path.stem}"
-        assert case.get("status") in STATUSES, f"{where}: status must be one of {STATUSES}"
-    return cases
+def _own_type(path: Path) -> tuple[str]:
+    return (path.stem,)
 
 
 def all_cases() -> list[tuple[Path, dict[str, Any]]]:
     return [(path, case) for path in sorted(CASES_DIR.glob("*.yaml"))
-            for case in load_cases(path)]
+            for case in load_cases(path, _own_type(path))]
 
 
 def language_of(case: dict[str, Any]) -> str:
@@ -93,44 +60,13 @@ def language_of(case: dict[str, Any]) -> str:
     return EXTENSIONS.get(suffix, "unknown")
 
 
-def run_case(case: dict[str, Any], root: Path) -> tuple[Verdict, set[str]]:
-    for relative, text in case["files"].items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(text.encode("utf-8"))
-    assertion = case["assertion"]
-    tree = WorkingTree(root)
-    try:
-        verdict = REGISTRY[assertion["type"]].check(assertion, tree)
-    except EvidenceError as exc:
-        verdict = Verdict.error(str(exc))
-    return verdict, set(tree.read_files)
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(case, id=f"{path.stem}::{case['name']}", marks=xfail_marks(case))
-    for path, case in all_cases()])
+@pytest.mark.parametrize("case", case_params(
+    sorted(CASES_DIR.glob("*.yaml")), _own_type,
+    lambda path, case: f"{path.stem}::{case['name']}"))
 def test_case(case: dict[str, Any], tmp_path: Path) -> None:
-    assertion = case["assertion"]
-    problems = schema_check(assertion, "assertion.schema.json")
-    if case.get("schema_valid", True):
-        assert not problems, f"the case's assertion breaks the schema: {problems}"
-    else:
-        assert problems, "schema_valid: false, yet the assertion satisfies the schema"
-    verdict, read = run_case(case, tmp_path)
-    shown = f"{verdict.status} (line {verdict.line}): {verdict.reason}"
-    assert verdict.status == case["status"], shown
-    assert verdict.reason, "a verdict always explains itself"
-    if "line" in case:
-        assert verdict.line == case["line"], shown
-    for part in strings(case.get("reason_contains")):
-        assert part in verdict.reason, shown
-    for part in strings(case.get("reason_not")):
-        assert part not in verdict.reason, shown
-    if verdict.status in ("pass", "fail"):
-        assert verdict.file == assertion["file"], shown
+    outcome = check_case(case, tmp_path)
     # Only the named file is read, so the evidence digest names exactly it.
-    assert read <= {assertion["file"]}, read
+    assert outcome.read <= {case["assertion"]["file"]}, outcome.read
 
 
 def test_every_type_has_a_case_file() -> None:

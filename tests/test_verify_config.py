@@ -1,27 +1,21 @@
 """Data-driven tests of the configuration and dependency assertion types.
 
 Every file under ``tests/cases/verify/config/`` and ``tests/cases/verify/dependencies/``
-holds cases of this shape::
+holds cases in the shape described in :mod:`verifycases`, for example::
 
-    description: what the file covers
     cases:
       - name: nested-key
-        description: why this case matters      # optional
-        files:                                  # path -> text, written to a fresh tree
+        files:
           config/app.yaml: |
             server:
               tls: {enabled: true}
         assertion: {type: config_key_exists, file: config/app.yaml, key: server.tls.enabled}
-        status: pass                            # pass, fail or error
-        line: 2                                 # optional: the verdict's line (null: none)
-        reason_contains: "server.tls.enabled"   # optional: one substring or a list
-        reason_not: "..."                       # optional: substrings the reason must lack
-        schema_valid: false                     # optional: the assertion breaks the schema
+        status: pass
+        line: 2
 
-The assertion is checked the way ``threatgate verify`` checks it: against a
-:class:`WorkingTree` of the files, through the registry; an :class:`EvidenceError`
-raised by the tree is an ``error`` verdict. Any other exception fails the test: a
-malformed file must give a clear verdict, never a crash.
+The shared harness checks each case the way ``threatgate verify`` does: against a
+:class:`WorkingTree` of the files, through the registry, an :class:`EvidenceError` being
+an ``error`` verdict and any other exception a failed test.
 """
 
 from __future__ import annotations
@@ -33,101 +27,33 @@ from typing import Any
 import pytest
 
 import threatgate.verify  # noqa: F401  (registers the assertion types)
-from casefiles import CASE_NAME, read_yaml, strings, xfail_marks
-from threatgate.schema import check as schema_check
-from threatgate.verify.base import REGISTRY, EvidenceError, Verdict, WorkingTree
+from threatgate.verify.base import REGISTRY
 from threatgate.verify.checks.dependencies import SemVer, parse_range, range_admits
+from verifycases import CASES_ROOT, STATUSES, case_params, check_case, statuses_by_type
 
-CASES_DIR = Path(__file__).resolve().parent / "cases" / "verify"
 FAMILIES = {
     "config": ("config_key_exists", "config_value_matches"),
     "dependencies": ("dependency_exists", "dependency_version"),
 }
-CASE_KEYS = frozenset({"name", "description", "files", "assertion", "status", "line",
-                       "reason_contains", "reason_not", "schema_valid", "xfail"})
-STATUSES = ("pass", "fail", "error")
 
 
 def case_files() -> list[Path]:
-    return sorted(p for family in FAMILIES for p in (CASES_DIR / family).glob("*.yaml"))
+    return sorted(p for family in FAMILIES for p in (CASES_ROOT / family).glob("*.yaml"))
 
 
-def load_cases(path: Path) -> list[dict[str, Any]]:
-    """Read and sanity-check one case file; mistakes in the file fail loudly."""
-    document = read_yaml(path)
-    assert isinstance(document, dict), f"{path.name}: not a mapping"
-    assert set(document) <= {"description", "cases"}, f"{path.name}: unknown keys"
-    cases = document.get("cases")
-    assert isinstance(cases, list) and cases, f"{path.name}: no cases"
-    allowed_types = FAMILIES[path.parent.name]
-    seen: set[str] = set()
-    for case in cases:
-        assert isinstance(case, dict), f"{path.name}: a case is not a mapping"
-        name = case.get("name")
-        assert isinstance(name, str) and CASE_NAME.fullmatch(name), f"{path.name}: bad name {name!r}"
-        where = f"{path.name}::{name}"
-        assert name not in seen, f"{where}: name used twice"
-        seen.add(name)
-        assert set(case) <= CASE_KEYS, f"{where}: unknown keys {sorted(set(case) - CASE_KEYS)}"
-        files = case.get("files")
-        assert isinstance(files, dict), f"{where}: 'files' is not a mapping"
-        assert all(isinstance(t, str) for t in files.values()), f"{where}: file text not text"
-        assertion = case.get("assertion")
-        assert isinstance(assertion, dict), f"{where}: no assertion"
-        assert assertion.get("type") in allowed_types, f"{where}: type not of this family"
-        assert case.get("status") in STATUSES, f"{where}: status must be one of {STATUSES}"
-    return cases
+def _family_types(path: Path) -> tuple[str, ...]:
+    return FAMILIES[path.parent.name]
 
 
-def _params() -> list[Any]:
-    params = []
-    for path in case_files():
-        for case in load_cases(path):
-            params.append(pytest.param(case, id=f"{path.parent.name}/{path.name}::{case['name']}",
-                                       marks=xfail_marks(case)))
-    return params
-
-
-def run_case(case: dict[str, Any], root: Path) -> Verdict:
-    for relative, text in case["files"].items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(text.encode("utf-8"))
-    assertion = case["assertion"]
-    tree = WorkingTree(root)
-    try:
-        return REGISTRY[assertion["type"]].check(assertion, tree)
-    except EvidenceError as exc:
-        return Verdict.error(str(exc))
-
-
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", case_params(
+    case_files(), _family_types,
+    lambda path, case: f"{path.parent.name}/{path.name}::{case['name']}"))
 def test_case(case: dict[str, Any], tmp_path: Path) -> None:
-    assertion = case["assertion"]
-    problems = schema_check(assertion, "assertion.schema.json")
-    if case.get("schema_valid", True):
-        assert not problems, f"the case's assertion breaks the schema: {problems}"
-    else:
-        assert problems, "schema_valid: false, yet the assertion satisfies the schema"
-    verdict = run_case(case, tmp_path)
-    shown = f"{verdict.status} (line {verdict.line}): {verdict.reason}"
-    assert verdict.status == case["status"], shown
-    assert verdict.reason, "a verdict always explains itself"
-    if "line" in case:
-        assert verdict.line == case["line"], shown
-    for part in strings(case.get("reason_contains")):
-        assert part in verdict.reason, shown
-    for part in strings(case.get("reason_not")):
-        assert part not in verdict.reason, shown
-    if verdict.status in ("pass", "fail"):
-        assert verdict.file == assertion["file"], shown
+    check_case(case, tmp_path)
 
 
 def test_every_type_has_passing_failing_and_error_cases() -> None:
-    seen: dict[str, set[str]] = {}
-    for path in case_files():
-        for case in load_cases(path):
-            seen.setdefault(case["assertion"]["type"], set()).add(case["status"])
+    seen = statuses_by_type(case_files(), _family_types)
     for types in FAMILIES.values():
         for name in types:
             assert seen.get(name) == set(STATUSES), f"{name}: cases cover {seen.get(name)}"

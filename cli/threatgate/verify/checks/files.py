@@ -1,20 +1,47 @@
-"""File-level evidence: a file exists, has a pinned digest, a test exists."""
+"""File-level evidence: a file exists, has a pinned digest, a test exists.
+
+``file_exists`` passes for a regular file inside the repository; a path whose symbolic
+links lead out of it is an ``error`` (refused evidence), not a missing file.
+``test_exists`` with a ``name`` looks for a definition-shaped test (Python ``def``,
+JavaScript/TypeScript ``it``/``test``/``describe``, Go ``func``, Java/C# ``void`` or
+``Task`` methods, Rust ``fn``) whose keyword is code: in a file of a language
+:mod:`threatgate.verify.checks.code` knows (by extension), a definition inside a comment
+or a string (a docstring) does not count. Files that cannot be read as text (binary,
+oversized) are skipped.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import PurePosixPath
 from typing import Any
 
-from threatgate.verify.base import Tree, Verdict, assertion_type
-from threatgate.verify.regexes import line_of, search
+from threatgate.verify.base import (
+    EvidenceError,
+    Tree,
+    Verdict,
+    WorkingTree,
+    assertion_type,
+    clean_path,
+)
+from threatgate.verify.checks.code import EXTENSIONS, blank_comments_and_strings
+from threatgate.verify.regexes import finditer, line_of
 
 
 @assertion_type("file_exists")
 def file_exists(assertion: dict[str, Any], tree: Tree) -> Verdict:
     path = assertion["file"]
     if tree.exists(path):
-        tree.read_bytes(path)  # recorded in the evidence digest
+        try:
+            tree.read_bytes(path)  # recorded in the evidence digest
+        except EvidenceError:
+            # Over the size cap: it exists all the same, it just cannot be hashed.
+            return Verdict.passed(f"{path} exists (too large to record in the digest)", path)
         return Verdict.passed(f"{path} exists", path)
+    if isinstance(tree, WorkingTree):
+        target = (tree.root / clean_path(path)).resolve()
+        if target != tree.root and tree.root not in target.parents:
+            raise EvidenceError(f"{path} resolves outside the repository (a symbolic link)")
     return Verdict.failed(f"{path} does not exist", path)
 
 
@@ -28,12 +55,18 @@ def file_hash(assertion: dict[str, Any], tree: Tree) -> Verdict:
 
 
 _TEST_DEFINITION = (
-    r"(?m)^\s*(?:async\s+)?def\s+{name}\s*\("          # Python
+    r"(?m)^[ \t]*(?:async\s+)?def\s+{name}\s*\("        # Python
     r"|\b(?:it|test|describe)\s*\(\s*['\"`]{name}['\"`]"  # JavaScript / TypeScript
     r"|\bfunc\s+{name}\s*\("                           # Go
-    r"|\bvoid\s+{name}\s*\("                           # Java / C#
+    r"|\b(?:void|Task)\s+{name}\s*\("                   # Java / C#
     r"|\bfn\s+{name}\s*\("                             # Rust
 )
+
+
+def _code_only(path: str, text: str) -> str:
+    """The text with comments and literals blanked when its language is known."""
+    language = EXTENSIONS.get(PurePosixPath(path).suffix.lower())
+    return blank_comments_and_strings(text, language) if language else text
 
 
 @assertion_type("test_exists", path_params=("glob",))
@@ -49,10 +82,17 @@ def test_exists(assertion: dict[str, Any], tree: Tree) -> Verdict:
 
     expression = _TEST_DEFINITION.replace("{name}", regex.escape(str(name)))
     for path in matches:
-        text = tree.read_text(path)
-        found = search(expression, text)
-        if found:
+        try:
+            text = tree.read_text(path)
+        except EvidenceError:
+            continue  # binary or oversized: not a test file
+        code = None
+        for found in finditer(expression, text):
+            keyword = found.start() + len(found.group(0)) - len(found.group(0).lstrip())
+            code = code if code is not None else _code_only(path, text)
+            if code[keyword] == " ":
+                continue  # the definition is inside a comment or a string
             return Verdict.passed(f"test {name} is defined in {path}", path,
-                                  line_of(text, found.start()))
+                                  line_of(text, keyword))
     return Verdict.failed(f"no test named {name} in the {len(matches)} file(s) matching "
                           f"{pattern}")

@@ -1,7 +1,16 @@
-"""Text evidence: expressions present or absent, secrets, environment variables, headers."""
+"""Text evidence: expressions present or absent, secrets, environment variables, headers.
+
+All of it is text matching: a comment matches as well as code. ``pattern_matches`` and
+``pattern_absent`` search between the first match of ``scope_start`` and the next match
+of ``scope_end`` (an ``error`` when either is missing), and a pattern that is invalid or
+runs out of time is an ``error``, never a pass. The glob-based types skip files that
+cannot be read as text (binary, oversized), and ``no_plaintext_secret`` fails when its
+glob matches no file at all, since it would then have checked nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import regex
@@ -34,6 +43,8 @@ def pattern_matches(assertion: dict[str, Any], tree: Tree) -> Verdict:
     text = tree.read_text(path)
     start, end = _scope(assertion, text)
     wanted = int(assertion.get("min_count", 1))
+    if wanted < 1:
+        return Verdict.error(f"min_count must be at least 1, not {wanted}", path)
     found = []
     for match in finditer(pattern, text[start:end], flags_of(assertion)):
         found.append(match)
@@ -66,14 +77,18 @@ SECRET_PATTERNS: dict[str, str] = {
     "Slack token": r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b",
     "Google API key": r"\bAIza[0-9A-Za-z_-]{35}\b",
     "Stripe secret key": r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}\b",
-    "password assignment": (r"(?i)\b(?:password|passwd|secret|api_?key|token)\b\s*[:=]\s*"
-                            r"['\"][^'\"\s$%{}<>]{8,}['\"]"),
+    # A key named like a secret (DB_PASSWORD, SECRET_KEY, "password" in JSON), then
+    # '=', ':', ':=' or '=>', then a quoted literal that is not a placeholder.
+    "password assignment": (r"(?i)\b(?:\w+_)?(?:password|passwd|secret(?:_key)?|api_?key|token)"
+                            r"\b['\"]?\s*(?:=>|:=|[:=])\s*['\"][^'\"\s$%{}<>]{8,}['\"]"),
 }
 
 
 @assertion_type("no_plaintext_secret", path_params=("glob",))
 def no_plaintext_secret(assertion: dict[str, Any], tree: Tree) -> Verdict:
     files = tree.glob(assertion["glob"])
+    if not files:
+        return Verdict.failed(f"no file matches {assertion['glob']}, so none was scanned")
     allowed = [str(a) for a in assertion.get("allow") or []]
     for path in files:
         try:
@@ -92,8 +107,8 @@ def no_plaintext_secret(assertion: dict[str, Any], tree: Tree) -> Verdict:
 def _reference_patterns(name: str) -> list[str]:
     quoted = regex.escape(name)
     return [
-        rf"os\.environ(?:\.get)?\s*[\[(]\s*['\"]{quoted}['\"]",       # Python
-        rf"os\.getenv\(\s*['\"]{quoted}['\"]",                       # Python
+        rf"\benviron(?:\.get)?\s*[\[(]\s*['\"]{quoted}['\"]",        # Python
+        rf"\bgetenv\(\s*['\"]{quoted}['\"]",                         # Python, PHP, C
         rf"process\.env(?:\.{quoted}\b|\[\s*['\"]{quoted}['\"]\s*\])",  # JavaScript
         rf"os\.(?:Getenv|LookupEnv)\(\s*\"{quoted}\"",               # Go
         rf"System\.getenv\(\s*\"{quoted}\"",                         # Java
@@ -109,8 +124,7 @@ def env_var_referenced(assertion: dict[str, Any], tree: Tree) -> Verdict:
     name = str(assertion["name"])
     patterns = _reference_patterns(name)
     files = tree.glob(assertion["glob"])
-    for path in files:
-        text = tree.read_text(path)
+    for path, text in _texts(tree, files):
         for pattern in patterns:
             found = search(pattern, text)
             if found:
@@ -120,16 +134,43 @@ def env_var_referenced(assertion: dict[str, Any], tree: Tree) -> Verdict:
                           f"{name} from the environment")
 
 
+def _texts(tree: Tree, files: list[str]) -> Iterator[tuple[str, str]]:
+    """(path, text) of the files that can be read as text; binary or oversized are skipped."""
+    for path in files:
+        try:
+            yield path, tree.read_text(path)
+        except EvidenceError:
+            continue
+
+
+#: A header's value: a whole quoted string (which may hold ';' and the other quote), else
+#: the bare text up to the end of the statement.
+_HEADER_VALUE = r"""(?:"([^"\n]*)"|'([^'\n]*)'|`([^`\n]*)`|([^'"`\n;)]*))"""
+
+
+def _header_patterns(header: str) -> list[str]:
+    name = rf"(?<![\w-]){regex.escape(header)}(?![\w-])"
+    return [
+        # Code and data: setHeader("H", v), res.set('H', v), {'H': v}, response["H"] = v,
+        # H: v (YAML, HTTP-style).
+        rf"(?i)['\"]?{name}['\"]?\]?\s*[:=,]\s*{_HEADER_VALUE}",
+        # Server configuration: nginx add_header H v; Apache Header [always] set H v.
+        rf"(?im)^[ \t]*(?:add_header|Header(?:[ \t]+always)?[ \t]+(?:set|append|add|merge))"
+        rf"[ \t]+['\"]?{name}['\"]?[ \t]+{_HEADER_VALUE}",
+    ]
+
+
 @assertion_type("http_header_set", path_params=("glob",))
 def http_header_set(assertion: dict[str, Any], tree: Tree) -> Verdict:
     header = str(assertion["header"])
     value = assertion.get("value")
     files = tree.glob(assertion["glob"])
-    pattern = rf"(?i)['\"]?{regex.escape(header)}['\"]?\s*[:=,]\s*['\"]?([^'\"\n;)]*)"
-    for path in files:
-        text = tree.read_text(path)
-        for match in finditer(pattern, text):
-            if value is None or search(str(value), match.group(1)):
+    patterns = _header_patterns(header)
+    for path, text in _texts(tree, files):
+        for match in sorted((m for p in patterns for m in finditer(p, text)),
+                            key=lambda m: m.start()):
+            setting = next(g for g in match.groups() if g is not None)
+            if value is None or search(str(value), setting):
                 return Verdict.passed(f"{header} is set in {path}", path,
                                       line_of(text, match.start()))
     detail = f" to a value matching {value!r}" if value is not None else ""
