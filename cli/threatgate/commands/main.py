@@ -37,6 +37,7 @@ class LazyGroup(click.Group):
         "badge": ("threatgate.commands.badge_cmd", "badge"),
         "findings": ("threatgate.commands.findings_cmd", "findings"),
         "gaps": ("threatgate.commands.gaps_cmd", "gaps"),
+        "diff": ("threatgate.commands.diff_cmd", "diff"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
