@@ -261,3 +261,31 @@ def test_open_findings_flag_merges_with_settings(run_cli, write_model, project) 
     document = json.loads(merged.stdout)
     assert document["thresholds"]["max_open_findings"] == {"low": 1, "critical": 5}
     assert merged.exit_code == 1  # low=1 from the settings still applies (F1 and F2 open)
+
+
+def test_baseline_ratchet_fails_only_on_new_problems(run_cli, write_model, git_repo) -> None:
+    from conftest import git
+
+    models = git_repo / "threatmodels"
+    models.mkdir()
+    (models / "gatecase.yaml").write_text(MODEL, encoding="utf-8")
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-q", "-m", "legacy model")
+    legacy = run_cli("gate", "--fail-on-critical", "--baseline", "main", "--format", "json",
+                     cwd=git_repo)
+    assert legacy.exit_code == 0, legacy.output
+    document = json.loads(legacy.stdout)
+    assert document["baseline"] == "main"
+    assert [f["entity"] for f in document["models"][0]["baseline_failures"]] == ["T2", "T8"]
+    # A new unhandled critical threat fails; the legacy ones still do not.
+    (models / "gatecase.yaml").write_text(
+        MODEL.replace("threats:\n", "threats:\n  - {id: T9, title: New, likelihood: 5, "
+                      "impact: 5}\n", 1), encoding="utf-8")
+    fresh = run_cli("gate", "--fail-on-critical", "--baseline", "main", "--format", "json",
+                    cwd=git_repo)
+    assert fresh.exit_code == 1
+    model = json.loads(fresh.stdout)["models"][0]
+    assert [f["entity"] for f in model["failure_details"]] == ["T9"]
+    text = run_cli("gate", "--fail-on-critical", "--baseline", "main", cwd=git_repo).stdout
+    assert "[fail_on_critical, already at main]" in text
+    assert run_cli("gate", "--baseline", "nope", cwd=git_repo).exit_code == 2

@@ -71,6 +71,8 @@ class ModelGate:
     assessment: ModelAssessment
     failures: list[Failure]
     warnings: list[str]
+    #: Failures already present at the ratchet's baseline: reported, not failing.
+    baseline_failures: list[Failure] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -225,6 +227,7 @@ def model_json(result: ModelGate, thresholds: Thresholds, generated_at: str) -> 
         "pass": result.passed,
         "failures": [summary_line(check, items) for check, items in by_check.items()],
         "failure_details": [f.as_json() for f in result.failures],
+        "baseline_failures": [f.as_json() for f in result.baseline_failures],
         "warnings": result.warnings,
     }
 
@@ -237,6 +240,7 @@ class GateReport:
     invalid: list[InvalidModel]
     thresholds: Thresholds
     generated_at: str
+    baseline: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -267,6 +271,7 @@ class GateReport:
                 "mitigation_ratio": round(mitigated / threats, 4) if threats else 0.0,
             },
             "pass": self.passed,
+            "baseline": self.baseline,
             "failures": failures,
             "invalid": [{"path": bad.path, "line": bad.line, "column": bad.column,
                          "problem": bad.problem} for bad in self.invalid],

@@ -74,6 +74,10 @@ def _generated_at(today: str | None, day: dt.date) -> str:
                    "verified level; implied by --require-verified and --fail-on-drift.")
 @click.option("--fail-on-empty/--no-fail-on-empty", default=None,
               help="Fail on a model without threats and objectives (always reported).")
+@click.option("--baseline", metavar="REF", default=None,
+              help="Ratchet: fail only on problems that are new relative to git REF (the "
+                   "same check on the same entity of the same model failing there is "
+                   "reported, not failing). Lets a team adopt the gate on a legacy model.")
 @click.option("--no-cache", is_flag=True,
               help="Validate every model afresh instead of reusing cached results.")
 @click.option("--exit-zero", is_flag=True,
@@ -91,7 +95,8 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
          fail_on_at_risk: str | None, fail_on_expired: bool | None,
          max_open_findings: tuple[str, ...], require_evidence: bool | None,
          require_verified: bool | None, fail_on_drift: str | None, run_verify: bool,
-         fail_on_empty: bool | None, no_cache: bool, exit_zero: bool, output_format: str,
+         fail_on_empty: bool | None, baseline: str | None, no_cache: bool, exit_zero: bool,
+         output_format: str,
          outputs: tuple[str, ...],
          config_path: Path | None, today: str | None) -> None:
     """Apply thresholds to every model and exit 1 when one fails.
@@ -143,10 +148,15 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
             p = now.planned
             drifted.setdefault(p.model, []).append(
                 DriftedAssertion(p.control, p.type, p.line, now.verdict.reason))
-    report = GateReport(
-        [gate_model(a, thresholds, drifted.get(a.model_id)) for a in workspace.assessments],
-        workspace.invalid, thresholds, _generated_at(today, day),
-    )
+    results = [gate_model(a, thresholds, drifted.get(a.model_id))
+               for a in workspace.assessments]
+    if baseline:
+        from threatgate.ratchet import apply_baseline, baseline_assessments, baseline_keys
+
+        known = baseline_keys(baseline_assessments(config, baseline, day), thresholds)
+        results = [apply_baseline(result, known) for result in results]
+    report = GateReport(results, workspace.invalid, thresholds, _generated_at(today, day),
+                        baseline)
     write_outputs(targets, lambda kind: render.render(report, kind))
     click.echo(render.render(report, output_format), nl=False)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -59,6 +59,10 @@ def render_text(report: GateReport) -> str:
         for failure in result.failures:
             lines.append(f"  {one_line(failure.path)}:{failure.line}:{failure.column}: "
                          f"{one_line(failure.message)} [{failure.check}]")
+        for failure in result.baseline_failures:
+            lines.append(f"  {one_line(failure.path)}:{failure.line}:{failure.column}: "
+                         f"{one_line(failure.message)} [{failure.check}, already at "
+                         f"{one_line(report.baseline or 'the baseline')}]")
         for warning in result.warnings:
             lines.append(f"  warning: {one_line(warning)}")
     for bad in report.invalid:
