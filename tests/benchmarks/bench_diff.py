@@ -1,0 +1,440 @@
+#!/usr/bin/env python3
+"""Benchmark ``threatgate diff``: its time must not grow with the number of models.
+
+``threatgate diff BASE HEAD`` asks git which files under the model folders differ between
+the two trees (``git diff --raw``) and reads only those blobs, so a change to one model
+should cost about the same in a repository of 1,000 models as in one of 10. This script
+checks that:
+
+1. it builds two throwaway git repositories (fixed author, committer and dates, no user or
+   system git configuration), one with 10 and one with N (default 1,000) distinct, valid
+   models of about 20 KB under ``threatmodels/``, made by ``bench_validate.py``'s
+   generator; the 10 models of the small repository are the first 10 of the large one;
+2. commits them, then changes the same model in both (a threat's likelihood lowered by
+   one, a control's status ``implemented`` -> ``planned``) and commits again;
+3. checks, untimed, that the models are valid and that ``threatgate diff HEAD~1 HEAD
+   --format json`` reports exactly one model, modified, with the two regressions planted;
+4. times ``threatgate diff HEAD~1 HEAD --format json`` in each repository as a
+   subprocess, wall-clock, best of K runs (each must exit 0 and report the same), and
+   prints both times and the ratio large / small against the target (<= 2.0).
+
+The exit status is 0 when the benchmark ran, even if the target is missed (this is a
+report); 1 when a tool fails or the diff does not report what was changed; 2 for a usage
+error.
+
+Run from the repository root, with the project's virtualenv active::
+
+    python tests/benchmarks/bench_diff.py [--models N] [--repeat K] [--quick] [--json FILE]
+
+Not a pytest module: the file name does not match ``test_*.py`` and it defines no test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The benchmarks folder is not a package; its generator raises its BenchError.
+from bench_validate import BenchError, render_model
+
+DEFAULT_MODELS = 1000
+DEFAULT_REPEAT = 5
+QUICK_MODELS = 100
+QUICK_REPEAT = 3
+SMALL_MODELS = 10
+#: The model changed by the second commit (the same one in both repositories).
+CHANGED_INDEX = 7
+TARGET_RATIO = 2.0
+#: "Today" for threatgate's expiry checks, so that every run sees the same models.
+FIXED_TODAY = "2026-06-01"
+MODELS_DIR = "threatmodels"
+DIFF_ARGS = ("diff", "HEAD~1", "HEAD", "--format", "json")
+#: Regressions the change plants; the diff must report at least these.
+EXPECTED_REGRESSIONS = frozenset({"threat-score-lowered", "control-status-regressed"})
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Bench Author",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_AUTHOR_DATE": "2026-06-01T12:00:00+00:00",
+    "GIT_COMMITTER_NAME": "Bench Author",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_DATE": "2026-06-01T12:00:00+00:00",
+    # No user or system configuration (hooks, signing) gets in the way.
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+Done = subprocess.CompletedProcess[str]
+
+
+def _run(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, Done]:
+    """Run a command to completion; return its wall-clock time and its outcome."""
+    start = time.perf_counter()
+    done = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, done
+
+
+def _failure(what: str, done: Done) -> BenchError:
+    output = (done.stdout + done.stderr).strip().splitlines()
+    shown = "\n".join(f"    {line}" for line in output[:15])
+    more = f"\n    ... ({len(output) - 15} more lines)" if len(output) > 15 else ""
+    return BenchError(f"{what} exited with status {done.returncode}:\n{shown}{more}")
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if found is None:
+        raise BenchError(f"'{name}' not found; activate the project's virtualenv first")
+    return found
+
+
+def _output(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
+    """The first line a command prints, or '?' when it fails."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, cwd=cwd)
+    except OSError:
+        return "?"
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0] if done.returncode == 0 and lines else "?"
+
+
+# --- the repositories ----------------------------------------------------------------------
+
+
+def change_model(text: str) -> str:
+    """Lower the first threat likelihood above 1 by one, and turn the first implemented
+    control into a planned one: two regressions, the rest of the file unchanged."""
+    text, lowered = re.subn(
+        r"(\blikelihood: )([2-5])\b", lambda m: f"{m[1]}{int(m[2]) - 1}", text, count=1
+    )
+    text, planned = re.subn(r"\bstatus: implemented\b", "status: planned", text, count=1)
+    if not (lowered and planned):
+        raise BenchError(f"generator bug: model {CHANGED_INDEX} has no threat or control to change")
+    return text
+
+
+def model_id(text: str) -> str:
+    found = re.search(r"^id: (\S+)$", text, flags=re.MULTILINE)
+    if found is None:
+        raise BenchError(f"generator bug: model {CHANGED_INDEX} has no top-level id")
+    return found[1]
+
+
+def _git(root: Path, env: dict[str, str], *args: str) -> None:
+    _, done = _run(["git", *args], root, env)
+    if done.returncode != 0:
+        raise _failure(f"git {args[0]}", done)
+
+
+def build_repository(root: Path, texts: list[str], changed: str, env: dict[str, str]) -> int:
+    """A git repository with ``texts`` as models, committed, then ``CHANGED_INDEX``'s
+    model replaced by ``changed`` and committed again. Returns the bytes of the models."""
+    folder = root / MODELS_DIR
+    folder.mkdir(parents=True)
+    total = 0
+    for index, text in enumerate(texts):
+        raw = text.encode()
+        (folder / f"model-{index:04d}.yaml").write_bytes(raw)
+        total += len(raw)
+    commit = ["-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m"]
+    _git(root, env, "init", "-q", "-b", "main")
+    _git(root, env, "add", "-A")
+    _git(root, env, *commit, f"{len(texts)} threat models")
+    (folder / f"model-{CHANGED_INDEX:04d}.yaml").write_text(changed, encoding="utf-8")
+    _git(root, env, "add", "-A")
+    _git(root, env, *commit, "Lower a likelihood, plan a control")
+    return total
+
+
+@dataclass
+class Repository:
+    key: str  # "small" or "large"
+    root: Path
+    models: int
+    bytes: int
+
+
+def check_repository(
+    threatgate: str, repo: Repository, env: dict[str, str], expected_id: str
+) -> dict[str, Any]:
+    """The models are valid (all of them in the small repository, the changed one in the
+    large, whose others bench_validate.py checks), and the diff reports exactly the one
+    modified model with the planted regressions. Returns the diff's summary."""
+    changed = f"{MODELS_DIR}/model-{CHANGED_INDEX:04d}.yaml"
+    targets = [MODELS_DIR] if repo.models <= SMALL_MODELS else [changed]
+    _, done = _run([threatgate, "validate", "--no-cache", *targets], repo.root, env)
+    if done.returncode != 0:
+        raise _failure(f"threatgate validate in the {repo.key} repository", done)
+    _, done = _run([threatgate, *DIFF_ARGS], repo.root, env)
+    if done.returncode != 0:
+        raise _failure(f"threatgate {' '.join(DIFF_ARGS)} in the {repo.key} repository", done)
+    return check_report(done.stdout, expected_id, repo.key)
+
+
+def check_report(stdout: str, expected_id: str, where: str) -> dict[str, Any]:
+    try:
+        report = json.loads(stdout)
+    except ValueError as exc:
+        raise BenchError(f"{where}: threatgate diff did not print JSON: {exc}") from None
+    models = report.get("models", [])
+    summary = report.get("summary", {})
+    described = [(m.get("model"), m.get("status")) for m in models]
+    others = {
+        k: v for k, v in summary.items() if k.startswith("models_") and k != "models_modified" and v
+    }
+    if described != [(expected_id, "modified")] or summary.get("models_modified") != 1 or others:
+        raise BenchError(
+            f"{where}: expected exactly one modified model ({expected_id}), the diff "
+            f"reports {described} (summary {summary})"
+        )
+    kinds = {r["kind"] for r in report.get("regressions", [])}
+    if not kinds >= EXPECTED_REGRESSIONS:
+        raise BenchError(
+            f"{where}: expected regressions {sorted(EXPECTED_REGRESSIONS)}, got {sorted(kinds)}"
+        )
+    return {
+        "models_reported": len(models),
+        "models_modified": summary["models_modified"],
+        "entities_changed": summary.get("entities_changed", 0),
+        "regressions": sorted(kinds),
+    }
+
+
+# --- timing --------------------------------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    key: str
+    label: str
+    models: int
+    bytes: int
+    seconds: float  # best run
+    runs: list[float] = field(default_factory=list)
+    check: dict[str, Any] = field(default_factory=dict)
+
+
+def measure(
+    threatgate: str,
+    repo: Repository,
+    env: dict[str, str],
+    repeat: int,
+    expected_id: str,
+    check: dict[str, Any],
+) -> Measurement:
+    """Time ``threatgate diff`` ``repeat`` times; every run must exit 0 and report the
+    same one modified model. Keeps the best wall-clock time."""
+    runs = []
+    for _ in range(repeat):
+        seconds, done = _run([threatgate, *DIFF_ARGS], repo.root, env)
+        if done.returncode != 0:
+            raise _failure(f"threatgate {' '.join(DIFF_ARGS)} ({repo.key})", done)
+        if check_report(done.stdout, expected_id, repo.key) != check:
+            raise BenchError(f"{repo.key}: threatgate diff reported differently between runs")
+        runs.append(seconds)
+    label = f"{repo.models} models, 1 changed"
+    result = Measurement(repo.key, label, repo.models, repo.bytes, min(runs), runs, check)
+    runs_text = ", ".join(f"{r:.3f}" for r in runs)
+    print(f"  {label:<24} {result.seconds:8.3f} s   runs: {runs_text}", flush=True)
+    return result
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": usable,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+    }
+
+
+def source_info(env: dict[str, str]) -> str:
+    """Which threatgate code ran: its folder, and the git revision when it is a checkout."""
+    where = _output(
+        [
+            sys.executable,
+            "-c",
+            "import threatgate, os; print(os.path.dirname(threatgate.__file__))",
+        ],
+        env,
+    )
+    revision = _output(["git", "-C", where, "rev-parse", "--short", "HEAD"])
+    if revision == "?":
+        return where  # not a git checkout (an installed wheel, a copy)
+    changed = _output(["git", "-C", where, "status", "--porcelain", "--", "."])
+    return f"{where} (git {revision}{' with uncommitted changes' if changed != '?' else ''})"
+
+
+def print_report(
+    info: dict[str, Any], repeat: int, small: Measurement, large: Measurement, ratio: dict[str, Any]
+) -> None:
+    print()
+    print(
+        f"threatgate diff benchmark: `threatgate {' '.join(DIFF_ARGS)}`, one model of "
+        f"{small.models} / {large.models} changed; best of {repeat}"
+    )
+    print(
+        f"machine: {info['cpu']}, {info['cpu_count']} CPUs ({info['usable_cpus']} usable), "
+        f"{info['implementation']} {info['python']}, {info['platform']}"
+    )
+    print(f"tools: {info['threatgate']}; {info['git']}")
+    print(f"threatgate code: {info['threatgate_source']}")
+    print()
+    header = (
+        f"{'repository':<24}  {'models':>6}  {'MB':>5}  {'seconds':>8}  "
+        f"{'reported':>8}  {'modified':>8}  regressions"
+    )
+    print(header)
+    print("  ".join("-" * n for n in (24, 6, 5, 8, 8, 8, 11)))
+    for m in (small, large):
+        print(
+            f"{m.label:<24}  {m.models:>6}  {m.bytes / 1e6:5.1f}  {m.seconds:8.3f}  "
+            f"{m.check['models_reported']:>8}  {m.check['models_modified']:>8}  "
+            f"{', '.join(m.check['regressions'])}"
+        )
+    print()
+    label = ratio["label"]
+    print(f"{'ratio':<{len(label)}}  {'value':>7}  {'target':>7}  result")
+    print(f"{'-' * len(label)}  {'-' * 7}  {'-' * 7}  ------")
+    print(
+        f"{label}  {ratio['ratio']:7.3f}  {'<= ' + format(TARGET_RATIO, '.2f'):>7}  "
+        f"{ratio['result']}"
+    )
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Time threatgate diff with one changed model among 10 and among N models."
+    )
+    parser.add_argument(
+        "--models",
+        type=int,
+        metavar="N",
+        help=f"models in the large repository (default {DEFAULT_MODELS}; {QUICK_MODELS} "
+        f"with --quick; more than {SMALL_MODELS})",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        metavar="K",
+        help=f"runs per measurement, best kept (default {DEFAULT_REPEAT}; {QUICK_REPEAT} "
+        "with --quick)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke test: {QUICK_MODELS} models, {QUICK_REPEAT} runs each",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        dest="json_out",
+        help="also write the results as JSON to FILE",
+    )
+    args = parser.parse_args(argv)
+    if args.models is None:
+        args.models = QUICK_MODELS if args.quick else DEFAULT_MODELS
+    if args.repeat is None:
+        args.repeat = QUICK_REPEAT if args.quick else DEFAULT_REPEAT
+    if args.models <= SMALL_MODELS or args.repeat < 1:
+        parser.error(f"--models must be more than {SMALL_MODELS} and --repeat at least 1")
+    return args
+
+
+def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
+    env = {**os.environ, **GIT_ENV, "THREATGATE_TODAY": FIXED_TODAY}
+    threatgate = _tool("threatgate")
+    _tool("git")
+
+    print(f"generating {args.models} models ...", flush=True)
+    start = time.perf_counter()
+    texts = [render_model(index) for index in range(args.models)]
+    changed = change_model(texts[CHANGED_INDEX])
+    expected_id = model_id(changed)
+    repos = []
+    for key, count in (("small", SMALL_MODELS), ("large", args.models)):
+        root = scratch / f"{key}-{count}"
+        total = build_repository(root, texts[:count], changed, env)
+        repos.append(Repository(key, root, count, total))
+    print(f"  two repositories built in {time.perf_counter() - start:.1f} s", flush=True)
+
+    print("checking the models and the diff ...", flush=True)
+    checks = [check_repository(threatgate, repo, env, expected_id) for repo in repos]
+
+    print(f"timing (best of {args.repeat}) ...", flush=True)
+    small, large = (
+        measure(threatgate, repo, env, args.repeat, expected_id, check)
+        for repo, check in zip(repos, checks, strict=True)
+    )
+    value = large.seconds / small.seconds
+    ratio = {
+        "label": f"{large.models} models / {small.models} models",
+        "ratio": value,
+        "target": TARGET_RATIO,
+        "result": "PASS" if value <= TARGET_RATIO else "FAIL",
+    }
+
+    info = machine_info()
+    info["threatgate"] = _output([threatgate, "--version"])
+    info["threatgate_source"] = source_info(env)
+    info["git"] = _output(["git", "--version"])
+    print_report(info, args.repeat, small, large, ratio)
+
+    if args.json_out is not None:
+        document = {
+            "machine": info,
+            "command": f"threatgate {' '.join(DIFF_ARGS)}",
+            "changed_model": {"index": CHANGED_INDEX, "id": expected_id},
+            "today": FIXED_TODAY,
+            "repeat": args.repeat,
+            "measurements": [asdict(m) for m in (small, large)],
+            "ratio": ratio,
+        }
+        args.json_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        print(f"\nresults written to {args.json_out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="threatgate-bench-diff-") as temporary:
+        try:
+            return run_benchmark(args, Path(temporary))
+        except BenchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
