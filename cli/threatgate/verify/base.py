@@ -138,6 +138,7 @@ class WorkingTree(Tree):
     def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES) -> None:
         super().__init__(max_bytes)
         self.root = root.resolve()
+        self._listing: dict[str, list[str]] = {}
 
     def _resolve(self, path: str) -> Path:
         target = (self.root / path).resolve()
@@ -163,6 +164,13 @@ class WorkingTree(Tree):
         return target.read_bytes()
 
     def _files(self) -> Iterator[str]:
+        # Walked once per run and shared by every fork: glob assertions are many.
+        cached = self._listing.get("files")
+        if cached is None:
+            cached = self._listing["files"] = list(self._walk())
+        return iter(cached)
+
+    def _walk(self) -> Iterator[str]:
         for current, dirs, files in os.walk(self.root):
             dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
             here = Path(current)
