@@ -34,12 +34,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -47,8 +43,28 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-# The benchmarks folder is not a package; its generator raises its BenchError.
-from bench_validate import BenchError, render_model
+# The benchmarks folder is not a package; it shares BenchError and helpers via benchkit.
+from bench_validate import render_model
+from benchkit import (
+    GIT_ENV,
+    BenchError,
+    Done,
+    add_json_option,
+    add_repeat_option,
+    best_of,
+    failure,
+    fill_defaults,
+    machine_info,
+    output,
+    print_header,
+    print_ratio_header,
+    print_runs,
+    run_in_scratch,
+    run_timed,
+    source_info,
+    tool,
+    write_json,
+)
 
 DEFAULT_MODELS = 1000
 DEFAULT_REPEAT = 5
@@ -64,55 +80,6 @@ MODELS_DIR = "threatmodels"
 DIFF_ARGS = ("diff", "HEAD~1", "HEAD", "--format", "json")
 #: Regressions the change plants; the diff must report at least these.
 EXPECTED_REGRESSIONS = frozenset({"threat-score-lowered", "control-status-regressed"})
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Bench Author",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_AUTHOR_DATE": "2026-06-01T12:00:00+00:00",
-    "GIT_COMMITTER_NAME": "Bench Author",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_DATE": "2026-06-01T12:00:00+00:00",
-    # No user or system configuration (hooks, signing) gets in the way.
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-Done = subprocess.CompletedProcess[str]
-
-
-def _run(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, Done]:
-    """Run a command to completion; return its wall-clock time and its outcome."""
-    start = time.perf_counter()
-    done = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done
-
-
-def _failure(what: str, done: Done) -> BenchError:
-    output = (done.stdout + done.stderr).strip().splitlines()
-    shown = "\n".join(f"    {line}" for line in output[:15])
-    more = f"\n    ... ({len(output) - 15} more lines)" if len(output) > 15 else ""
-    return BenchError(f"{what} exited with status {done.returncode}:\n{shown}{more}")
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
-    if found is None:
-        raise BenchError(f"'{name}' not found; activate the project's virtualenv first")
-    return found
-
-
-def _output(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
-    """The first line a command prints, or '?' when it fails."""
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, cwd=cwd)
-    except OSError:
-        return "?"
-    lines = (done.stdout or done.stderr).strip().splitlines()
-    return lines[0] if done.returncode == 0 and lines else "?"
-
-
-# --- the repositories ----------------------------------------------------------------------
 
 
 def change_model(text: str) -> str:
@@ -135,9 +102,9 @@ def model_id(text: str) -> str:
 
 
 def _git(root: Path, env: dict[str, str], *args: str) -> None:
-    _, done = _run(["git", *args], root, env)
+    _, done = run_timed(["git", *args], root, env)
     if done.returncode != 0:
-        raise _failure(f"git {args[0]}", done)
+        raise failure(f"git {args[0]}", done)
 
 
 def build_repository(root: Path, texts: list[str], changed: str, env: dict[str, str]) -> int:
@@ -176,12 +143,12 @@ def check_repository(
     modified model with the planted regressions. Returns the diff's summary."""
     changed = f"{MODELS_DIR}/model-{CHANGED_INDEX:04d}.yaml"
     targets = [MODELS_DIR] if repo.models <= SMALL_MODELS else [changed]
-    _, done = _run([threatgate, "validate", "--no-cache", *targets], repo.root, env)
+    _, done = run_timed([threatgate, "validate", "--no-cache", *targets], repo.root, env)
     if done.returncode != 0:
-        raise _failure(f"threatgate validate in the {repo.key} repository", done)
-    _, done = _run([threatgate, *DIFF_ARGS], repo.root, env)
+        raise failure(f"threatgate validate in the {repo.key} repository", done)
+    _, done = run_timed([threatgate, *DIFF_ARGS], repo.root, env)
     if done.returncode != 0:
-        raise _failure(f"threatgate {' '.join(DIFF_ARGS)} in the {repo.key} repository", done)
+        raise failure(f"threatgate {' '.join(DIFF_ARGS)} in the {repo.key} repository", done)
     return check_report(done.stdout, expected_id, repo.key)
 
 
@@ -238,74 +205,31 @@ def measure(
 ) -> Measurement:
     """Time ``threatgate diff`` ``repeat`` times; every run must exit 0 and report the
     same one modified model. Keeps the best wall-clock time."""
-    runs = []
-    for _ in range(repeat):
-        seconds, done = _run([threatgate, *DIFF_ARGS], repo.root, env)
-        if done.returncode != 0:
-            raise _failure(f"threatgate {' '.join(DIFF_ARGS)} ({repo.key})", done)
+
+    def same_report(done: Done) -> None:
         if check_report(done.stdout, expected_id, repo.key) != check:
             raise BenchError(f"{repo.key}: threatgate diff reported differently between runs")
-        runs.append(seconds)
+
+    what = f"threatgate {' '.join(DIFF_ARGS)} ({repo.key})"
+    runs = best_of(repeat, [threatgate, *DIFF_ARGS], repo.root, env, what, check=same_report)
     label = f"{repo.models} models, 1 changed"
     result = Measurement(repo.key, label, repo.models, repo.bytes, min(runs), runs, check)
-    runs_text = ", ".join(f"{r:.3f}" for r in runs)
-    print(f"  {label:<24} {result.seconds:8.3f} s   runs: {runs_text}", flush=True)
+    print_runs(label, 24, runs)
     return result
 
 
 # --- report --------------------------------------------------------------------------------
 
 
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "usable_cpus": usable,
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-    }
-
-
-def source_info(env: dict[str, str]) -> str:
-    """Which threatgate code ran: its folder, and the git revision when it is a checkout."""
-    where = _output(
-        [
-            sys.executable,
-            "-c",
-            "import threatgate, os; print(os.path.dirname(threatgate.__file__))",
-        ],
-        env,
-    )
-    revision = _output(["git", "-C", where, "rev-parse", "--short", "HEAD"])
-    if revision == "?":
-        return where  # not a git checkout (an installed wheel, a copy)
-    changed = _output(["git", "-C", where, "status", "--porcelain", "--", "."])
-    return f"{where} (git {revision}{' with uncommitted changes' if changed != '?' else ''})"
-
-
 def print_report(
     info: dict[str, Any], repeat: int, small: Measurement, large: Measurement, ratio: dict[str, Any]
 ) -> None:
-    print()
-    print(
+    print_header(
         f"threatgate diff benchmark: `threatgate {' '.join(DIFF_ARGS)}`, one model of "
-        f"{small.models} / {large.models} changed; best of {repeat}"
+        f"{small.models} / {large.models} changed; best of {repeat}",
+        info,
+        f"{info['threatgate']}; {info['git']}",
     )
-    print(
-        f"machine: {info['cpu']}, {info['cpu_count']} CPUs ({info['usable_cpus']} usable), "
-        f"{info['implementation']} {info['python']}, {info['platform']}"
-    )
-    print(f"tools: {info['threatgate']}; {info['git']}")
-    print(f"threatgate code: {info['threatgate_source']}")
     print()
     header = (
         f"{'repository':<24}  {'models':>6}  {'MB':>5}  {'seconds':>8}  "
@@ -321,8 +245,7 @@ def print_report(
         )
     print()
     label = ratio["label"]
-    print(f"{'ratio':<{len(label)}}  {'value':>7}  {'target':>7}  result")
-    print(f"{'-' * len(label)}  {'-' * 7}  {'-' * 7}  ------")
+    print_ratio_header(len(label))
     print(
         f"{label}  {ratio['ratio']:7.3f}  {'<= ' + format(TARGET_RATIO, '.2f'):>7}  "
         f"{ratio['result']}"
@@ -343,30 +266,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"models in the large repository (default {DEFAULT_MODELS}; {QUICK_MODELS} "
         f"with --quick; more than {SMALL_MODELS})",
     )
-    parser.add_argument(
-        "--repeat",
-        type=int,
-        metavar="K",
-        help=f"runs per measurement, best kept (default {DEFAULT_REPEAT}; {QUICK_REPEAT} "
-        "with --quick)",
-    )
+    add_repeat_option(parser, DEFAULT_REPEAT, QUICK_REPEAT)
     parser.add_argument(
         "--quick",
         action="store_true",
         help=f"smoke test: {QUICK_MODELS} models, {QUICK_REPEAT} runs each",
     )
-    parser.add_argument(
-        "--json",
-        type=Path,
-        metavar="FILE",
-        dest="json_out",
-        help="also write the results as JSON to FILE",
-    )
+    add_json_option(parser)
     args = parser.parse_args(argv)
-    if args.models is None:
-        args.models = QUICK_MODELS if args.quick else DEFAULT_MODELS
-    if args.repeat is None:
-        args.repeat = QUICK_REPEAT if args.quick else DEFAULT_REPEAT
+    fill_defaults(
+        args, models=(QUICK_MODELS, DEFAULT_MODELS), repeat=(QUICK_REPEAT, DEFAULT_REPEAT)
+    )
     if args.models <= SMALL_MODELS or args.repeat < 1:
         parser.error(f"--models must be more than {SMALL_MODELS} and --repeat at least 1")
     return args
@@ -374,8 +284,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
     env = {**os.environ, **GIT_ENV, "THREATGATE_TODAY": FIXED_TODAY}
-    threatgate = _tool("threatgate")
-    _tool("git")
+    threatgate = tool("threatgate")
+    tool("git")
 
     print(f"generating {args.models} models ...", flush=True)
     start = time.perf_counter()
@@ -406,9 +316,9 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
     }
 
     info = machine_info()
-    info["threatgate"] = _output([threatgate, "--version"])
+    info["threatgate"] = output([threatgate, "--version"])
     info["threatgate_source"] = source_info(env)
-    info["git"] = _output(["git", "--version"])
+    info["git"] = output(["git", "--version"])
     print_report(info, args.repeat, small, large, ratio)
 
     if args.json_out is not None:
@@ -421,19 +331,13 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
             "measurements": [asdict(m) for m in (small, large)],
             "ratio": ratio,
         }
-        args.json_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        print(f"\nresults written to {args.json_out}")
+        write_json(args.json_out, document)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="threatgate-bench-diff-") as temporary:
-        try:
-            return run_benchmark(args, Path(temporary))
-        except BenchError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    return run_in_scratch("threatgate-bench-diff-", lambda scratch: run_benchmark(args, scratch))
 
 
 if __name__ == "__main__":

@@ -30,21 +30,39 @@ import datetime as dt
 import hashlib
 import json
 import os
-import platform
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from benchkit import (
+    BenchError,
+    Measurement,
+    add_json_option,
+    add_repeat_option,
+    best_of,
+    failure,
+    fill_defaults,
+    machine_info,
+    output,
+    print_header,
+    print_measurements,
+    print_ratio_header,
+    print_runs,
+    run_in_root,
+    run_timed,
+    source_info,
+    tool,
+    write_json,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO_ROOT / "schemas" / "threatmodel.schema.json"
@@ -71,10 +89,6 @@ TARGETS: tuple[tuple[str, str, str, str, float | None], ...] = (
     ("floor", "N files: threatgate cold / PyYAML C floor", "tg_cold", "floor_pyyaml", None),
     ("floor_ruamel", "N files: threatgate cold / ruamel C floor", "tg_cold", "floor_ruamel", None),
 )
-
-
-class BenchError(Exception):
-    """A tool failed, the tools disagree, or the corpus is not what it should be."""
 
 
 # --- vocabulary -----------------------------------------------------------------------
@@ -1011,39 +1025,6 @@ def build_corpus(root: Path, count: int) -> Corpus:
 # --- running and timing ----------------------------------------------------------------
 
 
-@dataclass
-class Measurement:
-    key: str
-    label: str
-    command: str
-    seconds: float  # best run
-    runs: list[float] = field(default_factory=list)
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
-    if found is None:
-        raise BenchError(f"'{name}' not found; activate the project's virtualenv first")
-    return found
-
-
-Done = subprocess.CompletedProcess[str]
-
-
-def _run(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, Done]:
-    """Run a command to completion; return its wall-clock time and its outcome."""
-    start = time.perf_counter()
-    done = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done
-
-
-def _failure(what: str, done: Done) -> BenchError:
-    output = (done.stdout + done.stderr).strip().splitlines()
-    shown = "\n".join(f"    {line}" for line in output[:15])
-    more = f"\n    ... ({len(output) - 15} more lines)" if len(output) > 15 else ""
-    return BenchError(f"{what} exited with status {done.returncode}:\n{shown}{more}")
-
-
 @dataclass(frozen=True)
 class Job:
     """One command to time."""
@@ -1061,15 +1042,9 @@ def measure(job: Job, cwd: Path, repeat: int) -> Measurement:
     """Run the job ``repeat`` times; every run must exit 0. Keeps the best wall-clock time."""
     if job.prepare is not None:
         job.prepare()
-    runs = []
-    for _ in range(repeat):
-        seconds, done = _run(job.argv, cwd, job.env)
-        if done.returncode != 0:
-            raise _failure(f"{job.failure}{job.label} ({job.shown})", done)
-        runs.append(seconds)
+    runs = best_of(repeat, job.argv, cwd, job.env, f"{job.failure}{job.label} ({job.shown})")
     result = Measurement(job.key, job.label, job.shown, min(runs), runs)
-    runs_text = ", ".join(f"{r:.3f}" for r in runs)
-    print(f"  {job.label:<50} {result.seconds:8.3f} s   runs: {runs_text}", flush=True)
+    print_runs(job.label, 50, runs)
     return result
 
 
@@ -1106,7 +1081,7 @@ def check_models(tools: Tools, corpus: Corpus, env: dict[str, str]) -> tuple[int
     error only the $ref'd assertion schema can see, so the split schema really resolves.
     Returns (files checked by threatgate, warnings it reported)."""
     everything = [str(corpus.single), *map(str, corpus.files)]
-    _, done = _run(
+    _, done = run_timed(
         [tools.threatgate, "validate", "--no-cache", "--format", "json", *everything],
         corpus.root,
         env,
@@ -1114,7 +1089,7 @@ def check_models(tools: Tools, corpus: Corpus, env: dict[str, str]) -> tuple[int
     try:
         report = json.loads(done.stdout)
     except ValueError:
-        raise _failure("threatgate validate --format json", done) from None
+        raise failure("threatgate validate --format json", done) from None
     if done.returncode != 0:
         problems = [
             f"{entry['path']}:{d['line']}:{d['column']}: {d['severity']}: {d['message']}"
@@ -1127,9 +1102,9 @@ def check_models(tools: Tools, corpus: Corpus, env: dict[str, str]) -> tuple[int
             f"generated models are not valid (threatgate validate exited with status "
             f"{done.returncode}, {len(problems)} problems):\n{shown}"
         )
-    _, done = _run([*tools.check_jsonschema, str(corpus.single)], corpus.root, env)
+    _, done = run_timed([*tools.check_jsonschema, str(corpus.single)], corpus.root, env)
     if done.returncode != 0:
-        raise _failure("the tools disagree: threatgate accepts the model, check-jsonschema", done)
+        raise failure("the tools disagree: threatgate accepts the model, check-jsonschema", done)
 
     probe = corpus.root / SINGLE_DIR / "invalid-probe.yml"
     text = (corpus.root / corpus.single).read_text(encoding="utf-8")
@@ -1150,9 +1125,9 @@ def check_models(tools: Tools, corpus: Corpus, env: dict[str, str]) -> tuple[int
             ("threatgate", [tools.threatgate, "validate", "--no-cache", str(probe)]),
             ("check-jsonschema", [*tools.check_jsonschema, str(probe)]),
         ):
-            _, done = _run(argv, corpus.root, env)
+            _, done = run_timed(argv, corpus.root, env)
             if done.returncode != 1:
-                raise _failure(f"{name} on a model with a bad assertion (expected exit 1)", done)
+                raise failure(f"{name} on a model with a bad assertion (expected exit 1)", done)
     finally:
         probe.unlink()
     return report["summary"]["files"], report["summary"]["warnings"]
@@ -1161,7 +1136,7 @@ def check_models(tools: Tools, corpus: Corpus, env: dict[str, str]) -> tuple[int
 def _check_jsonschema_command(env: dict[str, str], scratch: Path) -> list[str]:
     """check-jsonschema resolves the relative $refs from the schema's file location; fall
     back to --base-uri if a version does not."""
-    base = [_tool("check-jsonschema"), "--schemafile", str(SCHEMA_FILE)]
+    base = [tool("check-jsonschema"), "--schemafile", str(SCHEMA_FILE)]
     probe = scratch / "ref-probe.yaml"
     probe.write_text(
         "threatgate: 1\nid: probe\ntitle: Probe\n"
@@ -1171,62 +1146,15 @@ def _check_jsonschema_command(env: dict[str, str], scratch: Path) -> list[str]:
     )
     try:
         for command in (base, [*base, "--base-uri", SCHEMA_FILE.as_uri()]):
-            _, done = _run([*command, str(probe)], scratch, env)
+            _, done = run_timed([*command, str(probe)], scratch, env)
             if done.returncode == 0:
                 return command
-        raise _failure("check-jsonschema cannot resolve the schema's $refs", done)
+        raise failure("check-jsonschema cannot resolve the schema's $refs", done)
     finally:
         probe.unlink()
 
 
 # --- report ----------------------------------------------------------------------------
-
-
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "usable_cpus": usable,
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-    }
-
-
-def _output(argv: list[str], env: dict[str, str] | None = None) -> str:
-    """The first line a command prints, or '?' when it fails."""
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
-    except OSError:
-        return "?"
-    lines = (done.stdout or done.stderr).strip().splitlines()
-    return lines[0] if done.returncode == 0 and lines else "?"
-
-
-def source_info(env: dict[str, str]) -> str:
-    """Which threatgate code ran: its folder, and the git revision when it is a checkout."""
-    where = _output(
-        [
-            sys.executable,
-            "-c",
-            "import threatgate, os; print(os.path.dirname(threatgate.__file__))",
-        ],
-        env,
-    )
-    revision = _output(["git", "-C", where, "rev-parse", "--short", "HEAD"])
-    if revision == "?":
-        return where  # not a git checkout (an installed wheel, a copy)
-    # Anything printed means changed files under cli/threatgate/ or schemas/.
-    changed = _output(["git", "-C", where, "status", "--porcelain", "--", ".", "../../schemas"])
-    return f"{where} (git {revision}{' with uncommitted changes' if changed != '?' else ''})"
 
 
 def ratios(results: dict[str, Measurement]) -> Iterator[dict[str, Any]]:
@@ -1246,31 +1174,19 @@ def print_report(
 ) -> None:
     n = len(corpus.files)
     mb = corpus.total_bytes / 1e6
-    print()
-    print(
+    print_header(
         f"threatgate validate benchmark: {n} models, {mb:.1f} MB "
         f"(avg {corpus.total_bytes / max(n, 1) / 1000:.1f} KB); single file "
-        f"{corpus.single_bytes / 1000:.1f} KB; best of {repeat}"
+        f"{corpus.single_bytes / 1000:.1f} KB; best of {repeat}",
+        info,
+        f"{info['threatgate']}; {info['check_jsonschema']}; "
+        f"PyYAML {yaml.__version__} (libyaml {yaml.__with_libyaml__})",
     )
-    print(
-        f"machine: {info['cpu']}, {info['cpu_count']} CPUs ({info['usable_cpus']} usable), "
-        f"{info['implementation']} {info['python']}, {info['platform']}"
-    )
-    print(
-        f"tools: {info['threatgate']}; {info['check_jsonschema']}; "
-        f"PyYAML {yaml.__version__} (libyaml {yaml.__with_libyaml__})"
-    )
-    print(f"threatgate code: {info['threatgate_source']}")
     print()
-    width = max(len(m.label) for m in results.values())
-    print(f"{'measurement':<{width}}  {'seconds':>8}  command")
-    print(f"{'-' * width}  {'-' * 8}  {'-' * 7}")
-    for m in results.values():
-        print(f"{m.label:<{width}}  {m.seconds:8.3f}  {m.command}")
+    print_measurements(results)
     print()
     width = max(len(r["label"]) for r in checked)
-    print(f"{'ratio':<{width}}  {'value':>7}  {'target':>7}  result")
-    print(f"{'-' * width}  {'-' * 7}  {'-' * 7}  ------")
+    print_ratio_header(width)
     for r in checked:
         target = "-" if r["target"] is None else f"<= {r['target']:.2f}"
         print(f"{r['label']:<{width}}  {r['ratio']:7.4f}  {target:>7}  {r['result']}")
@@ -1295,30 +1211,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="write the corpus here and keep it (default: a temporary folder)",
     )
-    parser.add_argument(
-        "--repeat",
-        type=int,
-        metavar="K",
-        help=f"runs per measurement, best kept (default {DEFAULT_REPEAT}; "
-        f"{QUICK_REPEAT} with --quick)",
-    )
+    add_repeat_option(parser, DEFAULT_REPEAT, QUICK_REPEAT)
     parser.add_argument(
         "--quick",
         action="store_true",
         help=f"smoke test: {QUICK_MODELS} models, {QUICK_REPEAT} run each",
     )
-    parser.add_argument(
-        "--json",
-        type=Path,
-        metavar="FILE",
-        dest="json_out",
-        help="also write the results as JSON to FILE",
-    )
+    add_json_option(parser)
     args = parser.parse_args(argv)
-    if args.models is None:
-        args.models = QUICK_MODELS if args.quick else DEFAULT_MODELS
-    if args.repeat is None:
-        args.repeat = QUICK_REPEAT if args.quick else DEFAULT_REPEAT
+    fill_defaults(
+        args, models=(QUICK_MODELS, DEFAULT_MODELS), repeat=(QUICK_REPEAT, DEFAULT_REPEAT)
+    )
     if args.models < 1 or args.repeat < 1:
         parser.error("--models and --repeat must be at least 1")
     return args
@@ -1331,7 +1234,7 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
         "THREATGATE_CACHE_DIR": str(scratch / "unused-cache"),
     }
     env.pop("THREATGATE_DEBUG", None)
-    tools = Tools(_tool("threatgate"), _check_jsonschema_command(env, scratch))
+    tools = Tools(tool("threatgate"), _check_jsonschema_command(env, scratch))
     if not getattr(yaml, "__with_libyaml__", False):
         raise BenchError("PyYAML is installed without libyaml: the C loader floor needs it")
 
@@ -1364,9 +1267,9 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
     fill: dict[str, float] = {}
 
     def fill_cache() -> None:
-        fill["seconds"], done = _run(warm_argv, root, warm_env)
+        fill["seconds"], done = run_timed(warm_argv, root, warm_env)
         if done.returncode != 0:
-            raise _failure("threatgate validate (first run, filling the cache)", done)
+            raise failure("threatgate validate (first run, filling the cache)", done)
         entries = sum(1 for _ in cache_dir.rglob("*.json"))
         if entries < n:
             raise BenchError(f"the cache holds {entries} entries after a run over {n} files")
@@ -1400,9 +1303,10 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
     results = {job.key: measure(job, root, args.repeat) for job in jobs}
 
     info = machine_info()
-    info["threatgate"] = _output([tools.threatgate, "--version"])
-    info["threatgate_source"] = source_info(env)
-    info["check_jsonschema"] = _output([tools.check_jsonschema[0], "--version"])
+    info["threatgate"] = output([tools.threatgate, "--version"])
+    # Anything printed means changed files under cli/threatgate/ or schemas/.
+    info["threatgate_source"] = source_info(env, (".", "../../schemas"))
+    info["check_jsonschema"] = output([tools.check_jsonschema[0], "--version"])
     checked = list(ratios(results))
     print_report(info, corpus, args.repeat, results, checked)
 
@@ -1422,21 +1326,18 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
             "measurements": [asdict(m) for m in results.values()],
             "ratios": checked,
         }
-        args.json_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        print(f"\nresults written to {args.json_out}")
+        write_json(args.json_out, document)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="threatgate-bench-") as temporary:
-        scratch = Path(temporary)
-        root = args.out.resolve() if args.out is not None else scratch / "corpus"
-        try:
-            return run_benchmark(args, root, scratch)
-        except BenchError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    return run_in_root(
+        "threatgate-bench-",
+        args.out,
+        "corpus",
+        lambda root, scratch: run_benchmark(args, root, scratch),
+    )
 
 
 if __name__ == "__main__":
