@@ -36,14 +36,3 @@ class Diagnostic:
             "message": self.message,
             "rule": self.rule,
         }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Diagnostic:
-        return cls(
-            path=str(data["path"]),
-            line=int(data["line"]),  # type: ignore[call-overload]
-            column=int(data["column"]),  # type: ignore[call-overload]
-            severity=Severity(str(data["severity"])),
-            message=str(data["message"]),
-            rule=str(data["rule"]),
-        )
