@@ -38,6 +38,15 @@ class LazyGroup(click.Group):
         "findings": ("threatgate.commands.findings_cmd", "findings"),
         "gaps": ("threatgate.commands.gaps_cmd", "gaps"),
         "diff": ("threatgate.commands.diff_cmd", "diff"),
+        "render": ("threatgate.commands.render_cmd", "render"),
+        "site": ("threatgate.commands.site_cmd", "site"),
+        "export": ("threatgate.commands.export_cmd", "export"),
+        "generate": ("threatgate.commands.generate_cmd", "generate"),
+        "rules": ("threatgate.commands.rules_cmd", "rules"),
+        "add": ("threatgate.commands.edit_cmds", "add"),
+        "edit": ("threatgate.commands.edit_cmds", "edit"),
+        "remove": ("threatgate.commands.edit_cmds", "remove"),
+        "set-status": ("threatgate.commands.edit_cmds", "set_status"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
