@@ -1,0 +1,184 @@
+"""The phrase matcher: a feature description in, technologies and data kinds out.
+
+Deterministic and offline. The vocabulary lives in ``data/keywords.yaml`` (phrases and
+synonyms per technology type and per data kind), so extending it is a data change.
+Matching is case-insensitive and on word boundaries: ``api`` matches "the API" and
+"APIs" but never "rapid". Within one section (technologies, or data kinds) the longest
+phrase wins where two overlap, so "object storage" is object storage, not storage.
+Every detection keeps the words that triggered it and their offsets in the original
+text, which ``generate --explain`` shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from threatgate.errors import InputError
+
+KEYWORDS_FILE = Path(__file__).resolve().parent / "data" / "keywords.yaml"
+#: The longest description accepted; anything longer is not a feature description.
+MAX_DESCRIPTION = 20_000
+TIERS = ("client", "entry", "data", "platform", "third_party")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Words of the description that matched a phrase, with their offsets."""
+
+    phrase: str      # the vocabulary phrase
+    text: str        # the words as written in the description
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class TechnologySpec:
+    key: str          # vocabulary key, e.g. email_service
+    type: str         # catalogue type written on the component, e.g. saas
+    name: str
+    tier: str
+    flags: tuple[str, ...]
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    kind: str
+    name: str
+    properties: tuple[str, ...]
+    classification: str
+    client: bool                      # carried between the users and the system
+    stored_in: tuple[str, ...]        # technology keys that store it
+    sent_to: tuple[str, ...]          # technology keys it is sent to
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    technologies: dict[str, TechnologySpec]
+    data: dict[str, DataSpec]
+
+
+@dataclass
+class Detection:
+    """One technology or data kind found in the description."""
+
+    section: str                      # "technology" or "data"
+    key: str
+    triggers: list[Trigger] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[str]:
+        return list(dict.fromkeys(t.text for t in self.triggers))
+
+
+@dataclass
+class Description:
+    """What the matcher found in one description."""
+
+    text: str
+    technologies: list[Detection]
+    data: list[Detection]
+
+    def technology_keys(self) -> list[str]:
+        return [d.key for d in self.technologies]
+
+    def data_kinds(self) -> list[str]:
+        return [d.key for d in self.data]
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuntimeError(f"keywords.yaml: {where} must be a list of strings")
+    return tuple(value)
+
+
+@cache
+def vocabulary(path: Path = KEYWORDS_FILE) -> Vocabulary:
+    """Load the shipped vocabulary (a defect in it is a bug, not user input)."""
+    from threatgate.loader import load_text
+
+    data = load_text(path.read_text(encoding="utf-8")).data
+    technologies = {}
+    for key, spec in data["technologies"].items():
+        tier = spec.get("tier", "entry")
+        if tier not in TIERS:
+            raise RuntimeError(f"keywords.yaml: technology {key}: unknown tier {tier!r}")
+        technologies[key] = TechnologySpec(
+            key, spec.get("type", key), spec["name"], tier,
+            _strings(spec.get("flags", []), f"{key}.flags"),
+            _strings(spec["phrases"], f"{key}.phrases"))
+    kinds = {}
+    for kind, spec in data["data"].items():
+        kinds[kind] = DataSpec(
+            kind, spec["name"], _strings(spec["properties"], f"{kind}.properties"),
+            spec["classification"], bool(spec.get("client", True)),
+            _strings(spec.get("stored_in", []), f"{kind}.stored_in"),
+            _strings(spec.get("sent_to", []), f"{kind}.sent_to"),
+            _strings(spec["phrases"], f"{kind}.phrases"))
+    return Vocabulary(technologies, kinds)
+
+
+def _phrase_pattern(phrase: str) -> str:
+    words = [re.escape(w) for w in phrase.lower().split()]
+    return r"[\s_-]+".join(words) + r"(?:e?s)?"
+
+
+@cache
+def _matcher(section: str,
+             path: Path = KEYWORDS_FILE) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
+    """One alternation per section; longest phrases first so that they win overlaps.
+
+    Returns the pattern and, per named group ``g<i>``, the (phrase, key) it stands for.
+    """
+    vocab = vocabulary(path)
+    specs: Mapping[str, TechnologySpec | DataSpec] = (
+        vocab.technologies if section == "technology" else vocab.data)
+    phrases = sorted({(p.lower(), key) for key, spec in specs.items() for p in spec.phrases},
+                     key=lambda pk: (-len(pk[0]), pk[0], pk[1]))
+    groups = "|".join(f"(?P<g{i}>{_phrase_pattern(p)})" for i, (p, _) in enumerate(phrases))
+    return re.compile(rf"(?<![\w])(?:{groups})(?![\w])"), phrases
+
+
+def _scan(text: str, section: str, path: Path) -> list[Detection]:
+    pattern, phrases = _matcher(section, path)
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters change length when lowered
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    found: dict[str, Detection] = {}
+    for match in pattern.finditer(lowered):
+        name = match.lastgroup
+        if name is None:  # pragma: no cover - every alternative is a named group
+            continue
+        phrase, key = phrases[int(name[1:])]
+        detection = found.setdefault(key, Detection(section, key))
+        detection.triggers.append(Trigger(phrase,
+                                          text[match.start():match.end()],
+                                          match.start(), match.end()))
+    order = list(vocabulary(path).technologies if section == "technology"
+                 else vocabulary(path).data)
+    return sorted(found.values(), key=lambda d: (d.triggers[0].start, order.index(d.key)))
+
+
+def describe(text: str, *, path: Path = KEYWORDS_FILE) -> Description:
+    """Find the technologies and data kinds a feature description mentions."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("the feature description is empty; describe the feature in a "
+                         "sentence, e.g. \"User login with OAuth and password reset by email\"")
+    if len(text) > MAX_DESCRIPTION:
+        raise InputError(f"the feature description is {len(text)} characters long; at most "
+                         f"{MAX_DESCRIPTION} are accepted")
+    return Description(text, _scan(text, "technology", path), _scan(text, "data", path))
+
+
+def drop(description: Description, keys: Sequence[str]) -> Description:
+    """The description without the given technologies (``--interactive`` answers)."""
+    dropped = set(keys)
+    return Description(description.text,
+                       [d for d in description.technologies if d.key not in dropped],
+                       description.data)
