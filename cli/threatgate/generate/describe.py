@@ -59,16 +59,46 @@ class DataSpec:
 
 
 @dataclass(frozen=True)
+class FlagSpec:
+    flag: str                         # catalogue flag, e.g. calls_urls
+    on: tuple[str, ...]               # technology keys or tier names it applies to
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     technologies: dict[str, TechnologySpec]
     data: dict[str, DataSpec]
+    flags: dict[str, FlagSpec]
+
+    def phrases(self, name: str) -> dict[str, list[str]]:
+        """Each phrase of a section (lower case) with the keys it stands for."""
+        specs: Mapping[str, TechnologySpec | DataSpec | FlagSpec]
+        if name == "technology":
+            specs = self.technologies
+        elif name == "data":
+            specs = self.data
+        else:
+            specs = self.flags
+        out: dict[str, list[str]] = {}
+        for key, spec in specs.items():
+            for phrase in spec.phrases:
+                keys = out.setdefault(phrase.lower(), [])
+                if key not in keys:
+                    keys.append(key)
+        return out
+
+    def order(self, name: str) -> list[str]:
+        if name == "technology":
+            return list(self.technologies)
+        return list(self.data) if name == "data" else list(self.flags)
 
 
 @dataclass
 class Detection:
     """One technology or data kind found in the description."""
 
-    section: str                      # "technology" or "data"
+    section: str                      # "technology", "data" or "flag"
     key: str
     triggers: list[Trigger] = field(default_factory=list)
 
@@ -84,6 +114,7 @@ class Description:
     text: str
     technologies: list[Detection]
     data: list[Detection]
+    flags: list[Detection] = field(default_factory=list)
 
     def technology_keys(self) -> list[str]:
         return [d.key for d in self.technologies]
@@ -121,7 +152,10 @@ def vocabulary(path: Path = KEYWORDS_FILE) -> Vocabulary:
             _strings(spec.get("stored_in", []), f"{kind}.stored_in"),
             _strings(spec.get("sent_to", []), f"{kind}.sent_to"),
             _strings(spec["phrases"], f"{kind}.phrases"))
-    return Vocabulary(technologies, kinds)
+    flags = {flag: FlagSpec(flag, _strings(spec["on"], f"{flag}.on"),
+                            _strings(spec["phrases"], f"{flag}.phrases"))
+             for flag, spec in (data.get("flags") or {}).items()}
+    return Vocabulary(technologies, kinds, flags)
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -131,16 +165,14 @@ def _phrase_pattern(phrase: str) -> str:
 
 @cache
 def _matcher(section: str,
-             path: Path = KEYWORDS_FILE) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
+             path: Path = KEYWORDS_FILE) -> tuple[re.Pattern[str], list[tuple[str, list[str]]]]:
     """One alternation per section; longest phrases first so that they win overlaps.
 
-    Returns the pattern and, per named group ``g<i>``, the (phrase, key) it stands for.
+    Returns the pattern and, per named group ``g<i>``, the phrase and the keys it
+    stands for (a phrase may name several keys of a section).
     """
-    vocab = vocabulary(path)
-    specs: Mapping[str, TechnologySpec | DataSpec] = (
-        vocab.technologies if section == "technology" else vocab.data)
-    phrases = sorted({(p.lower(), key) for key, spec in specs.items() for p in spec.phrases},
-                     key=lambda pk: (-len(pk[0]), pk[0], pk[1]))
+    table = vocabulary(path).phrases(section)
+    phrases = sorted(table.items(), key=lambda pk: (-len(pk[0]), pk[0]))
     groups = "|".join(f"(?P<g{i}>{_phrase_pattern(p)})" for i, (p, _) in enumerate(phrases))
     return re.compile(rf"(?<![\w])(?:{groups})(?![\w])"), phrases
 
@@ -155,13 +187,12 @@ def _scan(text: str, section: str, path: Path) -> list[Detection]:
         name = match.lastgroup
         if name is None:  # pragma: no cover - every alternative is a named group
             continue
-        phrase, key = phrases[int(name[1:])]
-        detection = found.setdefault(key, Detection(section, key))
-        detection.triggers.append(Trigger(phrase,
-                                          text[match.start():match.end()],
-                                          match.start(), match.end()))
-    order = list(vocabulary(path).technologies if section == "technology"
-                 else vocabulary(path).data)
+        phrase, keys = phrases[int(name[1:])]
+        for key in keys:
+            detection = found.setdefault(key, Detection(section, key))
+            detection.triggers.append(Trigger(phrase, text[match.start():match.end()],
+                                              match.start(), match.end()))
+    order = vocabulary(path).order(section)
     return sorted(found.values(), key=lambda d: (d.triggers[0].start, order.index(d.key)))
 
 
@@ -173,7 +204,8 @@ def describe(text: str, *, path: Path = KEYWORDS_FILE) -> Description:
     if len(text) > MAX_DESCRIPTION:
         raise InputError(f"the feature description is {len(text)} characters long; at most "
                          f"{MAX_DESCRIPTION} are accepted")
-    return Description(text, _scan(text, "technology", path), _scan(text, "data", path))
+    return Description(text, _scan(text, "technology", path), _scan(text, "data", path),
+                       _scan(text, "flag", path))
 
 
 def drop(description: Description, keys: Sequence[str]) -> Description:
@@ -181,4 +213,4 @@ def drop(description: Description, keys: Sequence[str]) -> Description:
     dropped = set(keys)
     return Description(description.text,
                        [d for d in description.technologies if d.key not in dropped],
-                       description.data)
+                       description.data, description.flags)
