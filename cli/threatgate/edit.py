@@ -39,7 +39,13 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from threatgate.errors import EXIT_FAILURE, EXIT_USAGE, ThreatgateError
-from threatgate.fmt import _assertion_order, _pop_following_lines, _round_trip_yaml, key_orders
+from threatgate.fmt import (
+    _append_following_lines,
+    _assertion_order,
+    _pop_following_lines,
+    _round_trip_yaml,
+    key_orders,
+)
 from threatgate.fsutil import atomic_write
 from threatgate.loader import (
     DEFAULT_MAX_BYTES,
@@ -99,6 +105,34 @@ def _line_start(text: str, index: int) -> int:
 def _line_end(text: str, index: int) -> int:
     ends = [p for p in (text.find("\n", index), text.find("\r", index)) if p != -1]
     return min(ends) if ends else len(text)
+
+
+def _past_break(text: str, index: int) -> int:
+    """Index just past the line break at ``index`` (if there is one)."""
+    if text.startswith("\r\n", index):
+        return index + 2
+    return index + 1 if text.startswith(("\n", "\r"), index) else index
+
+
+def _blank_line_at(text: str, index: int) -> bool:
+    """Whether the line starting at ``index`` exists and holds only spaces."""
+    if index >= len(text):
+        return False
+    return not text[index:_line_end(text, index)].strip(" \t")
+
+
+def _previous_line_start(text: str, line_start: int) -> int:
+    """Start of the line above the one starting at ``line_start`` (``\\r\\n`` aware)."""
+    head = text[:line_start]
+    head = head[:-2] if head.endswith("\r\n") else head[:-1]
+    return _line_start(text, len(head))
+
+
+def _blank_line_before(text: str, line_start: int) -> bool:
+    """Whether the line above the one starting at ``line_start`` holds only spaces."""
+    if line_start == 0:
+        return False
+    return not text[_previous_line_start(text, line_start):line_start].strip(" \t\r\n")
 
 
 def _is_flow(node: Any) -> bool:
@@ -234,6 +268,60 @@ def _insert_in_order(entry: Any, key: str, value: Any, order: tuple[str, ...]) -
     entry.insert(position, key, value)
 
 
+#: A shrink plan: per old item, ``None`` (keep), ``_DROP``, or the plan of a nested list.
+_DROP = "drop"
+
+
+def _shrink_plan(old: list[Any], new: list[Any]) -> list[Any] | None:
+    """How ``new`` follows from ``old`` by deleting items (also inside nested lists).
+
+    ``None`` when it does not (items were added, changed or reordered).
+    """
+    if len(new) > len(old):
+        return None
+    plan: list[Any] = []
+    position = 0
+    for item in old:
+        target = new[position] if position < len(new) else _DROP
+        if target is not _DROP and item == target:
+            plan.append(None)
+            position += 1
+            continue
+        if isinstance(item, list) and isinstance(target, list):
+            inner = _shrink_plan(item, target)
+            if inner is not None:
+                plan.append(inner)
+                position += 1
+                continue
+        plan.append(_DROP)
+    return plan if position == len(new) else None
+
+
+def _apply_shrink(seq: Any, plan: list[Any]) -> None:
+    """Delete items of a ruamel.yaml list as planned, keeping the comments that follow them."""
+    for index in reversed(range(len(plan))):
+        action = plan[index]
+        if action is None:
+            continue
+        if action is _DROP:
+            following = "" if seq.fa.flow_style() else _pop_following_lines(seq, index)
+            del seq[index]
+            if following and index > 0:
+                _append_following_lines(seq, index - 1, following)
+            elif following and len(seq):
+                _start_comment(seq, following)
+        else:
+            _apply_shrink(seq[index], action)
+
+
+def _start_comment(seq: Any, following: str) -> None:
+    """Comment lines that followed a deleted first item now open the list."""
+    lines = [line for line in following.splitlines() if line.strip().startswith("#")]
+    if lines and not (seq.ca.comment and seq.ca.comment[1]):
+        indent = min(len(line) - len(line.lstrip()) for line in lines)
+        seq.yaml_set_start_comment("\n".join(line.strip() for line in lines), indent=indent)
+
+
 # --- the editor -----------------------------------------------------------------------
 
 
@@ -343,6 +431,12 @@ class ModelEditor:
                     current.append(_to_ruamel(extra, flow=flow or current.fa.flow_style(),
                                               assertion=key == "assertions"))
                 continue
+            plan = (_shrink_plan(old, value) if isinstance(value, list) and isinstance(old, list)
+                    and _is_ruamel_list(current) else None)
+            if plan is not None:
+                # A list that only loses items: keep the others (and their comments).
+                _apply_shrink(current, plan)
+                continue
             new_value = _to_ruamel(value, flow=flow, key_order=(),
                                    assertion=key == "assertions")
             if key == "assertions" and not flow and _is_ruamel_list(new_value):
@@ -373,6 +467,141 @@ class ModelEditor:
             else:
                 plain[key] = copy.deepcopy(value)
         self._check_data()
+
+    def remove(self, collection: str, index: int) -> None:
+        """Delete one entry of a top-level block list, and nothing else.
+
+        The entry's lines go (from its dash to the end of its last line, with its own
+        end-of-line comment); comments and blank lines around it stay, except that one
+        of two blank lines that would end up adjacent is dropped. A list left empty is
+        written ``key: []`` so that it stays a list.
+        """
+        nodes, document = self._parse()
+        pair = _top_level(nodes, collection)
+        entries = document.get(collection)
+        if pair is None or not isinstance(entries, list) or not 0 <= index < len(entries):
+            raise EditError(f"{collection}[{index}] does not exist", exit_code=EXIT_USAGE)
+        key_node, value_node = pair
+        if _is_flow(value_node):
+            raise EditError(
+                f"'{collection}' is written as a flow list ([...]); write it as a block "
+                "list (one '- ' item per line) to remove its entries",
+                line=value_node.start_mark.line + 1, column=value_node.start_mark.column + 1,
+                rule="edit-layout")
+        items = value_node.value
+        item = items[index]
+        if _item_layout(self._text, item) is None:
+            raise self._layout_error(collection, item)
+        start = _line_start(self._text, item.start_mark.index)
+        content_end = item.end_mark.index if _is_flow(item) else _content_end(item, self._text)
+        end = _past_break(self._text, _line_end(self._text, content_end))
+        if len(items) == 1:
+            self._splice(start, end, "")
+            colon = self._text.find(":", key_node.end_mark.index)
+            self._splice(colon + 1, colon + 1, " []")
+        else:
+            # Entries separated by blank lines stay so: one separator goes with the entry.
+            after_blank = _blank_line_at(self._text, end)
+            before_blank = _blank_line_before(self._text, start)
+            if after_blank and (index == 0 or before_blank):
+                end = _past_break(self._text, _line_end(self._text, end))
+            elif before_blank and index == len(items) - 1:
+                start = _previous_line_start(self._text, start)
+            self._splice(start, end, "")
+        del self.data[collection][index]
+        self._check_data()
+
+    def set_top(self, key: str, value: Mapping[str, Any]) -> None:
+        """Set a top-level key holding a mapping (such as ``generation``) to ``value``.
+
+        Keys of the mapping that keep their value are left as written; lists that only
+        grow keep their items. A missing key is inserted where the schema's key order
+        puts it (before the comments that introduce the next key).
+        """
+        plain = copy.deepcopy(dict(value))
+        nodes, document = self._parse()
+        pair = _top_level(nodes, key)
+        if pair is None:
+            self._insert_top(nodes, key, plain)
+        else:
+            self._replace_top(pair, document, key, plain)
+        self.data[key] = plain
+        self._check_data()
+
+    def _insert_top(self, nodes: Any, key: str, plain: dict[str, Any]) -> None:
+        from ruamel.yaml.comments import CommentedMap
+
+        wrapper = CommentedMap()
+        wrapper[key] = _to_ruamel(plain, flow=False)
+        rendered = self._render_block(wrapper, 0)
+        rank = {name: i for i, name in enumerate(key_orders().top)}
+        mine = rank.get(key, len(rank))
+        following = [k for k, _ in getattr(nodes, "value", [])
+                     if rank.get(str(getattr(k, "value", "")), len(rank)) > mine]
+        if not following:
+            before = "" if not self._text or self._text.endswith(("\n", "\r")) else self._newline
+            self._splice(len(self._text), len(self._text), before + rendered + self._newline)
+            return
+        position = _line_start(self._text, following[0].start_mark.index)
+        while position > 0:  # comment lines right above the next key introduce it
+            previous = _line_start(self._text, position - 1)
+            if not self._text[previous:position].lstrip().startswith("#"):
+                break
+            position = previous
+        self._splice(position, position, rendered + self._newline)
+
+    def _replace_top(self, pair: tuple[Any, Any], document: Any, key: str,
+                     plain: dict[str, Any]) -> None:
+        from ruamel.yaml.comments import CommentedMap
+
+        key_node, value_node = pair
+        current = document.get(key)
+        before = self.data.get(key)
+        if not isinstance(current, CommentedMap) or not isinstance(before, dict):
+            if current is not None:
+                raise EditError(f"'{key}' is not a mapping; cannot update it",
+                                line=value_node.start_mark.line + 1,
+                                column=value_node.start_mark.column + 1, rule="edit-layout")
+            colon = self._text.find(":", key_node.end_mark.index)
+            end = value_node.end_mark.index if getattr(value_node, "value", "") else colon + 1
+            rendered = self._render_block(_to_ruamel(plain, flow=False), 2)
+            self._splice(colon + 1, end, self._newline + rendered)
+            return
+        flow = _is_flow(value_node)
+        for name in [name for name in current if name not in plain]:
+            current.pop(name)
+        for name, new in plain.items():
+            old, existing = before.get(name), current.get(name)
+            if old == new and name in current:
+                continue
+            if (isinstance(new, list) and isinstance(old, list) and _is_ruamel_list(existing)
+                    and new[:len(old)] == old):
+                for extra in new[len(old):]:
+                    existing.append(_to_ruamel(extra, flow=True))
+            else:
+                current[name] = _to_ruamel(new, flow=flow)
+        if flow:
+            yaml = _round_trip_yaml()
+            out = io.StringIO()
+            yaml.dump(current, out)
+            self._splice(value_node.start_mark.index, value_node.end_mark.index,
+                         out.getvalue().strip())
+            return
+        if len(current):
+            _pop_following_lines(current, next(reversed(current)))
+        first = value_node.value[0][0]
+        start = _line_start(self._text, first.start_mark.index)
+        end = _line_end(self._text, _content_end(value_node, self._text))
+        self._splice(start, end, self._render_block(current, first.start_mark.column))
+
+    def _render_block(self, mapping: Any, indent: int) -> str:
+        """A block mapping as text indented by ``indent`` columns, without a final newline."""
+        yaml = _round_trip_yaml()
+        out = io.StringIO()
+        yaml.dump(mapping, out)
+        text = out.getvalue().replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n")
+        lines = [(" " * indent + line) if line else line for line in text.split("\n")]
+        return self._newline.join(lines)
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -628,14 +857,15 @@ class EditOutcome(Generic[T]):
 def edit_file(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
               max_depth: int = DEFAULT_MAX_DEPTH, max_bytes: int = DEFAULT_MAX_BYTES,
               rules: Mapping[str, str] | None = None,
-              lock_timeout: float = LOCK_TIMEOUT) -> EditOutcome[T]:
+              lock_timeout: float = LOCK_TIMEOUT, write: bool = True) -> EditOutcome[T]:
     """Apply ``change`` to the model file at ``path`` and write the result atomically.
 
     The file is read after the lock is taken, so ``change`` always sees the latest
     version. ``change`` may raise (any :class:`ThreatgateError`) to refuse the edit. The
     file is written only when the text changed, reads back as the intended data, and
     gains no validation error; otherwise :class:`EditError` is raised and the file is
-    left untouched.
+    left untouched. With ``write=False`` everything happens (lock, checks) except the
+    write: a dry run.
     """
     if not path.is_file():
         what = "is not a file" if path.exists() else "does not exist"
@@ -661,5 +891,6 @@ def edit_file(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
             if problems:
                 raise EditError("the edit would make the model invalid; file left unchanged",
                                 rule="edit-invalid", problems=problems)
-            atomic_write(path, after)
+            if write:
+                atomic_write(path, after)
     return EditOutcome(value, raw, after)
