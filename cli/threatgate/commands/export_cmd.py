@@ -1,0 +1,300 @@
+"""``threatgate export``: models as CSV, JSON, Word, SARIF, JUnit or GitLab Code Quality."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from threatgate.assess import ModelAssessment
+    from threatgate.commands.loading import Workspace
+    from threatgate.config import Config
+    from threatgate.renderers.export_csv import Verdicts
+
+PER_MODEL = ("csv", "json", "docx")
+GATE_FORMATS = ("sarif", "junit", "codequality")
+FORMATS = (*PER_MODEL, *GATE_FORMATS)
+SUFFIX = {"json": ".json", "docx": ".docx"}
+
+
+@dataclass
+class _Exported:
+    """A valid model, read again for its data, with its assessment."""
+
+    data: dict[str, Any]
+    assessment: ModelAssessment
+    sha256: str
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[MODEL]...")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), required=True,
+              help="csv: threats and controls tables; json: the normalised model with its "
+                   "assessment; docx: a Word report; sarif, junit, codequality: the gate's "
+                   "report, as `threatgate gate --format` writes it.")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              metavar="PATH",
+              help="Where to write instead of standard output. csv: a folder receiving "
+                   "<model>.threats.csv and <model>.controls.csv per model. json, docx: a "
+                   "file for one model, or a folder (an existing one, one ending in '/', or "
+                   "always for several models) receiving <model>.json or <model>.docx. "
+                   "sarif, junit, codequality: a file. Files are replaced atomically; an "
+                   "existing folder is never overwritten by a file.")
+@click.option("--table", type=click.Choice(["threats", "controls"]), default=None,
+              help="csv: which table to print (default threats); with --out, write only "
+                   "this table.")
+@click.option("--excel", is_flag=True,
+              help="csv: start with a UTF-8 byte order mark so that Excel reads the "
+                   "encoding right.")
+@click.option("--verify", "run_verify", is_flag=True,
+              help="Check the controls' assertions first (as `threatgate verify`, without "
+                   "commands): objectives reach the verified level, and the exports carry "
+                   "the verdicts.")
+@click.option("--no-cache", is_flag=True,
+              help="Validate every model afresh instead of reusing cached results.")
+@config_option
+@today_option
+def export(paths: tuple[Path, ...], output_format: str, out: Path | None, table: str | None,
+           excel: bool, run_verify: bool, no_cache: bool, config_path: Path | None,
+           today: str | None) -> None:
+    """Export models for spreadsheets, other tools, auditors and code scanning.
+
+    MODEL is a model file or a folder of them; without any, every model in the
+    configured folders. Models are validated and assessed as `threatgate assess` does.
+
+    \b
+    csv    Two tables, one row per threat and one per control, the model id first:
+           threats: id, title, severity, score, likelihood, impact, state, stride,
+             cwe, components, objectives, mitigations (with their status),
+             mitigated_by, accepted_by, review_by, file, line;
+           controls: id, title, status, active, verification, objectives, threats,
+             compliance, owner, assertions, assertions_passed (with --verify),
+             findings_open, file, line.
+           RFC 4180 quoting, CRLF line ends, UTF-8 (--excel adds a byte order mark),
+           lists joined with "; ". A cell starting with =, +, -, @, a tab or a
+           carriage return gets a leading single quote, so that a spreadsheet shows
+           it as text and never runs it as a formula (CSV injection).
+    json   {"threatgate_export": 1, "model", "assessment", "posture",
+           "verification", "source": {"path", "sha256"}}: the model with every
+           collection present and defaults filled, the `assess --format json
+           --details` document, each entity's computed state, the assertion
+           verdicts (with --verify, else null) and the file's SHA-256.
+    docx   A Word report for audits: title page, summary, objectives, threats by
+           severity with controls, controls with evidence, assumptions, acceptances,
+           findings, compliance mapping. Needs: pip install 'threatgate[docx]'.
+           Binary: needs --out, or standard output redirected away from a terminal.
+    sarif, junit, codequality
+           The report `threatgate gate --format ...` writes for these models, with
+           the thresholds of the [gate] settings. Export does not enforce them.
+
+    Output is deterministic: the same models and --today give the same bytes.
+
+    Exit status: 0 when everything was exported; 1 when a model is not valid (its
+    problems are printed, the valid models are still exported); 2 for a usage error or
+    input that cannot be read.
+    """
+    from threatgate.commands.loading import load_workspace
+
+    if table and output_format != "csv":
+        raise click.UsageError("--table applies to --format csv")
+    if excel and output_format != "csv":
+        raise click.UsageError("--excel applies to --format csv")
+    config = resolve_config(config_path)
+    day = resolve_today(today)
+    if output_format in GATE_FORMATS:
+        workspace, blob = _gate_report(paths, config, day, today, run_verify, no_cache,
+                                       output_format)
+        _emit_file(out, blob, binary=False)
+        _finish(workspace)
+    workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache)
+    models = _valid_models(workspace, config)
+    verdicts = _verdicts(workspace) if workspace.verification is not None else None
+    if output_format == "csv":
+        _export_csv(models, out, table, excel, verdicts)
+    else:
+        _export_each(models, output_format, out, day, verdicts, workspace)
+    _finish(workspace)
+
+
+def _finish(workspace: Workspace) -> NoReturn:
+    """Report the models that could not be exported; exit with the right status."""
+    from threatgate.renderers.diagnostics import text_line
+
+    failed = [result for result in workspace.report.files
+              if any(d.severity == "error" for d in result.diagnostics)]
+    for result in failed:
+        for diagnostic in result.diagnostics:
+            click.echo(text_line(diagnostic), err=True)
+        click.echo(f"threatgate: {result.display}: not a valid model; not exported", err=True)
+    if workspace.report.unreadable:
+        raise click.exceptions.Exit(EXIT_USAGE)
+    raise click.exceptions.Exit(EXIT_FAILURE if failed else EXIT_OK)
+
+
+def _valid_models(workspace: Workspace, config: Config) -> list[_Exported]:
+    """Read each valid model's data again (validation keeps only the assessment)."""
+    from threatgate.loader import LoadError, load_bytes, read_bytes
+
+    out = []
+    assessed = {a.path: a for a in workspace.assessments}
+    for result in workspace.report.files:
+        assessment = assessed.get(result.display)
+        if assessment is None or any(d.severity == "error" for d in result.diagnostics):
+            continue
+        try:
+            raw = read_bytes(Path(result.display), config.max_file_size)
+            data = load_bytes(raw, max_depth=config.max_depth).data
+        except (OSError, LoadError) as exc:
+            raise InputError(f"{result.display}: changed or vanished while exporting: "
+                             f"{getattr(exc, 'message', None) or exc}") from None
+        out.append(_Exported(data, assessment, hashlib.sha256(raw).hexdigest()))
+    return out
+
+
+def _verdicts(workspace: Workspace) -> dict[str, Verdicts]:
+    """model id -> (control id, assertion index) -> (status, reason)."""
+    found: dict[str, dict[tuple[str, int], tuple[str, str]]] = {}
+    for result in workspace.verification.results if workspace.verification else []:
+        p = result.planned
+        found.setdefault(p.model, {})[(p.control, p.index)] = (result.verdict.status,
+                                                               result.verdict.reason)
+    return dict(found)
+
+
+def _export_csv(models: list[_Exported], out: Path | None, table: str | None, excel: bool,
+                verdicts: dict[str, Verdicts] | None) -> None:
+    from threatgate.renderers.export_csv import TABLES, render_csv
+
+    pairs = [(m.data, m.assessment) for m in models]
+    if out is None:
+        if models:
+            _emit_file(None, render_csv(table or "threats", pairs, verdicts=verdicts,
+                                        excel=excel), binary=False)
+        return
+    folder = _folder(out)
+    for model in models:
+        for name in [table] if table else TABLES:
+            target = folder / f"{model.assessment.model_id}.{name}.csv"
+            _write(target, render_csv(name, [(model.data, model.assessment)],
+                                      verdicts=verdicts, excel=excel))
+
+
+def _export_each(models: list[_Exported], output_format: str, out: Path | None,
+                 day: dt.date, verdicts: dict[str, Verdicts] | None,
+                 workspace: Workspace) -> None:
+    """json and docx: one document per model."""
+    binary = output_format == "docx"
+    several = len(models) > 1
+    if out is None and several:
+        raise InputError(f"{len(models)} models selected and --format {output_format} makes "
+                         "one document per model: pass --out FOLDER, or one model file")
+    into_folder = out is not None and (several or out.is_dir() or _names_folder(out))
+    for model in models:
+        blob = _render_one(model, output_format, day, verdicts, workspace)
+        if out is None:
+            _emit_file(None, blob, binary=binary)
+        elif into_folder:
+            _write(_folder(out) / f"{model.assessment.model_id}{SUFFIX[output_format]}", blob)
+        else:
+            _write(out, blob)
+
+
+def _render_one(model: _Exported, output_format: str, day: dt.date,
+                verdicts: dict[str, Verdicts] | None, workspace: Workspace) -> bytes:
+    a = model.assessment
+    own = None if verdicts is None else verdicts.get(a.model_id, {})
+    if output_format == "docx":
+        from threatgate.renderers.export_docx import render_docx
+
+        return render_docx(model.data, a, today=day, path=a.path, sha256=model.sha256,
+                           verdicts=own)
+    from threatgate.renderers.export_json import render_json
+
+    results = None
+    if workspace.verification is not None:
+        results = [r.as_json() for r in workspace.verification.results
+                   if r.planned.model == a.model_id and r.planned.model_path == a.path]
+    return render_json(model.data, a, path=a.path, sha256=model.sha256,
+                       today=day.isoformat(), verification=results)
+
+
+def _gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, today: str | None,
+                 run_verify: bool, no_cache: bool, kind: str) -> tuple[Workspace, bytes]:
+    """The gate's report for these models, built the way `threatgate gate` builds it."""
+    from threatgate.commands.gate_cmd import _generated_at
+    from threatgate.commands.loading import load_workspace
+    from threatgate.gate import DriftedAssertion, GateReport, Thresholds, gate_model
+    from threatgate.renderers import gate as render
+
+    thresholds = Thresholds(**dict(config.gate))
+    workspace = load_workspace(
+        paths, config, day, use_cache=not no_cache,
+        verify=run_verify or thresholds.require_verified or bool(thresholds.fail_on_drift),
+        baseline=thresholds.fail_on_drift)
+    drifted: dict[str, list[DriftedAssertion]] = {}
+    if workspace.verification is not None:
+        for _then, now in workspace.verification.drift.drifted:
+            p = now.planned
+            drifted.setdefault(p.model, []).append(
+                DriftedAssertion(p.control, p.type, p.line, now.verdict.reason))
+    results = [gate_model(a, thresholds, drifted.get(a.model_id))
+               for a in workspace.assessments]
+    report = GateReport(results, workspace.invalid, thresholds, _generated_at(today, day))
+    return workspace, render.render(report, kind).encode("utf-8")
+
+
+def _names_folder(out: Path | str) -> bool:
+    return str(out).endswith(("/", "\\"))
+
+
+def _folder(out: Path) -> Path:
+    """``out`` as a folder to write into, created if needed."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create the folder: "
+                         f"{exc.strerror or exc}") from None
+    return out
+
+
+def _write(target: Path, blob: bytes) -> None:
+    """Replace ``target`` atomically; never a folder; a write error is a usage error."""
+    from threatgate.fsutil import atomic_write
+
+    if target.is_dir():
+        raise InputError(f"{target}: is a folder; refusing to overwrite it with a file")
+    try:
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, blob)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    click.echo(f"wrote {target.as_posix()}", err=True)
+
+
+def _emit_file(out: Path | None, blob: bytes, *, binary: bool) -> None:
+    """Write to ``out``, or to standard output (binary only when it is not a terminal)."""
+    if out is not None:
+        if _names_folder(out) or out.is_dir():
+            raise InputError(f"--out {out}: is a folder; give a file name for this report")
+        _write(out, blob)
+        return
+    stream = sys.stdout.buffer
+    if binary and stream.isatty():
+        raise InputError("a Word document is binary: pass --out FILE, or redirect standard "
+                         "output to a file")
+    stream.write(blob)
+    stream.flush()
+    sys.stdout.flush()
