@@ -1,26 +1,594 @@
-"""A data-flow diagram as a standalone, offline SVG (first version: a simple grid)."""
+"""A data-flow diagram as a standalone SVG, laid out in pure Python.
+
+The output needs nothing at view time: no script, no font download, no external
+reference, no ``foreignObject``, no ``<style>`` sheet that could leak into a page that
+inlines it. The same diagram always gives the same bytes.
+
+Layout (a small layered, left-to-right drawing in the spirit of Sugiyama):
+
+1. Cycles are broken deterministically: a depth-first search in file order reverses the
+   flows that close a cycle (self-loops are drawn, but never layered).
+2. Each component's column is the longest path reaching it over the remaining flows.
+3. The components of one trust boundary are kept together in a dashed, labelled box that
+   spans the columns they occupy. Boxes are packed into horizontal shelves: boxes whose
+   column ranges do not overlap share a shelf (internet | dmz | internal side by side),
+   the others go below, so boxes never overlap.
+4. Inside a box, each column is ordered by the mean position of its neighbours (two
+   sweeps, ties broken by file order) to reduce crossings, and centred vertically.
+5. Flows are cubic curves from the right side of the source to the left side of the
+   target (leftwards for reversed flows); flows between the same two components are fanned
+   out so that a request and its response never overlap. Labels sit on the curve's middle.
+
+Text widths are estimated (no font metrics are available offline), so long names are
+wrapped and cut with an ellipsis; the full text is always in the element's ``<title>``.
+"""
 
 from __future__ import annotations
 
+import heapq
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from threatgate.diagram import Diagram
+from threatgate.diagram import Diagram, DiagramEdge, DiagramNode
 from threatgate.renderers.escaping import one_line
+
+NODE_WIDTH = 168
+NODE_HEIGHT = 56
+COLUMN_GAP = 156
+ROW_GAP = 30
+BOX_PADDING = 16
+BOX_HEADER = 20
+SHELF_GAP = 26
+MARGIN = 16
+FAN_STEP = 22.0
+FONT_FAMILY = "system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif"
+NAME_SIZE = 12
+SMALL_SIZE = 10
+MAX_DESC_FLOWS = 100
+
+_INK = "#1f2933"
+_MUTED = "#52606d"
+_EDGE = "#4a5568"
+_WARN = "#c0392b"
+_FILLS = {
+    "process": ("#eef4fb", "#2f5d8a"),
+    "datastore": ("#fdf6e3", "#8a6d1f"),
+    "external": ("#f3f3f3", "#555555"),
+}
+_KIND_NAMES = {"process": "process", "datastore": "data store", "external": "external entity"}
+
+
+# --- text -----------------------------------------------------------------------------
+
+
+def plain(text: str) -> str:
+    """One line of printable text: whitespace runs become one space, other invisible or
+    control characters their escape sequence (so the result is always valid XML text)."""
+    return one_line(" ".join(text.split()))
+
+
+def xml(text: str) -> str:
+    """Text safe in XML character data and in double-quoted attribute values."""
+    return escape(plain(text), {'"': "&quot;"})
+
+
+def text_width(text: str, size: float) -> float:
+    """Estimated advance width of ``text`` in a sans-serif font of ``size`` pixels."""
+    width = 0.0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        if unicodedata.east_asian_width(char) in "WF":
+            width += 1.0
+        elif char in "il.,:;'|!jI ":
+            width += 0.3
+        elif char.isupper() or char in "mwMW@%&":
+            width += 0.72
+        else:
+            width += 0.56
+    return width * size
+
+
+def _cut(text: str, width: float, size: float) -> str:
+    """The longest prefix of ``text`` that fits ``width`` with an ellipsis appended."""
+    for end in range(len(text), 0, -1):
+        candidate = text[:end].rstrip() + "\u2026"
+        if text_width(candidate, size) <= width:
+            return candidate
+    return "\u2026"
+
+
+def wrap(text: str, width: float, size: float, max_lines: int) -> list[str]:
+    """Greedy word wrap into at most ``max_lines`` lines; overlong words are broken and
+    the last line is cut with an ellipsis when text remains."""
+    words = plain(text).split(" ")
+    lines: list[str] = []
+    current = ""
+    pending = [w for w in words if w]
+    while pending:
+        word = pending.pop(0)
+        candidate = f"{current} {word}" if current else word
+        if text_width(candidate, size) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+            current = ""
+            pending.insert(0, word)
+        else:  # a single word wider than the line: break it
+            end = max(1, len(word) - 1)
+            while end > 1 and text_width(word[:end], size) > width:
+                end -= 1
+            lines.append(word[:end])
+            pending.insert(0, word[end:])
+        if len(lines) == max_lines:
+            rest = " ".join(([current] if current else []) + pending)
+            if rest:
+                lines[-1] = _cut(f"{lines[-1]} {rest}", width, size)
+            return lines
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _pt(x: float, y: float) -> str:
+    return f"{_num(x)} {_num(y)}"
+
+
+def _num(value: float) -> str:
+    """Coordinates with one decimal, no trailing ``.0``: short and deterministic."""
+    text = f"{value:.1f}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+# --- layout ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    """The components of one trust boundary (or of none: ``boundary`` is None)."""
+
+    boundary: str | None
+    label: str
+    declared: bool
+    members: list[int]
+    first: int = 0
+    last: int = 0
+    columns: dict[int, list[int]] = field(default_factory=dict)
+    x: float = 0.0
+    y: float = 0.0
+    width: float = 0.0
+    height: float = 0.0
+
+
+def _break_cycles(count: int, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The flows as an acyclic graph: those closing a cycle (found by a depth-first search
+    in file order) are reversed."""
+    successors: list[list[int]] = [[] for _ in range(count)]
+    for source, target in pairs:
+        successors[source].append(target)
+    state = [0] * count  # 0 new, 1 on the stack, 2 done
+    back: set[tuple[int, int]] = set()
+    for root in range(count):
+        if state[root]:
+            continue
+        state[root] = 1
+        stack = [(root, 0)]
+        while stack:
+            node, position = stack[-1]
+            if position < len(successors[node]):
+                stack[-1] = (node, position + 1)
+                target = successors[node][position]
+                if state[target] == 1:
+                    back.add((node, target))
+                elif state[target] == 0:
+                    state[target] = 1
+                    stack.append((target, 0))
+            else:
+                state[node] = 2
+                stack.pop()
+    return [(t, s) if (s, t) in back else (s, t) for s, t in pairs]
+
+
+def _layers(count: int, dag: list[tuple[int, int]]) -> list[int]:
+    """Longest-path layering: a component's column is the longest chain of flows to it."""
+    successors: list[list[int]] = [[] for _ in range(count)]
+    indegree = [0] * count
+    for source, target in sorted(set(dag)):
+        successors[source].append(target)
+        indegree[target] += 1
+    layer = [0] * count
+    ready = [node for node in range(count) if indegree[node] == 0]
+    heapq.heapify(ready)
+    while ready:
+        node = heapq.heappop(ready)
+        for target in successors[node]:
+            layer[target] = max(layer[target], layer[node] + 1)
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                heapq.heappush(ready, target)
+    return layer
+
+
+def _groups(diagram: Diagram, index: dict[str, int], layer: list[int]) -> list[_Group]:
+    groups: list[_Group] = []
+    for boundary in diagram.boundaries:
+        members = [index[node.id] for node in diagram.members(boundary.id)]
+        if members:
+            label = boundary.name if boundary.declared else f"{boundary.name} (undeclared)"
+            groups.append(_Group(boundary.id, label, boundary.declared, members))
+    loose = [i for i, node in enumerate(diagram.nodes) if node.boundary is None]
+    if loose:
+        groups.append(_Group(None, "", True, loose))
+    for group in groups:
+        group.first = min(layer[m] for m in group.members)
+        group.last = max(layer[m] for m in group.members)
+        for member in group.members:
+            group.columns.setdefault(layer[member], []).append(member)
+    return groups
+
+
+def _column_x(column: int) -> float:
+    return MARGIN + BOX_PADDING + column * (NODE_WIDTH + COLUMN_GAP)
+
+
+def _place(groups: list[_Group], neighbours: list[list[int]],
+           count: int) -> list[tuple[float, float]]:
+    """Top-left corner of every node: groups packed on shelves, columns ordered and centred."""
+    shelves: list[list[_Group]] = []
+    for group in groups:
+        for shelf in shelves:
+            if all(group.last < other.first or other.last < group.first for other in shelf):
+                shelf.append(group)
+                break
+        else:
+            shelves.append([group])
+    for group in groups:
+        tallest = max(len(column) for column in group.columns.values())
+        inner = tallest * NODE_HEIGHT + (tallest - 1) * ROW_GAP
+        header = BOX_HEADER if group.boundary is not None else 0
+        group.height = header + 2 * BOX_PADDING + inner
+        group.x = _column_x(group.first) - BOX_PADDING
+        group.width = (group.last - group.first) * (NODE_WIDTH + COLUMN_GAP) + NODE_WIDTH \
+            + 2 * BOX_PADDING
+    top = float(MARGIN)
+    for shelf in shelves:
+        for group in shelf:
+            group.y = top
+        top += max(group.height for group in shelf) + SHELF_GAP
+
+    position = [(0.0, 0.0)] * count
+
+    def assign() -> None:
+        for group in groups:
+            header = BOX_HEADER if group.boundary is not None else 0
+            inner = group.height - header - 2 * BOX_PADDING
+            for column, members in group.columns.items():
+                used = len(members) * NODE_HEIGHT + (len(members) - 1) * ROW_GAP
+                y = group.y + header + BOX_PADDING + (inner - used) / 2
+                for member in members:
+                    position[member] = (_column_x(column), y)
+                    y += NODE_HEIGHT + ROW_GAP
+
+    assign()
+    for _ in range(2):
+        for group in groups:
+            for members in group.columns.values():
+                def centre(node: int) -> tuple[float, int]:
+                    around = neighbours[node]
+                    if not around:
+                        return (position[node][1], node)
+                    return (sum(position[n][1] for n in around) / len(around), node)
+                members.sort(key=centre)
+        assign()
+    return position
+
+
+class _Router:
+    """Finds free horizontal lanes for flows that skip columns, so that they pass between
+    the components in the columns they cross instead of through them."""
+
+    CLEARANCE = 8.0
+    LANE_STEP = 7.0
+
+    def __init__(self, layer: list[int], position: list[tuple[float, float]]) -> None:
+        self.blocked: dict[int, list[tuple[float, float]]] = {}
+        for node, column in enumerate(layer):
+            top = position[node][1]
+            self.blocked.setdefault(column, []).append((top, top + NODE_HEIGHT))
+        self.taken: list[tuple[int, int, float]] = []
+
+    def _free(self, first: int, last: int, y: float) -> bool:
+        margin = self.CLEARANCE
+        for column in range(first, last + 1):
+            for top, bottom in self.blocked.get(column, ()):
+                if top - margin < y < bottom + margin:
+                    return False
+        return not any(abs(lane - y) < self.LANE_STEP - 0.5 and not (last < a or b < first)
+                       for a, b, lane in self.taken)
+
+    def lane(self, source_layer: int, target_layer: int, wanted: float) -> float:
+        """The free height nearest to ``wanted`` across the columns strictly between."""
+        first, last = sorted((source_layer, target_layer))
+        first, last = first + 1, last - 1
+        seeds = {wanted}
+        for column in range(first, last + 1):
+            for top, bottom in self.blocked.get(column, ()):
+                seeds.update((top - ROW_GAP / 2, bottom + ROW_GAP / 2))
+        candidates = sorted(
+            (abs(seed + shift - wanted), seed + shift)
+            for seed in seeds for shift in (0.0, self.LANE_STEP, -self.LANE_STEP,
+                                            2 * self.LANE_STEP, -2 * self.LANE_STEP))
+        for _, y in candidates:
+            if self._free(first, last, y):
+                self.taken.append((first, last, y))
+                return y
+        lowest = max(b for column in range(first, last + 1)
+                     for _, b in self.blocked.get(column, [(0.0, 0.0)]))
+        y = lowest + ROW_GAP + self.LANE_STEP * len(self.taken)
+        self.taken.append((first, last, y))
+        return y
+
+
+# --- drawing --------------------------------------------------------------------------
+
+
+class _Bounds:
+    def __init__(self) -> None:
+        self.left = self.top = float("inf")
+        self.right = self.bottom = float("-inf")
+
+    def add(self, x: float, y: float) -> None:
+        self.left, self.right = min(self.left, x), max(self.right, x)
+        self.top, self.bottom = min(self.top, y), max(self.bottom, y)
+
+
+def _text_lines(lines: list[str], x: float, centre_y: float, size: float, fill: str,
+                line_height: float, extra: str = "") -> str:
+    first = centre_y - (len(lines) - 1) * line_height / 2 + size * 0.35
+    spans = "".join(
+        f'<tspan x="{_num(x)}" y="{_num(first + i * line_height)}">{xml(line)}</tspan>'
+        for i, line in enumerate(lines))
+    return (f'<text text-anchor="middle" font-size="{_num(size)}" fill="{fill}"{extra}>'
+            f"{spans}</text>")
+
+
+def _shape(node: DiagramNode, x: float, y: float) -> str:
+    fill, stroke = _FILLS[node.kind]
+    paint = f'fill="{fill}" stroke="{stroke}" stroke-width="1.4"'
+    w, h = NODE_WIDTH, NODE_HEIGHT
+    if node.kind == "datastore":
+        e = 7
+        body = (f"M{_num(x)} {_num(y + e)}A{_num(w / 2)} {e} 0 0 1 {_num(x + w)} {_num(y + e)}"
+                f"V{_num(y + h - e)}A{_num(w / 2)} {e} 0 0 1 {_num(x)} {_num(y + h - e)}Z")
+        rim = f"M{_num(x)} {_num(y + e)}A{_num(w / 2)} {e} 0 0 0 {_num(x + w)} {_num(y + e)}"
+        return f'<path d="{body}" {paint}/><path d="{rim}" fill="none" stroke="{stroke}"/>'
+    if node.kind == "external":
+        s = 12
+        points = " ".join(f"{_num(px)},{_num(py)}" for px, py in (
+            (x + s, y), (x + w, y), (x + w - s, y + h), (x, y + h)))
+        return f'<polygon points="{points}" {paint}/>'
+    return f'<rect x="{_num(x)}" y="{_num(y)}" width="{w}" height="{h}" rx="6" {paint}/>'
+
+
+def _node(node: DiagramNode, x: float, y: float, boundary_label: str | None) -> str:
+    detail = [_KIND_NAMES[node.kind] if not node.type else node.type]
+    if boundary_label:
+        detail.append(f"in {boundary_label}")
+    tooltip = f"{node.name} ({', '.join(detail)})"
+    name_lines = wrap(node.name, NODE_WIDTH - 30, NAME_SIZE, 2)
+    cx, cy = x + NODE_WIDTH / 2, y + NODE_HEIGHT / 2
+    parts = [f"<g><title>{xml(tooltip)}</title>", _shape(node, x, y)]
+    if node.type:
+        parts.append(_text_lines(name_lines, cx, cy - 6, NAME_SIZE, _INK, 14))
+        type_line = wrap(node.type, NODE_WIDTH - 30, SMALL_SIZE, 1)
+        parts.append(_text_lines(type_line, cx, cy + 6 + 7 * len(name_lines), SMALL_SIZE,
+                                 _MUTED, 12))
+    else:
+        parts.append(_text_lines(name_lines, cx, cy, NAME_SIZE, _INK, 14))
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
+
+
+def _edge_title(edge: DiagramEdge, source: DiagramNode, target: DiagramNode) -> str:
+    facts = [f"{edge.id}: {source.name} \u2192 {target.name}"]
+    if edge.label:
+        facts.append(edge.label)
+    facts.append(f"encrypted: {_yes_no(edge.encrypted)}")
+    facts.append(f"authenticated: {_yes_no(edge.authenticated)}")
+    if edge.crosses_boundary:
+        facts.append("crosses a trust boundary")
+    return "; ".join(facts)
+
+
+def _label(text: str, x: float, y: float, bounds: _Bounds) -> str:
+    lines = wrap(text, COLUMN_GAP - 20, SMALL_SIZE, 2)
+    if not lines:
+        return ""
+    width = max(text_width(line, SMALL_SIZE) for line in lines) + 8
+    height = len(lines) * 12 + 4
+    bounds.add(x - width / 2, y - height / 2)
+    bounds.add(x + width / 2, y + height / 2)
+    box = (f'<rect x="{_num(x - width / 2)}" y="{_num(y - height / 2)}" '
+           f'width="{_num(width)}" height="{_num(height)}" rx="3" fill="#ffffff" '
+           'fill-opacity="0.9"/>')
+    return box + _text_lines(lines, x, y, SMALL_SIZE, _INK, 12)
+
+
+def _defs() -> str:
+    def marker(name: str, colour: str) -> str:
+        return (f'<marker id="{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+                f'markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" '
+                f'fill="{colour}"/></marker>')
+    return f"<defs>{marker('tg-dfd-arrow', _EDGE)}{marker('tg-dfd-arrow-warn', _WARN)}</defs>"
+
+
+def _describe(diagram: Diagram, names: dict[str, str]) -> str:
+    crossing = sum(edge.crosses_boundary for edge in diagram.edges)
+    unencrypted = sum(edge.encrypted is False for edge in diagram.edges)
+    boxes = sum(1 for b in diagram.boundaries if diagram.members(b.id))
+    summary = (f"{len(diagram.nodes)} components in {boxes} trust boundaries, "
+               f"{len(diagram.edges)} data flows ({crossing} crossing a trust boundary, "
+               f"{unencrypted} unencrypted).")
+    flows = [f"{names[e.source]} to {names[e.target]}" + (f" ({e.label})" if e.label else "")
+             for e in diagram.edges[:MAX_DESC_FLOWS]]
+    if len(diagram.edges) > MAX_DESC_FLOWS:
+        flows.append(f"and {len(diagram.edges) - MAX_DESC_FLOWS} more")
+    return summary + (" Flows: " + "; ".join(flows) + "." if flows else "")
+
+
+def _document(width: float, height: float, view: tuple[float, float], title: str,
+              description: str, body: Iterable[str]) -> str:
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
+            f'width="{_num(width)}" height="{_num(height)}" '
+            f'viewBox="{_num(view[0])} {_num(view[1])} {_num(width)} {_num(height)}" '
+            f'font-family="{FONT_FAMILY}">')
+    return "\n".join([head, f"<title>{xml(title)}</title>", f"<desc>{xml(description)}</desc>",
+                      *body, "</svg>"]) + "\n"
+
+
+def _empty() -> str:
+    text = (f'<text x="120" y="28" text-anchor="middle" font-size="{NAME_SIZE}" '
+            f'fill="{_MUTED}">No components declared</text>')
+    frame = '<rect x="0.5" y="0.5" width="239" height="47" rx="4" fill="#ffffff" ' \
+            'stroke="#cbd2d9"/>'
+    return _document(240, 48, (0, 0), "Data-flow diagram: no components declared",
+                     "The model declares no components, so there is no data flow to draw.",
+                     [frame, text])
 
 
 def render_dfd_svg(diagram: Diagram) -> str:
-    """A standalone SVG of the diagram; a small placeholder when it is empty."""
+    """The diagram as a standalone SVG document (a small notice when it has no component)."""
     if diagram.empty:
-        return ('<svg xmlns="http://www.w3.org/2000/svg" role="img" width="240" height="40"'
-                ' viewBox="0 0 240 40"><title>No components declared</title>'
-                '<text x="10" y="25">No components declared</text></svg>\n')
-    height = 40 + 60 * len(diagram.nodes)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="400" '
-             f'height="{height}" viewBox="0 0 400 {height}">',
-             f"<title>{escape(one_line(diagram.title))}</title>"]
-    for index, node in enumerate(diagram.nodes):
-        parts.append(f'<rect x="10" y="{20 + 60 * index}" width="300" height="40" '
-                     'fill="#eef4fb" stroke="#2f5d8a"/>')
-        parts.append(f'<text x="20" y="{45 + 60 * index}">{escape(one_line(node.name))}</text>')
-    parts.append("</svg>\n")
-    return "\n".join(parts)
+        return _empty()
+    nodes = diagram.nodes
+    index = {node.id: i for i, node in enumerate(nodes)}
+    count = len(nodes)
+    links = [(index[e.source], index[e.target]) for e in diagram.edges]
+    pairs = [(s, t) for s, t in links if s != t]
+    layer = _layers(count, _break_cycles(count, pairs))
+    neighbours: list[list[int]] = [[] for _ in range(count)]
+    for source, target in pairs:
+        neighbours[source].append(target)
+        neighbours[target].append(source)
+    groups = _groups(diagram, index, layer)
+    position = _place(groups, neighbours, count)
+    bounds = _Bounds()
+    body: list[str] = [_defs()]
+
+    boundary_label: dict[int, str] = {}
+    for group in groups:
+        bounds.add(group.x, group.y)
+        bounds.add(group.x + group.width, group.y + group.height)
+        if group.boundary is None:
+            continue
+        for member in group.members:
+            boundary_label[member] = group.label
+        stroke = "#7b8794" if group.declared else _WARN
+        heading = wrap(group.label, group.width - 16, 11, 1)
+        body.append(
+            f"<g><title>Trust boundary: {xml(group.label)}</title>"
+            f'<rect x="{_num(group.x)}" y="{_num(group.y)}" width="{_num(group.width)}" '
+            f'height="{_num(group.height)}" rx="8" fill="#fbfcfd" stroke="{stroke}" '
+            'stroke-width="1.2" stroke-dasharray="7 5"/>'
+            f'<text x="{_num(group.x + 8)}" y="{_num(group.y + 14)}" font-size="11" '
+            f'font-weight="600" fill="{_MUTED}">{xml(heading[0] if heading else "")}</text></g>')
+
+    fan: dict[tuple[int, int], list[int]] = {}
+    for number, (source, target) in enumerate(links):
+        fan.setdefault((min(source, target), max(source, target)), []).append(number)
+    slot = {number: (k, len(members)) for members in fan.values()
+            for k, number in enumerate(members)}
+
+    router = _Router(layer, position)
+    paths: list[str] = []
+    labels: list[str] = []
+    for number, edge in enumerate(diagram.edges):
+        source, target = links[number]
+        k, fanned = slot[number]
+        offset = (k - (fanned - 1) / 2) * FAN_STEP
+        sx, sy = position[source]
+        tx, ty = position[target]
+        if source == target:  # a loop on the right side of the node
+            reach = 34 + 14 * k
+            x0, y0 = sx + NODE_WIDTH, sy + NODE_HEIGHT / 2 - 10
+            x3, y3 = x0, y0 + 20
+            c1, c2 = (x0 + reach, y0 - 22), (x3 + reach, y3 + 22)
+            middle = (x0 + reach * 0.75, (y0 + y3) / 2)
+            points = [(x0, y0), c1, c2, (x3, y3)]
+            d = f"M{_pt(x0, y0)}C{_pt(*c1)} {_pt(*c2)} {_pt(x3, y3)}"
+        else:
+            shift = max(-NODE_HEIGHT / 2 + 8, min(NODE_HEIGHT / 2 - 8, offset * 0.6))
+            low, high = (source, target) if source < target else (target, source)
+            normal = 1.0 if position[high][0] >= position[low][0] else -1.0
+            if layer[target] > layer[source]:
+                x0, x3, step = sx + NODE_WIDTH, tx, 1.0
+            else:
+                x0, x3, step = sx, tx + NODE_WIDTH, -1.0
+            y0 = sy + NODE_HEIGHT / 2 + shift * normal
+            y3 = ty + NODE_HEIGHT / 2 + shift * normal
+            span = abs(layer[target] - layer[source])
+            lane = router.lane(layer[source], layer[target], (y0 + y3) / 2) if span > 1 \
+                else None
+            if lane is None:
+                pull = max(abs(x3 - x0) * 0.45, 40.0) * step
+                bend = offset * 1.6 * normal
+                c1, c2 = (x0 + pull, y0 + bend), (x3 - pull, y3 + bend)
+                middle = ((x0 + 3 * c1[0] + 3 * c2[0] + x3) / 8,
+                          (y0 + 3 * c1[1] + 3 * c2[1] + y3) / 8)
+                points = [(x0, y0), c1, c2, (x3, y3)]
+                d = f"M{_pt(x0, y0)}C{_pt(*c1)} {_pt(*c2)} {_pt(x3, y3)}"
+            else:
+                # Around the components in between: into the next gap, along a free lane,
+                # out of the gap before the target.
+                q1 = (x0 + step * COLUMN_GAP * 0.7, lane)
+                q2 = (x3 - step * COLUMN_GAP * 0.7, lane)
+                a1 = (x0 + step * COLUMN_GAP * 0.4, y0)
+                a2 = (q1[0] - step * COLUMN_GAP * 0.3, lane)
+                b1 = (q2[0] + step * COLUMN_GAP * 0.3, lane)
+                b2 = (x3 - step * COLUMN_GAP * 0.4, y3)
+                points = [(x0, y0), a1, a2, q1, q2, b1, b2, (x3, y3)]
+                d = (f"M{_pt(x0, y0)}C{_pt(*a1)} {_pt(*a2)} {_pt(*q1)}L{_pt(*q2)}"
+                     f"C{_pt(*b1)} {_pt(*b2)} {_pt(x3, y3)}")
+                middle = ((q1[0] + q2[0]) / 2, lane)
+        for point in points:
+            bounds.add(*point)
+        warn = edge.encrypted is False
+        colour = _WARN if warn else _EDGE
+        dash = ' stroke-dasharray="6 4"' if warn else ""
+        stroke_width = "1.8" if edge.crosses_boundary else "1.2"
+        marker = "tg-dfd-arrow-warn" if warn else "tg-dfd-arrow"
+        title = _edge_title(edge, nodes[source], nodes[target])
+        paths.append(f"<g><title>{xml(title)}</title><path d=\"{d}\" fill=\"none\" "
+                     f'stroke="{colour}" stroke-width="{stroke_width}"{dash} '
+                     f'marker-end="url(#{marker})"/></g>')
+        text = edge.label if not warn else (f"{edge.label} (unencrypted)" if edge.label
+                                            else "unencrypted")
+        label = _label(text, middle[0], middle[1], bounds)
+        if label:
+            labels.append(f"<g><title>{xml(title)}</title>{label}</g>")
+
+    body.extend(paths)
+    for i, node in enumerate(nodes):
+        x, y = position[i]
+        bounds.add(x, y)
+        bounds.add(x + NODE_WIDTH, y + NODE_HEIGHT)
+        body.append(_node(node, x, y, boundary_label.get(i)))
+    body.extend(labels)
+
+    left, top = bounds.left - MARGIN, bounds.top - MARGIN
+    width, height = bounds.right - left + MARGIN, bounds.bottom - top + MARGIN
+    background = (f'<rect x="{_num(left)}" y="{_num(top)}" width="{_num(width)}" '
+                  f'height="{_num(height)}" fill="#ffffff"/>')
+    body.insert(1, background)
+    title = f"Data-flow diagram: {diagram.title}" if diagram.title else "Data-flow diagram"
+    names = {node.id: node.name for node in nodes}
+    return _document(width, height, (left, top), title, _describe(diagram, names), body)
