@@ -1,0 +1,145 @@
+"""The control-objective matrix: one objective per asset x attacker.
+
+Generated objectives have ids derived from the pair (``CO-A1-ATK1``), so re-deriving
+the matrix finds the objectives it made before, and an objective the user deleted
+(recorded in ``generation.removed``) is never brought back under another id.
+
+``threatgate generate objectives`` re-derives the matrix of a model file after assets
+or attackers change: pairs without an objective get one (no controls yet, so it shows
+as unassessed until someone links mitigation groups); an objective whose asset or
+attacker is gone is marked ``status: removed`` with a reason, never deleted, and is
+then ignored by assessment, the gate and the reference checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from threatgate.model import id_index, id_list, items, text
+
+if TYPE_CHECKING:
+    from threatgate.edit import ModelEditor
+
+#: At most this many mitigation groups are written on one objective.
+MAX_GROUPS = 16
+#: Above this many combinations, groups are combined greedily instead of exhaustively.
+MAX_COMBINATIONS = 4096
+
+
+def is_removed(objective: Mapping[str, Any]) -> bool:
+    return objective.get("status") == "removed"
+
+
+def objective_id(asset: str, attacker: str) -> str:
+    """The id of the generated objective of one asset x attacker pair."""
+    candidate = f"CO-{asset}-{attacker}"
+    if len(candidate) <= 64:
+        return candidate
+    digest = hashlib.sha256(f"{asset}\0{attacker}".encode()).hexdigest()[:12]
+    return f"CO-{digest}"
+
+
+def combine_groups(per_threat: Sequence[Sequence[Sequence[str]]]) -> list[list[str]]:
+    """Mitigation groups of an objective endangered by several threats.
+
+    Each threat is mitigated by any one of its groups (OR), and the objective needs
+    every threat mitigated (AND): so an objective's groups are the unions of one group
+    per threat. Supersets of another group are dropped; the smallest groups come first
+    and at most :data:`MAX_GROUPS` are kept.
+    """
+    alternatives = [[list(dict.fromkeys(g)) for g in groups if g] for groups in per_threat]
+    alternatives = [a for a in alternatives if a]
+    if not alternatives:
+        return []
+    total = 1
+    for options in alternatives:
+        total *= len(options)
+    if total > MAX_COMBINATIONS:
+        merged = list(dict.fromkeys(c for options in alternatives for c in options[0]))
+        return [merged]
+    combos: list[list[str]] = []
+    for choice in itertools.product(*alternatives):
+        union = list(dict.fromkeys(c for group in choice for c in group))
+        if union not in combos:
+            combos.append(union)
+    combos.sort(key=len)
+    minimal: list[list[str]] = []
+    for combo in combos:
+        if not any(set(kept) <= set(combo) for kept in minimal):
+            minimal.append(combo)
+    return minimal[:MAX_GROUPS]
+
+
+@dataclass
+class MatrixChange:
+    """What re-deriving the matrix of one model does."""
+
+    added: list[dict[str, Any]] = field(default_factory=list)
+    #: (index in objectives, id, reason) of objectives to mark removed.
+    removed: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Pairs not added because their generated objective was deleted by hand.
+    skipped: list[str] = field(default_factory=list)
+
+
+def plan_matrix(data: Mapping[str, Any]) -> MatrixChange:
+    """The objectives to add and to mark removed for the model's assets and attackers."""
+    model = dict(data)
+    assets = [(a["id"], a) for _, a in items(model, "assets") if isinstance(a.get("id"), str)]
+    attackers = [a["id"] for _, a in items(model, "attackers") if isinstance(a.get("id"), str)]
+    asset_ids = {a for a, _ in assets}
+    attacker_ids = set(attackers)
+    generation = model.get("generation")
+    deleted = set(id_list(generation.get("removed"))) if isinstance(generation, dict) else set()
+    taken = set(id_index(model))
+    covered: set[tuple[str, str]] = set()
+    change = MatrixChange()
+    for index, objective in items(model, "objectives"):
+        asset, attacker = text(objective, "asset"), text(objective, "attacker")
+        if is_removed(objective):
+            continue
+        gone = []
+        if asset not in asset_ids:
+            gone.append(f"asset {asset} no longer exists")
+        if attacker not in attacker_ids:
+            gone.append(f"attacker {attacker} no longer exists")
+        if gone:
+            change.removed.append((index, str(objective.get("id")), "; ".join(gone)))
+        elif asset and attacker:
+            covered.add((asset, attacker))
+    for asset_id, asset_entry in assets:
+        for attacker_id in attackers:
+            if (asset_id, attacker_id) in covered:
+                continue
+            new_id = objective_id(asset_id, attacker_id)
+            if new_id in deleted:
+                change.skipped.append(new_id)
+                continue
+            if new_id in taken:  # the id names something else; never reuse it
+                change.skipped.append(new_id)
+                continue
+            entry: dict[str, Any] = {"id": new_id, "asset": asset_id, "attacker": attacker_id}
+            properties = id_list(asset_entry.get("properties"))
+            if properties:
+                entry["properties"] = properties
+            entry["origin"] = "generated"
+            change.added.append(entry)
+            taken.add(new_id)
+    return change
+
+
+def apply_matrix(editor: ModelEditor) -> MatrixChange:
+    """Re-derive the objective matrix of the file being edited (see :func:`plan_matrix`)."""
+    from threatgate.generate.merge import record_generation
+
+    change = plan_matrix(editor.data)
+    for index, _, reason in change.removed:
+        editor.update("objectives", index, {"status": "removed", "removed_reason": reason})
+    for entry in change.added:
+        editor.append("objectives", entry)
+    if change.added:
+        record_generation(editor, emitted=[e["id"] for e in change.added])
+    return change
