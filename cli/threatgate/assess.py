@@ -24,6 +24,7 @@ from threatgate.posture import (
     by_id,
     is_active,
     objective_posture,
+    objective_removed,
     threat_score,
     threat_severity,
     threat_state,
@@ -227,6 +228,7 @@ def assess_model(
     accepted_threats = accepted_ids(model, "threat", today)
     accepted_objectives = accepted_ids(model, "objective", today)
 
+    removed = {o.get("id") for _, o in items(model, "objectives") if objective_removed(o)}
     threats: list[ThreatView] = []
     tiers: dict[str, str] = {}
     for index, threat in items(model, "threats"):
@@ -240,7 +242,7 @@ def assess_model(
             state=state,
             mitigated_by=active,
             mitigations=id_list(threat.get("mitigations")),
-            objectives=id_list(threat.get("objectives")),
+            objectives=[o for o in id_list(threat.get("objectives")) if o not in removed],
             location=locate(("threats", index)),
         )
         threats.append(view)
@@ -260,10 +262,13 @@ def assess_model(
             location=locate(("objectives", index)),
         )
         for index, o in items(model, "objectives")
+        if not objective_removed(o)
     ]
 
     serves: dict[str, list[str]] = {}
     for objective in items(model, "objectives"):
+        if objective_removed(objective[1]):
+            continue
         for group in objective[1].get("mitigated_by") or []:
             for control_id in id_list(group):
                 serves.setdefault(control_id, [])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from threatgate.model import id_index, id_list, items, text
+from threatgate.posture import objective_removed as is_removed
 
 if TYPE_CHECKING:
     from threatgate.edit import ModelEditor
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
 MAX_GROUPS = 16
 #: Above this many combinations, groups are combined greedily instead of exhaustively.
 MAX_COMBINATIONS = 4096
-
-
-def is_removed(objective: Mapping[str, Any]) -> bool:
-    return objective.get("status") == "removed"
 
 
 def objective_id(asset: str, attacker: str) -> str:

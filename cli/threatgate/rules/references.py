@@ -8,6 +8,7 @@ from typing import Any
 
 from threatgate.diagnostics import Severity
 from threatgate.model import COLLECTIONS, article, items
+from threatgate.posture import objective_removed
 from threatgate.rules.base import JsonPath, RuleContext, rule
 
 #: (collection, field, target collection, field holds a list, field holds groups of ids)
@@ -48,6 +49,9 @@ def _targets(value: Any, is_list: bool, grouped: bool) -> Iterator[tuple[JsonPat
             yield (i,), item
 
 
+#: References a removed objective may keep after their target disappeared.
+REMOVED_EXEMPT = frozenset({("objectives", "asset"), ("objectives", "attacker")})
+
 #: A component's boundary may be a plain label while a model has no architecture yet, so
 #: an undeclared one is only a warning.
 BOUNDARY: Reference = ("components", "boundary", "trust_boundaries", False, False)
@@ -60,6 +64,8 @@ def _check(context: RuleContext, references: tuple[Reference, ...]) -> None:
     for collection, field, target, is_list, grouped in references:
         wanted = COLLECTIONS[target]
         for index, entry in items(data, collection):
+            if (collection, field) in REMOVED_EXEMPT and objective_removed(entry):
+                continue  # its asset or attacker is gone: that is why it was removed
             owner = f"{COLLECTIONS[collection]} {entry.get('id', f'#{index + 1}')}"
             for sub_path, ref in _targets(entry.get(field), is_list, grouped):
                 if ref in known[target]:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from threatgate.diagnostics import Severity
 from threatgate.model import NEVER_COMPLETE, id_list, items, text
+from threatgate.posture import objective_removed
 from threatgate.rules.base import RuleContext, rule
+
+
+def _objectives(data: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The objectives in force: removed ones are kept for the record only."""
+    for index, objective in items(data, "objectives"):
+        if not objective_removed(objective):
+            yield index, objective
 
 
 def _groups(objective: dict[str, object]) -> list[list[str]]:
@@ -21,7 +32,7 @@ def _groups(objective: dict[str, object]) -> list[list[str]]:
 )
 def unused_controls(context: RuleContext) -> None:
     used: set[str] = set()
-    for _, objective in items(context.data, "objectives"):
+    for _, objective in _objectives(context.data):
         for group in _groups(objective):
             used.update(group)
     for _, threat in items(context.data, "threats"):
@@ -38,7 +49,7 @@ def unused_controls(context: RuleContext) -> None:
 
 @rule("uncovered-asset", Severity.WARNING, "An asset is protected by no control objective.")
 def uncovered_assets(context: RuleContext) -> None:
-    covered = {text(o, "asset") for _, o in items(context.data, "objectives")}
+    covered = {text(o, "asset") for _, o in _objectives(context.data)}
     for index, asset in items(context.data, "assets"):
         asset_id = asset.get("id")
         if isinstance(asset_id, str) and asset_id not in covered:
@@ -51,7 +62,7 @@ def uncovered_assets(context: RuleContext) -> None:
 
 @rule("unused-attacker", Severity.WARNING, "An attacker appears in no control objective.")
 def unused_attackers(context: RuleContext) -> None:
-    named = {text(o, "attacker") for _, o in items(context.data, "objectives")}
+    named = {text(o, "attacker") for _, o in _objectives(context.data)}
     for index, attacker in items(context.data, "attackers"):
         attacker_id = attacker.get("id")
         if isinstance(attacker_id, str) and attacker_id not in named:
@@ -68,7 +79,7 @@ def unused_attackers(context: RuleContext) -> None:
 )
 def groups_that_cannot_complete(context: RuleContext) -> None:
     statuses = {text(c, "id"): text(c, "status") for _, c in items(context.data, "controls")}
-    for index, objective in items(context.data, "objectives"):
+    for index, objective in _objectives(context.data):
         for group_index, group in enumerate(_groups(objective)):
             blocked = [c for c in group if statuses.get(c) in NEVER_COMPLETE]
             if blocked:
@@ -91,7 +102,7 @@ def duplicate_objectives(context: RuleContext) -> None:
         text(a, "id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
     }
     seen: dict[tuple[str, str], list[tuple[object, set[str]]]] = {}
-    for index, objective in items(context.data, "objectives"):
+    for index, objective in _objectives(context.data):
         asset, attacker = text(objective, "asset"), text(objective, "attacker")
         if not isinstance(asset, str) or not isinstance(attacker, str):
             continue
@@ -118,7 +129,7 @@ def properties_not_on_asset(context: RuleContext) -> None:
     declared = {
         text(a, "id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
     }
-    for index, objective in items(context.data, "objectives"):
+    for index, objective in _objectives(context.data):
         asset = text(objective, "asset")
         if asset not in declared:
             continue
