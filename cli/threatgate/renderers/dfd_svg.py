@@ -47,6 +47,9 @@ FONT_FAMILY = "system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif"
 NAME_SIZE = 12
 SMALL_SIZE = 10
 MAX_DESC_FLOWS = 100
+#: Deeper graphs have neighbouring columns merged, so the drawing stays about as wide as
+#: it is tall instead of tens of thousands of pixels wide.
+MAX_COLUMNS = 16
 
 _INK = "#1f2933"
 _MUTED = "#52606d"
@@ -475,6 +478,9 @@ def render_dfd_svg(diagram: Diagram) -> str:
     links = [(index[e.source], index[e.target]) for e in diagram.edges]
     pairs = [(s, t) for s, t in links if s != t]
     layer = _layers(count, _break_cycles(count, pairs))
+    columns = max(layer) + 1
+    if columns > MAX_COLUMNS:  # a very deep graph: merge columns to keep it legible
+        layer = [column * MAX_COLUMNS // columns for column in layer]
     neighbours: list[list[int]] = [[] for _ in range(count)]
     for source, target in pairs:
         neighbours[source].append(target)
@@ -522,6 +528,15 @@ def render_dfd_svg(diagram: Diagram) -> str:
             x0, y0 = sx + NODE_WIDTH, sy + NODE_HEIGHT / 2 - 10
             x3, y3 = x0, y0 + 20
             c1, c2 = (x0 + reach, y0 - 22), (x3 + reach, y3 + 22)
+            middle = (x0 + reach * 0.75, (y0 + y3) / 2)
+            points = [(x0, y0), c1, c2, (x3, y3)]
+            d = f"M{_pt(x0, y0)}C{_pt(*c1)} {_pt(*c2)} {_pt(x3, y3)}"
+        elif layer[source] == layer[target]:
+            # Same column (only after columns were merged): an arc on the right side.
+            x0, y0 = sx + NODE_WIDTH, sy + NODE_HEIGHT / 2 + offset * 0.3
+            x3, y3 = tx + NODE_WIDTH, ty + NODE_HEIGHT / 2 + offset * 0.3
+            reach = min(COLUMN_GAP * 0.6, 30 + abs(y3 - y0) * 0.2 + abs(offset))
+            c1, c2 = (x0 + reach, y0), (x3 + reach, y3)
             middle = (x0 + reach * 0.75, (y0 + y3) / 2)
             points = [(x0, y0), c1, c2, (x3, y3)]
             d = f"M{_pt(x0, y0)}C{_pt(*c1)} {_pt(*c2)} {_pt(x3, y3)}"
