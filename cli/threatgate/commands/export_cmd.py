@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import click
 
@@ -42,7 +43,7 @@ class _Exported:
               help="csv: threats and controls tables; json: the normalised model with its "
                    "assessment; docx: a Word report; sarif, junit, codequality: the gate's "
                    "report, as `threatgate gate --format` writes it.")
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", "out_value", type=click.Path(), default=None,
               metavar="PATH",
               help="Where to write instead of standard output. csv: a folder receiving "
                    "<model>.threats.csv and <model>.controls.csv per model. json, docx: a "
@@ -64,7 +65,8 @@ class _Exported:
               help="Validate every model afresh instead of reusing cached results.")
 @config_option
 @today_option
-def export(paths: tuple[Path, ...], output_format: str, out: Path | None, table: str | None,
+def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
+           table: str | None,
            excel: bool, run_verify: bool, no_cache: bool, config_path: Path | None,
            today: str | None) -> None:
     """Export models for spreadsheets, other tools, auditors and code scanning.
@@ -109,12 +111,14 @@ def export(paths: tuple[Path, ...], output_format: str, out: Path | None, table:
         raise click.UsageError("--table applies to --format csv")
     if excel and output_format != "csv":
         raise click.UsageError("--excel applies to --format csv")
+    out = Path(out_value) if out_value else None
+    as_folder = _names_folder(out_value)
     config = resolve_config(config_path)
     day = resolve_today(today)
     if output_format in GATE_FORMATS:
         workspace, blob = _gate_report(paths, config, day, today, run_verify, no_cache,
                                        output_format)
-        _emit_file(out, blob, binary=False)
+        _emit_file(out, blob, binary=False, as_folder=as_folder)
         _finish(workspace)
     workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache)
     models = _valid_models(workspace, config)
@@ -122,7 +126,7 @@ def export(paths: tuple[Path, ...], output_format: str, out: Path | None, table:
     if output_format == "csv":
         _export_csv(models, out, table, excel, verdicts)
     else:
-        _export_each(models, output_format, out, day, verdicts, workspace)
+        _export_each(models, output_format, out, as_folder, day, verdicts, workspace)
     _finish(workspace)
 
 
@@ -179,7 +183,7 @@ def _export_csv(models: list[_Exported], out: Path | None, table: str | None, ex
     if out is None:
         if models:
             _emit_file(None, render_csv(table or "threats", pairs, verdicts=verdicts,
-                                        excel=excel), binary=False)
+                                        excel=excel), binary=False, as_folder=False)
         return
     folder = _folder(out)
     for model in models:
@@ -190,7 +194,7 @@ def _export_csv(models: list[_Exported], out: Path | None, table: str | None, ex
 
 
 def _export_each(models: list[_Exported], output_format: str, out: Path | None,
-                 day: dt.date, verdicts: dict[str, Verdicts] | None,
+                 as_folder: bool, day: dt.date, verdicts: dict[str, Verdicts] | None,
                  workspace: Workspace) -> None:
     """json and docx: one document per model."""
     binary = output_format == "docx"
@@ -198,11 +202,11 @@ def _export_each(models: list[_Exported], output_format: str, out: Path | None,
     if out is None and several:
         raise InputError(f"{len(models)} models selected and --format {output_format} makes "
                          "one document per model: pass --out FOLDER, or one model file")
-    into_folder = out is not None and (several or out.is_dir() or _names_folder(out))
+    into_folder = out is not None and (several or out.is_dir() or as_folder)
     for model in models:
         blob = _render_one(model, output_format, day, verdicts, workspace)
         if out is None:
-            _emit_file(None, blob, binary=binary)
+            _emit_file(None, blob, binary=binary, as_folder=False)
         elif into_folder:
             _write(_folder(out) / f"{model.assessment.model_id}{SUFFIX[output_format]}", blob)
         else:
@@ -253,8 +257,9 @@ def _gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, today: s
     return workspace, render.render(report, kind).encode("utf-8")
 
 
-def _names_folder(out: Path | str) -> bool:
-    return str(out).endswith(("/", "\\"))
+def _names_folder(value: str | None) -> bool:
+    """Whether --out was written as a folder (with a trailing slash)."""
+    return bool(value) and str(value).endswith(("/", os.sep))
 
 
 def _folder(out: Path) -> Path:
@@ -284,15 +289,19 @@ def _write(target: Path, blob: bytes) -> None:
     click.echo(f"wrote {target.as_posix()}", err=True)
 
 
-def _emit_file(out: Path | None, blob: bytes, *, binary: bool) -> None:
+def _is_terminal(stream: BinaryIO) -> bool:
+    return stream.isatty()
+
+
+def _emit_file(out: Path | None, blob: bytes, *, binary: bool, as_folder: bool) -> None:
     """Write to ``out``, or to standard output (binary only when it is not a terminal)."""
     if out is not None:
-        if _names_folder(out) or out.is_dir():
+        if as_folder or out.is_dir():
             raise InputError(f"--out {out}: is a folder; give a file name for this report")
         _write(out, blob)
         return
     stream = sys.stdout.buffer
-    if binary and stream.isatty():
+    if binary and _is_terminal(stream):
         raise InputError("a Word document is binary: pass --out FILE, or redirect standard "
                          "output to a file")
     stream.write(blob)

@@ -193,7 +193,8 @@ def _threats(r: _Report, data: Mapping[str, Any], a: ModelAssessment) -> None:
     raw = {str(t.get("id")): t for _, t in items(dict(data), "threats")}
     controls = {str(c.get("id")): c for _, c in items(dict(data), "controls")}
     for severity in SEVERITY_ORDER:
-        chosen = [t for t in a.threats if t.severity == severity]
+        chosen = sorted((t for t in a.threats if t.severity == severity),
+                        key=lambda t: -(t.score or 0))
         if not chosen:
             continue
         r.heading(f"{severity.capitalize()} ({len(chosen)})", 2)
