@@ -1,0 +1,252 @@
+"""``threatgate site OUT``: a static website of every model, for GitHub Pages or any host."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError
+
+if TYPE_CHECKING:
+    from threatgate.commands.loading import Workspace
+    from threatgate.config import Config
+    from threatgate.renderers.site import InvalidEntry, SiteModel
+    from threatgate.report import AssertionOutcomes
+
+#: Lists the files the last build wrote, so the next build removes only its own stale files.
+MANIFEST = ".threatgate-site.json"
+#: Show a progress bar from this many models on (and only on a terminal).
+PROGRESS_FROM = 50
+
+
+@dataclass
+class Loaded:
+    """The models of a workspace, split into those with a report and those without."""
+
+    models: list[SiteModel]
+    invalid: list[InvalidEntry]
+
+
+def _outcomes(workspace: Workspace, model_id: str) -> AssertionOutcomes | None:
+    if workspace.verification is None:
+        return None
+    return {(r.planned.control, r.planned.index): (r.verdict.status, r.verdict.reason)
+            for r in workspace.verification.results if r.planned.model == model_id}
+
+
+def load_reports(workspace: Workspace, config: Config) -> Loaded:
+    """A report for every valid model (its data re-read from the file), and the rest."""
+    from threatgate.loader import LoadError, load_bytes, read_bytes
+    from threatgate.renderers.site import InvalidEntry, SiteModel
+    from threatgate.report import build_report
+
+    models: list[SiteModel] = []
+    invalid: list[InvalidEntry] = []
+    for result in workspace.report.files:
+        errors = [d for d in result.diagnostics if d.severity == "error"]
+        if result.extra is None or errors:
+            first = errors[0] if errors else None
+            problem = (f"{first.line}:{first.column}: {first.message} [{first.rule}]"
+                       if first else "not a valid model")
+            invalid.append(InvalidEntry(result.display, problem, result.model_id))
+            continue
+        try:
+            raw = read_bytes(Path(result.display), config.max_file_size)
+            data = load_bytes(raw, max_depth=config.max_depth).data
+        except (OSError, LoadError) as exc:
+            # The file changed or vanished since it was validated.
+            invalid.append(InvalidEntry(result.display, f"cannot be read again: {exc}",
+                                        result.model_id))
+            continue
+        assessment = result.extra
+        report = build_report(data, assessment, workspace.today,
+                              _outcomes(workspace, assessment.model_id))
+        models.append(SiteModel(report, assessment))
+    return Loaded(models, invalid)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _check_out(out: Path, config: Config) -> Path:
+    target = out.resolve()
+    root = config.root.resolve()
+    if _inside(root, target):
+        raise InputError(f"{out}: refusing to build the site into the repository root or a "
+                         "folder above it; choose a folder of its own, e.g. _site")
+    for folder in config.model_dirs:
+        if _inside(target, folder.resolve()):
+            raise InputError(f"{out}: refusing to build the site inside the model folder "
+                             f"{folder}; choose a folder of its own, e.g. _site")
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    return target
+
+
+def _previous(target: Path) -> set[str]:
+    try:
+        listed = json.loads((target / MANIFEST).read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {p for p in listed if isinstance(p, str)}
+
+
+def _safe_relative(name: str) -> bool:
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and ".." not in parts and "" not in parts
+
+
+def _everything(target: Path) -> set[str]:
+    """Every file and symbolic link below ``target`` (links are never followed)."""
+    found = set()
+    for current, dirs, files in os.walk(target, followlinks=False):
+        here = Path(current)
+        links = [d for d in dirs if (here / d).is_symlink()]
+        for name in [*files, *links]:
+            found.add((here / name).relative_to(target).as_posix())
+    found.discard(MANIFEST)
+    return found
+
+
+def _remove(target: Path, names: set[str], links_too: bool = False) -> int:
+    removed = 0
+    for name in sorted(names):
+        if not _safe_relative(name):
+            continue
+        path = target / name
+        if not _inside(path.parent.resolve(), target):
+            continue  # a folder on the way is a link out of OUT: leave it alone
+        if (path.is_symlink() and links_too) or (path.is_file() and not path.is_symlink()):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def _prune_empty(target: Path) -> None:
+    for current, _dirs, _files in sorted(os.walk(target), key=lambda x: -len(x[0])):
+        folder = Path(current)
+        if folder != target and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _write(target: Path, files: dict[str, bytes], clean: bool) -> tuple[int, int]:
+    from threatgate.fsutil import atomic_write
+
+    target.mkdir(parents=True, exist_ok=True)
+    stale = _previous(target) - set(files)
+    if clean:
+        stale |= _everything(target) - set(files)
+    written = 0
+    for name, content in files.items():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if path.is_file() and path.read_bytes() == content:
+                continue
+        except OSError:
+            pass
+        atomic_write(path, content)
+        written += 1
+    removed = _remove(target, stale, clean)
+    if clean:
+        _prune_empty(target)
+    else:
+        _prune_empty_own(target, stale)
+    manifest = json.dumps({"generator": "threatgate site", "files": sorted(files)}, indent=1)
+    atomic_write(target / MANIFEST, (manifest + "\n").encode("utf-8"))
+    return written, removed
+
+
+def _prune_empty_own(target: Path, stale: set[str]) -> None:
+    """Remove folders that held only files of the previous build."""
+    folders = {(target / n).parent for n in stale if _safe_relative(n)}
+    for folder in sorted(folders, key=lambda f: -len(f.parts)):
+        if folder != target and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+@click.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Threat models", show_default=True,
+              help="Title of the site, shown on every page.")
+@click.option("--verify", "run_verify", is_flag=True,
+              help="Check the controls' assertions first (without commands), so that the "
+                   "pages show each assertion's verdict and objectives reach the verified "
+                   "level.")
+@click.option("--clean", is_flag=True,
+              help="Also delete every other file in OUT. Without it, only files an earlier "
+                   "build wrote there (listed in OUT/.threatgate-site.json) are removed.")
+@click.option("--no-cache", is_flag=True,
+              help="Validate every model afresh instead of reusing cached results.")
+@config_option
+@today_option
+def site(out: Path, title: str, run_verify: bool, clean: bool, no_cache: bool,
+         config_path: Path | None, today: str | None) -> None:
+    """Build a static website of every model in the repository into OUT.
+
+    \b
+    OUT receives:
+      index.html        every model grouped by system: posture, badge and counts
+      models/<id>.html  one page per model: the sections of `threatgate render`,
+                        the data-flow diagram as an SVG drawn at build time, and
+                        threat and control tables you can filter and sort
+      risks.html        open critical and high threats, objectives at risk
+      compliance.html   requirement coverage per framework (when any is mapped)
+      badges/           the files of `threatgate badge` (Shields JSON and SVG)
+      index.json        every model with its posture, badge state and page
+      assets/           the stylesheet (with a print style) and the table script
+
+    Links are relative and nothing is loaded from the network, so the site works
+    from file://, on GitHub Pages or under any sub-path. Every page carries a
+    Content-Security-Policy that allows only the site's own script and styles, and
+    all text from the models is escaped (Markdown in descriptions is rendered
+    without raw HTML, links only to http, https, mailto or relative targets).
+
+    Models that are not valid are listed on the index with their problem. Private
+    models (without `badge: public`) get pages, but their badge is the "unknown"
+    one, exactly as with `threatgate badge`.
+
+    The output is deterministic: the same models give byte-identical files. No date
+    is shown unless --today (or THREATGATE_TODAY) gives one. Files of an earlier
+    build that are no longer produced are removed; other files in OUT are left alone
+    unless --clean. OUT may not be the repository root nor inside a model folder.
+
+    Exit status: 0 when the site was built (invalid models only warn), 2 for a usage
+    error or input that cannot be read.
+    """
+    from threatgate.commands.loading import load_workspace
+    from threatgate.renderers.site import SiteOptions, build_site
+
+    config = resolve_config(config_path)
+    target = _check_out(out, config)
+    day = resolve_today(today)
+    workspace = load_workspace((), config, day, verify=run_verify, use_cache=not no_cache)
+    loaded = load_reports(workspace, config)
+    for entry in loaded.invalid:
+        click.echo(f"threatgate: warning: {entry.path}: not a valid model, listed as such: "
+                   f"{entry.problem}", err=True)
+    options = SiteOptions(title=title, generated=day.isoformat() if today else None)
+    if len(loaded.models) >= PROGRESS_FROM and sys.stderr.isatty():
+        with click.progressbar(length=len(loaded.models), label="rendering",
+                               file=sys.stderr) as bar:
+            files = build_site(loaded.models, loaded.invalid, options, progress=bar.update)
+    else:
+        files = build_site(loaded.models, loaded.invalid, options)
+    try:
+        written, removed = _write(target, files, clean)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write the site: {exc.strerror or exc}") from None
+    click.echo(f"built {out.as_posix()}: {len(loaded.models)} model page(s), "
+               f"{len(loaded.invalid)} invalid model(s), {len(files)} files "
+               f"({written} written, {removed} stale removed)", err=True)
+    if workspace.report.unreadable:
+        raise click.exceptions.Exit(EXIT_USAGE)
+    raise click.exceptions.Exit(EXIT_OK)

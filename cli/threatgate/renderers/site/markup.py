@@ -1,0 +1,63 @@
+"""Markdown in descriptions, as safe HTML: no raw HTML, no images, only safe link schemes.
+
+markdown-it-py runs with ``html`` off, so any tag in a description is shown as text.
+Links are kept only when their target is relative (a path or ``#anchor``) or uses http,
+https or mailto; anything else (``javascript:``, ``data:``, ``vbscript:``, ...) stays
+plain text. Images are disabled: a page must not load anything from the network. Every
+link gets ``rel="noopener noreferrer"``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+#: Characters browsers drop from URLs before reading the scheme.
+_IGNORED = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+def safe_link(url: str) -> bool:
+    """True for relative links and http, https and mailto URLs."""
+    cleaned = _IGNORED.sub("", url)
+    if cleaned.startswith("\\") or "\\" in cleaned.split("/", 1)[0]:
+        return False
+    match = _SCHEME.match(cleaned)
+    if match is None:
+        # A colon before any slash, ? or # would still be read as a scheme by a browser.
+        head = re.split(r"[/?#]", cleaned, maxsplit=1)[0]
+        return ":" not in head and "&" not in head
+    return match.group(1).lower() in SAFE_SCHEMES
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.enable("strikethrough")
+    md.disable("image")
+    md.validateLink = safe_link  # type: ignore[method-assign]
+
+    def link_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        tokens[idx].attrSet("rel", "noopener noreferrer")
+        rendered: str = self.renderToken(tokens, idx, options, env)
+        return rendered
+
+    md.add_render_rule("link_open", link_open)
+    return md
+
+
+@lru_cache(maxsize=4096)
+def render_markdown(text: str) -> str:
+    """A description's Markdown as an HTML fragment (safe to insert unescaped)."""
+    if not text.strip():
+        return ""
+    html: str = _parser().render(text)
+    return html
