@@ -498,6 +498,19 @@ def test_docx_several_models_into_a_folder(export, write_model, project: Path) -
     assert ("Normal", "No compliance framework is mapped.") in paragraphs
 
 
+def test_docx_with_verify_shows_verdicts(export, write_model, project: Path) -> None:
+    write_model()
+    (project / "src").mkdir()
+    (project / "src" / "db.py").write_text("def run(q):\n    return q\n", encoding="utf-8")
+    assert export("--format", "docx", "--out", "report.docx", "--verify").exit_code == 0
+    _paragraphs, tables = _document_text(project / "report.docx")
+    summary = dict(tables[1][1:])
+    assert summary["Verification"] == ("1 of 1 assertions passed; 1 of 1 implemented "
+                                       "controls verified")
+    cells = {cell for table in tables for row in table for cell in row}
+    assert any(cell.startswith("pattern_absent src/db.py: pass") for cell in cells)
+
+
 def test_docx_to_a_pipe_and_not_to_a_terminal(export, write_model, monkeypatch) -> None:
     write_model()
     piped = export("--format", "docx")

@@ -99,7 +99,15 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
            The report `threatgate gate --format ...` writes for these models, with
            the thresholds of the [gate] settings. Export does not enforce them.
 
-    Output is deterministic: the same models and --today give the same bytes.
+    Output is deterministic: the same models and --today give the same bytes (the
+    Word report is dated --today).
+
+    \b
+    Examples:
+      threatgate export --format csv --out exports/
+      threatgate export threatmodels/shop.yaml --format json | jq .assessment.totals
+      threatgate export threatmodels/shop.yaml --format docx --out shop.docx --verify
+      threatgate export --format sarif --out threatgate.sarif
 
     Exit status: 0 when everything was exported; 1 when a model is not valid (its
     problems are printed, the valid models are still exported); 2 for a usage error or
