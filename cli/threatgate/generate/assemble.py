@@ -556,3 +556,64 @@ def dump_model(model: Mapping[str, Any]) -> str:
     out = io.StringIO()
     yaml.dump(convert(dict(model)), out)
     return format_text(out.getvalue())
+
+
+# --- explanation ------------------------------------------------------------------------------
+
+
+def explanation(assembled: Assembled, description: Description) -> dict[str, Any]:
+    """Which words triggered which technology, data kind and flag; which rules fired."""
+    vocab = vocabulary()
+    arch = assembled.architecture
+    by_key = {c["id"]: c for c in arch.components}
+    asset_of = {a["kind"]: a["id"] for a in arch.assets}
+    offsets = {(d.section, d.key): [[t.start, t.end] for t in d.triggers]
+               for d in [*description.technologies, *description.data, *description.flags]}
+    technologies, data, flags, assumed = [], [], [], []
+    for note in arch.notes:
+        if note.kind == "technology" and note.key in by_key:
+            technologies.append({"technology": note.key, "type": by_key[note.key]["type"],
+                                 "component": note.key, "words": note.words,
+                                 "offsets": offsets.get(("technology", note.key), [])})
+        elif note.kind == "data":
+            data.append({"kind": note.key, "asset": asset_of.get(note.key),
+                         "words": note.words, "offsets": offsets.get(("data", note.key), [])})
+        elif note.kind == "flag":
+            spec = vocab.flags[note.key]
+            flags.append({"flag": spec.flag, "words": note.words,
+                          "components": [c["id"] for c in arch.components
+                                         if spec.flag in c.get("flags", [])]})
+        elif note.kind == "assumed":
+            assumed.append({"what": note.key, "reason": note.reason})
+    return {
+        "technologies": technologies, "data": data, "flags": flags, "assumed": assumed,
+        "rules": [{"rule": f.rule, "elements": list(f.elements), "reason": f.reason}
+                  for f in assembled.generated.fired],
+        "not_applicable": [{"rule": n.rule, "explanation": n.explanation}
+                           for n in assembled.generated.not_applicable],
+    }
+
+
+def explanation_text(explained: Mapping[str, Any]) -> str:
+    """The explanation for a person to read."""
+    lines = ["Technologies:"]
+    for item in explained["technologies"]:
+        words = ", ".join(f'"{w}"' for w in item["words"])
+        lines.append(f"  {item['component']} ({item['type']}) <- {words}")
+    lines.append("Data:")
+    for item in explained["data"]:
+        words = ", ".join(f'"{w}"' for w in item["words"])
+        lines.append(f"  {item['asset']} {item['kind']} <- {words}")
+    if explained["flags"]:
+        lines.append("Behaviour flags:")
+        for item in explained["flags"]:
+            words = ", ".join(f'"{w}"' for w in item["words"])
+            where = ", ".join(item["components"]) or "no component"
+            lines.append(f"  {item['flag']} on {where} <- {words}")
+    if explained["assumed"]:
+        lines.append("Assumed (not named in the description):")
+        lines.extend(f"  {item['what']}: {item['reason']}" for item in explained["assumed"])
+    lines.append(f"Rules fired ({len(explained['rules'])}):")
+    for item in explained["rules"]:
+        lines.append(f"  {item['rule']} on {', '.join(item['elements'])}: {item['reason']}")
+    return "\n".join(lines) + "\n"
