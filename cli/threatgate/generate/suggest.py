@@ -31,7 +31,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,16 +228,16 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\
 def _clean(value: Any, *, one_line: bool, limit: int) -> str | None:
     if not isinstance(value, str):
         return None
-    value = _CONTROL_CHARS.sub("", value)
+    cleaned: str = _CONTROL_CHARS.sub("", value)
     if one_line:
-        value = " ".join(value.split())
-    value = value.strip()
-    if not value:
+        cleaned = " ".join(cleaned.split())
+    cleaned = cleaned.strip()
+    if not cleaned:
         return None
-    return value[:limit].rstrip()
+    return cleaned[:limit].rstrip()
 
 
-def _fresh_ids(prefix: str, taken: set[str]) -> Any:
+def _fresh_ids(prefix: str, taken: set[str]) -> Iterator[str]:
     number = 0
     while True:
         number += 1
