@@ -570,16 +570,26 @@ class Reference:
         return f"{COLLECTIONS[self.collection]} {self.owner} {self.field}"
 
 
+def kind_name(collection: str) -> str:
+    """The command-line name of a collection's kind (``dataflows`` -> ``dataflow``)."""
+    kind = KIND_OF_COLLECTION.get(collection)
+    return kind.name if kind else COLLECTIONS.get(collection, collection)
+
+
 @dataclass
 class Dropped:
-    kind: str
+    """An entry removed because it cannot exist without a removed entity."""
+
+    collection: str
     entity_id: str
     reason: str
 
 
 @dataclass
 class Cleaned:
-    kind: str
+    """A reference field from which removed ids were taken out (or that was unset)."""
+
+    collection: str
     entity_id: str
     field: str
     removed: list[str]
@@ -660,9 +670,10 @@ def plan_removal(editor: ModelEditor, kind: Kind, ident: str) -> tuple[Removed, 
                     cleanups.setdefault((source, i), {}).setdefault(name, set()).add(target)
                 elif cascade or _required_single(source, name):
                     label = COLLECTIONS[source]
-                    drops[(source, i)] = f"its {name} {target} is removed"
-                    result.dropped.append(Dropped(label, owner, f"{name} {target} ({what}) "
-                                                  "is removed"))
+                    drops[(source, i)] = what
+                    reason = (f"built on {what}, which is removed" if cascade
+                              else f"its {name} ({what}) is removed")
+                    result.dropped.append(Dropped(source, owner, reason))
                     if isinstance(other.get("id"), str):
                         queue.append((source, other["id"], f"{label} {other['id']}"))
                 else:
@@ -700,8 +711,7 @@ def remove_entity(editor: ModelEditor, kind: Kind, ident: str, *, force: bool) -
         changes: dict[str, Any] = {}
         for name, targets in fields.items():
             value = entry.get(name)
-            cleaned = Cleaned(COLLECTIONS[collection], _owner(entry, index), name,
-                              sorted(targets))
+            cleaned = Cleaned(collection, _owner(entry, index), name, sorted(targets))
             if not isinstance(value, list):
                 changes[name] = REMOVE
                 cleaned.unset = True
