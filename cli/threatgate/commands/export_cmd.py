@@ -243,25 +243,13 @@ def _render_one(model: _Exported, output_format: str, day: dt.date,
 def _gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, today: str | None,
                  run_verify: bool, no_cache: bool, kind: str) -> tuple[Workspace, bytes]:
     """The gate's report for these models, built the way `threatgate gate` builds it."""
-    from threatgate.commands.gate_cmd import _generated_at
-    from threatgate.commands.loading import load_workspace
-    from threatgate.gate import DriftedAssertion, GateReport, Thresholds, gate_model
+    from threatgate.commands.gate_cmd import build_gate_report
+    from threatgate.gate import Thresholds
     from threatgate.renderers import gate as render
 
-    thresholds = Thresholds(**dict(config.gate))
-    workspace = load_workspace(
-        paths, config, day, use_cache=not no_cache,
-        verify=run_verify or thresholds.require_verified or bool(thresholds.fail_on_drift),
-        baseline=thresholds.fail_on_drift)
-    drifted: dict[str, list[DriftedAssertion]] = {}
-    if workspace.verification is not None:
-        for _then, now in workspace.verification.drift.drifted:
-            p = now.planned
-            drifted.setdefault(p.model, []).append(
-                DriftedAssertion(p.control, p.type, p.line, now.verdict.reason))
-    results = [gate_model(a, thresholds, drifted.get(a.model_id))
-               for a in workspace.assessments]
-    report = GateReport(results, workspace.invalid, thresholds, _generated_at(today, day))
+    workspace, report = build_gate_report(paths, config, day, Thresholds(**dict(config.gate)),
+                                          today=today, use_cache=not no_cache,
+                                          run_verify=run_verify)
     return workspace, render.render(report, kind).encode("utf-8")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +18,11 @@ from threatgate.commands.options import (
     write_outputs,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from threatgate.commands.loading import Workspace
+    from threatgate.config import Config
+    from threatgate.gate import GateReport, Thresholds
 
 SEVERITIES = ["critical", "high", "medium", "low", "unscored"]
 FINDING_SEVERITIES = ["critical", "high", "medium", "low", "info"]
@@ -38,7 +43,41 @@ def _open_findings(values: tuple[str, ...]) -> dict[str, int]:
     return limits
 
 
-def _generated_at(today: str | None, day: dt.date) -> str:
+def build_gate_report(paths: tuple[Path, ...], config: Config, day: dt.date,
+                      thresholds: Thresholds, *, today: str | None, use_cache: bool = True,
+                      run_verify: bool = False,
+                      baseline: str | None = None) -> tuple[Workspace, GateReport]:
+    """Load, assess (and verify when the thresholds need it) and gate these models.
+
+    The one way a gate report is built, shared by `threatgate gate` and `threatgate export`.
+    """
+    from threatgate.commands.loading import load_workspace
+    from threatgate.gate import DriftedAssertion, GateReport, gate_model
+
+    workspace = load_workspace(
+        paths, config, day, use_cache=use_cache,
+        verify=run_verify or thresholds.require_verified or bool(thresholds.fail_on_drift),
+        baseline=thresholds.fail_on_drift)
+    drifted: dict[str, list[DriftedAssertion]] = {}
+    if workspace.verification is not None:
+        for _then, now in workspace.verification.drift.drifted:
+            p = now.planned
+            drifted.setdefault(p.model, []).append(
+                DriftedAssertion(p.control, p.type, p.line, now.verdict.reason))
+    results = [gate_model(a, thresholds, drifted.get(a.model_id))
+               for a in workspace.assessments]
+    if baseline:
+        from threatgate.ratchet import apply_baseline, baseline_assessments, baseline_keys
+
+        known = baseline_keys(baseline_assessments(config, baseline, day), thresholds)
+        results = [apply_baseline(result, known) for result in results]
+    report = GateReport(results, workspace.invalid, thresholds, generated_at(today, day),
+                        baseline)
+    return workspace, report
+
+
+def generated_at(today: str | None, day: dt.date) -> str:
+    """The report's timestamp: midnight of the pinned day, else the current UTC time."""
     if today or os.environ.get("THREATGATE_TODAY"):
         return f"{day.isoformat()}T00:00:00Z"
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace(
@@ -114,8 +153,7 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
 
     Exit status: 0 when every model passes, 1 when one fails, 2 for a usage error.
     """
-    from threatgate.commands.loading import load_workspace
-    from threatgate.gate import DriftedAssertion, GateReport, Thresholds, gate_model
+    from threatgate.gate import Thresholds
     from threatgate.renderers import gate as render
 
     config = resolve_config(config_path)
@@ -138,25 +176,9 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
         settings["max_open_findings"] = {**settings.get("max_open_findings", {}),
                                          **_open_findings(max_open_findings)}
     thresholds = Thresholds(**settings)
-    workspace = load_workspace(
-        paths, config, day, use_cache=not no_cache,
-        verify=run_verify or thresholds.require_verified or bool(thresholds.fail_on_drift),
-        baseline=thresholds.fail_on_drift)
-    drifted: dict[str, list[DriftedAssertion]] = {}
-    if workspace.verification is not None:
-        for _then, now in workspace.verification.drift.drifted:
-            p = now.planned
-            drifted.setdefault(p.model, []).append(
-                DriftedAssertion(p.control, p.type, p.line, now.verdict.reason))
-    results = [gate_model(a, thresholds, drifted.get(a.model_id))
-               for a in workspace.assessments]
-    if baseline:
-        from threatgate.ratchet import apply_baseline, baseline_assessments, baseline_keys
-
-        known = baseline_keys(baseline_assessments(config, baseline, day), thresholds)
-        results = [apply_baseline(result, known) for result in results]
-    report = GateReport(results, workspace.invalid, thresholds, _generated_at(today, day),
-                        baseline)
+    workspace, report = build_gate_report(paths, config, day, thresholds, today=today,
+                                          use_cache=not no_cache, run_verify=run_verify,
+                                          baseline=baseline)
     write_outputs(targets, lambda kind: render.render(report, kind))
     click.echo(render.render(report, output_format), nl=False)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
