@@ -352,7 +352,7 @@ def diagrams(draw: st.DrawFn) -> Diagram:
 @given(diagrams())
 def test_any_graph_renders_well_formed(diagram: Diagram) -> None:
     root = assert_safe_svg(render_dfd_svg(diagram))
-    assert len([g for g in root.iter(f"{SVG_NS}g")]) >= len(diagram.nodes)
+    assert len(list(root.iter(f"{SVG_NS}g"))) >= len(diagram.nodes)
     mermaid = render_mermaid(diagram)
     labels = mermaid_labels(mermaid)
     assert len(labels) >= len(diagram.nodes)

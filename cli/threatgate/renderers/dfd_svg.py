@@ -468,13 +468,21 @@ def _empty() -> str:
                      [frame, text])
 
 
-def render_dfd_svg(diagram: Diagram) -> str:
-    """The diagram as a standalone SVG document (a small notice when it has no component)."""
-    if diagram.empty:
-        return _empty()
-    nodes = diagram.nodes
-    index = {node.id: i for i, node in enumerate(nodes)}
-    count = len(nodes)
+@dataclass
+class Layout:
+    """Where everything goes: each component's column and top-left corner, and the
+    trust-boundary boxes (``_Group``) with their position and size."""
+
+    layer: list[int]
+    groups: list[_Group]
+    position: list[tuple[float, float]]
+    links: list[tuple[int, int]]
+
+
+def layout(diagram: Diagram) -> Layout:
+    """Lay out a non-empty diagram (see the module's description)."""
+    index = {node.id: i for i, node in enumerate(diagram.nodes)}
+    count = len(diagram.nodes)
     links = [(index[e.source], index[e.target]) for e in diagram.edges]
     pairs = [(s, t) for s, t in links if s != t]
     layer = _layers(count, _break_cycles(count, pairs))
@@ -486,118 +494,183 @@ def render_dfd_svg(diagram: Diagram) -> str:
         neighbours[source].append(target)
         neighbours[target].append(source)
     groups = _groups(diagram, index, layer)
-    position = _place(groups, neighbours, count)
-    bounds = _Bounds()
-    body: list[str] = [_defs()]
+    return Layout(layer, groups, _place(groups, neighbours, count), links)
 
-    boundary_label: dict[int, str] = {}
-    for group in groups:
+
+@dataclass
+class _Route:
+    """One flow's path: its SVG path data, the points that bound it, where its label goes."""
+
+    d: str
+    points: list[tuple[float, float]]
+    middle: tuple[float, float]
+
+
+def _curve(p0: tuple[float, float], c1: tuple[float, float], c2: tuple[float, float],
+           p3: tuple[float, float], middle: tuple[float, float] | None = None) -> _Route:
+    if middle is None:  # the curve's own middle, B(1/2)
+        middle = ((p0[0] + 3 * c1[0] + 3 * c2[0] + p3[0]) / 8,
+                  (p0[1] + 3 * c1[1] + 3 * c2[1] + p3[1]) / 8)
+    return _Route(f"M{_pt(*p0)}C{_pt(*c1)} {_pt(*c2)} {_pt(*p3)}", [p0, c1, c2, p3], middle)
+
+
+def _route(plan: Layout, router: _Router, source: int, target: int, k: int,
+           fanned: int) -> _Route:
+    """The path of one flow; ``k`` of ``fanned`` is its rank among the flows between the
+    same two components, which spreads them apart."""
+    offset = (k - (fanned - 1) / 2) * FAN_STEP
+    layer, position = plan.layer, plan.position
+    sx, sy = position[source]
+    tx, ty = position[target]
+    if source == target:  # a loop on the right side of the component
+        reach = 34.0 + 14 * k
+        x0, y0 = sx + NODE_WIDTH, sy + NODE_HEIGHT / 2 - 10
+        return _curve((x0, y0), (x0 + reach, y0 - 22), (x0 + reach, y0 + 42), (x0, y0 + 20),
+                      (x0 + reach * 0.75, y0 + 10))
+    if layer[source] == layer[target]:
+        # Same column (only after columns were merged): an arc on the right side.
+        y0 = sy + NODE_HEIGHT / 2 + offset * 0.3
+        y3 = ty + NODE_HEIGHT / 2 + offset * 0.3
+        reach = min(COLUMN_GAP * 0.6, 30 + abs(y3 - y0) * 0.2 + abs(offset))
+        x0 = sx + NODE_WIDTH
+        return _curve((x0, y0), (x0 + reach, y0), (x0 + reach, y3), (x0, y3),
+                      (x0 + reach * 0.75, (y0 + y3) / 2))
+    shift = max(-NODE_HEIGHT / 2 + 8, min(NODE_HEIGHT / 2 - 8, offset * 0.6))
+    low, high = sorted((source, target))
+    normal = 1.0 if position[high][0] >= position[low][0] else -1.0
+    if layer[target] > layer[source]:
+        x0, x3, step = sx + NODE_WIDTH, tx, 1.0
+    else:  # a flow reversed to break a cycle: from the left side back to the right side
+        x0, x3, step = sx, tx + NODE_WIDTH, -1.0
+    y0 = sy + NODE_HEIGHT / 2 + shift * normal
+    y3 = ty + NODE_HEIGHT / 2 + shift * normal
+    if abs(layer[target] - layer[source]) == 1:
+        pull = max(abs(x3 - x0) * 0.45, 40.0) * step
+        bend = offset * 1.6 * normal
+        return _curve((x0, y0), (x0 + pull, y0 + bend), (x3 - pull, y3 + bend), (x3, y3))
+    # Around the components in between: into the next gap, along a free lane, and out of
+    # the gap before the target.
+    lane = router.lane(layer[source], layer[target], (y0 + y3) / 2)
+    q1 = (x0 + step * COLUMN_GAP * 0.7, lane)
+    q2 = (x3 - step * COLUMN_GAP * 0.7, lane)
+    a1 = (x0 + step * COLUMN_GAP * 0.4, y0)
+    a2 = (q1[0] - step * COLUMN_GAP * 0.3, lane)
+    b1 = (q2[0] + step * COLUMN_GAP * 0.3, lane)
+    b2 = (x3 - step * COLUMN_GAP * 0.4, y3)
+    d = (f"M{_pt(x0, y0)}C{_pt(*a1)} {_pt(*a2)} {_pt(*q1)}L{_pt(*q2)}"
+         f"C{_pt(*b1)} {_pt(*b2)} {_pt(x3, y3)}")
+    return _Route(d, [(x0, y0), a1, a2, q1, q2, b1, b2, (x3, y3)],
+                  ((q1[0] + q2[0]) / 2, lane))
+
+
+def _draw_boundaries(plan: Layout, bounds: _Bounds) -> list[str]:
+    drawn: list[str] = []
+    for group in plan.groups:
         bounds.add(group.x, group.y)
         bounds.add(group.x + group.width, group.y + group.height)
         if group.boundary is None:
             continue
-        for member in group.members:
-            boundary_label[member] = group.label
         stroke = "#7b8794" if group.declared else _WARN
         heading = wrap(group.label, group.width - 16, 11, 1)
-        body.append(
+        drawn.append(
             f"<g><title>Trust boundary: {xml(group.label)}</title>"
             f'<rect x="{_num(group.x)}" y="{_num(group.y)}" width="{_num(group.width)}" '
             f'height="{_num(group.height)}" rx="8" fill="#fbfcfd" stroke="{stroke}" '
             'stroke-width="1.2" stroke-dasharray="7 5"/>'
             f'<text x="{_num(group.x + 8)}" y="{_num(group.y + 14)}" font-size="11" '
             f'font-weight="600" fill="{_MUTED}">{xml(heading[0] if heading else "")}</text></g>')
+    return drawn
 
+
+def _draw_flows(diagram: Diagram, plan: Layout, bounds: _Bounds) -> tuple[list[str], list[str]]:
+    """The flows' paths and, separately, their labels (drawn last, above everything)."""
     fan: dict[tuple[int, int], list[int]] = {}
-    for number, (source, target) in enumerate(links):
+    for number, (source, target) in enumerate(plan.links):
         fan.setdefault((min(source, target), max(source, target)), []).append(number)
     slot = {number: (k, len(members)) for members in fan.values()
             for k, number in enumerate(members)}
-
-    router = _Router(layer, position)
+    router = _Router(plan.layer, plan.position)
     paths: list[str] = []
     labels: list[str] = []
     for number, edge in enumerate(diagram.edges):
-        source, target = links[number]
-        k, fanned = slot[number]
-        offset = (k - (fanned - 1) / 2) * FAN_STEP
-        sx, sy = position[source]
-        tx, ty = position[target]
-        if source == target:  # a loop on the right side of the node
-            reach = 34 + 14 * k
-            x0, y0 = sx + NODE_WIDTH, sy + NODE_HEIGHT / 2 - 10
-            x3, y3 = x0, y0 + 20
-            c1, c2 = (x0 + reach, y0 - 22), (x3 + reach, y3 + 22)
-            middle = (x0 + reach * 0.75, (y0 + y3) / 2)
-            points = [(x0, y0), c1, c2, (x3, y3)]
-            d = f"M{_pt(x0, y0)}C{_pt(*c1)} {_pt(*c2)} {_pt(x3, y3)}"
-        elif layer[source] == layer[target]:
-            # Same column (only after columns were merged): an arc on the right side.
-            x0, y0 = sx + NODE_WIDTH, sy + NODE_HEIGHT / 2 + offset * 0.3
-            x3, y3 = tx + NODE_WIDTH, ty + NODE_HEIGHT / 2 + offset * 0.3
-            reach = min(COLUMN_GAP * 0.6, 30 + abs(y3 - y0) * 0.2 + abs(offset))
-            c1, c2 = (x0 + reach, y0), (x3 + reach, y3)
-            middle = (x0 + reach * 0.75, (y0 + y3) / 2)
-            points = [(x0, y0), c1, c2, (x3, y3)]
-            d = f"M{_pt(x0, y0)}C{_pt(*c1)} {_pt(*c2)} {_pt(x3, y3)}"
-        else:
-            shift = max(-NODE_HEIGHT / 2 + 8, min(NODE_HEIGHT / 2 - 8, offset * 0.6))
-            low, high = (source, target) if source < target else (target, source)
-            normal = 1.0 if position[high][0] >= position[low][0] else -1.0
-            if layer[target] > layer[source]:
-                x0, x3, step = sx + NODE_WIDTH, tx, 1.0
-            else:
-                x0, x3, step = sx, tx + NODE_WIDTH, -1.0
-            y0 = sy + NODE_HEIGHT / 2 + shift * normal
-            y3 = ty + NODE_HEIGHT / 2 + shift * normal
-            span = abs(layer[target] - layer[source])
-            lane = router.lane(layer[source], layer[target], (y0 + y3) / 2) if span > 1 \
-                else None
-            if lane is None:
-                pull = max(abs(x3 - x0) * 0.45, 40.0) * step
-                bend = offset * 1.6 * normal
-                c1, c2 = (x0 + pull, y0 + bend), (x3 - pull, y3 + bend)
-                middle = ((x0 + 3 * c1[0] + 3 * c2[0] + x3) / 8,
-                          (y0 + 3 * c1[1] + 3 * c2[1] + y3) / 8)
-                points = [(x0, y0), c1, c2, (x3, y3)]
-                d = f"M{_pt(x0, y0)}C{_pt(*c1)} {_pt(*c2)} {_pt(x3, y3)}"
-            else:
-                # Around the components in between: into the next gap, along a free lane,
-                # out of the gap before the target.
-                q1 = (x0 + step * COLUMN_GAP * 0.7, lane)
-                q2 = (x3 - step * COLUMN_GAP * 0.7, lane)
-                a1 = (x0 + step * COLUMN_GAP * 0.4, y0)
-                a2 = (q1[0] - step * COLUMN_GAP * 0.3, lane)
-                b1 = (q2[0] + step * COLUMN_GAP * 0.3, lane)
-                b2 = (x3 - step * COLUMN_GAP * 0.4, y3)
-                points = [(x0, y0), a1, a2, q1, q2, b1, b2, (x3, y3)]
-                d = (f"M{_pt(x0, y0)}C{_pt(*a1)} {_pt(*a2)} {_pt(*q1)}L{_pt(*q2)}"
-                     f"C{_pt(*b1)} {_pt(*b2)} {_pt(x3, y3)}")
-                middle = ((q1[0] + q2[0]) / 2, lane)
-        for point in points:
+        source, target = plan.links[number]
+        route = _route(plan, router, source, target, *slot[number])
+        for point in route.points:
             bounds.add(*point)
         warn = edge.encrypted is False
-        colour = _WARN if warn else _EDGE
         dash = ' stroke-dasharray="6 4"' if warn else ""
-        stroke_width = "1.8" if edge.crosses_boundary else "1.2"
-        marker = "tg-dfd-arrow-warn" if warn else "tg-dfd-arrow"
-        title = _edge_title(edge, nodes[source], nodes[target])
-        paths.append(f"<g><title>{xml(title)}</title><path d=\"{d}\" fill=\"none\" "
-                     f'stroke="{colour}" stroke-width="{stroke_width}"{dash} '
-                     f'marker-end="url(#{marker})"/></g>')
+        title = xml(_edge_title(edge, diagram.nodes[source], diagram.nodes[target]))
+        paths.append(
+            f'<g><title>{title}</title><path d="{route.d}" fill="none" '
+            f'stroke="{_WARN if warn else _EDGE}" '
+            f'stroke-width="{"1.8" if edge.crosses_boundary else "1.2"}"{dash} '
+            f'marker-end="url(#{"tg-dfd-arrow-warn" if warn else "tg-dfd-arrow"})"/></g>')
         text = edge.label if not warn else (f"{edge.label} (unencrypted)" if edge.label
                                             else "unencrypted")
-        label = _label(text, middle[0], middle[1], bounds)
+        label = _label(text, route.middle[0], route.middle[1], bounds)
         if label:
-            labels.append(f"<g><title>{xml(title)}</title>{label}</g>")
+            labels.append(f"<g><title>{title}</title>{label}</g>")
+    return paths, labels
 
+
+def _legend(diagram: Diagram, x: float, y: float, bounds: _Bounds) -> list[str]:
+    """A one-line key to the shapes and line styles the drawing uses."""
+    kinds = [kind for kind in ("process", "datastore", "external")
+             if any(node.kind == kind for node in diagram.nodes)]
+    items = [(_KIND_NAMES[kind], kind) for kind in kinds]
+    if any(edge.encrypted is False for edge in diagram.edges):
+        items.append(("unencrypted flow", "unencrypted"))
+    if any(not boundary.declared and diagram.members(boundary.id)
+           for boundary in diagram.boundaries):
+        items.append(("undeclared trust boundary", "undeclared"))
+    drawn: list[str] = []
+    for text, sample in items:
+        if sample in _FILLS:
+            fill, stroke = _FILLS[sample]
+            if sample == "datastore":
+                shape = (f'<path d="M{_pt(x, y + 3)}A14 3 0 0 1 {_pt(x + 28, y + 3)}'
+                         f'V{_num(y + 13)}A14 3 0 0 1 {_pt(x, y + 13)}Z" fill="{fill}" '
+                         f'stroke="{stroke}"/>')
+            elif sample == "external":
+                shape = (f'<polygon points="{_num(x + 5)},{_num(y)} {_num(x + 28)},{_num(y)} '
+                         f'{_num(x + 23)},{_num(y + 16)} {_num(x)},{_num(y + 16)}" '
+                         f'fill="{fill}" stroke="{stroke}"/>')
+            else:
+                shape = (f'<rect x="{_num(x)}" y="{_num(y)}" width="28" height="16" rx="3" '
+                         f'fill="{fill}" stroke="{stroke}"/>')
+        elif sample == "unencrypted":
+            shape = (f'<path d="M{_pt(x, y + 8)}H{_num(x + 28)}" stroke="{_WARN}" '
+                     'stroke-width="1.8" stroke-dasharray="6 4"/>')
+        else:
+            shape = (f'<rect x="{_num(x)}" y="{_num(y)}" width="28" height="16" rx="3" '
+                     f'fill="none" stroke="{_WARN}" stroke-dasharray="7 5"/>')
+        label = (f'<text x="{_num(x + 34)}" y="{_num(y + 12)}" font-size="{SMALL_SIZE}" '
+                 f'fill="{_MUTED}">{xml(text)}</text>')
+        drawn.append(shape + label)
+        x += 34 + text_width(text, SMALL_SIZE) + 18
+    if drawn:
+        bounds.add(x, y + 16)
+    return drawn
+
+
+def render_dfd_svg(diagram: Diagram) -> str:
+    """The diagram as a standalone SVG document (a small notice when it has no component)."""
+    if diagram.empty:
+        return _empty()
+    plan = layout(diagram)
+    bounds = _Bounds()
+    body: list[str] = [_defs(), *_draw_boundaries(plan, bounds)]
+    boundary_label = {member: group.label for group in plan.groups
+                      if group.boundary is not None for member in group.members}
+    paths, labels = _draw_flows(diagram, plan, bounds)
     body.extend(paths)
-    for i, node in enumerate(nodes):
-        x, y = position[i]
+    for i, node in enumerate(diagram.nodes):
+        x, y = plan.position[i]
         bounds.add(x, y)
         bounds.add(x + NODE_WIDTH, y + NODE_HEIGHT)
         body.append(_node(node, x, y, boundary_label.get(i)))
     body.extend(labels)
+    body.extend(_legend(diagram, bounds.left, bounds.bottom + 14, bounds))
 
     left, top = bounds.left - MARGIN, bounds.top - MARGIN
     width, height = bounds.right - left + MARGIN, bounds.bottom - top + MARGIN
@@ -605,5 +678,5 @@ def render_dfd_svg(diagram: Diagram) -> str:
                   f'height="{_num(height)}" fill="#ffffff"/>')
     body.insert(1, background)
     title = f"Data-flow diagram: {diagram.title}" if diagram.title else "Data-flow diagram"
-    names = {node.id: node.name for node in nodes}
+    names = {node.id: node.name for node in diagram.nodes}
     return _document(width, height, (left, top), title, _describe(diagram, names), body)
