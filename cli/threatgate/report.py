@@ -358,6 +358,9 @@ def build_report(
     ]
 
     raw_objectives = {str(o.get("id")): o for _, o in items(model, "objectives")}
+    # An objective without properties stands for all of its asset's properties.
+    asset_properties = {str(a.get("id")): id_list(a.get("properties"))
+                        for _, a in items(model, "assets")}
     threats_of: dict[str, list[str]] = {}
     for t in assessment.threats:
         for objective_id in t.objectives:
@@ -372,7 +375,7 @@ def build_report(
             description=_str(raw, "description"),
             asset=index.ref("asset", view.asset),
             attacker=index.ref("attacker", view.attacker),
-            properties=id_list(raw.get("properties")),
+            properties=id_list(raw.get("properties")) or asset_properties.get(view.asset, []),
             tier=view.tier,
             status=posture.status,
             mitigated_by=posture.mitigated_by,

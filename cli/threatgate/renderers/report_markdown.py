@@ -47,6 +47,24 @@ def md_text(value: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
 
 
+def description_html(value: str) -> str:
+    """The model's description, its Markdown rendered as safe HTML inside one HTML block.
+
+    GitHub and GitLab show HTML blocks (through their own sanitisers), so the
+    description keeps its formatting, while the HTML comes from markdown-it with raw
+    HTML off and only safe links: the user's text cannot add tags of its own. Blank
+    lines (inside code blocks) would end the HTML block and hand the rest back to the
+    Markdown parser, so they are written as ``&#10;``.
+    """
+    from threatgate.renderers.site.markup import render_markdown
+
+    html = render_markdown(value).strip("\n")
+    if not html:
+        return ""
+    html = re.sub(r"\n{2,}", lambda m: "\n" + "&#10;" * (len(m.group(0)) - 1), html)
+    return f"<div>\n{html}\n</div>"
+
+
 def fence(content: str, info: str) -> str:
     """A fenced code block whose fence is longer than any backtick run inside."""
     longest = max((len(m) for m in _BACKTICKS.findall(content)), default=0)
@@ -316,7 +334,7 @@ def render_report_markdown(report: Report, mermaid: str | None = None,
     lines = [f"# {_anchor(anchor('model', report.model_id))}{title}",
              "", " · ".join(meta), ""]
     if report.description:
-        lines += [md_text(report.description), ""]
+        lines += [description_html(report.description), ""]
     lines += _summary(report)
     lines += _architecture(report, mermaid)
     lines += _matrix(report)
