@@ -22,7 +22,7 @@ from threatgate.diagram import (
     node_kind,
 )
 from threatgate.loader import load_bytes
-from threatgate.renderers.dfd_svg import render_dfd_svg, wrap
+from threatgate.renderers.dfd_svg import NODE_HEIGHT, NODE_WIDTH, layout, render_dfd_svg, wrap
 from threatgate.renderers.mermaid import MAX_EDGE_LABEL, MAX_NODE_LABEL, render_mermaid
 
 GOLDEN = Path(__file__).parent / "golden" / "diagram"
@@ -360,6 +360,45 @@ def test_any_graph_renders_well_formed(diagram: Diagram) -> None:
         + mermaid.count("-.->|") == len(diagram.edges)
 
 
+def assert_tidy_layout(diagram: Diagram) -> None:
+    """Components never overlap, boxes never overlap, and each boxed component is inside
+    the box of its own trust boundary."""
+    plan = layout(diagram)
+    boxes = [(g.x, g.y, g.x + g.width, g.y + g.height) for g in plan.groups]
+
+    def apart(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+        return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+    cells = [(x, y, x + NODE_WIDTH, y + NODE_HEIGHT) for x, y in plan.position]
+    for i, cell in enumerate(cells):
+        for other in cells[i + 1:]:
+            assert apart(cell, other), (cell, other)
+    for i, box in enumerate(boxes):
+        for other in boxes[i + 1:]:
+            assert apart(box, other), (box, other)
+    for group, box in zip(plan.groups, boxes, strict=True):
+        for member in group.members:
+            x0, y0, x1, y1 = cells[member]
+            assert box[0] < x0 and x1 < box[2] and box[1] < y0 and y1 < box[3]
+            assert diagram.nodes[member].boundary == group.boundary
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(diagrams())
+def test_any_graph_is_laid_out_without_overlaps(diagram: Diagram) -> None:
+    assert_tidy_layout(diagram)
+
+
+def test_shop_layout_reads_left_to_right() -> None:
+    diagram = build_diagram(shop())
+    plan = layout(diagram)
+    column = {node.id: plan.layer[i] for i, node in enumerate(diagram.nodes)}
+    # Longest path: the browser first, the database last; the response flow api -> web
+    # closes a cycle and is drawn backwards instead of pushing the browser right.
+    assert column == {"web": 0, "idp": 1, "api": 2, "queue": 3, "worker": 4, "db": 5}
+    assert_tidy_layout(diagram)
+
+
 def _big_model(components: int = 200, flows: int = 400) -> dict[str, Any]:
     chooser = random.Random(20260601)
     types = ["service", "database", "browser", "cache", "rest_api", "saas", "message_queue"]
@@ -377,6 +416,7 @@ def _big_model(components: int = 200, flows: int = 400) -> dict[str, Any]:
 def test_a_large_model_renders_completely() -> None:
     diagram = build_diagram(_big_model())
     assert len(diagram.nodes) == 200 and len(diagram.edges) == 400
+    assert_tidy_layout(diagram)
     root = assert_safe_svg(render_dfd_svg(diagram))
     shapes = [e for e in root.iter() if e.tag in (f"{SVG_NS}polygon", f"{SVG_NS}rect")
               or (e.tag == f"{SVG_NS}path" and e.get("fill") not in (None, "none"))]
