@@ -120,6 +120,12 @@ def _add(components: dict[str, dict[str, Any]], key: str, type_: str, name: str,
          tier: str, flags: Sequence[str] = ()) -> None:
     if key in components:
         return
+    if tier == "third_party":
+        from threatgate.generate.catalogue import builtin_catalogue
+
+        known = builtin_catalogue().types.get(type_)
+        if known is None or "third_party" not in known.flags:
+            flags = [*flags, "third_party"]  # operated by others, whatever the type
     entry: dict[str, Any] = {"id": key, "name": name, "type": type_,
                              "boundary": BOUNDARIES[tier][0]}
     if flags:
@@ -203,6 +209,11 @@ def architecture(description: Description) -> Architecture:
         assume("database", "passwords need a user store")
     if not kinds:
         assume_kind("business_data", "no data kind recognised: assumed business data")
+    kept = {"personal_data", "business_data", "files", "audit_log", "credentials"}
+    if (has_entry and not any(c["x-tier"] == "data" for c in components.values())
+            and kept & set(kinds) and "ci_cd" not in components):
+        assume("database", "the system keeps " + ", ".join(sorted(kept & set(kinds)))
+               + " somewhere")
 
     # assets
     assets: list[dict[str, Any]] = []
@@ -617,3 +628,15 @@ def explanation_text(explained: Mapping[str, Any]) -> str:
     for item in explained["rules"]:
         lines.append(f"  {item['rule']} on {', '.join(item['elements'])}: {item['reason']}")
     return "\n".join(lines) + "\n"
+
+
+def dump_plain(data: Any) -> str:
+    """Plain data (an explanation) as block-style YAML."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.allow_unicode = True
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
