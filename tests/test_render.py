@@ -80,6 +80,13 @@ threats:
   - id: T4
     title: Unrated concern about logging
     objectives: [CO3]
+  - id: T5
+    title: Refund endpoint brute-forced
+    stride: [elevation_of_privilege]
+    likelihood: 4
+    impact: 4
+    objectives: [CO2]
+    mitigations: [C4]
 controls:
   - id: C1
     title: Parameterised queries only
@@ -275,7 +282,7 @@ def test_markdown_sections_anchors_and_links(run_cli: Callable[..., Result], pro
     text = run_cli("render", "payments-api", cwd=project).stdout
     for heading in ("## Summary", "## Data flow", "## Assets and attackers",
                     "### Control objectives by asset and attacker", "## Control objectives",
-                    "## Threats", "### Critical (1)", "### High (1)", "### Low (1)",
+                    "## Threats", "### Critical (1)", "### High (2)", "### Low (1)",
                     "### Unscored (1)", "## Controls", "## Assumptions", "## Risk acceptances",
                     "## Findings", "## Compliance"):
         assert f"\n{heading}\n" in text, heading
@@ -296,7 +303,7 @@ def test_markdown_sections_anchors_and_links(run_cli: Callable[..., Result], pro
     acceptance_rows = [line for line in text.splitlines() if "acceptance-" in line]
     assert any("2026-03-31" in r and "expired" in r for r in acceptance_rows)
     assert any("2026-09-30" in r and "in force" in r for r in acceptance_rows)
-    assert "| Mitigation ratio | 25% |" in text
+    assert "| Mitigation ratio | 20% |" in text
 
 
 def test_markdown_escapes_every_field(run_cli: Callable[..., Result], project: Path,
