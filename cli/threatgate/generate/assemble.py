@@ -49,7 +49,7 @@ STORE_PROTOCOLS = {"database": "sql", "cache": "redis", "message_queue": "amqp",
                    "secrets_store": "https", "logging_service": "https"}
 #: Entry points, most "front" first.
 FRONT_ORDER = ("web_app", "rest_api", "graphql_api", "ai_agent", "file_upload",
-               "admin_console", "worker", "service")
+               "admin_console", "service", "worker")
 #: Which asset kinds give a component which behaviour flag.
 KIND_FLAGS = {"personal_data": "handles_personal_data", "payment_card": "handles_payment_data",
               "files": "accepts_uploads"}
@@ -361,6 +361,14 @@ def _apply_flags(components: dict[str, dict[str, Any]], description: Description
                 component.setdefault("flags", [])
                 if spec.flag not in component["flags"]:
                     component["flags"].append(spec.flag)
+    entries = [k for k in FRONT_ORDER if k in components]
+    if entries and "identity_provider" not in components:
+        # The system itself signs users in and keeps their sessions.
+        implied = {"credentials": ("authenticates_users",),
+                   "session_token": ("holds_sessions", "issues_tokens")}
+        for kind, implied_flags in implied.items():
+            if kind in asset_of:
+                components[entries[0]].setdefault("flags", []).extend(implied_flags)
     kind_of = {asset: kind for kind, asset in asset_of.items()}
     for flow_entry in flows:
         for asset in flow_entry.get("data", []):
