@@ -28,10 +28,17 @@ class Config:
     rules: dict[str, str] = field(default_factory=dict)
     expiring_days: int = 30
     gate: dict[str, Any] = field(default_factory=dict)
+    generate_packs: tuple[str, ...] = ()
+    builtin_packs: bool = True
 
     @property
     def model_dirs(self) -> list[Path]:
         return [self.root / folder for folder in self.models]
+
+    @property
+    def pack_paths(self) -> list[Path]:
+        """The extra rule packs of ``[generate] packs``, relative to the repository root."""
+        return [self.root / pack for pack in self.generate_packs]
 
 
 def _has_tool_table(pyproject: Path) -> bool:
@@ -106,4 +113,6 @@ def _build(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
         rules=dict(settings.get("rules", {})),
         expiring_days=settings.get("expiring_days", 30),
         gate=dict(settings.get("gate", {})),
+        generate_packs=tuple(settings.get("generate", {}).get("packs", ())),
+        builtin_packs=settings.get("generate", {}).get("builtin_packs", True),
     )

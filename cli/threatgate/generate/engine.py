@@ -194,6 +194,10 @@ def load_packs(extra: Sequence[Path] = (), *, builtin: bool = True) -> list[Rule
     """
     sources = [(p, True) for p in builtin_pack_files()] if builtin else []
     sources += [(p, False) for p in pack_files(extra)]
+    unique: dict[Path, tuple[Path, bool]] = {}
+    for path, is_builtin in sources:  # the same file named twice is loaded once
+        unique.setdefault(path.resolve(), (path, is_builtin))
+    sources = list(unique.values())
     documents = [(path, is_builtin, _read_document(path, RULEPACK_SCHEMA))
                  for path, is_builtin in sources]
 
@@ -402,6 +406,44 @@ def _compiled(packs: Sequence[RulePack]) -> tuple[list[CompiledRule], Catalogue]
             except ExpressionError as exc:
                 raise PackError(f"{pack.path}: rule {rule.get('id')}: {exc.message}") from None
     return rules, catalogue
+
+
+def compiled_rules(packs: Sequence[RulePack]) -> tuple[list[CompiledRule], Catalogue]:
+    """Every rule of ``packs`` compiled, and the catalogue extended by the packs."""
+    return _compiled(packs)
+
+
+def rule_record(rule: CompiledRule, *, detail: bool = False) -> dict[str, Any]:
+    """A rule as plain data for listings (``detail`` adds description, expressions, tests)."""
+    spec = rule.spec
+    record: dict[str, Any] = {
+        "id": rule.id, "pack": rule.pack, "title": spec["title"], "scope": spec["scope"],
+        "stride": list(spec["stride"]), "cwe": list(spec.get("cwe", [])),
+        "likelihood": spec["likelihood"], "impact": spec["impact"],
+        "controls": [f"C-{c['id']}" for c in spec["controls"]],
+    }
+    if not detail:
+        return record
+    wanted = set(spec.get("properties") or (STRIDE_PROPERTIES[s] for s in spec["stride"]))
+    tests = spec.get("tests", {})
+    record.update({
+        "description": " ".join(spec["description"].split()),
+        "properties": [p for p in PROPERTY_ORDER if p in wanted],
+        "attackers": list(spec.get("attackers") or ["external"]),
+        "when": spec["when"], "when_text": describe(spec["when"]),
+        "unless": spec.get("unless"),
+        "unless_text": describe(spec["unless"]) if "unless" in spec else None,
+        "controls": [{"id": f"C-{c['id']}" + ("-<element>" if c.get("per_element") else ""),
+                      "title": c["title"], "description": " ".join(c["description"].split()),
+                      "compliance": list(c.get("compliance", []))}
+                     for c in spec["controls"]],
+        "groups": [[f"C-{m}" for m in group] for group in spec["groups"]],
+        "not_applicable_when": spec["not_applicable_when"],
+        "references": list(spec.get("references", [])),
+        "tests": {"fires": len(tests.get("fires", [])), "silent": len(tests.get("silent", []))},
+        "location": rule.location,
+    })
+    return record
 
 
 def run_rules(model: Mapping[str, Any], packs: Sequence[RulePack]) -> Generated:

@@ -339,7 +339,9 @@ def describe(expr: Mapping[str, Any]) -> str:
         elif key in ("inbound", "outbound"):
             parts.append(f"an {key} flow where {describe(value)}")
         else:
-            conditions = ", ".join(f"{k} {_render(v)}" for k, v in value.items())
+            conditions = ", ".join(
+                f"{k} all of [{', '.join(v)}]" if k == "flags" and isinstance(v, list)
+                else f"{k} {_render(v)}" for k, v in value.items())
             parts.append(f"{key} {conditions}")
     return "; ".join(parts)
 
