@@ -590,9 +590,20 @@ class ModelEditor:
         if len(current):
             _pop_following_lines(current, next(reversed(current)))
         first = value_node.value[0][0]
+        column = first.start_mark.column
+        # Rendered under its key, so that comments keep their columns; the key's own
+        # line is not replaced.
+        wrapper = CommentedMap()
+        wrapper[key] = current
+        yaml = _round_trip_yaml()
+        yaml.indent(mapping=max(column, 1), sequence=column + 2, offset=column)
+        out = io.StringIO()
+        yaml.dump(wrapper, out)
+        text = out.getvalue().replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n")
+        body = text.split("\n", 1)[1] if "\n" in text else ""
         start = _line_start(self._text, first.start_mark.index)
         end = _line_end(self._text, _content_end(value_node, self._text))
-        self._splice(start, end, self._render_block(current, first.start_mark.column))
+        self._splice(start, end, body.replace("\n", self._newline))
 
     def _render_block(self, mapping: Any, indent: int) -> str:
         """A block mapping as text indented by ``indent`` columns, without a final newline."""

@@ -684,8 +684,7 @@ def plan_removal(editor: ModelEditor, kind: Kind, ident: str) -> tuple[Removed, 
 def remove_entity(editor: ModelEditor, kind: Kind, ident: str, *, force: bool) -> Removed:
     """Remove an entity, and with ``force`` every reference to it (see the module doc)."""
     result, drops, cleanups = plan_removal(editor, kind, ident)
-    blocking = [ref for ref in result.references
-                if ref.blocking and (ref.collection, ref.index) not in drops]
+    blocking = [ref for ref in result.references if ref.blocking]
     if blocking and not force:
         raise EditingError(
             f"{kind.label} {result.entity_id} is referenced {len(blocking)} time(s); "
