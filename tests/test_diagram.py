@@ -23,7 +23,12 @@ from threatgate.diagram import (
 )
 from threatgate.loader import load_bytes
 from threatgate.renderers.dfd_svg import NODE_HEIGHT, NODE_WIDTH, layout, render_dfd_svg, wrap
-from threatgate.renderers.mermaid import MAX_EDGE_LABEL, MAX_NODE_LABEL, render_mermaid
+from threatgate.renderers.mermaid import (
+    MAX_EDGE_LABEL,
+    MAX_NODE_LABEL,
+    one_line_text,
+    render_mermaid,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "diagram"
 
@@ -233,10 +238,13 @@ _LABEL = r'"((?:[^\W_]|[ .,\-_:/()?!+\']|#\d+;|\u2026)*)"'
 _NODE = rf"n\d+(?:\[{_LABEL}\]|\[\({_LABEL}\)\]|\[/{_LABEL}/\])"
 MERMAID_LINES = [
     re.compile(r"flowchart LR"),
+    re.compile(r"    accTitle: Data-flow diagram(?:: [\w .,\-:/()?!+']+)?"),
+    re.compile(r"    accDescr: \d+ components in \d+ trust boundaries, \d+ data flows, "
+               r"\d+ crossing a trust boundary, \d+ unencrypted"),
     re.compile(rf"    subgraph b\d+\[{_LABEL}\]"),
     re.compile(rf"(?:    |        ){_NODE}"),
     re.compile(r"    end"),
-    re.compile(rf"    n\d+ (?:-->|-\.->)(?:\|{_LABEL}\|)? n\d+"),
+    re.compile(rf"    n\d+ (?:-->|==>|-\.->)(?:\|{_LABEL}\|)? n\d+"),
     re.compile(r"    classDef (?:process|datastore|external) [a-z0-9:#,\-]+"),
     re.compile(r"    class n\d+(?:,n\d+)* (?:process|datastore|external)"),
     re.compile(r"    style b\d+ stroke-dasharray: 6 4"),
@@ -268,6 +276,9 @@ def test_mermaid_structure() -> None:
     assert '        n0[/"Customer browser"/]' in text
     assert '        n5[("Orders database")]' in text
     assert '    n2 -.->|"amqp: Orders (unencrypted)"| n3' in text
+    assert '    n0 ==>|"https: Customer data, Orders"| n2' in text  # crosses a boundary
+    assert '    n0 -->|"Login (https): Credentials"| n1' in text  # stays inside one
+    assert "    accTitle: Data-flow diagram: Web shop\n" in text
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -287,11 +298,10 @@ def test_hostile_text_stays_text(hostile: str) -> None:
                       {"id": "F3", "from": "c", "to": "c", "name": hostile}],
     }
     diagram = build_diagram(model)
-    flat = " ".join(hostile.split())
     mermaid = render_mermaid(diagram)
     labels = mermaid_labels(mermaid)
     # The labels say what the model says (one line, possibly cut), nothing more.
-    assert any(label == flat[:MAX_NODE_LABEL] or label.endswith("\u2026") for label in labels)
+    assert one_line_text(hostile, MAX_NODE_LABEL) in labels
     for label in labels:
         assert "\n" not in label and len(label) <= MAX_EDGE_LABEL + len(" (unencrypted)")
     inside = re.sub(r"#\d+;", "", "".join(re.findall(r'"([^"]*)"', mermaid)))
@@ -356,8 +366,8 @@ def test_any_graph_renders_well_formed(diagram: Diagram) -> None:
     mermaid = render_mermaid(diagram)
     labels = mermaid_labels(mermaid)
     assert len(labels) >= len(diagram.nodes)
-    assert mermaid.count(" --> ") + mermaid.count(" -.-> ") + mermaid.count("-->|") \
-        + mermaid.count("-.->|") == len(diagram.edges)
+    arrows = re.findall(r"^    n\d+ (?:-->|==>|-\.->)", mermaid, flags=re.MULTILINE)
+    assert len(arrows) == len(diagram.edges)
 
 
 def assert_tidy_layout(diagram: Diagram) -> None:
@@ -427,3 +437,107 @@ def test_a_large_model_renders_completely() -> None:
     assert float(root.get("width", "0")) < 6000
     mermaid = render_mermaid(diagram)
     assert mermaid.count("subgraph") == 9 and len(mermaid_labels(mermaid)) >= 600
+
+
+# --- in a real browser ----------------------------------------------------------------
+
+
+def _hostile_model(hostile: str) -> dict[str, Any]:
+    return {
+        "title": hostile,
+        "components": [{"id": "a", "name": hostile, "type": "browser", "boundary": "zone"},
+                       {"id": "b", "name": hostile, "type": "database", "boundary": "other"}],
+        "trust_boundaries": [{"id": "zone", "name": hostile}],
+        "dataflows": [{"id": "F1", "from": "a", "to": "b", "name": hostile},
+                      {"id": "F2", "from": "b", "to": "a", "name": hostile, "encrypted": False}],
+    }
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    from browser_support import chromium_problem, in_ci, launch
+
+    problem = chromium_problem()
+    if problem:
+        if in_ci():
+            pytest.fail(problem)
+        pytest.skip(problem)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+_PROBE_JS = """(root) => ({
+    elements: [...root.querySelectorAll('*')].map(e => e.localName),
+    handlers: [...root.querySelectorAll('*')].flatMap(
+        e => [...e.attributes].map(a => a.name).filter(n => n.startsWith('on'))),
+    text: root.textContent,
+    box: (() => { const b = root.querySelector('svg').getBBox();
+                  return [b.width, b.height]; })(),
+})"""
+
+
+def test_svg_inlined_in_a_page_stays_inert(browser: Any) -> None:
+    from browser_support import Watcher
+
+    watcher = Watcher(browser, allowed=("about:",))
+    try:
+        page = watcher.page()
+        svgs = [render_dfd_svg(build_diagram(_hostile_model(h))) for h in HOSTILE]
+        page.set_content("<!doctype html><html><body>" + "".join(
+            f'<div class="d">{svg}</div>' for svg in svgs) + "</body></html>")
+        page.wait_for_timeout(200)
+        for index, hostile in enumerate(HOSTILE):
+            found = page.locator("div.d").nth(index).evaluate(_PROBE_JS)
+            assert set(found["elements"]) <= ALLOWED_ELEMENTS, found["elements"]
+            assert found["handlers"] == []
+            assert found["box"][0] > 100 and found["box"][1] > 50
+            if hostile.isprintable() and len(hostile) < 100:
+                assert hostile in found["text"]
+        assert watcher.events.problems() == []
+    finally:
+        watcher.close()
+
+
+MERMAID_JS = os.environ.get("THREATGATE_MERMAID_JS", "")
+
+
+@pytest.mark.skipif(not Path(MERMAID_JS).is_file(),
+                    reason="set THREATGATE_MERMAID_JS to a local mermaid.min.js")
+@pytest.mark.parametrize("security_level", ["strict", "loose"])
+def test_mermaid_renders_hostile_labels_as_text(browser: Any, security_level: str) -> None:
+    """Mermaid itself (not only our grammar) parses every diagram and shows each label
+    as the literal text, with no element or handler injected, even at ``loose``."""
+    from browser_support import Watcher
+
+    watcher = Watcher(browser, allowed=("about:",))
+    try:
+        page = watcher.page()
+        page.set_content('<!doctype html><html><body><div id="out"></div></body></html>')
+        page.add_script_tag(content=Path(MERMAID_JS).read_text(encoding="utf-8"))
+        page.evaluate(f"mermaid.initialize({{startOnLoad: false, "
+                      f"securityLevel: '{security_level}'}})")
+        sources = [render_mermaid(build_diagram(shop()))] + [
+            render_mermaid(build_diagram(_hostile_model(h))) for h in HOSTILE]
+        for number, source in enumerate(sources):
+            found = page.evaluate("""async ([source, number]) => {
+                const out = document.getElementById('out');
+                const {svg} = await mermaid.render('d' + number, source);
+                out.innerHTML = svg;
+                return {
+                    labels: [...out.querySelectorAll('.nodeLabel, .edgeLabel')]
+                        .map(e => e.textContent),
+                    injected: out.querySelectorAll(
+                        'script, img, a, iframe, [onerror], [onclick], [onload]').length,
+                };
+            }""", [source, number])
+            assert found["injected"] == 0
+            if number:
+                expected = one_line_text(HOSTILE[number - 1], MAX_NODE_LABEL)
+                assert expected in found["labels"], (expected, found["labels"])
+        assert watcher.events.problems() == []
+    finally:
+        watcher.close()

@@ -16,6 +16,7 @@ markup. Therefore:
 from __future__ import annotations
 
 from threatgate.diagram import Diagram, DiagramNode
+from threatgate.renderers.escaping import one_line
 
 #: Longest label drawn, in characters, before it is cut with an ellipsis.
 MAX_NODE_LABEL = 60
@@ -39,8 +40,10 @@ _CLASS_DEFS = (
 
 
 def one_line_text(text: str, limit: int) -> str:
-    """Whitespace runs (newlines included) as one space, cut to ``limit`` characters."""
-    flat = " ".join(text.split())
+    """Whitespace runs (newlines included) as one space, other invisible or control
+    characters (bidirectional overrides, NUL, escape) as their escape sequence, cut to
+    ``limit`` characters."""
+    flat = one_line(" ".join(text.split()))
     if len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "\u2026"
     return flat
@@ -55,6 +58,26 @@ def escape_label(text: str, limit: int = MAX_NODE_LABEL) -> str:
     )
 
 
+def accessible_title(title: str) -> str:
+    """The diagram's accessible title. Mermaid reads ``accTitle`` up to the end of the
+    line and does not decode entity codes there, so anything but letters, digits, spaces
+    and harmless punctuation is dropped rather than encoded."""
+    kept = "".join(char if (char.isalnum() and char.isprintable()) or char in _SAFE_PUNCTUATION
+                   else " " for char in one_line_text(title, MAX_NODE_LABEL))
+    kept = " ".join(kept.split())
+    return f"Data-flow diagram: {kept}" if kept else "Data-flow diagram"
+
+
+def _summary(diagram: Diagram) -> str:
+    """A generated description (counts only: no model text)."""
+    boxes = sum(1 for boundary in diagram.boundaries if diagram.members(boundary.id))
+    crossing = sum(edge.crosses_boundary for edge in diagram.edges)
+    unencrypted = sum(edge.encrypted is False for edge in diagram.edges)
+    return (f"{len(diagram.nodes)} components in {boxes} trust boundaries, "
+            f"{len(diagram.edges)} data flows, {crossing} crossing a trust boundary, "
+            f"{unencrypted} unencrypted")
+
+
 def _node(mermaid_id: str, node: DiagramNode) -> str:
     opening, closing = _SHAPES[node.kind]
     return f"{mermaid_id}{opening}{escape_label(node.name)}{closing}"
@@ -62,11 +85,13 @@ def _node(mermaid_id: str, node: DiagramNode) -> str:
 
 def render_mermaid(diagram: Diagram) -> str:
     """A Mermaid ``flowchart LR``: one subgraph per trust boundary, DFD shapes by component
-    type, unencrypted flows dashed. ``""`` for a diagram without components."""
+    type, flows that cross a trust boundary thick, unencrypted flows dotted (and saying
+    so in their label). ``""`` for a diagram without components."""
     if diagram.empty:
         return ""
     ids = {node.id: f"n{index}" for index, node in enumerate(diagram.nodes)}
-    lines = ["flowchart LR"]
+    lines = ["flowchart LR", f"    accTitle: {accessible_title(diagram.title)}",
+             f"    accDescr: {_summary(diagram)}"]
     undeclared: list[str] = []
     for index, boundary in enumerate(diagram.boundaries):
         members = diagram.members(boundary.id)
@@ -81,7 +106,8 @@ def render_mermaid(diagram: Diagram) -> str:
     lines.extend(f"    {_node(ids[node.id], node)}" for node in diagram.nodes
                  if node.boundary is None)
     for edge in diagram.edges:
-        arrow = "-.->" if edge.encrypted is False else "-->"
+        arrow = "-.->" if edge.encrypted is False else "==>" if edge.crosses_boundary \
+            else "-->"
         label = edge.label
         if edge.encrypted is False:
             label = f"{label} (unencrypted)" if label else "unencrypted"
