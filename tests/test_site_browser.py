@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import pytest
 from click.testing import Result
@@ -27,6 +28,7 @@ from browser_support import (
     XSS_TRAP_JS,
     Watcher,
     chromium_problem,
+    file_path,
     in_ci,
     launch,
     serve,
@@ -285,3 +287,528 @@ def test_server_serves_a_sub_path(watch: Callable[..., Watcher], tmp_path: Path)
         assert response is not None and response.status == 200
         assert page.locator("body").get_attribute("data-ready") == "yes"
         assert watcher.events.problems() == []
+
+
+# --- the site ------------------------------------------------------------------------------------
+
+#: Where the site sits below the HTTP server's root: relative links must survive it.
+SUB_PATH = "repo/site/"
+PAYMENTS = "payments-api"
+HOSTILE_ID = "xss-probe"
+EMPTY_ID = "empty-model"
+#: The payments model's threats as its page lists them: by severity (T1 and T8 critical,
+#: T2 and T7 high, T3 to T5 medium, T6 low), then in the model's order.
+THREAT_ORDER = ["T1", "T8", "T2", "T7", "T3", "T4", "T5", "T6"]
+
+
+def build_site(project: Path, out: Path) -> Result:
+    """``threatgate site OUT`` run in ``project`` (in-process, fixed date)."""
+    from click.testing import CliRunner
+
+    from threatgate.commands.main import cli
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project)
+        patch.setenv("THREATGATE_TODAY", "2026-06-01")
+        patch.setenv("THREATGATE_CACHE_DIR", str(project / ".cache"))
+        patch.delenv("THREATGATE_DEBUG", raising=False)
+        return CliRunner().invoke(cli, ["site", str(out)], catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of tests/cases/site/threatmodels, built once, under ``<root>/repo/site``
+    (the root is what the HTTP server serves)."""
+    root = tmp_path_factory.mktemp("served")
+    project = root / "repo"
+    project.mkdir()
+    (project / ".git").mkdir()
+    (project / "threatmodels").mkdir()
+    for model in MODELS.glob("*.yaml"):
+        (project / "threatmodels" / model.name).write_bytes(model.read_bytes())
+    out = project / "site"
+    result = build_site(project, out)
+    assert result.exit_code == 0, result.output
+    assert (out / "index.html").is_file(), sorted(p.name for p in out.iterdir())
+    return out
+
+
+@pytest.fixture(scope="session")
+def server(site: Path) -> Iterator[str]:
+    """The HTTP URL of the site, served from 127.0.0.1 under /repo/site/."""
+    with serve(site.parent.parent) as running:
+        yield running.url(SUB_PATH)
+
+
+@pytest.fixture(params=["file", "http"])
+def base(request: pytest.FixtureRequest, site: Path) -> str:
+    """The site's base URL, from file:// and over HTTP under a sub-path."""
+    if request.param == "file":
+        return site.as_uri() + "/"
+    url: str = request.getfixturevalue("server")
+    return url
+
+
+def model_page(base: str, model_id: str) -> str:
+    return f"{base}models/{model_id}.html"
+
+
+def open_page(watcher: Watcher, url: str) -> Page:
+    page = watcher.page()
+    response = page.goto(url, wait_until="load")
+    if url.startswith("http"):
+        assert response is not None and response.status == 200, url
+    page.wait_for_function("document.readyState === 'complete'")
+    return page
+
+
+def scripts_and_styles(page: Page) -> dict[str, Any]:
+    """Whether the site's stylesheet applied and what scripts the page holds."""
+    result: dict[str, Any] = page.evaluate(
+        """() => ({
+          sheets: Array.from(document.styleSheets).map(s => s.href || "inline"),
+          rules: Array.from(document.styleSheets).reduce((n, s) => {
+            try { return n + s.cssRules.length; } catch (e) { return n; } }, 0),
+          scripts: Array.from(document.scripts).map(s => ({src: s.src, inline: s.text.trim().length})),
+        })"""
+    )
+    return result
+
+
+def assert_clean(watcher: Watcher, page: Page, *, allow_csp: bool = False) -> None:
+    """Nothing went wrong: no console or page error, dialog, outside request or popup,
+    no payload fired and nothing dangerous in the DOM."""
+    page.wait_for_timeout(100)  # late events: failed images fire onerror after load
+    assert watcher.events.problems(allow_csp=allow_csp) == [], page.url
+    assert fired(page) == [], page.url
+    assert dom_problems(page) == [], page.url
+    loaded = page.evaluate(
+        "() => Array.from(document.querySelectorAll('link[rel=stylesheet]'))"
+        ".map(l => [l.getAttribute('href'), l.sheet !== null])"
+    )
+    assert loaded and all(ok for _, ok in loaded), f"stylesheet not applied on {page.url}: {loaded}"
+    scripts = scripts_and_styles(page)["scripts"]
+    assert scripts, f"no script on {page.url}"
+    for script in scripts:
+        assert script["inline"] == 0 and script["src"].endswith("/assets/site.js"), script
+    assert_strict_csp(page)
+
+
+def assert_strict_csp(page: Page) -> None:
+    """The page carries a Content-Security-Policy that forbids inline and outside code."""
+    policies = page.locator("meta[http-equiv='Content-Security-Policy']").evaluate_all(
+        "metas => metas.map(m => m.content)"
+    )
+    assert len(policies) == 1, f"{page.url}: {policies}"
+    directives = {
+        d.strip().split()[0]: d.strip().split()[1:] for d in policies[0].split(";") if d.strip()
+    }
+    assert directives.get("default-src") == ["'none'"], policies
+    script = directives.get("script-src", [])
+    assert script and not {
+        "'unsafe-inline'",
+        "'unsafe-eval'",
+        "*",
+        "data:",
+        "http:",
+        "https:",
+    } & set(script), policies
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "index.html",
+        "risks.html",
+        "compliance.html",
+        f"models/{PAYMENTS}.html",
+        f"models/{EMPTY_ID}.html",
+    ],
+)
+def test_pages_load_cleanly(watch: Callable[..., Watcher], base: str, path: str) -> None:
+    """Index and model pages load from file:// and over HTTP with no console error, no
+    page error and nothing fetched from outside the site; the stylesheet applies."""
+    watcher = watch(base)
+    page = open_page(watcher, base + path)
+    assert page.title()
+    assert_clean(watcher, page)
+
+
+def test_model_page_shows_the_model(watch: Callable[..., Watcher], base: str) -> None:
+    watcher = watch(base)
+    page = open_page(watcher, model_page(base, PAYMENTS))
+    assert page.locator("h1").inner_text() == "Payments API"
+    ids = page.locator("#threats-table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.id)"
+    )
+    assert ids == THREAT_ORDER  # by severity, then in the model's order
+    count = page.locator("output[data-count-for='threats-table']").inner_text()
+    assert count == "8 of 8 shown"  # the script ran
+    # Markdown in the description became markup; its link is kept with rel=noopener.
+    link = page.locator(".description a", has_text="the runbook").first
+    assert link.get_attribute("href") == "https://example.com/runbook"
+    assert "noopener" in (link.get_attribute("rel") or "")
+    assert page.locator(".description strong", has_text="refund").count() == 1
+
+
+# --- filtering and sorting ---------------------------------------------------------------------
+
+
+def visible_ids(page: Page, table: str) -> list[str]:
+    """The data-id of the rows shown in a table, in display order."""
+    result: list[str] = page.locator(f"#{table} tbody tr").evaluate_all(
+        "rows => rows.filter(r => !r.hidden && r.offsetParent !== null).map(r => r.dataset.id)"
+    )
+    return result
+
+
+def count_text(page: Page, table: str) -> str:
+    return page.locator(f"output[data-count-for='{table}']").inner_text()
+
+
+#: (text typed, severity chosen, state chosen, threats shown in page order)
+THREAT_FILTERS = [
+    ("SQL", "", "", ["T1"]),
+    ("refund", "", "", ["T3", "T5"]),
+    ("REFUND", "", "", ["T3", "T5"]),  # case-insensitive
+    ("", "high", "", ["T2", "T7"]),
+    ("", "", "open", ["T8", "T2", "T7", "T5"]),
+    ("", "critical", "open", ["T8"]),
+    ("", "low", "accepted", ["T6"]),
+    ("admin", "high", "open", ["T7"]),
+    ("no such text", "", "", []),
+    ("<img src=x onerror=window.__xss='filter'>", "", "", []),
+]
+
+
+def test_threat_filters(watch: Callable[..., Watcher], base: str) -> None:
+    """Typing in the filter box and choosing severity and state show exactly the matching
+    threats, and the count says so; clearing the filters shows all of them again."""
+    watcher = watch(base)
+    page = open_page(watcher, model_page(base, PAYMENTS))
+    for text, severity, state, expected in THREAT_FILTERS:
+        case = f"filter {text!r}, severity {severity!r}, state {state!r}"
+        page.locator("#threats-table-filter").press_sequentially(text)
+        page.select_option("#threats-table-severity-filter", severity)
+        page.select_option("#threats-table-state-filter", state)
+        assert visible_ids(page, "threats-table") == expected, case
+        assert count_text(page, "threats-table") == f"{len(expected)} of 8 shown", case
+        page.locator("#threats-table-filter").fill("")
+        page.select_option("#threats-table-severity-filter", "")
+        page.select_option("#threats-table-state-filter", "")
+        assert visible_ids(page, "threats-table") == THREAT_ORDER, f"after clearing {case}"
+    assert_clean(watcher, page)
+
+
+def test_control_filters(watch: Callable[..., Watcher], base: str) -> None:
+    watcher = watch(base)
+    page = open_page(watcher, model_page(base, PAYMENTS))
+    page.select_option("#controls-table-status-filter", "implemented")
+    assert visible_ids(page, "controls-table") == ["C1", "C4", "C5"]
+    page.locator("#controls-table-filter").fill("admin console")
+    assert visible_ids(page, "controls-table") == ["C4"]
+    page.select_option("#controls-table-status-filter", "")
+    assert visible_ids(page, "controls-table") == ["C4", "C7"]
+    assert count_text(page, "controls-table") == "2 of 8 shown"
+    assert_clean(watcher, page)
+
+
+def sort_by(page: Page, table: str, column: str) -> tuple[str | None, list[str]]:
+    """Click a column's sort button; return its aria-sort and the row order."""
+    header = page.locator(f"#{table} thead th", has=page.locator("button.sort", has_text=column))
+    header.locator("button.sort").click()
+    return header.get_attribute("aria-sort"), visible_ids(page, table)
+
+
+def test_threat_sorting(watch: Callable[..., Watcher], base: str) -> None:
+    """Clicking a header sorts ascending, clicking again descending; numbers sort as
+    numbers, severities by rank, text alphabetically; ties keep their current order."""
+    watcher = watch(base)
+    page = open_page(watcher, model_page(base, PAYMENTS))
+    # Scores: T1 20, T2 12, T3 8, T4 10, T5 6, T6 2, T7 unscored (-1), T8 25.
+    assert sort_by(page, "threats-table", "Score") == (
+        "ascending",
+        ["T7", "T6", "T5", "T3", "T4", "T2", "T1", "T8"],
+    )
+    assert sort_by(page, "threats-table", "Score") == (
+        "descending",
+        ["T8", "T1", "T2", "T4", "T3", "T5", "T6", "T7"],
+    )
+    # Severity by rank (critical first); the sort is stable: ties keep the score order.
+    assert sort_by(page, "threats-table", "Severity") == (
+        "ascending",
+        ["T8", "T1", "T2", "T7", "T4", "T3", "T5", "T6"],
+    )
+    state, order = sort_by(page, "threats-table", "Title")
+    titles = [
+        page.locator(f"#threats-table tr[data-id='{i}'] td").nth(1).inner_text() for i in order
+    ]
+    assert state == "ascending" and titles == sorted(titles, key=str.casefold)
+    assert titles[0].startswith("Admin console") and titles[-1].startswith("Zebra")
+    # Sorting keeps the filter: only the shown rows, in the new order.
+    page.select_option("#threats-table-state-filter", "open")
+    assert sort_by(page, "threats-table", "Threat") == ("ascending", ["T2", "T5", "T7", "T8"])
+    assert_clean(watcher, page)
+
+
+def test_control_sorting(watch: Callable[..., Watcher], base: str) -> None:
+    watcher = watch(base)
+    page = open_page(watcher, model_page(base, PAYMENTS))
+    state, order = sort_by(page, "controls-table", "Status")
+    statuses = [
+        page.locator(f"#controls-table tr[data-id='{i}']").get_attribute("data-status")
+        for i in order
+    ]
+    assert state == "ascending"
+    assert [s.replace("_", " ") for s in statuses if s] == sorted(
+        s.replace("_", " ") for s in statuses if s
+    )
+    state, order = sort_by(page, "controls-table", "Status")
+    # Descending: wont do first, the implemented ones last, ties in model order.
+    assert state == "descending" and order[0] == "C6" and order[-3:] == ["C1", "C4", "C5"]
+    assert_clean(watcher, page)
+
+
+def test_index_sorting(watch: Callable[..., Watcher], base: str) -> None:
+    """The index lists every model, grouped by system, with sortable columns."""
+    watcher = watch(base)
+    page = open_page(watcher, base + "index.html")
+    ids = page.locator("table.models tbody tr").evaluate_all("rows => rows.map(r => r.dataset.id)")
+    assert sorted(ids) == sorted([PAYMENTS, HOSTILE_ID, EMPTY_ID])
+    table = page.locator("table.models", has=page.locator(f"tr[data-id='{PAYMENTS}']"))
+    table_id = table.get_attribute("id")
+    assert table_id
+    assert sort_by(page, table_id, "Threats")[0] == "ascending"
+    assert_clean(watcher, page)
+
+
+# --- links ---------------------------------------------------------------------------------------
+
+LINKS_JS = """() => ({
+  ids: Array.from(document.querySelectorAll("[id]")).map(e => e.id)
+       .concat(Array.from(document.querySelectorAll("a[name]")).map(e => e.name)),
+  links: Array.from(document.querySelectorAll("a[href], link[href], script[src], img[src]"))
+         .map(e => ({tag: e.tagName.toLowerCase(),
+                     raw: e.getAttribute("href") ?? e.getAttribute("src"),
+                     url: e.href || e.src,
+                     rel: e.getAttribute("rel") || ""})),
+})"""
+
+
+def _exists(watcher: Watcher, url: str) -> bool:
+    if url.startswith("file:"):
+        return file_path(url).is_file()
+    response = watcher.context.request.get(url, max_redirects=0)
+    return response.status == 200
+
+
+def crawl(watcher: Watcher, base: str, start: str) -> dict[str, Any]:
+    """Visit every page of the site reachable from ``start``; check each link on the way.
+
+    Returns the pages visited, the external links seen and every problem found: a
+    relative link to nothing, an in-page or cross-page anchor to no element, a link
+    written as an absolute or root-relative URL into the site, an external resource."""
+    page = watcher.page()
+    queue, seen = [start], set()
+    anchors: dict[str, set[str]] = {}
+    wanted: list[tuple[str, str, str]] = []  # (from page, target page, fragment)
+    checked: dict[str, bool] = {}
+    external: set[str] = set()
+    problems: list[str] = []
+    while queue:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = page.goto(url, wait_until="load")
+        if url.startswith("http") and (response is None or response.status != 200):
+            problems.append(f"{url}: HTTP {response.status if response else '?'}")
+            continue
+        found = page.evaluate(LINKS_JS)
+        anchors[url] = set(found["ids"])
+        for link in found["links"]:
+            raw, target = link["raw"], link["url"]
+            where = f"{url.removeprefix(base)}: {link['tag']} {raw!r}"
+            if not target.startswith(base):
+                if link["tag"] != "a":
+                    problems.append(f"{where} loads a resource from outside the site")
+                elif not target.startswith(("https:", "http:", "mailto:")):
+                    problems.append(f"{where} is neither relative nor http(s)/mailto")
+                else:
+                    external.add(target)
+                    if "noopener" not in link["rel"]:
+                        problems.append(f"{where} opens an outside page without rel=noopener")
+                continue
+            if re.match(r"^[a-z][a-z0-9+.-]*:|^/", raw, flags=re.IGNORECASE):
+                problems.append(f"{where} is not a relative link")
+            document, _, fragment = target.partition("#")
+            if fragment:
+                wanted.append((url, document, fragment))
+            if document == url:
+                continue
+            if document.endswith(".html"):
+                queue.append(document)
+            if document not in checked:
+                checked[document] = _exists(watcher, document)
+            if not checked[document]:
+                problems.append(f"{where} points to nothing")
+    for source, document, fragment in wanted:
+        if document in anchors and unquote(fragment) not in anchors[document]:
+            problems.append(
+                f"{source.removeprefix(base)}: #{fragment} not found in {document.removeprefix(base)}"
+            )
+    return {"pages": sorted(seen), "external": sorted(external), "problems": problems}
+
+
+def test_every_link_resolves(watch: Callable[..., Watcher], base: str) -> None:
+    """From the index, every page of the site is visited: each relative href, stylesheet,
+    script and image exists (over HTTP: answers 200 under the sub-path), every #anchor
+    names an element of its page, and nothing is loaded from outside the site."""
+    watcher = watch(base)
+    result = crawl(watcher, base, base + "index.html")
+    assert result["problems"] == []
+    pages = {p.removeprefix(base) for p in result["pages"]}
+    assert {"index.html", "risks.html"} <= pages
+    assert {f"models/{m}.html" for m in (PAYMENTS, HOSTILE_ID, EMPTY_ID)} <= pages
+    assert watcher.events.problems(allow_csp=True) == []
+    # The only outside links are http(s) links the models' Markdown wrote.
+    written = {
+        url
+        for model in MODELS.glob("*.yaml")
+        for url in re.findall(r"https?://[^\s)\"'>\]]+", model.read_text(encoding="utf-8"))
+    }
+    assert result["external"], "the models' Markdown links are missing"
+    assert set(result["external"]) <= written
+
+
+# --- hostile content -------------------------------------------------------------------------------
+
+
+def poke(page: Page) -> None:
+    """Give payloads that wait for a user every chance: hover and focus every element
+    that could carry a handler, and type a payload into every filter box."""
+    page.evaluate(
+        """() => {
+          for (const el of document.querySelectorAll("body *")) {
+            for (const type of ["mouseover", "mouseenter", "focus", "toggle", "animationstart"]) {
+              el.dispatchEvent(new Event(type, {bubbles: true}));
+            }
+          }
+        }"""
+    )
+    for box in page.locator("input[data-filter-for]").all():
+        box.fill("<img src=x onerror=window.__xss='typed'>")
+        box.fill("")
+
+
+@pytest.mark.parametrize(
+    "path", ["index.html", "risks.html", "compliance.html", f"models/{HOSTILE_ID}.html"]
+)
+def test_hostile_model_executes_nothing(
+    watch: Callable[..., Watcher], base: str, path: str
+) -> None:
+    """Every payload of the hostile model stays inert: no script ran (window.__xss unset,
+    no dialog), no request left the site, and the DOM holds no event-handler attribute,
+    no javascript:/data: link, no frame, form, base or meta refresh, no foreign script.
+    Content-Security-Policy refusals in the console are the policy doing its job."""
+    watcher = watch(base)
+    page = open_page(watcher, base + path)
+    poke(page)
+    assert_clean(watcher, page, allow_csp=True)
+
+
+def test_hostile_text_is_shown_as_text(watch: Callable[..., Watcher], base: str) -> None:
+    """Escaping keeps the payloads visible as the literal text the model holds (neither
+    dropped nor double-escaped), and templates are not evaluated."""
+    watcher = watch(base)
+    page = open_page(watcher, model_page(base, HOSTILE_ID))
+    model = _load(XSS_MODEL)
+    text = page.locator("body").inner_text()
+    assert page.locator("h1").inner_text() == model["title"]
+    assert page.title().startswith(model["title"])
+    for entity in ("threats", "controls", "assets", "components"):
+        for entry in model[entity]:
+            shown = entry.get("title") or entry.get("name")
+            assert shown in text, f"{entity} {entry['id']}: {shown!r} not shown verbatim"
+    assert "&lt;b&gt;pre-escaped&lt;/b&gt;" in text  # entities in the YAML stay entities
+    assert "{{ 7*7 }}" in text and "49" not in text.replace("2049", "")
+    # Markdown in descriptions: the raw HTML is text, the script links are not links.
+    description = page.locator(".description").first
+    assert "<script>window.__xss='md-script'</script>" in description.inner_text()
+    hrefs = page.locator(".description a").evaluate_all("links => links.map(a => a.href)")
+    assert all(h.startswith(("http:", "https:", "mailto:")) or h.startswith(base) for h in hrefs)
+    assert_clean(watcher, page, allow_csp=True)
+
+
+def test_hostile_diagram_is_inert(watch: Callable[..., Watcher], base: str) -> None:
+    """The data-flow diagram (inline SVG built from hostile names) holds no script, no
+    foreignObject, no handler and no outside reference; the names show as text."""
+    watcher = watch(base)
+    page = open_page(watcher, model_page(base, HOSTILE_ID))
+    svg = page.locator("figure.dfd svg")
+    assert svg.count() == 1
+    found = svg.evaluate(
+        """svg => ({
+          scripts: svg.querySelectorAll("script, foreignObject, iframe").length,
+          refs: Array.from(svg.querySelectorAll("*")).flatMap(e => Array.from(e.attributes))
+                .filter(a => /href$/i.test(a.name) && !a.value.startsWith("#")).map(a => a.value),
+          text: svg.textContent,
+        })"""
+    )
+    assert found["scripts"] == 0 and found["refs"] == []
+    assert "click A call alert(1)" in found["text"]
+    assert_clean(watcher, page, allow_csp=True)
+
+
+def test_detectors_catch_an_escaping_bug(
+    watch: Callable[..., Watcher], site: Path, tmp_path: Path
+) -> None:
+    """The hostile-model checks can fail on this very site: a copy of the hostile page
+    whose heading is unescaped (an escaping bug) is caught twice over. With the page's
+    policy, the payload is blocked but its handler attribute is in the DOM; without the
+    policy, the payload runs and is named."""
+    import html
+    import shutil
+
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    page_file = copy / "models" / f"{HOSTILE_ID}.html"
+    original = page_file.read_text(encoding="utf-8")
+    heading = re.search(r"<h1>(.*?)</h1>", original, flags=re.DOTALL)
+    assert heading is not None and "&lt;script&gt;" in heading[1]
+    broken = original.replace(heading[0], f"<h1>{html.unescape(heading[1])}</h1>", 1)
+
+    page_file.write_text(broken, encoding="utf-8")
+    watcher = watch(copy.as_uri() + "/")
+    page = open_page(watcher, page_file.as_uri())
+    page.wait_for_timeout(100)
+    assert any("onerror" in p for p in dom_problems(page))
+    assert fired(page) == []  # the policy held
+
+    without_policy = re.sub(r"<meta http-equiv=\"Content-Security-Policy\"[^>]*>", "", broken)
+    assert without_policy != broken
+    page_file.write_text(without_policy, encoding="utf-8")
+    page = open_page(watcher, page_file.as_uri())
+    page.wait_for_timeout(100)
+    assert "script" in fired(page) and "img" in fired(page)
+
+
+def test_single_page_report_executes_nothing(
+    watch: Callable[..., Watcher], run_cli: Callable[..., Result], project: Path
+) -> None:
+    """`threatgate render --format html` of the hostile model: one self-contained page
+    whose inline script is allowed by its hash; nothing else runs, filtering works."""
+    (project / "threatmodels" / "xss.yaml").write_bytes(XSS_MODEL.read_bytes())
+    out = project / "report.html"
+    result = run_cli("render", "xss-probe", "--format", "html", "--out", str(out), cwd=project)
+    assert result.exit_code == 0, result.output
+    watcher = watch(out.as_uri())
+    page = open_page(watcher, out.as_uri())
+    poke(page)
+    page.wait_for_timeout(100)
+    assert watcher.events.problems(allow_csp=True) == []
+    assert fired(page) == [] and dom_problems(page) == []
+    assert_strict_csp(page)
+    assert count_text(page, "threats-table") == "3 of 3 shown"  # the hashed script ran
+    page.locator("#threats-table-filter").fill("AAAA")
+    assert visible_ids(page, "threats-table") == ["T3"]
