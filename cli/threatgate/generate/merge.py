@@ -116,6 +116,12 @@ def record_generation(editor: ModelEditor, *, packs: Iterable[str] | None = None
                      if getattr(k, "value", None) in AFTER_GENERATION]
         if following:
             position = _line_start(current, following[0].start_mark.index)
+            # Comment lines right above a key introduce it: the record goes above them.
+            while position > 0:
+                previous = _line_start(current, position - 1)
+                if not current[previous:position].lstrip().startswith("#"):
+                    break
+                position = previous
             editor._splice(position, position, rendered + newline)
         else:
             tail = "" if not current or current.endswith(("\n", "\r")) else newline

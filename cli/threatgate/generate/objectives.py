@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from threatgate.generate.merge import reconcile
 from threatgate.model import id_index, id_list, items, text
 from threatgate.posture import objective_removed as is_removed
 
@@ -89,8 +90,7 @@ def plan_matrix(data: Mapping[str, Any]) -> MatrixChange:
     attackers = [a["id"] for _, a in items(model, "attackers") if isinstance(a.get("id"), str)]
     asset_ids = {a for a, _ in assets}
     attacker_ids = set(attackers)
-    generation = model.get("generation")
-    deleted = set(id_list(generation.get("removed"))) if isinstance(generation, dict) else set()
+    deleted = set(reconcile(model)[1])
     taken = set(id_index(model))
     covered: set[tuple[str, str]] = set()
     change = MatrixChange()
@@ -130,13 +130,14 @@ def plan_matrix(data: Mapping[str, Any]) -> MatrixChange:
 
 def apply_matrix(editor: ModelEditor) -> MatrixChange:
     """Re-derive the objective matrix of the file being edited (see :func:`plan_matrix`)."""
-    from threatgate.generate.merge import record_generation
+    from threatgate.generate.merge import generation_record, record_generation
 
     change = plan_matrix(editor.data)
+    removed = reconcile(editor.data)[1]
     for index, _, reason in change.removed:
         editor.update("objectives", index, {"status": "removed", "removed_reason": reason})
     for entry in change.added:
         editor.append("objectives", entry)
-    if change.added:
-        record_generation(editor, emitted=[e["id"] for e in change.added])
+    if change.added or removed != generation_record(editor.data)["removed"]:
+        record_generation(editor, emitted=[e["id"] for e in change.added], removed=removed)
     return change
