@@ -41,11 +41,9 @@ def _format_option(func: F) -> F:
 
 def _load(config_path: Path | None, pack_paths: Sequence[Path],
           no_builtin: bool) -> list[RulePack]:
-    from threatgate.generate.engine import load_packs
+    from threatgate.generate.engine import configured_packs
 
-    config = resolve_config(config_path)
-    return load_packs([*config.pack_paths, *pack_paths],
-                      builtin=config.builtin_packs and not no_builtin)
+    return configured_packs(resolve_config(config_path), pack_paths, builtin=not no_builtin)
 
 
 def _echo_json(data: Any) -> None:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from threatgate.errors import InputError
 from threatgate.generate.catalogue import Catalogue, builtin_catalogue
@@ -33,6 +33,9 @@ from threatgate.generate.expressions import (
     describe,
     infer_encrypted,
 )
+
+if TYPE_CHECKING:
+    from threatgate.config import Config
 
 RULEPACK_SCHEMA = "rulepack.schema.json"
 BUILTIN_PACK_DIR = Path(__file__).resolve().parent / "packs"
@@ -239,6 +242,13 @@ def load_packs(extra: Sequence[Path] = (), *, builtin: bool = True) -> list[Rule
             types=dict(data.get("types", {})), compiled=tuple(compiled), builtin=is_builtin,
         ))
     return packs
+
+
+def configured_packs(config: Config, extra: Sequence[Path] = (), *,
+                     builtin: bool = True) -> list[RulePack]:
+    """The packs a repository runs: built-in ones (unless ``builtin`` is false or
+    ``[generate] builtin_packs = false``), ``[generate] packs``, then ``extra``."""
+    return load_packs([*config.pack_paths, *extra], builtin=builtin and config.builtin_packs)
 
 
 def _compile_rule(rule: Mapping[str, Any], pack: str, path: tuple[str | int, ...],
