@@ -337,13 +337,13 @@ def test_config_generate_packs(project: Path, run_cli: Callable[..., Result]) ->
 
 
 def test_cli_list_filters_and_pages(project: Path, run_cli: Callable[..., Result]) -> None:
-    result = run_cli("rules", "list", "--pack", "llm", "--format", "json", cwd=project)
+    result = run_cli("rules", "list", "--pack-name", "llm", "--format", "json", cwd=project)
     data = json.loads(result.output)
     assert result.exit_code == 0 and data["total"] == 6
     assert {r["pack"] for r in data["rules"]} == {"llm"}
     result = run_cli("rules", "list", "--stride", "repudiation", "--limit", "2", cwd=project)
     assert result.exit_code == 0 and "1-2 of" in result.output
-    result = run_cli("rules", "list", "--pack", "nope", cwd=project)
+    result = run_cli("rules", "list", "--pack-name", "nope", cwd=project)
     assert result.exit_code == 2 and "unknown rule pack nope" in result.output
 
 
@@ -390,3 +390,15 @@ def test_cli_catalogue(project: Path, run_cli: Callable[..., Result]) -> None:
     data = json.loads(run_cli("rules", "catalogue", "--format", "json", cwd=project).output)
     assert data["types"]["web_app"]["category"] == "process"
     assert "stores_secrets" in data["flags"]
+
+
+def test_cli_pack_options(project: Path, tmp_path: Path,
+                          run_cli: Callable[..., Result]) -> None:
+    pack = _pack(tmp_path / "p", _rule(), name="mine")
+    result = run_cli("rules", "list", "--no-builtin-packs", "--pack", str(pack),
+                     "--format", "json", cwd=project)
+    assert [r["id"] for r in json.loads(result.output)["rules"]] == ["t.rule"]
+    result = run_cli("rules", "list", "--no-builtin-packs", cwd=project)
+    assert result.exit_code == 0 and "No rule packs loaded." in result.output
+    result = run_cli("rules", "list", "--pack", str(tmp_path / "missing"), cwd=project)
+    assert result.exit_code == 2 and "rule pack not found" in result.output

@@ -23,12 +23,12 @@ STRIDE = ("spoofing", "tampering", "repudiation", "information_disclosure",
 
 def _pack_options(func: F) -> F:
     func = click.option(
-        "--packs", "pack_paths", multiple=True, metavar="PATH",
+        "--pack", "pack_paths", multiple=True, metavar="PATH",
         type=click.Path(path_type=Path),
         help="Also load this rule pack file, or every *.yaml pack in this folder "
              "(repeatable; added to [generate] packs of threatgate.toml).")(func)
     func = click.option(
-        "--no-builtin", is_flag=True, default=False,
+        "--no-builtin-packs", "no_builtin", is_flag=True, default=False,
         help="Leave out the packs shipped with threatgate.")(func)
     return config_option(func)
 
@@ -67,8 +67,8 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--pack", "pack_names", multiple=True, metavar="NAME",
-              help="Only rules of this pack (repeatable).")
+@click.option("--pack-name", "pack_names", multiple=True, metavar="NAME",
+              help="Only rules of the pack with this name, e.g. web (repeatable).")
 @click.option("--stride", type=click.Choice(STRIDE), default=None,
               help="Only rules with this STRIDE category.")
 @click.option("--scope", type=click.Choice(["component", "dataflow"]), default=None,
