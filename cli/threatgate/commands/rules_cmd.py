@@ -104,7 +104,7 @@ def list_rules(pack_names: tuple[str, ...], stride: str | None, scope: str | Non
         _echo_json({"total": len(selected), "offset": offset, "rules": records})
         return
     if not records:
-        click.echo("No rules match." if selected or not packs else "No rule packs loaded.")
+        click.echo("No rule packs loaded." if not packs else "No rules match.")
         return
     width = max(len(r["id"]) for r in records)
     for r in records:
