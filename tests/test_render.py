@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import VALID_MODEL
 
@@ -478,3 +480,13 @@ def test_markdown_helpers() -> None:
 
     assert fence("a ``` b", "mermaid").startswith("````mermaid\n")
     assert md_text("# x\n* y\n<b>") == "\\# x\n\\* y\n&lt;b&gt;"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+       | st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40))
+def test_plain_fast_path_matches_markdown_it(text: str) -> None:
+    from threatgate.renderers.site.markup import _parser, _plain, render_markdown
+
+    if _plain(text) and text.strip():
+        assert render_markdown(text) == _parser().render(text)

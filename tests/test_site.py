@@ -255,3 +255,27 @@ def test_many_models_scale(run_cli: Run, project: Path, write_model: Write) -> N
     assert len(index["models"]) == 40
     html = (project / "_site" / "index.html").read_text(encoding="utf-8")
     assert html.index("System s0") < html.index("System s1") < html.index("System s2")
+
+
+def test_paths_limit_the_site(run_cli: Run, project: Path, corpus: None) -> None:
+    result = run_cli("site", "_site", "threatmodels/team", cwd=project)
+    assert result.exit_code == 0, result.output
+    index = json.loads((project / "_site" / "index.json").read_text(encoding="utf-8"))
+    assert [m["id"] for m in index["models"]] == ["shop"] and index["invalid"] == []
+
+
+def test_never_deletes_through_a_link(run_cli: Run, project: Path, write_model: Write,
+                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+    write_model(RICH_MODEL, "payments.yaml")
+    _build(run_cli, project)
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "payments-api.html").write_text("precious\n", encoding="utf-8")
+    site = project / "_site"
+    manifest = json.loads((site / ".threatgate-site.json").read_text(encoding="utf-8"))
+    manifest["files"] += ["elsewhere/payments-api.html", "../escape.txt", "/etc/passwd"]
+    (site / ".threatgate-site.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (site / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (project / "escape.txt").write_text("keep\n", encoding="utf-8")
+    _build(run_cli, project)
+    assert (outside / "payments-api.html").read_text(encoding="utf-8") == "precious\n"
+    assert (project / "escape.txt").exists()

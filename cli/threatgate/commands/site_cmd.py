@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,13 +78,13 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _check_out(out: Path, config: Config) -> Path:
+def _check_out(out: Path, config: Config, paths: tuple[Path, ...] = ()) -> Path:
     target = out.resolve()
     root = config.root.resolve()
     if _inside(root, target):
         raise InputError(f"{out}: refusing to build the site into the repository root or a "
                          "folder above it; choose a folder of its own, e.g. _site")
-    for folder in config.model_dirs:
+    for folder in [*config.model_dirs, *(p for p in paths if p.is_dir())]:
         if _inside(target, folder.resolve()):
             raise InputError(f"{out}: refusing to build the site inside the model folder "
                              f"{folder}; choose a folder of its own, e.g. _site")
@@ -137,6 +139,25 @@ def _prune_empty(target: Path) -> None:
             folder.rmdir()
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically (temporary file, then rename) without forcing it to disk.
+
+    Readers, such as a web server already serving OUT, see the old file or the new one,
+    never half of one. Unlike fsutil.atomic_write there is no fsync per file: a site is
+    generated output, rebuilt in a moment, and a thousand fsyncs would dominate the build.
+    """
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def _write(target: Path, files: dict[str, bytes], clean: bool) -> tuple[int, int]:
     from threatgate.fsutil import atomic_write
 
@@ -153,7 +174,7 @@ def _write(target: Path, files: dict[str, bytes], clean: bool) -> tuple[int, int
                 continue
         except OSError:
             pass
-        atomic_write(path, content)
+        _replace(path, content)
         written += 1
     removed = _remove(target, stale, clean)
     if clean:
@@ -175,6 +196,7 @@ def _prune_empty_own(target: Path, stale: set[str]) -> None:
 
 @click.command()
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH]...")
 @click.option("--title", default="Threat models", show_default=True,
               help="Title of the site, shown on every page.")
 @click.option("--verify", "run_verify", is_flag=True,
@@ -188,9 +210,12 @@ def _prune_empty_own(target: Path, stale: set[str]) -> None:
               help="Validate every model afresh instead of reusing cached results.")
 @config_option
 @today_option
-def site(out: Path, title: str, run_verify: bool, clean: bool, no_cache: bool,
-         config_path: Path | None, today: str | None) -> None:
+def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean: bool,
+         no_cache: bool, config_path: Path | None, today: str | None) -> None:
     """Build a static website of every model in the repository into OUT.
+
+    PATH (files or folders) limits the site to those models; by default every model
+    in the configured folders (threatmodels/) is included.
 
     \b
     OUT receives:
@@ -226,9 +251,9 @@ def site(out: Path, title: str, run_verify: bool, clean: bool, no_cache: bool,
     from threatgate.renderers.site import SiteOptions, build_site
 
     config = resolve_config(config_path)
-    target = _check_out(out, config)
+    target = _check_out(out, config, paths)
     day = resolve_today(today)
-    workspace = load_workspace((), config, day, verify=run_verify, use_cache=not no_cache)
+    workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache)
     loaded = load_reports(workspace, config)
     for entry in loaded.invalid:
         click.echo(f"threatgate: warning: {entry.path}: not a valid model, listed as such: "

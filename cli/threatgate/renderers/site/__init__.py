@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from threatgate.assess import ModelAssessment
 from threatgate.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.posture import SEVERITY_RANK
-from threatgate.report import Report, anchor
+from threatgate.report import Ref, Report, anchor
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -93,10 +93,36 @@ def environment() -> Environment:
         return (text or "").replace("_", " ")
 
     env.filters["markdown"] = markdown
+    env.globals["ref"] = ref_html
+    env.globals["refs"] = refs_html
     env.filters["words"] = words
     env.filters["percent"] = lambda ratio: f"{round(ratio * 100)}%"
     env.globals["severity_rank"] = SEVERITY_RANK
     return env
+
+
+def ref_html(ref: Ref, status: bool = False) -> Any:
+    """A link to an entity of the page (Python, not a macro: it runs thousands of times)."""
+    from markupsafe import Markup, escape
+
+    if ref.anchor is None:
+        html = (f'<span class="dangling" title="not defined in this model">'
+                f"{escape(ref.id)}</span>")
+    else:
+        html = f'<a href="#{escape(ref.anchor)}" title="{escape(ref.label)}">{escape(ref.id)}</a>'
+    if status and ref.status:
+        html += (f' <span class="status status-{escape(ref.status)}">'
+                 f'{escape(ref.status.replace("_", " "))}</span>')
+    return Markup(html)  # every piece above is escaped
+
+
+def refs_html(refs: Sequence[Ref], status: bool = False) -> Any:
+    """Links to several entities, comma-separated; a dash when there are none."""
+    from markupsafe import Markup
+
+    if not refs:
+        return Markup('<span class="none">-</span>')
+    return Markup(", ").join(ref_html(r, status) for r in refs)
 
 
 def _asset(name: str) -> str:
