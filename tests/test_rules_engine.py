@@ -402,3 +402,13 @@ def test_cli_pack_options(project: Path, tmp_path: Path,
     assert result.exit_code == 0 and "No rule packs loaded." in result.output
     result = run_cli("rules", "list", "--pack", str(tmp_path / "missing"), cwd=project)
     assert result.exit_code == 2 and "rule pack not found" in result.output
+
+
+def test_cli_text_output_drops_terminal_control_characters(
+        project: Path, tmp_path: Path, run_cli: Callable[..., Result]) -> None:
+    pack = _pack(tmp_path / "p", _rule(title="\x1b[2J\x1b[31mRed {component}"), name="evil")
+    for command in (["list"], ["show", "t.rule"]):
+        result = run_cli("rules", *command, "--no-builtin-packs", "--pack", str(pack),
+                         cwd=project)
+        assert result.exit_code == 0
+        assert "\x1b" not in result.output and "Red {component}" in result.output

@@ -46,6 +46,12 @@ def _load(config_path: Path | None, pack_paths: Sequence[Path],
     return configured_packs(resolve_config(config_path), pack_paths, builtin=not no_builtin)
 
 
+def _echo(text: str) -> None:
+    """Print text that may come from a repository's own packs, without control characters
+    that could rewrite the terminal."""
+    click.echo("".join(c for c in text if c.isprintable() or c == "\n"))
+
+
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -109,7 +115,7 @@ def list_rules(pack_names: tuple[str, ...], stride: str | None, scope: str | Non
     width = max(len(r["id"]) for r in records)
     for r in records:
         stride_text = ",".join(_short(s) for s in r["stride"])
-        click.echo(f"{r['id']:<{width}}  {r['scope'][:4]:<4}  {stride_text:<11}  "
+        _echo(f"{r['id']:<{width}}  {r['scope'][:4]:<4}  {stride_text:<11}  "
                    f"{r['likelihood']}x{r['impact']}  {r['title']}")
     shown = f"{offset + 1}-{offset + len(records)} of " if len(records) < len(selected) else ""
     click.echo(f"\n{shown}{len(selected)} rule(s) from {len(packs)} pack(s).")
@@ -176,7 +182,7 @@ def show(rule_id: str, output_format: str, config_path: Path | None,
     lines += [f"    - {' + '.join(group)}" for group in record["groups"]]
     lines.append(f"  not applicable when: {record['not_applicable_when']}")
     lines.append(f"  tests: {record['tests']['fires']} fires, {record['tests']['silent']} silent")
-    click.echo("\n".join(lines))
+    _echo("\n".join(lines))
 
 
 @rules.command("test")
@@ -215,7 +221,7 @@ def test(targets: tuple[str, ...], output_format: str, config_path: Path | None,
     else:
         for r in failures:
             where = "" if r.kind == "missing" else f" {r.kind}[{r.index}] ({r.name})"
-            click.echo(f"FAIL {r.rule}{where}: {r.message}")
+            _echo(f"FAIL {r.rule}{where}: {r.message}")
         rule_count = len({r.rule for r in results})
         click.echo(f"{len(results) - len(failures)} passed, {len(failures)} failed "
                    f"({rule_count} rule(s)).")
@@ -258,4 +264,4 @@ def catalogue(flags_only: bool, output_format: str, config_path: Path | None,
     lines.append("Flags")
     width = max(len(f) for f in merged.flags)
     lines += [f"  {flag:<{width}}  {text}" for flag, text in sorted(merged.flags.items())]
-    click.echo("\n".join(lines))
+    _echo("\n".join(lines))
