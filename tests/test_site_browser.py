@@ -807,3 +807,15 @@ def test_single_page_report_executes_nothing(
     assert count_text(page, "threats-table") == "3 of 3 shown"  # the hashed script ran
     page.locator("#threats-table-filter").fill("AAAA")
     assert visible_ids(page, "threats-table") == ["T3"]
+
+
+def test_invalid_model_is_listed_as_text(watch: Callable[..., Watcher], base: str) -> None:
+    """An invalid model is listed on the index with its problem; the problem quotes the
+    hostile id from the file, and it stays text."""
+    watcher = watch(base)
+    page = open_page(watcher, base + "index.html")
+    row = page.locator("#invalid-models tbody tr", has_text="invalid-xss.yaml")
+    assert row.count() == 1
+    assert "<script>window.__xss='invalid-id'</script>" in row.inner_text()
+    poke(page)
+    assert_clean(watcher, page, allow_csp=True)
