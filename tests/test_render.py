@@ -61,6 +61,7 @@ threats:
     title: Card data read through SQL injection
     description: Queries built with f-strings reach the database.
     stride: [information_disclosure]
+    cwe: [CWE-89]
     likelihood: 4
     impact: 5
     objectives: [CO1]

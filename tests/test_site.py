@@ -77,6 +77,22 @@ def test_every_link_resolves(run_cli: Run, project: Path, corpus: None) -> None:
                 assert parts.fragment in pages[target].ids, (name, link)
             checked += 1
     assert checked > 100
+    for name, page in pages.items():
+        ids = [str(a["id"]) for _, a in page.tags if a.get("id")]
+        assert len(ids) == len(set(ids)), name
+
+
+def test_ids_unique_when_names_collide(run_cli: Run, project: Path, write_model: Write) -> None:
+    write_model(VALID_MODEL.replace("owner: shop-team", "system: a b"), "one.yaml")
+    write_model(VALID_MODEL.replace("id: shop", "id: two")
+                .replace("owner: shop-team", "system: a-b")
+                .replace('["asvs-5.0:V1.2.4"]', '["asvs-5.0:V1<2", "asvs-5.0:V1>2"]'),
+                "two.yaml")
+    _build(run_cli, project)
+    for name in ("index.html", "models/two.html"):
+        page = parse_page((project / "_site" / name).read_text(encoding="utf-8"))
+        ids = [str(a["id"]) for _, a in page.tags if a.get("id")]
+        assert len(ids) == len(set(ids)), (name, ids)
 
 
 def test_csp_on_every_page(run_cli: Run, project: Path, corpus: None) -> None:

@@ -530,11 +530,27 @@ def _compliance(frameworks: list[str], controls: list[ControlRow],
             rows.append(RequirementRow(framework, requirement,
                                        anchor("req", f"{framework}-{requirement}"),
                                        [control_ref(c) for c in control_ids], coverage))
+        for row, unique in zip(rows, unique_anchors([r.anchor for r in rows]), strict=True):
+            row.anchor = unique
         counts = {k: sum(r.coverage == k for r in rows) for k in ("covered", "partial",
                                                                   "uncovered")}
         sections.append(FrameworkSection(framework, anchor("framework", framework), rows,
                                          counts))
     return sections
+
+
+def unique_anchors(names: list[str]) -> list[str]:
+    """The anchors, with ``-2``, ``-3``, ... added where sanitising made two the same."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        candidate, number = name, 1
+        while candidate in seen:
+            number += 1
+            candidate = f"{name}-{number}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out
 
 
 def _natural(value: str) -> list[Any]:

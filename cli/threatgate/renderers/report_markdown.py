@@ -215,7 +215,8 @@ def _threat_row(t: ThreatRow) -> list[str]:
     return [
         f"{_anchor(t.anchor)}{_cell(t.id)}", _cell(t.title), score, state,
         _links(t.controls, show_status=True), _links(t.objectives, show_status=True),
-        _links(t.components), _cell(", ".join(_words(s) for s in t.stride)) or "-",
+        _links(t.components),
+        _cell(", ".join([*(_words(s) for s in t.stride), *t.cwe])) or "-",
         _cell(t.description),
     ]
 
@@ -225,7 +226,7 @@ def _threats(report: Report) -> list[str]:
     if not report.threats:
         return [*lines, "No threats.", ""]
     header = ["Threat", "Title", "Score", "State", "Controls", "Objectives", "Components",
-              "STRIDE", "Description"]
+              "STRIDE, CWE", "Description"]
     for severity, rows in report.threats_by_severity():
         lines += [f"### {severity.capitalize()} ({len(rows)})", ""]
         lines += _table(header, [_threat_row(t) for t in rows])

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from threatgate.assess import ModelAssessment
 from threatgate.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.posture import SEVERITY_RANK
-from threatgate.report import Ref, Report, anchor
+from threatgate.report import Ref, Report, anchor, unique_anchors
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -244,9 +244,10 @@ def _groups(models: Sequence[SiteModel]) -> list[dict[str, Any]]:
     for model in models:
         systems.setdefault(model.report.system or "", []).append(model)
     ordered = sorted(systems.items(), key=lambda kv: (kv[0] == "", kv[0].casefold(), kv[0]))
-    return [{"name": name, "anchor": anchor("system", name or "none"),
+    anchors = unique_anchors([anchor("system", name or "none") for name, _ in ordered])
+    return [{"name": name, "anchor": system_anchor,
              "models": sorted(group, key=lambda m: m.report.model_id)}
-            for name, group in ordered]
+            for (name, group), system_anchor in zip(ordered, anchors, strict=True)]
 
 
 def build_site(
