@@ -134,6 +134,61 @@ def record_generation(editor: ModelEditor, *, packs: Iterable[str] | None = None
     return record
 
 
+def append_all(editor: ModelEditor, collection: str, entries: Sequence[Mapping[str, Any]]) -> None:
+    """Append several entries to a top-level list with one parse of the file.
+
+    ``ModelEditor.append`` re-parses the whole file for every entry (ruamel.yaml's
+    round-trip parser is pure Python), which makes adding dozens of generated entries
+    slow. The first entry goes through ``append`` (which creates the list or turns a
+    flow list into a block list when needed); the rest are rendered with the layout of
+    the list and spliced after it in one go, then checked exactly as ``append`` checks.
+    """
+    import copy
+
+    from threatgate.edit import (
+        FLOW_WIDTH,
+        _content_end,
+        _is_flow,
+        _item_layout,
+        _line_end,
+        _needs_block,
+        _top_level,
+    )
+
+    if not entries:
+        return
+    editor.append(collection, entries[0])
+    rest = [copy.deepcopy(dict(e)) for e in entries[1:]]
+    if not rest:
+        return
+    nodes, _ = editor._parse()
+    pair = _top_level(nodes, collection)
+    if pair is None or _is_flow(pair[1]):  # pragma: no cover - append made a block list
+        for entry in rest:
+            editor.append(collection, entry)
+        return
+    items_ = pair[1].value
+    layout = _item_layout(editor._text, items_[0])
+    if layout is None:  # pragma: no cover - append refused such a list already
+        raise editor._layout_error(collection, items_[0])
+    last = items_[-1]
+    flow = _is_flow(last)
+    rendered = []
+    for entry in rest:
+        as_flow = flow and not any(_needs_block(v) for v in entry.values())
+        text_ = editor._render([editor._new_entry(collection, entry, flow=as_flow)], layout)
+        if as_flow and len(text_) > FLOW_WIDTH:
+            text_ = editor._render([editor._new_entry(collection, entry, flow=False)], layout)
+        rendered.append(text_)
+    end = last.end_mark.index if flow else _content_end(last, editor._text)
+    position = _line_end(editor._text, end)
+    separator = editor._newline * (2 if editor._blank_between(items_) else 1)
+    editor._splice(position, position,
+                   "".join(separator + piece for piece in rendered))
+    editor.data[collection].extend(rest)
+    editor._check_data()
+
+
 @dataclass
 class MergeResult:
     """What a merge added and what it left alone, by id."""
@@ -188,6 +243,7 @@ def merge_generated(editor: ModelEditor, generated: Generated,
     removed_set = set(removed)
     present = set(id_index(data))
     added_controls: list[str] = []
+    new_controls: list[dict[str, Any]] = []
     for control in generated.controls:
         control_id = str(control.get("id"))
         if control_id in removed_set:
@@ -195,11 +251,13 @@ def merge_generated(editor: ModelEditor, generated: Generated,
         elif control_id in present:
             result.kept.append(control_id)
         else:
-            editor.append("controls", {**control, "origin": "generated"})
+            new_controls.append({**control, "origin": "generated"})
             present.add(control_id)
             added_controls.append(control_id)
+    append_all(editor, "controls", new_controls)
     controls_now = {text(c, "id") for _, c in items(editor.data, "controls")}
     added_threats: list[str] = []
+    new_threats: list[dict[str, Any]] = []
     for threat in generated.threats:
         threat_id = str(threat.entry.get("id"))
         if threat_id in removed_set:
@@ -219,9 +277,10 @@ def merge_generated(editor: ModelEditor, generated: Generated,
         if objectives:
             entry["objectives"] = objectives
         entry["origin"] = "generated"
-        editor.append("threats", entry)
+        new_threats.append(entry)
         present.add(threat_id)
         added_threats.append(threat_id)
+    append_all(editor, "threats", new_threats)
     if added_controls:
         result.added["controls"] = added_controls
     if added_threats:

@@ -378,10 +378,10 @@ def add_to_model(model: dict[str, Any], suggestions: Suggestions) -> None:
 
 def apply(editor: Any, suggestions: Suggestions) -> list[str]:
     """Append suggestions to a model file being edited; return the ids written."""
-    for entry in suggestions.controls:
-        editor.append("controls", entry)
-    for entry in suggestions.threats:
-        editor.append("threats", entry)
+    from threatgate.generate.merge import append_all
+
+    append_all(editor, "controls", suggestions.controls)
+    append_all(editor, "threats", suggestions.threats)
     return suggestions.ids
 
 
