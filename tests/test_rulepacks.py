@@ -129,3 +129,12 @@ def test_pack_that_is_not_utf8_or_missing(tmp_path: Path) -> None:
         load_packs([bad])
     with pytest.raises(PackError, match="rule pack not found"):
         load_packs([tmp_path / "missing.yaml"])
+
+
+def test_packs_and_catalogue_sit_inside_the_package_so_the_wheel_ships_them() -> None:
+    import threatgate
+    from threatgate.generate.engine import BUILTIN_PACK_DIR
+
+    package = Path(threatgate.__file__).resolve().parent
+    assert BUILTIN_PACK_DIR.is_relative_to(package) and CATALOGUE_FILE.is_relative_to(package)
+    assert len(builtin_pack_files()) >= 15
