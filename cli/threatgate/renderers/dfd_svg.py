@@ -25,6 +25,7 @@ wrapped and cut with an ellipsis; the full text is always in the element's ``<ti
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import unicodedata
 from collections.abc import Iterable
@@ -293,48 +294,67 @@ def _place(groups: list[_Group], neighbours: list[list[int]],
 
 class _Router:
     """Finds free horizontal lanes for flows that skip columns, so that they pass between
-    the components in the columns they cross instead of through them."""
+    the components in the columns they cross instead of through them.
+
+    Per column it keeps the components' vertical extents (disjoint, sorted) and the lanes
+    already taken (sorted), so checking a height costs a binary search per column."""
 
     CLEARANCE = 8.0
     LANE_STEP = 7.0
+    #: Heights tried near the wanted one before giving up and going below everything.
+    TRIES = 48
 
     def __init__(self, layer: list[int], position: list[tuple[float, float]]) -> None:
-        self.blocked: dict[int, list[tuple[float, float]]] = {}
+        spans: dict[int, list[float]] = {}
         for node, column in enumerate(layer):
-            top = position[node][1]
-            self.blocked.setdefault(column, []).append((top, top + NODE_HEIGHT))
-        self.taken: list[tuple[int, int, float]] = []
+            spans.setdefault(column, []).append(position[node][1])
+        self.tops = {column: sorted(tops) for column, tops in spans.items()}
+        self.taken: dict[int, list[float]] = {}
+
+    def _clear_of_nodes(self, column: int, y: float) -> bool:
+        tops = self.tops.get(column, [])
+        # The only component that can come too close is the last one starting above.
+        index = bisect.bisect_left(tops, y + self.CLEARANCE) - 1
+        return index < 0 or tops[index] + NODE_HEIGHT + self.CLEARANCE <= y
+
+    def _clear_of_lanes(self, column: int, y: float) -> bool:
+        lanes = self.taken.get(column, [])
+        index = bisect.bisect_left(lanes, y)
+        near = lanes[max(0, index - 1): index + 1]
+        return all(abs(lane - y) >= self.LANE_STEP - 0.5 for lane in near)
 
     def _free(self, first: int, last: int, y: float) -> bool:
-        margin = self.CLEARANCE
+        return all(self._clear_of_nodes(c, y) and self._clear_of_lanes(c, y)
+                   for c in range(first, last + 1))
+
+    def _take(self, first: int, last: int, y: float) -> float:
         for column in range(first, last + 1):
-            for top, bottom in self.blocked.get(column, ()):
-                if top - margin < y < bottom + margin:
-                    return False
-        return not any(abs(lane - y) < self.LANE_STEP - 0.5 and not (last < a or b < first)
-                       for a, b, lane in self.taken)
+            bisect.insort(self.taken.setdefault(column, []), y)
+        return y
 
     def lane(self, source_layer: int, target_layer: int, wanted: float) -> float:
         """The free height nearest to ``wanted`` across the columns strictly between."""
         first, last = sorted((source_layer, target_layer))
         first, last = first + 1, last - 1
         seeds = {wanted}
-        for column in range(first, last + 1):
-            for top, bottom in self.blocked.get(column, ()):
-                seeds.update((top - ROW_GAP / 2, bottom + ROW_GAP / 2))
-        candidates = sorted(
-            (abs(seed + shift - wanted), seed + shift)
-            for seed in seeds for shift in (0.0, self.LANE_STEP, -self.LANE_STEP,
-                                            2 * self.LANE_STEP, -2 * self.LANE_STEP))
-        for _, y in candidates:
+        for column in range(first, last + 1):  # the gaps around the nearest components
+            tops = self.tops.get(column, [])
+            index = bisect.bisect_left(tops, wanted)
+            for top in tops[max(0, index - 3): index + 3]:
+                seeds.update((top - ROW_GAP / 2, top + NODE_HEIGHT + ROW_GAP / 2))
+        steps = (0.0, self.LANE_STEP, -self.LANE_STEP, 2 * self.LANE_STEP,
+                 -2 * self.LANE_STEP)
+        candidates = sorted((abs(seed + shift - wanted), seed + shift)
+                            for seed in seeds for shift in steps)
+        for _, y in candidates[: self.TRIES]:
             if self._free(first, last, y):
-                self.taken.append((first, last, y))
-                return y
-        lowest = max(b for column in range(first, last + 1)
-                     for _, b in self.blocked.get(column, [(0.0, 0.0)]))
-        y = lowest + ROW_GAP + self.LANE_STEP * len(self.taken)
-        self.taken.append((first, last, y))
-        return y
+                return self._take(first, last, y)
+        # Crowded: below every component and lane in between (always free).
+        columns = range(first, last + 1)
+        below_nodes = max(max(self.tops.get(c, [0.0])) for c in columns) + NODE_HEIGHT
+        below_lanes = max(max(self.taken.get(c, [0.0])) for c in columns)
+        y = max(below_nodes + ROW_GAP / 2, below_lanes + self.LANE_STEP)
+        return self._take(first, last, y)
 
 
 # --- drawing --------------------------------------------------------------------------
