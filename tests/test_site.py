@@ -179,7 +179,9 @@ def test_risks_page(run_cli: Run, project: Path, corpus: None) -> None:
 
 def test_hostile_text_is_inert(run_cli: Run, project: Path, write_model: Write) -> None:
     write_model(hostile_model(), "hostile.yaml")
-    _build(run_cli, project)
+    write_model("id: [<script>alert(1)</script>]\n", "<img src=x onerror=alert(1)>.yaml")
+    result = run_cli("site", "_site", "--title", "<script>alert(1)</script>", cwd=project)
+    assert result.exit_code == 0, result.output
     for path in (project / "_site").rglob("*.html"):
         html = path.read_text(encoding="utf-8")
         assert "<script>alert" not in html and "onerror=alert(1)>" not in html

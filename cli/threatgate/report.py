@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from threatgate.assess import ModelAssessment
+from threatgate.assess import ControlView, ModelAssessment
 from threatgate.badges import MODEL_LABEL, Badge, badge_from_objectives, model_badge
 from threatgate.model import id_list, items, text
 from threatgate.posture import SEVERITY_ORDER, SEVERITY_RANK, acceptance_in_force, assumption_state
@@ -512,7 +512,9 @@ def _matrix(assets: list[Element], attackers: list[Element],
 
 
 def _compliance(frameworks: list[str], controls: list[ControlRow],
-                by_id: Mapping[str, Any], control_ref: Any) -> list[FrameworkSection]:
+                by_id: Mapping[str, ControlView],
+                control_ref: Callable[[str], Ref]) -> list[FrameworkSection]:
+    """Requirement coverage per framework: covered when every mapped control is active."""
     mapped: dict[str, dict[str, list[str]]] = {}
     for control in controls:
         for ref in control.compliance:
