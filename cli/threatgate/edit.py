@@ -359,9 +359,8 @@ class ModelEditor:
         if pair is None:
             layout = self._default_layout(nodes)
             rendered = self._render([self._new_entry(collection, plain, flow=False)], layout)
-            before = "" if not self._text or self._text.endswith(("\n", "\r")) else self._newline
-            addition = f"{before}{collection}:{self._newline}{rendered}{self._newline}"
-            self._splice(len(self._text), len(self._text), addition)
+            self._add_top_text(nodes, collection,
+                               f"{collection}:{self._newline}{rendered}{self._newline}")
             self.data[collection] = [plain]
             self._check_data()
             return
@@ -533,22 +532,27 @@ class ModelEditor:
 
         wrapper = CommentedMap()
         wrapper[key] = _to_ruamel(plain, flow=False)
-        rendered = self._render_block(wrapper, 0)
+        self._add_top_text(nodes, key, self._render_block(wrapper, 0) + self._newline)
+
+    def _add_top_text(self, nodes: Any, key: str, addition: str) -> None:
+        """Insert the text of a new top-level key where the schema's key order puts it:
+        before the first key that comes after it (and the comment lines right above
+        that key, which introduce it), else at the end of the file."""
         rank = {name: i for i, name in enumerate(key_orders().top)}
         mine = rank.get(key, len(rank))
         following = [k for k, _ in getattr(nodes, "value", [])
                      if rank.get(str(getattr(k, "value", "")), len(rank)) > mine]
         if not following:
             before = "" if not self._text or self._text.endswith(("\n", "\r")) else self._newline
-            self._splice(len(self._text), len(self._text), before + rendered + self._newline)
+            self._splice(len(self._text), len(self._text), before + addition)
             return
         position = _line_start(self._text, following[0].start_mark.index)
-        while position > 0:  # comment lines right above the next key introduce it
-            previous = _line_start(self._text, position - 1)
+        while position > 0:
+            previous = _previous_line_start(self._text, position)
             if not self._text[previous:position].lstrip().startswith("#"):
                 break
             position = previous
-        self._splice(position, position, rendered + self._newline)
+        self._splice(position, position, addition)
 
     def _replace_top(self, pair: tuple[Any, Any], document: Any, key: str,
                      plain: dict[str, Any]) -> None:
