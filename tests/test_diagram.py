@@ -409,6 +409,31 @@ def test_shop_layout_reads_left_to_right() -> None:
     assert_tidy_layout(diagram)
 
 
+def test_a_source_sits_next_to_what_it_feeds() -> None:
+    model = {
+        "components": [{"id": i, "name": i} for i in ("web", "api", "svc", "db", "admin")],
+        "dataflows": [{"id": f"F{n}", "from": a, "to": b} for n, (a, b) in enumerate(
+            [("web", "api"), ("api", "svc"), ("svc", "db"), ("admin", "svc")])],
+    }
+    diagram = build_diagram(model)
+    assert layout(diagram).layer == [0, 1, 2, 3, 1]
+    assert_tidy_layout(diagram)
+
+
+def test_a_component_without_flows_joins_its_boundary() -> None:
+    model = {
+        "components": [{"id": "a", "name": "A", "boundary": "outer"},
+                       {"id": "b", "name": "B", "boundary": "inner"},
+                       {"id": "c", "name": "C", "boundary": "inner"},
+                       {"id": "lonely", "name": "Lonely", "boundary": "inner"},
+                       {"id": "alone", "name": "Alone"}],
+        "dataflows": [{"id": "F1", "from": "a", "to": "b"}, {"id": "F2", "from": "b", "to": "c"}],
+    }
+    diagram = build_diagram(model)
+    assert layout(diagram).layer == [0, 1, 2, 1, 0]
+    assert_tidy_layout(diagram)
+
+
 def _big_model(components: int = 200, flows: int = 400) -> dict[str, Any]:
     chooser = random.Random(20260601)
     types = ["service", "database", "browser", "cache", "rest_api", "saas", "message_queue"]

@@ -199,13 +199,15 @@ def _break_cycles(count: int, pairs: list[tuple[int, int]]) -> list[tuple[int, i
 
 
 def _layers(count: int, dag: list[tuple[int, int]]) -> list[int]:
-    """Longest-path layering: a component's column is the longest chain of flows to it."""
+    """Longest-path layering: a component's column is the longest chain of flows to it
+    (sources are then moved right, next to what they feed)."""
     successors: list[list[int]] = [[] for _ in range(count)]
     indegree = [0] * count
     for source, target in sorted(set(dag)):
         successors[source].append(target)
         indegree[target] += 1
     layer = [0] * count
+    fed = {node for node in range(count) if indegree[node]}
     ready = [node for node in range(count) if indegree[node] == 0]
     heapq.heapify(ready)
     while ready:
@@ -215,6 +217,11 @@ def _layers(count: int, dag: list[tuple[int, int]]) -> list[int]:
             indegree[target] -= 1
             if indegree[target] == 0:
                 heapq.heappush(ready, target)
+    # A component nothing flows into sits just before the first one it feeds, not in the
+    # leftmost column: an admin console that only talks to a deep service stays near it.
+    for node in range(count):
+        if successors[node] and node not in fed:
+            layer[node] = min(layer[target] for target in successors[node]) - 1
     return layer
 
 
@@ -513,6 +520,16 @@ def layout(diagram: Diagram) -> Layout:
     for source, target in pairs:
         neighbours[source].append(target)
         neighbours[target].append(source)
+    # A component without flows joins the first column its trust boundary already
+    # uses, instead of stretching the boundary's box to the left edge.
+    first_column: dict[str | None, int] = {}
+    for node, column in enumerate(layer):
+        if neighbours[node]:
+            boundary = diagram.nodes[node].boundary
+            first_column[boundary] = min(column, first_column.get(boundary, column))
+    for node in range(count):
+        if not neighbours[node]:
+            layer[node] = first_column.get(diagram.nodes[node].boundary, 0)
     groups = _groups(diagram, index, layer)
     return Layout(layer, groups, _place(groups, neighbours, count), links)
 
