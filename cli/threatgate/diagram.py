@@ -169,8 +169,8 @@ def build_diagram(model: Mapping[str, Any]) -> Diagram:
         if source is None or target is None:
             continue
         data = flow.get("data")
-        carried = [asset_names.get(item, item) for item in data
-                   if isinstance(item, str)] if isinstance(data, list) else []
+        carried = list(dict.fromkeys(asset_names.get(item, item) for item in data
+                                     if isinstance(item, str))) if isinstance(data, list) else []
         protocol = _string(flow, "protocol")
         edges.append(DiagramEdge(
             id=_string(flow, "id") or f"dataflows[{index}]",

@@ -106,8 +106,9 @@ def _cut(text: str, width: float, size: float) -> str:
 
 def wrap(text: str, width: float, size: float, max_lines: int) -> list[str]:
     """Greedy word wrap into at most ``max_lines`` lines; overlong words are broken and
-    the last line is cut with an ellipsis when text remains."""
-    words = plain(text).split(" ")
+    the last line is cut with an ellipsis when text remains. Only the start of a very
+    long text is looked at (more than can ever fit), so the work stays bounded."""
+    words = plain(text)[: 80 * max_lines].split(" ")
     lines: list[str] = []
     current = ""
     pending = [w for w in words if w]
@@ -555,7 +556,7 @@ def _route(plan: Layout, router: _Router, source: int, target: int, k: int,
            fanned: int) -> _Route:
     """The path of one flow; ``k`` of ``fanned`` is its rank among the flows between the
     same two components, which spreads them apart."""
-    offset = (k - (fanned - 1) / 2) * FAN_STEP
+    offset = (k - (fanned - 1) / 2) * min(FAN_STEP, 180.0 / fanned)
     layer, position = plan.layer, plan.position
     sx, sy = position[source]
     tx, ty = position[target]
