@@ -360,6 +360,10 @@ def sanitize(reply: Any, model: Mapping[str, Any]) -> Suggestions:
             continue
         existing_titles.add(title.casefold())
         out.threats.append(threat)
+    used = {c for t in out.threats for c in t.get("mitigations", [])}
+    for control in [c for c in out.controls if c["id"] not in used]:
+        out.controls.remove(control)
+        out.dropped.append(f"control {control['title']!r}: mitigates no suggested threat")
     return out
 
 
