@@ -35,6 +35,12 @@ def _cell(value: str) -> str:
     return md_cell(_CELL_SPECIAL.sub(r"\\\1", value))
 
 
+def _cell_lines(value: str) -> str:
+    """Multi-line user text in a table cell: each line escaped, joined with ``<br>``."""
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+    return "<br>".join(_cell(line.strip()) for line in lines)
+
+
 def md_text(value: str) -> str:
     """Multi-line user text as inert Markdown: shown as written, never interpreted."""
     lines = []
@@ -144,7 +150,7 @@ def _elements(title: str, elements: list[Element]) -> list[str]:
             f"{_anchor(e.anchor)}{_cell(e.id)}", _cell(e.name),
             *[_cell(value) for _, value in e.facts],
             *[_links(refs) for _, refs in e.links],
-            _cell(e.description),
+            _cell_lines(e.description),
         ])
     return [f"### {title}", "", *_table(header, rows)]
 
@@ -200,7 +206,7 @@ def _objectives(report: Report) -> list[str]:
             f"{_anchor(o.anchor)}{_cell(o.id)}", _link(o.asset), _link(o.attacker),
             _cell(", ".join(o.properties)) or "-", o.tier, _cell(status),
             _groups(o.groups), _links(o.assumptions), _links(o.threats),
-            _cell(o.description),
+            _cell_lines(o.description),
         ])
     header = ["Objective", "Asset", "Attacker", "Properties", "Tier", "Status",
               "Mitigation groups", "Assumptions", "Threats", "Description"]
@@ -217,7 +223,7 @@ def _threat_row(t: ThreatRow) -> list[str]:
         _links(t.controls, show_status=True), _links(t.objectives, show_status=True),
         _links(t.components),
         _cell(", ".join([*(_words(s) for s in t.stride), *t.cwe])) or "-",
-        _cell(t.description),
+        _cell_lines(t.description),
     ]
 
 
@@ -252,7 +258,7 @@ def _controls(report: Report) -> list[str]:
         f"{_anchor(c.anchor)}{_cell(c.id)}", _cell(c.title), _words(_cell(c.status)),
         _cell(c.verification), _evidence(c), _links(c.objectives, show_status=True),
         _links(c.threats), _cell(", ".join(c.compliance)) or "-", _links(c.findings),
-        _cell(c.owner) or "-", _cell(c.description),
+        _cell(c.owner) or "-", _cell_lines(c.description),
     ] for c in report.controls]
     header = ["Control", "Title", "Status", "Verification", "Evidence", "Objectives",
               "Threats", "Compliance", "Findings", "Owner", "Description"]
@@ -264,7 +270,7 @@ def _assumptions(report: Report) -> list[str]:
     if not report.assumptions:
         return [*lines, "No assumptions.", ""]
     rows = [[
-        f"{_anchor(a.anchor)}{_cell(a.id)}", _cell(a.description), a.state,
+        f"{_anchor(a.anchor)}{_cell(a.id)}", _cell_lines(a.description), a.state,
         _cell(a.attested_by) or "-", _cell(a.expires) or "-", _links(a.objectives),
     ] for a in report.assumptions]
     header = ["Assumption", "Description", "State", "Attested by", "Expires", "Covers"]
@@ -274,7 +280,7 @@ def _assumptions(report: Report) -> list[str]:
 def _acceptance_row(a: AcceptanceRow) -> list[str]:
     return [
         f"{_anchor(a.anchor)}{_link(a.target)}", _cell(a.owner) or "-",
-        _cell(a.justification) or "-", _cell(a.review_by) or "-",
+        _cell_lines(a.justification) or "-", _cell(a.review_by) or "-",
         "in force" if a.in_force else "expired",
     ]
 
@@ -295,7 +301,7 @@ def _findings(report: Report) -> list[str]:
         f"{_anchor(f.anchor)}{_cell(f.id)}", _cell(f.title), _link(f.control),
         _cell(f.severity), _words(_cell(f.status)),
         _cell(", ".join(f.locations)) or "-",
-        _cell(f.description + (f" (dismissed: {f.reason})" if f.reason else "")),
+        _cell_lines(f.description + (f"\n\nDismissed: {f.reason}" if f.reason else "")),
     ] for f in report.findings]
     header = ["Finding", "Title", "Control", "Severity", "Status", "Locations", "Details"]
     return [*lines, *_table(header, rows)]
