@@ -440,18 +440,50 @@ def _edge_title(edge: DiagramEdge, source: DiagramNode, target: DiagramNode) -> 
     return "; ".join(facts)
 
 
-def _label(text: str, x: float, y: float, bounds: _Bounds) -> str:
+class _Occupied:
+    """Rectangles already drawn (components, labels), hashed into a coarse grid so that a
+    new label can look for a free spot near its flow in constant time per try."""
+
+    CELL = 120.0
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+
+    def _keys(self, box: tuple[float, float, float, float]) -> Iterable[tuple[int, int]]:
+        for column in range(int(box[0] // self.CELL), int(box[2] // self.CELL) + 1):
+            for row in range(int(box[1] // self.CELL), int(box[3] // self.CELL) + 1):
+                yield column, row
+
+    def free(self, box: tuple[float, float, float, float]) -> bool:
+        return not any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3]
+                       for key in self._keys(box) for o in self.cells.get(key, ()))
+
+    def add(self, box: tuple[float, float, float, float]) -> None:
+        for key in self._keys(box):
+            self.cells.setdefault(key, []).append(box)
+
+
+def _label(text: str, x: float, y: float, bounds: _Bounds, occupied: _Occupied) -> str:
+    """A flow's label near ``(x, y)``: moved up or down a little when it would cover a
+    component or another label, left in place when no nearby spot is free."""
     lines = wrap(text, COLUMN_GAP - 20, SMALL_SIZE, 2)
     if not lines:
         return ""
     width = max(text_width(line, SMALL_SIZE) for line in lines) + 8
     height = len(lines) * 12 + 4
-    bounds.add(x - width / 2, y - height / 2)
-    bounds.add(x + width / 2, y + height / 2)
-    box = (f'<rect x="{_num(x - width / 2)}" y="{_num(y - height / 2)}" '
-           f'width="{_num(width)}" height="{_num(height)}" rx="3" fill="#ffffff" '
-           'fill-opacity="0.9"/>')
-    return box + _text_lines(lines, x, y, SMALL_SIZE, _INK, 12)
+    for shift in (0.0, 1.0, -1.0, 2.0, -2.0, 3.0, -3.0):
+        centre = y + shift * (height / 2 + 3)
+        box = (x - width / 2, centre - height / 2, x + width / 2, centre + height / 2)
+        if occupied.free(box):
+            y = centre
+            break
+    box = (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+    occupied.add(box)
+    bounds.add(box[0], box[1])
+    bounds.add(box[2], box[3])
+    frame = (f'<rect x="{_num(box[0])}" y="{_num(box[1])}" width="{_num(width)}" '
+             f'height="{_num(height)}" rx="3" fill="#ffffff" fill-opacity="0.9"/>')
+    return frame + _text_lines(lines, x, y, SMALL_SIZE, _INK, 12)
 
 
 def _defs() -> str:
@@ -628,6 +660,9 @@ def _draw_flows(diagram: Diagram, plan: Layout, bounds: _Bounds) -> tuple[list[s
     slot = {number: (k, len(members)) for members in fan.values()
             for k, number in enumerate(members)}
     router = _Router(plan.layer, plan.position)
+    occupied = _Occupied()
+    for x, y in plan.position:
+        occupied.add((x, y, x + NODE_WIDTH, y + NODE_HEIGHT))
     paths: list[str] = []
     labels: list[str] = []
     for number, edge in enumerate(diagram.edges):
@@ -645,7 +680,7 @@ def _draw_flows(diagram: Diagram, plan: Layout, bounds: _Bounds) -> tuple[list[s
             f'marker-end="url(#{"tg-dfd-arrow-warn" if warn else "tg-dfd-arrow"})"/></g>')
         text = edge.label if not warn else (f"{edge.label} (unencrypted)" if edge.label
                                             else "unencrypted")
-        label = _label(text, route.middle[0], route.middle[1], bounds)
+        label = _label(text, route.middle[0], route.middle[1], bounds, occupied)
         if label:
             labels.append(f"<g><title>{title}</title>{label}</g>")
     return paths, labels
