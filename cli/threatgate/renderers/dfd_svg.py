@@ -8,7 +8,10 @@ Layout (a small layered, left-to-right drawing in the spirit of Sugiyama):
 
 1. Cycles are broken deterministically: a depth-first search in file order reverses the
    flows that close a cycle (self-loops are drawn, but never layered).
-2. Each component's column is the longest path reaching it over the remaining flows.
+2. Each component's column is the longest path reaching it over the remaining flows; a
+   component nothing flows into then moves right, next to the first one it feeds, and one
+   without any flow joins the first column of its trust boundary. Graphs deeper than
+   ``MAX_COLUMNS`` have neighbouring columns merged.
 3. The components of one trust boundary are kept together in a dashed, labelled box that
    spans the columns they occupy. Boxes are packed into horizontal shelves: boxes whose
    column ranges do not overlap share a shelf (internet | dmz | internal side by side),
@@ -17,7 +20,10 @@ Layout (a small layered, left-to-right drawing in the spirit of Sugiyama):
    sweeps, ties broken by file order) to reduce crossings, and centred vertically.
 5. Flows are cubic curves from the right side of the source to the left side of the
    target (leftwards for reversed flows); flows between the same two components are fanned
-   out so that a request and its response never overlap. Labels sit on the curve's middle.
+   out so that a request and its response never overlap. A flow that skips columns runs
+   along a free horizontal lane between the components it passes. Labels sit on the
+   flow's middle and step aside from components and earlier labels when there is room.
+6. A legend names the shapes (process, data store, external entity) and line styles used.
 
 Text widths are estimated (no font metrics are available offline), so long names are
 wrapped and cut with an ellipsis; the full text is always in the element's ``<title>``.
