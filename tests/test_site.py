@@ -297,3 +297,11 @@ def test_never_deletes_through_a_link(run_cli: Run, project: Path, write_model: 
     _build(run_cli, project)
     assert (outside / "payments-api.html").read_text(encoding="utf-8") == "precious\n"
     assert (project / "escape.txt").exists()
+
+
+def test_same_site_from_a_subfolder(run_cli: Run, project: Path, corpus: None) -> None:
+    _build(run_cli, project)
+    (project / "docs").mkdir()
+    result = run_cli("site", "../other", cwd=project / "docs")
+    assert result.exit_code == 0, result.output
+    assert _tree(project / "other") == _tree(project / "_site")

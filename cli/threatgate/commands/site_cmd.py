@@ -43,6 +43,14 @@ def _outcomes(workspace: Workspace, model_id: str) -> AssertionOutcomes | None:
             for r in workspace.verification.results if r.planned.model == model_id}
 
 
+def _repo_path(display: str, root: Path) -> str:
+    """A model's path from the repository root, whatever folder the command ran in."""
+    try:
+        return Path(display).resolve().relative_to(root.resolve()).as_posix()
+    except (OSError, ValueError):
+        return display
+
+
 def load_reports(workspace: Workspace, config: Config) -> Loaded:
     """A report for every valid model (its data re-read from the file), and the rest."""
     from threatgate.loader import LoadError, load_bytes, read_bytes
@@ -57,19 +65,21 @@ def load_reports(workspace: Workspace, config: Config) -> Loaded:
             first = errors[0] if errors else None
             problem = (f"{first.line}:{first.column}: {first.message} [{first.rule}]"
                        if first else "not a valid model")
-            invalid.append(InvalidEntry(result.display, problem, result.model_id))
+            invalid.append(InvalidEntry(_repo_path(result.display, config.root), problem,
+                                        result.model_id))
             continue
         try:
             raw = read_bytes(Path(result.display), config.max_file_size)
             data = load_bytes(raw, max_depth=config.max_depth).data
         except (OSError, LoadError) as exc:
             # The file changed or vanished since it was validated.
-            invalid.append(InvalidEntry(result.display, f"cannot be read again: {exc}",
-                                        result.model_id))
+            invalid.append(InvalidEntry(_repo_path(result.display, config.root),
+                                        f"cannot be read again: {exc}", result.model_id))
             continue
         assessment = result.extra
         report = build_report(data, assessment, workspace.today,
                               _outcomes(workspace, assessment.model_id))
+        report.path = _repo_path(result.display, config.root)
         models.append(SiteModel(report, assessment))
     return Loaded(models, invalid)
 

@@ -184,7 +184,7 @@ def _summary_row(model: SiteModel) -> dict[str, Any]:
         "title": a.title,
         "system": a.system,
         "owner": a.owner,
-        "path": a.path,
+        "path": model.report.path,
         "page": model.page,
         "badge": {"state": badge.state, "message": badge.message, "color": badge.color,
                   "json": f"badges/{badge_file_stem(a.model_id)}.json",
