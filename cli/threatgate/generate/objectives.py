@@ -130,14 +130,13 @@ def plan_matrix(data: Mapping[str, Any]) -> MatrixChange:
 
 def apply_matrix(editor: ModelEditor) -> MatrixChange:
     """Re-derive the objective matrix of the file being edited (see :func:`plan_matrix`)."""
-    from threatgate.generate.merge import generation_record, record_generation
+    from threatgate.generate.merge import append_all, generation_record, record_generation
 
     change = plan_matrix(editor.data)
     removed = reconcile(editor.data)[1]
     for index, _, reason in change.removed:
         editor.update("objectives", index, {"status": "removed", "removed_reason": reason})
-    for entry in change.added:
-        editor.append("objectives", entry)
+    append_all(editor, "objectives", change.added)
     if change.added or removed != generation_record(editor.data)["removed"]:
         record_generation(editor, emitted=[e["id"] for e in change.added], removed=removed)
     return change
