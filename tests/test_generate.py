@@ -501,3 +501,18 @@ def test_removed_objectives_do_not_count_as_coverage(run_cli: RunCli,
     write_model(model)
     done = run_cli("validate", cwd=project)
     assert "uncovered-asset" in done.output and "unused-attacker" in done.output
+
+
+def test_cli_catalogue(run_cli: RunCli) -> None:
+    done = run_cli("generate", "--catalogue")
+    assert done.exit_code == 0 and "web_app" in done.output and "internet_facing" in done.output
+    data = json.loads(run_cli("generate", "--catalogue", "--format", "json").stdout)
+    assert any(t["type"] == "identity_provider" for t in data["types"])
+    from threatgate.generate.describe import vocabulary
+
+    vocab = vocabulary()
+    known = {t["type"] for t in data["types"]}
+    assert {s.type for s in vocab.technologies.values()} <= known
+    flags = {f["flag"] for f in data["flags"]}
+    assert {f for s in vocab.technologies.values() for f in s.flags} <= flags
+    assert set(vocab.flags) <= flags
