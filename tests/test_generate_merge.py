@@ -209,3 +209,36 @@ def test_crlf_and_comments_survive(run_cli: RunCli, write_model: Callable[..., P
     assert b"\n" not in after.replace(b"\r\n", b"")
     assert b"# Architecture written by hand.\r\n" in after
     assert b"title: Orders read by SQL injection   # our own\r\n" in after
+
+
+def test_flow_lists_and_unlisted_frameworks(run_cli: RunCli, write_model: Callable[..., Path],
+                                            project: Path) -> None:
+    path = write_model(
+        "threatgate: 1\nid: flow\ntitle: Flow\n"
+        "components: [{id: app, name: App, type: web_app, boundary: dmz},"
+        " {id: web, name: B, type: browser}]\n"
+        "dataflows: [{id: DF1, from: web, to: app, protocol: https}]\n"
+        "threats: []   # none yet\n", "flow.yaml")
+    done = run_cli("generate", "--model", str(path), cwd=project)
+    assert done.exit_code == 0, done.output
+    assert "add them to the model's `frameworks`" in done.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "threats:   # none yet\n" in text or "threats: # none yet" in text
+    data = load_text(text).data
+    assert data["threats"] and "frameworks" not in data
+    assert run_cli("fmt", "--check", str(path)).exit_code == 0
+
+
+def test_malformed_architecture_never_crashes(run_cli: RunCli, write_model: Callable[..., Path],
+                                             project: Path) -> None:
+    path = write_model(
+        "threatgate: 1\nid: weird\ntitle: Weird\ncomponents:\n"
+        "  - {name: no id, type: web_app}\n  - {id: x, name: X, type: 12}\n"
+        "  - just a string\ndataflows:\n  - {id: DF1, from: x, to: ghost, data: [A9]}\n"
+        "assets: {not: a list}\n", "weird.yaml")
+    before = path.read_bytes()
+    done = run_cli("generate", "--model", str(path), cwd=project)
+    assert done.exit_code in (0, 1), done.output
+    assert "internal error" not in done.output
+    if done.exit_code == 1:
+        assert path.read_bytes() == before

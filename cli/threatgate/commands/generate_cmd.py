@@ -328,6 +328,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
         "path": _display(path), "changed": outcome.changed, "added": result.added,
         "kept": result.kept, "not_restored": result.not_restored,
         "newly_removed": result.newly_removed,
+        "unlisted_frameworks": result.unlisted_frameworks,
         "suggested": notes["suggestions"].ids if "suggestions" in notes else [],
     }
     if explain and output_format == "json":
@@ -339,6 +340,9 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
     click.echo(f"{_display(path)}: added {added}; {len(result.kept)} already present "
                f"(left as written), {len(result.not_restored)} removed by hand (not "
                "restored)")
+    if result.unlisted_frameworks:
+        click.echo(f"  the new controls map to {', '.join(result.unlisted_frameworks)}; add "
+                   "them to the model's `frameworks` to track compliance", err=True)
     if explain:
         for f in fired:
             click.echo(f"  {f.rule} on {', '.join(f.elements)}: {_safe(f.reason)}")

@@ -197,6 +197,8 @@ class MergeResult:
     kept: list[str] = field(default_factory=list)        # exists already: user edits win
     not_restored: list[str] = field(default_factory=list)  # removed by hand earlier
     newly_removed: list[str] = field(default_factory=list)
+    #: Frameworks the added controls map to that the model's ``frameworks`` lacks.
+    unlisted_frameworks: list[str] = field(default_factory=list)
 
     @property
     def total_added(self) -> int:
@@ -255,6 +257,10 @@ def merge_generated(editor: ModelEditor, generated: Generated,
             present.add(control_id)
             added_controls.append(control_id)
     append_all(editor, "controls", new_controls)
+    listed = set(id_list(data.get("frameworks")))
+    result.unlisted_frameworks = sorted({
+        ref.split(":", 1)[0] for c in new_controls for ref in id_list(c.get("compliance"))
+        if ":" in ref and ref.split(":", 1)[0] not in listed})
     controls_now = {text(c, "id") for _, c in items(editor.data, "controls")}
     added_threats: list[str] = []
     new_threats: list[dict[str, Any]] = []
