@@ -13,7 +13,8 @@ script:
    ``index.html`` that links to a page for every model, each page existing;
 3. times ``threatgate site OUT --no-cache`` in each repository as a subprocess,
    wall-clock, best of K runs (every run into a fresh, empty output folder, each
-   exiting 0), with ``THREATGATE_TODAY`` fixed;
+   exiting 0; the runs alternate between the two repositories), with
+   ``THREATGATE_TODAY`` fixed;
 4. prints both times, the site's size (files, MB), the time per model, the marginal time
    per added model, and the ratio large / small against the target (<= 11.0).
 
@@ -188,23 +189,45 @@ class Measurement:
     site: dict[str, Any] = field(default_factory=dict)
 
 
-def measure(threatgate: str, repo: Repository, env: dict[str, str], repeat: int) -> Measurement:
-    """Check one untimed build, then time ``repeat`` builds, each into an empty folder."""
+def _shown(repo: Repository) -> str:
+    return f"threatgate site {SITE_DIR} --no-cache ({repo.key})"
+
+
+def check(threatgate: str, repo: Repository, env: dict[str, str]) -> dict[str, Any]:
+    """One untimed build; the site must be complete. Returns its size."""
     out = repo.root / SITE_DIR
-    argv = site_argv(threatgate, out)
-    shown = f"threatgate site {SITE_DIR} --no-cache ({repo.key})"
-    _, done = run_timed(argv, repo.root, env)
+    _, done = run_timed(site_argv(threatgate, out), repo.root, env)
     if done.returncode != 0:
-        raise failure(shown, done)
-    site = check_site(out, repo)
-    runs = []
+        raise failure(_shown(repo), done)
+    return check_site(out, repo)
+
+
+def time_once(threatgate: str, repo: Repository, env: dict[str, str]) -> float:
+    """One timed build into an empty folder."""
+    out = repo.root / SITE_DIR
+    shutil.rmtree(out, ignore_errors=True)
+    return best_of(1, site_argv(threatgate, out), repo.root, env, _shown(repo))[0]
+
+
+def measure(
+    threatgate: str, repos: list[Repository], env: dict[str, str], repeat: int
+) -> list[Measurement]:
+    """Check each repository's site, then time ``repeat`` rounds of builds. The rounds
+    alternate between the repositories, so that a busy spell on a shared machine slows
+    both sides of the ratio rather than one."""
+    sites = [check(threatgate, repo, env) for repo in repos]
+    runs: list[list[float]] = [[] for _ in repos]
     for _ in range(repeat):
-        shutil.rmtree(out)
-        runs.extend(best_of(1, argv, repo.root, env, shown))
-    label = f"{repo.models} models"
-    result = Measurement(repo.key, label, repo.models, repo.bytes, min(runs), runs, site)
-    print_runs(label, 12, runs)
-    return result
+        for repo, times in zip(repos, runs, strict=True):
+            times.append(time_once(threatgate, repo, env))
+    results = []
+    for repo, times, site in zip(repos, runs, sites, strict=True):
+        label = f"{repo.models} models"
+        results.append(
+            Measurement(repo.key, label, repo.models, repo.bytes, min(times), times, site)
+        )
+        print_runs(label, 12, times)
+    return results
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -296,7 +319,7 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
     print(f"  two repositories built in {time.perf_counter() - start:.1f} s", flush=True)
 
     print(f"building and checking, then timing (best of {args.repeat}) ...", flush=True)
-    small, large = (measure(threatgate, repo, env, args.repeat) for repo in repos)
+    small, large = measure(threatgate, repos, env, args.repeat)
     value = large.seconds / small.seconds
     ratio = {
         "label": f"{large.models} models / {small.models} models",
