@@ -819,3 +819,86 @@ def test_invalid_model_is_listed_as_text(watch: Callable[..., Watcher], base: st
     assert "<script>window.__xss='invalid-id'</script>" in row.inner_text()
     poke(page)
     assert_clean(watcher, page, allow_csp=True)
+
+
+# --- CI's Chromium ------------------------------------------------------------------------------
+
+STUB = """#!/bin/sh
+echo "$(basename "$0") $* | CI=${CI:-} DEBIAN_FRONTEND=${DEBIAN_FRONTEND:-}" >> "$STUB_LOG"
+"""
+FAKE_PYTHON3 = (
+    STUB
+    + """mkdir -p .venv/bin
+printf 'PATH="%s:$PATH"\\n' "$STUB_DIR" > .venv/bin/activate
+"""
+)
+
+
+def test_ci_script_installs_chromium_then_runs_the_readme_command(tmp_path: Path) -> None:
+    """.ci/run, with apt-get, python3, pip and python replaced by stubs that log their
+    arguments: Chromium missing, it updates the package lists once and installs Debian's
+    chromium without prompting, then runs the README's test command with CI set."""
+    import os
+    import subprocess
+
+    script = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    last = script.rstrip("\n").splitlines()[-1]
+    assert last in readme.splitlines(), "the last line of .ci/run is not the README's command"
+
+    clone = tmp_path / "clone"
+    (clone / ".ci").mkdir(parents=True)
+    (clone / ".ci" / "run").write_text(script, encoding="utf-8")
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    for name, body in (
+        ("apt-get", STUB),
+        ("pip", STUB),
+        ("python", STUB),
+        ("python3", FAKE_PYTHON3),
+    ):
+        (stubs / name).write_text(body, encoding="utf-8")
+        (stubs / name).chmod(0o755)
+    log = tmp_path / "log"
+    env = {
+        "PATH": f"{stubs}:{os.environ['PATH']}",
+        "STUB_DIR": str(stubs),
+        "STUB_LOG": str(log),
+        "THREATGATE_CHROMIUM": str(tmp_path / "no-chromium"),
+        "HOME": str(tmp_path),
+    }
+    done = subprocess.run(
+        ["bash", str(clone / ".ci" / "run")],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert log.read_text(encoding="utf-8").splitlines() == [
+        "apt-get update -qq | CI=true DEBIAN_FRONTEND=noninteractive",
+        "apt-get install -y -qq --no-install-recommends chromium fonts-liberation"
+        " | CI=true DEBIAN_FRONTEND=noninteractive",
+        "python3 -m venv .venv | CI=true DEBIAN_FRONTEND=",
+        "pip install -e .[test] | CI=true DEBIAN_FRONTEND=",
+        "python -m pytest | CI=true DEBIAN_FRONTEND=",
+    ]
+
+    # With Chromium present (any executable will do here), nothing is installed.
+    log.unlink()
+    present = tmp_path / "chromium"
+    present.write_text("#!/bin/sh\n", encoding="utf-8")
+    present.chmod(0o755)
+    env["THREATGATE_CHROMIUM"] = str(present)
+    env["CI"] = "1"
+    done = subprocess.run(
+        ["bash", str(clone / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert [line.split(" | ")[0] for line in log.read_text(encoding="utf-8").splitlines()] == [
+        "python3 -m venv .venv",
+        "pip install -e .[test]",
+        "python -m pytest",
+    ]
+    assert "CI=1" in log.read_text(encoding="utf-8")  # a runner's own CI value is kept
