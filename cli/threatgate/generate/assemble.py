@@ -237,7 +237,8 @@ def architecture(description: Description) -> Architecture:
                            "classification": spec.classification, "origin": "generated"})
             notes.append(Note("assumed", "business_data", [], f"{component['name']} holds data"))
 
-    flows = _dataflows(components, kinds, asset_of)
+    flows = _dataflows(components, kinds, asset_of,
+                       webhooks="handles_webhooks" in {d.key for d in description.flags})
     _apply_flags(components, description, flows, asset_of)
     used = {c["boundary"] for c in components.values()}
     boundaries = []
@@ -256,7 +257,7 @@ def architecture(description: Description) -> Architecture:
 
 
 def _dataflows(components: dict[str, dict[str, Any]], kinds: list[str],
-               asset_of: dict[str, str]) -> list[dict[str, Any]]:
+               asset_of: dict[str, str], *, webhooks: bool = False) -> list[dict[str, Any]]:
     vocab = vocabulary()
     tier = {key: c["x-tier"] for key, c in components.items()}
     flows: list[dict[str, Any]] = []
@@ -331,6 +332,12 @@ def _dataflows(components: dict[str, dict[str, Any]], kinds: list[str],
             carried = ["business_data"]
         if source:
             flow(source, third, "https", carried, authenticated=True)
+            if third == "llm_service":
+                # The model's output comes back and is shown or acted on: its own hazard.
+                flow(third, source, "https", ["business_data"])
+            if third == "payment_provider" or (third == "saas" and webhooks):
+                # Webhooks: the provider calls back; whether they are verified is the question.
+                flow(third, source, "https", carried)
     if "ci_cd" in components:
         pipeline_kinds = ["source_code", "secrets"]
         if "source_repository" in components:
