@@ -12,7 +12,9 @@ Not a test module. tests/test_site_browser.py builds its fixtures from these hel
 * ``SiteServer`` serves a folder over HTTP on 127.0.0.1, so the site can be loaded under
   a sub-path (``/repo/site/``) as well as from ``file://``.
 * ``DOM_PROBLEMS_JS`` lists what must never be in a rendered page: event-handler
-  attributes, ``javascript:``/``data:`` URLs in links and frames, foreign scripts.
+  attributes, ``javascript:``/``vbscript:``/``data:`` URLs (but inert ``data:`` images),
+  frames, objects, forms, ``<base>``, meta refreshes and inline scripts carrying a
+  payload; ``XSS_TRAP_JS`` records every ``window.__xss`` assignment.
 """
 
 from __future__ import annotations

@@ -255,8 +255,8 @@ def test_harness_is_quiet_on_a_clean_page(watch: Callable[..., Watcher], tmp_pat
 
 
 def test_dom_probe_finds_dangerous_markup(watch: Callable[..., Watcher], tmp_path: Path) -> None:
-    """Event-handler attributes, script URLs and foreign elements are reported even when
-    they have not fired (JavaScript disabled here, so nothing runs)."""
+    """Event-handler attributes, script URLs and frames are reported from the markup
+    itself, whether or not they fired; inert data: images and plain links are not."""
     (tmp_path / "index.html").write_text(
         '<!doctype html><body><a href=" JavaScript:alert(1)">a</a>'
         '<img src="x.png" onerror="alert(1)"><iframe src="data:text/html,x"></iframe>'
