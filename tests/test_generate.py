@@ -516,3 +516,24 @@ def test_cli_catalogue(run_cli: RunCli) -> None:
     flags = {f["flag"] for f in data["flags"]}
     assert {f for s in vocab.technologies.values() for f in s.flags} <= flags
     assert set(vocab.flags) <= flags
+
+
+@pytest.mark.parametrize(("text", "technologies", "kinds", "ignored"), [
+    ("Static site with no login and no database", ["web_app"], [], ["login", "database"]),
+    ("Web shop without card payments, nor uploads", ["web_app"], [],
+     ["card", "payments", "uploads"]),
+    ("Not only a web app but also an API", ["web_app", "rest_api"], [], []),
+    ("Login is required; no admin panel", [], ["credentials"], ["admin panel"]),
+])
+def test_negated_phrases_are_ignored(text: str, technologies: list[str], kinds: list[str],
+                                     ignored: list[str]) -> None:
+    found = describe(text)
+    assert found.technology_keys() == technologies
+    assert found.data_kinds() == kinds
+    assert [t.text for t in found.negated] == ignored
+
+
+def test_negations_are_explained(run_cli: RunCli, project: Path) -> None:
+    done = run_cli("generate", "Blog without comments and no login", "--explain", cwd=project)
+    assert done.exit_code == 0
+    assert 'Ignored (negated): "comments", "login"' in done.stderr

@@ -611,8 +611,10 @@ def explanation(assembled: Assembled, description: Description) -> dict[str, Any
                                          if spec.flag in c.get("flags", [])]})
         elif note.kind == "assumed":
             assumed.append({"what": note.key, "reason": note.reason})
+    ignored = [{"words": t.text, "offsets": [t.start, t.end]} for t in description.negated]
     return {
         "technologies": technologies, "data": data, "flags": flags, "assumed": assumed,
+        "negated": ignored,
         "rules": [{"rule": f.rule, "elements": list(f.elements), "reason": f.reason}
                   for f in assembled.generated.fired],
         "not_applicable": [{"rule": n.rule, "explanation": n.explanation}
@@ -639,6 +641,9 @@ def explanation_text(explained: Mapping[str, Any]) -> str:
     if explained["assumed"]:
         lines.append("Assumed (not named in the description):")
         lines.extend(f"  {item['what']}: {item['reason']}" for item in explained["assumed"])
+    if explained.get("negated"):
+        words = ", ".join(f'"{item["words"]}"' for item in explained["negated"])
+        lines.append(f"Ignored (negated): {words}")
     lines.append(f"Rules fired ({len(explained['rules'])}):")
     for item in explained["rules"]:
         lines.append(f"  {item['rule']} on {', '.join(item['elements'])}: {item['reason']}")

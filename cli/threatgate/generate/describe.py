@@ -115,6 +115,8 @@ class Description:
     technologies: list[Detection]
     data: list[Detection]
     flags: list[Detection] = field(default_factory=list)
+    #: Phrases found but negated ("no database", "without payments"), not used.
+    negated: list[Trigger] = field(default_factory=list)
 
     def technology_keys(self) -> list[str]:
         return [d.key for d in self.technologies]
@@ -177,7 +179,21 @@ def _matcher(section: str,
     return re.compile(rf"(?<![\w])(?:{groups})(?![\w])"), phrases
 
 
-def _scan(text: str, section: str, path: Path) -> list[Detection]:
+#: A negation shortly before a phrase, in the same clause: "no", "without", "not", ...
+_NEGATION = re.compile(r"(?:^|[^\w])(?:no|without|not(?![\s-]+only)|never|nor|non|excluding"
+                       r"|except)(?:[\s-]+[\w/-]+){0,2}[\s-]+\Z")
+_CLAUSE_END = re.compile(r"[.;:,!?()\n]")
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether the phrase at ``start`` is negated ("no admin panel", "without a database")."""
+    window = text[max(0, start - 40):start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(window)), default=0)
+    return bool(_NEGATION.search(window[cut:]))
+
+
+def _scan(text: str, section: str, path: Path,
+          skipped: list[Trigger] | None = None) -> list[Detection]:
     pattern, phrases = _matcher(section, path)
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters change length when lowered
@@ -188,6 +204,11 @@ def _scan(text: str, section: str, path: Path) -> list[Detection]:
         if name is None:  # pragma: no cover - every alternative is a named group
             continue
         phrase, keys = phrases[int(name[1:])]
+        if negated(lowered, match.start()):
+            if skipped is not None:
+                skipped.append(Trigger(phrase, text[match.start():match.end()],
+                                       match.start(), match.end()))
+            continue
         for key in keys:
             detection = found.setdefault(key, Detection(section, key))
             detection.triggers.append(Trigger(phrase, text[match.start():match.end()],
@@ -204,8 +225,12 @@ def describe(text: str, *, path: Path = KEYWORDS_FILE) -> Description:
     if len(text) > MAX_DESCRIPTION:
         raise InputError(f"the feature description is {len(text)} characters long; at most "
                          f"{MAX_DESCRIPTION} are accepted")
-    return Description(text, _scan(text, "technology", path), _scan(text, "data", path),
-                       _scan(text, "flag", path))
+    skipped: list[Trigger] = []
+    found = Description(text, _scan(text, "technology", path, skipped),
+                        _scan(text, "data", path, skipped), _scan(text, "flag", path, skipped))
+    found.negated = sorted({(t.start, t.end): t for t in skipped}.values(),
+                           key=lambda t: t.start)
+    return found
 
 
 def drop(description: Description, keys: Sequence[str]) -> Description:
@@ -213,4 +238,4 @@ def drop(description: Description, keys: Sequence[str]) -> Description:
     dropped = set(keys)
     return Description(description.text,
                        [d for d in description.technologies if d.key not in dropped],
-                       description.data, description.flags)
+                       description.data, description.flags, description.negated)
