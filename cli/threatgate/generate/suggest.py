@@ -47,8 +47,10 @@ DEFAULT_TIMEOUT = 60.0
 MAX_REPLY_BYTES = 1_000_000
 #: At most this many suggestions of each kind are kept.
 MAX_SUGGESTIONS = 50
-#: Longest description kept on a suggestion.
+#: Longest description kept on a suggestion (and sent in the request).
 MAX_TEXT = 4000
+#: At most this many entries of each collection are sent in the request.
+MAX_PROMPT_ITEMS = 300
 
 THREAT_FIELDS = ("title", "description", "stride", "cwe", "likelihood", "impact",
                  "components", "dataflows", "objectives", "mitigations")
@@ -121,17 +123,18 @@ def _safe_port(parsed: urllib.parse.SplitResult) -> int | None:
 def prompt(model: Mapping[str, Any]) -> str:
     """The user message: the model's architecture and what it already has, as JSON."""
     data = dict(model)
+    description = data.get("description")
     summary = {
         "title": data.get("title"),
-        "description": data.get("description"),
-        "components": [e for _, e in items(data, "components")],
-        "dataflows": [e for _, e in items(data, "dataflows")],
-        "assets": [e for _, e in items(data, "assets")],
-        "attackers": [e for _, e in items(data, "attackers")],
+        "description": description[:MAX_TEXT] if isinstance(description, str) else None,
+        "components": [e for _, e in items(data, "components")][:MAX_PROMPT_ITEMS],
+        "dataflows": [e for _, e in items(data, "dataflows")][:MAX_PROMPT_ITEMS],
+        "assets": [e for _, e in items(data, "assets")][:MAX_PROMPT_ITEMS],
+        "attackers": [e for _, e in items(data, "attackers")][:MAX_PROMPT_ITEMS],
         "existing_threats": [{"id": e.get("id"), "title": e.get("title")}
-                             for _, e in items(data, "threats")],
+                             for _, e in items(data, "threats")][:MAX_PROMPT_ITEMS],
         "existing_controls": [{"id": e.get("id"), "title": e.get("title")}
-                              for _, e in items(data, "controls")],
+                              for _, e in items(data, "controls")][:MAX_PROMPT_ITEMS],
     }
     return "Threat model (JSON):\n" + json.dumps(summary, ensure_ascii=False, default=str)
 
