@@ -803,3 +803,22 @@ def test_a_killed_writer_leaves_the_old_or_the_new_file(project: Path, write_mod
                                                    entity_id="T20", today=TODAY),
                         today=TODAY, lock_timeout=5)
     assert outcome.changed
+
+
+def test_flow_entries_stay_readable_when_they_grow(project: Path, write_model,
+                                                   run_cli) -> None:
+    text = VALID_MODEL.replace(
+        "  - id: C2\n    title: Web application firewall\n    status: planned\n",
+        "  - {id: C2, title: WAF, status: planned, notes: vendor chosen}   # the WAF\n")
+    path = write_model(text.replace("mitigated_by: [[C1], [C2]]",
+                                    "mitigated_by: [[C1, C2]]"))
+    result = run_cli("set-status", "C2", "in_progress", "--note", "rules drafted",
+                     cwd=project)
+    assert result.exit_code == 0, result.output
+    assert ("  - id: C2   # the WAF\n    title: WAF\n    status: in_progress\n"
+            "    notes: |-\n      vendor chosen\n"
+            "      2026-06-01 planned -> in_progress: rules drafted\n") in path.read_text()
+    result = run_cli("remove", "control", "C1", "--force", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert "    mitigated_by: [[C2]]\n" in path.read_text()
+    assert not errors_of(path.read_bytes())

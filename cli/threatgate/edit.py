@@ -252,7 +252,10 @@ def _needs_block(value: Any) -> bool:
     if isinstance(value, str):
         return "\n" in value
     if isinstance(value, list):
-        return any(isinstance(item, (Mapping, list)) or _needs_block(item) for item in value)
+        # Lists of short lists (mitigation groups, ``[[C1, C2], [C3]]``) read well inline.
+        return any(isinstance(item, Mapping) or _needs_block(item) or (
+            isinstance(item, list) and any(isinstance(x, (Mapping, list)) for x in item))
+            for item in value)
     return isinstance(value, Mapping)
 
 
@@ -458,6 +461,16 @@ class ModelEditor:
             rendered = self._render([entry], layout)
         end = item.end_mark.index if flow else _line_end(self._text,
                                                          _content_end(item, self._text))
+        last = entry[next(reversed(entry))] if len(entry) else None
+        if flow and not entry.fa.flow_style() and isinstance(last, str) and "\n" in last:
+            # A flow entry turned block and ends in a block scalar: the comment after its
+            # '}' moves to its first line (left at the end, it would become text).
+            rest = self._text[end:_line_end(self._text, end)]
+            if rest.strip().startswith("#"):
+                end += len(rest)
+                cut = rendered.find(self._newline)
+                rendered = (rendered + rest if cut == -1
+                            else rendered[:cut] + rest + rendered[cut:])
         self._splice(start, end, rendered)
         plain = self.data[collection][index]
         for key, value in changes.items():
@@ -668,8 +681,13 @@ class ModelEditor:
 
     @staticmethod
     def _unflow_children(entry: Any, key: str) -> None:
-        """After a flow entry turns to block style, lay out its lists as new ones would be."""
+        """After a flow entry turns to block style, lay out its values as new ones would be."""
         value = entry[key]
+        if isinstance(value, str) and "\n" in value.rstrip("\n"):
+            from ruamel.yaml.scalarstring import LiteralScalarString
+
+            entry[key] = LiteralScalarString(value)
+            return
         if not _is_ruamel_list(value):
             return
         if key == "assertions" or not _fits_inline(list(value)):
