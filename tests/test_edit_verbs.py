@@ -822,3 +822,30 @@ def test_flow_entries_stay_readable_when_they_grow(project: Path, write_model,
     assert result.exit_code == 0, result.output
     assert "    mitigated_by: [[C2]]\n" in path.read_text()
     assert not errors_of(path.read_bytes())
+
+
+# --- data-driven removal cases (tests/cases/edit/remove.yaml) ------------------------------------
+
+CASES = Path(__file__).parent / "cases" / "edit" / "remove.yaml"
+
+
+def _removal_cases() -> list:
+    from casefiles import read_yaml
+
+    document = read_yaml(CASES)
+    return [pytest.param(case, id=case["name"]) for case in document["cases"]]
+
+
+@pytest.mark.parametrize("case", _removal_cases())
+def test_removal_case(case: dict, project: Path, write_model, run_cli) -> None:
+    assert set(case) <= {"name", "model", "args", "exit", "stdout", "stderr", "after"}
+    path = write_model(case["model"])
+    assert not errors_of(path.read_bytes()), errors_of(path.read_bytes())
+    result = run_cli(*case["args"], str(path), cwd=project)
+    assert result.exit_code == case["exit"], result.output
+    if "stdout" in case:
+        assert result.stdout.splitlines() == case["stdout"]
+    if "stderr" in case:
+        assert result.stderr.splitlines() == case["stderr"]
+    assert path.read_text() == case.get("after", case["model"])
+    assert not errors_of(path.read_bytes())

@@ -46,6 +46,11 @@ EXAMPLES: dict[str, str] = {
     "trust-boundary": "threatgate add trust-boundary --id dmz --name DMZ",
 }
 
+#: An id of each kind, for the examples of the help.
+EXAMPLE_IDS = {"asset": "A1", "attacker": "ATK1", "objective": "CO1", "threat": "T1",
+               "control": "C1", "assumption": "AS1", "acceptance": "T9", "component": "api",
+               "dataflow": "DF1", "trust-boundary": "dmz"}
+
 
 # --- shared helpers -------------------------------------------------------------------------
 
@@ -329,8 +334,9 @@ def _edit_command(kind: Kind) -> click.Command:
         "field; --add-to and --remove-from change single items of a list field. An edit "
         "that would leave the model invalid is refused with the problems as "
         "path:line:col. Ids cannot be changed.\n\n"
-        f"\b\nExamples:\n  threatgate edit {kind.name} ID --set x-ticket=SEC-12\n"
-        f"  threatgate edit {kind.name} ID --unset tags"
+        f"\b\nExamples:\n  threatgate edit {kind.name} {EXAMPLE_IDS[kind.name]} "
+        "--set x-ticket=SEC-12\n"
+        f"  threatgate edit {kind.name} {EXAMPLE_IDS[kind.name]} --unset tags"
         + ("\n  threatgate edit threat T1 --likelihood 3 --add-to mitigations=C4"
            if kind.name == "threat" else "")
         + ("\n  threatgate edit objective CO1 --add-to mitigated_by=C4,C5"
@@ -431,8 +437,8 @@ def _remove_command(kind: Kind) -> click.Command:
         "generation.emitted) is recorded in generation.removed so that `threatgate "
         "generate --model` never brings it back. Comments and blank lines around the "
         "entry stay.\n\n"
-        f"\b\nExample:\n  threatgate remove {kind.name} ID --dry-run\n"
-        f"  threatgate remove {kind.name} ID --force"
+        f"\b\nExamples:\n  threatgate remove {kind.name} {EXAMPLE_IDS[kind.name]} --dry-run\n"
+        f"  threatgate remove {kind.name} {EXAMPLE_IDS[kind.name]} --force"
     )
     params: list[click.Parameter] = [
         click.Argument(["ident"], metavar="ID"),
