@@ -7,6 +7,7 @@ irrelevant ones are not. One full generated model is kept as a golden file.
 
 from __future__ import annotations
 
+import shutil
 import json
 import os
 from collections.abc import Callable
@@ -537,3 +538,19 @@ def test_negations_are_explained(run_cli: RunCli, project: Path) -> None:
     done = run_cli("generate", "Blog without comments and no login", "--explain", cwd=project)
     assert done.exit_code == 0
     assert 'Ignored (negated): "comments", "login"' in done.stderr
+
+
+def test_packs_from_the_settings_are_used(run_cli, project):
+    """`[generate] packs` and `builtin_packs = false` in threatgate.toml decide what runs."""
+    shutil.copy(GOLDEN / "pack.yaml", project / "acme-pack.yaml")
+    (project / "threatgate.toml").write_text(
+        '[generate]\npacks = ["acme-pack.yaml"]\nbuiltin_packs = false\n', encoding="utf-8")
+    only_settings = run_cli("generate", "Web shop where users post comments", cwd=project)
+    assert only_settings.exit_code == 0, only_settings.output
+    assert "id: T-golden.xss-web_app" in only_settings.output
+    assert "T-web." not in only_settings.output  # no built-in rule ran
+    (project / "threatgate.toml").write_text("[generate]\nbuiltin_packs = false\n",
+                                             encoding="utf-8")
+    none = run_cli("generate", "User login with password", cwd=project)
+    assert none.exit_code == 2
+    assert "no rule pack" in none.output

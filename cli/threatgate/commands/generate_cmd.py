@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
 from threatgate.errors import EXIT_FAILURE, EXIT_USAGE, InputError, PolicyFailure
+
+if TYPE_CHECKING:
+    from threatgate.config import Config
 
 DEFAULT_COMMAND = "describe"
 MODEL = click.Path(dir_okay=False, path_type=Path)
@@ -65,10 +68,11 @@ def _safe(text: str) -> str:
     return "".join(c for c in text if c.isprintable() or c in "\n\t")
 
 
-def _load_packs(packs: tuple[Path, ...], builtin: bool) -> list[Any]:
-    from threatgate.generate.engine import load_packs
+def _load_packs(packs: tuple[Path, ...], builtin: bool, config: Config) -> list[Any]:
+    """The packs to run: built-in ones, the settings' `[generate] packs`, then --pack."""
+    from threatgate.generate.engine import configured_packs
 
-    loaded = load_packs(list(packs), builtin=builtin)
+    loaded = configured_packs(config, list(packs), builtin=builtin)
     if not loaded:
         raise InputError("no rule pack to run: drop --no-builtin-packs or give --pack")
     return loaded
@@ -182,7 +186,8 @@ def describe_command(description: str | None, model_path: Path | None, out: Path
     if out is not None and out.exists() and not force:
         raise InputError(f"{_display(out)} exists; use --force to overwrite it")
     _new_model(description, out, model_id, title, interactive, explain, output_format, packs,
-               not no_builtin_packs, suggest_url, resolve_today(today))
+               not no_builtin_packs, suggest_url, resolve_today(today),
+               resolve_config(config_path))
 
 
 def _catalogue(output_format: str) -> None:
@@ -215,7 +220,7 @@ def _catalogue(output_format: str) -> None:
 
 def _new_model(text: str, out: Path | None, model_id: str | None, title: str | None,
                interactive: bool, explain: bool, output_format: str, packs: tuple[Path, ...],
-               builtin: bool, suggest_url: str | None, day: Any) -> None:
+               builtin: bool, suggest_url: str | None, day: Any, config: Config) -> None:
     from threatgate.fsutil import atomic_write
     from threatgate.generate.assemble import assemble, dump_model, explanation
     from threatgate.generate.describe import describe
@@ -233,7 +238,7 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
     found = describe(text)
     if interactive:
         found = _confirm_technologies(found)
-    loaded = _load_packs(packs, builtin)
+    loaded = _load_packs(packs, builtin, config)
     assembled = assemble(found, packs=loaded, run=lambda m: run_rules(m, loaded),
                          model_id=model_id, title=title.strip() if title else None)
     if suggest_url:
@@ -288,7 +293,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
 
     day = resolve_today(today)
     config = load_config(path.resolve().parent if path.exists() else Path.cwd(), config_path)
-    loaded = _load_packs(packs, builtin)
+    loaded = _load_packs(packs, builtin, config)
     settings = None
     if suggest_url:
         from threatgate.generate import suggest
