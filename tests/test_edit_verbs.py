@@ -455,6 +455,7 @@ def test_removing_from_a_flow_list_is_refused(project: Path, write_model, run_cl
     result = run_cli("remove", "trust-boundary", "spare", cwd=project)
     assert result.exit_code == 1
     assert "written as a flow list" in result.stderr
+    assert result.stderr.startswith("threatmodels/model.yaml:11:19: error:")  # absolute
     assert path.read_text() == text
 
 

@@ -343,6 +343,9 @@ class ModelEditor:
         self.data: dict[str, Any] = load_text(self._text, max_depth=max_depth).data
         first_break = re.search(r"\r\n|\r|\n", self._text)
         self._newline = first_break.group(0) if first_break else "\n"
+        self._in_section = False
+        #: The whole text while an edit works on one section of it.
+        self._full: str | None = None
 
     @property
     def text(self) -> str:
@@ -356,6 +359,91 @@ class ModelEditor:
 
     def append(self, collection: str, entry: Mapping[str, Any]) -> None:
         """Add an entry at the end of a top-level list (the list is created if missing)."""
+        with self._section(collection):
+            self._append(collection, entry)
+        self._check_data()
+
+    def update(self, collection: str, index: int, changes: Mapping[str, Any]) -> None:
+        """Set (or, with :data:`REMOVE`, delete) keys of one entry of a top-level list."""
+        with self._section(collection):
+            self._update(collection, index, changes)
+        self._check_data()
+
+    def remove(self, collection: str, index: int) -> None:
+        """Delete one entry of a top-level block list, and nothing else.
+
+        The entry's lines go (from its dash to the end of its last line, with its own
+        end-of-line comment); comments and blank lines around it stay, except that one
+        of two blank lines that would end up adjacent is dropped. A list left empty is
+        written ``key: []`` so that it stays a list.
+        """
+        with self._section(collection):
+            self._remove(collection, index)
+        self._check_data()
+
+    def set_top(self, key: str, value: Mapping[str, Any]) -> None:
+        """Set a top-level key holding a mapping (such as ``generation``) to ``value``.
+
+        Keys of the mapping that keep their value are left as written; lists that only
+        grow keep their items. A missing key is inserted where the schema's key order
+        puts it (before the comments that introduce the next key).
+        """
+        with self._section(key):
+            self._set_top(key, value)
+        self._check_data()
+
+    @contextlib.contextmanager
+    def _section(self, key: str) -> Iterator[None]:
+        """Work on the text of one top-level key only (from its line to the next key's).
+
+        ruamel.yaml's round-trip parser is slow; parsing only the part of a large file
+        that an edit touches keeps edits fast. Offsets inside the block are relative to
+        the section; line numbers of errors are made absolute again. Where sections
+        cannot be cut safely (a missing key, a flow-style document, exotic line breaks),
+        the whole text is used.
+        """
+        span = self._section_span(key)
+        if span is None:
+            self._in_section = True
+            try:
+                yield
+            finally:
+                self._in_section = False
+            return
+        start, end, first_line = span
+        full = self._full = self._text
+        self._text = full[start:end]
+        self._in_section = True
+        try:
+            yield
+        except EditError as exc:
+            if exc.line is not None:
+                exc.line += first_line
+            raise
+        finally:
+            self._in_section, self._full = False, None
+            self._text = full[:start] + self._text + full[end:]
+
+    def _section_span(self, key: str) -> tuple[int, int, int] | None:
+        if key not in self.data or any(c in self._text for c in "\x85\u2028\u2029"):
+            return None
+        try:
+            located = load_text(self._text, max_depth=self._max_depth, locate=True).locations
+        except LoadError:  # pragma: no cover - the text was checked before
+            return None
+        keys = [position for path, position in located.items() if len(path) == 1]
+        lines = sorted(line for line, _ in keys)
+        if any(column != 1 for _, column in keys) or len(set(lines)) != len(lines):
+            return None
+        mine = located[(key,)][0]
+        later = [line for line in lines if line > mine]
+        starts = [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", self._text))]
+        if mine - 1 >= len(starts):  # pragma: no cover - defensive
+            return None
+        end = starts[later[0] - 1] if later and later[0] - 1 < len(starts) else len(self._text)
+        return starts[mine - 1], end, mine - 1
+
+    def _append(self, collection: str, entry: Mapping[str, Any]) -> None:
         plain = copy.deepcopy(dict(entry))
         nodes, document = self._parse()
         pair = _top_level(nodes, collection)
@@ -396,9 +484,18 @@ class ModelEditor:
         self.data[collection].append(plain)
         self._check_data()
 
-    def update(self, collection: str, index: int, changes: Mapping[str, Any]) -> None:
-        """Set (or, with :data:`REMOVE`, delete) keys of one entry of a top-level list."""
-        nodes, document = self._parse()
+    def update_many(self, collection: str, changes: Mapping[int, Mapping[str, Any]]) -> None:
+        """:meth:`update` for several entries of one list, parsing the file once."""
+        with self._section(collection):
+            parsed = self._parse()
+            # From the last entry up: the text before each edited entry does not move.
+            for index in sorted(changes, reverse=True):
+                self._update(collection, index, changes[index], parsed)
+        self._check_data()
+
+    def _update(self, collection: str, index: int, changes: Mapping[str, Any],
+                parsed: tuple[Any, Any] | None = None) -> None:
+        nodes, document = parsed or self._parse()
         pair = _top_level(nodes, collection)
         entries = document.get(collection)
         if pair is None or not isinstance(entries, list) or not 0 <= index < len(entries):
@@ -480,14 +577,7 @@ class ModelEditor:
                 plain[key] = copy.deepcopy(value)
         self._check_data()
 
-    def remove(self, collection: str, index: int) -> None:
-        """Delete one entry of a top-level block list, and nothing else.
-
-        The entry's lines go (from its dash to the end of its last line, with its own
-        end-of-line comment); comments and blank lines around it stay, except that one
-        of two blank lines that would end up adjacent is dropped. A list left empty is
-        written ``key: []`` so that it stays a list.
-        """
+    def _remove(self, collection: str, index: int) -> None:
         nodes, document = self._parse()
         pair = _top_level(nodes, collection)
         entries = document.get(collection)
@@ -523,13 +613,7 @@ class ModelEditor:
         del self.data[collection][index]
         self._check_data()
 
-    def set_top(self, key: str, value: Mapping[str, Any]) -> None:
-        """Set a top-level key holding a mapping (such as ``generation``) to ``value``.
-
-        Keys of the mapping that keep their value are left as written; lists that only
-        grow keep their items. A missing key is inserted where the schema's key order
-        puts it (before the comments that introduce the next key).
-        """
+    def _set_top(self, key: str, value: Mapping[str, Any]) -> None:
         plain = copy.deepcopy(dict(value))
         nodes, document = self._parse()
         pair = _top_level(nodes, key)
@@ -638,7 +722,9 @@ class ModelEditor:
 
         yaml = _round_trip_yaml()
         try:
-            return yaml.compose(self._text), yaml.load(self._text)
+            nodes = yaml.compose(self._text)
+            # Constructed from the same nodes: one parse instead of two.
+            return nodes, yaml.constructor.construct_document(nodes)
         except YAMLError as exc:  # the two parsers disagree on some corner of YAML
             mark = getattr(exc, "problem_mark", None)
             raise EditError(
@@ -706,9 +792,13 @@ class ModelEditor:
 
     def _default_layout(self, nodes: Any) -> ListLayout:
         """The layout of the file's other block lists of entries, else fmt's."""
+        text = self._text
+        if self._full is not None:  # working on a section: look at the whole file
+            text = self._full
+            nodes = _round_trip_yaml().compose(text)
         for _, value in getattr(nodes, "value", []):
             if getattr(value, "id", "") == "sequence" and not _is_flow(value) and value.value:
-                layout = _item_layout(self._text, value.value[0])
+                layout = _item_layout(text, value.value[0])
                 if layout is not None:
                     return layout
         return ListLayout(DEFAULT_DASH, DEFAULT_CONTENT)
@@ -741,6 +831,8 @@ class ModelEditor:
 
     def _check_data(self) -> None:
         """The edited text must read back as exactly the intended data."""
+        if self._in_section:
+            return  # checked on the whole text when the section closes
         try:
             after = load_text(self._text, max_depth=self._max_depth).data
         except LoadError as exc:  # pragma: no cover - a rendering defect, never user input

@@ -703,6 +703,7 @@ def remove_entity(editor: ModelEditor, kind: Kind, ident: str, *, force: bool) -
             continue
         if entry.get("origin") == "generated" or entity_id in emitted:
             result.generation_removed.append(entity_id)
+    batches: dict[str, dict[int, dict[str, Any]]] = {}
     for (collection, index), fields in sorted(cleanups.items()):
         if (collection, index) in drops:
             continue
@@ -724,7 +725,9 @@ def remove_entity(editor: ModelEditor, kind: Kind, ident: str, *, force: bool) -
                 kept = [v for v in value if v not in targets]
                 changes[name] = kept if kept else REMOVE
             result.cleaned.append(cleaned)
-        editor.update(collection, index, changes)
+        batches.setdefault(collection, {})[index] = changes
+    for collection, batch in batches.items():
+        editor.update_many(collection, batch)
     for collection, index in sorted(drops, key=lambda d: (d[0], -d[1])):
         editor.remove(collection, index)
     if result.generation_removed:
