@@ -850,3 +850,27 @@ def test_removal_case(case: dict, project: Path, write_model, run_cli) -> None:
         assert result.stderr.splitlines() == case["stderr"]
     assert path.read_text() == case.get("after", case["model"])
     assert not errors_of(path.read_bytes())
+
+
+def test_a_failed_write_is_a_clear_error(project: Path, write_model, run_cli,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_model()
+
+    def refuse(target: Path, data: bytes) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("threatgate.edit.atomic_write", refuse)
+    result = run_cli("set-status", "C2", "implemented", cwd=project)
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr and "Permission denied" in result.stderr
+    assert path.read_text() == VALID_MODEL and not lock_path(path).exists()
+
+
+def test_a_symlinked_model_stays_a_link(project: Path, write_model, run_cli) -> None:
+    target = write_model(name="real.yaml")
+    link = project / "threatmodels" / "link.yaml"
+    link.symlink_to(target.name)
+    result = run_cli("set-status", "C2", "implemented", str(link), cwd=project)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert data_of(target)["controls"][1]["status"] == "implemented"

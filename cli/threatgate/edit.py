@@ -995,6 +995,20 @@ def edit_file(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
     if not path.is_file():
         what = "is not a file" if path.exists() else "does not exist"
         raise EditError(f"{path} {what}", rule="file-unreadable", exit_code=EXIT_USAGE)
+    # A symbolic link stays a link: its target is edited (and locked).
+    path = path.resolve() if path.is_symlink() else path
+    try:
+        return _edit_locked(path, change, today=today, max_depth=max_depth,
+                            max_bytes=max_bytes, rules=rules, lock_timeout=lock_timeout,
+                            write=write)
+    except OSError as exc:  # the lock or the write: a read-only folder, a full disk
+        raise EditError(f"cannot write {path}: {exc.strerror or exc}; file left unchanged",
+                        rule="file-unwritable", exit_code=EXIT_USAGE) from None
+
+
+def _edit_locked(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
+                 max_depth: int, max_bytes: int, rules: Mapping[str, str] | None,
+                 lock_timeout: float, write: bool) -> EditOutcome[T]:
     with exclusive_lock(path, lock_timeout):
         try:
             raw = read_bytes(path, max_bytes)
