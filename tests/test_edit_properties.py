@@ -47,6 +47,7 @@ class Layout:
     comment_above: bool
     comment_inside: bool
     crlf: bool
+    bom: bool
 
 
 @dataclass
@@ -112,7 +113,7 @@ def models(draw: st.DrawFn) -> Generated:
               ("assets", "attackers", "objectives", "threats", "controls", "assumptions",
                "acceptances")},
         blank_between=draw(st.booleans()), comment_above=draw(st.booleans()),
-        comment_inside=draw(st.booleans()), crlf=draw(st.booleans()))
+        comment_inside=draw(st.booleans()), crlf=draw(st.booleans()), bom=draw(st.booleans()))
     n_controls = draw(st.integers(1, 4))
     controls = [{"id": f"C{i}", "title": f"Control {i}",
                  "status": draw(st.sampled_from(control_statuses()))}
@@ -170,7 +171,8 @@ def models(draw: st.DrawFn) -> Generated:
             writer.collection(name, entries)
     writer.lines += [f"# trailing {writer.tag()}", ""]
     newline = "\r\n" if layout.crlf else "\n"
-    return Generated(newline.join(writer.lines), writer.inside)
+    return Generated(("\ufeff" if layout.bom else "") + newline.join(writer.lines),
+                     writer.inside)
 
 
 # --- operations -------------------------------------------------------------------------------
@@ -259,7 +261,7 @@ def _apply(path: Path, operation: tuple[str, Any]) -> Outcome:
         "add-asset": ("asset", {"name": "New asset", "properties": ["integrity"]}),
     }[choice]
     collection = KINDS[kind].collection
-    existed = collection in load_text(path.read_text(encoding="utf-8")).data
+    existed = collection in load_text(path.read_text(encoding="utf-8-sig")).data
     outcome = edit_file(path, lambda e: add_entity(e, KINDS[kind], values, entity_id=None,
                                                    today=TODAY), today=TODAY)
     return Outcome({(collection, str(outcome.value.entity_id))}, set(),
@@ -314,17 +316,19 @@ def test_random_edit_sequences_keep_the_model_valid_and_the_rest_intact(
     folder = tmp_path_factory.mktemp("prop")
     path = folder / "model.yaml"
     path.write_bytes(model.text.encode())
+    bom = model.text.startswith("\ufeff")
     assert not _errors(path.read_bytes()), _errors(path.read_bytes())
     comments = set(TAG.findall(model.text))
     crlf = "\r\n" in model.text
     for _ in range(data.draw(st.integers(1, 6), label="steps")):
-        before = path.read_text(encoding="utf-8")
+        before = path.read_text(encoding="utf-8-sig")
         current = load_text(before).data
         operation = _operation(data.draw, current)
         data.draw(st.just(operation), label="operation")
         outcome = _apply(path, operation)
-        after = path.read_text(encoding="utf-8")
+        after = path.read_text(encoding="utf-8-sig")
         raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") == bom
         assert not _errors(raw), (operation, _errors(raw), after)
         for entity_id in outcome.removed_ids:
             comments -= model.inside.get(entity_id, set())
