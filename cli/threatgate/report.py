@@ -19,6 +19,7 @@ from typing import Any
 
 from threatgate.assess import ControlView, ModelAssessment
 from threatgate.badges import MODEL_LABEL, Badge, badge_from_objectives, model_badge
+from threatgate.diagram import Diagram, build_diagram
 from threatgate.model import id_list, items, text
 from threatgate.posture import SEVERITY_ORDER, SEVERITY_RANK, acceptance_in_force, assumption_state
 
@@ -227,8 +228,8 @@ class Report:
     acceptances: list[AcceptanceRow]
     findings: list[FindingRow]
     compliance: list[FrameworkSection]
-    #: The raw model data, for the data-flow diagram functions.
-    data: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: The data-flow diagram (drawn by the Mermaid and SVG renderers).
+    diagram: Diagram
 
     def threats_by_severity(self) -> list[tuple[str, list[ThreatRow]]]:
         """Non-empty severity bands, highest first."""
@@ -480,7 +481,8 @@ def build_report(
         components=components, dataflows=dataflows, boundaries=boundaries, assets=assets,
         attackers=attackers, matrix=_matrix(assets, attackers, objectives),
         objectives=objectives, threats=threats, controls=controls, assumptions=assumptions,
-        acceptances=acceptances, findings=findings, compliance=compliance, data=model)
+        acceptances=acceptances, findings=findings, compliance=compliance,
+        diagram=build_diagram(model))
 
 
 def _flag(value: Any) -> str:

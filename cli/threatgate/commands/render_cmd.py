@@ -86,11 +86,10 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
 
         text = render_model_html(report, generated=generated)
     else:
-        from threatgate.diagram import build_diagram
         from threatgate.renderers.mermaid import render_mermaid
         from threatgate.renderers.report_markdown import render_report_markdown
 
-        text = render_report_markdown(report, render_mermaid(build_diagram(report.data)),
+        text = render_report_markdown(report, render_mermaid(report.diagram),
                                       generated=generated)
     if out_file is None:
         click.echo(text, nl=False)

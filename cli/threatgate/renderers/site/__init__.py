@@ -133,10 +133,9 @@ def _asset(name: str) -> str:
 
 def _svg(report: Report) -> str:
     """The data-flow diagram as inline SVG (the renderer escapes all text)."""
-    from threatgate.diagram import build_diagram
     from threatgate.renderers.dfd_svg import render_dfd_svg
 
-    return render_dfd_svg(build_diagram(report.data))
+    return render_dfd_svg(report.diagram)
 
 
 def _hash(source: str) -> str:
