@@ -238,11 +238,13 @@ def test_stale_files_removed_foreign_kept(run_cli: Run, project: Path,
     assert (site / "models" / "payments-api.html").exists()
 
 
-@pytest.mark.parametrize("out", [".", "threatmodels/site", "threatmodels", ".."])
+@pytest.mark.parametrize("out", [".", "threatmodels/site", "threatmodels", "..", "models"])
 def test_refuses_dangerous_out(run_cli: Run, project: Path, write_model: Write,
                                out: str) -> None:
     write_model(RICH_MODEL, "payments.yaml")
-    result = run_cli("site", out, cwd=project)
+    (project / "models" / "team").mkdir(parents=True)
+    (project / "models" / "team" / "x.yaml").write_text(VALID_MODEL, encoding="utf-8")
+    result = run_cli("site", out, "models/team", cwd=project)
     assert result.exit_code == 2, result.output
     assert "refusing" in result.stderr
     assert not (project / "index.html").exists()

@@ -115,9 +115,9 @@ def _check_out(out: Path, config: Config, paths: tuple[Path, ...] = ()) -> Path:
         raise InputError(f"{out}: refusing to build the site into the repository root or a "
                          "folder above it; choose a folder of its own, e.g. _site")
     for folder in [*config.model_dirs, *(p for p in paths if p.is_dir())]:
-        if _inside(target, folder.resolve()):
+        if _inside(target, folder.resolve()) or _inside(folder.resolve(), target):
             raise InputError(f"{out}: refusing to build the site inside the model folder "
-                             f"{folder}; choose a folder of its own, e.g. _site")
+                             f"{folder} or around it; choose a folder of its own, e.g. _site")
     if target.exists() and not target.is_dir():
         raise InputError(f"{out}: exists and is not a folder")
     return target
