@@ -7,7 +7,6 @@ import gc
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,25 +168,6 @@ def _prune_empty(target: Path) -> None:
             folder.rmdir()
 
 
-def _replace(path: Path, data: bytes) -> None:
-    """Write ``path`` atomically (temporary file, then rename) without forcing it to disk.
-
-    Readers, such as a web server already serving OUT, see the old file or the new one,
-    never half of one. Unlike fsutil.atomic_write there is no fsync per file: a site is
-    generated output, rebuilt in a moment, and a thousand fsyncs would dominate the build.
-    """
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 def _write(target: Path, files: dict[str, bytes], clean: bool) -> tuple[int, int]:
     from threatgate.fsutil import atomic_write
 
@@ -204,7 +184,7 @@ def _write(target: Path, files: dict[str, bytes], clean: bool) -> tuple[int, int
                 continue
         except OSError:
             pass
-        _replace(path, content)
+        atomic_write(path, content, durable=False)
         written += 1
     removed = _remove(target, stale, clean)
     if clean:
