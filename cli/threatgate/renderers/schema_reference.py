@@ -13,6 +13,8 @@ from threatgate.rules import RULES
 #: Problems reported before the schema is consulted, with their meaning.
 LOADER_RULES: dict[str, str] = {
     "file-unreadable": "The file cannot be read (permissions, a folder, ...). Exit code 2.",
+    "file-unwritable": "An edit command cannot write the file back (permissions, read-only "
+                       "file system, ...). Exit code 2.",
     "symlink-escape": "A symbolic link points outside the repository; it is not followed. "
     "Exit code 2.",
     "file-too-large": "The file is larger than `max_file_size`; it is refused before reading.",
