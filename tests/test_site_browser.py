@@ -9,6 +9,16 @@ CI can never pass without having run them (``.ci/run`` installs Debian's chromiu
 The hostile model (tests/cases/site/threatmodels/xss.yaml) carries cross-site scripting
 payloads in every free-text field; each payload sets ``window.__xss`` or opens a dialog
 when it runs.
+
+What the tests rely on in the site's markup (templates/site/): pages at ``index.html``,
+``risks.html``, ``compliance.html`` and ``models/<id>.html``; one script,
+``assets/site.js``, and a stylesheet; a Content-Security-Policy ``<meta>``; the tables
+``#threats-table`` and ``#controls-table`` with rows carrying ``data-id`` (and
+``data-severity``, ``data-state``, ``data-status``), the filter box ``#<table>-filter``,
+the selects ``#<table>-<key>-filter``, the count ``output[data-count-for=<table>]``
+("N of M shown"), header buttons ``th button.sort`` that set ``aria-sort``; the index's
+``table.models`` and ``#invalid-models``; descriptions in ``.description``; the diagram
+in ``figure.dfd svg``.
 """
 
 from __future__ import annotations
@@ -902,3 +912,53 @@ def test_ci_script_installs_chromium_then_runs_the_readme_command(tmp_path: Path
         "python -m pytest",
     ]
     assert "CI=1" in log.read_text(encoding="utf-8")  # a runner's own CI value is kept
+
+
+# --- a large model ---------------------------------------------------------------------------------
+
+
+def large_model(threats: int, controls: int) -> str:
+    """A valid model with many threats and controls (every threat linked to a control)."""
+    lines = [
+        "threatgate: 1",
+        "id: large-model",
+        "title: Large model",
+        "assets: [{id: A1, name: Data, properties: [confidentiality]}]",
+        "attackers: [{id: ATK1, name: Anyone, capability: Sends requests., position: external}]",
+        f"objectives: [{{id: CO1, asset: A1, attacker: ATK1, mitigated_by: [[C{controls}]]}}]",
+        "threats:",
+    ]
+    statuses = ["planned", "in_progress", "implemented", "not_applicable", "wont_do"]
+    lines += [
+        f"  - {{id: T{n}, title: Threat number {n} ünïcode, likelihood: {n % 5 + 1},"
+        f" impact: {n * 7 % 5 + 1}, objectives: [CO1], mitigations: [C{n % controls + 1}]}}"
+        for n in range(1, threats + 1)
+    ]
+    lines.append("controls:")
+    lines += [
+        f"  - {{id: C{n}, title: Control number {n}, status: {statuses[n % len(statuses)]}}}"
+        for n in range(1, controls + 1)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_large_model_page_filters_and_sorts(
+    watch: Callable[..., Watcher], run_cli: Callable[..., Result], project: Path
+) -> None:
+    """A model with 2,000 threats and 400 controls: its page loads cleanly, and filtering
+    and sorting work within the usual action timeout."""
+    (project / "threatmodels" / "large.yaml").write_text(large_model(2000, 400), encoding="utf-8")
+    result = run_cli("site", str(project / "site"), cwd=project)
+    assert result.exit_code == 0, result.output
+    base = (project / "site").as_uri() + "/"
+    watcher = watch(base)
+    page = open_page(watcher, model_page(base, "large-model"))
+    assert count_text(page, "threats-table") == "2000 of 2000 shown"
+    page.locator("#threats-table-filter").fill("number 1999 ")
+    assert visible_ids(page, "threats-table") == ["T1999"]
+    page.locator("#threats-table-filter").fill("")
+    page.select_option("#controls-table-status-filter", "implemented")
+    assert count_text(page, "controls-table") == "80 of 400 shown"
+    state, order = sort_by(page, "threats-table", "Threat")
+    assert state == "ascending" and order[:3] == ["T1", "T2", "T3"] and order[-1] == "T2000"
+    assert_clean(watcher, page)
