@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 from conftest import REPO_ROOT
-from threatgate.renderers.schema_reference import render_schema_reference
+from threatgate.renderers.schema_reference import (
+    render_rulepack_reference,
+    render_schema_reference,
+)
 from threatgate.rules import RULES
 from threatgate.schema import schema_documents
 
@@ -14,6 +17,17 @@ def test_schema_reference_is_current() -> None:
     expected = render_schema_reference(schema_documents())
     actual = (REPO_ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
     assert actual == expected, "run: threatgate schema --format markdown > docs/schema.md"
+
+
+def test_rulepack_reference_is_current() -> None:
+    expected = render_rulepack_reference(schema_documents())
+    actual = (REPO_ROOT / "docs" / "rulepacks.md").read_text(encoding="utf-8")
+    assert actual == expected, (
+        "run: threatgate schema --name rulepack --format markdown > docs/rulepacks.md")
+    headings = {line[4:].strip().lower() for line in actual.splitlines()
+                if line.startswith("### ")}
+    for anchor in set(re.findall(r"\]\(#([a-zA-Z]+)\)", actual)):
+        assert anchor in headings, f"link to #{anchor} has no section"
 
 
 def test_every_rule_and_field_is_documented() -> None:

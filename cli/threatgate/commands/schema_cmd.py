@@ -14,7 +14,8 @@ import click
 )
 @click.option(
     "--name",
-    type=click.Choice(["threatmodel", "assertion", "common", "config"]),
+    type=click.Choice(["threatmodel", "assertion", "common", "config", "rulepack",
+                       "catalogue"]),
     default="threatmodel",
     show_default=True,
     help="Which schema to print.",
@@ -26,7 +27,8 @@ import click
     default="json",
     show_default=True,
     help="json: the schema file itself; markdown: the field-by-field reference "
-    "(docs/schema.md) with every rule id.",
+    "(docs/schema.md with every rule id; with --name rulepack or catalogue, "
+    "docs/rulepacks.md).",
 )
 def schema(show_path: bool, name: str, output_format: str) -> None:
     """Print the JSON Schema of model files (draft 2020-12).
@@ -43,10 +45,15 @@ def schema(show_path: bool, name: str, output_format: str) -> None:
 
     folder = schema_dir()
     if output_format == "markdown":
-        from threatgate.renderers.schema_reference import render_schema_reference
+        from threatgate.renderers.schema_reference import (
+            render_rulepack_reference,
+            render_schema_reference,
+        )
         from threatgate.schema import schema_documents
 
-        click.echo(render_schema_reference(schema_documents()), nl=False)
+        render = (render_rulepack_reference if name in ("rulepack", "catalogue")
+                  else render_schema_reference)
+        click.echo(render(schema_documents()), nl=False)
         return
     if show_path:
         click.echo(str(folder))

@@ -169,3 +169,26 @@ def render_schema_reference(documents: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def render_rulepack_reference(documents: dict[str, Any]) -> str:
+    """Markdown reference of rule packs and of the technology catalogue, field by field."""
+    out = [
+        "# Rule pack reference",
+        "",
+        "<!-- Generated from schemas/rulepack.schema.json and schemas/catalogue.schema.json "
+        "by `threatgate schema --name rulepack --format markdown`; do not edit by hand. -->",
+        "",
+    ]
+    for name, heading in (("rulepack.schema.json", "Rule pack"),
+                          ("catalogue.schema.json", "Technology catalogue")):
+        document = documents[name]
+        out += [f"## {heading}", "", _escape(document["description"]), "",
+                *_table(document, documents, name), ""]
+        for def_name, spec in document.get("$defs", {}).items():
+            if spec.get("type") != "object":
+                continue
+            out += [f"### {def_name}", "", _escape(spec.get("description", "")), ""]
+            if spec.get("properties"):
+                out += [*_table(spec, documents, name), ""]
+    return "\n".join(out)
