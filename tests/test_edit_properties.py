@@ -276,6 +276,8 @@ def _spans(text: str) -> dict[tuple[str, str], range]:
     root = _round_trip_yaml().compose(text)
     spans: dict[tuple[str, str], range] = {}
 
+    lines = text.split("\n")
+
     def line_of(index: int) -> int:
         return text.count("\n", 0, index)
 
@@ -290,8 +292,14 @@ def _spans(text: str) -> dict[tuple[str, str], range]:
                 continue
             entity_id = next((v.value for k, v in item.value if k.value == "id"), None)
             end = item.end_mark.index if _is_flow(item) else _content_end(item, text)
-            spans[(key_node.value, str(entity_id))] = range(item.start_mark.line,
-                                                            line_of(end) + 1)
+            last = line_of(end)
+            # Comment lines indented like the entry's content belong to it: ruamel.yaml
+            # writes a comment that ended a line below a value that became a block scalar.
+            while last + 1 < len(lines) and lines[last + 1].strip().startswith("#") and \
+                    len(lines[last + 1]) - len(lines[last + 1].lstrip()) >= \
+                    item.start_mark.column:
+                last += 1
+            spans[(key_node.value, str(entity_id))] = range(item.start_mark.line, last + 1)
     return spans
 
 

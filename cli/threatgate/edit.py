@@ -237,9 +237,13 @@ _FLOW_RISKY = re.compile(r"[:#\[\]{},]|\A[-?!&*|>'\"%@`\s]|\s\Z")
 
 
 def _fits_inline(items: list[Any]) -> bool:
-    """A short list of short scalars reads best as ``[a, b]``."""
-    if any(isinstance(item, (Mapping, list)) for item in items):
+    """A short list of short scalars (or of such lists: mitigation groups) reads best
+    inline, as ``[a, b]`` or ``[[C1, C2], [C3]]``."""
+    if any(isinstance(item, Mapping) for item in items):
         return False
+    if any(isinstance(item, list) for item in items):
+        return all(isinstance(item, list) and _fits_inline(item) for item in items) and \
+            sum(len(str(x)) + 2 for item in items for x in item) + 4 * len(items) <= 80
     return sum(len(str(item)) + 2 for item in items) <= 80
 
 
@@ -479,6 +483,14 @@ class ModelEditor:
             rendered = self._render([self._new_entry(collection, plain, flow=False)], found)
         end = last.end_mark.index if _is_flow(last) else _content_end(last, self._text)
         position = _line_end(self._text, end)
+        # Comment lines indented like the last entry's content still belong to it.
+        while True:
+            following = _past_break(self._text, position)
+            line = self._text[following:_line_end(self._text, following)]
+            if following == position or not line.lstrip().startswith("#") or \
+                    len(line) - len(line.lstrip(" ")) < found.content:
+                break
+            position = _line_end(self._text, following)
         separator = self._newline * (2 if self._blank_between(items) else 1)
         self._splice(position, position, separator + rendered)
         self.data[collection].append(plain)
