@@ -21,7 +21,7 @@ from threatgate.generate.engine import (
 from threatgate.loader import load_bytes
 
 CASES = Path(__file__).parent / "cases" / "rulepacks" / "bad_packs.yaml"
-ASVS = re.compile(r"^asvs-5\.0:V[0-9]+(\.[0-9]+){1,2}$")
+ASVS = re.compile(r"^asvs-5\.0:V[0-9]+\.[0-9]+\.[0-9]+$")
 
 BUILTIN = load_packs()
 RULES = [rule for pack in BUILTIN for rule in pack.rules]
