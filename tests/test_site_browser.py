@@ -863,6 +863,7 @@ def test_ci_script_installs_chromium_then_runs_the_readme_command(tmp_path: Path
     stubs.mkdir()
     for name, body in (
         ("apt-get", STUB),
+        ("npm", STUB),
         ("pip", STUB),
         ("python", STUB),
         ("python3", FAKE_PYTHON3),
@@ -886,17 +887,22 @@ def test_ci_script_installs_chromium_then_runs_the_readme_command(tmp_path: Path
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+    mermaid = (f"npm install --prefix {tmp_path}/.cache/threatgate-ci/mermaid --no-audit"
+               " --no-fund --loglevel=error mermaid@11 | CI=true DEBIAN_FRONTEND=")
     assert log.read_text(encoding="utf-8").splitlines() == [
         "apt-get update -qq | CI=true DEBIAN_FRONTEND=noninteractive",
         "apt-get install -y -qq --no-install-recommends chromium fonts-liberation"
         " | CI=true DEBIAN_FRONTEND=noninteractive",
+        mermaid,
         "python3 -m venv .venv | CI=true DEBIAN_FRONTEND=",
         "pip install -e .[test] | CI=true DEBIAN_FRONTEND=",
         "python -m pytest | CI=true DEBIAN_FRONTEND=",
     ]
 
-    # With Chromium present (any executable will do here), nothing is installed.
+    # With Chromium present (any executable will do here) and Mermaid named, nothing is
+    # installed.
     log.unlink()
+    env["THREATGATE_MERMAID_JS"] = str(tmp_path / "mermaid.min.js")
     present = tmp_path / "chromium"
     present.write_text("#!/bin/sh\n", encoding="utf-8")
     present.chmod(0o755)
