@@ -167,6 +167,21 @@ def test_index_lists_invalid_and_private(run_cli: Run, project: Path, corpus: No
     assert (project / "_site" / "models" / "shop.html").is_file()
 
 
+def test_invalid_id_never_names_a_file(run_cli: Run, project: Path, write_model: Write,
+                                       tmp_path: Path) -> None:
+    """An invalid model's id may hold a path: its badge must not be written through it."""
+    write_model('threatgate: 1\nid: "../../../escaped"\ntitle: X\n', "a.yaml")
+    write_model('threatgate: 1\nid: "<b>/x"\ntitle: Y\n', "b.yaml")
+    result = run_cli("site", "out/deep/_site", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert not list(tmp_path.rglob("escaped*"))
+    site = project / "out" / "deep" / "_site"
+    assert sorted(p.name for p in (site / "badges").iterdir()) == [
+        "unknown.json", "unknown.svg"]
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "threatmodels/a.yaml" in index and "threatmodels/b.yaml" in index
+
+
 def test_risks_page(run_cli: Run, project: Path, corpus: None) -> None:
     _build(run_cli, project)
     risks = (project / "_site" / "risks.html").read_text(encoding="utf-8")

@@ -177,6 +177,8 @@ def _write(target: Path, files: dict[str, bytes], clean: bool) -> tuple[int, int
         stale |= _everything(target) - set(files)
     written = 0
     for name, content in files.items():
+        if not _safe_relative(name):
+            raise InputError(f"{target}: refusing to write {name!r}, a path outside the site")
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
         try:

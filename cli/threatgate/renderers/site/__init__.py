@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 SITE_CSP = ("default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "base-uri 'none'; form-action 'none'")
 UNKNOWN_STEM = "unknown"
+#: The schema's model id (common.schema.json#/$defs/modelId): safe as a file name.
+_MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 ASSETS = ("site.css", "site.js")
 
 
@@ -170,7 +173,9 @@ def _badges(models: Sequence[SiteModel], invalid: Sequence[InvalidEntry]
         for framework in a.frameworks:
             made.setdefault(badge_file_stem(a.model_id, framework), framework_badge(a, framework))
     for entry in invalid:
-        if entry.model_id:
+        # An invalid model's id may be anything, "../x" included: only a well-formed
+        # one names a file, so that no model can make the site write outside OUT.
+        if entry.model_id and _MODEL_ID.fullmatch(entry.model_id):
             made.setdefault(badge_file_stem(entry.model_id), UNKNOWN)
     return made
 
