@@ -309,6 +309,19 @@ def test_markdown_sections_anchors_and_links(run_cli: Callable[..., Result], pro
     assert "| Mitigation ratio | 20% |" in text
 
 
+def test_markdown_statuses_read_as_words(run_cli: Callable[..., Result], project: Path,
+                                         write_model: Callable[..., Path]) -> None:
+    """Statuses with an underscore show as words, not as ``in\\ progress`` (a backslash
+    before a space is no Markdown escape: GitHub would print it)."""
+    write_model(RICH_MODEL, "payments.yaml")
+    text = run_cli("render", "payments-api", cwd=project).stdout
+    control_row = next(line for line in text.splitlines() if 'id="control-C2"' in line)
+    assert "| in progress |" in control_row
+    assert "| wont do |" in next(line for line in text.splitlines()
+                                if 'id="control-C3"' in line)
+    assert "\\ " not in text
+
+
 def test_markdown_escapes_every_field(run_cli: Callable[..., Result], project: Path,
                                      write_model: Callable[..., Path]) -> None:
     from markdown_it import MarkdownIt

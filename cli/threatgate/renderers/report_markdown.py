@@ -255,7 +255,7 @@ def _controls(report: Report) -> list[str]:
     if not report.controls:
         return [*lines, "No controls.", ""]
     rows = [[
-        f"{_anchor(c.anchor)}{_cell(c.id)}", _cell(c.title), _words(_cell(c.status)),
+        f"{_anchor(c.anchor)}{_cell(c.id)}", _cell(c.title), _cell(_words(c.status)),
         _cell(c.verification), _evidence(c), _links(c.objectives, show_status=True),
         _links(c.threats), _cell(", ".join(c.compliance)) or "-", _links(c.findings),
         _cell(c.owner) or "-", _cell_lines(c.description),
@@ -299,7 +299,7 @@ def _findings(report: Report) -> list[str]:
         return [*lines, "No findings.", ""]
     rows = [[
         f"{_anchor(f.anchor)}{_cell(f.id)}", _cell(f.title), _link(f.control),
-        _cell(f.severity), _words(_cell(f.status)),
+        _cell(f.severity), _cell(_words(f.status)),
         _cell(", ".join(f.locations)) or "-",
         _cell_lines(f.description + (f"\n\nDismissed: {f.reason}" if f.reason else "")),
     ] for f in report.findings]
