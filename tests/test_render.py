@@ -322,6 +322,18 @@ def test_markdown_statuses_read_as_words(run_cli: Callable[..., Result], project
     assert "\\ " not in text
 
 
+def test_attacker_capability_in_its_column(run_cli: Callable[..., Result], project: Path,
+                                          write_model: Callable[..., Path]) -> None:
+    write_model(RICH_MODEL, "payments.yaml")
+    text = run_cli("render", "payments-api", cwd=project).stdout
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("| Id | Name | Position |"))
+    row = next(line for line in lines if 'id="attacker-ATK1"' in line)
+    cells = dict(zip(header.split(" | "), row.split(" | "), strict=True))
+    assert cells["Capability"].startswith("From the internet")
+    assert cells["Description |"].strip(" |") == ""
+
+
 def test_markdown_escapes_every_field(run_cli: Callable[..., Result], project: Path,
                                      write_model: Callable[..., Path]) -> None:
     from markdown_it import MarkdownIt

@@ -352,9 +352,8 @@ def build_report(
     ]
     attackers = [
         Element(str(e.get("id")), anchor("attacker", str(e.get("id"))), _str(e, "name"),
-                _str(e, "description") or _str(e, "capability"),
-                [("position", _str(e, "position")),
-                 ("capability", _str(e, "capability") if _str(e, "description") else "")])
+                _str(e, "description"),
+                [("position", _str(e, "position")), ("capability", _str(e, "capability"))])
         for _, e in items(model, "attackers")
     ]
 
