@@ -874,3 +874,19 @@ def test_a_symlinked_model_stays_a_link(project: Path, write_model, run_cli) -> 
     assert result.exit_code == 0, result.output
     assert link.is_symlink()
     assert data_of(target)["controls"][1]["status"] == "implemented"
+
+
+def test_comments_written_under_an_entry_belong_to_it(project: Path, write_model,
+                                                      run_cli) -> None:
+    text = VALID_MODEL.replace("    status: planned\n",
+                               "    status: planned\n    # TODO: pick a vendor\n")
+    path = write_model(text)
+    result = run_cli("add", "control", "--title", "Rate limit", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert ("    status: planned\n    # TODO: pick a vendor\n  - id: C3\n"
+            "    title: Rate limit\n") in path.read_text()
+    result = run_cli("remove", "control", "C2", "--force", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert "TODO" not in path.read_text()
+    assert "    status: implemented\n    compliance" in path.read_text()
+    assert not errors_of(path.read_bytes())

@@ -135,6 +135,21 @@ def _blank_line_before(text: str, line_start: int) -> bool:
     return not text[_previous_line_start(text, line_start):line_start].strip(" \t\r\n")
 
 
+def _owned_comments_end(text: str, line_end: int, column: int) -> int:
+    """The end of the comment lines after ``line_end`` indented to ``column`` or more.
+
+    Such comments are written under an entry's content, so they belong to the entry:
+    a new entry goes after them, and they go when the entry is removed.
+    """
+    while True:
+        following = _past_break(text, line_end)
+        line = text[following:_line_end(text, following)]
+        if following == line_end or not line.lstrip().startswith("#") or \
+                len(line) - len(line.lstrip(" ")) < column:
+            return line_end
+        line_end = _line_end(text, following)
+
+
 def _is_flow(node: Any) -> bool:
     return bool(getattr(node, "flow_style", False))
 
@@ -482,15 +497,7 @@ class ModelEditor:
         if flow and len(rendered) > width:
             rendered = self._render([self._new_entry(collection, plain, flow=False)], found)
         end = last.end_mark.index if _is_flow(last) else _content_end(last, self._text)
-        position = _line_end(self._text, end)
-        # Comment lines indented like the last entry's content still belong to it.
-        while True:
-            following = _past_break(self._text, position)
-            line = self._text[following:_line_end(self._text, following)]
-            if following == position or not line.lstrip().startswith("#") or \
-                    len(line) - len(line.lstrip(" ")) < found.content:
-                break
-            position = _line_end(self._text, following)
+        position = _owned_comments_end(self._text, _line_end(self._text, end), found.content)
         separator = self._newline * (2 if self._blank_between(items) else 1)
         self._splice(position, position, separator + rendered)
         self.data[collection].append(plain)
@@ -604,11 +611,13 @@ class ModelEditor:
                 rule="edit-layout")
         items = value_node.value
         item = items[index]
-        if _item_layout(self._text, item) is None:
+        layout = _item_layout(self._text, item)
+        if layout is None:
             raise self._layout_error(collection, item)
         start = _line_start(self._text, item.start_mark.index)
         content_end = item.end_mark.index if _is_flow(item) else _content_end(item, self._text)
-        end = _past_break(self._text, _line_end(self._text, content_end))
+        end = _past_break(self._text, _owned_comments_end(
+            self._text, _line_end(self._text, content_end), layout.content))
         if len(items) == 1:
             self._splice(start, end, "")
             colon = self._text.find(":", key_node.end_mark.index)
