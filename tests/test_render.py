@@ -334,6 +334,23 @@ def test_attacker_capability_in_its_column(run_cli: Callable[..., Result], proje
     assert cells["Description |"].strip(" |") == ""
 
 
+def test_markdown_leaves_out_a_diagram_mermaid_cannot_draw(
+        run_cli: Callable[..., Result], project: Path,
+        write_model: Callable[..., Path]) -> None:
+    """Past Mermaid's 500 edges GitHub shows an error box: say so instead."""
+    flows = "".join(f"  - {{id: DF{i}, from: a, to: b}}\n" for i in range(501))
+    write_model("threatgate: 1\nid: busy\ntitle: Busy\ncomponents:\n"
+                "  - {id: a, name: A, type: service}\n  - {id: b, name: B, type: service}\n"
+                f"dataflows:\n{flows}", "busy.yaml")
+    result = run_cli("render", "busy", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert "```mermaid" not in result.stdout
+    assert "with 501 data flows" in result.stdout
+    assert 'id="dataflow-DF500"' in result.stdout
+    html = run_cli("render", "busy", "--format", "html", cwd=project).stdout
+    assert "<svg" in html
+
+
 def test_markdown_escapes_every_field(run_cli: Callable[..., Result], project: Path,
                                      write_model: Callable[..., Path]) -> None:
     from markdown_it import MarkdownIt

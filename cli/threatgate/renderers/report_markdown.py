@@ -155,11 +155,23 @@ def _elements(title: str, elements: list[Element]) -> list[str]:
     return [f"### {title}", "", *_table(header, rows)]
 
 
+#: Mermaid's default limits (``maxEdges``, ``maxTextSize``), which GitHub and GitLab keep:
+#: a larger diagram shows an error box instead of the drawing.
+MERMAID_MAX_EDGES = 500
+MERMAID_MAX_TEXT = 50_000
+
+
 def _architecture(report: Report, mermaid: str | None) -> list[str]:
     if not report.has_architecture:
         return []
     lines = ["## Data flow", ""]
-    if mermaid:
+    edges = len(report.diagram.edges)
+    if mermaid and (edges > MERMAID_MAX_EDGES or len(mermaid) > MERMAID_MAX_TEXT):
+        lines += [f"The diagram is not drawn here: with {edges} data flows and "
+                  f"{len(mermaid):,} characters it is beyond what Mermaid draws "
+                  f"({MERMAID_MAX_EDGES} flows, {MERMAID_MAX_TEXT:,} characters). The HTML "
+                  "report (`--format html`) and the site draw it.", ""]
+    elif mermaid:
         lines += [fence(mermaid, "mermaid"), ""]
     lines += _elements("Components", report.components)
     lines += _elements("Data flows", report.dataflows)
