@@ -167,6 +167,17 @@ def test_index_lists_invalid_and_private(run_cli: Run, project: Path, corpus: No
     assert (project / "_site" / "models" / "shop.html").is_file()
 
 
+def test_index_shows_each_models_posture(run_cli: Run, project: Path, corpus: None) -> None:
+    """The posture is text on the index, private models included (their badge is unknown)."""
+    _build(run_cli, project)
+    index = (project / "_site" / "index.html").read_text(encoding="utf-8")
+    assert ">Posture<" in index
+    rows = dict(re.findall(r'<tr id="model-([^"]+)".*?<span class="posture[^"]*">([^<]+)<',
+                           index, re.S))
+    assert rows["payments-api"].endswith("at risk")
+    assert rows["shop"] and rows["shop"] != "unknown"
+
+
 def test_invalid_id_never_names_a_file(run_cli: Run, project: Path, write_model: Write,
                                        tmp_path: Path) -> None:
     """An invalid model's id may hold a path: its badge must not be written through it."""
