@@ -296,6 +296,22 @@ def test_json_several_models_need_a_folder(export, write_model, project: Path) -
         "payments-api.json", "shop.json"]
 
 
+def test_model_given_by_id(export, write_model, project: Path) -> None:
+    """Like `threatgate render`, export takes a model id for its file; only that model
+    is exported, even when another file is not valid."""
+    write_model(VALID_MODEL, name="shop.yaml")
+    write_model(PAYMENTS, name="nested/payments.yaml")
+    write_model("threatgate: 1\nid: broken\n", name="broken.yaml")
+    result = export("payments-api", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["model"]["id"] == "payments-api"
+    rows = _rows(export("shop", "--format", "csv").stdout_bytes)
+    assert {row[0] for row in rows[1:]} == {"shop"}
+    unknown = export("no-such-model", "--format", "json")
+    assert unknown.exit_code == 2
+    assert "no-such-model: no such file or folder, nor a model id" in unknown.stderr
+
+
 def test_json_out_file_and_existing_folder(export, write_model, project: Path) -> None:
     write_model()
     assert export("--format", "json", "--out", "report.json").exit_code == 0

@@ -71,8 +71,9 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
            today: str | None) -> None:
     """Export models for spreadsheets, other tools, auditors and code scanning.
 
-    MODEL is a model file or a folder of them; without any, every model in the
-    configured folders. Models are validated and assessed as `threatgate assess` does.
+    MODEL is a model file, a folder of them or a model id (e.g. shop); without
+    any, every model in the configured folders. Models are validated and assessed
+    as `threatgate assess` does.
 
     \b
     csv    Two tables, one row per threat and one per control, the model id first:
@@ -123,6 +124,7 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
     as_folder = _names_folder(out_value)
     config = resolve_config(config_path)
     day = resolve_today(today)
+    paths = _resolve_ids(paths, config, day, no_cache)
     if output_format in GATE_FORMATS:
         workspace, blob = _gate_report(paths, config, day, today, run_verify, no_cache,
                                        output_format)
@@ -151,6 +153,34 @@ def _finish(workspace: Workspace) -> NoReturn:
     if workspace.report.unreadable:
         raise click.exceptions.Exit(EXIT_USAGE)
     raise click.exceptions.Exit(EXIT_FAILURE if failed else EXIT_OK)
+
+
+def _resolve_ids(paths: tuple[Path, ...], config: Config, day: dt.date,
+                 no_cache: bool) -> tuple[Path, ...]:
+    """Replace each MODEL that is a model id (no such file, no .yaml suffix) by its file,
+    as `threatgate render` accepts ``shop`` for threatmodels/shop.yaml."""
+    from threatgate.commands.loading import load_workspace
+
+    def is_id(path: Path) -> bool:
+        return (not path.exists() and path.suffix not in (".yaml", ".yml")
+                and len(path.parts) == 1)
+
+    if not any(is_id(p) for p in paths):
+        return paths
+    workspace = load_workspace((), config, day, verify=False, use_cache=not no_cache)
+    files: dict[str, Path] = {}
+    for result in workspace.report.files:
+        if result.model_id is not None:
+            files.setdefault(result.model_id, Path(result.display))
+    resolved = []
+    for path in paths:
+        if is_id(path):
+            if str(path) not in files:
+                raise InputError(f"{path}: no such file or folder, nor a model id in "
+                                 f"{', '.join(config.models)}")
+            path = files[str(path)]
+        resolved.append(path)
+    return tuple(resolved)
 
 
 def _valid_models(workspace: Workspace, config: Config) -> list[_Exported]:
