@@ -92,8 +92,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\
 
 
 def clean_text(text: str) -> str:
-    """The description as YAML can carry it: no control characters, no lone surrogates."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    """The description as YAML can carry it: no control characters, no lone surrogates.
+
+    U+2028 and U+2029 become plain newlines: YAML readers treat them as line breaks, so
+    left inside a block scalar they would end it early and break the file.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text.replace("\u2028", "\n").replace("\u2029", "\n")).strip()
 
 
 def title_from(description: str) -> str:
