@@ -351,6 +351,20 @@ def test_markdown_leaves_out_a_diagram_mermaid_cannot_draw(
     assert "<svg" in html
 
 
+def test_acceptance_anchor_survives_reordering(run_cli: Callable[..., Result],
+                                               project: Path,
+                                               write_model: Callable[..., Path]) -> None:
+    """An acceptance is anchored by what it accepts, not by its position."""
+    first = '  - {threat: T2, owner: cto, justification: until signed requests ship, review_by: "2026-09-30"}\n'
+    second = '  - {threat: T3, owner: cto, justification: old acceptance, review_by: "2026-03-31"}\n'
+    assert first + second in RICH_MODEL
+    write_model(RICH_MODEL.replace(first + second, second + first + first), "payments.yaml")
+    text = run_cli("render", "payments-api", cwd=project).stdout
+    anchors = re.findall(r'<a id="(acceptance-[^"]+)"></a>\[(T\d)\]', text)
+    assert anchors == [("acceptance-T3", "T3"), ("acceptance-T2", "T2"),
+                       ("acceptance-T2-2", "T2")]
+
+
 def test_markdown_escapes_every_field(run_cli: Callable[..., Result], project: Path,
                                      write_model: Callable[..., Path]) -> None:
     from markdown_it import MarkdownIt

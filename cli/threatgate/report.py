@@ -448,15 +448,19 @@ def build_report(
     ]
 
     acceptances = []
-    for position, a in items(model, "acceptances"):
+    for _, a in items(model, "acceptances"):
         target_id = text(a, "threat") or text(a, "objective") or ""
         kind = "threat" if text(a, "threat") else "objective"
-        own = text(a, "id")
+        # Named by its own id, else by what it accepts (#acceptance-T9): unlike its
+        # position, that survives reordering and removal of other acceptances.
         acceptances.append(AcceptanceRow(
-            anchor=anchor("acceptance", own) if own else f"acceptance-{position + 1}",
+            anchor=anchor("acceptance", text(a, "id") or target_id),
             target=index.ref(kind, target_id), owner=_str(a, "owner"),
             justification=_str(a, "justification"), review_by=_str(a, "review_by"),
             in_force=acceptance_in_force(a, today)))
+    for row, unique in zip(acceptances, unique_anchors([r.anchor for r in acceptances]),
+                           strict=True):
+        row.anchor = unique
 
     raw_findings = {str(f.get("id")): f for _, f in items(model, "findings")}
     findings = []
