@@ -192,6 +192,9 @@ HOSTILE_REPLIES: list[tuple[str, Any]] = [
     ("deep nesting", "{" + '"a":[' * 5000 + "]" * 5000 + "}"),
     ("many", json.dumps({"threats": [{"title": f"Threat {i}"} for i in range(500)]})),
     ("newline in title", json.dumps({"threats": [{"title": "line one\nline: two\n- three"}]})),
+    ("line separators", json.dumps({"threats": [{
+        "title": "one\u2028two: three", "description": "first\u2028  key: value\u2029- item\n x"}],
+        "controls": [{"title": "c\u2029d", "description": "a\u2028b: c"}]})),
     ("yaml bomb", json.dumps({"threats": [{"title": "&a [*a, *a]",
                                            "description": "!!python/object:os.system"}]})),
 ]

@@ -138,3 +138,57 @@ def test_packs_and_catalogue_sit_inside_the_package_so_the_wheel_ships_them() ->
     package = Path(threatgate.__file__).resolve().parent
     assert BUILTIN_PACK_DIR.is_relative_to(package) and CATALOGUE_FILE.is_relative_to(package)
     assert len(builtin_pack_files()) >= 15
+
+
+# --- rules test PACK: a pack file on its own -------------------------------------------------
+
+_ACME = """\
+rulepack: 1
+name: acme
+title: ACME rules
+rules:
+  - id: acme.legacy_soap
+    title: Legacy SOAP stack in {component}
+    description: "{component} parses XML with the in-house stack."
+    scope: component
+    stride: [tampering]
+    cwe: [CWE-611]
+    likelihood: 3
+    impact: 4
+    when: {component: {flags: [parses_xml]}}
+    controls: [{id: acme-xml, title: Hardened parser, description: DTDs disabled.}]
+    groups: [[acme-xml]]
+    not_applicable_when: No component parses XML.
+    tests:
+      fires: [{components: [{id: api, type: rest_api, flags: [parses_xml]}], elements: [EXPECTED]}]
+      silent: [{components: [{id: api, type: rest_api}]}]
+"""
+
+
+def test_rules_test_runs_an_edited_copy_of_a_configured_pack(run_cli: Any, project: Path) -> None:
+    """A copy of a configured pack, edited elsewhere, is tested instead of the configured
+    one (it used to be refused: "pack name 'acme' is already used")."""
+    (project / "rules").mkdir()
+    (project / "rules" / "acme.yaml").write_text(_ACME.replace("EXPECTED", "api"), "utf-8")
+    (project / "threatgate.toml").write_text('[generate]\npacks = ["rules"]\n', "utf-8")
+    (project / "draft.yaml").write_text(_ACME.replace("EXPECTED", "nope"), "utf-8")
+    configured = run_cli("rules", "test", "acme", cwd=project)
+    assert configured.exit_code == 0, configured.output
+    assert "2 passed, 0 failed (1 rule(s))" in configured.output
+    draft = run_cli("rules", "test", "draft.yaml", cwd=project)
+    assert draft.exit_code == 1, draft.output
+    assert "FAIL acme.legacy_soap fires[0]" in draft.output
+    assert "expected [nope]" in draft.output
+    # the configured pack is still loaded when generating: a second copy is refused
+    clash = run_cli("rules", "list", "--pack", "draft.yaml", cwd=project)
+    assert clash.exit_code == 2 and "pack name 'acme' is already used" in clash.output
+
+
+def test_rules_test_runs_an_edited_copy_of_a_builtin_pack(run_cli: Any, tmp_path: Path) -> None:
+    web = next(p for p in builtin_pack_files() if p.stem == "web")
+    copy = tmp_path / "web.yaml"
+    copy.write_text(web.read_text("utf-8"), "utf-8")
+    done = run_cli("rules", "test", str(copy), cwd=tmp_path)
+    assert done.exit_code == 0, done.output
+    web_rules = len(next(p for p in BUILTIN if p.name == "web").rules)
+    assert f"({web_rules} rule(s))" in done.output

@@ -40,10 +40,11 @@ def _format_option(func: F) -> F:
 
 
 def _load(config_path: Path | None, pack_paths: Sequence[Path],
-          no_builtin: bool) -> list[RulePack]:
+          no_builtin: bool, override: Sequence[Path] = ()) -> list[RulePack]:
     from threatgate.generate.engine import configured_packs
 
-    return configured_packs(resolve_config(config_path), pack_paths, builtin=not no_builtin)
+    return configured_packs(resolve_config(config_path), pack_paths, builtin=not no_builtin,
+                            override=override)
 
 
 def _echo(text: str) -> None:
@@ -198,15 +199,17 @@ def test(targets: tuple[str, ...], output_format: str, config_path: Path | None,
     one of each fails as untested. Each case runs against its rule alone.
 
     PACK is the name of a loaded pack, or the path of a pack file or folder to load and
-    test on its own; without PACK every loaded pack is tested. Exit status: 0 when every
-    case passes, 1 when one fails, 2 when a pack cannot be loaded.
+    test on its own (a pack file replaces the built-in or configured pack of the same
+    name, so an edited copy can be tested); without PACK every loaded pack is tested.
+    Exit status: 0 when every case passes, 1 when one fails, 2 when a pack cannot be
+    loaded.
     """
     from threatgate.generate.engine import pack_files, test_packs
 
     paths = [Path(t) for t in targets if Path(t).exists()]
     names = [t for t in targets if not Path(t).exists()]
     files = pack_files(paths)
-    packs = _load(config_path, [*pack_paths, *files], no_builtin)
+    packs = _load(config_path, pack_paths, no_builtin, files)
     _check_names(packs, names)
     resolved = {p.resolve() for p in files}
     selected = names + [pack.name for pack in packs if pack.path.resolve() in resolved]

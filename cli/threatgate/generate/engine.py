@@ -144,6 +144,20 @@ class RulePack:
 # --- loading -------------------------------------------------------------------------------
 
 
+def _about_this_file(message: str, schema_name: str) -> str:
+    """The strict loader speaks of model files; say what this file is instead."""
+    if schema_name == RULEPACK_SCHEMA:
+        kind, start = "rule pack", "rulepack: 1"
+    else:
+        kind, start = "catalogue", "catalogue: 1"
+    return (message.replace("a model is a YAML mapping starting with 'threatgate: 1'",
+                            f"a {kind} is a YAML mapping starting with '{start}'")
+            .replace("a model must be a mapping of keys such as 'threatgate', 'id' and 'title'",
+                     f"a {kind} must be a mapping starting with '{start}'")
+            .replace("in model files", f"in {kind} files")
+            .replace("model files use", f"{kind} files use"))
+
+
 def _read_document(path: Path, schema_name: str) -> Any:
     """Load ``path`` with the strict loader and check it against ``schema_name``."""
     from threatgate import schema
@@ -152,7 +166,8 @@ def _read_document(path: Path, schema_name: str) -> Any:
     try:
         document = load_bytes(read_bytes(path), locate=True)
     except LoadError as exc:
-        raise PackError(f"{path}:{exc.line}:{exc.column}: {exc.message}") from None
+        raise PackError(f"{path}:{exc.line}:{exc.column}: "
+                        f"{_about_this_file(exc.message, schema_name)}") from None
     except OSError as exc:
         raise PackError(f"{path}: cannot read: {exc.strerror or exc}") from None
     problems = schema.check(document.data, schema_name)
@@ -188,21 +203,32 @@ def builtin_pack_files() -> list[Path]:
     return sorted(BUILTIN_PACK_DIR.glob("*.yaml"))
 
 
-def load_packs(extra: Sequence[Path] = (), *, builtin: bool = True) -> list[RulePack]:
+def load_packs(extra: Sequence[Path] = (), *, builtin: bool = True,
+               override: Sequence[Path] = ()) -> list[RulePack]:
     """Load the packs shipped with threatgate (unless ``builtin`` is false) and ``extra``.
 
-    ``extra`` holds pack files or folders of packs. Raises :class:`PackError` for a pack
-    that cannot be read, fails its schema, uses an unknown flag or type, repeats a rule id
-    or pack name, or groups a control the rule does not define.
+    ``extra`` holds pack files or folders of packs. ``override`` holds pack files that
+    replace any other loaded pack of the same name (``rules test PATH`` tests an edited
+    copy of a built-in or configured pack on its own). Raises :class:`PackError` for a
+    pack that cannot be read, fails its schema, uses an unknown flag or type, repeats a
+    rule id or pack name, or groups a control the rule does not define.
     """
     sources = [(p, True) for p in builtin_pack_files()] if builtin else []
     sources += [(p, False) for p in pack_files(extra)]
+    overriding = {p.resolve() for p in pack_files(override)}
+    sources += [(p, False) for p in pack_files(override)]
     unique: dict[Path, tuple[Path, bool]] = {}
     for path, is_builtin in sources:  # the same file named twice is loaded once
-        unique.setdefault(path.resolve(), (path, is_builtin))
-    sources = list(unique.values())
+        key = path.resolve()
+        if key in overriding:
+            is_builtin = False
+        unique.setdefault(key, (path, is_builtin))
     documents = [(path, is_builtin, _read_document(path, RULEPACK_SCHEMA))
-                 for path, is_builtin in sources]
+                 for path, is_builtin in unique.values()]
+    replaced = {document.data["name"] for path, _, document in documents
+                if path.resolve() in overriding}
+    documents = [entry for entry in documents
+                 if entry[0].resolve() in overriding or entry[2].data["name"] not in replaced]
 
     catalogue = builtin_catalogue()
     names: dict[str, Path] = {}
@@ -245,10 +271,12 @@ def load_packs(extra: Sequence[Path] = (), *, builtin: bool = True) -> list[Rule
 
 
 def configured_packs(config: Config, extra: Sequence[Path] = (), *,
-                     builtin: bool = True) -> list[RulePack]:
+                     builtin: bool = True, override: Sequence[Path] = ()) -> list[RulePack]:
     """The packs a repository runs: built-in ones (unless ``builtin`` is false or
-    ``[generate] builtin_packs = false``), ``[generate] packs``, then ``extra``."""
-    return load_packs([*config.pack_paths, *extra], builtin=builtin and config.builtin_packs)
+    ``[generate] builtin_packs = false``), ``[generate] packs``, then ``extra``; a pack
+    file in ``override`` replaces the loaded pack of the same name."""
+    return load_packs([*config.pack_paths, *extra], builtin=builtin and config.builtin_packs,
+                      override=override)
 
 
 def _compile_rule(rule: Mapping[str, Any], pack: str, path: tuple[str | int, ...],
