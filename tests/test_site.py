@@ -178,6 +178,13 @@ def test_index_shows_each_models_posture(run_cli: Run, project: Path, corpus: No
     assert rows["shop"] and rows["shop"] != "unknown"
 
 
+@pytest.mark.parametrize("title", ["", "   ", "\n"])
+def test_blank_title_falls_back(run_cli: Run, project: Path, corpus: None, title: str) -> None:
+    _build(run_cli, project, "--title", title)
+    index = (project / "_site" / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Threat models</h1>" in index
+
+
 def test_invalid_id_never_names_a_file(run_cli: Run, project: Path, write_model: Write,
                                        tmp_path: Path) -> None:
     """An invalid model's id may hold a path: its badge must not be written through it."""

@@ -272,7 +272,9 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
     for entry in loaded.invalid:
         click.echo(f"threatgate: warning: {entry.path}: not a valid model, listed as such: "
                    f"{entry.problem}", err=True)
-    options = SiteOptions(title=title, generated=day.isoformat() if today else None)
+    # One line, never blank: it heads every page and names it in the browser's tab.
+    options = SiteOptions(title=" ".join(title.split()) or "Threat models",
+                          generated=day.isoformat() if today else None)
     with _collector_paused():
         if len(loaded.models) >= PROGRESS_FROM and sys.stderr.isatty():
             with click.progressbar(length=len(loaded.models), label="rendering",
