@@ -56,7 +56,10 @@ SCHEMAS = REPO_ROOT / "schemas"
 # --- the browser --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: a running sync Playwright keeps its asyncio loop on this
+# thread, and any later module that starts its own (test_diagram.py) would then fail with
+# "using Playwright Sync API inside the asyncio loop".
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
     problem = chromium_problem()
     if problem is not None:
@@ -72,9 +75,9 @@ def playwright_driver() -> Iterator[Playwright]:
         driver.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
-    """One headless Chromium for every test of the session."""
+    """One headless Chromium for every test of the module."""
     instance = launch(playwright_driver)
     try:
         yield instance
