@@ -312,6 +312,15 @@ def test_model_given_by_id(export, write_model, project: Path) -> None:
     assert "no-such-model: no such file or folder, nor a model id" in unknown.stderr
 
 
+@pytest.mark.parametrize("fmt", ["json", "docx", "sarif"])
+def test_out_never_overwrites_a_model(export, write_model, project: Path, fmt: str) -> None:
+    path = write_model(VALID_MODEL, name="shop.yaml")
+    result = export("threatmodels/shop.yaml", "--format", fmt, "--out", "threatmodels/shop.yaml")
+    assert result.exit_code == 2
+    assert "refusing to overwrite" in result.stderr
+    assert path.read_text(encoding="utf-8") == VALID_MODEL
+
+
 def test_json_out_file_and_existing_folder(export, write_model, project: Path) -> None:
     write_model()
     assert export("--format", "json", "--out", "report.json").exit_code == 0

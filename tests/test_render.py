@@ -365,6 +365,17 @@ def test_acceptance_anchor_survives_reordering(run_cli: Callable[..., Result],
                        ("acceptance-T2-2", "T2")]
 
 
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_out_never_overwrites_the_model(run_cli: Callable[..., Result], project: Path,
+                                        write_model: Callable[..., Path], fmt: str) -> None:
+    path = write_model(RICH_MODEL, "payments.yaml")
+    result = run_cli("render", "threatmodels/payments.yaml", "--format", fmt,
+                     "--out", "threatmodels/payments.yaml", cwd=project)
+    assert result.exit_code == 2
+    assert "refusing to overwrite" in result.stderr
+    assert path.read_text(encoding="utf-8") == RICH_MODEL
+
+
 def test_markdown_escapes_every_field(run_cli: Callable[..., Result], project: Path,
                                      write_model: Callable[..., Path]) -> None:
     from markdown_it import MarkdownIt

@@ -306,6 +306,10 @@ def _write(target: Path, blob: bytes) -> None:
 
     if target.is_dir():
         raise InputError(f"{target}: is a folder; refusing to overwrite it with a file")
+    if target.suffix.lower() in (".yaml", ".yml") and target.exists():
+        # Most likely the model itself, named by mistake: never replace it with an export.
+        raise InputError(f"{target}: is a YAML file (a model?); refusing to overwrite it "
+                         "with the export")
     try:
         if not target.parent.is_dir():
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -96,6 +96,10 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
     else:
         from threatgate.fsutil import atomic_write
 
+        if out_file.suffix.lower() in (".yaml", ".yml") and out_file.exists():
+            # Most likely the model itself, named by mistake: never replace it.
+            raise InputError(f"--out {out_file}: is a YAML file (a model?); refusing to "
+                             "overwrite it with the report")
         try:
             out_file.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(out_file, text.encode("utf-8"))
