@@ -380,7 +380,7 @@ def test_cli_test_passes_fails_and_refuses(project: Path, tmp_path: Path,
     assert result.exit_code == 2 and "broken.yaml:" in result.output
     assert "Traceback" not in result.output
     result = run_cli("rules", "test", "web", cwd=project)
-    assert result.exit_code == 0 and "(12 rule(s))" in result.output
+    assert result.exit_code == 0 and "(13 rule(s))" in result.output
 
 
 def test_cli_catalogue(project: Path, run_cli: Callable[..., Result]) -> None:

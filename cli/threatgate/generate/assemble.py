@@ -49,7 +49,7 @@ STORE_PROTOCOLS = {"database": "sql", "cache": "redis", "message_queue": "amqp",
                    "secrets_store": "https", "logging_service": "https"}
 #: Entry points, most "front" first.
 FRONT_ORDER = ("web_app", "rest_api", "graphql_api", "ai_agent", "file_upload",
-               "admin_console", "service", "worker")
+               "admin_console", "service", "grpc_service", "worker", "static_site")
 #: Which asset kinds give a component which behaviour flag.
 KIND_FLAGS = {"personal_data": "handles_personal_data", "payment_card": "handles_payment_data",
               "files": "accepts_uploads"}
@@ -168,7 +168,8 @@ def architecture(description: Description) -> Architecture:
         assume("web_app", "no technology recognised: assumed a web application")
     tiers = {c["x-tier"] for c in components.values()}
     if "client" in tiers and "entry" not in tiers:
-        assume("rest_api" if "mobile_app" in components and "browser" not in components
+        app_clients = {"mobile_app", "browser_extension", "iot_device"}
+        assume("rest_api" if app_clients & set(components) and "browser" not in components
                else "web_app", "users need a server-side entry point")
     tiers = {c["x-tier"] for c in components.values()}
     people = {"credentials", "session_token", "personal_data", "payment_card", "files"}
@@ -183,7 +184,7 @@ def architecture(description: Description) -> Architecture:
                           "and services named"))
     has_entry = any(c["x-tier"] == "entry" for c in components.values())
     if has_entry and not any(c["x-tier"] == "client" for c in components.values()):
-        if any(k in components for k in ("web_app", "admin_console")):
+        if any(k in components for k in ("web_app", "admin_console", "static_site")):
             assume("browser", "a web interface is used from a browser")
         elif any(k in components for k in ("rest_api", "graphql_api", "file_upload",
                                            "ai_agent")):
@@ -215,8 +216,11 @@ def architecture(description: Description) -> Architecture:
     if not kinds:
         assume_kind("business_data", "no data kind recognised: assumed business data")
     kept = {"personal_data", "business_data", "files", "audit_log", "credentials"}
+    only_static = [c["x-tier"] == "entry" and k != "static_site"
+                   for k, c in components.items()].count(True) == 0
     if (has_entry and not any(c["x-tier"] == "data" for c in components.values())
-            and kept & set(kinds) and "ci_cd" not in components):
+            and kept & set(kinds) and "ci_cd" not in components
+            and not (only_static and set(kinds) <= {"business_data"})):
         assume("database", "the system keeps " + ", ".join(sorted(kept & set(kinds)))
                + " somewhere")
 
@@ -294,8 +298,13 @@ def _dataflows(components: dict[str, dict[str, Any]], kinds: list[str],
     clients = [k for k, t in tier.items() if t == "client" and k != "developer"]
     for client in clients:
         targets: list[str]
-        if client == "mobile_app" and apis:
+        if client in ("mobile_app", "browser_extension", "iot_device") and apis:
             targets = list(apis)
+        elif client == "iot_device" and "message_queue" in components:
+            # Devices publish telemetry to the broker themselves (MQTT and the like).
+            flow(client, "message_queue", "mqtt", client_kinds,
+                 authenticated=authenticated_users)
+            targets = [front] if front and front not in ("web_app", "service") else []
         elif client == "api_client":
             targets = apis or ([front] if front else [])
         else:
@@ -303,12 +312,21 @@ def _dataflows(components: dict[str, dict[str, Any]], kinds: list[str],
         targets += [k for k in ("admin_console", "file_upload", "ai_agent")
                     if k in components and client != "api_client"]
         for target in dict.fromkeys(targets):
+            if "cdn" in components and target in ("web_app", "static_site"):
+                # Users reach the site through the CDN, which fetches from the origin.
+                flow(client, "cdn", "https", client_kinds, authenticated=authenticated_users)
+                flow("cdn", target, "https", client_kinds)
+                continue
             flow(client, target, "https", client_kinds, authenticated=authenticated_users)
         if "identity_provider" in components:
             flow(client, "identity_provider", "https", ["credentials", "session_token"],
                  authenticated=False)
     if front and backend and front != backend:
         flow(front, backend, "https", client_kinds, authenticated=True)
+    if "grpc_service" in components and backend and backend != "grpc_service":
+        # Services call each other over gRPC; whether those calls are authenticated is
+        # for the team to say (unknown until then).
+        flow(backend, "grpc_service", "grpc", client_kinds)
     stores = [k for k, t in tier.items() if t == "data"]
     for store in stores:
         carried = [k for k in kinds if store in vocab.data[k].stored_in]
@@ -328,7 +346,7 @@ def _dataflows(components: dict[str, dict[str, Any]], kinds: list[str],
         if "worker" in components and store != "message_queue" and backend != "worker":
             flow("worker", store, STORE_PROTOCOLS.get(store, "tcp"), carried)
     thirds = [k for k, t in tier.items() if t == "third_party" and k not in (
-        "package_registry",)]
+        "package_registry", "cdn")]
     for third in thirds:
         carried = [k for k in kinds if third in vocab.data[k].sent_to]
         source: str | None = ("ai_agent" if third == "llm_service" and "ai_agent" in components
@@ -380,7 +398,11 @@ def _apply_flags(components: dict[str, dict[str, Any]], description: Description
                    "session_token": ("holds_sessions", "issues_tokens")}
         for kind, implied_flags in implied.items():
             if kind in asset_of:
-                components[entries[0]].setdefault("flags", []).extend(implied_flags)
+                flags = components[entries[0]].setdefault("flags", [])
+                flags.extend(implied_flags)
+                # a static site that turns out to sign users in does have sessions
+                flags[:] = [f for f in flags
+                            if not (f.startswith("no_") and f[3:] in implied_flags)]
     kind_of = {asset: kind for kind, asset in asset_of.items()}
     for flow_entry in flows:
         for asset in flow_entry.get("data", []):
@@ -415,6 +437,10 @@ ATTACKERS = {
     "insider": ("Malicious or compromised insider",
                 "Holds legitimate staff access to administration tools, production data or "
                 "the delivery pipeline, and can misuse it or have it stolen."),
+    "physical": ("Attacker with physical access",
+                 "Holds or can reach a device in the field (bought, stolen or installed in "
+                 "a public place), can open it, read and rewrite its storage and firmware, "
+                 "and extract the keys it holds."),
     "supply_chain": ("Compromised supplier",
                      "Controls a dependency, a build step or a third-party service the "
                      "system consumes, and can make it return or run whatever they choose."),
@@ -436,6 +462,8 @@ def _attackers(components: dict[str, dict[str, Any]], kinds: list[str]) -> list[
     if types & {"admin_console", "ci_cd", "database", "object_storage", "secrets_store",
                 "source_repository", "logging_service"}:
         chosen.append(("insider", "insider"))
+    if "iot_device" in types:
+        chosen.append(("physical", "physical"))
     if types & {"ci_cd", "package_registry", "source_repository", "llm_service", "saas",
                 "payment_provider", "email_service", "sms_service", "identity_provider",
                 "container_platform"} or "third_party" in tiers:
