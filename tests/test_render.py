@@ -360,7 +360,8 @@ def test_acceptance_anchor_survives_reordering(run_cli: Callable[..., Result],
     assert first + second in RICH_MODEL
     write_model(RICH_MODEL.replace(first + second, second + first + first), "payments.yaml")
     text = run_cli("render", "payments-api", cwd=project).stdout
-    anchors = re.findall(r'<a id="(acceptance-[^"]+)"></a>\[(T\d)\]', text)
+    anchors = re.findall(r'<a id="(acceptance-[^"]+)"></a>(?:<a id="[^"]+"></a>)?\[(T\d)\]',
+                         text)
     assert anchors == [("acceptance-T3", "T3"), ("acceptance-T2", "T2"),
                        ("acceptance-T2-2", "T2")]
 
@@ -374,6 +375,19 @@ def test_out_never_overwrites_the_model(run_cli: Callable[..., Result], project:
     assert result.exit_code == 2
     assert "refusing to overwrite" in result.stderr
     assert path.read_text(encoding="utf-8") == RICH_MODEL
+
+
+def test_markdown_anchors_have_lower_case_twins(run_cli: Callable[..., Result],
+                                                project: Path,
+                                                write_model: Callable[..., Path]) -> None:
+    """GitHub looks a fragment up in lower case: every link must find a lower-case id."""
+    write_model(RICH_MODEL, "payments.yaml")
+    text = run_cli("render", "payments-api", cwd=project).stdout
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', text))
+    targets = set(re.findall(r"\]\(#([^)]+)\)", text))
+    assert "threat-T1" in targets
+    assert {t.lower() for t in targets} <= anchors
+    assert targets <= anchors
 
 
 def test_markdown_escapes_every_field(run_cli: Callable[..., Result], project: Path,

@@ -79,7 +79,15 @@ def fence(content: str, info: str) -> str:
 
 
 def _anchor(name: str) -> str:
-    return f'<a id="{name}"></a>'
+    """The entity's anchor, plus its lower-case twin when they differ.
+
+    GitHub prefixes ids with ``user-content-`` and looks a link's fragment up in lower
+    case, so ``[T1](#threat-T1)`` finds only ``id="threat-t1"``; other viewers (GitLab,
+    editors, the HTML report) match the fragment exactly, so both are written.
+    """
+    lower = name.lower()
+    twin = f'<a id="{lower}"></a>' if lower != name else ""
+    return f'<a id="{name}"></a>{twin}'
 
 
 def _link(ref: Ref, *, show_status: bool = False) -> str:
