@@ -360,6 +360,17 @@ def test_cli_interactive_drops_technologies(run_cli: RunCli, project: Path) -> N
     assert "payment_provider" not in types and "database" in types
 
 
+def test_cli_interactive_input_that_ends_early_writes_nothing(run_cli: RunCli,
+                                                               project: Path) -> None:
+    """Scripted answers that run out are a usage error (exit 2), not "Aborted!" (exit 1)."""
+    out = project / "threatmodels" / "shop.yaml"
+    done = run_cli("generate", "Shop with Stripe and Postgres", "--interactive", "--out",
+                   str(out), cwd=project, input="n\n")
+    assert done.exit_code == 2, done.output
+    assert "no answer for Database (database); nothing was written" in done.stderr
+    assert not out.exists()
+
+
 def test_a_description_named_like_the_subcommand(run_cli: RunCli, project: Path) -> None:
     done = run_cli("generate", "objectives for the admin panel", cwd=project)
     assert done.exit_code == 0, done.output

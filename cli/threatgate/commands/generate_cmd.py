@@ -87,8 +87,14 @@ def _confirm_technologies(description: Any) -> Any:
     for detection in description.technologies:
         words = ", ".join(f'"{w}"' for w in detection.words)
         name = vocab.technologies[detection.key].name
-        if not click.confirm(f"Keep {name} ({detection.key}, from {_safe(words)})?",
-                             default=True, err=True):
+        try:
+            keep = click.confirm(f"Keep {name} ({detection.key}, from {_safe(words)})?",
+                                 default=True, err=True)
+        except click.Abort:  # end of input or Ctrl-C: nothing is written
+            click.echo(err=True)
+            raise InputError(f"--interactive: no answer for {name} ({detection.key}); "
+                             "nothing was written") from None
+        if not keep:
             dropped.append(detection.key)
     return drop(description, dropped)
 
