@@ -128,3 +128,23 @@ def test_golden_output(assessed, name: str, args: tuple[str, ...]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(out, encoding="utf-8")
     assert out == path.read_text(encoding="utf-8")
+
+
+def test_verified_counts_only_implemented_controls() -> None:
+    """Passing evidence on a planned control does not make it a verified control."""
+    import datetime as dt
+
+    from threatgate.assess import assess_model
+
+    model = {
+        "threatgate": 1, "id": "m", "title": "M",
+        "controls": [
+            {"id": "C1", "title": "Done", "status": "implemented",
+             "assertions": [{"type": "file_exists", "file": "a"}]},
+            {"id": "C2", "title": "Not yet", "status": "planned",
+             "assertions": [{"type": "file_exists", "file": "b"}]},
+        ],
+    }
+    assessment = assess_model(model, path="m.yaml", today=dt.date(2026, 6, 1),
+                              evidence={"C1": "passed", "C2": "passed"})
+    assert assessment.control_progress == {"defined": 2, "implemented": 1, "verified": 1}

@@ -195,11 +195,12 @@ class ModelAssessment:
 
     @property
     def control_progress(self) -> dict[str, int]:
-        """Progressive counts: defined, implemented, verified."""
+        """Progressive counts: defined, implemented, verified (implemented plus passing
+        evidence: a planned control whose assertions happen to pass is not verified)."""
         return {
             "defined": len(self.controls),
             "implemented": sum(c.active for c in self.controls),
-            "verified": sum(c.verification == "verified" for c in self.controls),
+            "verified": sum(c.active and c.verification == "verified" for c in self.controls),
         }
 
     @property
