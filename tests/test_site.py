@@ -340,3 +340,18 @@ def test_same_site_from_a_subfolder(run_cli: Run, project: Path, corpus: None) -
     result = run_cli("site", "../other", cwd=project / "docs")
     assert result.exit_code == 0, result.output
     assert _tree(project / "other") == _tree(project / "_site")
+
+
+def test_public_only_leaves_private_and_invalid_models_out(run_cli: Run, project: Path,
+                                                           corpus: None) -> None:
+    result = run_cli("site", "_public", "--public-only", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert "left out (--public-only)" in result.output
+    site = project / "_public"
+    index = json.loads((site / "index.json").read_text(encoding="utf-8"))
+    assert [m["id"] for m in index["models"]] == ["payments-api"]
+    assert index["invalid"] == []
+    assert not (site / "models" / "shop.html").exists()
+    assert not (site / "badges" / "shop.json").exists()
+    every_page = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
+    assert "models/shop.html" not in every_page and "broken.yaml" not in every_page

@@ -220,10 +220,15 @@ def _prune_empty_own(target: Path, stale: set[str]) -> None:
                    "build wrote there (listed in OUT/.threatgate-site.json) are removed.")
 @click.option("--no-cache", is_flag=True,
               help="Validate every model afresh instead of reusing cached results.")
+@click.option("--public-only", is_flag=True,
+              help="Publish only the models that opt in with `badge: public` (for a site "
+                   "anyone can read); other models, and invalid ones, are left out "
+                   "entirely.")
 @config_option
 @today_option
 def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean: bool,
-         no_cache: bool, config_path: Path | None, today: str | None) -> None:
+         no_cache: bool, public_only: bool, config_path: Path | None,
+         today: str | None) -> None:
     """Build a static website of every model in the repository into OUT.
 
     PATH (files or folders) limits the site to those models; by default every model
@@ -249,7 +254,9 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
 
     Models that are not valid are listed on the index with their problem. Private
     models (without `badge: public`) get pages, but their badge is the "unknown"
-    one, exactly as with `threatgate badge`.
+    one, exactly as with `threatgate badge`: the site is the team's view. For a site
+    published to people outside the team, --public-only keeps only the models with
+    `badge: public`.
 
     The output is deterministic: the same models give byte-identical files. No date
     is shown unless --today (or THREATGATE_TODAY) gives one. Files of an earlier
@@ -269,6 +276,13 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
         workspace = load_workspace(paths, config, day, verify=run_verify,
                                    use_cache=not no_cache)
         loaded = load_reports(workspace, config)
+    if public_only:
+        kept = [m for m in loaded.models if m.assessment.badge_public]
+        left_out = len(loaded.models) - len(kept) + len(loaded.invalid)
+        if left_out:
+            click.echo(f"threatgate: {left_out} model(s) without `badge: public` (or not "
+                       f"valid) left out (--public-only)", err=True)
+        loaded = Loaded(kept, [])
     for entry in loaded.invalid:
         click.echo(f"threatgate: warning: {entry.path}: not a valid model, listed as such: "
                    f"{entry.problem}", err=True)
