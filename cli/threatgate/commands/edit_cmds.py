@@ -69,20 +69,11 @@ def _config(model: Path | None, config_path: Path | None) -> Config:
 
 def _fail(path: Path, exc: ThreatgateError, subject: str | None = None) -> NoReturn:
     """Report a refused edit the way validate reports problems; exit with its code."""
-    from threatgate.edit import EditError
+    from threatgate.commands.edit_errors import echo_edit_error
     from threatgate.editing import EditingError
 
     where = _display(path)
-    if isinstance(exc, EditError) and exc.problems:
-        click.echo(f"{where}: error: {exc.message}", err=True)
-        for problem in exc.problems:
-            click.echo(f"{where}:{problem.line}:{problem.column}: error: {problem.message} "
-                       f"[{problem.rule}] (in the edited text, not written)", err=True)
-    elif isinstance(exc, EditError) and exc.line is not None:
-        click.echo(f"{where}:{exc.line}:{exc.column}: error: {exc.message} [{exc.rule}]",
-                   err=True)
-    else:
-        click.echo(f"{where}: error: {exc}", err=True)
+    echo_edit_error(where, exc)
     if isinstance(exc, EditingError):
         for ref in exc.references:
             via = (f" (names {ref.target}, which goes with {subject})"

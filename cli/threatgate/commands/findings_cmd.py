@@ -29,22 +29,12 @@ def _edit_config(model: Path, config_path: Path | None) -> Config:
 
 def _fail(model: Path, exc: ThreatgateError) -> NoReturn:
     """Report a refused edit the way validate reports problems, and exit with its code."""
-    from threatgate.edit import EditError
+    from threatgate.commands.edit_errors import echo_edit_error
     from threatgate.findings import FindingError
 
-    where = _display(model)
-    if isinstance(exc, EditError) and exc.problems:
-        click.echo(f"{where}: error: {exc.message}", err=True)
-        for problem in exc.problems:
-            click.echo(f"{where}:{problem.line}:{problem.column}: error: {problem.message} "
-                       f"[{problem.rule}] (in the edited text, not written)", err=True)
-    elif isinstance(exc, EditError) and exc.line is not None:
-        click.echo(f"{where}:{exc.line}:{exc.column}: error: {exc.message} [{exc.rule}]",
-                   err=True)
-    else:
-        click.echo(f"{where}: error: {exc}", err=True)
-        for detail in exc.details if isinstance(exc, FindingError) else []:
-            click.echo(f"  {detail}", err=True)
+    echo_edit_error(_display(model), exc)
+    for detail in exc.details if isinstance(exc, FindingError) else []:
+        click.echo(f"  {detail}", err=True)
     raise click.exceptions.Exit(exc.exit_code)
 
 

@@ -1,0 +1,27 @@
+"""How every editing command reports an edit it refused (findings, add/edit/remove, ...)."""
+
+from __future__ import annotations
+
+import click
+
+from threatgate.errors import ThreatgateError
+
+
+def echo_edit_error(where: str, exc: ThreatgateError) -> None:
+    """Print a refused edit the way validate prints problems: ``path:line:col: error: ...``.
+
+    The validation problems of an edit are those of the text it would have written, so
+    each says so; nothing was written.
+    """
+    from threatgate.edit import EditError
+
+    if isinstance(exc, EditError) and exc.problems:
+        click.echo(f"{where}: error: {exc.message}", err=True)
+        for problem in exc.problems:
+            click.echo(f"{where}:{problem.line}:{problem.column}: error: {problem.message} "
+                       f"[{problem.rule}] (in the edited text, not written)", err=True)
+    elif isinstance(exc, EditError) and exc.line is not None:
+        click.echo(f"{where}:{exc.line}:{exc.column}: error: {exc.message} [{exc.rule}]",
+                   err=True)
+    else:
+        click.echo(f"{where}: error: {exc}", err=True)
