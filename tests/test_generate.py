@@ -168,6 +168,15 @@ def test_words_and_offsets_are_reported() -> None:
     ("Data lands in object   storage", ["object_storage"], []),
     ("KUBERNETES cluster", ["container_platform"], []),
     ("capital letters: GRAPHQL", ["graphql_api"], ["rest_api"]),
+    # ordinary words that are not technologies
+    ("The app prompts for a password", [], ["llm_service"]),
+    ("Floor plans with square footage", [], ["payment_provider"]),
+    ("Document repository for contracts", ["object_storage"], ["source_repository"]),
+    ("Support agents answer tickets", [], ["ai_agent"]),
+    ("Video streaming for members", [], ["message_queue"]),
+    ("Usage analytics of our own app", [], ["saas"]),
+    ("Pay with Square payments; chat with GPT using user prompts",
+     ["payment_provider", "llm_service"], []),
 ])
 def test_matching_rules(text: str, present: list[str], absent: list[str]) -> None:
     keys = describe(text).technology_keys()
