@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,6 +30,8 @@ class Workspace:
     assessments: list[ModelAssessment]
     #: Set when verification ran: every assertion's verdict, and drift if a baseline.
     verification: VerifyReport | None = None
+    #: With ``keep_data``: each valid model's loaded data, by its displayed path.
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def invalid(self) -> list[InvalidModel]:
@@ -65,10 +69,20 @@ def run_verification(files: list[ModelFile], config: Config, today: dt.date,
     return report
 
 
+def _assess_and_keep(assess: Callable[[dict[str, Any], str, Any], ModelAssessment],
+                     data: dict[str, Any], display: str,
+                     locate: Any) -> tuple[ModelAssessment, dict[str, Any]]:
+    return assess(data, display, locate), data
+
+
 def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
                    jobs: int = 0, use_cache: bool = True, verify: bool = False,
-                   baseline: str | None = None) -> Workspace:
-    """Validate and assess the models; with ``verify``, check their evidence first."""
+                   baseline: str | None = None, keep_data: bool = False) -> Workspace:
+    """Validate and assess the models; with ``verify``, check their evidence first.
+
+    ``keep_data`` also keeps each valid model's data (``Workspace.data``), as loaded for
+    validation: reports need it, and reading the file again could see another version.
+    """
     files = discover(list(paths), config)
     cache = (ResultCache(default_cache_dir(), cache_salt(config, today))
              if config.cache and use_cache else None)
@@ -79,10 +93,11 @@ def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
 
         verification = run_verification(files, config, today, cache, baseline)
         evidence = control_evidence(verification.results)
+    assess = assessment_follow(today, config.expiring_days, evidence)
     options = ValidateOptions(
         today=today, max_file_size=config.max_file_size, max_depth=config.max_depth,
         rules=dict(config.rules), cache=cache, jobs=jobs,
-        follow=assessment_follow(today, config.expiring_days, evidence),
+        follow=(partial(_assess_and_keep, assess) if keep_data else assess),
     )
     progress = None
     if len(files) >= 200 and sys.stderr.isatty():
@@ -91,5 +106,10 @@ def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
             report = validate_files(files, options, progress=bar.update)
     else:
         report = validate_files(files, options, progress=progress)
+    kept: dict[str, dict[str, Any]] = {}
+    if keep_data:
+        for result in report.files:
+            if result.extra is not None:
+                result.extra, kept[result.display] = result.extra
     assessments = [r.extra for r in report.files if r.extra is not None]
-    return Workspace(config, today, report, assessments, verification)
+    return Workspace(config, today, report, assessments, verification, kept)

@@ -60,17 +60,14 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
     if by_path and not path.is_file():
         raise InputError(f"{model}: no such model file")
     workspace = load_workspace((path,) if by_path else (), config, day, verify=run_verify,
-                               use_cache=not no_cache)
+                               use_cache=not no_cache, keep_data=True)
     if workspace.report.unreadable:
         for result in workspace.report.files:
             for d in result.diagnostics:
                 click.echo(f"{d.path}:{d.line}:{d.column}: error: {d.message} [{d.rule}]",
                            err=True)
         raise click.exceptions.Exit(EXIT_USAGE)
-    loaded = load_reports(workspace, config)
-    if not by_path:
-        loaded.models = [m for m in loaded.models if m.report.model_id == model]
-        loaded.invalid = [e for e in loaded.invalid if e.model_id == model]
+    loaded = load_reports(workspace, config, None if by_path else model)
     if loaded.invalid:
         entry = loaded.invalid[0]
         click.echo(f"threatgate: error: {entry.path}: not a valid model, cannot render it: "

@@ -52,30 +52,28 @@ def _repo_path(display: str, root: Path) -> str:
         return display
 
 
-def load_reports(workspace: Workspace, config: Config) -> Loaded:
-    """A report for every valid model (its data re-read from the file), and the rest."""
-    from threatgate.loader import LoadError, load_bytes, read_bytes
+def load_reports(workspace: Workspace, config: Config, model_id: str | None = None) -> Loaded:
+    """A report for every valid model (or only those with ``model_id``), and the rest.
+
+    The workspace must have been loaded with ``keep_data``: reports are built from the
+    data that was validated, never from a second read of the file.
+    """
     from threatgate.renderers.site import InvalidEntry, SiteModel
     from threatgate.report import build_report
 
     models: list[SiteModel] = []
     invalid: list[InvalidEntry] = []
     for result in workspace.report.files:
+        if model_id is not None and result.model_id != model_id:
+            continue
         errors = [d for d in result.diagnostics if d.severity == "error"]
-        if result.extra is None or errors:
+        data = workspace.data.get(result.display)
+        if result.extra is None or errors or data is None:
             first = errors[0] if errors else None
             problem = (f"{first.line}:{first.column}: {first.message} [{first.rule}]"
                        if first else "not a valid model")
             invalid.append(InvalidEntry(_repo_path(result.display, config.root), problem,
                                         result.model_id))
-            continue
-        try:
-            raw = read_bytes(Path(result.display), config.max_file_size)
-            data = load_bytes(raw, max_depth=config.max_depth).data
-        except (OSError, LoadError) as exc:
-            # The file changed or vanished since it was validated.
-            invalid.append(InvalidEntry(_repo_path(result.display, config.root),
-                                        f"cannot be read again: {exc}", result.model_id))
             continue
         assessment = result.extra
         report = build_report(data, assessment, workspace.today,
@@ -273,7 +271,7 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
     target = _check_out(out, config, paths)
     day = resolve_today(today)
     with _collector_paused():
-        workspace = load_workspace(paths, config, day, verify=run_verify,
+        workspace = load_workspace(paths, config, day, verify=run_verify, keep_data=True,
                                    use_cache=not no_cache)
         loaded = load_reports(workspace, config)
     if public_only:
