@@ -890,3 +890,20 @@ def test_comments_written_under_an_entry_belong_to_it(project: Path, write_model
     assert "TODO" not in path.read_text()
     assert "    status: implemented\n    compliance" in path.read_text()
     assert not errors_of(path.read_bytes())
+
+
+def test_list_options_take_the_field_name_and_comma_separated_values(
+        run_cli, project: Path, write_model) -> None:
+    """--mitigations C1,C2 works as well as --mitigation C1 --mitigation C2."""
+    write_model(VALID_MODEL)
+    result = run_cli("add", "threat", "--id", "T77", "--title", "Another threat",
+                     "--likelihood", "2", "--impact", "2", "--objectives", "CO1",
+                     "--mitigations", "C1, C1", cwd=project)
+    assert result.exit_code == 0, result.output
+    text = (project / "threatmodels" / "model.yaml").read_text(encoding="utf-8")
+    assert "id: T77" in text
+    from threatgate.loader import load_text
+
+    threats = {t["id"]: t for t in load_text(text).data["threats"]}
+    assert threats["T77"]["mitigations"] == ["C1"]
+    assert threats["T77"]["objectives"] == ["CO1"]

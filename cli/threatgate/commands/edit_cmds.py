@@ -175,12 +175,16 @@ def _field_option(spec: FieldSpec, action: str) -> click.Option:
     elif spec.shape == "list":
         metavar = "VALUE"
     if spec.is_list:
-        text += " Repeatable"
+        text += (" Repeatable" if spec.choices or spec.shape != "list"
+                 else " Repeatable or comma-separated")
         text += ("; replaces the whole list (to change single items use --add-to and "
                  "--remove-from)." if action == "edit" else ".")
     if action == "add" and spec.required:
         text += " Required."
-    return click.Option([f"--{spec.option}", param], type=kind, multiple=spec.is_list,
+    # The field's own name works too (--properties as well as --property).
+    field_name = spec.name.replace("_", "-")
+    names = [f"--{spec.option}"] + ([f"--{field_name}"] if field_name != spec.option else [])
+    return click.Option([*names, param], type=kind, multiple=spec.is_list,
                         metavar=metavar, help=text)
 
 
@@ -201,6 +205,10 @@ def _field_values(kind: Kind, options: dict[str, Any]) -> dict[str, Any]:
                 value = [parse_assertion(text) for text in value]
             except FindingError as exc:
                 raise EditingError(f"--assertion: {exc.message}", exit_code=2) from None
+        elif spec.is_list and not spec.choices:
+            # Repeated or comma-separated: --mitigation C1 --mitigation C2, --mitigations C1,C2
+            value = list(dict.fromkeys(part.strip() for item in value
+                                       for part in item.split(",") if part.strip()))
         elif spec.is_list:
             value = list(dict.fromkeys(value))
         values[spec.name] = value
