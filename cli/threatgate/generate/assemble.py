@@ -367,7 +367,7 @@ def _dataflows(components: dict[str, dict[str, Any]], kinds: list[str],
             flow("source_repository", "ci_cd", "https", ["source_code"], authenticated=True)
         if "package_registry" in components:
             flow("package_registry", "ci_cd", "https", ["source_code"])
-        for deployed in ("container_platform", "secrets_store"):
+        for deployed in ("container_platform", "secrets_store", "cloud_account"):
             if deployed in components:
                 flow("ci_cd", deployed, "https", pipeline_kinds, authenticated=True)
         if "container_platform" not in components and backend:
@@ -460,6 +460,7 @@ def _attackers(components: dict[str, dict[str, Any]], kinds: list[str]) -> list[
     if types & {"message_queue", "cache", "worker"}:
         chosen.append(("internal", "internal"))
     if types & {"admin_console", "ci_cd", "database", "object_storage", "secrets_store",
+                "cloud_account",
                 "source_repository", "logging_service"}:
         chosen.append(("insider", "insider"))
     if "iot_device" in types:
