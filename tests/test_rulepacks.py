@@ -192,3 +192,11 @@ def test_rules_test_runs_an_edited_copy_of_a_builtin_pack(run_cli: Any, tmp_path
     assert done.exit_code == 0, done.output
     web_rules = len(next(p for p in BUILTIN if p.name == "web").rules)
     assert f"({web_rules} rule(s))" in done.output
+
+
+def test_rules_test_of_a_missing_pack_file_says_so(run_cli: Any, tmp_path: Path) -> None:
+    done = run_cli("rules", "test", "rules/acme.yaml", cwd=tmp_path)
+    assert done.exit_code == 2
+    assert "rules/acme.yaml: rule pack not found (no such file or folder)" in done.output
+    named = run_cli("rules", "test", "acme", cwd=tmp_path)
+    assert named.exit_code == 2 and "unknown rule pack acme; loaded: admin" in named.output

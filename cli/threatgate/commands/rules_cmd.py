@@ -208,6 +208,9 @@ def test(targets: tuple[str, ...], output_format: str, config_path: Path | None,
 
     paths = [Path(t) for t in targets if Path(t).exists()]
     names = [t for t in targets if not Path(t).exists()]
+    for name in names:
+        if "/" in name or "\\" in name or name.endswith((".yaml", ".yml")):
+            raise InputError(f"{name}: rule pack not found (no such file or folder)")
     files = pack_files(paths)
     packs = _load(config_path, pack_paths, no_builtin, files)
     _check_names(packs, names)
