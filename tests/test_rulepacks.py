@@ -177,7 +177,7 @@ def test_rules_test_runs_an_edited_copy_of_a_configured_pack(run_cli: Any, proje
     assert "2 passed, 0 failed (1 rule(s))" in configured.output
     draft = run_cli("rules", "test", "draft.yaml", cwd=project)
     assert draft.exit_code == 1, draft.output
-    assert "FAIL acme.legacy_soap fires[0]" in draft.output
+    assert "draft.yaml:5:5: FAIL acme.legacy_soap fires[0]" in draft.output  # where to look
     assert "expected [nope]" in draft.output
     # the configured pack is still loaded when generating: a second copy is refused
     clash = run_cli("rules", "list", "--pack", "draft.yaml", cwd=project)

@@ -222,12 +222,14 @@ def test(targets: tuple[str, ...], output_format: str, config_path: Path | None,
         _echo_json({
             "passed": len(results) - len(failures), "failed": len(failures),
             "results": [{"rule": r.rule, "kind": r.kind, "index": r.index, "name": r.name,
-                         "ok": r.ok, "message": r.message} for r in results],
+                         "ok": r.ok, "message": r.message, "location": r.location}
+                        for r in results],
         })
     else:
         for r in failures:
             where = "" if r.kind == "missing" else f" {r.kind}[{r.index}] ({r.name})"
-            _echo(f"FAIL {r.rule}{where}: {r.message}")
+            at = f"{r.location}: " if r.location else ""
+            _echo(f"{at}FAIL {r.rule}{where}: {r.message}")
         rule_count = len({r.rule for r in results})
         click.echo(f"{len(results) - len(failures)} passed, {len(failures)} failed "
                    f"({rule_count} rule(s)).")

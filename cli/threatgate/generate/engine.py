@@ -585,6 +585,7 @@ class CaseResult:
     name: str
     ok: bool
     message: str = ""
+    location: str = ""  # "path:line:col" of the rule, so a failure can be found
 
 
 def _case_model(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -606,7 +607,8 @@ def test_packs(packs: Sequence[RulePack], selected: Sequence[str] = ()) -> list[
         for kind in ("fires", "silent"):
             if not tests.get(kind):
                 results.append(CaseResult(rule.id, "missing", 0, kind, False,
-                                          f"no {kind} case: every rule needs one"))
+                                          f"no {kind} case: every rule needs one",
+                                          rule.location))
             for index, case in enumerate(tests.get(kind, [])):
                 results.append(_run_case(rule, catalogue, kind, index, case))
     return results
@@ -626,7 +628,7 @@ def _run_case(rule: CompiledRule, catalogue: Catalogue, kind: str, index: int,
     else:
         ok = bool(found)
         message = "" if ok else "did not fire"
-    return CaseResult(rule.id, kind, index, name, ok, message)
+    return CaseResult(rule.id, kind, index, name, ok, message, rule.location)
 
 
 test_packs.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
