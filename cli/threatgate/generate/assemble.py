@@ -172,7 +172,8 @@ def architecture(description: Description) -> Architecture:
         assume("rest_api" if app_clients & set(components) and "browser" not in components
                else "web_app", "users need a server-side entry point")
     tiers = {c["x-tier"] for c in components.values()}
-    people = {"credentials", "session_token", "personal_data", "payment_card", "files"}
+    people = {"credentials", "session_token", "personal_data", "payment_card", "files",
+              "api_keys"}
     if "entry" not in tiers and people & set(kinds) and "ci_cd" not in components:
         assume("web_app", "users (" + ", ".join(sorted(people & set(kinds)))
                + ") need an entry point")
@@ -215,7 +216,7 @@ def architecture(description: Description) -> Architecture:
         assume("database", "passwords need a user store")
     if not kinds:
         assume_kind("business_data", "no data kind recognised: assumed business data")
-    kept = {"personal_data", "business_data", "files", "audit_log", "credentials"}
+    kept = {"personal_data", "business_data", "files", "audit_log", "credentials", "api_keys"}
     only_static = [c["x-tier"] == "entry" and k != "static_site"
                    for k, c in components.items()].count(True) == 0
     if (has_entry and not any(c["x-tier"] == "data" for c in components.values())
@@ -271,7 +272,7 @@ def _dataflows(components: dict[str, dict[str, Any]], kinds: list[str],
     tier = {key: c["x-tier"] for key, c in components.items()}
     flows: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
-    authenticated_users = any(k in kinds for k in ("credentials", "session_token"))
+    authenticated_users = any(k in kinds for k in ("credentials", "session_token", "api_keys"))
 
     def flow(source: str, target: str, protocol: str, carried: Sequence[str], *,
              authenticated: bool | None = None) -> None:
@@ -454,7 +455,7 @@ def _attackers(components: dict[str, dict[str, Any]], kinds: list[str]) -> list[
     exposed = any(c["boundary"] in ("internet", "dmz") for c in components.values())
     if exposed or "source_repository" in types or not components:
         chosen.append(("external", "external"))
-    if {"credentials", "session_token"} & set(kinds) or ("personal_data" in kinds and (
+    if {"credentials", "session_token", "api_keys"} & set(kinds) or ("personal_data" in kinds and (
             "web_app" in types or "mobile_app" in types)):
         chosen.append(("user", "external"))
     if types & {"message_queue", "cache", "worker"}:
