@@ -468,7 +468,7 @@ def _attackers(components: dict[str, dict[str, Any]], kinds: list[str]) -> list[
         chosen.append(("physical", "physical"))
     if types & {"ci_cd", "package_registry", "source_repository", "llm_service", "saas",
                 "payment_provider", "email_service", "sms_service", "identity_provider",
-                "container_platform"} or "third_party" in tiers:
+                "container_platform", "iot_device", "browser_extension"} or "third_party" in tiers:
         chosen.append(("supply_chain", "supply_chain"))
     attackers = []
     for number, (key, position) in enumerate(chosen, 1):
