@@ -393,6 +393,14 @@ def _apply_flags(components: dict[str, dict[str, Any]], description: Description
                 if spec.flag not in component["flags"]:
                     component["flags"].append(spec.flag)
     entries = [k for k in FRONT_ORDER if k in components]
+    detected = {d.key for d in description.data}
+    if ("identity_provider" in components and "credentials" not in detected
+            and "web_app" in components):
+        # Single sign-on only (no password named): the identity provider signs users in,
+        # so the web application has no password, brute-force or recovery flow of its own.
+        flags = components["web_app"].setdefault("flags", [])
+        if "no_authenticates_users" not in flags:
+            flags.append("no_authenticates_users")
     if entries and "identity_provider" not in components:
         # The system itself signs users in and keeps their sessions.
         implied = {"credentials": ("authenticates_users",),
