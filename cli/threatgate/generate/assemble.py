@@ -472,7 +472,7 @@ def _attackers(components: dict[str, dict[str, Any]], kinds: list[str]) -> list[
                 "cloud_account",
                 "source_repository", "logging_service"}:
         chosen.append(("insider", "insider"))
-    if "iot_device" in types:
+    if types & {"iot_device", "mobile_app"}:  # devices in the field, phones lost or stolen
         chosen.append(("physical", "physical"))
     if types & {"ci_cd", "package_registry", "source_repository", "llm_service", "saas",
                 "payment_provider", "email_service", "sms_service", "identity_provider",
