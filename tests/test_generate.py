@@ -224,6 +224,10 @@ def test_titles_and_ids() -> None:
     assert title_from("user login. And more") == "User login"
     assert len(title_from("word " * 100)) <= 80
     assert model_id_from("Connexion de l'équipe") == "connexion-de-l-equipe"
+    # nothing invisible or unreadable in a title
+    for blank in ("\u200b", "\ufeff", "\u0301", "--", "\U0001F600"):
+        assert title_from(blank) == "Generated threat model"
+    assert title_from("User \u202elogin\u200b page") == "User login page"
     assert model_id_from("ログイン") == "generated-model"
     assert len(model_id_from("x" * 200)) == 64
 

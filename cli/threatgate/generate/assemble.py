@@ -102,9 +102,17 @@ def clean_text(text: str) -> str:
 
 
 def title_from(description: str) -> str:
-    """A one-line title: the first sentence, at most 80 characters, capitalised."""
+    """A one-line title: the first sentence, at most 80 characters, capitalised.
+
+    Invisible format characters (zero-width spaces, byte-order marks, direction
+    overrides) are left out, and a title without a single letter or digit becomes the
+    default, so that no model is titled with something nobody can see or read.
+    """
     first = re.split(r"(?<=[.!?])\s|\n", clean_text(description), maxsplit=1)[0]
+    first = "".join(c for c in first if unicodedata.category(c) != "Cf")
     first = " ".join(first.split()).rstrip(".!?;:, ")
+    if not any(c.isalnum() for c in first):
+        return "Generated threat model"
     if len(first) > 80:
         first = first[:80].rsplit(" ", 1)[0].rstrip(".,;:") or first[:80]
     return (first[:1].upper() + first[1:]) or "Generated threat model"
