@@ -551,17 +551,18 @@ def test_removed_objectives_do_not_count_as_coverage(run_cli: RunCli,
     assert "uncovered-asset" in done.output and "unused-attacker" in done.output
 
 
-def test_cli_catalogue(run_cli: RunCli) -> None:
-    done = run_cli("generate", "--catalogue")
+def test_keywords_name_only_catalogue_types_and_flags(run_cli: RunCli) -> None:
+    """Every technology the phrase matcher detects is a catalogue type, with known flags."""
+    done = run_cli("rules", "catalogue")
     assert done.exit_code == 0 and "web_app" in done.output and "internet_facing" in done.output
-    data = json.loads(run_cli("generate", "--catalogue", "--format", "json").stdout)
-    assert any(t["type"] == "identity_provider" for t in data["types"])
+    data = json.loads(run_cli("rules", "catalogue", "--format", "json").stdout)
+    assert "identity_provider" in data["types"]
     from threatgate.generate.describe import vocabulary
 
     vocab = vocabulary()
-    known = {t["type"] for t in data["types"]}
+    known = set(data["types"])
     assert {s.type for s in vocab.technologies.values()} <= known
-    flags = {f["flag"] for f in data["flags"]}
+    flags = set(data["flags"])
     # a technology may also drop a default flag of its type (no_<flag>)
     assert {f.removeprefix("no_") for s in vocab.technologies.values() for f in s.flags} <= flags
     assert set(vocab.flags) <= flags

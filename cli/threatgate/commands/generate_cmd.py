@@ -142,15 +142,12 @@ def _explain(explained: dict[str, Any], output_format: str, to_stderr: bool) -> 
               help="Also ask an OpenAI-compatible chat-completions endpoint for threats and "
                    "controls; they are written with origin: suggested, for review. Reads "
                    "THREATGATE_LLM_API_KEY, THREATGATE_LLM_MODEL and THREATGATE_LLM_TIMEOUT.")
-@click.option("--catalogue", "show_catalogue", is_flag=True,
-              help="List the technology types (with their default flags) and the behaviour "
-                   "flags components can name, then exit. --format json or yaml for data.")
 @config_option
 @today_option
 def describe_command(description: str | None, model_path: Path | None, out: Path | None,
                      force: bool, model_id: str | None, title: str | None, interactive: bool,
                      explain: bool, output_format: str, packs: tuple[Path, ...],
-                     no_builtin_packs: bool, suggest_url: str | None, show_catalogue: bool,
+                     no_builtin_packs: bool, suggest_url: str | None,
                      config_path: Path | None, today: str | None) -> None:
     """Generate a complete model from DESCRIPTION, or merge into --model FILE.
 
@@ -162,6 +159,7 @@ def describe_command(description: str | None, model_path: Path | None, out: Path
     the rule packs, and derives the asset x attacker objectives with their mitigation
     groups. Every entry carries `origin: generated`; the model passes `threatgate
     validate` and `threatgate fmt --check`.
+    `threatgate rules catalogue` lists the technology types and behaviour flags.
 
     \b
     Examples:
@@ -173,9 +171,6 @@ def describe_command(description: str | None, model_path: Path | None, out: Path
     Exit status: 0 ok, 1 the merge would make the model invalid, 2 usage error
     (no description, --out exists, unreadable file, unreachable --suggest-with endpoint).
     """
-    if show_catalogue:
-        _catalogue(output_format)
-        return
     if model_path is not None:
         if description is not None:
             raise click.UsageError("give either DESCRIPTION or --model FILE, not both")
@@ -194,34 +189,6 @@ def describe_command(description: str | None, model_path: Path | None, out: Path
     _new_model(description, out, model_id, title, interactive, explain, output_format, packs,
                not no_builtin_packs, suggest_url, resolve_today(today),
                resolve_config(config_path))
-
-
-def _catalogue(output_format: str) -> None:
-    from threatgate.generate.catalogue import builtin_catalogue
-
-    catalogue = builtin_catalogue()
-    data: dict[str, list[dict[str, Any]]] = {
-        "types": [{"type": t.id, "name": t.name, "category": t.category,
-                   "flags": sorted(t.flags), "description": t.description}
-                  for t in catalogue.types.values()],
-        "flags": [{"flag": flag, "description": text}
-                  for flag, text in catalogue.flags.items()],
-    }
-    if output_format == "json":
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    if output_format == "yaml":
-        from threatgate.generate.assemble import dump_plain
-
-        click.echo(dump_plain(data), nl=False)
-        return
-    click.echo("Technology types (component `type`) and their default flags:")
-    for item in data["types"]:
-        flags = ", ".join(item["flags"]) or "-"
-        click.echo(f"  {item['type']:<22} {item['name']} [{flags}]")
-    click.echo("Behaviour flags (component `flags`; write no_<flag> to remove a default):")
-    for item in data["flags"]:
-        click.echo(f"  {item['flag']:<22} {item['description']}")
 
 
 def _new_model(text: str, out: Path | None, model_id: str | None, title: str | None,
