@@ -173,6 +173,15 @@ def test_json_report_has_digests_and_commit(run_cli, write_model, repo: Path) ->
     assert again["evidence_digest"] != document["evidence_digest"]
 
 
+def test_a_planned_control_with_passing_evidence_is_not_verified(run_cli, write_model,
+                                                                  repo: Path) -> None:
+    write_model(_model("      - {type: file_exists, file: src/db.py}\n", status="planned"))
+    document = json.loads(run_cli("verify", "--format", "json", cwd=repo).stdout)
+    assert document["summary"]["verified_controls"] == 0
+    text = run_cli("verify", cwd=repo).output
+    assert "0 of 1 controls verified" in text
+
+
 def test_drift_against_a_baseline(run_cli, write_model, repo: Path) -> None:
     git(repo, "init", "-q", "-b", "main")
     write_model(_model(

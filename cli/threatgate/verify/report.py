@@ -32,7 +32,10 @@ class VerifyReport:
             row["assertions"] += 1
             row["passed"] += r.verdict.status == "pass"
         for row in rows.values():
-            row["verified"] = row["assertions"] > 0 and row["passed"] == row["assertions"]
+            # Verified means implemented plus passing evidence: the assertions of a control
+            # that is still planned may pass, but that control is not verified.
+            row["verified"] = (row["status"] == "implemented" and row["assertions"] > 0
+                               and row["passed"] == row["assertions"])
         return list(rows.values())
 
     @property
