@@ -98,12 +98,14 @@ class LazyGroup(click.Group):
 )
 @click.version_option(__version__, prog_name="threatgate")
 def cli() -> None:
-    """Threat models as code: validate, assess and enforce the YAML models kept in this
-    repository.
+    """Threat models as code: generate, validate, assess, verify, enforce and publish the
+    YAML models kept in this repository.
 
     Models live under threatmodels/ (configurable in threatgate.toml or the
-    [tool.threatgate] table of pyproject.toml). Start with `threatgate init`, check with
-    `threatgate validate`, keep the layout tidy with `threatgate fmt`.
+    [tool.threatgate] table of pyproject.toml). Start with `threatgate init` or
+    `threatgate generate "a feature description"`, check with `threatgate validate`,
+    keep the layout tidy with `threatgate fmt`, gate CI with `threatgate gate`, and
+    publish with `threatgate site`.
 
     Exit codes: 0 ok, 1 validation or policy failure, 2 usage error or unreadable
     input, 3 internal error.
