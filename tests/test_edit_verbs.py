@@ -907,3 +907,29 @@ def test_list_options_take_the_field_name_and_comma_separated_values(
     threats = {t["id"]: t for t in load_text(text).data["threats"]}
     assert threats["T77"]["mitigations"] == ["C1"]
     assert threats["T77"]["objectives"] == ["CO1"]
+
+
+def test_choice_lists_take_comma_separated_values(run_cli, project: Path,
+                                                  write_model) -> None:
+    """--stride spoofing,tampering and --properties a,b work like repeated options;
+    a bad value among them is named on its own and nothing is written."""
+    path = write_model(VALID_MODEL)
+    result = run_cli("add", "threat", "--id", "T8", "--title", "Forged session",
+                     "--stride", "spoofing, tampering", "--stride", "spoofing",
+                     "--objectives", "CO1", cwd=project)
+    assert result.exit_code == 0, result.output
+    result = run_cli("add", "asset", "--id", "A8", "--name", "Tokens",
+                     "--properties", "confidentiality,integrity", cwd=project)
+    assert result.exit_code == 0, result.output
+    data = data_of(path)
+    assert data["threats"][-1]["stride"] == ["spoofing", "tampering"]
+    assert data["assets"][-1]["properties"] == ["confidentiality", "integrity"]
+    before = path.read_bytes()
+    for value in ("spoofing,bogus", ","):
+        result = run_cli("add", "threat", "--id", "T9", "--title", "x", "--stride", value,
+                         cwd=project)
+        assert result.exit_code == 2, result.output
+        assert "--stride" in result.output and "Traceback" not in result.output
+    assert "'bogus' is not one of" in run_cli(
+        "edit", "threat", "T8", "--stride", "spoofing,bogus", cwd=project).output
+    assert path.read_bytes() == before

@@ -151,6 +151,24 @@ def _common_params() -> list[click.Parameter]:
 # --- field options --------------------------------------------------------------------------
 
 
+class _ChoiceList(click.Choice):
+    """A choice that also takes comma-separated values (--stride spoofing,tampering).
+
+    Each value is checked on its own, so a typo still gets Click's "is not one of" error
+    naming the one bad value; the option yields a tuple per occurrence.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        parts = [part.strip() for part in str(value).split(",") if part.strip()]
+        if not parts:
+            self.fail(f"{value!r} is empty; give one of {', '.join(self.choices)}.",
+                      param, ctx)
+        return tuple(super(_ChoiceList, self).convert(part, param, ctx) for part in parts)
+
+
 def _field_option(spec: FieldSpec, action: str) -> click.Option:
     param = f"field_{spec.name}"
     text = spec.description.strip()
@@ -161,7 +179,7 @@ def _field_option(spec: FieldSpec, action: str) -> click.Option:
     kind: Any = None
     metavar = "TEXT"
     if spec.choices:
-        kind = click.Choice(spec.choices)
+        kind = _ChoiceList(spec.choices) if spec.is_list else click.Choice(spec.choices)
         metavar = "[" + "|".join(spec.choices) + "]"
     elif spec.shape == "integer":
         kind = click.IntRange(spec.minimum, spec.maximum)
@@ -175,8 +193,8 @@ def _field_option(spec: FieldSpec, action: str) -> click.Option:
     elif spec.shape == "list":
         metavar = "VALUE"
     if spec.is_list:
-        text += (" Repeatable" if spec.choices or spec.shape != "list"
-                 else " Repeatable or comma-separated")
+        text += (" Repeatable or comma-separated" if spec.shape == "list"
+                 else " Repeatable")
         text += ("; replaces the whole list (to change single items use --add-to and "
                  "--remove-from)." if action == "edit" else ".")
     if action == "add" and spec.required:
@@ -210,7 +228,10 @@ def _field_values(kind: Kind, options: dict[str, Any]) -> dict[str, Any]:
             value = list(dict.fromkeys(part.strip() for item in value
                                        for part in item.split(",") if part.strip()))
         elif spec.is_list:
-            value = list(dict.fromkeys(value))
+            # Each occurrence of a choice list is a tuple (comma-separated values).
+            value = list(dict.fromkeys(part for item in value
+                                       for part in (item if isinstance(item, tuple)
+                                                    else (item,))))
         values[spec.name] = value
     return values
 
