@@ -134,8 +134,9 @@ def apply_matrix(editor: ModelEditor) -> MatrixChange:
 
     change = plan_matrix(editor.data)
     removed = reconcile(editor.data)[1]
-    for index, _, reason in change.removed:
-        editor.update("objectives", index, {"status": "removed", "removed_reason": reason})
+    if change.removed:
+        editor.update_many("objectives", {index: {"status": "removed", "removed_reason": reason}
+                                          for index, _, reason in change.removed})
     append_all(editor, "objectives", change.added)
     if change.added or removed != generation_record(editor.data)["removed"]:
         record_generation(editor, emitted=[e["id"] for e in change.added], removed=removed)
