@@ -151,7 +151,7 @@ def _common_params() -> list[click.Parameter]:
 # --- field options --------------------------------------------------------------------------
 
 
-class _ChoiceList(click.Choice):
+class _ChoiceList(click.Choice[str]):
     """A choice that also takes comma-separated values (--stride spoofing,tampering).
 
     Each value is checked on its own, so a typo still gets Click's "is not one of" error
