@@ -933,3 +933,22 @@ def test_choice_lists_take_comma_separated_values(run_cli, project: Path,
     assert "'bogus' is not one of" in run_cli(
         "edit", "threat", "T8", "--stride", "spoofing,bogus", cwd=project).output
     assert path.read_bytes() == before
+
+
+def test_set_status_says_when_a_mitigation_group_can_never_complete(
+        run_cli, project: Path, write_model) -> None:
+    """A wont_do control in a mitigation group: the edit is made, and the new warning is
+    reported (PRODUCT: "a mitigation group that contains a wont_do control can never
+    complete: say so"); warnings the model already had are not repeated."""
+    path = write_model(VALID_MODEL)
+    result = run_cli("set-status", "C2", "wont_do", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert "status: wont_do" in path.read_text()
+    assert result.stdout == "threatmodels/model.yaml: control C2 moved from planned to wont_do\n"
+    assert "warning: objective CO1: mitigation group 2 can never complete because of C2" \
+        in result.stderr and "[group-cannot-complete]" in result.stderr
+    result = run_cli("edit", "control", "C2", "--title", "WAF rules", "--format", "json",
+                     cwd=project)
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+    assert json.loads(result.stdout)["changed"] is True

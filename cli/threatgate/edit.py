@@ -34,7 +34,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -72,7 +72,7 @@ DEFAULT_DASH, DEFAULT_CONTENT = 2, 4
 
 @dataclass(frozen=True)
 class EditProblem:
-    """A validation error the edit would introduce (located in the edited text)."""
+    """A validation problem the edit would introduce (located in the edited text)."""
 
     line: int
     column: int
@@ -874,14 +874,30 @@ def _top_level(nodes: Any, key: str) -> tuple[Any, Any] | None:
 # --- validation before writing ----------------------------------------------------------
 
 
-def _errors(raw: bytes, today: dt.date, max_depth: int,
-            rules: Mapping[str, str]) -> list[EditProblem]:
+def _problems(raw: bytes, today: dt.date, max_depth: int,
+              rules: Mapping[str, str]) -> list[tuple[str, EditProblem]]:
+    """Every validation problem of ``raw`` with its effective severity (settings applied)."""
     from threatgate.validate import check_bytes
 
     summary = check_bytes(raw, today, max_depth)
-    return [EditProblem(line, column, rule, message)
-            for severity, rule, line, column, message in summary["problems"]
-            if (rules.get(rule) or severity) == "error"]
+    return [(rules.get(rule) or severity, EditProblem(line, column, rule, message))
+            for severity, rule, line, column, message in summary["problems"]]
+
+
+def _introduced(old: list[tuple[str, EditProblem]], new: list[tuple[str, EditProblem]],
+                severity: str) -> list[EditProblem]:
+    """Problems of ``severity`` in ``new`` that ``old`` did not have (by rule and message)."""
+    seen = Counter((p.rule, p.message) for s, p in old if s == severity)
+    out = []
+    for level, problem in new:
+        if level != severity:
+            continue
+        key = (problem.rule, problem.message)
+        if seen[key]:
+            seen[key] -= 1
+        else:
+            out.append(problem)
+    return out
 
 
 def introduced_errors(before: bytes, after: bytes, today: dt.date, *,
@@ -889,15 +905,8 @@ def introduced_errors(before: bytes, after: bytes, today: dt.date, *,
                       rules: Mapping[str, str] | None = None) -> list[EditProblem]:
     """Validation errors of ``after`` that ``before`` did not have (by rule and message)."""
     settings = rules or {}
-    old = Counter((p.rule, p.message) for p in _errors(before, today, max_depth, settings))
-    new = []
-    for problem in _errors(after, today, max_depth, settings):
-        key = (problem.rule, problem.message)
-        if old[key]:
-            old[key] -= 1
-        else:
-            new.append(problem)
-    return new
+    return _introduced(_problems(before, today, max_depth, settings),
+                       _problems(after, today, max_depth, settings), "error")
 
 
 # --- locking ----------------------------------------------------------------------------
@@ -994,6 +1003,9 @@ class EditOutcome(Generic[T]):
     value: T
     before: bytes
     after: bytes
+    #: Warnings the edit introduced (e.g. a wont_do control in a mitigation group: the
+    #: group can never complete); the edit is still made, the command reports them.
+    warnings: list[EditProblem] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -1046,11 +1058,16 @@ def _edit_locked(path: Path, change: Callable[[ModelEditor], T], *, today: dt.da
                             line=exc.line, column=exc.column, rule=exc.rule) from None
         value = change(editor)
         after = editor.to_bytes()
+        warnings: list[EditProblem] = []
         if after != raw:
-            problems = introduced_errors(raw, after, today, max_depth=max_depth, rules=rules)
+            settings = rules or {}
+            old = _problems(raw, today, max_depth, settings)
+            new = _problems(after, today, max_depth, settings)
+            problems = _introduced(old, new, "error")
             if problems:
                 raise EditError("the edit would make the model invalid; file left unchanged",
                                 rule="edit-invalid", problems=problems)
+            warnings = _introduced(old, new, "warning")
             if write:
                 atomic_write(path, after)
-    return EditOutcome(value, raw, after)
+    return EditOutcome(value, raw, after, warnings)

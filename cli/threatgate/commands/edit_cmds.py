@@ -108,6 +108,11 @@ def _emit(path: Path, outcome: Any, dry_run: bool, output_format: str,
     from threatgate.editing import unified_diff
 
     diff = unified_diff(outcome.before, outcome.after, _display(path)) if dry_run else None
+    # New warnings (a wont_do control in a mitigation group, ...): the edit is made, but the
+    # user hears what it implies, on standard error so that output stays parseable.
+    for problem in getattr(outcome, "warnings", ()):
+        click.echo(f"{_display(path)}:{problem.line}:{problem.column}: warning: "
+                   f"{problem.message} [{problem.rule}]", err=True)
     if output_format == "json":
         record = {"path": _display(path), **summary, "changed": outcome.changed,
                   "dry_run": dry_run}
