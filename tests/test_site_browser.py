@@ -442,6 +442,19 @@ def test_pages_load_cleanly(watch: Callable[..., Watcher], base: str, path: str)
     assert_clean(watcher, page)
 
 
+@pytest.mark.parametrize("path", ["index.html", "risks.html", f"models/{PAYMENTS}.html",
+                                  f"models/{HOSTILE_ID}.html"])
+def test_pages_never_scroll_sideways(watch: Callable[..., Watcher], base: str,
+                                     path: str) -> None:
+    """On a laptop-sized window the page itself never needs a horizontal scroll bar:
+    wide tables scroll inside their own box, long words and diagrams fit."""
+    watcher = watch(base)
+    page = open_page(watcher, base + path)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1024, f"{path} is {width}px wide"
+
+
 def test_model_page_shows_the_model(watch: Callable[..., Watcher], base: str) -> None:
     watcher = watch(base)
     page = open_page(watcher, model_page(base, PAYMENTS))
