@@ -952,3 +952,10 @@ def test_set_status_says_when_a_mitigation_group_can_never_complete(
     assert result.exit_code == 0, result.output
     assert "warning" not in result.stderr
     assert json.loads(result.stdout)["changed"] is True
+    # A new control is unlinked until the next command links it: add stays quiet.
+    result = run_cli("add", "control", "--id", "C5", "--title", "MFA", cwd=project)
+    assert result.exit_code == 0 and result.output == "threatmodels/model.yaml: added control C5\n"
+    result = run_cli("edit", "threat", "T1", "--add-to", "mitigations=C5", cwd=project)
+    assert result.exit_code == 0 and "warning" not in result.stderr
+    result = run_cli("edit", "threat", "T1", "--remove-from", "mitigations=C5", cwd=project)
+    assert "warning: control C5 is not used" in result.stderr

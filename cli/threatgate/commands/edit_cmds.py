@@ -103,14 +103,19 @@ def _apply(model: Path | None, config_path: Path | None, today: str | None,
 
 
 def _emit(path: Path, outcome: Any, dry_run: bool, output_format: str,
-          summary: dict[str, Any], lines: list[str]) -> None:
-    """Print what changed: text lines or a JSON summary; with --dry-run, the diff too."""
+          summary: dict[str, Any], lines: list[str], *, warn: bool = False) -> None:
+    """Print what changed: text lines or a JSON summary; with --dry-run, the diff too.
+
+    With ``warn``, validation warnings the edit introduced are printed too (standard
+    error). ``add`` and ``remove`` leave them out: a new entry is naturally unlinked until
+    the next command links it, and removals already list what they leave orphaned.
+    """
     from threatgate.editing import unified_diff
 
     diff = unified_diff(outcome.before, outcome.after, _display(path)) if dry_run else None
     # New warnings (a wont_do control in a mitigation group, ...): the edit is made, but the
     # user hears what it implies, on standard error so that output stays parseable.
-    for problem in getattr(outcome, "warnings", ()):
+    for problem in (outcome.warnings if warn else ()):
         click.echo(f"{_display(path)}:{problem.line}:{problem.column}: warning: "
                    f"{problem.message} [{problem.rule}]", err=True)
     if output_format == "json":
@@ -347,7 +352,7 @@ def _edit_command(kind: Kind) -> click.Command:
         _emit(path, outcome, dry_run, output_format,
               {"action": "edit", "kind": kind.name, "id": edited.entity_id,
                "fields": edited.fields, "before": edited.before, "after": edited.after},
-              [line])
+              [line], warn=True)
 
     selector = (" (its id, the threat or objective it accepts, or its position such as "
                 "'#2')" if kind.name == "acceptance" else "")
@@ -566,4 +571,5 @@ def set_status(control: str, status: str, model: Path | None, note: str | None,
         line = f"{where}: control {control} {verb} from {change.before} to {status}{noted}"
     _emit(path, outcome, dry_run, output_format,
           {"action": "set-status", "kind": "control", "id": control,
-           "from": change.before, "to": change.after, "note": change.note}, [line])
+           "from": change.before, "to": change.after, "note": change.note}, [line],
+          warn=True)
