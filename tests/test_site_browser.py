@@ -521,6 +521,28 @@ def test_threat_filters(watch: Callable[..., Watcher], base: str) -> None:
     assert_clean(watcher, page)
 
 
+def test_model_page_prints_cleanly(watch: Callable[..., Watcher], base: str) -> None:
+    """For print, navigation, filters and the table of contents disappear, rows hidden by
+    a filter come back, and Chromium turns the page into a PDF."""
+    watcher = watch(base)
+    page = open_page(watcher, model_page(base, PAYMENTS))
+    page.select_option("#threats-table-severity-filter", "critical")
+    assert len(visible_ids(page, "threats-table")) < len(THREAT_ORDER)
+    page.emulate_media(media="print")
+    for selector in (".site-nav", ".filters", ".toc", "footer"):
+        hidden = page.evaluate(
+            "s => [...document.querySelectorAll(s)].every("
+            "e => getComputedStyle(e).display === 'none')", selector)
+        assert hidden, f"{selector} shows in print"
+    shown = page.evaluate(
+        "() => [...document.querySelectorAll('#threats-table tbody tr')]"
+        ".filter(r => getComputedStyle(r).display !== 'none').length")
+    assert shown == len(THREAT_ORDER)
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    assert_clean(watcher, page)
+
+
 def test_control_filters(watch: Callable[..., Watcher], base: str) -> None:
     watcher = watch(base)
     page = open_page(watcher, model_page(base, PAYMENTS))
