@@ -959,3 +959,26 @@ def test_set_status_says_when_a_mitigation_group_can_never_complete(
     assert result.exit_code == 0 and "warning" not in result.stderr
     result = run_cli("edit", "threat", "T1", "--remove-from", "mitigations=C5", cwd=project)
     assert "warning: control C5 is not used" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["file", "folder"])
+def test_a_read_only_model_or_folder_is_left_alone(target: str, project: Path, write_model,
+                                                    run_cli) -> None:
+    """The rename of the atomic write would replace a read-only file (and a superuser may
+    write anywhere): a model or folder marked read-only is refused, exit 2."""
+    path = write_model()
+    marked = path if target == "file" else path.parent
+    mode = marked.stat().st_mode
+    marked.chmod(mode & ~0o222)
+    try:
+        result = run_cli("set-status", "C2", "implemented", cwd=project)
+        assert result.exit_code == 2, result.output
+        assert "cannot write: " in result.stderr and "is read-only" in result.stderr
+        assert "Traceback" not in result.output
+        # A dry run writes nothing, so it still works on a read-only file.
+        if target == "file":
+            assert run_cli("set-status", "C2", "implemented", "--dry-run",
+                           cwd=project).exit_code == 0
+    finally:
+        marked.chmod(mode)
+    assert path.read_text() == VALID_MODEL and not lock_path(path).exists()

@@ -1030,6 +1030,8 @@ def edit_file(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
         raise EditError(f"{path} {what}", rule="file-unreadable", exit_code=EXIT_USAGE)
     # A symbolic link stays a link: its target is edited (and locked).
     path = path.resolve() if path.is_symlink() else path
+    if write:
+        _check_writable(path)
     try:
         return _edit_locked(path, change, today=today, max_depth=max_depth,
                             max_bytes=max_bytes, rules=rules, lock_timeout=lock_timeout,
@@ -1037,6 +1039,25 @@ def edit_file(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
     except OSError as exc:  # the lock or the write: a read-only folder, a full disk
         raise EditError(f"cannot write {path}: {exc.strerror or exc}; file left unchanged",
                         rule="file-unwritable", exit_code=EXIT_USAGE) from None
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse to edit a file or folder marked read-only (exit 2, nothing written).
+
+    The atomic write replaces the file by renaming a new one over it, which the folder's
+    permissions allow even when the file itself is read-only; and a superuser may write
+    anywhere. A model someone made read-only (no write bit for anyone), or one in a
+    folder made read-only, is left alone either way.
+    """
+    for target, what in ((path, "the file is read-only"),
+                         (path.parent, f"its folder {path.parent} is read-only")):
+        try:
+            mode = target.stat().st_mode
+        except OSError:
+            continue  # reported by the read or the write itself
+        if not mode & 0o222 or not os.access(target, os.W_OK):
+            raise EditError(f"cannot write: {what}; file left unchanged",
+                            rule="file-unwritable", exit_code=EXIT_USAGE)
 
 
 def _edit_locked(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
