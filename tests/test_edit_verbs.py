@@ -446,17 +446,34 @@ def test_a_generation_record_is_created_where_the_schema_puts_it(project: Path,
         path.read_text()
 
 
-def test_removing_from_a_flow_list_is_refused(project: Path, write_model, run_cli) -> None:
+@pytest.mark.parametrize("verb", ["remove", "edit"])
+def test_a_collection_written_as_one_flow_list_is_edited_one_entry_per_line(
+        verb: str, project: Path, write_model, run_cli) -> None:
+    """`add` already rewrites `key: [{...}, {...}]` as one `- {...}` line per entry; edit
+    and remove do the same instead of refusing, and nothing else in the file moves."""
+    flow_line = ("trust_boundaries: [{id: internet, name: Internet}, "
+                 "{id: internal, name: Internal}, {id: spare, name: Spare}]   # all three\n")
     text = VALID_MODEL.replace(
         "trust_boundaries:\n  - {id: internet, name: Internet}\n  - {id: internal, name: "
-        "Internal}\n", "trust_boundaries: [{id: internet, name: Internet}, "
-        "{id: internal, name: Internal}, {id: spare, name: Spare}]\n")
+        "Internal}\n", flow_line)
     path = write_model(text)
-    result = run_cli("remove", "trust-boundary", "spare", cwd=project)
-    assert result.exit_code == 1
-    assert "written as a flow list" in result.stderr
-    assert result.stderr.startswith("threatmodels/model.yaml:11:19: error:")  # absolute
-    assert path.read_text() == text
+    args = (["remove", "trust-boundary", "spare"] if verb == "remove"
+            else ["edit", "trust-boundary", "spare", "--name", "Spare room"])
+    result = run_cli(*args, cwd=project)
+    assert result.exit_code == 0, result.output
+    block = ("trust_boundaries:   # all three\n"
+             "  - {id: internet, name: Internet}\n  - {id: internal, name: Internal}\n"
+             + ("" if verb == "remove" else "  - {id: spare, name: Spare room}\n"))
+    assert path.read_text() == text.replace(flow_line, block)
+    assert not errors_of(path.read_bytes())
+    # The only entry of a flow list: the list stays, empty.
+    text = VALID_MODEL.replace("assumptions:\n  - {", "assumptions: [{").replace(
+        'expires: "2027-06-30"}\n', 'expires: "2027-06-30"}]\n')
+    path = write_model(text)
+    result = run_cli("remove", "assumption", "AS1", "--force", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert "assumptions: []\n" in path.read_text()
+    assert not errors_of(path.read_bytes())
 
 
 MESSY = """\

@@ -393,14 +393,16 @@ def test_an_empty_findings_list_becomes_a_block_list(value: str, project: Path, 
     assert [f["id"] for f in data_of(path)["findings"]] == ["F1"]
 
 
-def test_a_flow_list_takes_a_new_entry_but_its_entries_are_not_edited(
+def test_a_flow_list_takes_a_new_entry_and_its_entries_are_edited(
         project: Path, write_model, run_cli) -> None:
+    """A findings list written as one flow list is laid out one entry per line first."""
     path = write_model(BASE + "findings: [{id: F1, control: C2, title: t, severity: low, "
                               "status: discovered}]\n")
     result = run_cli("findings", "update", str(path), "F1", "--status", "acknowledged",
                      cwd=project)
-    assert result.exit_code == 1
-    assert "flow list" in result.stderr
+    assert result.exit_code == 0, result.output
+    assert path.read_text().startswith(BASE + "findings:\n  - {id: F1, control: C2, ")
+    assert data_of(path)["findings"][0]["status"] == "acknowledged"
     result = run_cli("findings", "add", str(path), "--control", "C2", "--title", "u",
                      "--severity", "low", cwd=project)
     assert result.exit_code == 0, result.output

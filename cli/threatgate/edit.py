@@ -507,6 +507,8 @@ class ModelEditor:
         """:meth:`update` for several entries of one list, parsing the file once."""
         with self._section(collection):
             parsed = self._parse()
+            if self._unflowed(collection, parsed):
+                parsed = self._parse()
             # From the last entry up: the text before each edited entry does not move.
             for index in sorted(changes, reverse=True):
                 self._update(collection, index, changes[index], parsed)
@@ -515,17 +517,13 @@ class ModelEditor:
     def _update(self, collection: str, index: int, changes: Mapping[str, Any],
                 parsed: tuple[Any, Any] | None = None) -> None:
         nodes, document = parsed or self._parse()
+        if self._unflowed(collection, (nodes, document)):
+            nodes, document = self._parse()
         pair = _top_level(nodes, collection)
         entries = document.get(collection)
         if pair is None or not isinstance(entries, list) or not 0 <= index < len(entries):
             raise EditError(f"{collection}[{index}] does not exist", exit_code=EXIT_USAGE)
         _, value_node = pair
-        if _is_flow(value_node):
-            raise EditError(
-                f"'{collection}' is written as a flow list ([...]); write it as a block "
-                "list (one '- ' item per line) to edit its entries",
-                line=value_node.start_mark.line + 1, column=value_node.start_mark.column + 1,
-                rule="edit-layout")
         item = value_node.value[index]
         entry = entries[index]
         layout = _item_layout(self._text, item)
@@ -598,17 +596,13 @@ class ModelEditor:
 
     def _remove(self, collection: str, index: int) -> None:
         nodes, document = self._parse()
+        if self._unflowed(collection, (nodes, document)):
+            nodes, document = self._parse()
         pair = _top_level(nodes, collection)
         entries = document.get(collection)
         if pair is None or not isinstance(entries, list) or not 0 <= index < len(entries):
             raise EditError(f"{collection}[{index}] does not exist", exit_code=EXIT_USAGE)
         key_node, value_node = pair
-        if _is_flow(value_node):
-            raise EditError(
-                f"'{collection}' is written as a flow list ([...]); write it as a block "
-                "list (one '- ' item per line) to remove its entries",
-                line=value_node.start_mark.line + 1, column=value_node.start_mark.column + 1,
-                rule="edit-layout")
         items = value_node.value
         item = items[index]
         layout = _item_layout(self._text, item)
@@ -824,12 +818,32 @@ class ModelEditor:
                     return layout
         return ListLayout(DEFAULT_DASH, DEFAULT_CONTENT)
 
+    def _unflowed(self, collection: str, parsed: tuple[Any, Any]) -> bool:
+        """Rewrite a collection written as one flow list as a block list; say if it was.
+
+        ``assets: [{id: A1, ...}, {id: A2, ...}]`` becomes one ``- {id: ..}`` line per
+        entry (as ``add`` writes it), so that one entry can be edited or removed on its
+        own lines. The key's line keeps its comment; the rest of the file is untouched.
+        """
+        nodes, document = parsed
+        pair = _top_level(nodes, collection)
+        entries = document.get(collection)
+        if pair is None or not _is_flow(pair[1]) or not isinstance(entries, list) \
+                or not entries:
+            return False
+        self._rewrite_as_block(collection, pair[0], pair[1], document, None, nodes)
+        return True
+
     def _rewrite_as_block(self, collection: str, key_node: Any, value_node: Any,
-                          document: Any, plain: dict[str, Any], nodes: Any) -> None:
-        """``key:`` with no value or a flow list: write the list as a block list."""
+                          document: Any, plain: dict[str, Any] | None, nodes: Any) -> None:
+        """``key:`` with no value or a flow list: write the list as a block list.
+
+        With ``plain``, that entry is appended; without, the entries are only re-laid out.
+        """
         layout = self._default_layout(nodes)
         current = document.get(collection) or []
-        entries = [*current, self._new_entry(collection, plain, flow=False)]
+        added = [] if plain is None else [self._new_entry(collection, plain, flow=False)]
+        entries = [*current, *added]
         rendered = self._render(entries, layout)
         colon = self._text.find(":", key_node.end_mark.index)
         start = colon + 1
@@ -839,8 +853,10 @@ class ModelEditor:
         line_end = _line_end(self._text, end)
         rest = self._text[end:line_end]
         self._splice(start, line_end, rest + self._newline + rendered)
-        existing = self.data.get(collection)
-        self.data[collection] = [*(existing if isinstance(existing, list) else []), plain]
+        if plain is not None:
+            existing = self.data.get(collection)
+            self.data[collection] = [*(existing if isinstance(existing, list) else []),
+                                     plain]
         self._check_data()
 
     def _layout_error(self, collection: str, item: Any) -> EditError:
