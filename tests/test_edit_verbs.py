@@ -999,3 +999,18 @@ def test_a_read_only_model_or_folder_is_left_alone(target: str, project: Path, w
     finally:
         marked.chmod(mode)
     assert path.read_text() == VALID_MODEL and not lock_path(path).exists()
+
+
+def test_an_item_added_to_a_quoted_list_is_quoted_like_its_neighbours(
+        project: Path, write_model, run_cli) -> None:
+    path = write_model(VALID_MODEL.replace('    status: planned\n',
+                                           "    status: planned\n    tags: ['waf']\n"))
+    result = run_cli("edit", "control", "C1", "--add-to", "compliance=asvs-5.0:V1.2.5",
+                     cwd=project)
+    assert result.exit_code == 0, result.output
+    result = run_cli("edit", "control", "C2", "--add-to", "tags=team:web", cwd=project)
+    assert result.exit_code == 0, result.output
+    text = path.read_text()
+    assert '    compliance: ["asvs-5.0:V1.2.4", "asvs-5.0:V1.2.5"]\n' in text
+    assert "    tags: ['waf', 'team:web']\n" in text
+    assert data_of(path)["controls"][1]["tags"] == ["waf", "team:web"]

@@ -262,6 +262,19 @@ def _fits_inline(items: list[Any]) -> bool:
     return sum(len(str(item)) + 2 for item in items) <= 80
 
 
+def _quoted_like(item: Any, siblings: list[Any]) -> Any:
+    """A text item added to a list is quoted as all its items are (``["a", "b"]`` gets
+    ``"c"``, not ``'c'``); otherwise it is written as ruamel.yaml chooses."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    if not isinstance(item, str) or "\n" in item or not siblings:
+        return item
+    for style in (DoubleQuotedScalarString, SingleQuotedScalarString):
+        if all(isinstance(sibling, style) for sibling in siblings):
+            return style(str(item))
+    return item
+
+
 def _is_ruamel_list(value: Any) -> bool:
     return isinstance(value, list) and hasattr(value, "fa")
 
@@ -544,8 +557,9 @@ class ModelEditor:
                     and value[:len(old)] == old):
                 # A list that only grows: keep its items (and their comments) as written.
                 for extra in value[len(old):]:
-                    current.append(_to_ruamel(extra, flow=flow or current.fa.flow_style(),
-                                              assertion=key == "assertions"))
+                    current.append(_quoted_like(
+                        _to_ruamel(extra, flow=flow or current.fa.flow_style(),
+                                   assertion=key == "assertions"), list(current)))
                 continue
             plan = (_shrink_plan(old, value) if isinstance(value, list) and isinstance(old, list)
                     and _is_ruamel_list(current) else None)
