@@ -1014,3 +1014,15 @@ def test_an_item_added_to_a_quoted_list_is_quoted_like_its_neighbours(
     assert '    compliance: ["asvs-5.0:V1.2.4", "asvs-5.0:V1.2.5"]\n' in text
     assert "    tags: ['waf', 'team:web']\n" in text
     assert data_of(path)["controls"][1]["tags"] == ["waf", "team:web"]
+
+
+def test_the_model_can_be_named_by_its_id(project: Path, write_model, run_cli) -> None:
+    """As render and export take it: `threatgate set-status C2 implemented shop`."""
+    path = write_model()
+    other = write_model(VALID_MODEL.replace("id: shop\n", "id: books\n"), name="books.yaml")
+    result = run_cli("set-status", "C2", "implemented", "books", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("threatmodels/books.yaml: control C2 moved")
+    assert path.read_text() == VALID_MODEL and "status: implemented" in other.read_text()
+    result = run_cli("set-status", "C2", "implemented", "nosuch", cwd=project)
+    assert result.exit_code == 2 and "nosuch does not exist" in result.stderr

@@ -747,10 +747,14 @@ def remove_entity(editor: ModelEditor, kind: Kind, ident: str, *, force: bool) -
 def resolve_model(given: Path | None, config: Any, entity_id: str | None = None) -> Path:
     """The model file to edit: the one given, else the repository's only model.
 
-    With several models and an id, the one model that defines the id is chosen.
+    With several models and an id, the one model that defines the id is chosen. A
+    MODEL that is no file but a model's id (``shop``, as ``render`` and ``export`` take
+    it) names that model's file.
     """
     if given is not None:
-        return given
+        if given.exists() or given.suffix or len(given.parts) != 1:
+            return given
+        return _model_by_id(given, config)
     from threatgate.discovery import discover
     from threatgate.loader import LoadError, load_text, read_bytes
 
@@ -776,6 +780,27 @@ def resolve_model(given: Path | None, config: Any, entity_id: str | None = None)
                              "give the model file")
     raise InputError(f"the repository has {len(files)} models ({shown}); give the model "
                      "file to edit")
+
+
+def _model_by_id(given: Path, config: Any) -> Path:
+    """The file of the one model whose id is ``given``; ``given`` itself when none is
+    (the edit then says the file does not exist)."""
+    from threatgate.discovery import discover
+    from threatgate.loader import LoadError, load_text, read_bytes
+
+    try:
+        files = [f for f in discover([], config) if f.refused is None]
+    except ThreatgateError:
+        return given
+    matches = []
+    for candidate in files:
+        try:
+            data = load_text(read_bytes(candidate.path).decode("utf-8-sig", "replace")).data
+        except (LoadError, OSError):
+            continue
+        if isinstance(data, dict) and data.get("id") == str(given):
+            matches.append(candidate.path)
+    return matches[0] if len(matches) == 1 else given
 
 
 def unified_diff(before: bytes, after: bytes, name: str) -> str:

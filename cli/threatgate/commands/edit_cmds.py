@@ -262,8 +262,9 @@ def _model_argument() -> click.Argument:
 
 
 def _model_help() -> str:
-    return ("MODEL is the model file; without it, the repository's only model (or, for "
-            "an existing id, the one model that defines it).")
+    return ("MODEL is the model file or a model's id (e.g. shop); without it, the "
+            "repository's only model (or, for an existing id, the one model that defines "
+            "it).")
 
 
 # --- add --------------------------------------------------------------------------------------
@@ -545,10 +546,10 @@ def set_status(control: str, status: str, model: Path | None, note: str | None,
     """Set the status of CONTROL in MODEL to STATUS.
 
     STATUS is one of planned, in_progress, implemented, not_applicable, wont_do (only
-    implemented counts as active). MODEL defaults to the repository's only model, or
-    the one model that defines CONTROL. Only the control's entry changes. Setting the
-    status the control already has changes nothing (exit 0), so scripts can run the
-    same command twice.
+    implemented counts as active). MODEL is the model file or a model's id; it defaults
+    to the repository's only model, or the one model that defines CONTROL. Only the
+    control's entry changes. Setting the status the control already has changes nothing
+    (exit 0), so scripts can run the same command twice.
 
     \b
     Example:
