@@ -1026,3 +1026,16 @@ def test_the_model_can_be_named_by_its_id(project: Path, write_model, run_cli) -
     assert path.read_text() == VALID_MODEL and "status: implemented" in other.read_text()
     result = run_cli("set-status", "C2", "implemented", "nosuch", cwd=project)
     assert result.exit_code == 2 and "nosuch does not exist" in result.stderr
+
+
+def test_remove_from_an_item_not_there_says_what_the_list_holds(
+        project: Path, write_model, run_cli) -> None:
+    path = write_model()
+    result = run_cli("edit", "objective", "CO1", "--remove-from", "mitigated_by=C1,C2",
+                     cwd=project)
+    assert result.exit_code == 2
+    assert "mitigated_by of objective CO1 does not hold [C1, C2] (it holds [C1], [C2])" \
+        in result.stderr and "'" not in result.stderr
+    result = run_cli("edit", "threat", "T1", "--remove-from", "cwe=CWE-1", cwd=project)
+    assert "cwe of threat T1 does not hold CWE-1 (it holds nothing)" in result.stderr
+    assert path.read_text() == VALID_MODEL

@@ -471,8 +471,10 @@ def edit_entity(editor: ModelEditor, kind: Kind, ident: str, request: EditReques
         current = list(after.get(spec.name) or [])
         absent = [item for item in removals if item not in current]
         if absent:
-            shown = ", ".join(str(item) for item in absent)
-            raise _usage(f"{spec.name} of {kind.label} {ident} does not hold {shown}")
+            shown = ", ".join(_item_text(item) for item in absent)
+            held = ", ".join(_item_text(item) for item in current) or "nothing"
+            raise _usage(f"{spec.name} of {kind.label} {ident} does not hold {shown} "
+                         f"(it holds {held})")
         current = [item for item in current if item not in removals]
         if current or spec.required:
             after[spec.name] = current
@@ -742,6 +744,13 @@ def remove_entity(editor: ModelEditor, kind: Kind, ident: str, *, force: bool) -
 
 
 # --- choosing the model, showing the change ---------------------------------------------------
+
+
+def _item_text(item: Any) -> str:
+    """A list item as the user writes it: ``C1``, or a mitigation group ``[C1, C2]``."""
+    if isinstance(item, list):
+        return "[" + ", ".join(_item_text(part) for part in item) + "]"
+    return str(item)
 
 
 def resolve_model(given: Path | None, config: Any, entity_id: str | None = None) -> Path:
