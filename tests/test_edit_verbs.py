@@ -992,10 +992,11 @@ def test_a_read_only_model_or_folder_is_left_alone(target: str, project: Path, w
         assert result.exit_code == 2, result.output
         assert "cannot write: " in result.stderr and "is read-only" in result.stderr
         assert "Traceback" not in result.output
-        # A dry run writes nothing, so it still works on a read-only file.
+        # A dry run, or an edit that changes nothing, writes nothing: both still work.
         if target == "file":
             assert run_cli("set-status", "C2", "implemented", "--dry-run",
                            cwd=project).exit_code == 0
+            assert run_cli("set-status", "C2", "planned", cwd=project).exit_code == 0
     finally:
         marked.chmod(mode)
     assert path.read_text() == VALID_MODEL and not lock_path(path).exists()

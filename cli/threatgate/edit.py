@@ -1060,8 +1060,6 @@ def edit_file(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
         raise EditError(f"{path} {what}", rule="file-unreadable", exit_code=EXIT_USAGE)
     # A symbolic link stays a link: its target is edited (and locked).
     path = path.resolve() if path.is_symlink() else path
-    if write:
-        _check_writable(path)
     try:
         return _edit_locked(path, change, today=today, max_depth=max_depth,
                             max_bytes=max_bytes, rules=rules, lock_timeout=lock_timeout,
@@ -1120,5 +1118,6 @@ def _edit_locked(path: Path, change: Callable[[ModelEditor], T], *, today: dt.da
                                 rule="edit-invalid", problems=problems)
             warnings = _introduced(old, new, "warning")
             if write:
+                _check_writable(path)
                 atomic_write(path, after)
     return EditOutcome(value, raw, after, warnings)
