@@ -258,6 +258,33 @@ def _schema_problem(collection: str, entry: Mapping[str, Any]) -> str | None:
     return str(problems[0].message) if problems else None
 
 
+def _candidates(reply: Mapping[str, Any], collection: str, out: Suggestions,
+                existing_titles: set[str]) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """The entries of ``reply[collection]`` worth a closer look: (position, raw, title).
+
+    Stops once ``out`` holds MAX_SUGGESTIONS entries of the collection, and records in
+    ``out.dropped`` what is not an object, has no usable title or repeats a title the
+    model (or an earlier suggestion) already has.
+    """
+    raw_entries = reply.get(collection)
+    accepted: list[dict[str, Any]] = getattr(out, collection)
+    for position, raw in enumerate(raw_entries if isinstance(raw_entries, list) else []):
+        if len(accepted) >= MAX_SUGGESTIONS:
+            out.dropped.append(f"{collection} beyond the first {MAX_SUGGESTIONS}")
+            return
+        if not isinstance(raw, dict):
+            out.dropped.append(f"{collection}[{position}]: not an object")
+            continue
+        title = _clean(raw.get("title"), one_line=True, limit=200)
+        if title is None:
+            out.dropped.append(f"{collection}[{position}]: no title")
+            continue
+        if title.casefold() in existing_titles:
+            out.dropped.append(f"{collection}[{position}]: the model already has {title!r}")
+            continue
+        yield position, raw, title
+
+
 def sanitize(reply: Any, model: Mapping[str, Any]) -> Suggestions:
     """Safe, schema-valid suggestion entries from whatever the endpoint replied."""
     data = dict(model)
@@ -278,21 +305,7 @@ def sanitize(reply: Any, model: Mapping[str, Any]) -> Suggestions:
     threat_ids = _fresh_ids("S-T", taken)
     renamed: dict[str, str] = {}
 
-    raw_controls = reply.get("controls")
-    for position, raw in enumerate(raw_controls if isinstance(raw_controls, list) else []):
-        if len(out.controls) >= MAX_SUGGESTIONS:
-            out.dropped.append(f"controls beyond the first {MAX_SUGGESTIONS}")
-            break
-        if not isinstance(raw, dict):
-            out.dropped.append(f"controls[{position}]: not an object")
-            continue
-        title = _clean(raw.get("title"), one_line=True, limit=200)
-        if title is None:
-            out.dropped.append(f"controls[{position}]: no title")
-            continue
-        if title.casefold() in existing_titles:
-            out.dropped.append(f"controls[{position}]: the model already has {title!r}")
-            continue
+    for position, raw, title in _candidates(reply, "controls", out, existing_titles):
         entry: dict[str, Any] = {"id": next(control_ids), "title": title}
         description = _clean(raw.get("description"), one_line=False, limit=MAX_TEXT)
         if description:
@@ -315,21 +328,7 @@ def sanitize(reply: Any, model: Mapping[str, Any]) -> Suggestions:
         out.controls.append(entry)
 
     suggested_controls = {e["id"] for e in out.controls}
-    raw_threats = reply.get("threats")
-    for position, raw in enumerate(raw_threats if isinstance(raw_threats, list) else []):
-        if len(out.threats) >= MAX_SUGGESTIONS:
-            out.dropped.append(f"threats beyond the first {MAX_SUGGESTIONS}")
-            break
-        if not isinstance(raw, dict):
-            out.dropped.append(f"threats[{position}]: not an object")
-            continue
-        title = _clean(raw.get("title"), one_line=True, limit=200)
-        if title is None:
-            out.dropped.append(f"threats[{position}]: no title")
-            continue
-        if title.casefold() in existing_titles:
-            out.dropped.append(f"threats[{position}]: the model already has {title!r}")
-            continue
+    for position, raw, title in _candidates(reply, "threats", out, existing_titles):
         threat: dict[str, Any] = {"id": next(threat_ids), "title": title}
         description = _clean(raw.get("description"), one_line=False, limit=MAX_TEXT)
         if description:
