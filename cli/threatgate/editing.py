@@ -35,6 +35,7 @@ from threatgate.edit import REMOVE, ModelEditor
 from threatgate.errors import EXIT_FAILURE, EXIT_USAGE, InputError, ThreatgateError
 from threatgate.model import COLLECTIONS, article, id_index, id_list, items
 from threatgate.rules.references import BOUNDARY, REFERENCES
+from threatgate.schema import resolve_refs
 
 ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*\Z")
 MAX_ID = 64
@@ -116,26 +117,6 @@ class FieldSpec:
         return self.shape in ("list", "groups", "assertions")
 
 
-def _resolve(spec: Mapping[str, Any], documents: Mapping[str, Any],
-             current: str) -> tuple[dict[str, Any], str]:
-    """A property's schema with its ``$ref`` chain merged in (own keys win), and the
-    schema document the last reference led to (relative references start there)."""
-    merged: dict[str, Any] = {}
-    for _ in range(10):
-        for key, value in spec.items():
-            merged.setdefault(key, value)
-        ref = spec.get("$ref")
-        if not isinstance(ref, str):
-            break
-        document, _, pointer = ref.partition("#")
-        current = document or current
-        target: Any = documents[current]
-        for part in [p for p in pointer.split("/") if p]:
-            target = target[part]
-        spec = target
-    return merged, current
-
-
 def _shape(spec: Mapping[str, Any], documents: Mapping[str, Any], current: str) -> str:
     kind = spec.get("type")
     if kind == "integer":
@@ -143,7 +124,7 @@ def _shape(spec: Mapping[str, Any], documents: Mapping[str, Any], current: str) 
     if kind == "boolean":
         return "boolean"
     if kind == "array":
-        inner, _ = _resolve(spec.get("items", {}), documents, current)
+        inner, _ = resolve_refs(spec.get("items", {}), documents, current)
         if inner.get("type") == "array":
             return "groups"
         if inner.get("type") == "object" or "assertion" in str(spec.get("items", {})):
@@ -164,11 +145,11 @@ def fields_of(kind_name: str) -> tuple[FieldSpec, ...]:
     for name, raw in definition["properties"].items():
         if name == "id":
             continue
-        spec, where = _resolve(raw, documents, MODEL_SCHEMA)
+        spec, where = resolve_refs(raw, documents, MODEL_SCHEMA)
         shape = _shape(spec, documents, where)
         values = spec
         if shape == "list":
-            values, _ = _resolve(spec.get("items", {}), documents, where)
+            values, _ = resolve_refs(spec.get("items", {}), documents, where)
         choices = tuple(str(v) for v in values.get("enum", ()))
         description = str(raw.get("description") or spec.get("description") or "")
         out.append(FieldSpec(name, _SINGULAR.get(name, name).replace("_", "-"), shape,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -53,6 +53,27 @@ def _documents(directory: Path) -> dict[str, Any]:
 def schema_documents() -> dict[str, Any]:
     """All shipped schema documents by file name."""
     return _documents(schema_dir())
+
+
+def resolve_refs(spec: Mapping[str, Any], documents: Mapping[str, Any],
+                 current: str) -> tuple[dict[str, Any], str]:
+    """A schema node with its ``$ref`` chain merged in (the node's own keys win), and the
+    schema file the last reference led to (relative references start from there)."""
+    merged: dict[str, Any] = {}
+    for _ in range(16):
+        for key, value in spec.items():
+            merged.setdefault(key, value)
+        ref = spec.get("$ref")
+        if not isinstance(ref, str):
+            break
+        document, _, pointer = ref.partition("#")
+        current = document or current
+        target: Any = documents[current]
+        for part in [p for p in pointer.split("/") if p]:
+            target = target[part]
+        spec = target
+    merged.pop("$ref", None)
+    return merged, current
 
 
 @cache

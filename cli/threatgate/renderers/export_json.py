@@ -28,26 +28,11 @@ from threatgate.assess import ModelAssessment
 from threatgate.listings import listing
 from threatgate.model import COLLECTIONS
 from threatgate.renderers.assessment import summary_json
-from threatgate.schema import MODEL_SCHEMA, schema_documents
+from threatgate.schema import MODEL_SCHEMA, resolve_refs, schema_documents
 
 FORMAT_VERSION = 1
 ASSERTION_SCHEMA = "assertion.schema.json"
 POSTURE_LISTINGS = ("threats", "objectives", "controls", "findings")
-
-
-def _resolve(node: Mapping[str, Any], document: str) -> tuple[Mapping[str, Any], str]:
-    """Follow ``$ref`` chains to the schema that defines a property's shape."""
-    documents = schema_documents()
-    seen = 0
-    while "$ref" in node and seen < 16:
-        seen += 1
-        target, _, pointer = str(node["$ref"]).partition("#")
-        document = target or document
-        resolved: Any = documents[document]
-        for part in [p for p in pointer.split("/") if p]:
-            resolved = resolved[part]
-        node = resolved
-    return node, document
 
 
 def _field_defaults(definition: Mapping[str, Any], document: str) -> dict[str, Any]:
@@ -56,9 +41,9 @@ def _field_defaults(definition: Mapping[str, Any], document: str) -> dict[str, A
     for name, prop in (definition.get("properties") or {}).items():
         if not isinstance(prop, Mapping):
             continue  # a boolean schema: any value, no default
-        shape, _ = _resolve(prop, document)
-        if "default" in prop or "default" in shape:
-            out[name] = prop.get("default", shape.get("default"))
+        shape, _ = resolve_refs(prop, schema_documents(), document)
+        if "default" in shape:
+            out[name] = shape["default"]
         elif shape.get("type") == "array":
             out[name] = []
     return out
@@ -70,7 +55,8 @@ def _layout() -> dict[str, tuple[tuple[str, ...], dict[str, Any]]]:
     model = schema_documents()[MODEL_SCHEMA]
     layout = {"": (tuple(model["properties"]), _field_defaults(model, MODEL_SCHEMA))}
     for collection in COLLECTIONS:
-        items, document = _resolve(model["properties"][collection]["items"], MODEL_SCHEMA)
+        items, document = resolve_refs(model["properties"][collection]["items"],
+                                       schema_documents(), MODEL_SCHEMA)
         layout[collection] = (tuple(items.get("properties") or ()),
                               _field_defaults(items, document))
     assertion = schema_documents()[ASSERTION_SCHEMA]

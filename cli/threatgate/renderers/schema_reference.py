@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from threatgate.rules import RULES
+from threatgate.schema import resolve_refs
 
 #: Problems reported before the schema is consulted, with their meaning.
 LOADER_RULES: dict[str, str] = {
@@ -41,26 +42,10 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _resolve(
-    spec: dict[str, Any], documents: dict[str, Any], current: str
-) -> tuple[dict[str, Any], str]:
-    """Follow ``$ref`` (local or to another schema file); return the spec and its file."""
-    ref = spec.get("$ref")
-    if not ref:
-        return spec, current
-    file, _, pointer = ref.partition("#")
-    current = file or current
-    target: Any = documents[current]
-    for part in pointer.strip("/").split("/") if pointer else []:
-        target = target[part]
-    merged = {**target, **{k: v for k, v in spec.items() if k != "$ref"}}
-    return _resolve(merged, documents, current) if "$ref" in target else (merged, current)
-
-
 def _type(spec: dict[str, Any], documents: dict[str, Any], current: str) -> str:
     ref = spec.get("$ref", "")
     name = ref.rsplit("/", 1)[-1] if "#/$defs/" in ref else ""
-    spec, current = _resolve(spec, documents, current)
+    spec, current = resolve_refs(spec, documents, current)
     if "const" in spec:
         return f"`{spec['const']}`"
     if "enum" in spec:
@@ -93,7 +78,7 @@ def _table(obj: dict[str, Any], documents: dict[str, Any], current: str) -> list
     for key, spec in obj.get("properties", {}).items():
         if spec is True:
             continue
-        resolved, _ = _resolve(spec, documents, current)
+        resolved, _ = resolve_refs(spec, documents, current)
         description = spec.get("description") or resolved.get("description", "")
         lines.append(
             f"| `{key}` | {_escape(_type(spec, documents, current))} | "
