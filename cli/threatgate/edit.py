@@ -529,14 +529,7 @@ class ModelEditor:
 
     def _update(self, collection: str, index: int, changes: Mapping[str, Any],
                 parsed: tuple[Any, Any] | None = None) -> None:
-        nodes, document = parsed or self._parse()
-        if self._unflowed(collection, (nodes, document)):
-            nodes, document = self._parse()
-        pair = _top_level(nodes, collection)
-        entries = document.get(collection)
-        if pair is None or not isinstance(entries, list) or not 0 <= index < len(entries):
-            raise EditError(f"{collection}[{index}] does not exist", exit_code=EXIT_USAGE)
-        _, value_node = pair
+        (_, value_node), entries = self._entry_nodes(collection, index, parsed)
         item = value_node.value[index]
         entry = entries[index]
         layout = _item_layout(self._text, item)
@@ -608,15 +601,21 @@ class ModelEditor:
                 plain[key] = copy.deepcopy(value)
         self._check_data()
 
-    def _remove(self, collection: str, index: int) -> None:
-        nodes, document = self._parse()
+    def _entry_nodes(self, collection: str, index: int,
+                     parsed: tuple[Any, Any] | None = None) -> tuple[tuple[Any, Any], list[Any]]:
+        """The (key, value) nodes of a top-level list holding entry ``index``, and its
+        entries; a flow-style list is first laid out one entry per line."""
+        nodes, document = parsed or self._parse()
         if self._unflowed(collection, (nodes, document)):
             nodes, document = self._parse()
         pair = _top_level(nodes, collection)
         entries = document.get(collection)
         if pair is None or not isinstance(entries, list) or not 0 <= index < len(entries):
             raise EditError(f"{collection}[{index}] does not exist", exit_code=EXIT_USAGE)
-        key_node, value_node = pair
+        return pair, entries
+
+    def _remove(self, collection: str, index: int) -> None:
+        (key_node, value_node), _ = self._entry_nodes(collection, index)
         items = value_node.value
         item = items[index]
         layout = _item_layout(self._text, item)
