@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from threatgate.config import Config
 from threatgate.errors import InputError
@@ -121,3 +123,23 @@ def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list
     for item in found:
         unique.setdefault(item.path.absolute(), item)
     return list(unique.values())
+
+
+def loadable_models(config: Config) -> Iterator[tuple[ModelFile, dict[str, Any]]]:
+    """Every model file of the repository that reads and parses, with its data.
+
+    For finding a model by its id or by an id it defines (commands that accept `shop`
+    for threatmodels/shop.yaml); files that cannot be read or parsed are skipped.
+    """
+    from threatgate.loader import LoadError, load_bytes, read_bytes
+
+    for model_file in discover([], config):
+        if model_file.refused is not None:
+            continue
+        try:
+            data = load_bytes(read_bytes(model_file.path, config.max_file_size),
+                              max_depth=config.max_depth).data
+        except (LoadError, OSError):
+            continue
+        if isinstance(data, dict):
+            yield model_file, data

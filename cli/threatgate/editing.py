@@ -745,23 +745,15 @@ def resolve_model(given: Path | None, config: Any, entity_id: str | None = None)
         if given.exists() or given.suffix or len(given.parts) != 1:
             return given
         return _model_by_id(given, config)
-    from threatgate.discovery import discover
-    from threatgate.loader import LoadError, load_text, read_bytes
+    from threatgate.discovery import discover, loadable_models
 
     files = [f for f in discover([], config) if f.refused is None]
     if len(files) == 1:
         return files[0].path
     shown = ", ".join(f.display for f in files[:5]) + (", ..." if len(files) > 5 else "")
     if entity_id is not None:
-        defining = []
-        for candidate in files:
-            try:
-                data = load_text(read_bytes(candidate.path).decode("utf-8-sig",
-                                                                   "replace")).data
-            except (LoadError, OSError):
-                continue
-            if entity_id in id_index(data):
-                defining.append(candidate)
+        defining = [model_file for model_file, data in loadable_models(config)
+                    if entity_id in id_index(data)]
         if len(defining) == 1:
             return defining[0].path
         if defining:
@@ -775,21 +767,13 @@ def resolve_model(given: Path | None, config: Any, entity_id: str | None = None)
 def _model_by_id(given: Path, config: Any) -> Path:
     """The file of the one model whose id is ``given``; ``given`` itself when none is
     (the edit then says the file does not exist)."""
-    from threatgate.discovery import discover
-    from threatgate.loader import LoadError, load_text, read_bytes
+    from threatgate.discovery import loadable_models
 
     try:
-        files = [f for f in discover([], config) if f.refused is None]
+        matches = [model_file.path for model_file, data in loadable_models(config)
+                   if data.get("id") == str(given)]
     except ThreatgateError:
         return given
-    matches = []
-    for candidate in files:
-        try:
-            data = load_text(read_bytes(candidate.path).decode("utf-8-sig", "replace")).data
-        except (LoadError, OSError):
-            continue
-        if isinstance(data, dict) and data.get("id") == str(given):
-            matches.append(candidate.path)
     return matches[0] if len(matches) == 1 else given
 
 

@@ -124,7 +124,7 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
     as_folder = _names_folder(out_value)
     config = resolve_config(config_path)
     day = resolve_today(today)
-    paths = _resolve_ids(paths, config, day, no_cache)
+    paths = _resolve_ids(paths, config)
     if output_format in GATE_FORMATS:
         workspace, blob = _gate_report(paths, config, day, today, run_verify, no_cache,
                                        output_format)
@@ -155,11 +155,10 @@ def _finish(workspace: Workspace) -> NoReturn:
     raise click.exceptions.Exit(EXIT_FAILURE if failed else EXIT_OK)
 
 
-def _resolve_ids(paths: tuple[Path, ...], config: Config, day: dt.date,
-                 no_cache: bool) -> tuple[Path, ...]:
+def _resolve_ids(paths: tuple[Path, ...], config: Config) -> tuple[Path, ...]:
     """Replace each MODEL that is a model id (no such file, no .yaml suffix) by its file,
     as `threatgate render` accepts ``shop`` for threatmodels/shop.yaml."""
-    from threatgate.commands.loading import load_workspace
+    from threatgate.discovery import loadable_models
 
     def is_id(path: Path) -> bool:
         return (not path.exists() and path.suffix not in (".yaml", ".yml")
@@ -167,11 +166,10 @@ def _resolve_ids(paths: tuple[Path, ...], config: Config, day: dt.date,
 
     if not any(is_id(p) for p in paths):
         return paths
-    workspace = load_workspace((), config, day, verify=False, use_cache=not no_cache)
     files: dict[str, Path] = {}
-    for result in workspace.report.files:
-        if result.model_id is not None:
-            files.setdefault(result.model_id, Path(result.display))
+    for model_file, data in loadable_models(config):
+        if isinstance(data.get("id"), str):
+            files.setdefault(data["id"], model_file.path)
     resolved = []
     for path in paths:
         if is_id(path):
