@@ -11,6 +11,7 @@ import click
 
 from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
 from threatgate.errors import EXIT_FAILURE, EXIT_USAGE, InputError, PolicyFailure
+from threatgate.renderers.escaping import terminal_text
 
 if TYPE_CHECKING:
     from threatgate.config import Config
@@ -63,11 +64,6 @@ def _display(path: Path) -> str:
     return display_path(path, Path.cwd())
 
 
-def _safe(text: str) -> str:
-    """Text from models or endpoints, without terminal control characters."""
-    return "".join(c for c in text if c.isprintable() or c in "\n\t")
-
-
 def _load_packs(packs: tuple[Path, ...], builtin: bool, config: Config) -> list[Any]:
     """The packs to run: built-in ones, the settings' `[generate] packs`, then --pack."""
     from threatgate.generate.engine import configured_packs
@@ -88,7 +84,7 @@ def _confirm_technologies(description: Any) -> Any:
         words = ", ".join(f'"{w}"' for w in detection.words)
         name = vocab.technologies[detection.key].name
         try:
-            keep = click.confirm(f"Keep {name} ({detection.key}, from {_safe(words)})?",
+            keep = click.confirm(f"Keep {name} ({detection.key}, from {terminal_text(words)})?",
                                  default=True, err=True)
         except click.Abort:  # end of input or Ctrl-C: nothing is written
             click.echo(err=True)
@@ -110,7 +106,7 @@ def _explain(explained: dict[str, Any], output_format: str, to_stderr: bool) -> 
         rendered = dump_plain(explained)
     else:
         rendered = explanation_text(explained)
-    click.echo(_safe(rendered), nl=False, err=to_stderr)
+    click.echo(terminal_text(rendered), nl=False, err=to_stderr)
 
 
 @generate.command(DEFAULT_COMMAND)
@@ -253,7 +249,7 @@ def _report_suggestions(suggestions: Any) -> None:
                f"{len(suggestions.controls)} controls (origin: suggested, review them)",
                err=True)
     for note in describe_dropped(suggestions.dropped):
-        click.echo(f"  dropped: {_safe(note)}", err=True)
+        click.echo(f"  dropped: {terminal_text(note)}", err=True)
 
 
 def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...],
@@ -296,7 +292,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
         click.echo(f"{where}{location}: error: {exc.message} [{exc.rule}]", err=True)
         for problem in exc.problems:
             click.echo(f"{where}:{problem.line}:{problem.column}: error: "
-                       f"{_safe(problem.message)} [{problem.rule}] (in the merged text, "
+                       f"{terminal_text(problem.message)} [{problem.rule}] (in the merged text, "
                        "not written)", err=True)
         raise click.exceptions.Exit(exc.exit_code) from None
     result = outcome.value
@@ -323,7 +319,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
                    "them to the model's `frameworks` to track compliance", err=True)
     if explain:
         for f in fired:
-            click.echo(f"  {f.rule} on {', '.join(f.elements)}: {_safe(f.reason)}")
+            click.echo(f"  {f.rule} on {', '.join(f.elements)}: {terminal_text(f.reason)}")
 
 
 @generate.command("objectives")
@@ -364,11 +360,11 @@ def objectives_command(paths: tuple[Path, ...], output_format: str,
         except EditError as exc:
             failed = True
             location = f":{exc.line}:{exc.column}" if exc.line is not None else ""
-            click.echo(f"{model_file.display}{location}: error: {_safe(exc.message)} "
+            click.echo(f"{model_file.display}{location}: error: {terminal_text(exc.message)} "
                        f"[{exc.rule}]", err=True)
             for problem in exc.problems:
                 click.echo(f"{model_file.display}:{problem.line}:{problem.column}: error: "
-                           f"{_safe(problem.message)} [{problem.rule}]", err=True)
+                           f"{terminal_text(problem.message)} [{problem.rule}]", err=True)
             if exc.exit_code == EXIT_USAGE:
                 raise click.exceptions.Exit(EXIT_USAGE) from None
             continue
@@ -384,7 +380,7 @@ def objectives_command(paths: tuple[Path, ...], output_format: str,
             click.echo(f"{row['path']}: {len(row['added'])} objectives added, "
                        f"{len(row['removed'])} marked removed")
             for gone in row["removed"]:
-                click.echo(f"  {gone['id']} removed: {_safe(gone['reason'])}")
+                click.echo(f"  {gone['id']} removed: {terminal_text(gone['reason'])}")
     if failed:
         sys.stdout.flush()
         raise click.exceptions.Exit(EXIT_FAILURE)

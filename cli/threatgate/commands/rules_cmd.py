@@ -50,7 +50,9 @@ def _load(config_path: Path | None, pack_paths: Sequence[Path],
 def _echo(text: str) -> None:
     """Print text that may come from a repository's own packs, without control characters
     that could rewrite the terminal."""
-    click.echo("".join(c for c in text if c.isprintable() or c == "\n"))
+    from threatgate.renderers.escaping import terminal_text
+
+    click.echo(terminal_text(text))
 
 
 def _echo_json(data: Any) -> None:

@@ -15,6 +15,14 @@ def one_line(text: str) -> str:
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
+def terminal_text(text: str) -> str:
+    """Text from models, packs or endpoints for a terminal: line breaks and tabs kept,
+    every other control or format character (escape sequences) dropped."""
+    if text.isprintable():
+        return text
+    return "".join(char for char in text if char.isprintable() or char in "\n\t")
+
+
 def md_cell(text: str) -> str:
     """Text safe inside a Markdown table cell: one line, no HTML, no pipes or code spans."""
     escaped = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
