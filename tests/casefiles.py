@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from threatgate.validate import check_bytes
+from threatgate.validate.files import check_bytes
 
 TODAY = dt.date(2026, 6, 1)
 MAX_DEPTH = 32

@@ -12,7 +12,7 @@ import pytest
 from conftest import VALID_MODEL
 
 PACKAGE = Path(__file__).resolve().parent.parent / "cli" / "threatgate"
-CORE_EXCLUDED = ("commands", "renderers", "integrations")
+CORE_EXCLUDED = ("commands", "output", "integrations")
 
 
 def _imports(path: Path) -> set[str]:
@@ -40,7 +40,7 @@ def test_core_never_imports_cli_renderers_or_integrations(module: Path) -> None:
 
 
 def test_renderers_never_import_commands() -> None:
-    for module in (PACKAGE / "renderers").rglob("*.py"):
+    for module in (PACKAGE / "output").rglob("*.py"):
         assert not any(n.startswith(("click", "threatgate.commands")) for n in _imports(module))
 
 
@@ -62,7 +62,7 @@ def test_validate_path_keeps_heavy_imports_off(tmp_path: Path) -> None:
 
 
 def test_loader_uses_libyaml_through_the_c_extension() -> None:
-    from threatgate import loader
+    from threatgate.model import loader
 
     # The compiled parser, never ruamel.yaml's pure-Python one.
     assert loader.CParser.__module__.endswith("_ruamel_yaml"), loader.CParser.__module__

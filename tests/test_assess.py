@@ -134,7 +134,7 @@ def test_verified_counts_only_implemented_controls() -> None:
     """Passing evidence on a planned control does not make it a verified control."""
     import datetime as dt
 
-    from threatgate.assess import assess_model
+    from threatgate.analysis.assess import assess_model
 
     model = {
         "threatgate": 1, "id": "m", "title": "M",

@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from threatgate.assess import assess_model
-from threatgate.badges import (
+from threatgate.analysis.assess import assess_model
+from threatgate.analysis.badges import (
     SHIELDS_ENDPOINT_KEYS,
     UNKNOWN,
     Badge,
     badge_for,
     framework_controls,
 )
-from threatgate.loader import load_text
-from threatgate.renderers.badge_svg import render_badge_svg, text_width
+from threatgate.model.loader import load_text
+from threatgate.output.svg.badge import render_badge_svg, text_width
 
 GOLDEN = Path(__file__).parent / "golden" / "badge"
 TODAY = dt.date(2026, 6, 1)

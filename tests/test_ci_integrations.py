@@ -64,7 +64,7 @@ def gate_step() -> dict[str, Any]:
 
 
 def renderer_available(*names: str) -> bool:
-    return all(importlib.util.find_spec(f"threatgate.renderers.{n}") is not None
+    return all(importlib.util.find_spec(f"threatgate.output.{n}") is not None
                for n in names)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import VALID_MODEL
-from threatgate import validate as validate_module
+from threatgate.validate import files as validate_module
 
 
 def test_valid_model_passes_with_summary(run_cli, write_model, project):

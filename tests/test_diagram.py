@@ -13,21 +13,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from threatgate.diagram import (
+from threatgate.model.loader import load_bytes
+from threatgate.output.mermaid import (
+    MAX_EDGE_LABEL,
+    MAX_NODE_LABEL,
+    one_line_text,
+    render_mermaid,
+)
+from threatgate.output.svg.dfd import NODE_HEIGHT, NODE_WIDTH, layout, render_dfd_svg, wrap
+from threatgate.views.diagram import (
     Diagram,
     DiagramBoundary,
     DiagramEdge,
     DiagramNode,
     build_diagram,
     node_kind,
-)
-from threatgate.loader import load_bytes
-from threatgate.renderers.dfd_svg import NODE_HEIGHT, NODE_WIDTH, layout, render_dfd_svg, wrap
-from threatgate.renderers.mermaid import (
-    MAX_EDGE_LABEL,
-    MAX_NODE_LABEL,
-    one_line_text,
-    render_mermaid,
 )
 
 GOLDEN = Path(__file__).parent / "golden" / "diagram"

@@ -20,16 +20,16 @@ import pytest
 from click.testing import Result
 
 from conftest import REPO_ROOT, git
-from threatgate.config import Config
-from threatgate.diff import (
+from threatgate.diff.compare import (
     REGRESSION_KINDS,
     DiffResult,
     ModelSide,
     compare_sides,
     diff_refs,
 )
-from threatgate.loader import load_bytes
-from threatgate.renderers.diff import MARKER, render_markdown
+from threatgate.model.config import Config
+from threatgate.model.loader import load_bytes
+from threatgate.output.diff import MARKER, render_markdown
 
 UPDATE_GOLDEN = os.environ.get("THREATGATE_UPDATE_GOLDEN") == "1"
 GOLDEN = REPO_ROOT / "tests" / "golden" / "diff"
@@ -620,7 +620,7 @@ def test_markdown_golden(git_repo: Path, run_cli: Callable[..., Result]) -> None
 
 
 def _side(path: str, data: dict[str, Any]) -> ModelSide:
-    from threatgate.assess import assess_model
+    from threatgate.analysis.assess import assess_model
 
     document = load_bytes(dump(data).encode(), locate=True)
     return ModelSide(path, document, None,
@@ -671,7 +671,7 @@ def test_text_and_json_formats(git_repo: Path, run_cli: Callable[..., Result]) -
 def test_git_is_imported_only_by_the_diff_path() -> None:
     import ast
 
-    source = (REPO_ROOT / "cli" / "threatgate" / "diff.py").read_text(encoding="utf-8")
+    source = (REPO_ROOT / "cli" / "threatgate" / "diff" / "compare.py").read_text(encoding="utf-8")
     tree = ast.parse(source)
     top_level = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     assert not any(

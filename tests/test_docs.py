@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from conftest import REPO_ROOT
-from threatgate.renderers.schema_reference import (
+from threatgate.model.schema import schema_documents
+from threatgate.output.markdown.schema_reference import (
     render_rulepack_reference,
     render_schema_reference,
 )
-from threatgate.rules import RULES
-from threatgate.schema import schema_documents
+from threatgate.validate.rules import RULES
 
 
 def test_schema_reference_is_current() -> None:
@@ -52,7 +52,7 @@ def test_readme_quickstart_has_two_commands_and_ci_runs_the_second() -> None:
 def test_every_loader_rule_id_is_documented() -> None:
     text = (REPO_ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
     source = "".join(
-        p.read_text(encoding="utf-8") for p in (REPO_ROOT / "cli" / "threatgate").glob("*.py")
+        p.read_text(encoding="utf-8") for p in (REPO_ROOT / "cli" / "threatgate").rglob("*.py")
     )
     emitted = set(re.findall(r'"((?:yaml|file)-[a-z-]+|not-a-mapping|symlink-escape)"', source))
     assert emitted

@@ -17,8 +17,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from threatgate.edit import _content_end, _is_flow, edit_file
-from threatgate.editing import (
+from threatgate.document.canonical import _round_trip_yaml
+from threatgate.document.editor import _content_end, _is_flow, edit_file
+from threatgate.edits.entities import (
     KINDS,
     EditRequest,
     add_entity,
@@ -27,9 +28,8 @@ from threatgate.editing import (
     remove_entity,
     set_status,
 )
-from threatgate.fmt import _round_trip_yaml
-from threatgate.loader import load_text
-from threatgate.validate import check_bytes
+from threatgate.model.loader import load_text
+from threatgate.validate.files import check_bytes
 
 TODAY = dt.date(2026, 6, 1)
 TAG = re.compile(r"# c\d+\b")

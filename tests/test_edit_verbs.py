@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import VALID_MODEL
-from threatgate.edit import ModelEditor, edit_file, lock_path
-from threatgate.editing import (
+from threatgate.document.editor import ModelEditor, edit_file, lock_path
+from threatgate.edits.entities import (
     KINDS,
     EditingError,
     add_entity,
@@ -21,8 +21,8 @@ from threatgate.editing import (
     next_id,
     remove_entity,
 )
-from threatgate.loader import load_text
-from threatgate.validate import check_bytes
+from threatgate.model.loader import load_text
+from threatgate.validate.files import check_bytes
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -740,7 +740,7 @@ def test_help_reads_like_documentation(run_cli) -> None:
 
 
 def test_every_schema_field_has_an_option() -> None:
-    from threatgate.schema import MODEL_SCHEMA, schema_documents
+    from threatgate.model.schema import MODEL_SCHEMA, schema_documents
 
     definitions = schema_documents()[MODEL_SCHEMA]["$defs"]
     for kind in KINDS.values():
@@ -784,8 +784,8 @@ def test_concurrent_adds_all_land(project: Path, write_model) -> None:
 KILLED_WRITER = """\
 import datetime as dt, sys
 from pathlib import Path
-from threatgate.edit import edit_file
-from threatgate.editing import KINDS, add_entity, remove_entity
+from threatgate.document.editor import edit_file
+from threatgate.edits.entities import KINDS, add_entity, remove_entity
 path, day = Path(sys.argv[1]), dt.date(2026, 6, 1)
 def change(editor):
     if any(t["id"] == "T9" for t in editor.data["threats"]):
@@ -876,7 +876,7 @@ def test_a_failed_write_is_a_clear_error(project: Path, write_model, run_cli,
     def refuse(target: Path, data: bytes) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("threatgate.edit.atomic_write", refuse)
+    monkeypatch.setattr("threatgate.document.editor.atomic_write", refuse)
     result = run_cli("set-status", "C2", "implemented", cwd=project)
     assert result.exit_code == 2
     assert "cannot write" in result.stderr and "Permission denied" in result.stderr
@@ -919,7 +919,7 @@ def test_list_options_take_the_field_name_and_comma_separated_values(
     assert result.exit_code == 0, result.output
     text = (project / "threatmodels" / "model.yaml").read_text(encoding="utf-8")
     assert "id: T77" in text
-    from threatgate.loader import load_text
+    from threatgate.model.loader import load_text
 
     threats = {t["id"]: t for t in load_text(text).data["threats"]}
     assert threats["T77"]["mitigations"] == ["C1"]

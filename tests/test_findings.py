@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from conftest import VALID_MODEL
-from threatgate.edit import (
+from threatgate.document.editor import (
     EditError,
     ModelEditor,
     edit_file,
     exclusive_lock,
     lock_path,
 )
-from threatgate.findings import (
+from threatgate.edits.findings import (
     STATUSES,
     TRANSITIONS,
     FindingError,
@@ -33,8 +33,8 @@ from threatgate.findings import (
     update_finding,
     verification_of,
 )
-from threatgate.loader import load_text
-from threatgate.validate import check_bytes
+from threatgate.model.loader import load_text
+from threatgate.validate.files import check_bytes
 
 TODAY = dt.date(2026, 6, 1)
 BASE = VALID_MODEL.split("findings:\n")[0]
@@ -646,8 +646,8 @@ def test_concurrent_adds_all_land(project: Path, write_model) -> None:
 KILLED_WRITER = """\
 import datetime as dt, sys
 from pathlib import Path
-from threatgate.edit import edit_file
-from threatgate.findings import FindingUpdate, update_finding
+from threatgate.document.editor import edit_file
+from threatgate.edits.findings import FindingUpdate, update_finding
 path, day = Path(sys.argv[1]), dt.date(2026, 6, 1)
 flip = {"acknowledged": "remediated", "remediated": "acknowledged"}
 def change(editor):

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import VALID_MODEL
-from threatgate.fmt import FormatError, format_text
-from threatgate.loader import load_text
+from threatgate.document.canonical import FormatError, format_text
+from threatgate.model.loader import load_text
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -147,7 +147,7 @@ def test_killed_writer_leaves_old_or_new_file(tmp_path: Path) -> None:
     old, new = b"old\n" * 50_000, b"new\n" * 50_000
     target.write_bytes(old)
     script = (
-        "import sys; from pathlib import Path; from threatgate.fsutil import atomic_write\n"
+        "import sys; from pathlib import Path; from threatgate.support.fsutil import atomic_write\n"
         "p = Path(sys.argv[1]); data = [b'new\\n' * 50_000, b'old\\n' * 50_000]\n"
         "i = 0\n"
         "while True:\n"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import VALID_MODEL
-from threatgate import schema
-from threatgate.gaps import EvidenceHint, describe_assertion
-from threatgate.renderers.gaps import code, md_text
+from threatgate.analysis.gaps import EvidenceHint, describe_assertion
+from threatgate.model import schema
+from threatgate.output.gaps import code, md_text
 
 GOLDEN = Path(__file__).parent / "golden" / "gaps"
 

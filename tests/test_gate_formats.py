@@ -24,10 +24,10 @@ import pytest
 
 from conftest import REPO_ROOT
 from threatgate import __version__
-from threatgate.gate import GateReport, Thresholds
-from threatgate.renderers.gate import render
-from threatgate.renderers.junit import checks_of, xml_text
-from threatgate.renderers.sarif import RULES, artifact_location
+from threatgate.gate.run import GateReport, Thresholds
+from threatgate.output.gate import render
+from threatgate.output.junit import checks_of, xml_text
+from threatgate.output.sarif import RULES, artifact_location
 
 GOLDEN = Path(__file__).parent / "golden" / "gate"
 UPDATE_GOLDEN = os.environ.get("THREATGATE_UPDATE_GOLDEN") == "1"

@@ -28,7 +28,7 @@ from threatgate.generate.assemble import (
 from threatgate.generate.describe import describe
 from threatgate.generate.engine import load_packs, run_rules
 from threatgate.generate.objectives import combine_groups, objective_id, plan_matrix
-from threatgate.loader import load_text
+from threatgate.model.loader import load_text
 
 CASES = Path(__file__).parent / "cases" / "generate"
 GOLDEN = Path(__file__).parent / "golden" / "generate"
@@ -247,7 +247,7 @@ def test_hostile_descriptions_give_valid_models(text: str, packs: list[Any],
                                                 tmp_path: Path) -> None:
     import datetime as dt
 
-    from threatgate.validate import check_bytes
+    from threatgate.validate.files import check_bytes
 
     rendered = dump_model(generate(text, packs).model)
     summary = check_bytes(rendered.encode("utf-8"), dt.date(2026, 6, 1), 64)
@@ -531,7 +531,7 @@ def test_removed_objective_is_not_dangling_but_others_are(
 def test_assess_ignores_removed_objectives() -> None:
     import datetime as dt
 
-    from threatgate.assess import assess_model
+    from threatgate.analysis.assess import assess_model
 
     data = load_text(REMOVED_MODEL).data
     assessment = assess_model(data, path="m.yaml", today=dt.date(2026, 6, 1))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from threatgate.loader import load_text
+from threatgate.model.loader import load_text
 
 RunCli = Callable[..., Result]
 

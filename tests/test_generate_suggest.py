@@ -21,7 +21,7 @@ from click.testing import Result
 
 from test_generate_merge import ARCHITECTURE, _only_insertions
 from threatgate.generate.suggest import MAX_SUGGESTIONS, extract_json, redact, sanitize
-from threatgate.loader import load_text
+from threatgate.model.loader import load_text
 
 RunCli = Callable[..., Result]
 TOKEN = "sk-test-0123456789-very-secret"

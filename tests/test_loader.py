@@ -1,4 +1,4 @@
-"""Unit tests of threatgate.loader: scalars, refusals, locations, limits, reading files."""
+"""Unit tests of threatgate.model.loader: scalars, refusals, locations, limits, reading files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conftest import VALID_MODEL
-from threatgate.loader import (
+from threatgate.model.loader import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_DEPTH,
     LoadedDocument,

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import VALID_MODEL
-from threatgate import schema
-from threatgate.loader import LoadError, load_bytes, resolve_plain
-from threatgate.model import COLLECTIONS
-from threatgate.validate import check_bytes
+from threatgate.model import schema
+from threatgate.model.loader import LoadError, load_bytes, resolve_plain
+from threatgate.model.vocabulary import COLLECTIONS
+from threatgate.validate.files import check_bytes
 
 TODAY = dt.date(2026, 6, 1)
 SEVERITIES = {"error", "warning"}

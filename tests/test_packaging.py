@@ -59,7 +59,7 @@ def test_installed_wheel_validates_from_its_own_data(wheel: Path, tmp_path: Path
     model.write_text(VALID_MODEL, encoding="utf-8")
     done = subprocess.run(
         [str(python), "-c",
-         "import threatgate.resources as r, sys; print(r.schema_dir());"
+         "import threatgate.support.resources as r, sys; print(r.schema_dir());"
          "from threatgate.commands.main import main; sys.argv=['threatgate','validate',"
          f"'--no-cache',{str(model)!r}]; main()"],
         capture_output=True, text=True, cwd=tmp_path,

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from threatgate.assess import assess_model
-from threatgate.posture import (
+from threatgate.analysis.assess import assess_model
+from threatgate.analysis.posture import (
     acceptance_in_force,
     assumption_state,
     objective_posture,

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from conftest import REPO_ROOT
-from threatgate.renderers.diff import MARKER
+from threatgate.output.diff import MARKER
 
 SCRIPT = REPO_ROOT / "scripts" / "pr_comment.py"
 TOKEN = "ghs_TopSecretToken1234567890abcdefXYZ"

@@ -552,13 +552,13 @@ def test_verify_shows_assertion_verdicts(run_cli: Callable[..., Result], project
     ("\\\\evil\\share", False),
 ])
 def test_link_validator(url: str, safe: bool) -> None:
-    from threatgate.renderers.site.markup import safe_link
+    from threatgate.output.html.markup import safe_link
 
     assert safe_link(url) is safe
 
 
 def test_markdown_helpers() -> None:
-    from threatgate.renderers.report_markdown import fence, md_text
+    from threatgate.output.markdown.report import fence, md_text
 
     assert fence("a ``` b", "mermaid").startswith("````mermaid\n")
     assert md_text("# x\n* y\n<b>") == "\\# x\n\\* y\n&lt;b&gt;"
@@ -568,7 +568,7 @@ def test_markdown_helpers() -> None:
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
        | st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40))
 def test_plain_fast_path_matches_markdown_it(text: str) -> None:
-    from threatgate.renderers.site.markup import _parser, _plain, render_markdown
+    from threatgate.output.html.markup import _parser, _plain, render_markdown
 
     if _plain(text) and text.strip():
         assert render_markdown(text) == _parser().render(text)

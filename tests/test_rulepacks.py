@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from threatgate import schema
 from threatgate.generate.catalogue import CATALOGUE_FILE, CATALOGUE_SCHEMA, builtin_catalogue
 from threatgate.generate.engine import (
     RULEPACK_SCHEMA,
@@ -18,7 +17,8 @@ from threatgate.generate.engine import (
     load_packs,
     test_packs,
 )
-from threatgate.loader import load_bytes
+from threatgate.model import schema
+from threatgate.model.loader import load_bytes
 
 CASES = Path(__file__).parent / "cases" / "rulepacks" / "bad_packs.yaml"
 ASVS = re.compile(r"^asvs-5\.0:V[0-9]+\.[0-9]+\.[0-9]+$")

@@ -1,6 +1,6 @@
 """Data-driven tests of the semantic rules, in the style of sqlfluff's rule YAML tests.
 
-Every rule registered in :data:`threatgate.rules.RULES` has a case file
+Every rule registered in :data:`threatgate.validate.rules.RULES` has a case file
 ``tests/cases/rules/<rule-id>.yaml``::
 
     rule: duplicate-id
@@ -35,7 +35,7 @@ from casefiles import (
     render,
     xfail_marks,
 )
-from threatgate.rules import RULES
+from threatgate.validate.rules import RULES
 
 TESTS_DIR = Path(__file__).resolve().parent
 CASES_DIR = TESTS_DIR / "cases" / "rules"

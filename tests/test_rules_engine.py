@@ -12,7 +12,6 @@ import pytest
 from click.testing import Result
 
 from conftest import VALID_MODEL
-from threatgate import schema
 from threatgate.generate.catalogue import builtin_catalogue
 from threatgate.generate.engine import (
     MAX_ID,
@@ -23,7 +22,8 @@ from threatgate.generate.engine import (
     load_packs,
     run_rules,
 )
-from threatgate.loader import load_text
+from threatgate.model import schema
+from threatgate.model.loader import load_text
 
 BUILTIN = load_packs()
 

@@ -32,8 +32,8 @@ import pytest
 
 from casefiles import check_case_shape, matches, problems_of, read_yaml, render, xfail_marks
 from conftest import VALID_MODEL
-from threatgate.loader import load_bytes
-from threatgate.rules import RULES
+from threatgate.model.loader import load_bytes
+from threatgate.validate.rules import RULES
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent

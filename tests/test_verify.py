@@ -256,7 +256,7 @@ def test_github_annotations(run_cli, write_model, repo: Path) -> None:
 def test_own_model_assertions_point_into_this_code() -> None:
     """threatgate's own model: every assertion of an implemented control passes here."""
     from conftest import REPO_ROOT
-    from threatgate.loader import load_text
+    from threatgate.model.loader import load_text
     from threatgate.verify.runner import planned_assertions, run_assertions
 
     path = REPO_ROOT / "threatmodels" / "threatgate.yaml"

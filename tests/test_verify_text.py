@@ -1,6 +1,6 @@
 """Data-driven tests of the file, text and command assertion types.
 
-Every type of the family (``threatgate.verify.checks.files``, ``.patterns`` and
+Every type of the family (``threatgate.verify.assertions.files``, ``.patterns`` and
 ``.commands``) has a case file ``tests/cases/verify/text/<type>.yaml`` in the shape
 described in :mod:`verifycases`, for example::
 

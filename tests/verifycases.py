@@ -42,7 +42,7 @@ import pytest
 
 import threatgate.verify  # noqa: F401  (registers the assertion types)
 from casefiles import CASE_NAME, read_yaml, strings, xfail_marks
-from threatgate.schema import check as schema_check
+from threatgate.model.schema import check as schema_check
 from threatgate.verify.base import REGISTRY, EvidenceError, Verdict, WorkingTree
 
 CASES_ROOT = Path(__file__).resolve().parent / "cases" / "verify"

@@ -73,8 +73,8 @@ from benchkit import (
     write_json,
 )
 
+from threatgate.verify.assertions.patterns import SECRET_PATTERNS
 from threatgate.verify.base import glob_matcher
-from threatgate.verify.checks.patterns import SECRET_PATTERNS
 
 DEFAULT_FILES = 5000
 DEFAULT_ASSERTIONS = 2000

@@ -6,9 +6,15 @@ from pathlib import Path
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.analysis.listings import LISTINGS, STATUSES
+from threatgate.commands.options import (
+    config_option,
+    progress_bar,
+    resolve_config,
+    resolve_today,
+    today_option,
+)
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from threatgate.listings import LISTINGS, STATUSES
 
 
 @click.command()
@@ -72,9 +78,9 @@ def assess(paths: tuple[Path, ...], output_format: str, details: bool,
     """
     from dataclasses import replace
 
-    from threatgate.commands.loading import load_workspace
-    from threatgate.listings import listing
-    from threatgate.renderers import assessment as render
+    from threatgate.analysis.listings import listing
+    from threatgate.output import assessment as render
+    from threatgate.workspace import load_workspace
 
     if listing_name is None and (status or control or objective or offset or limit):
         raise click.UsageError("--status, --control, --objective, --offset and --limit "
@@ -87,7 +93,8 @@ def assess(paths: tuple[Path, ...], output_format: str, details: bool,
     if expiring_days is not None:
         config = replace(config, expiring_days=expiring_days)
     day = resolve_today(today)
-    workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache)
+    workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache,
+                               progress=progress_bar)
     invalid = workspace.invalid
     if listing_name:
         page = listing(workspace.assessments, listing_name, status=status, control=control,

@@ -10,14 +10,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.commands.options import (
+    config_option,
+    progress_bar,
+    resolve_config,
+    resolve_today,
+    today_option,
+)
 from threatgate.errors import EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from threatgate.assess import ModelAssessment
-    from threatgate.badges import Badge
-    from threatgate.commands.loading import Workspace
-    from threatgate.config import Config
+    from threatgate.analysis.assess import ModelAssessment
+    from threatgate.analysis.badges import Badge
+    from threatgate.model.config import Config
+    from threatgate.workspace import Workspace
 
 #: The schema's modelId and frameworkId patterns: safe as file names and in URLs.
 _SAFE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -99,13 +105,13 @@ def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, 
     Exit status: 0 when the badges were made (invalid models only warn), 2 for a
     usage error or input that cannot be read.
     """
-    from threatgate.commands.loading import load_workspace
+    from threatgate.workspace import load_workspace
 
     _check_ids("model", models)
     _check_ids("framework", frameworks)
     config = resolve_config(config_path)
     day = resolve_today(today)
-    workspace = load_workspace((), config, day, verify=run_verify)
+    workspace = load_workspace((), config, day, verify=run_verify, progress=progress_bar)
     subjects = _subjects(workspace, models, frameworks)
     badges = _make_badges(subjects, config)
     if out_dir is None:
@@ -170,7 +176,7 @@ def _subjects(workspace: Workspace, models: tuple[str, ...],
 
 
 def _make_badges(subjects: list[_Subject], config: Config) -> list[tuple[str, Badge]]:
-    from threatgate.badges import badge_file_stem, framework_badge, model_badge
+    from threatgate.analysis.badges import badge_file_stem, framework_badge, model_badge
 
     made: list[tuple[str, Badge]] = []
     for subject in subjects:
@@ -183,14 +189,14 @@ def _make_badges(subjects: list[_Subject], config: Config) -> list[tuple[str, Ba
 
 
 def _write_file(path: Path, text: str) -> None:
-    from threatgate.fsutil import atomic_write
+    from threatgate.support.fsutil import atomic_write
 
     atomic_write(path, text.encode("utf-8"))
 
 
 def _write(out_dir: Path, badges: list[tuple[str, Badge]]) -> None:
-    from threatgate.badges import UNKNOWN
-    from threatgate.renderers.badge_svg import render_badge_svg
+    from threatgate.analysis.badges import UNKNOWN
+    from threatgate.output.svg.badge import render_badge_svg
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Badge] = {}

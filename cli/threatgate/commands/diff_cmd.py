@@ -50,8 +50,8 @@ def diff(base: str, head: str | None, worktree: bool, output_format: str,
     regression is found, 2 for a usage error, a reference that does not exist or
     a folder outside a git repository.
     """
-    from threatgate.diff import diff_refs
-    from threatgate.renderers.diff import render
+    from threatgate.diff.compare import diff_refs
+    from threatgate.output.diff import render
 
     if worktree and head is not None:
         raise click.UsageError("give either HEAD or --worktree, not both")

@@ -1,8 +1,8 @@
 """``threatgate add|edit|remove KIND ...`` and ``threatgate set-status``: edit a model in place.
 
 One subcommand per kind of entity, with one option per field of the schema (built from
-:func:`threatgate.editing.fields_of`). The work is done by :mod:`threatgate.editing`
-through :func:`threatgate.edit.edit_file`: only the touched entries change, the result
+:func:`threatgate.edits.entities.fields_of`). The work is done by :mod:`threatgate.edits.entities`
+through :func:`threatgate.document.editor.edit_file`: only the touched entries change, the result
 is validated, the write is atomic and serialised by a lock.
 """
 
@@ -16,9 +16,9 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from threatgate.commands.options import resolve_today
-from threatgate.config import Config, load_config
-from threatgate.editing import KINDS, FieldSpec, Kind, fields_of
+from threatgate.edits.entities import KINDS, FieldSpec, Kind, fields_of
 from threatgate.errors import ThreatgateError
+from threatgate.model.config import Config, load_config
 
 T = TypeVar("T")
 MODEL = click.Path(dir_okay=False, path_type=Path)
@@ -56,7 +56,7 @@ EXAMPLE_IDS = {"asset": "A1", "attacker": "ATK1", "objective": "CO1", "threat": 
 
 
 def _display(path: Path) -> str:
-    from threatgate.discovery import display_path
+    from threatgate.model.discovery import display_path
 
     return display_path(path, Path.cwd())
 
@@ -70,7 +70,7 @@ def _config(model: Path | None, config_path: Path | None) -> Config:
 def _fail(path: Path, exc: ThreatgateError, subject: str | None = None) -> NoReturn:
     """Report a refused edit the way validate reports problems; exit with its code."""
     from threatgate.commands.edit_errors import echo_edit_error
-    from threatgate.editing import EditingError
+    from threatgate.edits.entities import EditingError
 
     where = _display(path)
     echo_edit_error(where, exc)
@@ -87,8 +87,8 @@ def _fail(path: Path, exc: ThreatgateError, subject: str | None = None) -> NoRet
 def _apply(model: Path | None, config_path: Path | None, today: str | None,
            ident: str | None, dry_run: bool, change: Callable[[Any], T]) -> tuple[Path, Any]:
     """Run ``change`` on the model under the lock; report a refusal and exit."""
-    from threatgate.edit import edit_file
-    from threatgate.editing import resolve_model
+    from threatgate.document.editor import edit_file
+    from threatgate.edits.entities import resolve_model
 
     day = resolve_today(today)
     path = resolve_model(model, _config(model, config_path), ident)
@@ -110,7 +110,7 @@ def _emit(path: Path, outcome: Any, dry_run: bool, output_format: str,
     error). ``add`` and ``remove`` leave them out: a new entry is naturally unlinked until
     the next command links it, and removals already list what they leave orphaned.
     """
-    from threatgate.editing import unified_diff
+    from threatgate.edits.entities import unified_diff
 
     diff = unified_diff(outcome.before, outcome.after, _display(path)) if dry_run else None
     # New warnings (a wont_do control in a mitigation group, ...): the edit is made, but the
@@ -218,8 +218,8 @@ def _field_option(spec: FieldSpec, action: str) -> click.Option:
 
 def _field_values(kind: Kind, options: dict[str, Any]) -> dict[str, Any]:
     """The field options that were given, as model values (field -> value)."""
-    from threatgate.editing import EditingError
-    from threatgate.findings import FindingError, parse_assertion
+    from threatgate.edits.entities import EditingError
+    from threatgate.edits.findings import FindingError, parse_assertion
 
     values: dict[str, Any] = {}
     for spec in fields_of(kind.name):
@@ -247,7 +247,7 @@ def _field_values(kind: Kind, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _assignments(kind: Kind, texts: tuple[str, ...]) -> dict[str, Any]:
-    from threatgate.editing import parse_assignment
+    from threatgate.edits.entities import parse_assignment
 
     return dict(parse_assignment(kind, text) for text in texts)
 
@@ -274,7 +274,7 @@ def _add_command(kind: Kind) -> click.Command:
     def callback(model: Path | None, entity_id: str | None, assignments: tuple[str, ...],
                  dry_run: bool, output_format: str, config_path: Path | None,
                  today: str | None, **options: Any) -> None:
-        from threatgate.editing import add_entity
+        from threatgate.edits.entities import add_entity
 
         values = {**_field_values(kind, options), **_assignments(kind, assignments)}
         day = resolve_today(today)
@@ -320,7 +320,7 @@ def _add_command(kind: Kind) -> click.Command:
 
 
 def _article(noun: str) -> str:
-    from threatgate.model import article
+    from threatgate.model.vocabulary import article
 
     return article(noun)
 
@@ -333,7 +333,7 @@ def _edit_command(kind: Kind) -> click.Command:
                  unset: tuple[str, ...], add_to: tuple[str, ...],
                  remove_from: tuple[str, ...], dry_run: bool, output_format: str,
                  config_path: Path | None, today: str | None, **options: Any) -> None:
-        from threatgate.editing import EditRequest, edit_entity, parse_items
+        from threatgate.edits.entities import EditRequest, edit_entity, parse_items
 
         request = EditRequest(
             set={**_field_values(kind, options), **_assignments(kind, assignments)},
@@ -398,7 +398,7 @@ def _edit_command(kind: Kind) -> click.Command:
 
 
 def _removal_lines(path: Path, removed: Any, dry_run: bool) -> list[str]:
-    from threatgate.model import COLLECTIONS
+    from threatgate.model.vocabulary import COLLECTIONS
 
     where = _display(path)
     verb = "would remove" if dry_run else "removed"
@@ -426,7 +426,7 @@ def _removal_lines(path: Path, removed: Any, dry_run: bool) -> list[str]:
 
 
 def _removal_summary(removed: Any) -> dict[str, Any]:
-    from threatgate.editing import kind_name
+    from threatgate.edits.entities import kind_name
 
     return {
         "action": "remove", "kind": removed.kind, "id": removed.entity_id,
@@ -445,7 +445,7 @@ def _removal_summary(removed: Any) -> dict[str, Any]:
 def _remove_command(kind: Kind) -> click.Command:
     def callback(ident: str, model: Path | None, force: bool, dry_run: bool,
                  output_format: str, config_path: Path | None, today: str | None) -> None:
-        from threatgate.editing import remove_entity
+        from threatgate.edits.entities import remove_entity
 
         path, outcome = _apply(model, config_path, today, ident, dry_run,
                                lambda editor: remove_entity(editor, kind, ident, force=force))
@@ -555,7 +555,7 @@ def set_status(control: str, status: str, model: Path | None, note: str | None,
     Example:
       threatgate set-status C3 implemented --note "rolled out in v2.4"
     """
-    from threatgate.editing import set_status as change_status
+    from threatgate.edits.entities import set_status as change_status
 
     day = resolve_today(today)
     path, outcome = _apply(model, config_path, today, control, dry_run,

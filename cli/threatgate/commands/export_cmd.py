@@ -11,16 +11,22 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.commands.options import (
+    config_option,
+    progress_bar,
+    resolve_config,
+    resolve_today,
+    today_option,
+)
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from threatgate.assess import ModelAssessment
-    from threatgate.commands.loading import Workspace
-    from threatgate.config import Config
-    from threatgate.renderers.export_csv import Verdicts
+    from threatgate.analysis.assess import ModelAssessment
+    from threatgate.model.config import Config
+    from threatgate.output.csv_export import Verdicts
+    from threatgate.workspace import Workspace
 
 PER_MODEL = ("csv", "json", "docx")
 GATE_FORMATS = ("sarif", "junit", "codequality")
@@ -114,7 +120,7 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
     problems are printed, the valid models are still exported); 2 for a usage error or
     input that cannot be read.
     """
-    from threatgate.commands.loading import load_workspace
+    from threatgate.workspace import load_workspace
 
     if table and output_format != "csv":
         raise click.UsageError("--table applies to --format csv")
@@ -130,7 +136,8 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
                                        output_format)
         _emit_file(out, blob, binary=False, as_folder=as_folder)
         _finish(workspace)
-    workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache)
+    workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache,
+                               progress=progress_bar)
     models = _valid_models(workspace, config)
     verdicts = _verdicts(workspace) if workspace.verification is not None else None
     if output_format == "csv":
@@ -142,7 +149,7 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
 
 def _finish(workspace: Workspace) -> NoReturn:
     """Report the models that could not be exported; exit with the right status."""
-    from threatgate.renderers.diagnostics import text_line
+    from threatgate.output.diagnostics import text_line
 
     failed = [result for result in workspace.report.files
               if any(d.severity == "error" for d in result.diagnostics)]
@@ -158,7 +165,7 @@ def _finish(workspace: Workspace) -> NoReturn:
 def _resolve_ids(paths: tuple[Path, ...], config: Config) -> tuple[Path, ...]:
     """Replace each MODEL that is a model id (no such file, no .yaml suffix) by its file,
     as `threatgate render` accepts ``shop`` for threatmodels/shop.yaml."""
-    from threatgate.discovery import loadable_models
+    from threatgate.model.discovery import loadable_models
 
     def is_id(path: Path) -> bool:
         return (not path.exists() and path.suffix not in (".yaml", ".yml")
@@ -183,7 +190,7 @@ def _resolve_ids(paths: tuple[Path, ...], config: Config) -> tuple[Path, ...]:
 
 def _valid_models(workspace: Workspace, config: Config) -> list[_Exported]:
     """Read each valid model's data again (validation keeps only the assessment)."""
-    from threatgate.loader import LoadError, load_bytes, read_bytes
+    from threatgate.model.loader import LoadError, load_bytes, read_bytes
 
     out = []
     assessed = {a.path: a for a in workspace.assessments}
@@ -213,7 +220,7 @@ def _verdicts(workspace: Workspace) -> dict[str, Verdicts]:
 
 def _export_csv(models: list[_Exported], out: Path | None, table: str | None, excel: bool,
                 verdicts: dict[str, Verdicts] | None) -> None:
-    from threatgate.renderers.export_csv import TABLES, render_csv
+    from threatgate.output.csv_export import TABLES, render_csv
 
     pairs = [(m.data, m.assessment) for m in models]
     if out is None:
@@ -254,11 +261,11 @@ def _render_one(model: _Exported, output_format: str, day: dt.date,
     a = model.assessment
     own = None if verdicts is None else verdicts.get(a.model_id, {})
     if output_format == "docx":
-        from threatgate.renderers.export_docx import render_docx
+        from threatgate.output.docx_export import render_docx
 
         return render_docx(model.data, a, today=day, path=a.path, sha256=model.sha256,
                            verdicts=own)
-    from threatgate.renderers.export_json import render_json
+    from threatgate.output.json_export import render_json
 
     results = None
     if workspace.verification is not None:
@@ -272,8 +279,8 @@ def _gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, today: s
                  run_verify: bool, no_cache: bool, kind: str) -> tuple[Workspace, bytes]:
     """The gate's report for these models, built the way `threatgate gate` builds it."""
     from threatgate.commands.gate_cmd import build_gate_report
-    from threatgate.gate import Thresholds
-    from threatgate.renderers import gate as render
+    from threatgate.gate.run import Thresholds
+    from threatgate.output import gate as render
 
     workspace, report = build_gate_report(paths, config, day, Thresholds(**dict(config.gate)),
                                           today=today, use_cache=not no_cache,
@@ -300,7 +307,7 @@ def _folder(out: Path) -> Path:
 
 def _write(target: Path, blob: bytes) -> None:
     """Replace ``target`` atomically; never a folder; a write error is a usage error."""
-    from threatgate.fsutil import atomic_write
+    from threatgate.support.fsutil import atomic_write
 
     if target.is_dir():
         raise InputError(f"{target}: is a folder; refusing to overwrite it with a file")

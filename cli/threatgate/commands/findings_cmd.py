@@ -8,16 +8,22 @@ from typing import Any, NoReturn
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
-from threatgate.config import Config, find_root, load_config
+from threatgate.commands.options import (
+    config_option,
+    progress_bar,
+    resolve_config,
+    resolve_today,
+    today_option,
+)
+from threatgate.edits.findings import SEVERITIES, STATUSES
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ThreatgateError
-from threatgate.findings import SEVERITIES, STATUSES
+from threatgate.model.config import Config, find_root, load_config
 
 MODEL = click.Path(dir_okay=False, path_type=Path)
 
 
 def _display(path: Path) -> str:
-    from threatgate.discovery import display_path
+    from threatgate.model.discovery import display_path
 
     return display_path(path, Path.cwd())
 
@@ -30,7 +36,7 @@ def _edit_config(model: Path, config_path: Path | None) -> Config:
 def _fail(model: Path, exc: ThreatgateError) -> NoReturn:
     """Report a refused edit the way validate reports problems, and exit with its code."""
     from threatgate.commands.edit_errors import echo_edit_error
-    from threatgate.findings import FindingError
+    from threatgate.edits.findings import FindingError
 
     echo_edit_error(_display(model), exc)
     for detail in exc.details if isinstance(exc, FindingError) else []:
@@ -40,7 +46,7 @@ def _fail(model: Path, exc: ThreatgateError) -> NoReturn:
 
 def _parse_assertions(ctx: click.Context, param: click.Parameter,
                       values: tuple[str, ...]) -> list[dict[str, Any]]:
-    from threatgate.findings import FindingError, parse_assertion
+    from threatgate.edits.findings import FindingError, parse_assertion
 
     parsed = []
     for value in values:
@@ -115,8 +121,8 @@ def add(model: Path, control: str, title: str, severity: str, locations: tuple[s
         --location src/api/refund.py:40 \\
         --expected-evidence "a limiter decorator on refund()"
     """
-    from threatgate.edit import edit_file
-    from threatgate.findings import NewFinding, add_finding
+    from threatgate.document.editor import edit_file
+    from threatgate.edits.findings import NewFinding, add_finding
 
     day = resolve_today(today)
     config = _edit_config(model, config_path)
@@ -180,8 +186,8 @@ def update(model: Path, finding_id: str, status: str | None, reason: str | None,
       threatgate findings update threatmodels/shop.yaml F1 --status remediated \\
         --assertion '{type: pattern_absent, file: src/db.py, pattern: "execute\\\\(f"}'
     """
-    from threatgate.edit import edit_file
-    from threatgate.findings import FindingUpdate, update_finding
+    from threatgate.document.editor import edit_file
+    from threatgate.edits.findings import FindingUpdate, update_finding
 
     day = resolve_today(today)
     config = _edit_config(model, config_path)
@@ -244,12 +250,12 @@ def list_findings(paths: tuple[Path, ...], status: str | None, control: str | No
     the model, id, severity, status, control and title (JSON adds the file and line).
     Models that are not valid are reported on stderr and exit with status 1.
     """
-    from threatgate.commands.loading import load_workspace
-    from threatgate.listings import Page, listing
-    from threatgate.renderers import assessment as render
+    from threatgate.analysis.listings import Page, listing
+    from threatgate.output import assessment as render
+    from threatgate.workspace import load_workspace
 
     config = resolve_config(config_path)
-    workspace = load_workspace(paths, config, resolve_today(today))
+    workspace = load_workspace(paths, config, resolve_today(today), progress=progress_bar)
     rows = listing(workspace.assessments, "findings", status=status, control=control).rows
     if severity:
         rows = [row for row in rows if row["severity"] == severity]

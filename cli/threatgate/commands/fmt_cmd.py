@@ -38,10 +38,10 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
     --check/--diff when a file would change or when a file cannot be formatted, 2 for
     unreadable input.
     """
-    from threatgate.discovery import discover
-    from threatgate.fmt import FormatError, format_bytes
-    from threatgate.fsutil import atomic_write
-    from threatgate.loader import LoadError, read_bytes
+    from threatgate.document.canonical import FormatError, format_bytes
+    from threatgate.model.discovery import discover
+    from threatgate.model.loader import LoadError, read_bytes
+    from threatgate.support.fsutil import atomic_write
 
     config = resolve_config(config_path)
     files = discover(list(paths), config)

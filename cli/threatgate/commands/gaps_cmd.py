@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from threatgate.analysis.gaps import GAP_STATUSES
 from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from threatgate.gaps import GAP_STATUSES
 
 
 @click.command()
@@ -50,12 +50,12 @@ def gaps(paths: tuple[Path, ...], output_format: str, control: str | None,
     read. Exit status: 0, or 1 when a model is invalid, 2 for a usage error or input
     that cannot be read.
     """
-    from threatgate.cache import ResultCache, default_cache_dir
-    from threatgate.commands.loading import Workspace
-    from threatgate.discovery import discover
-    from threatgate.gaps import gaps_follow, gaps_page
-    from threatgate.renderers.gaps import gaps_json, gaps_markdown
-    from threatgate.validate import ValidateOptions, cache_salt, validate_files
+    from threatgate.analysis.gaps import gaps_follow, gaps_page
+    from threatgate.model.discovery import discover
+    from threatgate.output.gaps import gaps_json, gaps_markdown
+    from threatgate.support.cache import ResultCache, default_cache_dir
+    from threatgate.validate.files import ValidateOptions, cache_salt, validate_files
+    from threatgate.workspace import Workspace
 
     config = resolve_config(config_path)
     day = resolve_today(today)

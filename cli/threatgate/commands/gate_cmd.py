@@ -12,6 +12,7 @@ import click
 from threatgate.commands.options import (
     config_option,
     parse_outputs,
+    progress_bar,
     resolve_config,
     resolve_today,
     today_option,
@@ -20,9 +21,9 @@ from threatgate.commands.options import (
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from threatgate.commands.loading import Workspace
-    from threatgate.config import Config
-    from threatgate.gate import GateReport, Thresholds
+    from threatgate.gate.run import GateReport, Thresholds
+    from threatgate.model.config import Config
+    from threatgate.workspace import Workspace
 
 SEVERITIES = ["critical", "high", "medium", "low", "unscored"]
 FINDING_SEVERITIES = ["critical", "high", "medium", "low", "info"]
@@ -51,13 +52,13 @@ def build_gate_report(paths: tuple[Path, ...], config: Config, day: dt.date,
 
     The one way a gate report is built, shared by `threatgate gate` and `threatgate export`.
     """
-    from threatgate.commands.loading import load_workspace
-    from threatgate.gate import DriftedAssertion, GateReport, gate_model
+    from threatgate.gate.run import DriftedAssertion, GateReport, gate_model
+    from threatgate.workspace import load_workspace
 
     workspace = load_workspace(
         paths, config, day, use_cache=use_cache,
         verify=run_verify or thresholds.require_verified or bool(thresholds.fail_on_drift),
-        baseline=thresholds.fail_on_drift)
+        baseline=thresholds.fail_on_drift, progress=progress_bar)
     drifted: dict[str, list[DriftedAssertion]] = {}
     if workspace.verification is not None:
         for _then, now in workspace.verification.drift.drifted:
@@ -67,7 +68,7 @@ def build_gate_report(paths: tuple[Path, ...], config: Config, day: dt.date,
     results = [gate_model(a, thresholds, drifted.get(a.model_id))
                for a in workspace.assessments]
     if baseline:
-        from threatgate.ratchet import apply_baseline, baseline_assessments, baseline_keys
+        from threatgate.gate.ratchet import apply_baseline, baseline_assessments, baseline_keys
 
         known = baseline_keys(baseline_assessments(config, baseline, day), thresholds)
         results = [apply_baseline(result, known) for result in results]
@@ -153,8 +154,8 @@ def gate(paths: tuple[Path, ...], fail_on_critical: bool | None,
 
     Exit status: 0 when every model passes, 1 when one fails, 2 for a usage error.
     """
-    from threatgate.gate import Thresholds
-    from threatgate.renderers import gate as render
+    from threatgate.gate.run import Thresholds
+    from threatgate.output import gate as render
 
     config = resolve_config(config_path)
     day = resolve_today(today)

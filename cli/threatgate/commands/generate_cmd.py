@@ -11,10 +11,10 @@ import click
 
 from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
 from threatgate.errors import EXIT_FAILURE, EXIT_USAGE, InputError, PolicyFailure
-from threatgate.renderers.escaping import terminal_text
+from threatgate.output.escape import terminal_text
 
 if TYPE_CHECKING:
-    from threatgate.config import Config
+    from threatgate.model.config import Config
 
 DEFAULT_COMMAND = "describe"
 MODEL = click.Path(dir_okay=False, path_type=Path)
@@ -59,7 +59,7 @@ def generate() -> None:
 
 
 def _display(path: Path) -> str:
-    from threatgate.discovery import display_path
+    from threatgate.model.discovery import display_path
 
     return display_path(path, Path.cwd())
 
@@ -190,11 +190,11 @@ def describe_command(description: str | None, model_path: Path | None, out: Path
 def _new_model(text: str, out: Path | None, model_id: str | None, title: str | None,
                interactive: bool, explain: bool, output_format: str, packs: tuple[Path, ...],
                builtin: bool, suggest_url: str | None, day: Any, config: Config) -> None:
-    from threatgate.fsutil import atomic_write
     from threatgate.generate.assemble import assemble, dump_model, explanation
     from threatgate.generate.describe import describe
     from threatgate.generate.engine import run_rules
-    from threatgate.validate import check_bytes
+    from threatgate.support.fsutil import atomic_write
+    from threatgate.validate.files import check_bytes
 
     if model_id is not None:
         import re
@@ -255,10 +255,10 @@ def _report_suggestions(suggestions: Any) -> None:
 def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...],
            builtin: bool, suggest_url: str | None, config_path: Path | None,
            today: str | None) -> None:
-    from threatgate.config import load_config
-    from threatgate.edit import EditError, edit_file
+    from threatgate.document.editor import EditError, edit_file
     from threatgate.generate.engine import run_rules
     from threatgate.generate.merge import architecture_of, merge_generated
+    from threatgate.model.config import load_config
 
     day = resolve_today(today)
     config = load_config(path.resolve().parent if path.exists() else Path.cwd(), config_path)
@@ -343,9 +343,9 @@ def objectives_command(paths: tuple[Path, ...], output_format: str,
 
     Exit status: 0 ok, 1 an edit would make a model invalid, 2 usage error.
     """
-    from threatgate.discovery import discover
-    from threatgate.edit import EditError, edit_file
+    from threatgate.document.editor import EditError, edit_file
     from threatgate.generate.objectives import apply_matrix
+    from threatgate.model.discovery import discover
 
     day = resolve_today(today)
     config = resolve_config(config_path)

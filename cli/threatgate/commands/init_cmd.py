@@ -32,7 +32,7 @@ def init(directory: Path, models_dir: str, use_pyproject: bool) -> None:
     configuration to add. Existing files are never overwritten: they are listed as
     skipped.
     """
-    from threatgate.scaffold import init_repository
+    from threatgate.edits.scaffold import init_repository
 
     directory.mkdir(parents=True, exist_ok=True)
     result = init_repository(directory, models_dir=models_dir, use_pyproject=use_pyproject)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from threatgate.config import Config, load_config
-from threatgate.dates import TODAY_ENV, today
 from threatgate.errors import InputError
+from threatgate.model.config import Config, load_config
+from threatgate.model.dates import TODAY_ENV, today
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,3 +67,13 @@ def write_outputs(targets: list[tuple[str, Path]], render: Callable[[str], str])
         except OSError as exc:
             raise InputError(f"--output {kind}={target}: cannot write: "
                              f"{exc.strerror or exc}") from None
+
+
+@contextmanager
+def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal's standard error; nothing when it is not a terminal."""
+    if not sys.stderr.isatty():
+        yield lambda _count: None
+        return
+    with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
+        yield bar.update

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.commands.options import (
+    config_option,
+    progress_bar,
+    resolve_config,
+    resolve_today,
+    today_option,
+)
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
 
 
@@ -50,8 +56,8 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
     Exit status: 0 when the report was rendered, 1 when the model is not valid, 2 for
     a usage error, an unknown model or input that cannot be read.
     """
-    from threatgate.commands.loading import load_workspace
     from threatgate.commands.site_cmd import load_reports
+    from threatgate.workspace import load_workspace
 
     config = resolve_config(config_path)
     day = resolve_today(today)
@@ -60,7 +66,7 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
     if by_path and not path.is_file():
         raise InputError(f"{model}: no such model file")
     workspace = load_workspace((path,) if by_path else (), config, day, verify=run_verify,
-                               use_cache=not no_cache, keep_data=True)
+                               use_cache=not no_cache, keep_data=True, progress=progress_bar)
     if workspace.report.unreadable:
         for result in workspace.report.files:
             for d in result.diagnostics:
@@ -79,19 +85,19 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
     report = loaded.models[0].report
     generated = day.isoformat() if today else None
     if output_format == "html":
-        from threatgate.renderers.site import render_model_html
+        from threatgate.output.html.site import render_model_html
 
         text = render_model_html(report, generated=generated)
     else:
-        from threatgate.renderers.mermaid import render_mermaid
-        from threatgate.renderers.report_markdown import render_report_markdown
+        from threatgate.output.markdown.report import render_report_markdown
+        from threatgate.output.mermaid import render_mermaid
 
         text = render_report_markdown(report, render_mermaid(report.diagram),
                                       generated=generated)
     if out_file is None:
         click.echo(text, nl=False)
     else:
-        from threatgate.fsutil import atomic_write
+        from threatgate.support.fsutil import atomic_write
 
         if out_file.suffix.lower() in (".yaml", ".yml") and out_file.exists():
             # Most likely the model itself, named by mistake: never replace it.

@@ -41,15 +41,15 @@ def schema(show_path: bool, name: str, output_format: str) -> None:
 
     where <folder> is what `threatgate schema --path` prints.
     """
-    from threatgate.resources import schema_dir
+    from threatgate.support.resources import schema_dir
 
     folder = schema_dir()
     if output_format == "markdown":
-        from threatgate.renderers.schema_reference import (
+        from threatgate.model.schema import schema_documents
+        from threatgate.output.markdown.schema_reference import (
             render_rulepack_reference,
             render_schema_reference,
         )
-        from threatgate.schema import schema_documents
 
         render = (render_rulepack_reference if name in ("rulepack", "catalogue")
                   else render_schema_reference)

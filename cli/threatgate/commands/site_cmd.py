@@ -14,14 +14,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.commands.options import (
+    config_option,
+    progress_bar,
+    resolve_config,
+    resolve_today,
+    today_option,
+)
 from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError
 
 if TYPE_CHECKING:
-    from threatgate.commands.loading import Workspace
-    from threatgate.config import Config
-    from threatgate.renderers.site import InvalidEntry, SiteModel
-    from threatgate.report import AssertionOutcomes
+    from threatgate.model.config import Config
+    from threatgate.output.html.site import InvalidEntry, SiteModel
+    from threatgate.views.report import AssertionOutcomes
+    from threatgate.workspace import Workspace
 
 #: Lists the files the last build wrote, so the next build removes only its own stale files.
 MANIFEST = ".threatgate-site.json"
@@ -58,8 +64,8 @@ def load_reports(workspace: Workspace, config: Config, model_id: str | None = No
     The workspace must have been loaded with ``keep_data``: reports are built from the
     data that was validated, never from a second read of the file.
     """
-    from threatgate.renderers.site import InvalidEntry, SiteModel
-    from threatgate.report import build_report
+    from threatgate.output.html.site import InvalidEntry, SiteModel
+    from threatgate.views.report import build_report
 
     models: list[SiteModel] = []
     invalid: list[InvalidEntry] = []
@@ -167,7 +173,7 @@ def _prune_empty(target: Path) -> None:
 
 
 def _write(target: Path, files: dict[str, bytes], clean: bool) -> tuple[int, int]:
-    from threatgate.fsutil import atomic_write
+    from threatgate.support.fsutil import atomic_write
 
     target.mkdir(parents=True, exist_ok=True)
     stale = _previous(target) - set(files)
@@ -264,15 +270,15 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
     Exit status: 0 when the site was built (invalid models only warn), 2 for a usage
     error or input that cannot be read.
     """
-    from threatgate.commands.loading import load_workspace
-    from threatgate.renderers.site import SiteOptions, build_site
+    from threatgate.output.html.site import SiteOptions, build_site
+    from threatgate.workspace import load_workspace
 
     config = resolve_config(config_path)
     target = _check_out(out, config, paths)
     day = resolve_today(today)
     with _collector_paused():
         workspace = load_workspace(paths, config, day, verify=run_verify, keep_data=True,
-                                   use_cache=not no_cache)
+                                   use_cache=not no_cache, progress=progress_bar)
         loaded = load_reports(workspace, config)
     if public_only:
         kept = [m for m in loaded.models if m.assessment.badge_public]

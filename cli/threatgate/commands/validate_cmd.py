@@ -9,7 +9,7 @@ import click
 
 from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from threatgate.validate import ValidateOptions, ValidationReport
+from threatgate.validate.files import ValidateOptions, ValidationReport
 
 
 def _progress_bar(total: int):  # type: ignore[no-untyped-def]
@@ -78,10 +78,10 @@ def validate(
     Exit status: 0 when no errors were found (warnings fail only with --strict), 1 when
     problems fail validation, 2 for a usage error or input that cannot be read.
     """
-    from threatgate.cache import ResultCache, default_cache_dir
-    from threatgate.discovery import discover
-    from threatgate.renderers import diagnostics as render
-    from threatgate.validate import cache_salt, sibling_model_ids, validate_files
+    from threatgate.model.discovery import discover
+    from threatgate.output import diagnostics as render
+    from threatgate.support.cache import ResultCache, default_cache_dir
+    from threatgate.validate.files import cache_salt, sibling_model_ids, validate_files
 
     config = resolve_config(config_path)
     day = resolve_today(today)

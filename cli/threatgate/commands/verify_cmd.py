@@ -89,9 +89,9 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
     be checked), or a model is invalid; 2 for a usage error.
     """
     import threatgate.verify  # noqa: F401  (registers the assertion types)
-    from threatgate.discovery import discover
-    from threatgate.renderers import verification as render
-    from threatgate.validate import ValidateOptions, validate_files
+    from threatgate.model.discovery import discover
+    from threatgate.output import verification as render
+    from threatgate.validate.files import ValidateOptions, validate_files
     from threatgate.verify.base import WorkingTree
     from threatgate.verify.report import VerifyReport
     from threatgate.verify.runner import compare, planned_assertions, run_assertions
@@ -138,8 +138,8 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
         report.drift = compare(before, results)
     write_outputs(targets, lambda kind: render.render(report, kind))
     if update_findings:
-        from threatgate.edit import edit_file
-        from threatgate.findings import promote_remediated
+        from threatgate.document.editor import edit_file
+        from threatgate.edits.findings import promote_remediated
 
         for result in validation.files:
             if result.extra is None:

@@ -601,7 +601,7 @@ def dump_model(model: Mapping[str, Any]) -> str:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
-    from threatgate.fmt import _round_trip_yaml, format_text
+    from threatgate.document.canonical import _round_trip_yaml, format_text
 
     def convert(value: Any, *, inline: bool = False) -> Any:
         if isinstance(value, Mapping):

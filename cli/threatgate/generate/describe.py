@@ -134,7 +134,7 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 @cache
 def vocabulary(path: Path = KEYWORDS_FILE) -> Vocabulary:
     """Load the shipped vocabulary (a defect in it is a bug, not user input)."""
-    from threatgate.loader import load_text
+    from threatgate.model.loader import load_text
 
     data = load_text(path.read_text(encoding="utf-8")).data
     technologies = {}

@@ -35,7 +35,7 @@ from threatgate.generate.expressions import (
 )
 
 if TYPE_CHECKING:
-    from threatgate.config import Config
+    from threatgate.model.config import Config
 
 RULEPACK_SCHEMA = "rulepack.schema.json"
 BUILTIN_PACK_DIR = Path(__file__).resolve().parent / "packs"
@@ -160,8 +160,8 @@ def _about_this_file(message: str, schema_name: str) -> str:
 
 def _read_document(path: Path, schema_name: str) -> Any:
     """Load ``path`` with the strict loader and check it against ``schema_name``."""
-    from threatgate import schema
-    from threatgate.loader import LoadError, load_bytes, read_bytes
+    from threatgate.model import schema
+    from threatgate.model.loader import LoadError, load_bytes, read_bytes
 
     try:
         document = load_bytes(read_bytes(path), locate=True)

@@ -10,7 +10,7 @@ and data flows. The merge obeys three rules:
   removed by hand and moves to ``removed``, and an id in ``removed`` is never written
   again;
 * only new entries are appended, each with ``origin: generated``, through
-  :class:`threatgate.edit.ModelEditor`, so every byte outside them stays as it was and
+  :class:`threatgate.document.editor.ModelEditor`, so every byte outside them stays as it was and
   the write is atomic, locked and refused if it would make the model invalid.
 
 New threats are linked to the file's existing (active) objectives for the assets and
@@ -25,11 +25,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from threatgate.model import id_index, id_list, items, text
-from threatgate.posture import objective_removed
+from threatgate.analysis.posture import objective_removed
+from threatgate.model.vocabulary import id_index, id_list, items, text
 
 if TYPE_CHECKING:
-    from threatgate.edit import ModelEditor
+    from threatgate.document.editor import ModelEditor
     from threatgate.generate.engine import Generated
 
 #: Top-level keys the schema puts after ``generation`` (a new record goes before them).
@@ -58,7 +58,7 @@ def reconcile(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
 def _render_generation(editor: ModelEditor, value: Mapping[str, list[str]]) -> str:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    from threatgate.fmt import _round_trip_yaml
+    from threatgate.document.canonical import _round_trip_yaml
 
     inner = CommentedMap()
     for key in ("packs", "emitted", "removed"):
@@ -84,7 +84,7 @@ def record_generation(editor: ModelEditor, *, packs: Iterable[str] | None = None
     """Write the top-level ``generation`` record: packs (if given) replace the list,
     ``emitted`` ids are added to it, ``removed`` (if given) replaces that list and
     takes its ids out of ``emitted``. Only the record's own lines change."""
-    from threatgate.edit import _content_end, _line_end, _line_start, _top_level
+    from threatgate.document.editor import _content_end, _line_end, _line_start, _top_level
 
     record = generation_record(editor.data)
     if packs is not None:
@@ -145,7 +145,7 @@ def append_all(editor: ModelEditor, collection: str, entries: Sequence[Mapping[s
     """
     import copy
 
-    from threatgate.edit import (
+    from threatgate.document.editor import (
         FLOW_WIDTH,
         _content_end,
         _is_flow,

@@ -19,12 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from threatgate.analysis.posture import objective_removed as is_removed
 from threatgate.generate.merge import reconcile
-from threatgate.model import id_index, id_list, items, text
-from threatgate.posture import objective_removed as is_removed
+from threatgate.model.vocabulary import id_index, id_list, items, text
 
 if TYPE_CHECKING:
-    from threatgate.edit import ModelEditor
+    from threatgate.document.editor import ModelEditor
 
 #: At most this many mitigation groups are written on one objective.
 MAX_GROUPS = 16

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.errors import InputError
-from threatgate.model import id_index, id_list, items, text
+from threatgate.model.vocabulary import id_index, id_list, items, text
 
 API_KEY_ENV = "THREATGATE_LLM_API_KEY"
 MODEL_ENV = "THREATGATE_LLM_MODEL"
@@ -251,7 +251,7 @@ def _fresh_ids(prefix: str, taken: set[str]) -> Iterator[str]:
 
 
 def _schema_problem(collection: str, entry: Mapping[str, Any]) -> str | None:
-    from threatgate import schema
+    from threatgate.model import schema
 
     probe = {"threatgate": 1, "id": "probe", "title": "probe", collection: [dict(entry)]}
     problems = schema.check(probe)

@@ -5,7 +5,7 @@ Importing this package registers every assertion type (one module per family).
 
 from __future__ import annotations
 
-from threatgate.verify import checks  # noqa: F401  (registers the assertion types)
+from threatgate.verify import assertions  # noqa: F401  (registers the assertion types)
 from threatgate.verify.base import (
     REGISTRY,
     AssertionType,

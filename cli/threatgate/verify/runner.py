@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from threatgate.model import items
-from threatgate.posture import Evidence
+from threatgate.analysis.posture import Evidence
+from threatgate.model.vocabulary import items
 from threatgate.verify.base import REGISTRY, EvidenceError, Tree, Verdict
 
 Locate = Callable[[tuple[str | int, ...]], tuple[int, int]]

@@ -1,0 +1,231 @@
+"""Canonical layout of model files: key order from the schema, one indentation style.
+
+Formatting goes through ruamel.yaml's round-trip mode, which keeps comments, quoting
+and flow-style lists. Keys are reordered, never renamed or dropped; a safety check
+compares the data before and after and refuses to write if anything but layout changed.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from threatgate.model.loader import DEFAULT_MAX_DEPTH, LoadError, decode, load_text
+from threatgate.model.schema import MODEL_SCHEMA, schema_documents
+
+ASSERTION_SCHEMA = "assertion.schema.json"
+
+
+class FormatError(Exception):
+    """The file cannot be formatted safely (it does not load, or formatting would alter it)."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1, rule: str = "fmt") -> None:
+        super().__init__(message)
+        self.message, self.line, self.column, self.rule = message, line, column, rule
+
+
+@dataclass(frozen=True)
+class KeyOrders:
+    top: tuple[str, ...]
+    items: dict[str, tuple[str, ...]]  # collection -> key order of its entries
+    assertion_common: tuple[str, ...]
+    assertion_types: dict[str, tuple[str, ...]]
+
+
+@cache
+def key_orders() -> KeyOrders:
+    """Read the key order of every object from the schema (the single source of truth)."""
+    documents = schema_documents()
+    model = documents[MODEL_SCHEMA]
+    items: dict[str, tuple[str, ...]] = {}
+    for key, spec in model["properties"].items():
+        ref = spec.get("items", {}).get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            items[key] = tuple(model["$defs"][ref.split("/")[-1]]["properties"])
+    assertion = documents[ASSERTION_SCHEMA]
+    return KeyOrders(
+        top=tuple(model["properties"]),
+        items=items,
+        assertion_common=tuple(assertion["properties"]),
+        assertion_types={
+            name: tuple(spec["properties"]) for name, spec in assertion["$defs"].items()
+        },
+    )
+
+
+def _slot(mapping: Any, key: Any) -> tuple[Any, Any, int]:
+    """The comment slot after the last line of ``mapping[key]``: (container, key, index).
+
+    ruamel.yaml stores the blank lines and full-line comments that follow an entry in
+    the comment slot of the last scalar before them, which for a nested block
+    collection is its deepest last entry.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    container, index = mapping, 2 if isinstance(mapping, CommentedMap) else 0
+    while True:
+        child = container[key]
+        if not isinstance(child, (CommentedMap, CommentedSeq)) or not child:
+            return container, key, index
+        if child.fa.flow_style():
+            return container, key, index
+        container = child
+        if isinstance(child, CommentedMap):
+            key, index = next(reversed(child)), 2
+        else:
+            key, index = len(child) - 1, 0
+
+
+def _pop_following_lines(mapping: Any, key: Any) -> str:
+    """Detach and return the lines that follow ``mapping[key]`` (its own line end stays)."""
+    container, slot_key, index = _slot(mapping, key)
+    rest = ""
+    entry = container.ca.items.get(slot_key)
+    token = entry[index] if entry else None
+    if token is not None:
+        head, newline, rest = token.value.partition("\n")
+        token.value = head + newline
+    # After a block list, ruamel.yaml may keep the following lines at the list's end.
+    end = getattr(container.ca, "end", None)
+    if container is not mapping and end:
+        rest += "".join(t.value for t in end)
+        container.ca.end = []
+    return rest
+
+
+def _append_following_lines(mapping: Any, key: Any, text: str) -> None:
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    if not text:
+        return
+    container, slot_key, index = _slot(mapping, key)
+    if not isinstance(container, CommentedMap) and container is not mapping:
+        child = container[slot_key]
+        if getattr(child, "fa", None) is not None and child.fa.flow_style():
+            container.ca.end = [*(container.ca.end or []), CommentToken(text, CommentMark(0))]
+            return
+    size = 4 if isinstance(container, CommentedMap) else 2
+    entry = container.ca.items.setdefault(slot_key, [None] * size)
+    if entry[index] is None:
+        entry[index] = CommentToken("\n" + text, CommentMark(0), None)
+    else:
+        entry[index].value += text
+
+
+def _reorder(mapping: Any, order: tuple[str, ...]) -> None:
+    """Put keys in schema order; unknown keys keep their relative order at the end.
+
+    Comments and blank lines between two keys are taken to introduce the key after
+    them, so they move with it; those after the last key stay at the end.
+    """
+    keys = list(mapping)
+    rank = {key: i for i, key in enumerate(order)}
+    desired = sorted(keys, key=lambda k: (rank.get(k, len(rank)), keys.index(k)))
+    if desired == keys:
+        return
+    following = [_pop_following_lines(mapping, key) for key in keys]
+    leading = dict(zip(keys[1:], following[:-1], strict=True))
+    closing = following[-1]
+    for key in desired:
+        mapping.move_to_end(key)
+    for before, key in itertools.pairwise(desired):
+        _append_following_lines(mapping, before, leading.get(key, ""))
+    first_leading = leading.get(desired[0], "")
+    _append_following_lines(mapping, desired[-1], first_leading + closing)
+
+
+def _assertion_order(assertion: Any, orders: KeyOrders) -> tuple[str, ...]:
+    kind = assertion.get("type")
+    specific = orders.assertion_types.get(kind, ()) if isinstance(kind, str) else ()
+    return orders.assertion_common + tuple(k for k in specific if k not in orders.assertion_common)
+
+
+def _canonicalise(data: Any, orders: KeyOrders) -> None:
+    _reorder(data, orders.top)
+    for collection, order in orders.items.items():
+        entries = data.get(collection)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if not hasattr(entry, "move_to_end"):
+                continue
+            _reorder(entry, order)
+            for field in ("assertions",):
+                for assertion in entry.get(field) or []:
+                    if hasattr(assertion, "move_to_end"):
+                        _reorder(assertion, _assertion_order(assertion, orders))
+
+
+def _round_trip_yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def format_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
+    """Return the canonical layout of a model file's text."""
+    try:
+        before = load_text(text, max_depth=max_depth).data
+    except LoadError as exc:
+        raise FormatError(exc.message, exc.line, exc.column, exc.rule) from None
+    yaml = _round_trip_yaml()
+    body = text[1:] if text.startswith("\ufeff") else text
+    document = yaml.load(body)
+    _canonicalise(document, key_orders())
+    out = io.StringIO()
+    yaml.dump(document, out)
+    result = out.getvalue()
+    try:
+        after = load_text(result, max_depth=max_depth).data
+    except LoadError as exc:  # pragma: no cover - a ruamel.yaml defect, never user input
+        raise FormatError(
+            f"formatting produced invalid YAML ({exc.message}); file left unchanged",
+            rule="fmt-unsafe",
+        ) from None
+    if not _comments(text) <= _comments(result):
+        raise FormatError("formatting would lose a comment; file left unchanged",
+                          rule="fmt-unsafe")
+    if after != before:
+        raise FormatError(
+            "formatting would change the data, not only the layout; file left unchanged",
+            rule="fmt-unsafe",
+        )
+    return result
+
+
+_COMMENT = re.compile(r"(?:^|\s)(#.*)$")
+
+
+def _comments(text: str) -> Counter[str]:
+    """Every comment-looking text in the file, to check that formatting dropped none.
+
+    Quoted strings are skipped; ``#`` inside block scalars is counted on both sides
+    alike, which is harmless because formatting never changes scalar text.
+    """
+    found: Counter[str] = Counter()
+    for line in text.splitlines():
+        unquoted = re.sub(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"", "", line)
+        match = _COMMENT.search(unquoted)
+        if match:
+            found[match.group(1).rstrip()] += 1
+    return found
+
+
+def format_bytes(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bytes:
+    try:
+        text = decode(raw)
+    except LoadError as exc:
+        raise FormatError(exc.message, exc.line, exc.column, exc.rule) from None
+    return format_text(text, max_depth=max_depth).encode("utf-8")

@@ -1,0 +1,118 @@
+"""Repository root discovery and the ``threatgate.toml`` / ``[tool.threatgate]`` settings."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from threatgate.errors import ConfigError
+from threatgate.model.loader import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
+
+CONFIG_FILE = "threatgate.toml"
+PYPROJECT = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Effective settings. ``root`` is the repository root every relative path starts at."""
+
+    root: Path
+    source: Path | None = None
+    models: tuple[str, ...] = ("threatmodels",)
+    exclude: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+    cache: bool = True
+    rules: dict[str, str] = field(default_factory=dict)
+    expiring_days: int = 30
+    gate: dict[str, Any] = field(default_factory=dict)
+    generate_packs: tuple[str, ...] = ()
+    builtin_packs: bool = True
+
+    @property
+    def model_dirs(self) -> list[Path]:
+        return [self.root / folder for folder in self.models]
+
+    @property
+    def pack_paths(self) -> list[Path]:
+        """The extra rule packs of ``[generate] packs``, relative to the repository root."""
+        return [self.root / pack for pack in self.generate_packs]
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        return "threatgate" in _read_toml(pyproject).get("tool", {})
+    except ConfigError:
+        return False
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding a config file or a ``.git``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file() or (folder / ".git").exists():
+            return folder
+        if (folder / PYPROJECT).is_file() and _has_tool_table(folder / PYPROJECT):
+            return folder
+    return start
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def load_config(start: Path, explicit: Path | None = None) -> Config:
+    """Read the settings for the repository containing ``start`` (or the file given)."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: configuration file not found")
+        root, source = explicit.resolve().parent, explicit
+        settings = _read_toml(explicit)
+        if explicit.name == PYPROJECT:
+            settings = settings.get("tool", {}).get("threatgate", {})
+    else:
+        root = find_root(start)
+        source, settings = None, {}
+        if (root / CONFIG_FILE).is_file():
+            source = root / CONFIG_FILE
+            settings = _read_toml(source)
+        elif (root / PYPROJECT).is_file() and _has_tool_table(root / PYPROJECT):
+            source = root / PYPROJECT
+            settings = _read_toml(source)["tool"]["threatgate"]
+    return _build(root, source, settings)
+
+
+def _build(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
+    from threatgate.model import schema
+    from threatgate.validate.rules import RULES
+
+    problems = schema.check(settings, schema.CONFIG_SCHEMA)
+    if problems:
+        raise ConfigError(f"{source}: {problems[0].message}")
+    unknown = sorted(set(settings.get("rules", {})) - set(RULES))
+    if unknown:
+        raise ConfigError(
+            f"{source}: rules: unknown rule id(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(RULES))}"
+        )
+    return Config(
+        root=root,
+        source=source,
+        models=tuple(settings.get("models", Config.models)),
+        exclude=tuple(settings.get("exclude", ())),
+        max_file_size=settings.get("max_file_size", DEFAULT_MAX_BYTES),
+        max_depth=settings.get("max_depth", DEFAULT_MAX_DEPTH),
+        cache=settings.get("cache", True),
+        rules=dict(settings.get("rules", {})),
+        expiring_days=settings.get("expiring_days", 30),
+        gate=dict(settings.get("gate", {})),
+        generate_packs=tuple(settings.get("generate", {}).get("packs", ())),
+        builtin_packs=settings.get("generate", {}).get("builtin_packs", True),
+    )

@@ -1,0 +1,145 @@
+"""Find the model files to work on from the paths a user gives (or the configured folders)."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from threatgate.errors import InputError
+from threatgate.model.config import Config
+
+MODEL_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFile:
+    """A file to check: where it is on disk and how to show it to the user."""
+
+    path: Path
+    display: str
+    #: Why the file must not be read (a symlink leaving the repository), if anything.
+    refused: str | None = None
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """A path relative to the working directory when it lies below it, else absolute."""
+    absolute = path if path.is_absolute() else cwd / path
+    try:
+        return absolute.relative_to(cwd).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def _escape(path: Path, root: Path) -> str | None:
+    """Explain why a symlinked path may not be read, or ``None`` when it stays inside."""
+    target = path.resolve()
+    if target == root or root in target.parents:
+        return None
+    return f"symbolic link points outside the repository (to {target}); refusing to read it"
+
+
+def _excluded(path: Path, config: Config) -> bool:
+    if not config.exclude:
+        return False
+    try:
+        relative = path.resolve().relative_to(config.root).as_posix()
+    except ValueError:
+        relative = path.as_posix()
+    return any(fnmatch.fnmatch(relative, pattern) for pattern in config.exclude)
+
+
+def _walk(folder: Path, config: Config, cwd: Path, found: list[ModelFile]) -> None:
+    root = config.root
+    seen_dirs: set[Path] = set()
+    for current, dirs, files in os.walk(folder, followlinks=False):
+        here = Path(current)
+        real = here.resolve()
+        if real in seen_dirs:
+            dirs[:] = []
+            continue
+        seen_dirs.add(real)
+        kept = []
+        for name in sorted(dirs):
+            if name.startswith("."):
+                continue
+            sub = here / name
+            if sub.is_symlink():
+                reason = _escape(sub, root)
+                if reason is not None:
+                    found.append(ModelFile(sub, display_path(sub, cwd), reason))
+                    continue
+                # os.walk does not descend into linked folders: walk them explicitly.
+                _walk(sub, config, cwd, found)
+                continue
+            kept.append(name)
+        dirs[:] = kept
+        for name in sorted(files):
+            if not name.endswith(MODEL_SUFFIXES) or name.startswith("."):
+                continue
+            path = here / name
+            if _excluded(path, config):
+                continue
+            reason = _escape(path, root) if path.is_symlink() else None
+            found.append(ModelFile(path, display_path(path, cwd), reason))
+
+
+def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list[ModelFile]:
+    """Expand files and folders into model files, in a stable order, without duplicates.
+
+    With no paths, the configured model folders are searched. A folder without any model
+    file, or a path that does not exist, is a usage error.
+    """
+    cwd = cwd or Path.cwd()
+    targets = paths or config.model_dirs
+    if not paths and not any(folder.is_dir() for folder in targets):
+        listed = ", ".join(str(f) for f in targets)
+        raise InputError(
+            f"no model folder found ({listed}); pass the model files or folders "
+            "to check, or run 'threatgate init'"
+        )
+    found: list[ModelFile] = []
+    for target in targets:
+        if not paths and not target.is_dir():
+            continue
+        if target.is_dir():
+            before = len(found)
+            _walk(target, config, cwd, found)
+            if len(found) == before:
+                raise InputError(
+                    f"{display_path(target, cwd)}: no model files (*.yaml, *.yml) in this folder"
+                )
+        elif target.exists() or target.is_symlink():
+            reason = _escape(target, config.root) if target.is_symlink() else None
+            if reason is None and not target.exists():
+                raise InputError(f"{display_path(target, cwd)}: broken symbolic link")
+            found.append(ModelFile(target, display_path(target, cwd), reason))
+        else:
+            raise InputError(f"{display_path(target, cwd)}: no such file or folder")
+    unique: dict[Path, ModelFile] = {}
+    for item in found:
+        unique.setdefault(item.path.absolute(), item)
+    return list(unique.values())
+
+
+def loadable_models(config: Config) -> Iterator[tuple[ModelFile, dict[str, Any]]]:
+    """Every model file of the repository that reads and parses, with its data.
+
+    For finding a model by its id or by an id it defines (commands that accept `shop`
+    for threatmodels/shop.yaml); files that cannot be read or parsed are skipped.
+    """
+    from threatgate.model.loader import LoadError, load_bytes, read_bytes
+
+    for model_file in discover([], config):
+        if model_file.refused is not None:
+            continue
+        try:
+            data = load_bytes(read_bytes(model_file.path, config.max_file_size),
+                              max_depth=config.max_depth).data
+        except (LoadError, OSError):
+            continue
+        if isinstance(data, dict):
+            yield model_file, data

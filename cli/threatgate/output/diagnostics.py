@@ -1,0 +1,73 @@
+"""Validation results as text lines, JSON, or GitHub Actions workflow commands."""
+
+from __future__ import annotations
+
+import json
+
+from threatgate.diagnostics import Diagnostic, Severity
+from threatgate.output.escape import one_line, workflow_data, workflow_property
+from threatgate.validate.files import ValidationReport
+
+FORMATS = ("text", "json", "github")
+
+
+def text_line(d: Diagnostic) -> str:
+    return (
+        f"{one_line(d.path)}:{d.line}:{d.column}: {d.severity}: {one_line(d.message)} "
+        f"[{d.rule}]"
+    )
+
+
+def render_text(report: ValidationReport) -> str:
+    return "".join(text_line(d) + "\n" for d in report.diagnostics)
+
+
+def summary(report: ValidationReport) -> str:
+    """One line for people: how many files, errors and warnings."""
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    files = len(report.files)
+    noun = "file" if files == 1 else "files"
+    if not errors and not warnings:
+        return f"{files} model {noun} valid"
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' * (errors != 1)}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    return f"{' and '.join(parts)} in {files} model {noun}"
+
+
+def render_json(report: ValidationReport, *, passed: bool) -> str:
+    document = {
+        "valid": passed,
+        "summary": {
+            "files": len(report.files),
+            "errors": report.count(Severity.ERROR),
+            "warnings": report.count(Severity.WARNING),
+        },
+        "files": [
+            {
+                "path": f.display,
+                "model_id": f.model_id,
+                "diagnostics": [
+                    {k: v for k, v in d.to_dict().items() if k != "path"}
+                    for d in sorted(f.diagnostics, key=Diagnostic.sort_key)
+                ],
+            }
+            for f in report.files
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_github(report: ValidationReport) -> str:
+    """Workflow commands GitHub Actions turns into annotations on the pull request."""
+    lines = []
+    for d in report.diagnostics:
+        command = "error" if d.severity is Severity.ERROR else "warning"
+        props = (
+            f"file={workflow_property(d.path)},line={d.line},col={d.column},"
+            f"title={workflow_property('threatgate ' + d.rule)}"
+        )
+        lines.append(f"::{command} {props}::{workflow_data(d.message)}\n")
+    return "".join(lines)

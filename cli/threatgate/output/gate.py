@@ -1,0 +1,123 @@
+"""Gate results as text, JSON, GitHub annotations and a Markdown job summary.
+
+The machine formats for code scanning and CI test reports live in their own modules
+(sarif, junit, codequality); :func:`render` dispatches to all of them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from threatgate.gate.run import GateReport
+from threatgate.output.escape import md_cell, one_line, workflow_data, workflow_property
+
+#: GitHub shows at most 10 error annotations per step and 50 per job: keep the most
+#: useful ones and say how many were left out.
+GITHUB_ANNOTATION_CAP = 50
+
+
+def render(report: GateReport, kind: str) -> str:
+    if kind == "text":
+        return render_text(report)
+    if kind == "json":
+        return json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n"
+    if kind == "github":
+        return render_github(report)
+    if kind == "markdown":
+        return render_markdown(report)
+    if kind == "sarif":
+        from threatgate.output.sarif import render_sarif
+
+        return render_sarif(report)
+    if kind == "junit":
+        from threatgate.output.junit import render_junit
+
+        return render_junit(report)
+    if kind == "codequality":
+        from threatgate.output.codequality import render_codequality
+
+        return render_codequality(report)
+    raise ValueError(f"unknown gate report format {kind!r}")
+
+
+def _verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
+def render_text(report: GateReport) -> str:
+    lines = []
+    for result in report.results:
+        a = result.assessment
+        sev = a.by_severity
+        lines.append(
+            f"{_verdict(result.passed)} {a.model_id} ({one_line(a.path)}): {len(a.threats)} "
+            f"threats (critical {sev['critical']}, high {sev['high']}, medium {sev['medium']}, "
+            f"low {sev['low']}, unscored {sev['unscored']}), mitigation ratio "
+            f"{a.mitigation_ratio:.2f}, objectives at risk {a.objective_states['at_risk']}"
+            f"/{len(a.objectives)}"
+        )
+        for failure in result.failures:
+            lines.append(f"  {one_line(failure.path)}:{failure.line}:{failure.column}: "
+                         f"{one_line(failure.message)} [{failure.check}]")
+        for failure in result.baseline_failures:
+            lines.append(f"  {one_line(failure.path)}:{failure.line}:{failure.column}: "
+                         f"{one_line(failure.message)} [{failure.check}, already at "
+                         f"{one_line(report.baseline or 'the baseline')}]")
+        for warning in result.warnings:
+            lines.append(f"  warning: {one_line(warning)}")
+    for bad in report.invalid:
+        lines.append(f"FAIL {one_line(bad.path)}:{bad.line}:{bad.column}: cannot be assessed: "
+                     f"{one_line(bad.message)} [{bad.rule}]")
+    if not report.thresholds.any_set:
+        lines.append("No thresholds set: reporting only (see `threatgate gate --help`).")
+    failed = sum(not r.passed for r in report.results) + len(report.invalid)
+    total = len(report.results) + len(report.invalid)
+    lines.append(f"gate {'passed' if report.passed else 'failed'}: {failed} of {total} "
+                 f"model{'s' * (total != 1)} failing")
+    return "\n".join(lines) + "\n"
+
+
+def render_github(report: GateReport) -> str:
+    """Workflow commands: one error annotation per failure, capped, then a notice."""
+    failures = [f for r in report.results for f in r.failures]
+    lines = []
+    for failure in failures[:GITHUB_ANNOTATION_CAP]:
+        lines.append(
+            f"::error file={workflow_property(failure.path)},line={failure.line},"
+            f"col={failure.column},title={workflow_property('threatgate ' + failure.check)}"
+            f"::{workflow_data(failure.message)}"
+        )
+    if len(failures) > GITHUB_ANNOTATION_CAP:
+        lines.append(f"::warning::{len(failures) - GITHUB_ANNOTATION_CAP} more gate failures "
+                     "not annotated; see the job summary or the JSON report")
+    for bad in report.invalid:
+        lines.append(f"::error file={workflow_property(bad.path)},line={bad.line},"
+                     f"col={bad.column},title={workflow_property('threatgate ' + bad.rule)}::"
+                     f"model cannot be assessed: {workflow_data(bad.message)}")
+    lines.append(f"threatgate gate {'passed' if report.passed else 'failed'}")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(report: GateReport) -> str:
+    """A job summary: a table per model, then the failures with their locations."""
+    icon = "✅" if report.passed else "❌"
+    out = [f"## {icon} Threat model gate {'passed' if report.passed else 'failed'}", ""]
+    out += ["| Model | Result | Threats | Critical | High | Mitigation ratio | "
+            "Objectives at risk |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for result in report.results:
+        a = result.assessment
+        out.append(
+            f"| {md_cell(a.title)} ({md_cell(a.model_id)}) | {_verdict(result.passed)} | "
+            f"{len(a.threats)} | {a.by_severity['critical']} | {a.by_severity['high']} | "
+            f"{a.mitigation_ratio * 100:.0f}% | {a.objective_states['at_risk']} |"
+        )
+    for bad in report.invalid:
+        out.append(f"| {md_cell(bad.path)} | FAIL (invalid) | | | | | |")
+    failures = [f for r in report.results for f in r.failures]
+    if failures or report.invalid:
+        out += ["", "### Failures", ""]
+        out += [f"- {md_cell(f.path)}:{f.line}: {md_cell(f.message)} ({f.check})"
+                for f in failures]
+        out += [f"- {md_cell(bad.path)}:{bad.line}: cannot be assessed: {md_cell(bad.problem)}"
+                for bad in report.invalid]
+    return "\n".join(out) + "\n"

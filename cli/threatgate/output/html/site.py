@@ -1,0 +1,303 @@
+"""The static site and the single-page HTML report (pure: reports in, file contents out).
+
+:func:`build_site` returns every file of the site as ``{relative path: bytes}``; the
+command decides where to write them. Pages link to each other with relative URLs only,
+load nothing from the network (no CDN, the data-flow diagram is an SVG drawn at build
+time) and carry a Content-Security-Policy that allows scripts and styles only from the
+site itself, so they work from ``file://`` and under any sub-path.
+
+Jinja2 runs with autoescaping on and ``StrictUndefined``; Markdown in descriptions goes
+through :mod:`threatgate.output.html.markup`. Output is deterministic: the same input
+gives byte-identical files (no timestamps unless a date is passed in).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from threatgate.analysis.assess import ModelAssessment
+from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
+from threatgate.analysis.posture import SEVERITY_RANK
+from threatgate.views.report import Ref, Report, anchor, unique_anchors
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+#: Content-Security-Policy of the site's pages: nothing but the site's own files.
+SITE_CSP = ("default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "base-uri 'none'; form-action 'none'")
+UNKNOWN_STEM = "unknown"
+#: The schema's model id (common.schema.json#/$defs/modelId): safe as a file name.
+_MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+ASSETS = ("site.css", "site.js")
+
+
+@dataclass
+class SiteModel:
+    """A valid model: its report (which holds the data) and its assessment."""
+
+    report: Report
+    assessment: ModelAssessment
+
+    @property
+    def page(self) -> str:
+        return f"models/{self.report.model_id}.html"
+
+
+@dataclass
+class InvalidEntry:
+    """A model file that could not be assessed, shown on the index with its problem."""
+
+    path: str
+    problem: str
+    model_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    title: str = "Threat models"
+    #: Shown as "as of" on every page; None shows no date (the output has no timestamp).
+    generated: str | None = None
+
+
+# --- templates --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja2 environment of the site templates (autoescape on, strict undefined)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from threatgate.output.html.markup import render_markdown
+    from threatgate.support.resources import template_dir
+
+    env = Environment(
+        loader=FileSystemLoader(str(template_dir() / "site")),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+    def markdown(text: str) -> Any:
+        from markupsafe import Markup
+
+        return Markup(render_markdown(text))
+
+    def words(text: str | None) -> str:
+        return (text or "").replace("_", " ")
+
+    env.filters["markdown"] = markdown
+    env.globals["ref"] = ref_html
+    env.globals["refs"] = refs_html
+    env.filters["words"] = words
+    env.filters["percent"] = lambda ratio: f"{round(ratio * 100)}%"
+    env.globals["severity_rank"] = SEVERITY_RANK
+    return env
+
+
+def ref_html(ref: Ref, status: bool = False) -> Any:
+    """A link to an entity of the page (Python, not a macro: it runs thousands of times)."""
+    from markupsafe import Markup, escape
+
+    if ref.anchor is None:
+        html = (f'<span class="dangling" title="not defined in this model">'
+                f"{escape(ref.id)}</span>")
+    else:
+        html = f'<a href="#{escape(ref.anchor)}" title="{escape(ref.label)}">{escape(ref.id)}</a>'
+    if status and ref.status:
+        html += (f' <span class="status status-{escape(ref.status)}">'
+                 f'{escape(ref.status.replace("_", " "))}</span>')
+    return Markup(html)  # every piece above is escaped
+
+
+def refs_html(refs: Sequence[Ref], status: bool = False) -> Any:
+    """Links to several entities, comma-separated; a dash when there are none."""
+    from markupsafe import Markup
+
+    if not refs:
+        return Markup('<span class="none">-</span>')
+    return Markup(", ").join(ref_html(r, status) for r in refs)
+
+
+def _asset(name: str) -> str:
+    from threatgate.support.resources import template_dir
+
+    return (template_dir() / "site" / "assets" / name).read_text(encoding="utf-8")
+
+
+def _svg(report: Report) -> str:
+    """The data-flow diagram as inline SVG (the renderer escapes all text)."""
+    from threatgate.output.svg.dfd import render_dfd_svg
+
+    return render_dfd_svg(report.diagram)
+
+
+def _hash(source: str) -> str:
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+def render_model_html(report: Report, *, generated: str | None = None) -> str:
+    """One model's report as a single self-contained HTML page (CSS and script inlined).
+
+    The inline style and script are allowed by their hashes in the page's CSP, so the
+    policy still forbids any other inline code.
+    """
+    css, js = _asset("site.css"), _asset("site.js")
+    csp = (f"default-src 'none'; img-src 'self' data:; style-src {_hash(css)}; "
+           f"script-src {_hash(js)}; base-uri 'none'; form-action 'none'")
+    return environment().get_template("model.html").render(
+        report=report, svg=_svg(report), root="", standalone=True, inline_css=css,
+        inline_js=js, csp=csp, site_title=None, generated=generated, badge_src=None,
+        has_compliance=False)
+
+
+def _badges(models: Sequence[SiteModel], invalid: Sequence[InvalidEntry]
+            ) -> dict[str, Badge]:
+    made: dict[str, Badge] = {UNKNOWN_STEM: UNKNOWN}
+    for model in models:
+        a = model.assessment
+        made.setdefault(badge_file_stem(a.model_id), model_badge(a))
+        for framework in a.frameworks:
+            made.setdefault(badge_file_stem(a.model_id, framework), framework_badge(a, framework))
+    for entry in invalid:
+        # An invalid model's id may be anything, "../x" included: only a well-formed
+        # one names a file, so that no model can make the site write outside OUT.
+        if entry.model_id and _MODEL_ID.fullmatch(entry.model_id):
+            made.setdefault(badge_file_stem(entry.model_id), UNKNOWN)
+    return made
+
+
+def _summary_row(model: SiteModel) -> dict[str, Any]:
+    a = model.assessment
+    badge = model_badge(a)
+    return {
+        "id": a.model_id,
+        "title": a.title,
+        "system": a.system,
+        "owner": a.owner,
+        "path": model.report.path,
+        "page": model.page,
+        "badge": {"state": badge.state, "message": badge.message, "color": badge.color,
+                  "json": f"badges/{badge_file_stem(a.model_id)}.json",
+                  "svg": f"badges/{badge_file_stem(a.model_id)}.svg"},
+        "public": a.badge_public,
+        "posture": {
+            "threats": {"total": len(a.threats), "by_severity": a.by_severity,
+                        **a.threat_states, "mitigation_ratio": a.mitigation_ratio},
+            "objectives": a.objective_states,
+            "controls": a.control_progress,
+            "findings": a.findings_by_status,
+        },
+        "frameworks": list(a.frameworks),
+    }
+
+
+def _index_json(rows: list[dict[str, Any]], invalid: Sequence[InvalidEntry],
+                options: SiteOptions) -> bytes:
+    document = {
+        "schema": "threatgate-site/1",
+        "title": options.title,
+        "generated": options.generated,
+        "models": rows,
+        "invalid": [{"path": e.path, "id": e.model_id, "problem": e.problem} for e in invalid],
+    }
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _risks(models: Sequence[SiteModel]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    threats: list[dict[str, Any]] = []
+    objectives: list[dict[str, Any]] = []
+    for model in models:
+        for t in model.report.threats:
+            if t.state == "open" and t.severity in ("critical", "high"):
+                threats.append({"model": model, "threat": t})
+        for o in model.report.objectives:
+            if o.status == "at_risk":
+                objectives.append({"model": model, "objective": o})
+    threats.sort(key=lambda r: (SEVERITY_RANK[r["threat"].severity], r["model"].report.model_id,
+                                r["threat"].id))
+    objectives.sort(key=lambda r: (SEVERITY_RANK[r["objective"].tier],
+                                   r["model"].report.model_id, r["objective"].id))
+    return threats, objectives
+
+
+def _compliance(models: Sequence[SiteModel]) -> list[dict[str, Any]]:
+    frameworks: dict[str, list[tuple[SiteModel, Any]]] = {}
+    for model in models:
+        for section in model.report.compliance:
+            frameworks.setdefault(section.id, []).append((model, section))
+    return [{"id": name, "anchor": anchor("framework", name), "entries": entries}
+            for name, entries in sorted(frameworks.items())]
+
+
+def _groups(models: Sequence[SiteModel]) -> list[dict[str, Any]]:
+    systems: dict[str, list[SiteModel]] = {}
+    for model in models:
+        systems.setdefault(model.report.system or "", []).append(model)
+    ordered = sorted(systems.items(), key=lambda kv: (kv[0] == "", kv[0].casefold(), kv[0]))
+    anchors = unique_anchors([anchor("system", name or "none") for name, _ in ordered])
+    return [{"name": name, "anchor": system_anchor,
+             "models": sorted(group, key=lambda m: m.report.model_id)}
+            for (name, group), system_anchor in zip(ordered, anchors, strict=True)]
+
+
+def build_site(
+    models: Sequence[SiteModel],
+    invalid: Sequence[InvalidEntry] = (),
+    options: SiteOptions | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, bytes]:
+    """Every file of the site, by path relative to its root (``/``-separated)."""
+    from threatgate.output.svg.badge import render_badge_svg
+
+    options = options or SiteOptions()
+    env = environment()
+    models = sorted(models, key=lambda m: m.report.model_id)
+    invalid = sorted(invalid, key=lambda e: (e.path, e.problem))
+    compliance = _compliance(models)
+    common = {"site_title": options.title, "generated": options.generated,
+              "standalone": False, "csp": SITE_CSP, "inline_css": "", "inline_js": "",
+              "has_compliance": bool(compliance)}
+    files: dict[str, bytes] = {}
+    for name in ASSETS:
+        files[f"assets/{name}"] = _asset(name).encode("utf-8")
+    for stem, badge in sorted(_badges(models, invalid).items()):
+        files[f"badges/{stem}.json"] = badge.endpoint_json().encode("utf-8")
+        files[f"badges/{stem}.svg"] = render_badge_svg(
+            badge.label, badge.message, badge.color).encode("utf-8")
+
+    page = env.get_template("model.html")
+    for model in models:
+        report = model.report
+        html = page.render(report=report, svg=_svg(report), root="../",
+                           badge_src=f"../badges/{badge_file_stem(report.model_id)}.svg",
+                           **common)
+        files[model.page] = html.encode("utf-8")
+        if progress:
+            progress(1)
+
+    rows = [_summary_row(m) for m in models]
+    files["index.json"] = _index_json(rows, invalid, options)
+    files["index.html"] = env.get_template("index.html").render(
+        root="", groups=_groups(models), invalid=invalid, rows={r["id"]: r for r in rows},
+        **common).encode("utf-8")
+    threats, objectives = _risks(models)
+    files["risks.html"] = env.get_template("risks.html").render(
+        root="", threats=threats, objectives=objectives, **common).encode("utf-8")
+    if compliance:
+        files["compliance.html"] = env.get_template("compliance.html").render(
+            root="", frameworks=compliance, **common).encode("utf-8")
+    return dict(sorted(files.items()))

@@ -1,0 +1,375 @@
+"""One model's report as GitHub/GitLab-flavoured Markdown (pure: report in, text out).
+
+Every piece of user text is escaped: table cells with :func:`md_cell`, paragraphs with
+:func:`md_text` (Markdown punctuation backslash-escaped, ``<``, ``>`` and ``&`` as
+entities), so a title or description can neither break the document's structure nor
+inject HTML. Descriptions are therefore shown as plain text, line breaks kept. The only
+HTML emitted is ``<a id="..."></a>`` anchors built from sanitised entity ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from threatgate.output.escape import md_cell, one_line
+from threatgate.views.report import (
+    AcceptanceRow,
+    ControlRow,
+    Element,
+    Ref,
+    Report,
+    ThreatRow,
+    anchor,
+)
+
+#: ASCII punctuation that can start or change Markdown syntax somewhere.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=:$^])")
+_BACKTICKS = re.compile(r"`+")
+#: Inline Markdown syntax inside a table cell (pipes, backticks and HTML: md_cell).
+_CELL_SPECIAL = re.compile(r"([\\*_\[\]()~!$])")
+
+
+def _cell(value: str) -> str:
+    """User text in a table cell: one line, no HTML, no emphasis, links or math."""
+    return md_cell(_CELL_SPECIAL.sub(r"\\\1", value))
+
+
+def _cell_lines(value: str) -> str:
+    """Multi-line user text in a table cell: each line escaped, joined with ``<br>``."""
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+    return "<br>".join(_cell(line.strip()) for line in lines)
+
+
+def md_text(value: str) -> str:
+    """Multi-line user text as inert Markdown: shown as written, never interpreted."""
+    lines = []
+    for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = one_line(line.strip())
+        line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        lines.append(_MD_SPECIAL.sub(r"\\\1", line))
+    # Collapse runs of blank lines; keep paragraphs.
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+def description_html(value: str) -> str:
+    """The model's description, its Markdown rendered as safe HTML inside one HTML block.
+
+    GitHub and GitLab show HTML blocks (through their own sanitisers), so the
+    description keeps its formatting, while the HTML comes from markdown-it with raw
+    HTML off and only safe links: the user's text cannot add tags of its own. Blank
+    lines (inside code blocks) would end the HTML block and hand the rest back to the
+    Markdown parser, so they are written as ``&#10;``.
+    """
+    from threatgate.output.html.markup import render_markdown
+
+    html = render_markdown(value).strip("\n")
+    if not html:
+        return ""
+    html = re.sub(r"\n{2,}", lambda m: "\n" + "&#10;" * (len(m.group(0)) - 1), html)
+    return f"<div>\n{html}\n</div>"
+
+
+def fence(content: str, info: str) -> str:
+    """A fenced code block whose fence is longer than any backtick run inside."""
+    longest = max((len(m) for m in _BACKTICKS.findall(content)), default=0)
+    marks = "`" * max(3, longest + 1)
+    return f"{marks}{info}\n{content.rstrip(chr(10))}\n{marks}"
+
+
+def _anchor(name: str) -> str:
+    """The entity's anchor, plus its lower-case twin when they differ.
+
+    GitHub prefixes ids with ``user-content-`` and looks a link's fragment up in lower
+    case, so ``[T1](#threat-T1)`` finds only ``id="threat-t1"``; other viewers (GitLab,
+    editors, the HTML report) match the fragment exactly, so both are written.
+    """
+    lower = name.lower()
+    twin = f'<a id="{lower}"></a>' if lower != name else ""
+    return f'<a id="{name}"></a>{twin}'
+
+
+def _link(ref: Ref, *, show_status: bool = False) -> str:
+    label = _cell(ref.id)
+    status = f" ({_cell(ref.status.replace('_', ' '))})" if show_status and ref.status else ""
+    if ref.anchor is None:
+        return f"{label} (unknown){status}"
+    return f"[{label}](#{ref.anchor}){status}"
+
+
+def _links(refs: Iterable[Ref], *, show_status: bool = False, empty: str = "-") -> str:
+    out = ", ".join(_link(r, show_status=show_status) for r in refs)
+    return out or empty
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell or " " for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def _percent(ratio: float) -> str:
+    return f"{round(ratio * 100)}%"
+
+
+def _summary(report: Report) -> list[str]:
+    s = report.summary
+    severities = ", ".join(f"{n} {name}" for name, n in s.by_severity.items() if n) or "none"
+    states = ", ".join(f"{n} {name}" for name, n in s.threat_states.items())
+    o = s.objectives
+    objectives = (f"{o['mitigated']} of {o['total']} mitigated ({o['mitigated_by_controls']} "
+                  f"by controls, {o['mitigated_by_assumption']} by assumption), "
+                  f"{o['at_risk']} at risk, {o['unassessed']} unassessed")
+    c = s.controls
+    controls = f"{c['implemented']} of {c['defined']} implemented, {c['verified']} verified"
+    verification = ("assertions checked in this run" if s.verification_ran
+                    else "assertions not checked in this run (use --verify)")
+    rows = [
+        ["Posture", _cell(f"{report.posture.message}")],
+        ["Threats", f"{s.threats} ({severities})"],
+        ["Threat states", states],
+        ["Mitigation ratio", _percent(s.mitigation_ratio)],
+        ["Objectives", objectives],
+        ["Controls", controls],
+        ["Verification", f"{c['verified']} of {c['implemented']} implemented controls "
+                         f"verified; {verification}"],
+        ["Findings", f"{s.findings_open} open of {s.findings}"],
+    ]
+    if s.expired or s.expiring:
+        rows.append(["Dates", f"{s.expired} expired, {s.expiring} expiring soon"])
+    return ["## Summary", "", *_table(["", ""], rows)]
+
+
+def _elements(title: str, elements: list[Element]) -> list[str]:
+    if not elements:
+        return []
+    fact_names = [name for name, _ in elements[0].facts]
+    link_names = [name for name, _ in elements[0].links]
+    header = ["Id", "Name", *[n.capitalize() for n in fact_names],
+              *[n.capitalize() for n in link_names], "Description"]
+    rows = []
+    for e in elements:
+        rows.append([
+            f"{_anchor(e.anchor)}{_cell(e.id)}", _cell(e.name),
+            *[_cell(value) for _, value in e.facts],
+            *[_links(refs) for _, refs in e.links],
+            _cell_lines(e.description),
+        ])
+    return [f"### {title}", "", *_table(header, rows)]
+
+
+#: Mermaid's default limits (``maxEdges``, ``maxTextSize``), which GitHub and GitLab keep:
+#: a larger diagram shows an error box instead of the drawing.
+MERMAID_MAX_EDGES = 500
+MERMAID_MAX_TEXT = 50_000
+
+
+def _architecture(report: Report, mermaid: str | None) -> list[str]:
+    if not report.has_architecture:
+        return []
+    lines = ["## Data flow", ""]
+    edges = len(report.diagram.edges)
+    if mermaid and (edges > MERMAID_MAX_EDGES or len(mermaid) > MERMAID_MAX_TEXT):
+        lines += [f"The diagram is not drawn here: with {edges} data flows and "
+                  f"{len(mermaid):,} characters it is beyond what Mermaid draws "
+                  f"({MERMAID_MAX_EDGES} flows, {MERMAID_MAX_TEXT:,} characters). The HTML "
+                  "report (`--format html`) and the site draw it.", ""]
+    elif mermaid:
+        lines += [fence(mermaid, "mermaid"), ""]
+    lines += _elements("Components", report.components)
+    lines += _elements("Data flows", report.dataflows)
+    lines += _elements("Trust boundaries", report.boundaries)
+    return lines
+
+
+def _matrix(report: Report) -> list[str]:
+    m = report.matrix
+    lines = ["## Assets and attackers", ""]
+    lines += _elements("Assets", report.assets)
+    lines += _elements("Attackers", report.attackers)
+    if m.assets and m.attackers:
+        header = ["Asset / attacker", *[_link(a) for a in m.attackers]]
+        rows = [[_link(asset), *[_links(cell.objectives, show_status=True) for cell in row]]
+                for asset, row in zip(m.assets, m.cells, strict=True)]
+        lines += ["### Control objectives by asset and attacker", "", *_table(header, rows)]
+    if len(lines) == 2:
+        lines += ["No assets or attackers.", ""]
+    return lines
+
+
+def _groups(groups: list[list[Ref]]) -> str:
+    if not groups:
+        return "-"
+    return " or ".join("(" + " and ".join(_link(r, show_status=True) for r in g) + ")"
+                       for g in groups)
+
+
+def _objectives(report: Report) -> list[str]:
+    lines = ["## Control objectives", ""]
+    if not report.objectives:
+        return [*lines, "No control objectives.", ""]
+    rows = []
+    for o in report.objectives:
+        status = _words(o.status)
+        if o.status == "mitigated":
+            status += f" by {o.mitigated_by}" + (f" ({o.level})" if o.level else "")
+        elif o.reasons:
+            status += ": " + ", ".join(_words(r) for r in o.reasons)
+        if o.accepted:
+            status += " (risk accepted)"
+        rows.append([
+            f"{_anchor(o.anchor)}{_cell(o.id)}", _link(o.asset), _link(o.attacker),
+            _cell(", ".join(o.properties)) or "-", o.tier, _cell(status),
+            _groups(o.groups), _links(o.assumptions), _links(o.threats),
+            _cell_lines(o.description),
+        ])
+    header = ["Objective", "Asset", "Attacker", "Properties", "Tier", "Status",
+              "Mitigation groups", "Assumptions", "Threats", "Description"]
+    return [*lines, *_table(header, rows)]
+
+
+def _threat_row(t: ThreatRow) -> list[str]:
+    score = (f"{t.score} ({t.likelihood}x{t.impact})" if t.score is not None else "-")
+    state = _words(t.state)
+    if t.mitigated_by:
+        state += " by " + ", ".join(_cell(c) for c in t.mitigated_by)
+    return [
+        f"{_anchor(t.anchor)}{_cell(t.id)}", _cell(t.title), score, state,
+        _links(t.controls, show_status=True), _links(t.objectives, show_status=True),
+        _links(t.components),
+        _cell(", ".join([*(_words(s) for s in t.stride), *t.cwe])) or "-",
+        _cell_lines(t.description),
+    ]
+
+
+def _threats(report: Report) -> list[str]:
+    lines = ["## Threats", ""]
+    if not report.threats:
+        return [*lines, "No threats.", ""]
+    header = ["Threat", "Title", "Score", "State", "Controls", "Objectives", "Components",
+              "STRIDE, CWE", "Description"]
+    for severity, rows in report.threats_by_severity():
+        lines += [f"### {severity.capitalize()} ({len(rows)})", ""]
+        lines += _table(header, [_threat_row(t) for t in rows])
+    return lines
+
+
+def _evidence(c: ControlRow) -> str:
+    if not c.assertions:
+        return "none"
+    parts = []
+    for a in c.assertions:
+        outcome = f" **{_cell(a.outcome)}**" if a.outcome else ""
+        reason = f" ({_cell(a.reason)})" if a.reason else ""
+        parts.append(f"{_cell(a.type)}: {_cell(a.summary)}{outcome}{reason}")
+    return "<br>".join(parts)
+
+
+def _controls(report: Report) -> list[str]:
+    lines = ["## Controls", ""]
+    if not report.controls:
+        return [*lines, "No controls.", ""]
+    rows = [[
+        f"{_anchor(c.anchor)}{_cell(c.id)}", _cell(c.title), _cell(_words(c.status)),
+        _cell(c.verification), _evidence(c), _links(c.objectives, show_status=True),
+        _links(c.threats), _cell(", ".join(c.compliance)) or "-", _links(c.findings),
+        _cell(c.owner) or "-", _cell_lines(c.description),
+    ] for c in report.controls]
+    header = ["Control", "Title", "Status", "Verification", "Evidence", "Objectives",
+              "Threats", "Compliance", "Findings", "Owner", "Description"]
+    return [*lines, *_table(header, rows)]
+
+
+def _assumptions(report: Report) -> list[str]:
+    lines = ["## Assumptions", ""]
+    if not report.assumptions:
+        return [*lines, "No assumptions.", ""]
+    rows = [[
+        f"{_anchor(a.anchor)}{_cell(a.id)}", _cell_lines(a.description), a.state,
+        _cell(a.attested_by) or "-", _cell(a.expires) or "-", _links(a.objectives),
+    ] for a in report.assumptions]
+    header = ["Assumption", "Description", "State", "Attested by", "Expires", "Covers"]
+    return [*lines, *_table(header, rows)]
+
+
+def _acceptance_row(a: AcceptanceRow) -> list[str]:
+    return [
+        f"{_anchor(a.anchor)}{_link(a.target)}", _cell(a.owner) or "-",
+        _cell_lines(a.justification) or "-", _cell(a.review_by) or "-",
+        "in force" if a.in_force else "expired",
+    ]
+
+
+def _acceptances(report: Report) -> list[str]:
+    lines = ["## Risk acceptances", ""]
+    if not report.acceptances:
+        return [*lines, "No risk acceptances.", ""]
+    header = ["Accepted", "Owner", "Justification", "Review by", "State"]
+    return [*lines, *_table(header, [_acceptance_row(a) for a in report.acceptances])]
+
+
+def _findings(report: Report) -> list[str]:
+    lines = ["## Findings", ""]
+    if not report.findings:
+        return [*lines, "No findings.", ""]
+    rows = [[
+        f"{_anchor(f.anchor)}{_cell(f.id)}", _cell(f.title), _link(f.control),
+        _cell(f.severity), _cell(_words(f.status)),
+        _cell(", ".join(f.locations)) or "-",
+        _cell_lines(f.description + (f"\n\nDismissed: {f.reason}" if f.reason else "")),
+    ] for f in report.findings]
+    header = ["Finding", "Title", "Control", "Severity", "Status", "Locations", "Details"]
+    return [*lines, *_table(header, rows)]
+
+
+def _compliance(report: Report) -> list[str]:
+    if not report.compliance:
+        return []
+    lines = ["## Compliance", ""]
+    for section in report.compliance:
+        counts = ", ".join(f"{n} {k}" for k, n in section.coverage.items())
+        lines += [f"### {_cell(section.id)}", "", _anchor(section.anchor) + _cell(
+            f"Requirements: {counts}." if section.requirements
+            else "No control maps to this framework yet."), ""]
+        if section.requirements:
+            rows = [[f"{_anchor(r.anchor)}{_cell(r.requirement)}",
+                     _links(r.controls, show_status=True), r.coverage]
+                    for r in section.requirements]
+            lines += _table(["Requirement", "Controls", "Coverage"], rows)
+    return lines
+
+
+def render_report_markdown(report: Report, mermaid: str | None = None,
+                           generated: str | None = None) -> str:
+    """The whole report; ``mermaid`` is the data-flow diagram's Mermaid source, if any."""
+    meta = [f"Model {_cell(report.model_id)}"]
+    if report.system:
+        meta.append(f"system {_cell(report.system)}")
+    if report.owner:
+        meta.append(f"owner {_cell(report.owner)}")
+    meta.append(f"file {_cell(report.path)}")
+    if report.frameworks:
+        meta.append("frameworks " + _cell(", ".join(report.frameworks)))
+    if generated:
+        meta.append(f"as of {_cell(generated)}")
+    title = md_text(one_line(report.title)) or "Untitled"
+    lines = [f"# {_anchor(anchor('model', report.model_id))}{title}",
+             "", " · ".join(meta), ""]
+    if report.description:
+        lines += [description_html(report.description), ""]
+    lines += _summary(report)
+    lines += _architecture(report, mermaid)
+    lines += _matrix(report)
+    lines += _objectives(report)
+    lines += _threats(report)
+    lines += _controls(report)
+    lines += _assumptions(report)
+    lines += _acceptances(report)
+    lines += _findings(report)
+    lines += _compliance(report)
+    return "\n".join(lines).rstrip("\n") + "\n"

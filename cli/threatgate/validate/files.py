@@ -1,0 +1,279 @@
+"""Validation of model files: loading, schema, semantic rules, and checks across files.
+
+Per-file work is independent, cached by content hash and spread over processes when
+there are many files; the checks that span files (model ids unique in the repository)
+run afterwards on the small per-file summaries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from threatgate import __version__
+from threatgate.diagnostics import Diagnostic, Severity
+from threatgate.model import schema
+from threatgate.model.config import Config
+from threatgate.model.discovery import ModelFile
+from threatgate.model.loader import LoadedDocument, LoadError, load_bytes, read_bytes
+from threatgate.support.cache import ResultCache
+from threatgate.validate.rules import run_rules
+
+#: Rules meaning the input could not be read at all (exit code 2 rather than 1).
+UNREADABLE_RULES = frozenset({"file-unreadable", "symlink-escape"})
+#: Below this many files, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 24
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    today: dt.date
+    max_file_size: int
+    max_depth: int
+    rules: dict[str, str] = field(default_factory=dict)
+    cache: ResultCache | None = None
+    jobs: int = 0  # 0: one process per core
+    #: Applied, in the worker, to each model without errors: (data, display path, locate).
+    #: Its (picklable) result lands in :attr:`FileResult.extra`; assess uses this to work
+    #: on the document the validation already parsed.
+    follow: Callable[[dict[str, Any], str, Callable[..., tuple[int, int]]], Any] | None = None
+
+
+@dataclass
+class FileResult:
+    display: str
+    model_id: str | None
+    diagnostics: list[Diagnostic]
+    id_location: tuple[int, int] = (1, 1)
+    extra: Any = None
+
+
+@dataclass
+class ValidationReport:
+    files: list[FileResult]
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return sorted((d for f in self.files for d in f.diagnostics), key=Diagnostic.sort_key)
+
+    def count(self, severity: Severity) -> int:
+        return sum(d.severity is severity for f in self.files for d in f.diagnostics)
+
+    @property
+    def unreadable(self) -> bool:
+        return any(d.rule in UNREADABLE_RULES for f in self.files for d in f.diagnostics)
+
+
+def _code_digest() -> str:
+    """Digest of threatgate's own code, so results never outlive a change of the rules."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_salt(config: Config, today: dt.date) -> str:
+    """Everything besides a file's bytes that its result depends on."""
+    digest = hashlib.sha256(_code_digest().encode())
+    for name, document in sorted(schema.schema_documents().items()):
+        digest.update(name.encode())
+        digest.update(repr(document).encode())
+    return f"{__version__}|{digest.hexdigest()}|{config.max_file_size}|{config.max_depth}|{today}"
+
+
+def _kebab(keyword: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", keyword).lower()
+
+
+def check_bytes(raw: bytes, today: dt.date, max_depth: int) -> dict[str, Any]:
+    """Validate one file's bytes. Returns a path-independent, JSON-ready summary."""
+    try:
+        document = load_bytes(raw, max_depth=max_depth, locate=True)
+    except LoadError as exc:
+        return _load_failure(exc)
+    return _summarise(document, today)
+
+
+def _load_failure(exc: LoadError) -> dict[str, Any]:
+    return {"id": None, "problems": [["error", exc.rule, exc.line, exc.column, exc.message]]}
+
+
+def _summarise(document: LoadedDocument, today: dt.date) -> dict[str, Any]:
+    data = document.data
+    problems: list[list[Any]] = []
+    for problem in schema.check(data):
+        line, column = document.locate(problem.path)
+        problems.append(
+            ["error", f"schema-{_kebab(problem.keyword)}", line, column, problem.message]
+        )
+    for found in run_rules(data, today):
+        line, column = document.locate(found.path)
+        problems.append([found.severity.value, found.rule, line, column, found.message])
+    model_id = data.get("id") if isinstance(data.get("id"), str) else None
+    return {"id": model_id, "id_at": list(document.locate(("id",))), "problems": problems}
+
+
+def _unreadable(rule: str, message: str) -> tuple[dict[str, Any], Any]:
+    return {"id": None, "problems": [["error", rule, 1, 1, message]]}, None
+
+
+def _has_errors(summary: dict[str, Any], rules: dict[str, str]) -> bool:
+    return any(
+        (rules.get(rule) or severity) == "error" for severity, rule, *_ in summary["problems"]
+    )
+
+
+def _check_file(item: ModelFile, options: ValidateOptions) -> tuple[dict[str, Any], Any]:
+    """Validate one file (from the cache when unchanged); follow up on a valid model."""
+    if item.refused:
+        return _unreadable("symlink-escape", item.refused)
+    try:
+        raw = read_bytes(item.path, options.max_file_size)
+    except LoadError as exc:
+        return _unreadable(exc.rule, exc.message)
+    except OSError as exc:
+        return _unreadable("file-unreadable", f"cannot read file: {exc.strerror or exc}")
+    cache = options.cache
+    key = cache.key(raw) if cache else ""
+    summary = cache.get(key) if cache else None
+    document: LoadedDocument | None = None
+    if summary is None:
+        try:
+            document = load_bytes(raw, max_depth=options.max_depth, locate=True)
+        except LoadError as exc:
+            summary = _load_failure(exc)
+        else:
+            summary = _summarise(document, options.today)
+        if cache:
+            cache.put(key, summary)
+    extra = None
+    if options.follow is not None and not _has_errors(summary, options.rules):
+        if document is None:
+            document = load_bytes(raw, max_depth=options.max_depth, locate=True)
+        extra = options.follow(document.data, item.display, document.locate)
+    return summary, extra
+
+
+def _check_chunk(
+    chunk: list[ModelFile], options: ValidateOptions
+) -> list[tuple[dict[str, Any], Any]]:
+    return [_check_file(item, options) for item in chunk]
+
+
+def _summaries(
+    files: list[ModelFile], options: ValidateOptions, progress: Callable[[int], None] | None
+) -> list[tuple[dict[str, Any], Any]]:
+    workers = options.jobs or os.cpu_count() or 1
+    if workers == 1 or len(files) < PARALLEL_THRESHOLD:
+        out = []
+        for item in files:
+            out.append(_check_file(item, options))
+            if progress:
+                progress(1)
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Fork keeps start-up cheap (the parent's imports are inherited); elsewhere spawn.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    size = max(1, min(64, len(files) // (workers * 4)))
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    results: list[tuple[dict[str, Any], Any]] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for chunk, summaries in zip(
+            chunks, pool.map(_check_chunk, chunks, [options] * len(chunks)), strict=True
+        ):
+            results.extend(summaries)
+            if progress:
+                progress(len(chunk))
+    return results
+
+
+def _apply_rule_settings(
+    problems: Iterable[list[Any]], rules: dict[str, str], display: str
+) -> list[Diagnostic]:
+    out = []
+    for severity, rule, line, column, message in problems:
+        setting = rules.get(rule)
+        if setting == "off":
+            continue
+        level = Severity(setting) if setting else Severity(severity)
+        out.append(Diagnostic(display, line, column, level, message, rule))
+    return out
+
+
+def validate_files(
+    files: list[ModelFile],
+    options: ValidateOptions,
+    other_ids: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ValidationReport:
+    """Validate the files; ``other_ids`` maps ids of models not being checked to their file."""
+    summaries = _summaries(files, options, progress)
+    results = []
+    for item, (summary, extra) in zip(files, summaries, strict=True):
+        results.append(
+            FileResult(
+                display=item.display,
+                model_id=summary.get("id"),
+                diagnostics=_apply_rule_settings(summary["problems"], options.rules, item.display),
+                id_location=tuple(summary.get("id_at") or (1, 1)),
+                extra=extra,
+            )
+        )
+    _check_model_ids(results, other_ids or {})
+    return ValidationReport(results)
+
+
+def _check_model_ids(results: list[FileResult], other_ids: dict[str, str]) -> None:
+    first: dict[str, str] = dict(other_ids)
+    for result in results:
+        if result.model_id is None:
+            continue
+        if result.model_id in first:
+            line, column = result.id_location
+            result.diagnostics.append(
+                Diagnostic(
+                    result.display,
+                    line,
+                    column,
+                    Severity.ERROR,
+                    f"model id '{result.model_id}' is already used by {first[result.model_id]}; "
+                    "model ids must be unique across the repository",
+                    "duplicate-model-id",
+                )
+            )
+        else:
+            first[result.model_id] = result.display
+
+
+_TOP_LEVEL_ID = re.compile(rb"^id:[ \t]*['\"]?([a-z0-9][a-z0-9._-]*)", re.MULTILINE)
+
+
+def sibling_model_ids(siblings: list[ModelFile], max_bytes: int) -> dict[str, str]:
+    """Model ids of files that are not being validated, read with a quick scan.
+
+    Used when only some files are checked (a pre-commit hook passes the changed ones) to
+    still catch an id that another model of the repository already uses.
+    """
+    ids: dict[str, str] = {}
+    for item in siblings:
+        if item.refused:
+            continue
+        try:
+            raw = read_bytes(item.path, max_bytes)
+        except (OSError, LoadError):
+            continue
+        match = _TOP_LEVEL_ID.search(raw)
+        if match:
+            ids.setdefault(match.group(1).decode(), item.display)
+    return ids

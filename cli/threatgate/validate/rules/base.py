@@ -1,0 +1,82 @@
+"""The rule registry and the context rules run in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from threatgate.diagnostics import Severity
+from threatgate.model.vocabulary import EntityRef, id_index
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleProblem:
+    rule: str
+    severity: Severity
+    path: JsonPath
+    message: str
+
+
+@dataclass
+class RuleContext:
+    """The model under check, today's date, and the problems found so far."""
+
+    data: dict[str, Any]
+    today: dt.date
+    problems: list[RuleProblem] = field(default_factory=list)
+    _current: RuleInfo | None = None
+    _ids: dict[str, list[EntityRef]] | None = None
+
+    @property
+    def ids(self) -> dict[str, list[EntityRef]]:
+        """Every entity id and where it is defined (computed once, shared by the rules)."""
+        if self._ids is None:
+            self._ids = id_index(self.data)
+        return self._ids
+
+    def ids_of(self, collection: str) -> set[str]:
+        """Ids defined in one collection."""
+        return {i for i, places in self.ids.items()
+                if any(p.collection == collection for p in places)}
+
+    def report(self, path: JsonPath, message: str) -> None:
+        assert self._current is not None
+        info = self._current
+        self.problems.append(RuleProblem(info.id, info.severity, path, message))
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    id: str
+    severity: Severity
+    summary: str
+    check: Callable[[RuleContext], None]
+
+
+RULES: dict[str, RuleInfo] = {}
+
+
+def rule(
+    rule_id: str, severity: Severity, summary: str
+) -> Callable[[Callable[[RuleContext], None]], Callable[[RuleContext], None]]:
+    """Register a rule under a stable id (shown in brackets after every message)."""
+
+    def register(check: Callable[[RuleContext], None]) -> Callable[[RuleContext], None]:
+        if rule_id in RULES:
+            raise RuntimeError(f"rule {rule_id} registered twice")
+        RULES[rule_id] = RuleInfo(rule_id, severity, summary, check)
+        return check
+
+    return register
+
+
+def run_rules(data: dict[str, Any], today: dt.date) -> list[RuleProblem]:
+    context = RuleContext(data, today)
+    for info in RULES.values():
+        context._current = info
+        info.check(context)
+    return context.problems

@@ -1,0 +1,160 @@
+"""Warnings: a model that is valid but probably not what its author meant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from threatgate.analysis.posture import objective_removed
+from threatgate.diagnostics import Severity
+from threatgate.model.vocabulary import NEVER_COMPLETE, id_list, items, text
+from threatgate.validate.rules.base import RuleContext, rule
+
+
+def _objectives(data: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The objectives in force: removed ones are kept for the record only."""
+    for index, objective in items(data, "objectives"):
+        if not objective_removed(objective):
+            yield index, objective
+
+
+def _groups(objective: dict[str, object]) -> list[list[str]]:
+    groups = objective.get("mitigated_by")
+    if not isinstance(groups, list):
+        return []
+    return [id_list(group) for group in groups]
+
+
+@rule(
+    "unused-control",
+    Severity.WARNING,
+    "A control serves no objective's mitigation group and mitigates no threat.",
+)
+def unused_controls(context: RuleContext) -> None:
+    used: set[str] = set()
+    for _, objective in _objectives(context.data):
+        for group in _groups(objective):
+            used.update(group)
+    for _, threat in items(context.data, "threats"):
+        used.update(id_list(threat.get("mitigations")))
+    for index, control in items(context.data, "controls"):
+        control_id = control.get("id")
+        if isinstance(control_id, str) and control_id not in used:
+            context.report(
+                ("controls", index, "id"),
+                f"control {control_id} is not used by any objective's mitigated_by "
+                "or any threat's mitigations",
+            )
+
+
+@rule("uncovered-asset", Severity.WARNING, "An asset is protected by no control objective.")
+def uncovered_assets(context: RuleContext) -> None:
+    covered = {text(o, "asset") for _, o in _objectives(context.data)}
+    for index, asset in items(context.data, "assets"):
+        asset_id = asset.get("id")
+        if isinstance(asset_id, str) and asset_id not in covered:
+            context.report(
+                ("assets", index, "id"),
+                f"asset {asset_id} has no control objective; run "
+                "'threatgate generate objectives' or add one",
+            )
+
+
+@rule("unused-attacker", Severity.WARNING, "An attacker appears in no control objective.")
+def unused_attackers(context: RuleContext) -> None:
+    named = {text(o, "attacker") for _, o in _objectives(context.data)}
+    for index, attacker in items(context.data, "attackers"):
+        attacker_id = attacker.get("id")
+        if isinstance(attacker_id, str) and attacker_id not in named:
+            context.report(
+                ("attackers", index, "id"),
+                f"attacker {attacker_id} appears in no control objective",
+            )
+
+
+@rule(
+    "group-cannot-complete",
+    Severity.WARNING,
+    "A mitigation group holds a wont_do or not_applicable control, so it can never complete.",
+)
+def groups_that_cannot_complete(context: RuleContext) -> None:
+    statuses = {text(c, "id"): text(c, "status") for _, c in items(context.data, "controls")}
+    for index, objective in _objectives(context.data):
+        for group_index, group in enumerate(_groups(objective)):
+            blocked = [c for c in group if statuses.get(c) in NEVER_COMPLETE]
+            if blocked:
+                names = ", ".join(f"{c} ({statuses[c]})" for c in blocked)
+                context.report(
+                    ("objectives", index, "mitigated_by", group_index),
+                    f"objective {objective.get('id', index)}: mitigation group "
+                    f"{group_index + 1} can never complete because of {names}",
+                )
+
+
+@rule(
+    "duplicate-objective",
+    Severity.WARNING,
+    "Two control objectives protect the same property of an asset against the same attacker.",
+)
+def duplicate_objectives(context: RuleContext) -> None:
+    """One objective per asset x attacker is the norm; splitting it by property is fine."""
+    declared = {
+        text(a, "id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
+    }
+    seen: dict[tuple[str, str], list[tuple[object, set[str]]]] = {}
+    for index, objective in _objectives(context.data):
+        asset, attacker = text(objective, "asset"), text(objective, "attacker")
+        if not isinstance(asset, str) or not isinstance(attacker, str):
+            continue
+        props = set(id_list(objective.get("properties"))) or declared.get(asset, set())
+        for other_id, other_props in seen.get((asset, attacker), []):
+            if props and other_props and not props & other_props:
+                continue
+            shared = ", ".join(sorted(props & other_props)) or "the same properties"
+            context.report(
+                ("objectives", index),
+                f"objective {objective.get('id', index)} protects {shared} of asset {asset} "
+                f"against attacker {attacker}, as {other_id} already does",
+            )
+            break
+        seen.setdefault((asset, attacker), []).append((objective.get("id", index), props))
+
+
+@rule(
+    "property-not-on-asset",
+    Severity.WARNING,
+    "An objective names a security property its asset does not declare.",
+)
+def properties_not_on_asset(context: RuleContext) -> None:
+    declared = {
+        text(a, "id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
+    }
+    for index, objective in _objectives(context.data):
+        asset = text(objective, "asset")
+        if asset not in declared:
+            continue
+        for p_index, prop in enumerate(id_list(objective.get("properties"))):
+            if prop not in declared[asset]:
+                context.report(
+                    ("objectives", index, "properties", p_index),
+                    f"objective {objective.get('id', index)} protects {prop}, which "
+                    f"asset {asset} does not list in its properties",
+                )
+
+
+@rule(
+    "unknown-framework",
+    Severity.WARNING,
+    "A control maps to a framework the model does not list in 'frameworks'.",
+)
+def unknown_frameworks(context: RuleContext) -> None:
+    listed = set(id_list(context.data.get("frameworks")))
+    for index, control in items(context.data, "controls"):
+        for ref_index, ref in enumerate(id_list(control.get("compliance"))):
+            framework = ref.split(":", 1)[0]
+            if ":" in ref and framework not in listed:
+                context.report(
+                    ("controls", index, "compliance", ref_index),
+                    f"control {control.get('id', index)} maps to {ref}, but "
+                    f"'{framework}' is not in the model's frameworks",
+                )

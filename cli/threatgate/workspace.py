@@ -1,0 +1,120 @@
+"""Load, validate and assess the models a command works on: one pipeline with typed results.
+
+load -> validate -> (verify) -> assess, shared by assess, gate, badge, render, site,
+export and findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from threatgate.analysis.assess import InvalidModel, ModelAssessment, assessment_follow
+from threatgate.model.config import Config
+from threatgate.model.discovery import ModelFile, discover
+from threatgate.support.cache import ResultCache, default_cache_dir
+from threatgate.validate.files import ValidateOptions, ValidationReport, cache_salt, validate_files
+
+if TYPE_CHECKING:
+    from threatgate.verify.report import VerifyReport
+
+#: Given the number of files, a context manager yielding a callback that advances by n.
+ProgressBar = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+
+
+@dataclass
+class Workspace:
+    config: Config
+    today: dt.date
+    report: ValidationReport
+    assessments: list[ModelAssessment]
+    #: Set when verification ran: every assertion's verdict, and drift if a baseline.
+    verification: VerifyReport | None = None
+    #: With ``keep_data``: each valid model's loaded data, by its displayed path.
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def invalid(self) -> list[InvalidModel]:
+        """Models that could not be assessed, with their first error."""
+        out = []
+        for result in self.report.files:
+            if result.extra is None:
+                first = next((d for d in result.diagnostics if d.severity == "error"), None)
+                if first is None:
+                    out.append(InvalidModel(result.display, 1, 1, "not a valid model", "invalid"))
+                else:
+                    out.append(InvalidModel(result.display, first.line, first.column,
+                                            first.message, first.rule))
+        return out
+
+
+def run_verification(files: list[ModelFile], config: Config, today: dt.date,
+                     cache: ResultCache | None, baseline: str | None = None) -> VerifyReport:
+    """Check every assertion of the valid models (no commands), and drift if asked."""
+    import threatgate.verify  # noqa: F401  (registers the assertion types)
+    from threatgate.verify.base import WorkingTree
+    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.runner import compare, planned_assertions, run_assertions
+
+    options = ValidateOptions(
+        today=today, max_file_size=config.max_file_size, max_depth=config.max_depth,
+        rules=dict(config.rules), cache=cache, follow=planned_assertions)
+    planned = [p for r in validate_files(files, options).files for p in (r.extra or [])]
+    report = VerifyReport(run_assertions(planned, WorkingTree(config.root)), baseline=baseline)
+    if baseline:
+        from threatgate.verify.gittree import GitTree
+
+        before = run_assertions(planned, GitTree(config.root, baseline), workers=1)
+        report.drift = compare(before, report.results)
+    return report
+
+
+def _assess_and_keep(assess: Callable[[dict[str, Any], str, Any], ModelAssessment],
+                     data: dict[str, Any], display: str,
+                     locate: Any) -> tuple[ModelAssessment, dict[str, Any]]:
+    return assess(data, display, locate), data
+
+
+def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
+                   jobs: int = 0, use_cache: bool = True, verify: bool = False,
+                   baseline: str | None = None, keep_data: bool = False,
+                   progress: ProgressBar | None = None) -> Workspace:
+    """Validate and assess the models; with ``verify``, check their evidence first.
+
+    ``progress`` shows a progress bar when there are many files.
+    ``keep_data`` also keeps each valid model's data (``Workspace.data``), as loaded for
+    validation: reports need it, and reading the file again could see another version.
+    """
+    files = discover(list(paths), config)
+    cache = (ResultCache(default_cache_dir(), cache_salt(config, today))
+             if config.cache and use_cache else None)
+    verification = None
+    evidence = None
+    if verify or baseline:
+        from threatgate.verify.runner import control_evidence
+
+        verification = run_verification(files, config, today, cache, baseline)
+        evidence = control_evidence(verification.results)
+    assess = assessment_follow(today, config.expiring_days, evidence)
+    options = ValidateOptions(
+        today=today, max_file_size=config.max_file_size, max_depth=config.max_depth,
+        rules=dict(config.rules), cache=cache, jobs=jobs,
+        follow=(partial(_assess_and_keep, assess) if keep_data else assess),
+    )
+    if progress is not None and len(files) >= 200:
+        with progress(len(files)) as advance:
+            report = validate_files(files, options, progress=advance)
+    else:
+        report = validate_files(files, options)
+    kept: dict[str, dict[str, Any]] = {}
+    if keep_data:
+        for result in report.files:
+            if result.extra is not None:
+                result.extra, kept[result.display] = result.extra
+    assessments = [r.extra for r in report.files if r.extra is not None]
+    return Workspace(config, today, report, assessments, verification, kept)
