@@ -1,6 +1,6 @@
 """Headless Chromium for the static site's browser tests.
 
-Not a test module. tests/test_site_browser.py builds its fixtures from these helpers:
+Not a test module. tests/output/test_site_browser.py builds its fixtures from these helpers:
 
 * ``chromium_problem`` says why the browser cannot run here (no Chromium, no Playwright);
   the tests skip with that reason locally and fail when ``CI`` is set.

@@ -13,6 +13,11 @@ from click.testing import CliRunner, Result
 from threatgate.commands.main import cli
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TESTS_DIR = REPO_ROOT / "tests"
+#: Expected outputs of renderers; regenerate with THREATGATE_UPDATE_GOLDEN=1 and review.
+GOLDEN_DIR = TESTS_DIR / "golden"
+#: Data-driven cases (YAML files), shared by the test modules of every package folder.
+CASES_DIR = TESTS_DIR / "cases"
 FIXED_TODAY = "2026-06-01"
 
 #: A small, valid model that triggers no warning. Tests copy and modify it.
@@ -145,3 +150,25 @@ def git_repo(tmp_path: Path) -> Iterator[Path]:
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
     yield repo
+
+
+def check_golden(name: str, actual: str | bytes) -> None:
+    """Compare ``actual`` with ``tests/golden/NAME``; THREATGATE_UPDATE_GOLDEN=1 rewrites it."""
+    path = GOLDEN_DIR / name
+    if os.environ.get("THREATGATE_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(actual, bytes):
+            path.write_bytes(actual)
+        else:
+            path.write_text(actual, encoding="utf-8", newline="\n")
+    assert path.exists(), f"{path} is missing: run with THREATGATE_UPDATE_GOLDEN=1"
+    expected: str | bytes = (path.read_bytes() if isinstance(actual, bytes)
+                             else path.read_text(encoding="utf-8"))
+    assert actual == expected, (f"{name} differs from its golden file: regenerate with "
+                                "THREATGATE_UPDATE_GOLDEN=1 and review the diff")
+
+
+@pytest.fixture
+def golden() -> Callable[[str, str | bytes], None]:
+    """The golden-file check (:func:`check_golden`) as a fixture."""
+    return check_golden

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import VALID_MODEL
+from conftest import REPO_ROOT, VALID_MODEL
 
-PACKAGE = Path(__file__).resolve().parent.parent / "cli" / "threatgate"
+PACKAGE = REPO_ROOT / "cli" / "threatgate"
 CORE_EXCLUDED = ("commands", "output", "integrations")
 
 

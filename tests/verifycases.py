@@ -42,10 +42,11 @@ import pytest
 
 import threatgate.verify  # noqa: F401  (registers the assertion types)
 from casefiles import CASE_NAME, read_yaml, strings, xfail_marks
+from conftest import CASES_DIR
 from threatgate.model.schema import check as schema_check
 from threatgate.verify.base import REGISTRY, EvidenceError, Verdict, WorkingTree
 
-CASES_ROOT = Path(__file__).resolve().parent / "cases" / "verify"
+CASES_ROOT = CASES_DIR / "verify"
 CASE_KEYS = frozenset({"name", "description", "files", "symlinks", "outside", "assertion",
                        "status", "line", "verdict_file", "reason_contains", "reason_not",
                        "schema_valid", "xfail"})

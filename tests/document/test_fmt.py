@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import VALID_MODEL
+from conftest import GOLDEN_DIR, VALID_MODEL
 from threatgate.document.canonical import FormatError, format_text
 from threatgate.model.loader import load_text
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = GOLDEN_DIR
 
 MESSY = """\
 # Payments model: top comment stays on top

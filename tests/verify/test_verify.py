@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import threatgate.verify  # noqa: F401  (registers the assertion types)
-from conftest import git
+from conftest import REPO_ROOT, git
 from threatgate.verify.base import REGISTRY, EvidenceError, Tree, WorkingTree, clean_path
 
 
@@ -235,7 +235,7 @@ def test_junit_and_sarif_outputs(run_cli, write_model, repo: Path, tmp_path: Pat
     (finding,) = run["results"]
     assert finding["ruleId"] == "file_exists"
     assert finding["locations"][0]["physicalLocation"]["region"]["startLine"] == 10
-    reference = Path(__file__).resolve().parents[2] / "shared" / "reference" / \
+    reference = REPO_ROOT.parent / "shared" / "reference" / \
         "sarif-schema-2.1.0.json"
     if reference.exists():
         import jsonschema

@@ -20,9 +20,9 @@ import pytest
 from click.testing import Result
 from ruamel.yaml import YAML
 
-from conftest import VALID_MODEL
+from conftest import CASES_DIR, VALID_MODEL
 
-CORPUS = Path(__file__).parent / "cases" / "bad_input.yaml"
+CORPUS = CASES_DIR / "bad_input.yaml"
 MODEL = "threatmodels/model.yaml"
 CASE_KEYS = {
     "name",

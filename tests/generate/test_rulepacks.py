@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from conftest import CASES_DIR
 from threatgate.generate.catalogue import CATALOGUE_FILE, CATALOGUE_SCHEMA, builtin_catalogue
 from threatgate.generate.engine import (
     RULEPACK_SCHEMA,
@@ -20,7 +21,7 @@ from threatgate.generate.engine import (
 from threatgate.model import schema
 from threatgate.model.loader import load_bytes
 
-CASES = Path(__file__).parent / "cases" / "rulepacks" / "bad_packs.yaml"
+CASES = CASES_DIR / "rulepacks" / "bad_packs.yaml"
 ASVS = re.compile(r"^asvs-5\.0:V[0-9]+\.[0-9]+\.[0-9]+$")
 
 BUILTIN = load_packs()

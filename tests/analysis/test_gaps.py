@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import string
 from pathlib import Path
 
@@ -13,8 +12,6 @@ from conftest import VALID_MODEL
 from threatgate.analysis.gaps import EvidenceHint, describe_assertion
 from threatgate.model import schema
 from threatgate.output.gaps import code, md_text
-
-GOLDEN = Path(__file__).parent / "golden" / "gaps"
 
 MODEL = """\
 threatgate: 1
@@ -111,14 +108,10 @@ def gaps(project: Path, write_model, run_cli):
     ("payments.md", ()),
     ("payments.json", ("--format", "json")),
 ])
-def test_golden_output(gaps, name: str, args: tuple[str, ...]) -> None:
+def test_golden_output(gaps, golden, name: str, args: tuple[str, ...]) -> None:
     result = gaps(*args)
     assert result.exit_code == 0, result.output
-    path = GOLDEN / name
-    if os.environ.get("THREATGATE_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(result.stdout, encoding="utf-8")
-    assert result.stdout == path.read_text(encoding="utf-8")
+    golden(f"gaps/{name}", result.stdout)
 
 
 def test_only_planned_and_in_progress_controls_ranked_by_leverage(gaps) -> None:

@@ -43,12 +43,12 @@ from browser_support import (
     launch,
     serve,
 )
-from conftest import REPO_ROOT
+from conftest import CASES_DIR, REPO_ROOT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
-CASES = Path(__file__).parent / "cases" / "site"
+CASES = CASES_DIR / "site"
 MODELS = CASES / "threatmodels"
 XSS_MODEL = MODELS / "xss.yaml"
 SCHEMAS = REPO_ROOT / "schemas"

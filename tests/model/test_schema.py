@@ -31,11 +31,10 @@ import jsonschema
 import pytest
 
 from casefiles import check_case_shape, matches, problems_of, read_yaml, render, xfail_marks
-from conftest import VALID_MODEL
+from conftest import TESTS_DIR, VALID_MODEL
 from threatgate.model.loader import load_bytes
 from threatgate.validate.rules import RULES
 
-TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent
 CASES_DIR = TESTS_DIR / "cases" / "schema"
 SCHEMA_DIR = REPO_ROOT / "schemas"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+from conftest import check_golden
 from threatgate.analysis.assess import assess_model
 from threatgate.analysis.badges import (
     SHIELDS_ENDPOINT_KEYS,
@@ -27,7 +27,6 @@ from threatgate.analysis.badges import (
 from threatgate.model.loader import load_text
 from threatgate.output.svg.badge import render_badge_svg, text_width
 
-GOLDEN = Path(__file__).parent / "golden" / "badge"
 TODAY = dt.date(2026, 6, 1)
 SVG_NS = "{http://www.w3.org/2000/svg}"
 SHIELDS_COLORS = {"brightgreen", "green", "yellowgreen", "yellow", "orange", "red",
@@ -134,11 +133,7 @@ def _assess(text: str, evidence: dict[str, str] | None = None):
 
 
 def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("THREATGATE_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.read_text(encoding="utf-8") == text, f"{name} differs from its golden file"
+    check_golden(f"badge/{name}", text)
 
 
 def _check_endpoint(document: dict) -> None:

@@ -3,7 +3,7 @@
 Every test builds a throwaway repository with real commits. The Markdown report has a
 golden file; regenerate it after an intended change with
 
-    THREATGATE_UPDATE_GOLDEN=1 python -m pytest tests/test_diff.py
+    THREATGATE_UPDATE_GOLDEN=1 python -m pytest tests/diff/test_diff.py
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from conftest import REPO_ROOT, git
+from conftest import REPO_ROOT, check_golden, git
 from threatgate.diff.compare import (
     REGRESSION_KINDS,
     DiffResult,
@@ -31,8 +31,6 @@ from threatgate.model.config import Config
 from threatgate.model.loader import load_bytes
 from threatgate.output.diff import MARKER, render_markdown
 
-UPDATE_GOLDEN = os.environ.get("THREATGATE_UPDATE_GOLDEN") == "1"
-GOLDEN = REPO_ROOT / "tests" / "golden" / "diff"
 TODAY = dt.date(2026, 6, 1)
 
 BASE_MODEL: dict[str, Any] = {
@@ -608,15 +606,7 @@ def test_markdown_golden(git_repo: Path, run_cli: Callable[..., Result]) -> None
     actual = done.output
     assert actual.splitlines()[0] == MARKER
     assert "&lt;review&gt;" in actual and "\\|" in actual  # text from the model is escaped
-    path = GOLDEN / "regressions.md"
-    if UPDATE_GOLDEN:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8", newline="\n")
-    assert path.exists(), f"{path} is missing: run with THREATGATE_UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8"), (
-        f"diff Markdown differs from {path.relative_to(REPO_ROOT)}; if intended, regenerate "
-        "with THREATGATE_UPDATE_GOLDEN=1 and review the change"
-    )
+    check_golden("diff/regressions.md", actual)
 
 
 def _side(path: str, data: dict[str, Any]) -> ModelSide:

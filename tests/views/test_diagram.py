@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import check_golden
 from threatgate.model.loader import load_bytes
 from threatgate.output.mermaid import (
     MAX_EDGE_LABEL,
@@ -29,8 +30,6 @@ from threatgate.views.diagram import (
     build_diagram,
     node_kind,
 )
-
-GOLDEN = Path(__file__).parent / "golden" / "diagram"
 
 #: A realistic model: browser, identity provider, API, queue, worker and database across
 #: three trust boundaries, one of which (dmz) is used but never declared.
@@ -85,11 +84,7 @@ def shop() -> dict[str, Any]:
 
 
 def _check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("THREATGATE_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    check_golden(f"diagram/{name}", text)
 
 
 # --- the diagram model ----------------------------------------------------------------

@@ -6,16 +6,14 @@ import csv
 import hashlib
 import io
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import VALID_MODEL
+from conftest import GOLDEN_DIR, VALID_MODEL, check_golden
 
-GOLDEN = Path(__file__).parent / "golden" / "export"
-UPDATE = bool(os.environ.get("THREATGATE_UPDATE_GOLDEN"))
+GOLDEN = GOLDEN_DIR / "export"
 PAYMENTS = (GOLDEN / "payments.yaml").read_text(encoding="utf-8")
 
 EMPTY_MODEL = """\
@@ -26,10 +24,7 @@ title: Nothing yet
 
 
 def _golden(name: str, actual: bytes) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.write_bytes(actual)
-    assert actual == path.read_bytes(), f"{name} differs; THREATGATE_UPDATE_GOLDEN=1 to update"
+    check_golden(f"export/{name}", actual)
 
 
 def _rows(blob: bytes) -> list[list[str]]:

@@ -4,7 +4,7 @@ The project below holds one passing model, one failing every check but fail_on_e
 one invalid model. Golden files live in tests/golden/gate/; after an intended change of
 output, regenerate them with
 
-    THREATGATE_UPDATE_GOLDEN=1 python -m pytest tests/test_gate_formats.py
+    THREATGATE_UPDATE_GOLDEN=1 python -m pytest tests/gate/test_gate_formats.py
 
 and review the diff before committing it.
 """
@@ -12,7 +12,6 @@ and review the diff before committing it.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -22,16 +21,16 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import GOLDEN_DIR, REPO_ROOT, check_golden
 from threatgate import __version__
 from threatgate.gate.run import GateReport, Thresholds
 from threatgate.output.gate import render
 from threatgate.output.junit import checks_of, xml_text
 from threatgate.output.sarif import RULES, artifact_location
 
-GOLDEN = Path(__file__).parent / "golden" / "gate"
-UPDATE_GOLDEN = os.environ.get("THREATGATE_UPDATE_GOLDEN") == "1"
 SARIF_SCHEMA = REPO_ROOT.parent / "shared" / "reference" / "sarif-schema-2.1.0.json"
+
+GOLDEN = GOLDEN_DIR / "gate"
 
 THRESHOLDS = (
     "--fail-on-critical", "--fail-on-unmitigated-high", "--min-mitigation-ratio", "0.5",
@@ -48,7 +47,7 @@ GOLDEN_FILES = {
     "codequality": "codequality.json",
 }
 #: The checks these tests turn on; the evidence checks (require_verified, fail_on_drift)
-#: need verification and are covered in tests/test_verify_gate.py.
+#: need verification and are covered in tests/gate/test_verify_gate.py.
 EVIDENCE_CHECKS = ("require_verified", "fail_on_drift")
 ALL_CHECKS = [f.name for f in fields(Thresholds) if f.name not in EVIDENCE_CHECKS]
 
@@ -201,19 +200,6 @@ def gate_output(run_cli, project: Path, kind: str, *, thresholds: bool = True) -
     return result.stdout
 
 
-def check_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if UPDATE_GOLDEN:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8", newline="\n")
-    assert path.exists(), f"{path} is missing: run with THREATGATE_UPDATE_GOLDEN=1"
-    expected = path.read_text(encoding="utf-8")
-    assert actual == expected, (
-        f"gate output differs from {path.relative_to(REPO_ROOT)}; if the change is intended, "
-        "regenerate with THREATGATE_UPDATE_GOLDEN=1 and review the diff"
-    )
-
-
 def shift_lines(project: Path, name: str = "payments.yaml") -> None:
     """Insert a comment at the top of a model: every entity moves one line down."""
     path = project / "threatmodels" / name
@@ -234,7 +220,7 @@ def test_golden_output(run_cli, gate_project, kind):
     result = gate(run_cli, gate_project, "--format", kind)
     assert result.exit_code == 1
     assert result.stderr == ""
-    check_golden(GOLDEN_FILES[kind], result.stdout)
+    check_golden(f"gate/{GOLDEN_FILES[kind]}", result.stdout)
 
 
 def test_golden_files_are_committed_quality():
@@ -607,7 +593,7 @@ def test_output_files_written_in_the_same_run(run_cli, gate_project):
     result = gate(run_cli, gate_project, "--output", "sarif=reports/gate.sarif",
                   "--output", "junit=gate.xml", "--output", "codequality=gl-code-quality.json")
     assert result.exit_code == 1
-    check_golden("text.txt", result.stdout)
+    check_golden("gate/text.txt", result.stdout)
     for target, golden in (("reports/gate.sarif", "sarif.json"), ("gate.xml", "junit.xml"),
                            ("gl-code-quality.json", "codequality.json")):
         written = (gate_project / target).read_text(encoding="utf-8")

@@ -35,9 +35,9 @@ from casefiles import (
     render,
     xfail_marks,
 )
+from conftest import TESTS_DIR
 from threatgate.validate.rules import RULES
 
-TESTS_DIR = Path(__file__).resolve().parent
 CASES_DIR = TESTS_DIR / "cases" / "rules"
 SCHEMA_DOC = TESTS_DIR.parent / "docs" / "schema.md"
 

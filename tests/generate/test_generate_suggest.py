@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-
 from test_generate_merge import ARCHITECTURE, _only_insertions
+
 from threatgate.generate.suggest import MAX_SUGGESTIONS, extract_json, redact, sanitize
 from threatgate.model.loader import load_text
 

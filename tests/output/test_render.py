@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -13,7 +12,7 @@ from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import VALID_MODEL
+from conftest import VALID_MODEL, check_golden
 
 #: Every section of the report has something to show; posture is mixed on purpose.
 RICH_MODEL = """\
@@ -252,15 +251,10 @@ def assert_inert(parser: PageParser, scripts_allowed: int = 1) -> None:
 
 # --- tests ----------------------------------------------------------------------------
 
-GOLDEN = Path(__file__).parent / "golden" / "render"
 
 
 def _golden(name: str, out: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("THREATGATE_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(out, encoding="utf-8")
-    assert out == path.read_text(encoding="utf-8")
+    check_golden(f"render/{name}", out)
 
 
 def test_markdown_golden(run_cli: Callable[..., Result], project: Path,

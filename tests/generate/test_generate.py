@@ -8,7 +8,6 @@ irrelevant ones are not. One full generated model is kept as a golden file.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from conftest import VALID_MODEL
+from conftest import CASES_DIR, GOLDEN_DIR, VALID_MODEL, check_golden
 from threatgate.generate.assemble import (
     Assembled,
     assemble,
@@ -30,8 +29,8 @@ from threatgate.generate.engine import load_packs, run_rules
 from threatgate.generate.objectives import combine_groups, objective_id, plan_matrix
 from threatgate.model.loader import load_text
 
-CASES = Path(__file__).parent / "cases" / "generate"
-GOLDEN = Path(__file__).parent / "golden" / "generate"
+CASES = CASES_DIR / "generate"
+GOLDEN = GOLDEN_DIR / "generate"
 RunCli = Callable[..., Result]
 
 
@@ -141,11 +140,7 @@ def test_golden_model() -> None:
     fixed = load_packs([GOLDEN / "pack.yaml"], builtin=False)
     rendered = dump_model(generate("User login with password reset by email; profiles "
                                    "in Postgres, avatars uploaded to S3", fixed).model)
-    path = GOLDEN / "login.yaml"
-    if os.environ.get("THREATGATE_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(rendered, encoding="utf-8")
-    assert rendered == path.read_text(encoding="utf-8")
+    check_golden("generate/login.yaml", rendered)
 
 
 # --- the phrase matcher -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import VALID_MODEL
+from conftest import CASES_DIR, VALID_MODEL
 from threatgate.document.editor import ModelEditor, edit_file, lock_path
 from threatgate.edits.entities import (
     KINDS,
@@ -844,7 +844,7 @@ def test_flow_entries_stay_readable_when_they_grow(project: Path, write_model,
 
 # --- data-driven removal cases (tests/cases/edit/remove.yaml) ------------------------------------
 
-CASES = Path(__file__).parent / "cases" / "edit" / "remove.yaml"
+CASES = CASES_DIR / "edit" / "remove.yaml"
 
 
 def _removal_cases() -> list:

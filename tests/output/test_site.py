@@ -11,9 +11,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from click.testing import Result
+from test_render import RICH_MODEL, assert_inert, hostile_model, parse_page
 
 from conftest import VALID_MODEL
-from test_render import RICH_MODEL, assert_inert, hostile_model, parse_page
 
 Run = Callable[..., Result]
 Write = Callable[..., Path]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from test_gate import MODEL
+from handbuilt import GATE_MODEL as MODEL
 
 
 @pytest.fixture
@@ -104,7 +104,6 @@ def test_invalid_model_is_reported(run_cli, write_model, project) -> None:
     assert "threatmodels/broken.yaml: cannot be assessed" in result.stdout
 
 
-GOLDEN = __import__("pathlib").Path(__file__).parent / "golden" / "assess"
 
 
 @pytest.mark.parametrize(
@@ -119,15 +118,8 @@ GOLDEN = __import__("pathlib").Path(__file__).parent / "golden" / "assess"
         ("queue.json", ("--list", "queue", "--format", "json")),
     ],
 )
-def test_golden_output(assessed, name: str, args: tuple[str, ...]) -> None:
-    import os
-
-    out = assessed(*args).stdout
-    path = GOLDEN / name
-    if os.environ.get("THREATGATE_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(out, encoding="utf-8")
-    assert out == path.read_text(encoding="utf-8")
+def test_golden_output(assessed, golden, name: str, args: tuple[str, ...]) -> None:
+    golden(f"assess/{name}", assessed(*args).stdout)
 
 
 def test_verified_counts_only_implemented_controls() -> None:
