@@ -63,13 +63,17 @@ class LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> object:
-        """Run the subcommand; turn every error it raises into a message and an exit code."""
+        """Run the subcommand; turn what it returns or raises into an exit code.
+
+        A command returns its exit code (an ``int``); every error it raises becomes a
+        message here and nowhere else.
+        """
         try:
-            return super().invoke(ctx)
+            code = super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except ThreatgateError as exc:
-            click.echo(f"threatgate: error: {exc}", err=True)
+            report_error(exc)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -90,6 +94,22 @@ class LazyGroup(click.Group):
                 name = exc_type.__name__ if exc_type else "Exception"
                 click.echo(f"  {name}: {exc_value} (set {DEBUG_ENV}=1 for the traceback)", err=True)
             ctx.exit(EXIT_INTERNAL)
+        if isinstance(code, int) and not isinstance(code, bool):
+            ctx.exit(code)
+        return code
+
+
+def report_error(exc: ThreatgateError) -> None:
+    """Print an error: ``WHERE: error: message``, its located problems, its details."""
+    from threatgate.output.diagnostics import text_line
+    from threatgate.output.escape import one_line, terminal_text
+
+    where = one_line(exc.path) if exc.path else "threatgate"
+    click.echo(f"{where}: error: {terminal_text(str(exc))}", err=True)
+    for diagnostic in exc.diagnostics:
+        click.echo(text_line(diagnostic), err=True)
+    for detail in exc.details:
+        click.echo(f"  {terminal_text(detail)}", err=True)
 
 
 @click.group(
