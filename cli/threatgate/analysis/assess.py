@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.analysis.posture import (
-    SEVERITY_ORDER,
-    SEVERITY_RANK,
     Evidence,
     ObjectivePosture,
     accepted_ids,
@@ -29,12 +27,20 @@ from threatgate.analysis.posture import (
     verification_of,
 )
 from threatgate.model.dates import parse_date
-from threatgate.model.vocabulary import CONTROL_STATUSES, id_list, items, severity_from_score, text
+from threatgate.model.vocabulary import (
+    CONTROL_STATUSES,
+    SEVERE,
+    SEVERITY_ORDER,
+    SEVERITY_RANK,
+    id_list,
+    items,
+    severity_from_score,
+    text,
+)
 
 Location = tuple[int, int]
 Locate = Callable[[tuple[str | int, ...]], Location]
 FINDING_STATUSES = ("discovered", "acknowledged", "remediated", "verified", "dismissed")
-FINDING_SEVERITIES = ("critical", "high", "medium", "low", "info")
 OPEN_FINDING_STATUSES = frozenset({"discovered", "acknowledged"})
 
 
@@ -410,7 +416,7 @@ def review_queue(assessment: ModelAssessment) -> list[QueueItem]:
                 )
             )
     for threat in assessment.threats:
-        if threat.state == "open" and threat.severity in ("critical", "high"):
+        if threat.state == "open" and threat.severity in SEVERE:
             queue.append(
                 QueueItem(
                     40 + SEVERITY_RANK[threat.severity],

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from threatgate.analysis.assess import ModelAssessment
-from threatgate.analysis.posture import SEVERITY_RANK
+from threatgate.model.vocabulary import SEVERITY_RANK
 
 LISTINGS = ("threats", "objectives", "controls", "findings", "queue", "leverage", "expiring")
 

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from threatgate.model.dates import parse_date
 from threatgate.model.vocabulary import (
     NEVER_COMPLETE,
+    SEVERITY_RANK,
     id_list,
     is_score,
     items,
@@ -34,9 +35,7 @@ from threatgate.model.vocabulary import (
     text,
 )
 
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "unscored")
 #: Rank of a severity, highest first (critical = 0).
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITY_ORDER)}
 
 ThreatState = Literal["mitigated", "accepted", "open"]
 Evidence = Literal["passed", "failed"]

@@ -15,9 +15,10 @@ from threatgate.commands.options import (
     resolve_today,
     today_option,
 )
-from threatgate.edits.findings import SEVERITIES, STATUSES
+from threatgate.edits.findings import STATUSES
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ThreatgateError
 from threatgate.model.config import Config, find_root, load_config
+from threatgate.model.vocabulary import FINDING_SEVERITIES
 
 MODEL = click.Path(dir_okay=False, path_type=Path)
 
@@ -88,7 +89,7 @@ def findings() -> None:
 @click.option("--control", required=True, metavar="ID",
               help="The control the gap belongs to (a control id of the model).")
 @click.option("--title", required=True, help="One-line statement of the gap.")
-@click.option("--severity", required=True, type=click.Choice(SEVERITIES),
+@click.option("--severity", required=True, type=click.Choice(FINDING_SEVERITIES),
               help="How serious the gap is.")
 @click.option("--location", "locations", multiple=True, metavar="PATH[:LINE]",
               help="A place that was checked, e.g. src/api/refund.py:40. Repeatable.")
@@ -230,7 +231,7 @@ def update(model: Path, finding_id: str, status: str | None, reason: str | None,
 @click.option("--status", type=click.Choice(STATUSES), default=None,
               help="Only findings in this status.")
 @click.option("--control", metavar="ID", default=None, help="Only findings of this control.")
-@click.option("--severity", type=click.Choice(SEVERITIES), default=None,
+@click.option("--severity", type=click.Choice(FINDING_SEVERITIES), default=None,
               help="Only findings of this severity.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Output format.")

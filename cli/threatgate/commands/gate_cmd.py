@@ -19,14 +19,13 @@ from threatgate.commands.options import (
     write_outputs,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.model.vocabulary import FINDING_SEVERITIES, SEVERITY_ORDER
 
 if TYPE_CHECKING:
     from threatgate.gate.run import GateReport, Thresholds
     from threatgate.model.config import Config
     from threatgate.workspace import Workspace
 
-SEVERITIES = ["critical", "high", "medium", "low", "unscored"]
-FINDING_SEVERITIES = ["critical", "high", "medium", "low", "info"]
 FORMATS = ["text", "json", "github", "sarif", "junit", "codequality", "markdown"]
 
 
@@ -94,7 +93,7 @@ def generated_at(today: str | None, day: dt.date) -> str:
                    "acceptance still in force counts as handled).")
 @click.option("--min-mitigation-ratio", type=click.FloatRange(0, 1), default=None,
               metavar="RATIO", help="Fail when mitigated threats / all threats is below RATIO.")
-@click.option("--fail-on-at-risk", type=click.Choice(SEVERITIES), default=None,
+@click.option("--fail-on-at-risk", type=click.Choice(SEVERITY_ORDER), default=None,
               help="Fail on objectives at risk whose tier is this or higher.")
 @click.option("--fail-on-expired/--no-fail-on-expired", default=None,
               help="Fail on expired acceptances and attestations.")

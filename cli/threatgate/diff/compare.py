@@ -67,12 +67,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from threatgate.analysis.assess import ModelAssessment, assess_model
-from threatgate.analysis.posture import SEVERITY_RANK
 from threatgate.errors import InputError
 from threatgate.model.config import Config
 from threatgate.model.dates import parse_date
 from threatgate.model.loader import LoadedDocument, LoadError, load_bytes
-from threatgate.model.vocabulary import COLLECTIONS, id_list, items, text
+from threatgate.model.vocabulary import COLLECTIONS, SEVERITY_RANK, id_list, items, text
 
 ACK_KEY = "x-regression-ok"
 MODEL_SUFFIXES = (".yaml", ".yml")

@@ -40,10 +40,9 @@ from typing import Any
 from threatgate.document.editor import REMOVE, ModelEditor
 from threatgate.errors import EXIT_FAILURE, EXIT_USAGE, ThreatgateError
 from threatgate.model.loader import LoadError, load_text
-from threatgate.model.vocabulary import id_index, ids_of, items
+from threatgate.model.vocabulary import SEVERITIES, id_index, ids_of, items
 
 STATUSES = ("discovered", "acknowledged", "remediated", "verified", "dismissed")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 #: Allowed moves from each status. ``acknowledged`` is also where a reopened finding goes.
 TRANSITIONS: dict[str, tuple[str, ...]] = {

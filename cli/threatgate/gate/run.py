@@ -21,10 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from threatgate.analysis.assess import OPEN_FINDING_STATUSES, InvalidModel, ModelAssessment
-from threatgate.analysis.posture import SEVERITY_RANK
-
-FINDING_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
-TIERS = ("critical", "high", "medium", "low", "unscored")
+from threatgate.model.vocabulary import FINDING_RANK, SEVERE, SEVERITY_ORDER, SEVERITY_RANK
 
 
 @dataclass(frozen=True)
@@ -113,7 +110,7 @@ def gate_model(assessment: ModelAssessment, thresholds: Thresholds,
                 a, "fail_on_critical",
                 f"critical threat {threat.id} is neither mitigated nor accepted: {threat.title}",
                 threat.location, threat.id, "critical"))
-        elif (t.fail_on_unmitigated_high and threat.severity in ("critical", "high")
+        elif (t.fail_on_unmitigated_high and threat.severity in SEVERE
               and not handled):
             failures.append(_failure(
                 a, "fail_on_unmitigated_high",
@@ -251,7 +248,7 @@ class GateReport:
         threats = sum(len(r.assessment.threats) for r in self.results)
         mitigated = sum(r.assessment.threat_states["mitigated"] for r in self.results)
         by_severity = {name: sum(r.assessment.by_severity[name] for r in self.results)
-                       for name in TIERS}
+                       for name in SEVERITY_ORDER}
         failures = [f"{m['product_id']}: {line}" for m in models for line in m["failures"]]
         failures += [f"{bad.path}: cannot be assessed: {bad.problem}" for bad in self.invalid]
         return {

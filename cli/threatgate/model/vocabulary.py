@@ -26,7 +26,16 @@ COLLECTIONS: dict[str, str] = {
     "findings": "finding",
 }
 
+#: The one severity scale of threats (score bands); tiers add ``unscored`` at the end.
 SEVERITIES = ("critical", "high", "medium", "low")
+#: Threat severities and objective risk tiers, most severe first.
+SEVERITY_ORDER = (*SEVERITIES, "unscored")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITY_ORDER)}
+#: Severities of findings: the threat scale plus ``info``, most severe first.
+FINDING_SEVERITIES = (*SEVERITIES, "info")
+FINDING_RANK = {name: rank for rank, name in enumerate(FINDING_SEVERITIES)}
+#: Severities that count as "critical or high" wherever the gate or a report says so.
+SEVERE = frozenset({"critical", "high"})
 CONTROL_STATUSES = ("planned", "in_progress", "implemented", "not_applicable", "wont_do")
 #: Statuses with which a control can never complete a mitigation group.
 NEVER_COMPLETE = frozenset({"not_applicable", "wont_do"})

@@ -77,7 +77,7 @@ def summary_json(assessments: list[ModelAssessment], invalid: list[InvalidModel]
 
 def _residual(a: ModelAssessment) -> list[Any]:
     """What is still open, highest severity first."""
-    from threatgate.analysis.posture import SEVERITY_RANK
+    from threatgate.model.vocabulary import SEVERITY_RANK
 
     return sorted((t for t in a.threats if t.state != "mitigated"),
                   key=lambda t: (t.state == "accepted", SEVERITY_RANK[t.severity],

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.assess import OPEN_FINDING_STATUSES, ModelAssessment
 from threatgate.analysis.badges import badge_from_objectives
-from threatgate.analysis.posture import SEVERITY_ORDER, acceptance_in_force, assumption_state
+from threatgate.analysis.posture import acceptance_in_force, assumption_state
 from threatgate.errors import EXIT_USAGE, ThreatgateError
-from threatgate.model.vocabulary import id_list, items, text
+from threatgate.model.vocabulary import SEVERITY_ORDER, id_list, items, text
 from threatgate.output.csv_export import Verdicts
 
 if TYPE_CHECKING:

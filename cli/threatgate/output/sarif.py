@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 from threatgate import __version__
 from threatgate.gate.run import Failure, GateReport
+from threatgate.model.vocabulary import SEVERE
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/threatgate/threatgate"
@@ -150,7 +151,7 @@ RULE_INDEX = {rule.id: index for index, rule in enumerate(RULES)}
 
 def level_of(severity: str) -> str:
     """SARIF level of a failure: critical and high are errors, the rest warnings."""
-    return "error" if severity in ("critical", "high") else "warning"
+    return "error" if severity in SEVERE else "warning"
 
 
 def security_severity(severity: str) -> str:

@@ -20,12 +20,10 @@ from typing import Any
 from threatgate.analysis.assess import ControlView, ModelAssessment
 from threatgate.analysis.badges import MODEL_LABEL, Badge, badge_from_objectives, model_badge
 from threatgate.analysis.posture import (
-    SEVERITY_ORDER,
-    SEVERITY_RANK,
     acceptance_in_force,
     assumption_state,
 )
-from threatgate.model.vocabulary import id_list, items, text
+from threatgate.model.vocabulary import SEVERITY_ORDER, SEVERITY_RANK, id_list, items, text
 from threatgate.views.diagram import Diagram, build_diagram
 
 #: (control id, assertion index) -> (verdict status, reason), from a verification run.

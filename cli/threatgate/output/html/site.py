@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.assess import ModelAssessment
 from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
-from threatgate.analysis.posture import SEVERITY_RANK
+from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK
 from threatgate.views.report import Ref, Report, anchor, unique_anchors
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ def _risks(models: Sequence[SiteModel]) -> tuple[list[dict[str, Any]], list[dict
     objectives: list[dict[str, Any]] = []
     for model in models:
         for t in model.report.threats:
-            if t.state == "open" and t.severity in ("critical", "high"):
+            if t.state == "open" and t.severity in SEVERE:
                 threats.append({"model": model, "threat": t})
         for o in model.report.objectives:
             if o.status == "at_risk":
