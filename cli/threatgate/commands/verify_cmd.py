@@ -35,12 +35,13 @@ def _git(root: Path, *args: str) -> list[str] | None:
 
 def changed_files(root: Path, base: str | None) -> set[str]:
     """Files changed against ``base`` (default HEAD), uncommitted and untracked included."""
-    changed = _git(root, "diff", "--name-only", "--relative", base or "HEAD")
-    if changed is None:
+    from threatgate.support.git import changed_paths
+
+    try:
+        return changed_paths(root, base or "HEAD")
+    except InputError:
         raise InputError("--changed-files needs a git repository"
-                         + (f" holding {base!r}" if base else ""))
-    untracked = _git(root, "ls-files", "--others", "--exclude-standard") or []
-    return set(changed) | set(untracked)
+                         + (f" holding {base!r}" if base else "")) from None
 
 
 @click.command()

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from threatgate.analysis.assess import ModelAssessment, assess_model
 from threatgate.gate.run import Failure, ModelGate, Thresholds, gate_model
 from threatgate.model import schema
 from threatgate.model.config import Config
+from threatgate.model.discovery import MODEL_SUFFIXES
 from threatgate.model.loader import LoadError, load_bytes
+
+if TYPE_CHECKING:
+    from threatgate.support.git import Snapshot
 
 FailureKey = tuple[str, str, str]
 
@@ -23,23 +29,30 @@ def key_of(model_id: str, failure: Failure) -> FailureKey:
     return (model_id, failure.check, failure.entity or "")
 
 
+def baseline_model_paths(snapshot: Snapshot, folders: Iterable[str]) -> list[str]:
+    """The model files (``*.yaml``, ``*.yml``, at any depth) of the folders at a commit."""
+    prefixes = set()
+    for folder in folders:
+        parts = PurePosixPath(folder.replace("\\", "/").strip("/")).parts
+        if ".." not in parts:  # a folder outside the repository has no history here
+            prefixes.add("".join(part + "/" for part in parts if part != "."))
+    return sorted(path for path in snapshot.files() if path.endswith(MODEL_SUFFIXES)
+                  and any(path.startswith(prefix) for prefix in prefixes))
+
+
 def baseline_assessments(config: Config, ref: str, today: dt.date) -> list[ModelAssessment]:
     """Assess every valid model of the configured folders as it is at ``ref``."""
-    from threatgate.verify.base import EvidenceError
-    from threatgate.verify.gittree import GitTree
+    from threatgate.support.git import Repository
 
-    tree = GitTree(config.root, ref, max_bytes=config.max_file_size)
-    paths: set[str] = set()
-    for folder in config.models:
-        prefix = folder.strip("/")
-        for suffix in ("yaml", "yml"):
-            paths.update(tree.glob(f"{prefix}/**/*.{suffix}"))
+    snapshot = Repository(config.root).snapshot(ref)
     assessments = []
-    for path in sorted(paths):
+    for path in baseline_model_paths(snapshot, config.models):
+        entry = snapshot.entry(path)
+        if entry is None or not entry.is_regular_file or entry.size > config.max_file_size:
+            continue
         try:
-            document = load_bytes(tree.read_bytes(path), max_depth=config.max_depth,
-                                  locate=True)
-        except (LoadError, EvidenceError):
+            document = load_bytes(entry.read(), max_depth=config.max_depth, locate=True)
+        except LoadError:
             continue
         if schema.check(document.data):
             continue

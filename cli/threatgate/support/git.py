@@ -1,0 +1,190 @@
+"""The package's one access to git: references, files at a commit, and what changed.
+
+Everything goes through GitPython, imported only when a repository is opened so that the
+paths that never touch git (validate above all) do not pay for it. References given by
+users are resolved by GitPython's own parser and only full object ids reach a git command
+line, so a reference can never be taken for an option; one that looks like an option is
+refused outright.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from threatgate.errors import InputError
+
+ZERO_SHA = "0" * 40
+#: Tree entry modes of a symbolic link and of a submodule, as ``git diff --raw`` prints them.
+SYMLINK_MODE, GITLINK_MODE = "120000", "160000"
+SHALLOW_HINT = (" (this is a shallow clone: fetch more history, e.g. "
+                "`git fetch --unshallow` or actions/checkout with fetch-depth: 0)")
+
+
+def _gitpython() -> ModuleType:
+    try:
+        import git
+    except ImportError as exc:  # GitPython refuses to load when no git executable is found
+        raise InputError(f"git is not available: {exc}") from None
+    return git
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    """One file that differs between two sides, as ``git diff --raw`` reports it."""
+
+    path: str  # relative to the repository's top folder, POSIX
+    status: str  # A, D, M, T
+    base_sha: str | None
+    head_sha: str | None
+    base_mode: str
+    head_mode: str
+
+
+class TreeFile:
+    """A file of a commit's tree: its kind, mode and size, read on demand."""
+
+    def __init__(self, item: Any) -> None:
+        self._item = item
+
+    @property
+    def is_regular_file(self) -> bool:
+        """A blob that is not a symbolic link."""
+        return bool(self._item.type == "blob" and self._item.mode != 0o120000)
+
+    @property
+    def size(self) -> int:
+        return int(self._item.size)
+
+    def read(self) -> bytes:
+        data: bytes = self._item.data_stream.read()
+        return data
+
+
+class Snapshot:
+    """The files of one commit, seen from a folder of the repository (paths relative to it)."""
+
+    def __init__(self, commit: Any, prefix: str) -> None:
+        self._commit = commit
+        self.hexsha: str = commit.hexsha
+        self.prefix = prefix  # "" or "folder/" relative to the repository's top
+
+    def entry(self, path: str) -> TreeFile | None:
+        try:
+            return TreeFile(self._commit.tree / (self.prefix + path))
+        except KeyError:
+            return None
+
+    def files(self) -> Iterator[str]:
+        """Every blob (symbolic links included) below the folder."""
+        for item in self._commit.tree.traverse():
+            path = str(getattr(item, "path", ""))
+            if getattr(item, "type", None) == "blob" and path.startswith(self.prefix):
+                yield path[len(self.prefix):]
+
+
+class Repository:
+    """The git repository holding ``root`` (``root`` may be any folder inside it)."""
+
+    def __init__(self, root: Path) -> None:
+        self._git = _gitpython()
+        self.root = root
+        try:
+            self.repo = self._git.Repo(root, search_parent_directories=True)
+        except (self._git.InvalidGitRepositoryError, self._git.NoSuchPathError):
+            raise InputError(f"{root} is not inside a git repository") from None
+        working = self.repo.working_tree_dir
+        #: The working tree's top folder, None for a bare repository.
+        self.top: Path | None = Path(working).resolve() if working else None
+
+    def commit(self, ref: str) -> Any:
+        """The GitPython commit ``ref`` names, or :class:`InputError` when there is none."""
+        git = self._git
+        if ref.startswith("-"):
+            raise self._missing(ref)
+        try:
+            commit = self.repo.commit(ref)
+            commit.tree  # noqa: B018 - a tag of a tree or blob fails here
+        except (git.BadName, git.BadObject, ValueError, TypeError, IndexError, AttributeError):
+            raise self._missing(ref) from None
+        return commit
+
+    def _missing(self, ref: str) -> InputError:
+        shallow = Path(self.repo.git_dir, "shallow").exists()
+        return InputError(f"git reference {ref!r} does not exist{SHALLOW_HINT if shallow else ''}")
+
+    def snapshot(self, ref: str) -> Snapshot:
+        """The files of ``ref`` below ``root``, with paths relative to ``root``."""
+        commit = self.commit(ref)
+        top = self.top or Path(self.root).resolve()
+        prefix = Path(self.root).resolve().relative_to(top).as_posix()
+        return Snapshot(commit, "" if prefix == "." else prefix + "/")
+
+    def run(self, *args: str, cwd: Path | None = None) -> bytes:
+        """The output of ``git ARGS`` (pathspecs taken literally), in ``cwd`` or the top."""
+        git = self._git
+        runner = git.Git(cwd) if cwd is not None else self.repo.git
+        try:
+            out: bytes = runner.execute(["git", "--literal-pathspecs", *args],
+                                        stdout_as_string=False)
+        except git.GitCommandError as exc:
+            detail = exc.stderr.strip() if isinstance(exc.stderr, str) else str(exc)
+            raise InputError(f"git {args[0]} failed: {detail}") from None
+        return out
+
+    def changed(self, base_sha: str, head_sha: str | None,
+                pathspecs: list[str]) -> list[ChangedFile]:
+        """Files under ``pathspecs`` that differ between two commits (None: the working tree)."""
+        args = ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff",
+                "--ignore-submodules=all", base_sha]
+        if head_sha is not None:
+            args.append(head_sha)
+        fields = self.run(*args, "--", *pathspecs).split(b"\0")
+        found: list[ChangedFile] = []
+        index = 0
+        while index + 1 < len(fields):
+            meta = fields[index].decode("ascii", "replace")
+            if not meta.startswith(":"):
+                index += 1
+                continue
+            path = os.fsdecode(fields[index + 1])
+            index += 2
+            old_mode, new_mode, old_sha, new_sha, status = meta[1:].split(" ")[:5]
+            found.append(ChangedFile(
+                path, status[:1],
+                None if old_sha == ZERO_SHA else old_sha,
+                None if new_sha == ZERO_SHA else new_sha,
+                old_mode, new_mode,
+            ))
+        return found
+
+    def untracked(self, pathspecs: list[str], cwd: Path | None = None) -> list[str]:
+        """Untracked files that are not ignored, relative to ``cwd`` (default: the top)."""
+        raw = self.run("ls-files", "-z", "--others", "--exclude-standard", "--", *pathspecs,
+                       cwd=cwd)
+        return [os.fsdecode(item) for item in raw.split(b"\0") if item]
+
+    def blob_size(self, sha: str) -> int:
+        return int(self.repo.odb.info(bytes.fromhex(sha)).size)
+
+    def read_blob(self, sha: str) -> bytes:
+        data: bytes = self.repo.odb.stream(bytes.fromhex(sha)).read()
+        return data
+
+
+def changed_paths(root: Path, base: str) -> set[str]:
+    """Files below ``root`` (relative to it) that differ from ``base`` in the working tree,
+    uncommitted and untracked ones included, as git prints them."""
+    repository = Repository(root)
+    commit = repository.commit(base)
+    changed = repository.run("diff", "--name-only", "--relative", commit.hexsha, cwd=root)
+    try:
+        untracked = repository.run("ls-files", "--others", "--exclude-standard", cwd=root)
+    except InputError:
+        untracked = b""
+    return {line for output in (changed, untracked)
+            for line in os.fsdecode(output).splitlines() if line}
