@@ -20,13 +20,9 @@ import pytest
 from click.testing import Result
 
 from conftest import REPO_ROOT, check_golden, git
-from threatgate.diff.compare import (
-    REGRESSION_KINDS,
-    DiffResult,
-    ModelSide,
-    compare_sides,
-    diff_refs,
-)
+from threatgate.diff.compare import compare_sides, diff_refs
+from threatgate.diff.regressions import REGRESSION_KINDS
+from threatgate.diff.results import DiffResult, ModelSide
 from threatgate.model.config import Config
 from threatgate.model.loader import load_bytes
 from threatgate.output.diff import MARKER, render_markdown
@@ -661,11 +657,13 @@ def test_text_and_json_formats(git_repo: Path, run_cli: Callable[..., Result]) -
 def test_git_is_imported_only_by_the_diff_path() -> None:
     import ast
 
-    source = (REPO_ROOT / "cli" / "threatgate" / "diff" / "compare.py").read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    top_level = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
-    assert not any(
-        (isinstance(n, ast.Import) and any(a.name == "git" for a in n.names))
-        or (isinstance(n, ast.ImportFrom) and n.module == "git")
-        for n in top_level
-    )
+    modules = [*(REPO_ROOT / "cli" / "threatgate" / "diff").rglob("*.py"),
+               REPO_ROOT / "cli" / "threatgate" / "support" / "git.py"]
+    for module in modules:
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        top_level = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        assert not any(
+            (isinstance(n, ast.Import) and any(a.name == "git" for a in n.names))
+            or (isinstance(n, ast.ImportFrom) and n.module == "git")
+            for n in top_level
+        ), module

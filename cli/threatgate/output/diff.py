@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from threatgate.diff.compare import DiffResult, FieldChange, ModelDiff, Regression
+from threatgate.diff.results import DiffResult, FieldChange, ModelDiff, Regression
 from threatgate.model.vocabulary import COLLECTIONS
 from threatgate.output.escape import md_cell, one_line
 

@@ -1,0 +1,63 @@
+"""Threats that stop counting, or count for less.
+
+``threat-score-lowered``
+    a threat's likelihood or impact is lower at HEAD, or was set at BASE and is gone, or
+    its explicit severity is lower.
+``threat-removed``
+    a threat of BASE is gone from a model that still exists at HEAD.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from threatgate.diff.match import indexed
+from threatgate.diff.regressions.base import Comparison, regression_check
+from threatgate.model.vocabulary import SEVERITY_RANK
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def lowered_scores(before: dict[str, Any], after: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """How a threat's rating went down (in words), and the fields that went down."""
+    lowered: list[str] = []
+    fields: list[str] = []
+    for key in ("likelihood", "impact"):
+        old, new = before.get(key), after.get(key)
+        if _number(old):
+            if new is None:
+                lowered.append(f"{key} {old} removed")
+                fields.append(key)
+            elif _number(new) and new < old:
+                lowered.append(f"{key} {old} to {new}")
+                fields.append(key)
+    old_sev, new_sev = before.get("severity"), after.get("severity")
+    if (old_sev in SEVERITY_RANK and new_sev in SEVERITY_RANK
+            and SEVERITY_RANK[str(new_sev)] > SEVERITY_RANK[str(old_sev)]):
+        lowered.append(f"severity {old_sev} to {new_sev}")
+        fields.append("severity")
+    return lowered, fields
+
+
+@regression_check("threat-score-lowered", "threat-removed", order=20)
+def find_threat_regressions(comparison: Comparison) -> None:
+    base, head = comparison.sides()
+    new_threats = indexed(head.data, "threats")
+    for threat_id, (b_index, threat) in indexed(base.data, "threats").items():
+        if threat_id not in new_threats:
+            comparison.add(
+                "threat-removed", threat_id,
+                f"threat {threat_id} is deleted: it no longer counts in the posture or the "
+                "gate, whatever its state", base, ("threats", b_index, "id"))
+            continue
+        h_index, now = new_threats[threat_id]
+        lowered, fields = lowered_scores(threat, now)
+        if lowered:
+            moved = next((k for k in fields if k in now), None)
+            comparison.add(
+                "threat-score-lowered", threat_id,
+                f"threat {threat_id} is rated lower ({'; '.join(lowered)}): a lower score can "
+                "drop it below the gate's thresholds without any control being added",
+                head, ("threats", h_index, moved) if moved else ("threats", h_index, "id"))
