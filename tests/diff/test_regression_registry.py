@@ -1,0 +1,152 @@
+"""The registry of regression kinds: every kind registered, found, and adding one is one
+module (a registered function) with nothing else to edit."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import importlib
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from conftest import REPO_ROOT
+from threatgate.diff.compare import compare_sides
+from threatgate.diff.regressions import REGISTRY, REGRESSION_KINDS, Comparison, regression_check
+from threatgate.diff.results import ModelSide, Regression
+from threatgate.diff.sides import load_side
+
+TODAY = dt.date(2026, 6, 1)
+PACKAGE = REPO_ROOT / "cli" / "threatgate" / "diff" / "regressions"
+
+BASE: dict[str, Any] = {
+    "threatgate": 1,
+    "id": "shop",
+    "title": "Web shop",
+    "owner": "shop-team",
+    "assets": [{"id": "A1", "name": "Customer data", "properties": ["confidentiality"]}],
+    "attackers": [{"id": "ATK1", "name": "External attacker", "capability": "HTTP requests",
+                   "position": "external"}],
+    "objectives": [{"id": "CO1", "asset": "A1", "attacker": "ATK1",
+                    "mitigated_by": [["C1", "C2"]]}],
+    "threats": [{"id": "T1", "title": "SQL injection", "likelihood": 4, "impact": 5,
+                 "objectives": ["CO1"], "mitigations": ["C1"]}],
+    "controls": [
+        {"id": "C1", "title": "Parameterised queries", "status": "implemented",
+         "assertions": [{"type": "file_exists", "file": "src/db.py"}]},
+        {"id": "C2", "title": "Code review", "status": "implemented"},
+    ],
+    "acceptances": [{"threat": "T1", "owner": "cto", "justification": "legacy",
+                     "review_by": "2026-09-30"}],
+    "findings": [{"id": "F1", "control": "C2", "title": "No review", "severity": "low",
+                  "status": "discovered"}],
+}
+
+Change = Callable[[dict[str, Any]], "dict[str, Any] | str | None"]
+
+
+def _set(path: tuple[str | int, ...], value: Any) -> Change:
+    def change(model: dict[str, Any]) -> dict[str, Any]:
+        target: Any = model
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        return model
+
+    return change
+
+
+#: For every kind, a change of BASE that triggers it: the new model, or None for a deleted
+#: model, or text for a file that cannot be read.
+TRIGGERS: dict[str, Change] = {
+    "model-removed": lambda model: None,
+    "model-unreadable": lambda model: "threatgate: 1\nid: shop\ntitle: [unclosed\n",
+    "control-status-regressed": _set(("controls", 0, "status"), "in_progress"),
+    "control-removed": _set(("controls",), [BASE["controls"][0]]),
+    "assertion-removed": _set(("controls", 0, "assertions"), []),
+    "threat-score-lowered": _set(("threats", 0, "impact"), 3),
+    "threat-removed": _set(("threats",), []),
+    "acceptance-added": lambda model: {**model, "acceptances": [
+        *model["acceptances"], {"objective": "CO1", "owner": "cto", "justification": "later",
+                                "review_by": "2026-12-31"}]},
+    "acceptance-extended": _set(("acceptances", 0, "review_by"), "2027-03-31"),
+    "mitigation-group-shrunk": _set(("objectives", 0, "mitigated_by"), [["C1"]]),
+    "objective-at-risk": _set(("controls", 1, "status"), "planned"),
+    "finding-dismissed": _set(("findings", 0, "status"), "dismissed"),
+    "finding-removed": _set(("findings",), []),
+}
+
+
+def _side(content: dict[str, Any] | str) -> ModelSide:
+    raw = content if isinstance(content, str) else json.dumps(content, indent=2) + "\n"
+    return load_side(lambda: raw.encode(), "threatmodels/shop.yaml", "100644", 64, TODAY)
+
+
+def _regressions(change: Change) -> list[Regression]:
+    head = change(copy.deepcopy(BASE))
+    heads = [] if head is None else [_side(head)]
+    return [r for diff in compare_sides([_side(BASE)], heads) for r in diff.regressions]
+
+
+def test_every_registered_kind_has_a_trigger_and_a_documented_place() -> None:
+    assert set(REGISTRY) == set(TRIGGERS)
+    assert REGRESSION_KINDS == (
+        "model-removed", "model-unreadable", "control-status-regressed", "control-removed",
+        "assertion-removed", "threat-score-lowered", "threat-removed", "acceptance-added",
+        "acceptance-extended", "mitigation-group-shrunk", "objective-at-risk",
+        "finding-dismissed", "finding-removed",
+    )
+    for kind, check in REGISTRY.items():
+        assert f"``{kind}``" in (importlib.import_module(check.find.__module__).__doc__ or "")
+
+
+@pytest.mark.parametrize("kind", sorted(TRIGGERS))
+def test_each_kind_is_found(kind: str) -> None:
+    found = _regressions(TRIGGERS[kind])
+    assert kind in {r.kind for r in found}
+    regression = next(r for r in found if r.kind == kind)
+    assert regression.model == "shop" and regression.message and regression.line >= 1
+
+
+def test_unchanged_model_has_no_regression() -> None:
+    assert _regressions(lambda model: model) == []
+
+
+def test_every_module_of_the_package_registers_a_kind() -> None:
+    modules = {f"threatgate.diff.regressions.{p.stem}" for p in PACKAGE.glob("*.py")
+               if p.stem not in ("__init__", "base")}
+    assert modules == {check.find.__module__ for check in REGISTRY.values()}
+
+
+@pytest.fixture
+def title_check() -> Iterator[str]:
+    """A kind registered the way a new module registers one, removed afterwards."""
+    kind = "title-changed"
+
+    @regression_check(kind, order=99)
+    def find_title_change(comparison: Comparison) -> None:
+        base, head = comparison.sides()
+        if base.data.get("title") != head.data.get("title"):
+            comparison.add(kind, comparison.model, "the title changed", head, ("title",))
+
+    try:
+        yield kind
+    finally:
+        del REGISTRY[kind]
+
+
+def test_a_new_kind_needs_nothing_but_its_registered_check(title_check: str) -> None:
+    found = _regressions(_set(("title",), "Shop"))
+    assert [(r.kind, r.entity, r.line, r.acknowledged) for r in found] == [
+        (title_check, "shop", 4, False)]
+    noted = _set(("x-regression-ok",), [{"kind": title_check, "entity": "shop",
+                                         "reason": "renamed"}])
+    [regression] = _regressions(lambda model: noted(_set(("title",), "Shop")(model)))
+    assert regression.acknowledged and regression.reason == "renamed"
+
+
+def test_a_kind_registered_twice_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="registered twice"):
+        regression_check("threat-removed", order=0)(lambda comparison: None)
