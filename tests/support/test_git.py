@@ -11,7 +11,7 @@ from click.testing import Result
 from conftest import VALID_MODEL, git
 from threatgate.errors import InputError
 from threatgate.gate.ratchet import baseline_model_paths
-from threatgate.support.git import Repository, changed_paths
+from threatgate.support.git import Repository, changed_paths, head_commit
 
 
 @pytest.fixture
@@ -88,3 +88,12 @@ def test_not_a_repository_and_a_missing_reference(tmp_path: Path, repo: Path) ->
 def test_baseline_model_paths(repo: Path, folders: tuple[str, ...],
                               expected: list[str]) -> None:
     assert baseline_model_paths(Repository(repo).snapshot("HEAD"), folders) == expected
+
+
+def test_head_commit(repo: Path, tmp_path: Path) -> None:
+    assert head_commit(repo / "app") == git(repo, "rev-parse", "HEAD").strip()
+    assert head_commit(tmp_path / "elsewhere") is None
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    git(empty, "init", "-q")
+    assert head_commit(empty) is None

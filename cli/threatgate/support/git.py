@@ -176,6 +176,15 @@ class Repository:
         return data
 
 
+def head_commit(root: Path) -> str | None:
+    """The commit HEAD is at in the repository holding ``root``; None outside a repository
+    or before its first commit."""
+    try:
+        return str(Repository(root).commit("HEAD").hexsha)
+    except InputError:
+        return None
+
+
 def changed_paths(root: Path, base: str) -> set[str]:
     """Files below ``root`` (relative to it) that differ from ``base`` in the working tree,
     uncommitted and untracked ones included, as git prints them."""
