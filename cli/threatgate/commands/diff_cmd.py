@@ -26,7 +26,7 @@ from threatgate.errors import EXIT_FAILURE, EXIT_OK
 @config_option
 @today_option
 def diff(base: str, head: str | None, worktree: bool, output_format: str,
-         fail_on_regression: bool, config_path: Path | None, today: str | None) -> None:
+         fail_on_regression: bool, config_path: Path | None, today: str | None) -> int:
     """Compare the models at git reference BASE with those at HEAD (default: HEAD).
 
     \b
@@ -59,6 +59,4 @@ def diff(base: str, head: str | None, worktree: bool, output_format: str,
     day = resolve_today(today)
     result = diff_refs(config, base, head or "HEAD", worktree=worktree, today=day)
     click.echo(render(result, output_format), nl=False)
-    if fail_on_regression and result.failing:
-        raise click.exceptions.Exit(EXIT_FAILURE)
-    raise click.exceptions.Exit(EXIT_OK)
+    return EXIT_FAILURE if fail_on_regression and result.failing else EXIT_OK
