@@ -33,7 +33,7 @@ def repo(git_repo: Path) -> Path:
 @pytest.mark.parametrize("ref", ["--output=pwned", "-p", "--exec=touch pwned"])
 def test_a_reference_that_looks_like_an_option_is_refused(repo: Path, ref: str) -> None:
     with pytest.raises(InputError, match="does not exist"):
-        Repository(repo).commit(ref)
+        Repository(repo).resolve(ref)
     with pytest.raises(InputError):
         changed_paths(repo, ref)
     assert not list(repo.glob("pwned*"))

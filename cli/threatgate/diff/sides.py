@@ -120,9 +120,8 @@ def read_sides(config: Config, base_ref: str, head_ref: str | None, today: dt.da
     """The model files that differ between ``base_ref`` and ``head_ref`` (None: the
     working tree), read on both sides."""
     files = ModelFiles(config)
-    base = files.git.commit(base_ref)
-    head = None if head_ref is None else files.git.commit(head_ref)
-    sides = Sides(base.hexsha, None if head is None else head.hexsha, [], [])
+    sides = Sides(files.git.resolve(base_ref),
+                  None if head_ref is None else files.git.resolve(head_ref), [], [])
     depth = config.max_depth
     for item in files.changed(sides.base_commit, sides.head_commit):
         if GITLINK_MODE in (item.base_mode, item.head_mode):
@@ -132,7 +131,7 @@ def read_sides(config: Config, base_ref: str, head_ref: str | None, today: dt.da
                                         item.base_mode, depth, today))
         if item.status == "D":
             continue
-        if head is None:
+        if sides.head_commit is None:
             if (files.top / item.path).is_file():
                 sides.head.append(load_side(partial(files.worktree_file, item.path), item.path,
                                             "100644", depth, today))

@@ -94,32 +94,36 @@ class Repository:
         self._git = _gitpython()
         self.root = root
         try:
-            self.repo = self._git.Repo(root, search_parent_directories=True)
+            self._repo = self._git.Repo(root, search_parent_directories=True)
         except (self._git.InvalidGitRepositoryError, self._git.NoSuchPathError):
             raise InputError(f"{root} is not inside a git repository") from None
-        working = self.repo.working_tree_dir
+        working = self._repo.working_tree_dir
         #: The working tree's top folder, None for a bare repository.
         self.top: Path | None = Path(working).resolve() if working else None
 
-    def commit(self, ref: str) -> Any:
+    def _commit(self, ref: str) -> Any:
         """The GitPython commit ``ref`` names, or :class:`InputError` when there is none."""
         git = self._git
         if ref.startswith("-"):
             raise self._missing(ref)
         try:
-            commit = self.repo.commit(ref)
+            commit = self._repo.commit(ref)
             commit.tree  # noqa: B018 - a tag of a tree or blob fails here
         except (git.BadName, git.BadObject, ValueError, TypeError, IndexError, AttributeError):
             raise self._missing(ref) from None
         return commit
 
+    def resolve(self, ref: str) -> str:
+        """The full id of the commit ``ref`` names (:class:`InputError` when there is none)."""
+        return str(self._commit(ref).hexsha)
+
     def _missing(self, ref: str) -> InputError:
-        shallow = Path(self.repo.git_dir, "shallow").exists()
+        shallow = Path(self._repo.git_dir, "shallow").exists()
         return InputError(f"git reference {ref!r} does not exist{SHALLOW_HINT if shallow else ''}")
 
     def snapshot(self, ref: str) -> Snapshot:
         """The files of ``ref`` below ``root``, with paths relative to ``root``."""
-        commit = self.commit(ref)
+        commit = self._commit(ref)
         top = self.top or Path(self.root).resolve()
         prefix = Path(self.root).resolve().relative_to(top).as_posix()
         return Snapshot(commit, "" if prefix == "." else prefix + "/")
@@ -127,7 +131,7 @@ class Repository:
     def run(self, *args: str, cwd: Path | None = None) -> bytes:
         """The output of ``git ARGS`` (pathspecs taken literally), in ``cwd`` or the top."""
         git = self._git
-        runner = git.Git(cwd) if cwd is not None else self.repo.git
+        runner = git.Git(cwd) if cwd is not None else self._repo.git
         try:
             out: bytes = runner.execute(["git", "--literal-pathspecs", *args],
                                         stdout_as_string=False)
@@ -169,10 +173,10 @@ class Repository:
         return [os.fsdecode(item) for item in raw.split(b"\0") if item]
 
     def blob_size(self, sha: str) -> int:
-        return int(self.repo.odb.info(bytes.fromhex(sha)).size)
+        return int(self._repo.odb.info(bytes.fromhex(sha)).size)
 
     def read_blob(self, sha: str) -> bytes:
-        data: bytes = self.repo.odb.stream(bytes.fromhex(sha)).read()
+        data: bytes = self._repo.odb.stream(bytes.fromhex(sha)).read()
         return data
 
 
@@ -180,7 +184,7 @@ def head_commit(root: Path) -> str | None:
     """The commit HEAD is at in the repository holding ``root``; None outside a repository
     or before its first commit."""
     try:
-        return str(Repository(root).commit("HEAD").hexsha)
+        return Repository(root).resolve("HEAD")
     except InputError:
         return None
 
@@ -189,8 +193,8 @@ def changed_paths(root: Path, base: str) -> set[str]:
     """Files below ``root`` (relative to it) that differ from ``base`` in the working tree,
     uncommitted and untracked ones included, as git prints them."""
     repository = Repository(root)
-    commit = repository.commit(base)
-    changed = repository.run("diff", "--name-only", "--relative", commit.hexsha, cwd=root)
+    changed = repository.run("diff", "--name-only", "--relative", repository.resolve(base),
+                             cwd=root)
     try:
         untracked = repository.run("ls-files", "--others", "--exclude-standard", cwd=root)
     except InputError:
