@@ -120,7 +120,7 @@ class Published:
 
 
 def publish_folder(target: Path, files: dict[str, bytes], *, manifest: str, generator: str,
-                   clean: bool = False) -> Published:
+                   clean: bool = False, what: str = "the site") -> Published:
     """Make ``target`` hold ``files`` (relative POSIX name -> bytes), under the write rule.
 
     Unchanged files are not rewritten. Files an earlier run listed in the ``manifest``
@@ -135,7 +135,7 @@ def publish_folder(target: Path, files: dict[str, bytes], *, manifest: str, gene
     written = 0
     for name, content in files.items():
         if not safe_relative(name):
-            raise InputError(f"{target}: refusing to write {name!r}, a path outside the site")
+            raise InputError(f"{target}: refusing to write {name!r}, a path outside {what}")
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
