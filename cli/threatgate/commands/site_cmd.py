@@ -19,7 +19,7 @@ from threatgate.commands.options import (
     today_option,
 )
 from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError
-from threatgate.support.outputs import inside
+from threatgate.support.outputs import inside, publish_folder
 from threatgate.views.reports import Loaded, load_reports
 
 if TYPE_CHECKING:
@@ -50,6 +50,12 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _check_out(out: Path, config: Config, paths: tuple[Path, ...] = ()) -> Path:
+    """OUT, resolved, once it is sure to hold nothing but the site.
+
+    The build removes files in OUT, so beyond the write rule of
+    :mod:`threatgate.support.outputs` OUT may neither be the repository root (or above
+    it) nor hold a model folder.
+    """
     target = out.resolve()
     root = config.root.resolve()
     if inside(root, target):
@@ -124,7 +130,6 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
     Exit status: 0 when the site was built (invalid models only warn), 2 for a usage
     error or input that cannot be read.
     """
-    from threatgate.support.outputs import publish_folder
     from threatgate.workspace import load_workspace
 
     config = resolve_config(config_path)
