@@ -10,6 +10,7 @@ import pytest
 from click.testing import Result
 
 from conftest import VALID_MODEL
+from threatgate.commands.options import protected_paths
 from threatgate.errors import InputError
 from threatgate.model.config import load_config
 from threatgate.support.outputs import (
@@ -26,7 +27,7 @@ RunCli = Callable[..., Result]
 
 @pytest.fixture
 def protected(project: Path) -> Protected:
-    return Protected.of(load_config(project))
+    return protected_paths(load_config(project))
 
 
 @pytest.mark.parametrize("command", [["gate"], ["verify"]])

@@ -13,12 +13,13 @@ import click
 from threatgate.commands.options import (
     config_option,
     progress_bar,
+    protected_paths,
     resolve_config,
     resolve_today,
     today_option,
 )
 from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError
-from threatgate.support.outputs import Protected, check_folder, write_into
+from threatgate.support.outputs import check_folder, write_into
 
 if TYPE_CHECKING:
     from threatgate.analysis.assess import ModelAssessment
@@ -111,7 +112,7 @@ def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, 
     _check_ids("framework", frameworks)
     config = resolve_config(config_path)
     if out_dir is not None:
-        check_folder(out_dir, Protected.of(config), label=f"--out {out_dir}", what="badges")
+        check_folder(out_dir, protected_paths(config), label=f"--out {out_dir}", what="badges")
     day = resolve_today(today)
     workspace = load_workspace((), config, day, verify=run_verify, progress=progress_bar)
     badges = _make_badges(_subjects(workspace, models, frameworks))

@@ -283,10 +283,10 @@ def _names_folder(value: str | None) -> bool:
 
 def _folder(out: Path) -> Path:
     """``out`` as a folder to write into, created if needed."""
-    from threatgate.commands.options import command_config
-    from threatgate.support.outputs import Protected, check_folder
+    from threatgate.commands.options import command_config, protected_paths
+    from threatgate.support.outputs import check_folder
 
-    check_folder(out, Protected.of(command_config()), label=f"--out {out}", what="the export")
+    check_folder(out, protected_paths(command_config()), label=f"--out {out}", what="the export")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -297,10 +297,10 @@ def _folder(out: Path) -> Path:
 
 def _write(target: Path, blob: bytes) -> None:
     """Replace ``target`` under the write rule of :mod:`threatgate.support.outputs`."""
-    from threatgate.commands.options import command_config
-    from threatgate.support.outputs import Protected, write_file
+    from threatgate.commands.options import command_config, protected_paths
+    from threatgate.support.outputs import write_file
 
-    write_file(target, blob, Protected.of(command_config()), label=str(target),
+    write_file(target, blob, protected_paths(command_config()), label=str(target),
                what="the export")
     click.echo(f"wrote {target.as_posix()}", err=True)
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from threatgate.errors import InputError
-from threatgate.model.config import Config, load_config
+from threatgate.model.config import CONFIG_FILE, PYPROJECT, Config, load_config
 from threatgate.model.dates import TODAY_ENV, today
 from threatgate.support.outputs import Protected, check_file, write_file
 
@@ -59,6 +59,14 @@ def command_config() -> Config:
     return found if isinstance(found, Config) else resolve_config(None)
 
 
+def protected_paths(config: Config) -> Protected:
+    """What no output of the command may replace: the model folders and the settings."""
+    files = [config.root / CONFIG_FILE, config.root / PYPROJECT]
+    if config.source is not None:
+        files.append(config.source)
+    return Protected.of(config.model_dirs, files)
+
+
 def resolve_today(value: str | None) -> dt.date:
     return today(value)
 
@@ -74,7 +82,7 @@ def parse_outputs(values: tuple[str, ...], formats: list[str]) -> list[tuple[str
                              f"{', '.join(formats)}")
         parsed.append((kind, Path(target)))
     if parsed:
-        protected = Protected.of(command_config())
+        protected = protected_paths(command_config())
         for kind, path in parsed:
             check_file(path, protected, label=f"--output {kind}={path}", what="the report")
     return parsed
@@ -85,7 +93,7 @@ def write_outputs(targets: list[tuple[str, Path]], render: Callable[[str], str])
     usage error."""
     if not targets:
         return
-    protected = Protected.of(command_config())
+    protected = protected_paths(command_config())
     for kind, target in targets:
         write_file(target, render(kind).encode("utf-8"), protected,
                    label=f"--output {kind}={target}", what="the report")

@@ -10,12 +10,13 @@ import click
 from threatgate.commands.options import (
     config_option,
     progress_bar,
+    protected_paths,
     resolve_config,
     resolve_today,
     today_option,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
-from threatgate.support.outputs import Protected, check_file, write_file
+from threatgate.support.outputs import check_file, write_file
 
 if TYPE_CHECKING:
     from threatgate.views.report import Report
@@ -74,7 +75,7 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
     if not path.is_file():
         raise InputError(f"{model}: no such model file")
     if out_file is not None:
-        check_file(out_file, Protected.of(config), label=f"--out {out_file}", what="the report")
+        check_file(out_file, protected_paths(config), label=f"--out {out_file}", what="the report")
     workspace = load_workspace((path,), config, day, verify=run_verify,
                                use_cache=not no_cache, keep_data=True, progress=progress_bar)
     if workspace.report.unreadable:
@@ -93,7 +94,7 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
     if out_file is None:
         click.echo(text, nl=False)
     else:
-        write_file(out_file, text.encode("utf-8"), Protected.of(config),
+        write_file(out_file, text.encode("utf-8"), protected_paths(config),
                    label=f"--out {out_file}", what="the report")
         click.echo(f"wrote {out_file.as_posix()}", err=True)
     return EXIT_OK

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from threatgate.errors import InputError
-from threatgate.model.config import CONFIG_FILE, PYPROJECT, Config
-from threatgate.model.discovery import MODEL_SUFFIXES
 from threatgate.support.fsutil import atomic_write
+
+#: The suffixes of model files: an existing file with one is never replaced by an output.
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def inside(path: Path, folder: Path) -> bool:
@@ -39,18 +41,15 @@ class Protected:
     config_files: frozenset[Path]
 
     @classmethod
-    def of(cls, config: Config) -> Protected:
-        files = {config.root / CONFIG_FILE, config.root / PYPROJECT}
-        if config.source is not None:
-            files.add(config.source)
-        return cls(tuple(folder.resolve() for folder in config.model_dirs),
-                   frozenset(path.resolve() for path in files))
+    def of(cls, model_dirs: Iterable[Path], config_files: Iterable[Path]) -> Protected:
+        return cls(tuple(folder.resolve() for folder in model_dirs),
+                   frozenset(path.resolve() for path in config_files))
 
     def refusal(self, target: Path, what: str) -> str | None:
         """Why ``target`` may not receive ``what`` (e.g. "the report"), or ``None``."""
         if target.is_dir():
             return "is a folder; refusing to overwrite it with a file"
-        if target.suffix.lower() in MODEL_SUFFIXES and target.exists():
+        if target.suffix.lower() in YAML_SUFFIXES and target.exists():
             # Most likely the model itself, named by mistake: never replace it.
             return f"is a YAML file (a model?); refusing to overwrite it with {what}"
         resolved = target.resolve()
