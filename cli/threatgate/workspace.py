@@ -12,26 +12,38 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from threatgate.analysis.assess import InvalidModel, ModelAssessment, assessment_follow
 from threatgate.model.config import Config
 from threatgate.model.discovery import ModelFile, discover
 from threatgate.support.cache import ResultCache, default_cache_dir
-from threatgate.validate.files import ValidateOptions, ValidationReport, cache_salt, validate_files
+from threatgate.validate.files import (
+    FollowUp,
+    ValidateOptions,
+    ValidationReport,
+    cache_salt,
+    options_for,
+    validate_files,
+)
 
 if TYPE_CHECKING:
     from threatgate.verify.report import VerifyReport
 
 #: Given the number of files, a context manager yielding a callback that advances by n.
 ProgressBar = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+#: Show the progress bar from this many files on.
+PROGRESS_FROM = 200
+#: A model's assessment with the data it was made from.
+AssessedData = tuple[ModelAssessment, dict[str, Any]]
+T = TypeVar("T")
 
 
 @dataclass
 class Workspace:
     config: Config
     today: dt.date
-    report: ValidationReport
+    report: ValidationReport[ModelAssessment]
     assessments: list[ModelAssessment]
     #: Set when verification ran: every assertion's verdict, and drift if a baseline.
     verification: VerifyReport | None = None
@@ -41,16 +53,21 @@ class Workspace:
     @property
     def invalid(self) -> list[InvalidModel]:
         """Models that could not be assessed, with their first error."""
-        out = []
-        for result in self.report.files:
-            if result.extra is None:
-                first = next((d for d in result.diagnostics if d.severity == "error"), None)
-                if first is None:
-                    out.append(InvalidModel(result.display, 1, 1, "not a valid model", "invalid"))
-                else:
-                    out.append(InvalidModel(result.display, first.line, first.column,
-                                            first.message, first.rule))
-        return out
+        return invalid_models(self.report)
+
+
+def invalid_models(report: ValidationReport[Any]) -> list[InvalidModel]:
+    """The files of a report without a follow-up result, each with its first error."""
+    out = []
+    for result in report.files:
+        if result.followed is None:
+            first = next((d for d in result.diagnostics if d.severity == "error"), None)
+            if first is None:
+                out.append(InvalidModel(result.display, 1, 1, "not a valid model", "invalid"))
+            else:
+                out.append(InvalidModel(result.display, first.line, first.column,
+                                        first.message, first.rule))
+    return out
 
 
 def run_verification(files: list[ModelFile], config: Config, today: dt.date,
@@ -61,10 +78,8 @@ def run_verification(files: list[ModelFile], config: Config, today: dt.date,
     from threatgate.verify.report import VerifyReport
     from threatgate.verify.runner import compare, planned_assertions, run_assertions
 
-    options = ValidateOptions(
-        today=today, max_file_size=config.max_file_size, max_depth=config.max_depth,
-        rules=dict(config.rules), cache=cache, follow=planned_assertions)
-    planned = [p for r in validate_files(files, options).files for p in (r.extra or [])]
+    options = options_for(config, today, planned_assertions, cache=cache)
+    planned = [p for found in validate_files(files, options).followed for p in found]
     report = VerifyReport(run_assertions(planned, WorkingTree(config.root)), baseline=baseline)
     if baseline:
         from threatgate.verify.gittree import GitTree
@@ -74,10 +89,18 @@ def run_verification(files: list[ModelFile], config: Config, today: dt.date,
     return report
 
 
-def _assess_and_keep(assess: Callable[[dict[str, Any], str, Any], ModelAssessment],
-                     data: dict[str, Any], display: str,
-                     locate: Any) -> tuple[ModelAssessment, dict[str, Any]]:
+def _assess_and_keep(assess: FollowUp[ModelAssessment], data: dict[str, Any], display: str,
+                     locate: Callable[..., tuple[int, int]]) -> AssessedData:
     return assess(data, display, locate), data
+
+
+def _validate(files: list[ModelFile], options: ValidateOptions[T],
+              progress: ProgressBar | None) -> ValidationReport[T]:
+    """Validate, with a progress bar when there are many files."""
+    if progress is not None and len(files) >= PROGRESS_FROM:
+        with progress(len(files)) as advance:
+            return validate_files(files, options, progress=advance)
+    return validate_files(files, options)
 
 
 def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
@@ -101,20 +124,14 @@ def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
         verification = run_verification(files, config, today, cache, baseline)
         evidence = control_evidence(verification.results)
     assess = assessment_follow(today, config.expiring_days, evidence)
-    options = ValidateOptions(
-        today=today, max_file_size=config.max_file_size, max_depth=config.max_depth,
-        rules=dict(config.rules), cache=cache, jobs=jobs,
-        follow=(partial(_assess_and_keep, assess) if keep_data else assess),
-    )
-    if progress is not None and len(files) >= 200:
-        with progress(len(files)) as advance:
-            report = validate_files(files, options, progress=advance)
-    else:
-        report = validate_files(files, options)
     kept: dict[str, dict[str, Any]] = {}
     if keep_data:
-        for result in report.files:
-            if result.extra is not None:
-                result.extra, kept[result.display] = result.extra
-    assessments = [r.extra for r in report.files if r.extra is not None]
-    return Workspace(config, today, report, assessments, verification, kept)
+        keep = partial(_assess_and_keep, assess)
+        with_data = _validate(files, options_for(config, today, keep, cache=cache, jobs=jobs),
+                              progress)
+        kept = {r.display: r.followed[1] for r in with_data.files if r.followed is not None}
+        report = with_data.map(lambda pair: pair[0])
+    else:
+        report = _validate(files, options_for(config, today, assess, cache=cache, jobs=jobs),
+                           progress)
+    return Workspace(config, today, report, report.followed, verification, kept)

@@ -57,7 +57,7 @@ def assess(paths: tuple[Path, ...], output_format: str, details: bool,
            objective: str | None, offset: int, limit: int | None,
            expiring_days: int | None, no_cache: bool, run_verify: bool,
            config_path: Path | None,
-           today: str | None) -> None:
+           today: str | None) -> int:
     """Compute the posture of each model and of the repository.
 
     \b
@@ -112,5 +112,5 @@ def assess(paths: tuple[Path, ...], output_format: str, details: bool,
         click.echo(f"{bad.path}:{bad.line}:{bad.column}: error: cannot be assessed: "
                    f"{bad.message} [{bad.rule}]", err=True)
     if workspace.report.unreadable:
-        raise click.exceptions.Exit(EXIT_USAGE)
-    raise click.exceptions.Exit(EXIT_FAILURE if invalid else EXIT_OK)
+        return EXIT_USAGE
+    return EXIT_FAILURE if invalid else EXIT_OK

@@ -13,16 +13,17 @@ import click
 from threatgate.commands.options import (
     config_option,
     progress_bar,
+    protected_paths,
     resolve_config,
     resolve_today,
     today_option,
 )
-from threatgate.errors import EXIT_OK, EXIT_USAGE
+from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError
+from threatgate.support.outputs import check_folder, write_into
 
 if TYPE_CHECKING:
     from threatgate.analysis.assess import ModelAssessment
     from threatgate.analysis.badges import Badge
-    from threatgate.model.config import Config
     from threatgate.workspace import Workspace
 
 #: The schema's modelId and frameworkId patterns: safe as file names and in URLs.
@@ -67,7 +68,7 @@ class _Subject:
 @config_option
 @today_option
 def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, ...],
-          run_verify: bool, config_path: Path | None, today: str | None) -> None:
+          run_verify: bool, config_path: Path | None, today: str | None) -> int:
     """Write posture badges: Shields endpoint JSON plus an offline SVG.
 
     MODEL is a model id; without any, every model in the configured folders gets a
@@ -110,18 +111,20 @@ def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, 
     _check_ids("model", models)
     _check_ids("framework", frameworks)
     config = resolve_config(config_path)
+    if out_dir is not None:
+        check_folder(out_dir, protected_paths(config), label=f"--out {out_dir}", what="badges")
     day = resolve_today(today)
     workspace = load_workspace((), config, day, verify=run_verify, progress=progress_bar)
-    subjects = _subjects(workspace, models, frameworks)
-    badges = _make_badges(subjects, config)
+    badges = _make_badges(_subjects(workspace, models, frameworks))
     if out_dir is None:
         printed = {stem: badge.endpoint() for stem, badge in badges}
         click.echo(json.dumps(printed, indent=2, ensure_ascii=False))
     else:
-        _write(out_dir, badges)
-    if workspace.report.unreadable:
-        raise click.exceptions.Exit(EXIT_USAGE)
-    raise click.exceptions.Exit(EXIT_OK)
+        try:
+            _write(out_dir, badges)
+        except OSError as exc:
+            raise InputError(f"--out {out_dir}: cannot write: {exc.strerror or exc}") from None
+    return EXIT_USAGE if workspace.report.unreadable else EXIT_OK
 
 
 def _warn(message: str) -> None:
@@ -139,14 +142,12 @@ def _subjects(workspace: Workspace, models: tuple[str, ...],
             _warn(f"{result.display} is not a valid model and has no usable id; "
                   f"no badge{detail}")
             continue
-        errors = [d for d in result.diagnostics if d.severity == "error"]
+        has_errors = any(d.severity == "error" for d in result.diagnostics)
         subject = _Subject(result.model_id, display=result.display)
-        if result.extra is None or errors:
-            first = errors[0] if errors else None
-            subject.problem = (f"{first.line}:{first.column}: {first.message} [{first.rule}]"
-                               if first else "not a valid model")
+        if result.followed is None or has_errors:
+            subject.problem = result.first_problem()
         else:
-            subject.assessment = result.extra
+            subject.assessment = result.followed
         found.setdefault(result.model_id, []).append(subject)
 
     wanted = list(dict.fromkeys(models)) or sorted(found)
@@ -175,7 +176,7 @@ def _subjects(workspace: Workspace, models: tuple[str, ...],
     return subjects
 
 
-def _make_badges(subjects: list[_Subject], config: Config) -> list[tuple[str, Badge]]:
+def _make_badges(subjects: list[_Subject]) -> list[tuple[str, Badge]]:
     from threatgate.analysis.badges import badge_file_stem, framework_badge, model_badge
 
     made: list[tuple[str, Badge]] = []
@@ -188,17 +189,10 @@ def _make_badges(subjects: list[_Subject], config: Config) -> list[tuple[str, Ba
     return made
 
 
-def _write_file(path: Path, text: str) -> None:
-    from threatgate.support.fsutil import atomic_write
-
-    atomic_write(path, text.encode("utf-8"))
-
-
 def _write(out_dir: Path, badges: list[tuple[str, Badge]]) -> None:
     from threatgate.analysis.badges import UNKNOWN
     from threatgate.output.svg.badge import render_badge_svg
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Badge] = {}
     for stem, badge in [*badges, (UNKNOWN_STEM, UNKNOWN)]:
         if stem in written:
@@ -207,8 +201,8 @@ def _write(out_dir: Path, badges: list[tuple[str, Badge]]) -> None:
                       "keeping the first")
             continue
         written[stem] = badge
-        json_path, svg_path = out_dir / f"{stem}.json", out_dir / f"{stem}.svg"
-        _write_file(json_path, badge.endpoint_json())
-        _write_file(svg_path, render_badge_svg(badge.label, badge.message, badge.color))
+        json_path = write_into(out_dir, f"{stem}.json", badge.endpoint_json().encode("utf-8"))
+        svg = render_badge_svg(badge.label, badge.message, badge.color)
+        svg_path = write_into(out_dir, f"{stem}.svg", svg.encode("utf-8"))
         click.echo(f"wrote {json_path.as_posix()} and {svg_path.as_posix()}: "
                    f"{badge.label}: {badge.message}")

@@ -163,28 +163,16 @@ def _finish(workspace: Workspace) -> NoReturn:
 
 
 def _resolve_ids(paths: tuple[Path, ...], config: Config) -> tuple[Path, ...]:
-    """Replace each MODEL that is a model id (no such file, no .yaml suffix) by its file,
-    as `threatgate render` accepts ``shop`` for threatmodels/shop.yaml."""
-    from threatgate.model.discovery import loadable_models
+    """Replace each MODEL that is a model id by its file, as `threatgate render` does."""
+    from threatgate.model.discovery import model_file
 
-    def is_id(path: Path) -> bool:
-        return (not path.exists() and path.suffix not in (".yaml", ".yml")
-                and len(path.parts) == 1)
-
-    if not any(is_id(p) for p in paths):
-        return paths
-    files: dict[str, Path] = {}
-    for model_file, data in loadable_models(config):
-        if isinstance(data.get("id"), str):
-            files.setdefault(data["id"], model_file.path)
     resolved = []
     for path in paths:
-        if is_id(path):
-            if str(path) not in files:
-                raise InputError(f"{path}: no such file or folder, nor a model id in "
-                                 f"{', '.join(config.models)}")
-            path = files[str(path)]
-        resolved.append(path)
+        found = model_file(path, config)
+        if found is None:
+            raise InputError(f"{path}: no such file or folder, nor a model id in "
+                             f"{', '.join(config.models)}")
+        resolved.append(found)
     return tuple(resolved)
 
 
@@ -295,8 +283,10 @@ def _names_folder(value: str | None) -> bool:
 
 def _folder(out: Path) -> Path:
     """``out`` as a folder to write into, created if needed."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder")
+    from threatgate.commands.options import command_config, protected_paths
+    from threatgate.support.outputs import check_folder
+
+    check_folder(out, protected_paths(command_config()), label=f"--out {out}", what="the export")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -306,21 +296,12 @@ def _folder(out: Path) -> Path:
 
 
 def _write(target: Path, blob: bytes) -> None:
-    """Replace ``target`` atomically; never a folder; a write error is a usage error."""
-    from threatgate.support.fsutil import atomic_write
+    """Replace ``target`` under the write rule of :mod:`threatgate.support.outputs`."""
+    from threatgate.commands.options import command_config, protected_paths
+    from threatgate.support.outputs import write_file
 
-    if target.is_dir():
-        raise InputError(f"{target}: is a folder; refusing to overwrite it with a file")
-    if target.suffix.lower() in (".yaml", ".yml") and target.exists():
-        # Most likely the model itself, named by mistake: never replace it with an export.
-        raise InputError(f"{target}: is a YAML file (a model?); refusing to overwrite it "
-                         "with the export")
-    try:
-        if not target.parent.is_dir():
-            target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, blob)
-    except OSError as exc:
-        raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    write_file(target, blob, protected_paths(command_config()), label=str(target),
+               what="the export")
     click.echo(f"wrote {target.as_posix()}", err=True)
 
 

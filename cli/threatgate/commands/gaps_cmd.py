@@ -28,7 +28,7 @@ from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 @today_option
 def gaps(paths: tuple[Path, ...], output_format: str, control: str | None,
          status: str | None, offset: int, limit: int | None, config_path: Path | None,
-         today: str | None) -> None:
+         today: str | None) -> int:
     """Print, for every control not implemented yet, what to look for and where.
 
     Covers each control whose status is planned or in_progress (not_applicable and
@@ -54,27 +54,23 @@ def gaps(paths: tuple[Path, ...], output_format: str, control: str | None,
     from threatgate.model.discovery import discover
     from threatgate.output.gaps import gaps_json, gaps_markdown
     from threatgate.support.cache import ResultCache, default_cache_dir
-    from threatgate.validate.files import ValidateOptions, cache_salt, validate_files
-    from threatgate.workspace import Workspace
+    from threatgate.validate.files import cache_salt, options_for, validate_files
+    from threatgate.workspace import invalid_models
 
     config = resolve_config(config_path)
     day = resolve_today(today)
     files = discover(list(paths), config)
     cache = ResultCache(default_cache_dir(), cache_salt(config, day)) if config.cache else None
-    options = ValidateOptions(
-        today=day, max_file_size=config.max_file_size, max_depth=config.max_depth,
-        rules=dict(config.rules), cache=cache,
-        follow=gaps_follow(day, config.expiring_days),
-    )
-    report = validate_files(files, options)
-    per_model = [result.extra for result in report.files if result.extra is not None]
-    page = gaps_page(per_model, control=control, status=status, offset=offset, limit=limit)
+    follow = gaps_follow(day, config.expiring_days)
+    report = validate_files(files, options_for(config, day, follow, cache=cache))
+    page = gaps_page(report.followed, control=control, status=status, offset=offset,
+                     limit=limit)
     render = gaps_json if output_format == "json" else gaps_markdown
     click.echo(render(page), nl=False)
-    invalid = Workspace(config, day, report, []).invalid
+    invalid = invalid_models(report)
     for bad in invalid:
         click.echo(f"{bad.path}:{bad.line}:{bad.column}: error: cannot be read as a model: "
                    f"{bad.message} [{bad.rule}]", err=True)
     if report.unreadable:
-        raise click.exceptions.Exit(EXIT_USAGE)
-    raise click.exceptions.Exit(EXIT_FAILURE if invalid else EXIT_OK)
+        return EXIT_USAGE
+    return EXIT_FAILURE if invalid else EXIT_OK

@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 import click
 
 from threatgate.errors import InputError
-from threatgate.model.config import Config, load_config
+from threatgate.model.config import CONFIG_FILE, PYPROJECT, Config, load_config
 from threatgate.model.dates import TODAY_ENV, today
+from threatgate.support.outputs import Protected, check_file, write_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,8 +39,32 @@ def today_option(func: F) -> F:
     )(func)
 
 
+#: Where :func:`resolve_config` leaves the settings for the rest of the command.
+CONFIG_KEY = "threatgate.config"
+
+
 def resolve_config(config_path: Path | None) -> Config:
-    return load_config(Path.cwd(), config_path)
+    """The settings of the command, kept in its click context for :func:`write_outputs`."""
+    config = load_config(Path.cwd(), config_path)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.meta[CONFIG_KEY] = config
+    return config
+
+
+def command_config() -> Config:
+    """The settings the running command resolved (those of the current folder if none)."""
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(CONFIG_KEY) if context is not None else None
+    return found if isinstance(found, Config) else resolve_config(None)
+
+
+def protected_paths(config: Config) -> Protected:
+    """What no output of the command may replace: the model folders and the settings."""
+    files = [config.root / CONFIG_FILE, config.root / PYPROJECT]
+    if config.source is not None:
+        files.append(config.source)
+    return Protected.of(config.model_dirs, files)
 
 
 def resolve_today(value: str | None) -> dt.date:
@@ -47,7 +72,8 @@ def resolve_today(value: str | None) -> dt.date:
 
 
 def parse_outputs(values: tuple[str, ...], formats: list[str]) -> list[tuple[str, Path]]:
-    """``--output FORMAT=FILE`` values, checked before any work is done."""
+    """``--output FORMAT=FILE`` values, checked (also against the write rule of
+    :mod:`threatgate.support.outputs`) before any work is done."""
     parsed = []
     for value in values:
         kind, _, target = value.partition("=")
@@ -55,18 +81,22 @@ def parse_outputs(values: tuple[str, ...], formats: list[str]) -> list[tuple[str
             raise InputError(f"--output {value!r}: write FORMAT=FILE with FORMAT one of "
                              f"{', '.join(formats)}")
         parsed.append((kind, Path(target)))
+    if parsed:
+        protected = protected_paths(command_config())
+        for kind, path in parsed:
+            check_file(path, protected, label=f"--output {kind}={path}", what="the report")
     return parsed
 
 
 def write_outputs(targets: list[tuple[str, Path]], render: Callable[[str], str]) -> None:
-    """Write each requested report, creating folders; a write error is a usage error."""
+    """Write each requested report under the write rule; a refusal or write error is a
+    usage error."""
+    if not targets:
+        return
+    protected = protected_paths(command_config())
     for kind, target in targets:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render(kind), encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--output {kind}={target}: cannot write: "
-                             f"{exc.strerror or exc}") from None
+        write_file(target, render(kind).encode("utf-8"), protected,
+                   label=f"--output {kind}={target}", what="the report")
 
 
 @contextmanager

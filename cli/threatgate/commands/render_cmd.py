@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from threatgate.commands.options import (
     config_option,
     progress_bar,
+    protected_paths,
     resolve_config,
     resolve_today,
     today_option,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
+from threatgate.support.outputs import check_file, write_file
+
+if TYPE_CHECKING:
+    from threatgate.views.report import Report
 
 
 @click.command()
@@ -33,7 +39,7 @@ from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
 @config_option
 @today_option
 def render(model: str, output_format: str, out_file: Path | None, run_verify: bool,
-           no_cache: bool, config_path: Path | None, today: str | None) -> None:
+           no_cache: bool, config_path: Path | None, today: str | None) -> int:
     """Render one model's report: Markdown for GitHub or GitLab, or an HTML page.
 
     MODEL is a model file (e.g. threatmodels/shop.yaml) or a model id (e.g. shop).
@@ -56,57 +62,51 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
     Exit status: 0 when the report was rendered, 1 when the model is not valid, 2 for
     a usage error, an unknown model or input that cannot be read.
     """
-    from threatgate.commands.site_cmd import load_reports
+    from threatgate.model.discovery import model_file
+    from threatgate.views.reports import load_reports
     from threatgate.workspace import load_workspace
 
     config = resolve_config(config_path)
     day = resolve_today(today)
-    path = Path(model)
-    by_path = path.suffix in (".yaml", ".yml") or path.is_file()
-    if by_path and not path.is_file():
+    path = model_file(Path(model), config)
+    if path is None:
+        raise InputError(f"no model with id {model!r} in "
+                         f"{', '.join(config.models)} (give a model id or a .yaml file)")
+    if not path.is_file():
         raise InputError(f"{model}: no such model file")
-    workspace = load_workspace((path,) if by_path else (), config, day, verify=run_verify,
+    if out_file is not None:
+        check_file(out_file, protected_paths(config), label=f"--out {out_file}", what="the report")
+    workspace = load_workspace((path,), config, day, verify=run_verify,
                                use_cache=not no_cache, keep_data=True, progress=progress_bar)
     if workspace.report.unreadable:
         for result in workspace.report.files:
             for d in result.diagnostics:
                 click.echo(f"{d.path}:{d.line}:{d.column}: error: {d.message} [{d.rule}]",
                            err=True)
-        raise click.exceptions.Exit(EXIT_USAGE)
-    loaded = load_reports(workspace, config, None if by_path else model)
+        return EXIT_USAGE
+    loaded = load_reports(workspace, config)
     if loaded.invalid:
         entry = loaded.invalid[0]
         click.echo(f"threatgate: error: {entry.path}: not a valid model, cannot render it: "
                    f"{entry.problem}", err=True)
-        raise click.exceptions.Exit(EXIT_FAILURE)
-    if not loaded.models:
-        raise InputError(f"no model with id {model!r} in "
-                         f"{', '.join(config.models)} (give a model id or a .yaml file)")
-    report = loaded.models[0].report
-    generated = day.isoformat() if today else None
-    if output_format == "html":
-        from threatgate.output.html.site import render_model_html
-
-        text = render_model_html(report, generated=generated)
-    else:
-        from threatgate.output.markdown.report import render_report_markdown
-        from threatgate.output.mermaid import render_mermaid
-
-        text = render_report_markdown(report, render_mermaid(report.diagram),
-                                      generated=generated)
+        return EXIT_FAILURE
+    text = _render(loaded.models[0].report, output_format, day.isoformat() if today else None)
     if out_file is None:
         click.echo(text, nl=False)
     else:
-        from threatgate.support.fsutil import atomic_write
-
-        if out_file.suffix.lower() in (".yaml", ".yml") and out_file.exists():
-            # Most likely the model itself, named by mistake: never replace it.
-            raise InputError(f"--out {out_file}: is a YAML file (a model?); refusing to "
-                             "overwrite it with the report")
-        try:
-            out_file.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(out_file, text.encode("utf-8"))
-        except OSError as exc:
-            raise InputError(f"--out {out_file}: cannot write: {exc.strerror or exc}") from None
+        write_file(out_file, text.encode("utf-8"), protected_paths(config),
+                   label=f"--out {out_file}", what="the report")
         click.echo(f"wrote {out_file.as_posix()}", err=True)
-    raise click.exceptions.Exit(EXIT_OK)
+    return EXIT_OK
+
+
+def _render(report: Report, output_format: str, generated: str | None) -> str:
+    """The report as one HTML page or as Markdown with a Mermaid diagram."""
+    if output_format == "html":
+        from threatgate.output.html.site import render_model_html
+
+        return render_model_html(report, generated=generated)
+    from threatgate.output.markdown.report import render_report_markdown
+    from threatgate.output.mermaid import render_mermaid
+
+    return render_report_markdown(report, render_mermaid(report.diagram), generated=generated)

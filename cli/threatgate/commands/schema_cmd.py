@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from threatgate.errors import EXIT_OK
+
 
 @click.command()
 @click.option(
@@ -30,7 +32,7 @@ import click
     "(docs/schema.md with every rule id; with --name rulepack or catalogue, "
     "docs/rulepacks.md).",
 )
-def schema(show_path: bool, name: str, output_format: str) -> None:
+def schema(show_path: bool, name: str, output_format: str) -> int:
     """Print the JSON Schema of model files (draft 2020-12).
 
     Point your editor at it for completion and inline checks, e.g. with the YAML
@@ -54,8 +56,9 @@ def schema(show_path: bool, name: str, output_format: str) -> None:
         render = (render_rulepack_reference if name in ("rulepack", "catalogue")
                   else render_schema_reference)
         click.echo(render(schema_documents()), nl=False)
-        return
+        return EXIT_OK
     if show_path:
         click.echo(str(folder))
-        return
+        return EXIT_OK
     click.echo((folder / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
+    return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -89,7 +90,7 @@ def validate(
     cache = None
     if config.cache and not no_cache:
         cache = ResultCache(default_cache_dir(), cache_salt(config, day))
-    options = ValidateOptions(
+    options: ValidateOptions[None] = ValidateOptions(
         today=day,
         max_file_size=config.max_file_size,
         max_depth=config.max_depth,
@@ -128,7 +129,7 @@ def validate(
     raise click.exceptions.Exit(code)
 
 
-def exit_code(report: ValidationReport, strict: bool) -> int:
+def exit_code(report: ValidationReport[Any], strict: bool) -> int:
     from threatgate.diagnostics import Severity
 
     if report.unreadable:

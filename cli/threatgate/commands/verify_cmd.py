@@ -104,8 +104,8 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
     validation = validate_files(files, ValidateOptions(
         today=day, max_file_size=config.max_file_size, max_depth=config.max_depth,
         rules=dict(config.rules), follow=planned_assertions))
-    planned = [p for result in validation.files for p in (result.extra or [])]
-    invalid = [result for result in validation.files if result.extra is None]
+    planned = [p for found in validation.followed for p in found]
+    invalid = [result for result in validation.files if result.followed is None]
     if controls:
         planned = [p for p in planned if p.control in controls]
     if changed_files_only:
@@ -143,7 +143,7 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
         from threatgate.edits.findings import promote_remediated
 
         for result in validation.files:
-            if result.extra is None:
+            if result.followed is None:
                 continue
             path = next(f.path for f in files if f.display == result.display)
             outcome = edit_file(path, lambda editor: promote_remediated(editor, config.root),

@@ -742,9 +742,10 @@ def resolve_model(given: Path | None, config: Any, entity_id: str | None = None)
     it) names that model's file.
     """
     if given is not None:
-        if given.exists() or given.suffix or len(given.parts) != 1:
-            return given
-        return _model_by_id(given, config)
+        from threatgate.model.discovery import model_file
+
+        # An unknown id stays as given: the edit then says the file does not exist.
+        return model_file(given, config) or given
     from threatgate.model.discovery import discover, loadable_models
 
     files = [f for f in discover([], config) if f.refused is None]
@@ -762,19 +763,6 @@ def resolve_model(given: Path | None, config: Any, entity_id: str | None = None)
                              "give the model file")
     raise InputError(f"the repository has {len(files)} models ({shown}); give the model "
                      "file to edit")
-
-
-def _model_by_id(given: Path, config: Any) -> Path:
-    """The file of the one model whose id is ``given``; ``given`` itself when none is
-    (the edit then says the file does not exist)."""
-    from threatgate.model.discovery import loadable_models
-
-    try:
-        matches = [model_file.path for model_file, data in loadable_models(config)
-                   if data.get("id") == str(given)]
-    except ThreatgateError:
-        return given
-    return matches[0] if len(matches) == 1 else given
 
 
 def unified_diff(before: bytes, after: bytes, name: str) -> str:

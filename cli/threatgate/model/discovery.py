@@ -143,3 +143,30 @@ def loadable_models(config: Config) -> Iterator[tuple[ModelFile, dict[str, Any]]
             continue
         if isinstance(data, dict):
             yield model_file, data
+
+
+def names_model_id(given: Path) -> bool:
+    """Whether a MODEL argument is a model's id rather than a path.
+
+    It is an id when no such file or folder exists, it does not end in .yaml or .yml,
+    and it has no folder part: ``shop`` and ``payments.v2`` are ids,
+    ``threatmodels/shop.yaml`` and ``shop.yaml`` are paths.
+    """
+    return not given.exists() and given.suffix not in MODEL_SUFFIXES and len(given.parts) == 1
+
+
+def model_file(given: Path, config: Config) -> Path | None:
+    """The file a MODEL argument names: a model file or folder, or a model's id.
+
+    A path comes back unchanged (whether it exists is for the caller to say). An id
+    gives the file of the model that has it among the files that parse in the configured
+    folders, or ``None`` when none has it; an id used by several files is a usage error.
+    """
+    if not names_model_id(given):
+        return given
+    matches = [found for found, data in loadable_models(config) if data.get("id") == str(given)]
+    if len(matches) > 1:
+        places = ", ".join(found.display for found in matches)
+        raise InputError(f"{given}: the model id is used by several files ({places}); "
+                         "give the model file")
+    return matches[0].path if matches else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.output.escape import one_line, workflow_data, workflow_property
@@ -18,11 +19,11 @@ def text_line(d: Diagnostic) -> str:
     )
 
 
-def render_text(report: ValidationReport) -> str:
+def render_text(report: ValidationReport[Any]) -> str:
     return "".join(text_line(d) + "\n" for d in report.diagnostics)
 
 
-def summary(report: ValidationReport) -> str:
+def summary(report: ValidationReport[Any]) -> str:
     """One line for people: how many files, errors and warnings."""
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     files = len(report.files)
@@ -37,7 +38,7 @@ def summary(report: ValidationReport) -> str:
     return f"{' and '.join(parts)} in {files} model {noun}"
 
 
-def render_json(report: ValidationReport, *, passed: bool) -> str:
+def render_json(report: ValidationReport[Any], *, passed: bool) -> str:
     document = {
         "valid": passed,
         "summary": {
@@ -60,7 +61,7 @@ def render_json(report: ValidationReport, *, passed: bool) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_github(report: ValidationReport) -> str:
+def render_github(report: ValidationReport[Any]) -> str:
     """Workflow commands GitHub Actions turns into annotations on the pull request."""
     lines = []
     for d in report.diagnostics:

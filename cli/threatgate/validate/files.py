@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from threatgate import __version__
 from threatgate.diagnostics import Diagnostic, Severity
@@ -30,9 +30,16 @@ UNREADABLE_RULES = frozenset({"file-unreadable", "symlink-escape"})
 #: Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 24
 
+#: What the follow-up step makes of a valid model (an assessment, its gaps, ...).
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+U = TypeVar("U")
+#: A follow-up step: (data, display path, locate) -> its result, computed in the worker.
+FollowUp = Callable[[dict[str, Any], str, Callable[..., tuple[int, int]]], T_co]
+
 
 @dataclass(frozen=True)
-class ValidateOptions:
+class ValidateOptions(Generic[T_co]):
     today: dt.date
     max_file_size: int
     max_depth: int
@@ -40,23 +47,53 @@ class ValidateOptions:
     cache: ResultCache | None = None
     jobs: int = 0  # 0: one process per core
     #: Applied, in the worker, to each model without errors: (data, display path, locate).
-    #: Its (picklable) result lands in :attr:`FileResult.extra`; assess uses this to work
-    #: on the document the validation already parsed.
-    follow: Callable[[dict[str, Any], str, Callable[..., tuple[int, int]]], Any] | None = None
+    #: Its (picklable) result lands in :attr:`FileResult.followed`; assess uses this to
+    #: work on the document the validation already parsed.
+    follow: FollowUp[T_co] | None = None
+
+
+def options_for(config: Config, today: dt.date, follow: FollowUp[T] | None = None, *,
+                cache: ResultCache | None = None, jobs: int = 0) -> ValidateOptions[T]:
+    """The validation settings of ``config``, with ``follow`` run on each valid model."""
+    return ValidateOptions(today=today, max_file_size=config.max_file_size,
+                           max_depth=config.max_depth, rules=dict(config.rules), cache=cache,
+                           jobs=jobs, follow=follow)
 
 
 @dataclass
-class FileResult:
+class FileResult(Generic[T]):
     display: str
     model_id: str | None
     diagnostics: list[Diagnostic]
     id_location: tuple[int, int] = (1, 1)
-    extra: Any = None
+    #: What :attr:`ValidateOptions.follow` made of the model; None when it has errors
+    #: (or when there was no follow-up step).
+    followed: T | None = None
+
+    def first_problem(self) -> str:
+        """Why the model has no follow-up result: its first error, ``line:column: message
+        [rule]``."""
+        first = next((d for d in self.diagnostics if d.severity is Severity.ERROR), None)
+        if first is None:
+            return "not a valid model"
+        return f"{first.line}:{first.column}: {first.message} [{first.rule}]"
 
 
 @dataclass
-class ValidationReport:
-    files: list[FileResult]
+class ValidationReport(Generic[T]):
+    files: list[FileResult[T]]
+
+    def map(self, change: Callable[[T], U]) -> ValidationReport[U]:
+        """The same report with ``change`` applied to each follow-up result."""
+        return ValidationReport([
+            FileResult(f.display, f.model_id, f.diagnostics, f.id_location,
+                       None if f.followed is None else change(f.followed))
+            for f in self.files])
+
+    @property
+    def followed(self) -> list[T]:
+        """The follow-up results of the models without errors, in file order."""
+        return [f.followed for f in self.files if f.followed is not None]
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -121,8 +158,8 @@ def _summarise(document: LoadedDocument, today: dt.date) -> dict[str, Any]:
     return {"id": model_id, "id_at": list(document.locate(("id",))), "problems": problems}
 
 
-def _unreadable(rule: str, message: str) -> tuple[dict[str, Any], Any]:
-    return {"id": None, "problems": [["error", rule, 1, 1, message]]}, None
+def _unreadable(rule: str, message: str) -> dict[str, Any]:
+    return {"id": None, "problems": [["error", rule, 1, 1, message]]}
 
 
 def _has_errors(summary: dict[str, Any], rules: dict[str, str]) -> bool:
@@ -131,16 +168,16 @@ def _has_errors(summary: dict[str, Any], rules: dict[str, str]) -> bool:
     )
 
 
-def _check_file(item: ModelFile, options: ValidateOptions) -> tuple[dict[str, Any], Any]:
+def _check_file(item: ModelFile, options: ValidateOptions[T]) -> tuple[dict[str, Any], T | None]:
     """Validate one file (from the cache when unchanged); follow up on a valid model."""
     if item.refused:
-        return _unreadable("symlink-escape", item.refused)
+        return _unreadable("symlink-escape", item.refused), None
     try:
         raw = read_bytes(item.path, options.max_file_size)
     except LoadError as exc:
-        return _unreadable(exc.rule, exc.message)
+        return _unreadable(exc.rule, exc.message), None
     except OSError as exc:
-        return _unreadable("file-unreadable", f"cannot read file: {exc.strerror or exc}")
+        return _unreadable("file-unreadable", f"cannot read file: {exc.strerror or exc}"), None
     cache = options.cache
     key = cache.key(raw) if cache else ""
     summary = cache.get(key) if cache else None
@@ -154,23 +191,23 @@ def _check_file(item: ModelFile, options: ValidateOptions) -> tuple[dict[str, An
             summary = _summarise(document, options.today)
         if cache:
             cache.put(key, summary)
-    extra = None
+    followed = None
     if options.follow is not None and not _has_errors(summary, options.rules):
         if document is None:
             document = load_bytes(raw, max_depth=options.max_depth, locate=True)
-        extra = options.follow(document.data, item.display, document.locate)
-    return summary, extra
+        followed = options.follow(document.data, item.display, document.locate)
+    return summary, followed
 
 
 def _check_chunk(
-    chunk: list[ModelFile], options: ValidateOptions
-) -> list[tuple[dict[str, Any], Any]]:
+    chunk: list[ModelFile], options: ValidateOptions[T]
+) -> list[tuple[dict[str, Any], T | None]]:
     return [_check_file(item, options) for item in chunk]
 
 
 def _summaries(
-    files: list[ModelFile], options: ValidateOptions, progress: Callable[[int], None] | None
-) -> list[tuple[dict[str, Any], Any]]:
+    files: list[ModelFile], options: ValidateOptions[T], progress: Callable[[int], None] | None
+) -> list[tuple[dict[str, Any], T | None]]:
     workers = options.jobs or os.cpu_count() or 1
     if workers == 1 or len(files) < PARALLEL_THRESHOLD:
         out = []
@@ -187,7 +224,7 @@ def _summaries(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     size = max(1, min(64, len(files) // (workers * 4)))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    results: list[tuple[dict[str, Any], Any]] = []
+    results: list[tuple[dict[str, Any], T | None]] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for chunk, summaries in zip(
             chunks, pool.map(_check_chunk, chunks, [options] * len(chunks)), strict=True
@@ -213,28 +250,28 @@ def _apply_rule_settings(
 
 def validate_files(
     files: list[ModelFile],
-    options: ValidateOptions,
+    options: ValidateOptions[T],
     other_ids: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
-) -> ValidationReport:
+) -> ValidationReport[T]:
     """Validate the files; ``other_ids`` maps ids of models not being checked to their file."""
     summaries = _summaries(files, options, progress)
-    results = []
-    for item, (summary, extra) in zip(files, summaries, strict=True):
+    results: list[FileResult[T]] = []
+    for item, (summary, followed) in zip(files, summaries, strict=True):
         results.append(
             FileResult(
                 display=item.display,
                 model_id=summary.get("id"),
                 diagnostics=_apply_rule_settings(summary["problems"], options.rules, item.display),
                 id_location=tuple(summary.get("id_at") or (1, 1)),
-                extra=extra,
+                followed=followed,
             )
         )
     _check_model_ids(results, other_ids or {})
     return ValidationReport(results)
 
 
-def _check_model_ids(results: list[FileResult], other_ids: dict[str, str]) -> None:
+def _check_model_ids(results: list[FileResult[T]], other_ids: dict[str, str]) -> None:
     first: dict[str, str] = dict(other_ids)
     for result in results:
         if result.model_id is None:

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from threatgate.analysis.assess import ModelAssessment
 from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK
 from threatgate.views.report import Ref, Report, anchor, unique_anchors
+from threatgate.views.reports import InvalidEntry, SiteModel
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -37,27 +37,6 @@ UNKNOWN_STEM = "unknown"
 #: The schema's model id (common.schema.json#/$defs/modelId): safe as a file name.
 _MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 ASSETS = ("site.css", "site.js")
-
-
-@dataclass
-class SiteModel:
-    """A valid model: its report (which holds the data) and its assessment."""
-
-    report: Report
-    assessment: ModelAssessment
-
-    @property
-    def page(self) -> str:
-        return f"models/{self.report.model_id}.html"
-
-
-@dataclass
-class InvalidEntry:
-    """A model file that could not be assessed, shown on the index with its problem."""
-
-    path: str
-    problem: str
-    model_id: str | None = None
 
 
 @dataclass(frozen=True)

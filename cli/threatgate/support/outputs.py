@@ -1,0 +1,204 @@
+"""The one rule for the files a command writes (reports, exports, badges, the site).
+
+An output never replaces a model: it may not land on a model file, anywhere inside the
+configured model folders, or on the configuration. A file written into an output folder
+stays inside that folder. Missing parent folders are created, every file is replaced
+atomically (:func:`threatgate.support.fsutil.atomic_write`), and a refusal or a write
+error is a usage error (exit 2) naming the output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from threatgate.errors import InputError
+from threatgate.support.fsutil import atomic_write
+
+#: The suffixes of model files: an existing file with one is never replaced by an output.
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies below it (both resolved)."""
+    return path == folder or folder in path.parents
+
+
+def safe_relative(name: str) -> bool:
+    """Whether ``name`` is a relative POSIX path that cannot leave its folder."""
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and ".." not in parts and "" not in parts
+
+
+@dataclass(frozen=True)
+class Protected:
+    """What no output may replace: the model folders and the configuration files."""
+
+    model_dirs: tuple[Path, ...]
+    config_files: frozenset[Path]
+
+    @classmethod
+    def of(cls, model_dirs: Iterable[Path], config_files: Iterable[Path]) -> Protected:
+        return cls(tuple(folder.resolve() for folder in model_dirs),
+                   frozenset(path.resolve() for path in config_files))
+
+    def refusal(self, target: Path, what: str) -> str | None:
+        """Why ``target`` may not receive ``what`` (e.g. "the report"), or ``None``."""
+        if target.is_dir():
+            return "is a folder; refusing to overwrite it with a file"
+        if target.suffix.lower() in YAML_SUFFIXES and target.exists():
+            # Most likely the model itself, named by mistake: never replace it.
+            return f"is a YAML file (a model?); refusing to overwrite it with {what}"
+        resolved = target.resolve()
+        if resolved in self.config_files:
+            return f"is a configuration file; refusing to overwrite it with {what}"
+        return self.folder_refusal(resolved, what)
+
+    def folder_refusal(self, resolved: Path, what: str) -> str | None:
+        """Why nothing may be written at ``resolved``: a model folder, or inside one."""
+        for folder in self.model_dirs:
+            if inside(resolved, folder):
+                return (f"is inside the model folder {folder.name}; refusing to write "
+                        f"{what} there")
+        return None
+
+
+def check_file(target: Path, protected: Protected, *, label: str, what: str) -> None:
+    """Refuse, before any work, an output file the rule does not allow."""
+    reason = protected.refusal(target, what)
+    if reason is not None:
+        raise InputError(f"{label}: {reason}")
+
+
+def write_file(target: Path, data: bytes, protected: Protected, *, label: str,
+               what: str) -> None:
+    """Write one output file under the rule; ``label`` names it in messages."""
+    check_file(target, protected, label=label, what=what)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data)
+    except OSError as exc:
+        raise InputError(f"{label}: cannot write: {exc.strerror or exc}") from None
+
+
+def check_folder(folder: Path, protected: Protected, *, label: str, what: str) -> None:
+    """Refuse, before any work, an output folder the rule does not allow."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{label}: exists and is not a folder")
+    reason = protected.folder_refusal(folder.resolve(), what)
+    if reason is not None:
+        raise InputError(f"{label}: {reason}")
+
+
+def write_into(folder: Path, name: str, data: bytes, *, durable: bool = True) -> Path:
+    """Write ``folder/name`` atomically, creating folders; ``name`` may not leave it.
+
+    ``folder`` is one :func:`check_folder` accepted. Write errors propagate as
+    :class:`OSError` so that a command writing many files reports them once.
+    """
+    if not safe_relative(name):
+        raise InputError(f"{folder}: refusing to write {name!r}, a path outside the folder")
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data, durable=durable)
+    return path
+
+
+# --- a folder the command owns (the static site) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    """What :func:`publish_folder` did: files written (changed or new) and stale removed."""
+
+    written: int
+    removed: int
+
+
+def publish_folder(target: Path, files: dict[str, bytes], *, manifest: str, generator: str,
+                   clean: bool = False, what: str = "the site") -> Published:
+    """Make ``target`` hold ``files`` (relative POSIX name -> bytes), under the write rule.
+
+    Unchanged files are not rewritten. Files an earlier run listed in the ``manifest``
+    file and no longer produced are removed; with ``clean``, every other file too. Files
+    are written without fsync (thousands of generated pages; readers still never see
+    half a file). Write errors propagate as :class:`OSError`.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    stale = _listed(target / manifest) - set(files)
+    if clean:
+        stale |= _everything(target, manifest) - set(files)
+    written = 0
+    for name, content in files.items():
+        if not safe_relative(name):
+            raise InputError(f"{target}: refusing to write {name!r}, a path outside {what}")
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if path.is_file() and path.read_bytes() == content:
+                continue
+        except OSError:
+            pass
+        atomic_write(path, content, durable=False)
+        written += 1
+    removed = _remove(target, stale, links_too=clean)
+    if clean:
+        _prune_empty(target)
+    else:
+        _prune_empty_own(target, stale)
+    listing = json.dumps({"generator": generator, "files": sorted(files)}, indent=1)
+    atomic_write(target / manifest, (listing + "\n").encode("utf-8"))
+    return Published(written, removed)
+
+
+def _listed(manifest: Path) -> set[str]:
+    """The files the manifest of the previous run lists (none if it cannot be read)."""
+    try:
+        listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {p for p in listed if isinstance(p, str)}
+
+
+def _everything(target: Path, manifest: str) -> set[str]:
+    """Every file and symbolic link below ``target`` (links are never followed)."""
+    found = set()
+    for current, dirs, files in os.walk(target, followlinks=False):
+        here = Path(current)
+        links = [d for d in dirs if (here / d).is_symlink()]
+        for name in [*files, *links]:
+            found.add((here / name).relative_to(target).as_posix())
+    found.discard(manifest)
+    return found
+
+
+def _remove(target: Path, names: set[str], *, links_too: bool) -> int:
+    removed = 0
+    for name in sorted(names):
+        if not safe_relative(name):
+            continue
+        path = target / name
+        if not inside(path.parent.resolve(), target):
+            continue  # a folder on the way is a link out of the target: leave it alone
+        if (path.is_symlink() and links_too) or (path.is_file() and not path.is_symlink()):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def _prune_empty(target: Path) -> None:
+    for current, _dirs, _files in sorted(os.walk(target), key=lambda x: -len(x[0])):
+        folder = Path(current)
+        if folder != target and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _prune_empty_own(target: Path, stale: set[str]) -> None:
+    """Remove folders that held only files of the previous run."""
+    folders = {(target / n).parent for n in stale if safe_relative(n)}
+    for folder in sorted(folders, key=lambda f: -len(f.parts)):
+        if folder != target and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()

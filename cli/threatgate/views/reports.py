@@ -1,0 +1,84 @@
+"""The reports of a workspace's models, as ``render`` and ``site`` show them.
+
+A valid model becomes a :class:`SiteModel` (its report and assessment); a model that
+cannot be assessed becomes an :class:`InvalidEntry` naming its first problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from threatgate.analysis.assess import ModelAssessment
+from threatgate.diagnostics import Severity
+from threatgate.model.config import Config
+from threatgate.views.report import AssertionOutcomes, Report, build_report
+from threatgate.workspace import Workspace
+
+
+@dataclass
+class SiteModel:
+    """A valid model: its report (which holds the data) and its assessment."""
+
+    report: Report
+    assessment: ModelAssessment
+
+    @property
+    def page(self) -> str:
+        return f"models/{self.report.model_id}.html"
+
+
+@dataclass
+class InvalidEntry:
+    """A model file that could not be assessed, shown on the index with its problem."""
+
+    path: str
+    problem: str
+    model_id: str | None = None
+
+
+@dataclass
+class Loaded:
+    """The models of a workspace, split into those with a report and those without."""
+
+    models: list[SiteModel]
+    invalid: list[InvalidEntry]
+
+
+def assertion_outcomes(workspace: Workspace, model_id: str) -> AssertionOutcomes | None:
+    """Each assertion's verdict of one model, when the workspace was verified."""
+    if workspace.verification is None:
+        return None
+    return {(r.planned.control, r.planned.index): (r.verdict.status, r.verdict.reason)
+            for r in workspace.verification.results if r.planned.model == model_id}
+
+
+def repo_path(display: str, root: Path) -> str:
+    """A model's path from the repository root, whatever folder the command ran in."""
+    try:
+        return Path(display).resolve().relative_to(root.resolve()).as_posix()
+    except (OSError, ValueError):
+        return display
+
+
+def load_reports(workspace: Workspace, config: Config) -> Loaded:
+    """A report for every valid model of the workspace, and the rest with their problem.
+
+    The workspace must have been loaded with ``keep_data``: reports are built from the
+    data that was validated, never from a second read of the file.
+    """
+    models: list[SiteModel] = []
+    invalid: list[InvalidEntry] = []
+    for result in workspace.report.files:
+        path = repo_path(result.display, config.root)
+        has_errors = any(d.severity == Severity.ERROR for d in result.diagnostics)
+        data = workspace.data.get(result.display)
+        assessment = result.followed
+        if assessment is None or has_errors or data is None:
+            invalid.append(InvalidEntry(path, result.first_problem(), result.model_id))
+            continue
+        report = build_report(data, assessment, workspace.today,
+                              assertion_outcomes(workspace, assessment.model_id))
+        report.path = path
+        models.append(SiteModel(report, assessment))
+    return Loaded(models, invalid)
