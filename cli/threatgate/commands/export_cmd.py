@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
@@ -19,6 +19,7 @@ from threatgate.commands.options import (
     today_option,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
+from threatgate.output.registry import format_names
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from threatgate.workspace import Workspace
 
 PER_MODEL = ("csv", "json", "docx")
-GATE_FORMATS = ("sarif", "junit", "codequality")
-FORMATS = (*PER_MODEL, *GATE_FORMATS)
 SUFFIX = {"json": ".json", "docx": ".docx"}
 
 
@@ -45,7 +44,8 @@ class _Exported:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[MODEL]...")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), required=True,
+@click.option("--format", "output_format", required=True,
+              type=click.Choice([*PER_MODEL, *format_names("gate", report_files_only=True)]),
               help="csv: threats and controls tables; json: the normalised model with its "
                    "assessment; docx: a Word report; sarif, junit, codequality: the gate's "
                    "report, as `threatgate gate --format` writes it.")
@@ -74,7 +74,7 @@ class _Exported:
 def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
            table: str | None,
            excel: bool, run_verify: bool, no_cache: bool, config_path: Path | None,
-           today: str | None) -> None:
+           today: str | None) -> int:
     """Export models for spreadsheets, other tools, auditors and code scanning.
 
     MODEL is a model file, a folder of them or a model id (e.g. shop); without
@@ -131,11 +131,11 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
     config = resolve_config(config_path)
     day = resolve_today(today)
     paths = _resolve_ids(paths, config)
-    if output_format in GATE_FORMATS:
+    if output_format not in PER_MODEL:
         workspace, blob = _gate_report(paths, config, day, today, run_verify, no_cache,
                                        output_format)
         _emit_file(out, blob, binary=False, as_folder=as_folder)
-        _finish(workspace)
+        return _finish(workspace)
     workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache,
                                progress=progress_bar)
     models = _valid_models(workspace, config)
@@ -144,11 +144,11 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
         _export_csv(models, out, table, excel, verdicts)
     else:
         _export_each(models, output_format, out, as_folder, day, verdicts, workspace)
-    _finish(workspace)
+    return _finish(workspace)
 
 
-def _finish(workspace: Workspace) -> NoReturn:
-    """Report the models that could not be exported; exit with the right status."""
+def _finish(workspace: Workspace) -> int:
+    """Report the models that could not be exported; return the exit status."""
     from threatgate.output.diagnostics import text_line
 
     failed = [result for result in workspace.report.files
@@ -158,8 +158,8 @@ def _finish(workspace: Workspace) -> NoReturn:
             click.echo(text_line(diagnostic), err=True)
         click.echo(f"threatgate: {result.display}: not a valid model; not exported", err=True)
     if workspace.report.unreadable:
-        raise click.exceptions.Exit(EXIT_USAGE)
-    raise click.exceptions.Exit(EXIT_FAILURE if failed else EXIT_OK)
+        return EXIT_USAGE
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 def _resolve_ids(paths: tuple[Path, ...], config: Config) -> tuple[Path, ...]:
@@ -278,14 +278,14 @@ def _render_one(model: _Exported, output_format: str, day: dt.date,
 def _gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, today: str | None,
                  run_verify: bool, no_cache: bool, kind: str) -> tuple[Workspace, bytes]:
     """The gate's report for these models, built the way `threatgate gate` builds it."""
-    from threatgate.commands.gate_cmd import build_gate_report
+    from threatgate.gate.report import GateRun, build_gate_report
     from threatgate.gate.run import Thresholds
-    from threatgate.output import gate as render
+    from threatgate.output.registry import render
 
-    workspace, report = build_gate_report(paths, config, day, Thresholds(**dict(config.gate)),
-                                          today=today, use_cache=not no_cache,
-                                          run_verify=run_verify)
-    return workspace, render.render(report, kind).encode("utf-8")
+    run = GateRun(Thresholds(**dict(config.gate)), today=today, use_cache=not no_cache,
+                  verify=run_verify)
+    workspace, report = build_gate_report(paths, config, day, run, progress_bar)
+    return workspace, render("gate", kind, report).encode("utf-8")
 
 
 def _names_folder(value: str | None) -> bool:
