@@ -82,6 +82,11 @@ def formats(kind: str) -> list[Format]:
     return sorted((f for f in _FORMATS.values() if f.kind == kind), key=lambda f: f.order)
 
 
+def registered() -> list[Format]:
+    """Every format registered so far, of every kind (no discovery)."""
+    return list(_FORMATS.values())
+
+
 def format_names(kind: str, *, report_files_only: bool = False) -> list[str]:
     return [f.name for f in formats(kind) if f.report_file or not report_files_only]
 
