@@ -41,10 +41,13 @@ def test_command_choices_are_the_registered_formats(command, kind, expected):
     assert choices(command) == expected
 
 
-def test_export_offers_the_gate_report_files():
+def test_export_offers_its_documents_and_the_gate_report_files():
+    assert registry.format_names("export") == ["json", "docx"]
     assert registry.format_names("gate", report_files_only=True) == [
         "sarif", "junit", "codequality"]
-    assert choices(export)[-3:] == ["sarif", "junit", "codequality"]
+    assert choices(export) == ["csv", "json", "docx", "sarif", "junit", "codequality"]
+    assert [(f.suffix, f.binary) for f in registry.formats("export")] == [
+        (".json", False), (".docx", True)]
 
 
 def test_every_writer_is_found_by_its_kind():
@@ -53,7 +56,7 @@ def test_every_writer_is_found_by_its_kind():
         if not module.ispkg:
             importlib.import_module(f"threatgate.output.{module.name}")
     everything = registry.registered()
-    assert {f.kind for f in everything} >= {"validation", "gate", "verify"}
+    assert {f.kind for f in everything} >= {"validation", "gate", "verify", "export"}
     for found in everything:
         source = inspect.getsource(sys.modules[found.write.__module__])
         assert f'@register_format("{found.kind}", "{found.name}"' in source, found

@@ -10,9 +10,11 @@ Kinds of result and what their writers receive:
 
 * ``validation``: a :class:`threatgate.output.diagnostics.ValidationResult`;
 * ``gate``: a :class:`threatgate.gate.run.GateReport`;
-* ``verify``: a :class:`threatgate.verify.report.VerifyReport`.
+* ``verify``: a :class:`threatgate.verify.report.VerifyReport`;
+* ``export``: a :class:`threatgate.output.model_export.ModelDocument` (one document per
+  model, as bytes).
 
-Writers are pure: a result in, text out.
+Writers are pure: a result in, text (or bytes) out.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-Writer = Callable[[Any], str]
+Writer = Callable[[Any], str | bytes]
 W = TypeVar("W", bound=Writer)
 
 
@@ -40,20 +42,24 @@ class Format:
     #: A report file for code scanning or CI (SARIF, JUnit, ...) rather than a view:
     #: ``threatgate export`` offers these for the gate's report.
     report_file: bool = False
+    #: The file name suffix of a document in this format.
+    suffix: str = ""
+    #: Bytes that are not text: never printed to a terminal.
+    binary: bool = False
 
 
 _FORMATS: dict[tuple[str, str], Format] = {}
 
 
-def register_format(kind: str, name: str, order: int, *,
-                    report_file: bool = False) -> Callable[[W], W]:
+def register_format(kind: str, name: str, order: int, *, report_file: bool = False,
+                    suffix: str = "", binary: bool = False) -> Callable[[W], W]:
     """Register the decorated function as the writer of format ``name`` for ``kind``."""
 
     def decorate(write: W) -> W:
         key = (kind, name)
         if key in _FORMATS and _FORMATS[key].write is not write:
             raise ValueError(f"format {name!r} of {kind} results is registered twice")
-        _FORMATS[key] = Format(kind, name, order, write, report_file)
+        _FORMATS[key] = Format(kind, name, order, write, report_file, suffix, binary)
         return write
 
     return decorate
@@ -91,10 +97,24 @@ def format_names(kind: str, *, report_files_only: bool = False) -> list[str]:
     return [f.name for f in formats(kind) if f.report_file or not report_files_only]
 
 
-def render(kind: str, name: str, result: Any) -> str:
-    """Write ``result`` (of ``kind``) in format ``name``."""
+def format_of(kind: str, name: str) -> Format:
+    """The format ``name`` of ``kind`` (ValueError for an unknown one)."""
     discover(kind)
     found = _FORMATS.get((kind, name))
     if found is None:
         raise ValueError(f"unknown {kind} report format {name!r}")
-    return found.write(result)
+    return found
+
+
+def render(kind: str, name: str, result: Any) -> str:
+    """Write ``result`` (of ``kind``) in the text format ``name``."""
+    written = format_of(kind, name).write(result)
+    if not isinstance(written, str):
+        raise TypeError(f"the {name} format of {kind} results is binary")
+    return written
+
+
+def render_bytes(kind: str, name: str, result: Any) -> bytes:
+    """Write ``result`` (of ``kind``) in format ``name``, text encoded as UTF-8."""
+    written = format_of(kind, name).write(result)
+    return written.encode("utf-8") if isinstance(written, str) else written
