@@ -70,17 +70,16 @@ def thresholds_from(configured: dict[str, Any], flags: dict[str, Any]) -> dict[s
     settings = dict(configured)
     for check in CHECKS:
         value = flags[check.name]
+        if value is None or value == ():
+            continue
         if check.parse is not None:
-            if not value:
-                continue
             try:
                 value = check.parse(value)
             except ValueError as exc:
                 raise click.BadParameter(str(exc), param_hint=check.flag) from None
-        elif value is None:
-            continue
-        settings[check.name] = {**settings.get(check.name, {}), **value} if check.merges \
-            else value
+        if check.merges:
+            value = {**settings.get(check.name, {}), **value}
+        settings[check.name] = value
     return settings
 
 

@@ -59,7 +59,12 @@ def _threat_failures(subject: GateInput, checks: list[GateCheck],
 
 def gate_model(assessment: ModelAssessment, thresholds: Thresholds,
                drifted: list[DriftedAssertion] | None = None) -> ModelGate:
-    """Run every check the thresholds turn on against one model."""
+    """Run every check the thresholds turn on against one model.
+
+    Failures are listed in check order, except that checks which run first (an empty
+    model) come ahead of all others, and the threat checks' failures are listed
+    together, threat by threat, where the first of them stands.
+    """
     subject = GateInput(assessment, tuple(drifted or ()))
     enabled = thresholds.enabled
     threat_checks = [check for check in enabled if check.threat_failure is not None]
