@@ -101,7 +101,11 @@ def junit_xml(name: str, suites: list[Suite], timestamp: str | None = None) -> s
     root = ET.Element("testsuites", {"name": name})
     total = dict.fromkeys(("tests", *COUNTS), 0)
     for suite in suites:
-        element = ET.SubElement(root, "testsuite", {"name": xml_text(suite.name)})
+        attributes = {"name": xml_text(suite.name)}
+        if not timed:
+            # Verification's reports have always named the file first.
+            attributes["file"] = xml_text(suite.file)
+        element = ET.SubElement(root, "testsuite", attributes)
         for case in suite.cases:
             _case(element, case, timed)
         if suite.output is not None:
@@ -113,7 +117,7 @@ def junit_xml(name: str, suites: list[Suite], timestamp: str | None = None) -> s
         _counts(element, counts, timed)
         if timestamp is not None:
             element.set("timestamp", xml_text(timestamp))
-        element.set("file", xml_text(suite.file))
+            element.set("file", xml_text(suite.file))
         for key, value in counts.items():
             total[key] += value
     _counts(root, total, timed)
