@@ -119,3 +119,41 @@ def test_adding_a_check_is_one_module(tmp_path: Path, project: Path, write_model
     assert sarif["runs"][0]["results"][0]["ruleId"] == "fail_on_untitled_threat"
     junit = (project / "gate.xml").read_text(encoding="utf-8")
     assert 'name="fail_on_untitled_threat"' in junit
+
+
+ORDERED = """\
+threatgate: 1
+id: ordered
+title: Failures in model order
+threats:
+  - {id: T1, title: High first, likelihood: 3, impact: 4}
+  - {id: T2, title: Critical second, likelihood: 5, impact: 5}
+  - {id: T3, title: High third, likelihood: 4, impact: 3}
+"""
+
+EMPTY_WITH_CONTROL = """\
+threatgate: 1
+id: hollow
+title: Only a control
+controls:
+  - {id: C1, title: Logging, status: implemented}
+"""
+
+
+def _details(run_cli, project: Path, *flags: str) -> list[tuple[str, str]]:
+    result = run_cli("gate", *flags, "--format", "json", cwd=project)
+    (model,) = json.loads(result.stdout)["models"]
+    return [(d["check"], d["entity"]) for d in model["failure_details"]]
+
+
+def test_threat_checks_fail_each_threat_once_in_threat_order(run_cli, project, write_model):
+    write_model(ORDERED)
+    assert _details(run_cli, project, "--fail-on-unmitigated-high", "--fail-on-critical") == [
+        ("fail_on_unmitigated_high", "T1"), ("fail_on_critical", "T2"),
+        ("fail_on_unmitigated_high", "T3")]
+
+
+def test_an_empty_model_is_reported_before_other_failures(run_cli, project, write_model):
+    write_model(EMPTY_WITH_CONTROL)
+    assert _details(run_cli, project, "--require-evidence", "--fail-on-empty") == [
+        ("fail_on_empty", "hollow"), ("require_evidence", "C1")]
