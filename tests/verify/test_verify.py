@@ -246,6 +246,40 @@ def test_junit_and_sarif_outputs(run_cli, write_model, repo: Path, tmp_path: Pat
         jsonschema.Draft7Validator(root_schema).validate(document)
 
 
+SARIF_SCHEMA = REPO_ROOT.parent / "shared" / "reference" / "sarif-schema-2.1.0.json"
+
+
+def test_sarif_is_valid_and_written_as_the_gate_writes_it(run_cli, write_model,
+                                                           repo: Path) -> None:
+    """Rules carry full descriptions and help; %SRCROOT% is the repository, not file:///."""
+    write_model(_model("      - {type: file_exists, file: src/gone.py}\n"
+                       "      - {type: pattern_matches, file: src/db.py, pattern: nowhere}\n"))
+    document = json.loads(run_cli("verify", "--format", "sarif", cwd=repo).stdout)
+    (run,) = document["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == ["file_exists", "pattern_matches"]
+    for rule in rules:
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["help"]["text"] and rule["help"]["markdown"]
+        assert "security" in rule["properties"]["tags"]
+    assert rules[0]["fullDescription"]["text"].startswith("The file exists in the repository.")
+    srcroot = run["originalUriBaseIds"]["%SRCROOT%"]
+    assert "uri" not in srcroot and srcroot["description"]["text"]
+    assert [r["ruleIndex"] for r in run["results"]] == [0, 1]
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "threatmodels/model.yaml", "uriBaseId": "%SRCROOT%"}
+    jsonschema = pytest.importorskip("jsonschema")
+    if not SARIF_SCHEMA.is_file():
+        pytest.skip(f"the SARIF 2.1.0 schema is not at {SARIF_SCHEMA}")
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    if "properties" not in schema and "Root" in schema.get("definitions", {}):
+        schema = {**schema, "allOf": [{"$ref": "#/definitions/Root"}]}
+    validator = jsonschema.Draft7Validator(
+        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    assert not validator.is_valid({"version": "2.1.0", "runs": [{"results": []}]})
+    assert [error.message for error in validator.iter_errors(document)] == []
+
+
 def test_github_annotations(run_cli, write_model, repo: Path) -> None:
     write_model(_model("      - {type: file_exists, file: src/gone.py}\n"))
     out = run_cli("verify", "--format", "github", cwd=repo).stdout

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
@@ -19,6 +19,7 @@ from threatgate.commands.options import (
     today_option,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
+from threatgate.output.registry import format_names
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -26,12 +27,12 @@ if TYPE_CHECKING:
     from threatgate.analysis.assess import ModelAssessment
     from threatgate.model.config import Config
     from threatgate.output.csv_export import Verdicts
+    from threatgate.output.model_export import ModelDocument
     from threatgate.workspace import Workspace
 
-PER_MODEL = ("csv", "json", "docx")
-GATE_FORMATS = ("sarif", "junit", "codequality")
-FORMATS = (*PER_MODEL, *GATE_FORMATS)
-SUFFIX = {"json": ".json", "docx": ".docx"}
+#: The threats and controls tables, over every model: the one mode that is not one
+#: document per model (see the "export" formats of the output registry).
+CSV = "csv"
 
 
 @dataclass
@@ -45,7 +46,9 @@ class _Exported:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[MODEL]...")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), required=True,
+@click.option("--format", "output_format", required=True,
+              type=click.Choice([CSV, *format_names("export"),
+                                 *format_names("gate", report_files_only=True)]),
               help="csv: threats and controls tables; json: the normalised model with its "
                    "assessment; docx: a Word report; sarif, junit, codequality: the gate's "
                    "report, as `threatgate gate --format` writes it.")
@@ -74,7 +77,7 @@ class _Exported:
 def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
            table: str | None,
            excel: bool, run_verify: bool, no_cache: bool, config_path: Path | None,
-           today: str | None) -> None:
+           today: str | None) -> int:
     """Export models for spreadsheets, other tools, auditors and code scanning.
 
     MODEL is a model file, a folder of them or a model id (e.g. shop); without
@@ -122,33 +125,33 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
     """
     from threatgate.workspace import load_workspace
 
-    if table and output_format != "csv":
+    if table and output_format != CSV:
         raise click.UsageError("--table applies to --format csv")
-    if excel and output_format != "csv":
+    if excel and output_format != CSV:
         raise click.UsageError("--excel applies to --format csv")
     out = Path(out_value) if out_value else None
     as_folder = _names_folder(out_value)
     config = resolve_config(config_path)
     day = resolve_today(today)
     paths = _resolve_ids(paths, config)
-    if output_format in GATE_FORMATS:
+    if output_format in format_names("gate", report_files_only=True):
         workspace, blob = _gate_report(paths, config, day, today, run_verify, no_cache,
                                        output_format)
         _emit_file(out, blob, binary=False, as_folder=as_folder)
-        _finish(workspace)
+        return _finish(workspace)
     workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache,
                                progress=progress_bar)
     models = _valid_models(workspace, config)
     verdicts = _verdicts(workspace) if workspace.verification is not None else None
-    if output_format == "csv":
+    if output_format == CSV:
         _export_csv(models, out, table, excel, verdicts)
     else:
         _export_each(models, output_format, out, as_folder, day, verdicts, workspace)
-    _finish(workspace)
+    return _finish(workspace)
 
 
-def _finish(workspace: Workspace) -> NoReturn:
-    """Report the models that could not be exported; exit with the right status."""
+def _finish(workspace: Workspace) -> int:
+    """Report the models that could not be exported; return the exit status."""
     from threatgate.output.diagnostics import text_line
 
     failed = [result for result in workspace.report.files
@@ -158,8 +161,8 @@ def _finish(workspace: Workspace) -> NoReturn:
             click.echo(text_line(diagnostic), err=True)
         click.echo(f"threatgate: {result.display}: not a valid model; not exported", err=True)
     if workspace.report.unreadable:
-        raise click.exceptions.Exit(EXIT_USAGE)
-    raise click.exceptions.Exit(EXIT_FAILURE if failed else EXIT_OK)
+        return EXIT_USAGE
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 def _resolve_ids(paths: tuple[Path, ...], config: Config) -> tuple[Path, ...]:
@@ -227,53 +230,51 @@ def _export_csv(models: list[_Exported], out: Path | None, table: str | None, ex
 def _export_each(models: list[_Exported], output_format: str, out: Path | None,
                  as_folder: bool, day: dt.date, verdicts: dict[str, Verdicts] | None,
                  workspace: Workspace) -> None:
-    """json and docx: one document per model."""
-    binary = output_format == "docx"
+    """One document per model, in a registered export format."""
+    from threatgate.output.registry import format_of, render_bytes
+
+    document_format = format_of("export", output_format)
     several = len(models) > 1
     if out is None and several:
         raise InputError(f"{len(models)} models selected and --format {output_format} makes "
                          "one document per model: pass --out FOLDER, or one model file")
     into_folder = out is not None and (several or out.is_dir() or as_folder)
     for model in models:
-        blob = _render_one(model, output_format, day, verdicts, workspace)
+        blob = render_bytes("export", output_format,
+                            _document(model, day, verdicts, workspace))
         if out is None:
-            _emit_file(None, blob, binary=binary, as_folder=False)
+            _emit_file(None, blob, binary=document_format.binary, as_folder=False)
         elif into_folder:
-            _write(_folder(out) / f"{model.assessment.model_id}{SUFFIX[output_format]}", blob)
+            _write(_folder(out) / f"{model.assessment.model_id}{document_format.suffix}", blob)
         else:
             _write(out, blob)
 
 
-def _render_one(model: _Exported, output_format: str, day: dt.date,
-                verdicts: dict[str, Verdicts] | None, workspace: Workspace) -> bytes:
+def _document(model: _Exported, day: dt.date, verdicts: dict[str, Verdicts] | None,
+              workspace: Workspace) -> ModelDocument:
+    """The model with what verification found about it, if it ran."""
+    from threatgate.output.model_export import ModelDocument
+
     a = model.assessment
-    own = None if verdicts is None else verdicts.get(a.model_id, {})
-    if output_format == "docx":
-        from threatgate.output.docx_export import render_docx
-
-        return render_docx(model.data, a, today=day, path=a.path, sha256=model.sha256,
-                           verdicts=own)
-    from threatgate.output.json_export import render_json
-
     results = None
     if workspace.verification is not None:
         results = [r.as_json() for r in workspace.verification.results
                    if r.planned.model == a.model_id and r.planned.model_path == a.path]
-    return render_json(model.data, a, path=a.path, sha256=model.sha256,
-                       today=day.isoformat(), verification=results)
+    return ModelDocument(model.data, a, model.sha256, day,
+                         None if verdicts is None else verdicts.get(a.model_id, {}), results)
 
 
 def _gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, today: str | None,
                  run_verify: bool, no_cache: bool, kind: str) -> tuple[Workspace, bytes]:
     """The gate's report for these models, built the way `threatgate gate` builds it."""
-    from threatgate.commands.gate_cmd import build_gate_report
+    from threatgate.gate.report import GateRun, build_gate_report
     from threatgate.gate.run import Thresholds
-    from threatgate.output import gate as render
+    from threatgate.output.registry import render_bytes
 
-    workspace, report = build_gate_report(paths, config, day, Thresholds(**dict(config.gate)),
-                                          today=today, use_cache=not no_cache,
-                                          run_verify=run_verify)
-    return workspace, render.render(report, kind).encode("utf-8")
+    run = GateRun(Thresholds(**dict(config.gate)), today=today, use_cache=not no_cache,
+                  verify=run_verify)
+    workspace, report = build_gate_report(paths, config, day, run, progress_bar)
+    return workspace, render_bytes("gate", kind, report)
 
 
 def _names_folder(value: str | None) -> bool:

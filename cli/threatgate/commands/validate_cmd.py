@@ -10,6 +10,7 @@ import click
 
 from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.output.registry import format_names
 from threatgate.validate.files import ValidateOptions, ValidationReport
 
 
@@ -25,7 +26,7 @@ def _progress_bar(total: int):  # type: ignore[no-untyped-def]
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "github"]),
+    type=click.Choice(format_names("validation")),
     default="text",
     show_default=True,
     help="text: one 'path:line:col: severity: message [rule]' line per problem; "
@@ -57,7 +58,7 @@ def validate(
     quiet: bool,
     config_path: Path | None,
     today: str | None,
-) -> None:
+) -> int:
     """Check model files against the schema and the semantic rules.
 
     PATHS are model files or folders searched recursively for *.yaml and *.yml; without
@@ -80,7 +81,8 @@ def validate(
     problems fail validation, 2 for a usage error or input that cannot be read.
     """
     from threatgate.model.discovery import discover
-    from threatgate.output import diagnostics as render
+    from threatgate.output.diagnostics import ValidationResult, summary
+    from threatgate.output.registry import render
     from threatgate.support.cache import ResultCache, default_cache_dir
     from threatgate.validate.files import cache_salt, sibling_model_ids, validate_files
 
@@ -118,15 +120,11 @@ def validate(
         report = validate_files(files, options, others)
 
     code = exit_code(report, strict)
-    if output_format == "json":
-        click.echo(render.render_json(report, passed=code == EXIT_OK), nl=False)
-    elif output_format == "github":
-        click.echo(render.render_github(report), nl=False)
-    else:
-        click.echo(render.render_text(report), nl=False)
+    result = ValidationResult(report, passed=code == EXIT_OK)
+    click.echo(render("validation", output_format, result), nl=False)
     if not quiet and output_format != "json":
-        click.echo(render.summary(report), err=True)
-    raise click.exceptions.Exit(code)
+        click.echo(summary(report), err=True)
+    return code
 
 
 def exit_code(report: ValidationReport[Any], strict: bool) -> int:

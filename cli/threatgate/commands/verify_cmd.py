@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,20 +17,16 @@ from threatgate.commands.options import (
     write_outputs,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
+from threatgate.output.registry import format_names, render
 
-FORMATS = ["text", "json", "github", "markdown", "junit", "sarif"]
+if TYPE_CHECKING:
+    import datetime as dt
 
-
-def _git(root: Path, *args: str) -> list[str] | None:
-    """Lines printed by a git command in ``root``, or None outside a git repository."""
-    try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                              check=False, stdin=subprocess.DEVNULL)
-    except OSError:
-        return None
-    if done.returncode != 0:
-        return None
-    return [line for line in done.stdout.splitlines() if line]
+    from threatgate.model.config import Config
+    from threatgate.model.discovery import ModelFile
+    from threatgate.validate.files import FileResult
+    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.runner import AssertionResult, PlannedAssertion
 
 
 def changed_files(root: Path, base: str | None) -> set[str]:
@@ -61,8 +57,8 @@ def changed_files(root: Path, base: str | None) -> set[str]:
 @click.option("--update-findings", is_flag=True,
               help="Mark verified, in the model files, every remediated finding whose "
                    "linked assertions all pass (the file is edited in place).")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="What to print on standard output.")
+@click.option("--format", "output_format", type=click.Choice(format_names("verify")),
+              default="text", show_default=True, help="What to print on standard output.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=FILE",
               help="Also write a report to FILE (repeatable), e.g. json=verify.json.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=8, show_default=True,
@@ -73,7 +69,7 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
            baseline: str | None, allow_commands: bool, update_findings: bool,
            output_format: str,
            outputs: tuple[str, ...], jobs: int, config_path: Path | None,
-           today: str | None) -> None:
+           today: str | None) -> int:
     """Check every assertion of the models' controls against the repository.
 
     Assertions are evaluated without running the repository's code: files are read,
@@ -91,15 +87,12 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
     """
     import threatgate.verify  # noqa: F401  (registers the assertion types)
     from threatgate.model.discovery import discover
-    from threatgate.output import verification as render
     from threatgate.validate.files import ValidateOptions, validate_files
-    from threatgate.verify.base import WorkingTree
-    from threatgate.verify.report import VerifyReport
-    from threatgate.verify.runner import compare, planned_assertions, run_assertions
+    from threatgate.verify.runner import planned_assertions
 
     config = resolve_config(config_path)
     day = resolve_today(today)
-    targets = parse_outputs(outputs, FORMATS)
+    targets = parse_outputs(outputs, format_names("verify"))
     files = discover(list(paths), config)
     validation = validate_files(files, ValidateOptions(
         today=day, max_file_size=config.max_file_size, max_depth=config.max_depth,
@@ -109,56 +102,77 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
     if controls:
         planned = [p for p in planned if p.control in controls]
     if changed_files_only:
-        from threatgate.verify.base import REGISTRY, glob_matcher
-
-        changed = changed_files(config.root, baseline)
-        kept = []
-        for p in planned:
-            known = REGISTRY.get(p.type)
-            params = [str(p.assertion[k]) for k in (known.path_params if known else ())
-                      if k in p.assertion]
-            if any(glob_matcher(param)(path) for param in params for path in changed):
-                kept.append(p)
-        planned = kept
-    tree = WorkingTree(config.root)
-    bar = None
-    if len(planned) >= 100 and sys.stderr.isatty():
-        bar = click.progressbar(length=len(planned), label="verifying", file=sys.stderr)
-    if bar is not None:
-        with bar:
-            results = run_assertions(planned, tree, allow_commands=allow_commands,
-                                     workers=jobs, progress=bar.update)
-    else:
-        results = run_assertions(planned, tree, allow_commands=allow_commands, workers=jobs)
-    head = _git(config.root, "rev-parse", "HEAD")
-    report = VerifyReport(results, commit=head[0] if head else None, baseline=baseline)
-    if baseline:
-        from threatgate.verify.gittree import GitTree
-
-        before = run_assertions(planned, GitTree(config.root, baseline), workers=1)
-        report.drift = compare(before, results)
-    write_outputs(targets, lambda kind: render.render(report, kind))
+        planned = _touching(planned, changed_files(config.root, baseline))
+    report = _verify(planned, config, baseline, allow_commands, jobs)
+    write_outputs(targets, lambda kind: render("verify", kind, report))
     if update_findings:
-        from threatgate.document.editor import edit_file
-        from threatgate.edits.findings import promote_remediated
-
-        for result in validation.files:
-            if result.followed is None:
-                continue
-            path = next(f.path for f in files if f.display == result.display)
-            outcome = edit_file(path, lambda editor: promote_remediated(editor, config.root),
-                                today=day, max_depth=config.max_depth,
-                                max_bytes=config.max_file_size, rules=config.rules)
-            for finding_id in outcome.value:
-                click.echo(f"{result.display}: finding {finding_id} remediated -> verified",
-                           err=True)
-    click.echo(render.render(report, output_format), nl=False)
+        _update_findings(validation.files, files, config, day)
+    click.echo(render("verify", output_format, report), nl=False)
     for result in invalid:
         first = next((d for d in result.diagnostics if d.severity == "error"), None)
         where = f"{first.line}:{first.column}: {first.message}" if first else "invalid"
         click.echo(f"{result.display}:{where}: model is not valid; its assertions were not "
                    "checked", err=True)
     if validation.unreadable:
-        raise click.exceptions.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     failed = bool(report.blocking or report.drift.drifted or invalid)
-    raise click.exceptions.Exit(EXIT_FAILURE if failed else EXIT_OK)
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _touching(planned: list[PlannedAssertion], changed: set[str]) -> list[PlannedAssertion]:
+    """The assertions whose evidence files (by their path parameters) are among ``changed``."""
+    from threatgate.verify.base import REGISTRY, glob_matcher
+
+    kept = []
+    for p in planned:
+        known = REGISTRY.get(p.type)
+        params = [str(p.assertion[k]) for k in (known.path_params if known else ())
+                  if k in p.assertion]
+        if any(glob_matcher(param)(path) for param in params for path in changed):
+            kept.append(p)
+    return kept
+
+
+def _verify(planned: list[PlannedAssertion], config: Config, baseline: str | None,
+            allow_commands: bool, jobs: int) -> VerifyReport:
+    """Check the assertions in the working tree (and at ``baseline``, for drift)."""
+    from threatgate.verify.base import WorkingTree
+    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.runner import compare, run_assertions
+
+    tree = WorkingTree(config.root)
+    results: list[AssertionResult]
+    if len(planned) >= 100 and sys.stderr.isatty():
+        with click.progressbar(length=len(planned), label="verifying",
+                               file=sys.stderr) as bar:
+            results = run_assertions(planned, tree, allow_commands=allow_commands,
+                                     workers=jobs, progress=bar.update)
+    else:
+        results = run_assertions(planned, tree, allow_commands=allow_commands, workers=jobs)
+    from threatgate.support.git import head_commit
+
+    report = VerifyReport(results, commit=head_commit(config.root), baseline=baseline)
+    if baseline:
+        from threatgate.verify.gittree import GitTree
+
+        before = run_assertions(planned, GitTree(config.root, baseline), workers=1)
+        report.drift = compare(before, results)
+    return report
+
+
+def _update_findings(results: list[FileResult[Any]], files: list[ModelFile], config: Config,
+                     day: dt.date) -> None:
+    """Mark verified every remediated finding whose linked assertions all pass."""
+    from threatgate.document.editor import edit_file
+    from threatgate.edits.findings import promote_remediated
+
+    for result in results:
+        if result.followed is None:
+            continue
+        path = next(f.path for f in files if f.display == result.display)
+        outcome = edit_file(path, lambda editor: promote_remediated(editor, config.root),
+                            today=day, max_depth=config.max_depth,
+                            max_bytes=config.max_file_size, rules=config.rules)
+        for finding_id in outcome.value:
+            click.echo(f"{result.display}: finding {finding_id} remediated -> verified",
+                       err=True)

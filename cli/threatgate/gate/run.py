@@ -17,50 +17,16 @@ Differences from ThreatAtlas, on purpose:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from threatgate.analysis.assess import OPEN_FINDING_STATUSES, InvalidModel, ModelAssessment
-from threatgate.model.vocabulary import FINDING_RANK, SEVERE, SEVERITY_ORDER, SEVERITY_RANK
+from threatgate.analysis.assess import InvalidModel, ModelAssessment
+from threatgate.gate.checks import CHECKS, REGISTRY, DriftedAssertion, Failure, GateCheck, GateInput
+from threatgate.gate.thresholds import Thresholds
+from threatgate.model.vocabulary import SEVERITY_ORDER
 
-
-@dataclass(frozen=True)
-class Thresholds:
-    """What makes a model fail. The defaults fail nothing: the gate then only reports."""
-
-    fail_on_critical: bool = False
-    fail_on_unmitigated_high: bool = False
-    min_mitigation_ratio: float | None = None
-    fail_on_at_risk: str | None = None
-    fail_on_expired: bool = False
-    max_open_findings: dict[str, int] = field(default_factory=dict)
-    require_evidence: bool = False
-    require_verified: bool = False
-    fail_on_drift: str | None = None
-    fail_on_empty: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @property
-    def any_set(self) -> bool:
-        return self != Thresholds()
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One reason a model fails, located at the entity at fault."""
-
-    check: str
-    message: str
-    path: str
-    line: int
-    column: int
-    entity: str | None = None
-    severity: str = "high"
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+__all__ = ["DriftedAssertion", "Failure", "GateReport", "ModelGate", "Thresholds",
+           "gate_model", "model_json", "summary_line"]
 
 
 @dataclass
@@ -76,123 +42,52 @@ class ModelGate:
         return not self.failures
 
 
-def _failure(a: ModelAssessment, check: str, message: str, location: tuple[int, int],
-             entity: str | None = None, severity: str = "high") -> Failure:
-    return Failure(check, message, a.path, location[0], location[1], entity, severity)
-
-
-@dataclass(frozen=True)
-class DriftedAssertion:
-    """An assertion that passed at the baseline and fails now."""
-
-    control: str
-    type: str
-    line: int
-    reason: str
+def _threat_failures(subject: GateInput, checks: list[GateCheck],
+                     thresholds: Thresholds) -> list[Failure]:
+    """Each threat fails at most one threat check: the first (in order) that fails it."""
+    judges = [(check.threat_failure, thresholds.value(check)) for check in checks
+              if check.threat_failure is not None]
+    failures = []
+    for threat in subject.assessment.threats:
+        for judge, value in judges:
+            failure = judge(subject, threat, value)
+            if failure is not None:
+                failures.append(failure)
+                break
+    return failures
 
 
 def gate_model(assessment: ModelAssessment, thresholds: Thresholds,
                drifted: list[DriftedAssertion] | None = None) -> ModelGate:
-    a, t = assessment, thresholds
+    """Run every check the thresholds turn on against one model.
+
+    Failures are listed in check order, except that checks which run first (an empty
+    model) come ahead of all others, and the threat checks' failures are listed
+    together, threat by threat, where the first of them stands.
+    """
+    subject = GateInput(assessment, tuple(drifted or ()))
+    enabled = thresholds.enabled
+    threat_checks = [check for check in enabled if check.threat_failure is not None]
     failures: list[Failure] = []
     warnings: list[str] = []
-    if a.empty:
-        message = f"model {a.model_id} has no threats and no objectives"
-        if t.fail_on_empty:
-            failures.append(_failure(a, "fail_on_empty", message, a.location, a.model_id,
-                                     "medium"))
+    for check in sorted(CHECKS, key=lambda c: not c.runs_first):
+        value = thresholds.value(check)
+        warnings += check.warnings(subject, value)
+        if check not in enabled:
+            continue
+        if check.threat_failure is not None:
+            if check is threat_checks[0]:
+                failures += _threat_failures(subject, threat_checks, thresholds)
         else:
-            warnings.append(message + "; set fail_on_empty to fail on it")
-    for threat in a.threats:
-        handled = threat.state in ("mitigated", "accepted")
-        if t.fail_on_critical and threat.severity == "critical" and not handled:
-            failures.append(_failure(
-                a, "fail_on_critical",
-                f"critical threat {threat.id} is neither mitigated nor accepted: {threat.title}",
-                threat.location, threat.id, "critical"))
-        elif (t.fail_on_unmitigated_high and threat.severity in SEVERE
-              and not handled):
-            failures.append(_failure(
-                a, "fail_on_unmitigated_high",
-                f"{threat.severity} threat {threat.id} has no active mitigation: {threat.title}",
-                threat.location, threat.id, threat.severity))
-    if (t.min_mitigation_ratio is not None and a.threats
-            and a.mitigation_ratio < t.min_mitigation_ratio):
-        failures.append(_failure(
-            a, "min_mitigation_ratio",
-            f"mitigation ratio {a.mitigation_ratio:.2f} is below {t.min_mitigation_ratio:.2f} "
-            f"({a.threat_states['mitigated']} of {len(a.threats)} threats mitigated)",
-            a.location, a.model_id, "medium"))
-    if t.fail_on_at_risk:
-        limit = SEVERITY_RANK[t.fail_on_at_risk]
-        for objective in a.objectives:
-            if (objective.posture.status == "at_risk" and not objective.accepted
-                    and SEVERITY_RANK[objective.tier] <= limit):
-                failures.append(_failure(
-                    a, "fail_on_at_risk",
-                    f"objective {objective.id} ({objective.tier}) is at risk: "
-                    f"{objective.posture.reason}", objective.location, objective.id,
-                    objective.tier if objective.tier != "unscored" else "medium"))
-    if t.fail_on_expired:
-        for item in a.dated:
-            if item.expired:
-                failures.append(_failure(
-                    a, "fail_on_expired",
-                    f"{item.kind} of {item.label} expired on {item.date}", item.location,
-                    item.label, "medium"))
-    for severity, allowed in sorted(t.max_open_findings.items(),
-                                    key=lambda kv: FINDING_RANK[kv[0]]):
-        counted = [f for f in a.findings if f.status in OPEN_FINDING_STATUSES | {"remediated"}
-                   and FINDING_RANK.get(f.severity, 9) <= FINDING_RANK[severity]]
-        if len(counted) > allowed:
-            first = counted[allowed]
-            failures.append(_failure(
-                a, "max_open_findings",
-                f"{len(counted)} open finding(s) of severity {severity} or above, "
-                f"at most {allowed} allowed ({', '.join(f.id for f in counted)})",
-                first.location, first.id, severity if severity != "info" else "low"))
-    if t.require_evidence:
-        for control in a.controls:
-            if control.active and control.assertions == 0:
-                failures.append(_failure(
-                    a, "require_evidence",
-                    f"control {control.id} is implemented but has no assertions",
-                    control.location, control.id, "medium"))
-    if t.require_verified:
-        for control in a.controls:
-            if control.active and control.verification != "verified":
-                why = {"none": "has no assertions", "failing": "has failing evidence",
-                       "pending": "has assertions that were not checked"}[control.verification]
-                failures.append(_failure(
-                    a, "require_verified", f"control {control.id} is implemented but {why}",
-                    control.location, control.id,
-                    "high" if control.verification == "failing" else "medium"))
-    if t.fail_on_drift:
-        for drift in drifted or []:
-            failures.append(_failure(
-                a, "fail_on_drift",
-                f"control {drift.control}: {drift.type} passed at {t.fail_on_drift} and fails "
-                f"now: {drift.reason}", (drift.line, 1), drift.control, "high"))
-    return ModelGate(a, failures, warnings)
+            failures += check.failures(subject, value)
+    return ModelGate(assessment, failures, warnings)
 
 
 def summary_line(check: str, failures: list[Failure]) -> str:
     """The ThreatAtlas-style sentence for one check, e.g. '3 high/critical threat(s) ...'."""
-    count = len(failures)
-    if check == "fail_on_critical":
-        return f"{count} critical threat(s) neither mitigated nor accepted"
-    if check == "fail_on_unmitigated_high":
-        return f"{count} high/critical threat(s) have no active mitigation"
-    if check == "fail_on_at_risk":
-        return f"{count} control objective(s) at risk"
-    if check == "fail_on_expired":
-        return f"{count} acceptance(s) or attestation(s) expired"
-    if check == "require_evidence":
-        return f"{count} implemented control(s) without assertions"
-    if check == "require_verified":
-        return f"{count} implemented control(s) not verified"
-    if check == "fail_on_drift":
-        return f"{count} assertion(s) passed at the baseline and fail now"
+    known = REGISTRY.get(check)
+    if known is not None and known.text.summary is not None:
+        return known.text.summary.format(count=len(failures))
     return "; ".join(f.message for f in failures)
 
 

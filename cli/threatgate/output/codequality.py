@@ -12,44 +12,36 @@ Pure: data in, a string out.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from threatgate.gate.run import GateReport
-from threatgate.output.sarif import INVALID_MODEL
+from threatgate.output.registry import register_format
+from threatgate.output.sarif import INVALID_MODEL, clean_text, fingerprint
+
+if TYPE_CHECKING:
+    from threatgate.gate.run import GateReport
 
 #: Gate severities to GitLab's info / minor / major / critical / blocker. Every issue
 #: fails the gate, so nothing is reported as info.
 SEVERITY = {"critical": "blocker", "high": "critical", "medium": "major", "low": "minor"}
 
 
-def _clean(text: str) -> str:
-    """Text that encodes as UTF-8: lone surrogates (undecodable file names) become '?'."""
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _fingerprint(*parts: str) -> str:
-    return hashlib.md5("\0".join(parts).encode("utf-8", "replace"),
-                       usedforsecurity=False).hexdigest()
-
-
 def _path(path: str) -> str:
-    path = _clean(path).replace("\\", "/")
+    path = clean_text(path).replace("\\", "/")
     while path.startswith("./"):
         path = path[2:]
     return path
 
 
 def _issue(check: str, description: str, severity: str, path: str, line: int,
-           fingerprint: str) -> dict[str, Any]:
+           match_key: str) -> dict[str, Any]:
     return {
         "type": "issue",
         "check_name": check,
-        "description": _clean(description),
+        "description": clean_text(description),
         "categories": ["Security"],
         "severity": severity,
-        "fingerprint": fingerprint,
+        "fingerprint": match_key,
         "location": {"path": _path(path), "lines": {"begin": max(1, line)}},
     }
 
@@ -65,15 +57,17 @@ def codequality_issues(report: GateReport) -> list[dict[str, Any]]:
             issues.append(_issue(
                 failure.check, failure.message, SEVERITY.get(failure.severity, "major"),
                 failure.path, failure.line,
-                _fingerprint("threatgate", *key, str(seen[key])),
+                fingerprint("threatgate", *key, str(seen[key]), digest="md5"),
             ))
     for bad in report.invalid:
         issues.append(_issue(
             INVALID_MODEL, f"model cannot be assessed: {bad.message} [{bad.rule}]",
-            "critical", bad.path, bad.line, _fingerprint("threatgate", INVALID_MODEL, bad.path),
+            "critical", bad.path, bad.line,
+            fingerprint("threatgate", INVALID_MODEL, bad.path, digest="md5"),
         ))
     return issues
 
 
+@register_format("gate", "codequality", 60, report_file=True)
 def render_codequality(report: GateReport) -> str:
     return json.dumps(codequality_issues(report), indent=2, ensure_ascii=False) + "\n"

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.output.escape import one_line, workflow_data, workflow_property
+from threatgate.output.registry import register_format
 from threatgate.validate.files import ValidationReport
 
-FORMATS = ("text", "json", "github")
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What the validation writers receive: the report, and whether it passed (which
+    depends on --strict)."""
+
+    report: ValidationReport[Any]
+    passed: bool
 
 
 def text_line(d: Diagnostic) -> str:
@@ -19,8 +28,9 @@ def text_line(d: Diagnostic) -> str:
     )
 
 
-def render_text(report: ValidationReport[Any]) -> str:
-    return "".join(text_line(d) + "\n" for d in report.diagnostics)
+@register_format("validation", "text", 10)
+def render_text(result: ValidationResult) -> str:
+    return "".join(text_line(d) + "\n" for d in result.report.diagnostics)
 
 
 def summary(report: ValidationReport[Any]) -> str:
@@ -38,9 +48,11 @@ def summary(report: ValidationReport[Any]) -> str:
     return f"{' and '.join(parts)} in {files} model {noun}"
 
 
-def render_json(report: ValidationReport[Any], *, passed: bool) -> str:
+@register_format("validation", "json", 20)
+def render_json(result: ValidationResult) -> str:
+    report = result.report
     document = {
-        "valid": passed,
+        "valid": result.passed,
         "summary": {
             "files": len(report.files),
             "errors": report.count(Severity.ERROR),
@@ -61,10 +73,11 @@ def render_json(report: ValidationReport[Any], *, passed: bool) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_github(report: ValidationReport[Any]) -> str:
+@register_format("validation", "github", 30)
+def render_github(result: ValidationResult) -> str:
     """Workflow commands GitHub Actions turns into annotations on the pull request."""
     lines = []
-    for d in report.diagnostics:
+    for d in result.report.diagnostics:
         command = "error" if d.severity is Severity.ERROR else "warning"
         props = (
             f"file={workflow_property(d.path)},line={d.line},col={d.column},"
@@ -72,3 +85,4 @@ def render_github(report: ValidationReport[Any]) -> str:
         )
         lines.append(f"::{command} {props}::{workflow_data(d.message)}\n")
     return "".join(lines)
+

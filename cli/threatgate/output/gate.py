@@ -1,15 +1,20 @@
 """Gate results as text, JSON, GitHub annotations and a Markdown job summary.
 
 The machine formats for code scanning and CI test reports live in their own modules
-(sarif, junit, codequality); :func:`render` dispatches to all of them.
+(sarif, junit, codequality); every format is found through the registry.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from threatgate.gate.run import GateReport
 from threatgate.output.escape import md_cell, one_line, workflow_data, workflow_property
+from threatgate.output.registry import register_format
+from threatgate.output.registry import render as render_result
+
+if TYPE_CHECKING:
+    from threatgate.gate.run import GateReport
 
 #: GitHub shows at most 10 error annotations per step and 50 per job: keep the most
 #: useful ones and say how many were left out.
@@ -17,33 +22,20 @@ GITHUB_ANNOTATION_CAP = 50
 
 
 def render(report: GateReport, kind: str) -> str:
-    if kind == "text":
-        return render_text(report)
-    if kind == "json":
-        return json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n"
-    if kind == "github":
-        return render_github(report)
-    if kind == "markdown":
-        return render_markdown(report)
-    if kind == "sarif":
-        from threatgate.output.sarif import render_sarif
+    """The gate report in format ``kind`` (ValueError for an unknown one)."""
+    return render_result("gate", kind, report)
 
-        return render_sarif(report)
-    if kind == "junit":
-        from threatgate.output.junit import render_junit
 
-        return render_junit(report)
-    if kind == "codequality":
-        from threatgate.output.codequality import render_codequality
-
-        return render_codequality(report)
-    raise ValueError(f"unknown gate report format {kind!r}")
+@register_format("gate", "json", 20)
+def render_json(report: GateReport) -> str:
+    return json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n"
 
 
 def _verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 
 
+@register_format("gate", "text", 10)
 def render_text(report: GateReport) -> str:
     lines = []
     for result in report.results:
@@ -77,6 +69,7 @@ def render_text(report: GateReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+@register_format("gate", "github", 30)
 def render_github(report: GateReport) -> str:
     """Workflow commands: one error annotation per failure, capped, then a notice."""
     failures = [f for r in report.results for f in r.failures]
@@ -98,6 +91,7 @@ def render_github(report: GateReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+@register_format("gate", "markdown", 70)
 def render_markdown(report: GateReport) -> str:
     """A job summary: a table per model, then the failures with their locations."""
     icon = "✅" if report.passed else "❌"

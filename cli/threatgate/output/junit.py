@@ -1,9 +1,14 @@
-"""Gate results as JUnit XML, the test report GitLab, Jenkins, Azure DevOps and others read.
+"""Gate and verification results as JUnit XML, the test report GitLab, Jenkins, Azure
+DevOps and others read.
 
-One ``<testsuite>`` per model (named by the model id), one ``<testcase>`` per gate check
-that is set, failing with every failure of that check listed as ``path:line:col message``.
-With no threshold set the gate only reports, so each model gets one passing ``posture``
-test case. A model that cannot be assessed is a suite with one failing ``valid`` case.
+The gate's report has one ``<testsuite>`` per model (named by the model id), one
+``<testcase>`` per gate check that is set, failing with every failure of that check
+listed as ``path:line:col message``. With no threshold set the gate only reports, so
+each model gets one passing ``posture`` test case. A model that cannot be assessed is a
+suite with one failing ``valid`` case.
+
+The verification's report has one suite per model and one case per assertion, failing
+when it does not hold, in error when it cannot be checked, skipped when it was not run.
 
 Everything taken from a model (titles, paths, messages) is escaped; characters XML 1.0
 cannot carry at all (most control characters) are written as visible escapes such as
@@ -14,14 +19,23 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from threatgate.analysis.assess import InvalidModel
 from threatgate.gate.run import Failure, GateReport, ModelGate, Thresholds, summary_line
 from threatgate.output.escape import one_line
+from threatgate.output.registry import register_format
+from threatgate.output.verification import evidence_place
+
+if TYPE_CHECKING:
+    from threatgate.analysis.assess import InvalidModel
+    from threatgate.verify.report import VerifyReport
 
 #: What XML 1.0 cannot carry, even as a character reference. ``one_line`` already turns
 #: every such character into a visible escape; this is the last line of defence.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+COUNTS = ("failure", "error", "skipped")
 
 
 def xml_text(text: str) -> str:
@@ -29,99 +43,154 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", one_line(text))
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """Why a test case did not pass: a ``failure``, an ``error`` or ``skipped``."""
+
+    tag: str
+    message: str
+    type: str | None = None
+    lines: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    classname: str
+    name: str
+    file: str
+    line: int
+    outcome: Outcome | None = None
+
+
+@dataclass
+class Suite:
+    name: str
+    file: str
+    cases: list[Case] = field(default_factory=list)
+    output: str | None = None
+
+
+def _case(suite: ET.Element, case: Case, timed: bool) -> None:
+    attributes = {"classname": xml_text(case.classname), "name": xml_text(case.name),
+                  "file": xml_text(case.file), "line": str(case.line)}
+    if timed:
+        attributes["time"] = "0"
+    element = ET.SubElement(suite, "testcase", attributes)
+    outcome = case.outcome
+    if outcome is not None:
+        details = {"message": xml_text(outcome.message)}
+        if outcome.type is not None:
+            details["type"] = xml_text(outcome.type)
+        child = ET.SubElement(element, outcome.tag, details)
+        if outcome.lines is not None:
+            child.text = "\n".join(xml_text(text) for text in outcome.lines)
+
+
+def _counts(element: ET.Element, counts: dict[str, int], timed: bool) -> None:
+    element.set("tests", str(counts["tests"]))
+    element.set("failures", str(counts["failure"]))
+    element.set("errors", str(counts["error"]))
+    element.set("skipped", str(counts["skipped"]))
+    if timed:
+        element.set("time", "0")
+
+
+def junit_xml(name: str, suites: list[Suite], timestamp: str | None = None) -> str:
+    """The JUnit XML of these suites; with a ``timestamp``, times (zero) are written too."""
+    timed = timestamp is not None
+    root = ET.Element("testsuites", {"name": name})
+    total = dict.fromkeys(("tests", *COUNTS), 0)
+    for suite in suites:
+        attributes = {"name": xml_text(suite.name)}
+        if not timed:
+            # Verification's reports have always named the file first.
+            attributes["file"] = xml_text(suite.file)
+        element = ET.SubElement(root, "testsuite", attributes)
+        for case in suite.cases:
+            _case(element, case, timed)
+        if suite.output is not None:
+            ET.SubElement(element, "system-out").text = suite.output
+        counts = {"tests": len(suite.cases)}
+        for tag in COUNTS:
+            counts[tag] = sum(c.outcome is not None and c.outcome.tag == tag
+                              for c in suite.cases)
+        _counts(element, counts, timed)
+        if timestamp is not None:
+            element.set("timestamp", xml_text(timestamp))
+            element.set("file", xml_text(suite.file))
+        for key, value in counts.items():
+            total[key] += value
+    _counts(root, total, timed)
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+# --- the gate -------------------------------------------------------------------------
+
+
 def checks_of(thresholds: Thresholds) -> list[str]:
     """The gate checks a threshold turns on, in the order the gate runs them."""
-    t = thresholds
-    enabled = {
-        "fail_on_critical": t.fail_on_critical,
-        "fail_on_unmitigated_high": t.fail_on_unmitigated_high,
-        "min_mitigation_ratio": t.min_mitigation_ratio is not None,
-        "fail_on_at_risk": bool(t.fail_on_at_risk),
-        "fail_on_expired": t.fail_on_expired,
-        "max_open_findings": bool(t.max_open_findings),
-        "require_evidence": t.require_evidence,
-        "require_verified": t.require_verified,
-        "fail_on_drift": bool(t.fail_on_drift),
-        "fail_on_empty": t.fail_on_empty,
-    }
-    return [check for check, on in enabled.items() if on]
+    return [check.name for check in thresholds.enabled]
 
 
-def _counts(element: ET.Element, tests: int, failures: int) -> None:
-    element.set("tests", str(tests))
-    element.set("failures", str(failures))
-    element.set("errors", "0")
-    element.set("skipped", "0")
-    element.set("time", "0")
-
-
-def _testcase(suite: ET.Element, classname: str, name: str, path: str, line: int,
-              failure: tuple[str, str, list[str]] | None = None) -> None:
-    """A test case; ``failure`` is (message, type, lines) when it fails."""
-    case = ET.SubElement(suite, "testcase", {
-        "classname": xml_text(classname), "name": xml_text(name), "file": xml_text(path),
-        "line": str(line), "time": "0",
-    })
-    if failure is not None:
-        message, kind, lines = failure
-        element = ET.SubElement(case, "failure", {"message": xml_text(message),
-                                                   "type": xml_text(kind)})
-        element.text = "\n".join(xml_text(text) for text in lines)
-
-
-def _model_suite(root: ET.Element, result: ModelGate, checks: list[str],
-                 timestamp: str) -> int:
+def _model_suite(result: ModelGate, checks: list[str]) -> Suite:
     a = result.assessment
-    suite = ET.SubElement(root, "testsuite", {"name": xml_text(a.model_id)})
+    suite = Suite(a.model_id, a.path)
     by_check: dict[str, list[Failure]] = {}
     for failure in result.failures:
         by_check.setdefault(failure.check, []).append(failure)
     names = checks + [check for check in by_check if check not in checks]
     classname = f"threatgate.{a.model_id}"
     if not names:
-        _testcase(suite, classname, "posture", a.path, a.location[0])
+        suite.cases.append(Case(classname, "posture", a.path, a.location[0]))
     for check in names:
         found = by_check.get(check, [])
         if not found:
-            _testcase(suite, classname, check, a.path, a.location[0])
+            suite.cases.append(Case(classname, check, a.path, a.location[0]))
             continue
-        lines = [f"{f.path}:{f.line}:{f.column} {f.message}" for f in found]
-        _testcase(suite, classname, check, found[0].path, found[0].line,
-                  (summary_line(check, found), check, lines))
+        lines = tuple(f"{f.path}:{f.line}:{f.column} {f.message}" for f in found)
+        suite.cases.append(Case(classname, check, found[0].path, found[0].line,
+                                Outcome("failure", summary_line(check, found), check, lines)))
     if result.warnings:
-        out = ET.SubElement(suite, "system-out")
-        out.text = "".join(f"warning: {xml_text(w)}\n" for w in result.warnings)
-    failed = sum(check in by_check for check in names)
-    _counts(suite, max(1, len(names)), failed)
-    suite.set("timestamp", timestamp)
-    suite.set("file", xml_text(a.path))
-    return failed
+        suite.output = "".join(f"warning: {xml_text(w)}\n" for w in result.warnings)
+    return suite
 
 
-def _invalid_suite(root: ET.Element, bad: InvalidModel, timestamp: str) -> None:
+def _invalid_suite(bad: InvalidModel) -> Suite:
     path, line, column = bad.path, bad.line, bad.column
     text = f"{bad.message} [{bad.rule}]"
-    suite = ET.SubElement(root, "testsuite", {"name": xml_text(path)})
     classname = "threatgate." + path.replace(".", "_")
-    _testcase(suite, classname, "valid", path, line,
-              (f"model cannot be assessed: {text}", "invalid_model",
-               [f"{path}:{line}:{column} {text}"]))
-    _counts(suite, 1, 1)
-    suite.set("timestamp", timestamp)
-    suite.set("file", xml_text(path))
+    outcome = Outcome("failure", f"model cannot be assessed: {text}", "invalid_model",
+                      (f"{path}:{line}:{column} {text}",))
+    return Suite(path, path, [Case(classname, "valid", path, line, outcome)])
 
 
+@register_format("gate", "junit", 50, report_file=True)
 def render_junit(report: GateReport) -> str:
     checks = checks_of(report.thresholds)
-    timestamp = xml_text(report.generated_at.removesuffix("Z"))
-    root = ET.Element("testsuites", {"name": "threatgate gate"})
-    failures = sum(_model_suite(root, result, checks, timestamp)
-                   for result in report.results)
-    for bad in report.invalid:
-        _invalid_suite(root, bad, timestamp)
-    failures += len(report.invalid)
-    tests = sum(int(suite.get("tests", "0")) for suite in root)
-    _counts(root, tests, failures)
-    ET.indent(root, space="  ")
-    body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    suites = [_model_suite(result, checks) for result in report.results]
+    suites += [_invalid_suite(bad) for bad in report.invalid]
+    return junit_xml("threatgate gate", suites, report.generated_at.removesuffix("Z"))
+
+
+# --- verification ---------------------------------------------------------------------
+
+
+@register_format("verify", "junit", 50, report_file=True)
+def render_verify_junit(report: VerifyReport) -> str:
+    suites: dict[str, Suite] = {}
+    for r in report.results:
+        p = r.planned
+        suite = suites.setdefault(p.model, Suite(p.model, p.model_path))
+        outcome = None
+        status, reason = r.verdict.status, r.verdict.reason
+        if status in ("fail", "error"):
+            outcome = Outcome("failure" if status == "fail" else "error", reason, p.type,
+                              (reason + evidence_place(r),))
+        elif status == "skipped":
+            outcome = Outcome("skipped", reason)
+        suite.cases.append(Case(f"threatgate.{p.model}.{p.control}", f"{p.type}[{p.index}]",
+                                p.model_path, p.line, outcome))
+    return junit_xml("threatgate verify", list(suites.values()))
+

@@ -1,10 +1,13 @@
-"""Gate results as SARIF 2.1.0, the format GitHub code scanning (and most IDEs) reads.
+"""Gate and verification results as SARIF 2.1.0, the format GitHub code scanning reads.
 
-One run, one rule per gate check plus one for models that cannot be assessed, one
-result per failure. What GitHub needs from the file, and where it comes from here:
+The gate's log has one run, one rule per gate check (from the check registry) plus one
+for models that cannot be assessed, one result per failure. The verification's log has
+one rule per assertion type and one result per assertion that fails or cannot be
+checked. Both are written by the same code. What GitHub needs from the file, and where
+it comes from here:
 
-* ``ruleId`` is the check name (``fail_on_critical``, ...): stable across releases, so
-  alerts are matched from one run to the next;
+* ``ruleId`` is the check name (``fail_on_critical``, ...) or the assertion type: stable
+  across releases, so alerts are matched from one run to the next;
 * ``partialFingerprints.primaryLocationLineHash`` is a hash of the rule, the model id and
   the entity at fault (plus an occurrence number), never the line: moving text around in
   the model keeps the alert open instead of closing it and opening a new one. When it is
@@ -15,7 +18,8 @@ result per failure. What GitHub needs from the file, and where it comes from her
   directory, forward slashes) against ``%SRCROOT%``: run the gate from the repository
   root so that they are relative to the repository;
 * a model that cannot be assessed gets an ``invalid_model`` result at its first problem
-  (line 1 when that problem has no position).
+  (line 1 when that problem has no position);
+* every rule carries a short and a full description and help (text and Markdown).
 
 Pure: data in, a string out.
 """
@@ -25,17 +29,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from threatgate import __version__
-from threatgate.gate.run import Failure, GateReport
+from threatgate.gate.checks import CHECKS, GateCheck
 from threatgate.model.vocabulary import SEVERE
+from threatgate.output.registry import register_format
+
+if TYPE_CHECKING:
+    from threatgate.gate.run import Failure, GateReport
+    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.runner import AssertionResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/threatgate/threatgate"
-AUTOMATION_ID = "threatgate/gate/"
 SRCROOT = "%SRCROOT%"
 INVALID_MODEL = "invalid_model"
 
@@ -52,101 +62,39 @@ class Rule:
     short: str
     full: str
     fix: str
-    #: The flag and the [gate] setting that turn the check on; None: always on.
-    setting: tuple[str, str] | None
+    #: When the rule applies, as plain text and as Markdown.
+    applies: tuple[str, str]
     tags: tuple[str, ...]
+    #: The security-severity score, when not the one of ``severity``.
+    score: str | None = None
 
 
-RULES: tuple[Rule, ...] = (
-    Rule("fail_on_critical", "CriticalThreatUnhandled", "critical",
-         "Critical threat neither mitigated nor accepted",
-         "A threat scored critical (likelihood x impact of 20 or more) has no active "
-         "mitigating control and no acceptance in force.",
-         "Implement a control listed under the threat's `mitigations` (status "
-         "`implemented`), or record an acceptance naming the threat with an owner, a "
-         "justification and a `review_by` date that has not passed.",
-         ("--fail-on-critical", "fail_on_critical = true"),
-         ("threat-model", "mitigation")),
-    Rule("fail_on_unmitigated_high", "UnmitigatedHighThreat", "high",
-         "High or critical threat without an active mitigation",
-         "A threat of severity high or critical has no implemented mitigating control, "
-         "and no acceptance in force stands in for one.",
-         "Implement one of the controls listed under the threat's `mitigations`, link an "
-         "implemented control to it, or accept the risk explicitly with a review date.",
-         ("--fail-on-unmitigated-high", "fail_on_unmitigated_high = true"),
-         ("threat-model", "mitigation")),
-    Rule("min_mitigation_ratio", "MitigationRatioBelowMinimum", "medium",
-         "Too few threats mitigated",
-         "The share of the model's threats that are mitigated by an active control is "
-         "below the minimum the gate requires.",
-         "Implement the controls that mitigate the open threats (`threatgate assess` "
-         "ranks them by what they close), or lower the required ratio deliberately.",
-         ("--min-mitigation-ratio RATIO", "min_mitigation_ratio = 0.8"),
-         ("threat-model", "mitigation")),
-    Rule("fail_on_at_risk", "ControlObjectiveAtRisk", "high",
-         "Control objective at risk",
-         "A control objective of the configured risk tier or higher is neither mitigated "
-         "by a complete mitigation group nor covered by an attested assumption.",
-         "Complete one mitigation group of the objective (every control in it "
-         "implemented), or cover it by an assumption attested by its owner.",
-         ("--fail-on-at-risk TIER", 'fail_on_at_risk = "high"'),
-         ("threat-model", "control-objective")),
-    Rule("fail_on_expired", "ExpiredAcceptanceOrAttestation", "medium",
-         "Risk acceptance or attestation expired",
-         "A risk acceptance has passed its `review_by` date, or an attested assumption "
-         "has passed its `expires` date: what it covered is open again.",
-         "Review the acceptance or assumption with its owner and set a new date, or "
-         "remove it and mitigate what it covered.",
-         ("--fail-on-expired", "fail_on_expired = true"),
-         ("threat-model", "risk-acceptance")),
-    Rule("max_open_findings", "TooManyOpenFindings", "high",
-         "Too many open findings",
-         "More findings of the given severity or above are open (discovered, "
-         "acknowledged or remediated but not verified) than the gate allows.",
-         "Remediate and verify the findings, or dismiss those that do not apply with a "
-         "reason.",
-         ("--max-open-findings SEVERITY=N", "max_open_findings = { high = 0 }"),
-         ("threat-model", "finding")),
-    Rule("require_evidence", "ControlWithoutEvidence", "medium",
-         "Implemented control without assertions",
-         "A control is marked implemented but carries no assertions, so nothing in CI "
-         "can check that the code really contains it.",
-         "Add machine-checkable `assertions` to the control (function exists, pattern "
-         "present or absent, config value, test exists, ...) that the verifier can check.",
-         ("--require-evidence", "require_evidence = true"),
-         ("threat-model", "evidence")),
-    Rule("require_verified", "ControlNotVerified", "high",
-         "Implemented control not verified",
-         "A control is marked implemented, but its assertions are missing or do not all "
-         "pass against the code, so the claim is not backed by evidence.",
-         "Fix the code or the assertions until `threatgate verify` passes for the control.",
-         ("--require-verified", "require_verified = true"),
-         ("threat-model", "evidence")),
-    Rule("fail_on_drift", "EvidenceDrift", "high",
-         "Evidence drifted since the baseline",
-         "An assertion that passed at the baseline commit fails now: a change removed or "
-         "broke the code that implements a control.",
-         "Restore the control's implementation, or update the model and its assertions in "
-         "a reviewed change.",
-         ("--fail-on-drift REF", "fail_on_drift = \"origin/main\""),
-         ("threat-model", "evidence", "drift")),
-    Rule("fail_on_empty", "EmptyThreatModel", "medium",
-         "Threat model without threats or objectives",
-         "The model defines neither threats nor control objectives, so there is nothing "
-         "to assess and it would pass every other check.",
-         "Model the feature's threats and its control objectives (asset x attacker), "
-         "or remove the empty model.",
-         ("--fail-on-empty", "fail_on_empty = true"),
-         ("threat-model",)),
-    Rule(INVALID_MODEL, "InvalidThreatModel", "high",
-         "Threat model cannot be assessed",
-         "The model file is not valid (YAML syntax, schema or cross-reference errors), "
-         "so the gate cannot assess it and always fails.",
-         "Run `threatgate validate` on the file and fix the errors it reports.",
-         None,
-         ("threat-model", "correctness")),
-)
-RULE_INDEX = {rule.id: index for index, rule in enumerate(RULES)}
+ALWAYS_ON = "Always on: a model that cannot be assessed fails the gate."
+
+
+def check_rule(check: GateCheck) -> Rule:
+    """The rule of a gate check, from what the check registers."""
+    text = check.text
+    applies = (f"Turned on by {text.flag}, or {text.setting} under [gate] in threatgate.toml.",
+               f"**Turned on by** `{text.flag}`, or `{text.setting}` under `[gate]` in "
+               "`threatgate.toml`.")
+    return Rule(check.name, text.title, text.severity, text.short, text.full, text.fix,
+                applies, text.tags)
+
+
+INVALID_MODEL_RULE = Rule(
+    INVALID_MODEL, "InvalidThreatModel", "high",
+    "Threat model cannot be assessed",
+    "The model file is not valid (YAML syntax, schema or cross-reference errors), "
+    "so the gate cannot assess it and always fails.",
+    "Run `threatgate validate` on the file and fix the errors it reports.",
+    (ALWAYS_ON, ALWAYS_ON),
+    ("threat-model", "correctness"))
+
+
+#: One rule per registered gate check, in order, then invalid models: ids and indexes are
+#: what GitHub matches alerts by, so they never change between runs.
+RULES: tuple[Rule, ...] = (*(check_rule(check) for check in CHECKS), INVALID_MODEL_RULE)
 
 
 def level_of(severity: str) -> str:
@@ -158,7 +106,7 @@ def security_severity(severity: str) -> str:
     return SECURITY_SEVERITY.get(severity, SECURITY_SEVERITY["medium"])
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     """Text that encodes as UTF-8: lone surrogates (undecodable file names) become '?'."""
     return text.encode("utf-8", "replace").decode("utf-8")
 
@@ -166,7 +114,7 @@ def _clean(text: str) -> str:
 def _quote(text: str, safe: str) -> str:
     """Percent-encode a path; bytes of an undecodable file name are kept as they were."""
     for candidate, errors in ((text, "strict"), (text, "surrogateescape"),
-                              (_clean(text), "strict")):
+                              (clean_text(text), "strict")):
         try:
             return quote(candidate, safe=safe, errors=errors)
         except UnicodeEncodeError:
@@ -186,19 +134,18 @@ def artifact_location(path: str) -> dict[str, str]:
     return {"uri": _quote(path, "/"), "uriBaseId": SRCROOT}
 
 
-def fingerprint(*parts: str) -> str:
-    """A stable hex digest of the parts (never of a line or column)."""
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "replace")).hexdigest()[:32]
+def fingerprint(*parts: str, digest: str = "sha256") -> str:
+    """A stable hex digest (32 digits) of the parts, never of a line or column.
+
+    SARIF and GitLab Code Quality both match results between runs by it; ``digest`` is
+    the hashlib algorithm (Code Quality's reports have always used md5).
+    """
+    data = "\0".join(parts).encode("utf-8", "replace")
+    return hashlib.new(digest, data, usedforsecurity=False).hexdigest()[:32]
 
 
 def _rule_json(rule: Rule) -> dict[str, Any]:
-    if rule.setting:
-        flag, setting = rule.setting
-        how_on = f"Turned on by {flag}, or {setting} under [gate] in threatgate.toml."
-        how_on_markdown = (f"**Turned on by** `{flag}`, or `{setting}` under `[gate]` in "
-                           "`threatgate.toml`.")
-    else:
-        how_on = how_on_markdown = "Always on: a model that cannot be assessed fails the gate."
+    how_on, how_on_markdown = rule.applies
     help_markdown = (f"**{rule.short}**\n\n{rule.full}\n\n**How to fix:** {rule.fix}\n\n"
                      f"{how_on_markdown}")
     return {
@@ -210,33 +157,73 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
                  "markdown": help_markdown},
         "defaultConfiguration": {"level": level_of(rule.severity)},
         "properties": {
-            "security-severity": security_severity(rule.severity),
+            "security-severity": rule.score or security_severity(rule.severity),
             "tags": ["security", *rule.tags],
             "precision": "very-high",
         },
     }
 
 
-def _location(path: str, line: int, column: int) -> dict[str, Any]:
-    return {
-        "physicalLocation": {
-            "artifactLocation": artifact_location(path),
-            "region": {"startLine": max(1, line), "startColumn": max(1, column)},
-        }
-    }
+def _location(path: str, line: int, column: int | None = None) -> dict[str, Any]:
+    region = {"startLine": max(1, line)}
+    if column is not None:
+        region["startColumn"] = max(1, column)
+    return {"physicalLocation": {"artifactLocation": artifact_location(path),
+                                 "region": region}}
 
 
 def _result(rule: int, rule_id: str, level: str, message: str, location: dict[str, Any],
-            print_: str, properties: dict[str, Any]) -> dict[str, Any]:
-    return {
+            print_: str, properties: dict[str, Any] | None = None) -> dict[str, Any]:
+    result = {
         "ruleId": rule_id,
         "ruleIndex": rule,
         "level": level,
-        "message": {"text": _clean(message)},
+        "message": {"text": clean_text(message)},
         "locations": [location],
         "partialFingerprints": {"primaryLocationLineHash": print_},
-        "properties": properties,
     }
+    if properties is not None:
+        result["properties"] = properties
+    return result
+
+
+@dataclass(frozen=True)
+class Run:
+    """What differs between the runs threatgate writes."""
+
+    automation_id: str
+    #: What %SRCROOT% is, for people reading the log.
+    srcroot: str
+    rules: Iterable[Rule]
+    results: list[dict[str, Any]]
+    end_time: str | None = None
+    properties: dict[str, Any] | None = None
+
+
+def sarif_log(run: Run) -> str:
+    """A SARIF 2.1.0 log of one run, as text."""
+    body: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "threatgate",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": INFORMATION_URI,
+            "rules": [_rule_json(rule) for rule in run.rules],
+        }},
+        "automationDetails": {"id": run.automation_id},
+    }
+    if run.end_time is not None:
+        body["invocations"] = [{"executionSuccessful": True, "endTimeUtc": run.end_time}]
+    body["originalUriBaseIds"] = {SRCROOT: {"description": {"text": run.srcroot}}}
+    body["columnKind"] = "unicodeCodePoints"
+    body["results"] = run.results
+    if run.properties is not None:
+        body["properties"] = run.properties
+    document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [body]}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- the gate -------------------------------------------------------------------------
 
 
 def _failure_result(rule: int, model_id: str, failure: Failure,
@@ -246,21 +233,22 @@ def _failure_result(rule: int, model_id: str, failure: Failure,
         rule, failure.check, level_of(failure.severity), failure.message,
         _location(failure.path, failure.line, failure.column),
         f"{fingerprint(failure.check, model_id, entity)}:{occurrence}",
-        {"model": _clean(model_id), "entity": _clean(entity), "severity": failure.severity,
-         "security-severity": security_severity(failure.severity)},
+        {"model": clean_text(model_id), "entity": clean_text(entity),
+         "severity": failure.severity, "security-severity": security_severity(failure.severity)},
     )
 
 
 def _unknown_rule(check: str) -> Rule:
-    """A rule for a check this module does not describe yet (kept valid, never dropped)."""
+    """A rule for a check no registered check describes (kept valid, never dropped)."""
     return Rule(check, "".join(part.title() for part in check.split("_")), "high",
                 f"Gate check {check} failed", f"The gate check {check} failed.",
-                "See the failure message.", None, ("threat-model",))
+                "See the failure message.", (ALWAYS_ON, ALWAYS_ON), ("threat-model",))
 
 
-def sarif_document(report: GateReport) -> dict[str, Any]:
-    rules = list(RULES)
-    index = dict(RULE_INDEX)
+def gate_results(report: GateReport, rules: list[Rule]) -> list[dict[str, Any]]:
+    """One result per failure and per model that cannot be assessed; ``rules`` grows by
+    the checks it does not know."""
+    index = {rule.id: position for position, rule in enumerate(rules)}
     results = []
     seen: dict[tuple[str, str, str], int] = {}
     for gate in report.results:
@@ -275,37 +263,64 @@ def sarif_document(report: GateReport) -> dict[str, Any]:
                                            seen[key]))
     for bad in report.invalid:
         results.append(_result(
-            RULE_INDEX[INVALID_MODEL], INVALID_MODEL, level_of("high"),
+            index[INVALID_MODEL], INVALID_MODEL, level_of("high"),
             f"model cannot be assessed: {bad.message} [{bad.rule}]",
             _location(bad.path, bad.line, bad.column),
-            f"{fingerprint(INVALID_MODEL, _clean(bad.path))}:1",
+            f"{fingerprint(INVALID_MODEL, clean_text(bad.path))}:1",
             {"security-severity": security_severity("high")},
         ))
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "threatgate",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule_json(rule) for rule in rules],
-            }},
-            "automationDetails": {"id": AUTOMATION_ID},
-            "invocations": [{"executionSuccessful": True,
-                             "endTimeUtc": report.generated_at}],
-            "originalUriBaseIds": {SRCROOT: {"description": {
-                "text": "The folder the gate ran in: the root of the repository."}}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-            "properties": {"pass": report.passed,
-                           "thresholds": report.thresholds.as_json()},
-        }],
-    }
+    return results
 
 
+@register_format("gate", "sarif", 40, report_file=True)
 def render_sarif(report: GateReport) -> str:
-    return json.dumps(sarif_document(report), indent=2, ensure_ascii=False) + "\n"
+    rules = list(RULES)
+    results = gate_results(report, rules)
+    return sarif_log(Run(
+        "threatgate/gate/", "The folder the gate ran in: the root of the repository.",
+        rules, results, end_time=report.generated_at,
+        properties={"pass": report.passed, "thresholds": report.thresholds.as_json()}))
 
 
+# --- verification ---------------------------------------------------------------------
+
+VERIFY_FIX = ("Fix the code or the assertion until `threatgate verify` passes for the "
+              "control; an assertion that cannot be checked names the reason.")
+VERIFY_APPLIES = "Reported by `threatgate verify` for every assertion that does not hold."
+
+
+def assertion_rule(kind: str) -> Rule:
+    """The rule of an assertion type, described by the assertion schema."""
+    from threatgate.model.schema import schema_documents
+
+    definitions = schema_documents().get("assertion.schema.json", {}).get("$defs", {})
+    full = definitions.get(kind, {}).get("description") or (
+        f"An assertion of type {kind} of a control does not hold against the code.")
+    return Rule(kind, kind, "high", f"{kind} assertion does not hold", full, VERIFY_FIX,
+                (VERIFY_APPLIES.replace("`", ""), VERIFY_APPLIES), ("evidence",), score="7.0")
+
+
+def _assertion_result(rule: int, r: AssertionResult) -> dict[str, Any]:
+    p = r.planned
+    key = json.dumps([p.model, p.control, p.assertion], sort_keys=True)
+    result = _result(rule, p.type, "error" if p.control_status == "implemented" else "warning",
+                     f"control {p.control}: {r.verdict.reason}", _location(p.model_path, p.line),
+                     fingerprint(key))
+    if r.verdict.file:
+        location = _location(r.verdict.file, r.verdict.line or 1)
+        if not r.verdict.line:
+            del location["physicalLocation"]["region"]
+        result["relatedLocations"] = [{"id": 1, **location}]
+    return result
+
+
+@register_format("verify", "sarif", 60, report_file=True)
+def render_verify_sarif(report: VerifyReport) -> str:
+    types = sorted({r.planned.type for r in report.results})
+    index = {name: i for i, name in enumerate(types)}
+    results = [_assertion_result(index[r.planned.type], r) for r in report.results
+               if r.verdict.status in ("fail", "error")]
+    return sarif_log(Run(
+        "threatgate/verify/",
+        "The folder the verification ran in: the root of the repository.",
+        [assertion_rule(name) for name in types], results))

@@ -1,0 +1,65 @@
+"""Build a gate report from the models on disk: load, assess, verify if needed, gate.
+
+The one way a gate report is built, shared by ``threatgate gate`` and ``threatgate
+export``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from threatgate.gate.run import DriftedAssertion, GateReport, Thresholds, gate_model
+from threatgate.model.config import Config
+from threatgate.model.dates import TODAY_ENV
+from threatgate.workspace import ProgressBar, Workspace, load_workspace
+
+
+@dataclass(frozen=True)
+class GateRun:
+    """How to gate: the thresholds and what else to do on the way."""
+
+    thresholds: Thresholds
+    #: The --today value, if any: it pins the report's timestamp.
+    today: str | None = None
+    use_cache: bool = True
+    #: Verify the evidence even when no threshold needs it.
+    verify: bool = False
+    #: Ratchet: the git reference whose failures are reported, not failing.
+    baseline: str | None = None
+
+
+def build_gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, run: GateRun,
+                      progress: ProgressBar | None = None) -> tuple[Workspace, GateReport]:
+    """Load, assess (and verify when the thresholds need it) and gate these models."""
+    thresholds = run.thresholds
+    workspace = load_workspace(
+        paths, config, day, use_cache=run.use_cache,
+        verify=run.verify or thresholds.needs_verification,
+        baseline=thresholds.verification_reference, progress=progress)
+    drifted: dict[str, list[DriftedAssertion]] = {}
+    if workspace.verification is not None:
+        for _then, now in workspace.verification.drift.drifted:
+            p = now.planned
+            drifted.setdefault(p.model, []).append(
+                DriftedAssertion(p.control, p.type, p.line, now.verdict.reason))
+    results = [gate_model(a, thresholds, drifted.get(a.model_id))
+               for a in workspace.assessments]
+    if run.baseline:
+        from threatgate.gate.ratchet import apply_baseline, baseline_assessments, baseline_keys
+
+        known = baseline_keys(baseline_assessments(config, run.baseline, day), thresholds)
+        results = [apply_baseline(result, known) for result in results]
+    report = GateReport(results, workspace.invalid, thresholds, generated_at(run.today, day),
+                        run.baseline)
+    return workspace, report
+
+
+def generated_at(today: str | None, day: dt.date) -> str:
+    """The report's timestamp: midnight of the pinned day, else the current UTC time."""
+    if today or os.environ.get(TODAY_ENV):
+        return f"{day.isoformat()}T00:00:00Z"
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace(
+        "+00:00", "Z")
