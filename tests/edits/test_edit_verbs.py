@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CASES_DIR, VALID_MODEL
-from threatgate.document.editor import ModelEditor, edit_file, lock_path
+from threatgate.document.editor import ModelEditor
+from threatgate.document.transaction import edit_file, lock_path
 from threatgate.edits.entities import (
     KINDS,
     EditingError,
@@ -784,7 +785,7 @@ def test_concurrent_adds_all_land(project: Path, write_model) -> None:
 KILLED_WRITER = """\
 import datetime as dt, sys
 from pathlib import Path
-from threatgate.document.editor import edit_file
+from threatgate.document.transaction import edit_file
 from threatgate.edits.entities import KINDS, add_entity, remove_entity
 path, day = Path(sys.argv[1]), dt.date(2026, 6, 1)
 def change(editor):
@@ -876,7 +877,7 @@ def test_a_failed_write_is_a_clear_error(project: Path, write_model, run_cli,
     def refuse(target: Path, data: bytes) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("threatgate.document.editor.atomic_write", refuse)
+    monkeypatch.setattr("threatgate.document.transaction.atomic_write", refuse)
     result = run_cli("set-status", "C2", "implemented", cwd=project)
     assert result.exit_code == 2
     assert "cannot write" in result.stderr and "Permission denied" in result.stderr

@@ -14,13 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import VALID_MODEL
-from threatgate.document.editor import (
-    EditError,
-    ModelEditor,
-    edit_file,
-    exclusive_lock,
-    lock_path,
-)
+from threatgate.document.editor import ModelEditor
+from threatgate.document.errors import EditError
+from threatgate.document.transaction import edit_file, exclusive_lock, lock_path
 from threatgate.edits.findings import (
     STATUSES,
     TRANSITIONS,
@@ -646,7 +642,7 @@ def test_concurrent_adds_all_land(project: Path, write_model) -> None:
 KILLED_WRITER = """\
 import datetime as dt, sys
 from pathlib import Path
-from threatgate.document.editor import edit_file
+from threatgate.document.transaction import edit_file
 from threatgate.edits.findings import FindingUpdate, update_finding
 path, day = Path(sys.argv[1]), dt.date(2026, 6, 1)
 flip = {"acknowledged": "remediated", "remediated": "acknowledged"}

@@ -87,7 +87,7 @@ def _fail(path: Path, exc: ThreatgateError, subject: str | None = None) -> NoRet
 def _apply(model: Path | None, config_path: Path | None, today: str | None,
            ident: str | None, dry_run: bool, change: Callable[[Any], T]) -> tuple[Path, Any]:
     """Run ``change`` on the model under the lock; report a refusal and exit."""
-    from threatgate.document.editor import edit_file
+    from threatgate.document.transaction import edit_file
     from threatgate.edits.entities import resolve_model
 
     day = resolve_today(today)

@@ -13,7 +13,7 @@ def echo_edit_error(where: str, exc: ThreatgateError) -> None:
     The validation problems of an edit are those of the text it would have written, so
     each says so; nothing was written.
     """
-    from threatgate.document.editor import EditError
+    from threatgate.document.errors import EditError
 
     if isinstance(exc, EditError) and exc.problems:
         click.echo(f"{where}: error: {exc.message}", err=True)

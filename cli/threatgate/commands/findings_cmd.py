@@ -122,7 +122,7 @@ def add(model: Path, control: str, title: str, severity: str, locations: tuple[s
         --location src/api/refund.py:40 \\
         --expected-evidence "a limiter decorator on refund()"
     """
-    from threatgate.document.editor import edit_file
+    from threatgate.document.transaction import edit_file
     from threatgate.edits.findings import NewFinding, add_finding
 
     day = resolve_today(today)
@@ -187,7 +187,7 @@ def update(model: Path, finding_id: str, status: str | None, reason: str | None,
       threatgate findings update threatmodels/shop.yaml F1 --status remediated \\
         --assertion '{type: pattern_absent, file: src/db.py, pattern: "execute\\\\(f"}'
     """
-    from threatgate.document.editor import edit_file
+    from threatgate.document.transaction import edit_file
     from threatgate.edits.findings import FindingUpdate, update_finding
 
     day = resolve_today(today)

@@ -138,7 +138,7 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
         report.drift = compare(before, results)
     write_outputs(targets, lambda kind: render.render(report, kind))
     if update_findings:
-        from threatgate.document.editor import edit_file
+        from threatgate.document.transaction import edit_file
         from threatgate.edits.findings import promote_remediated
 
         for result in validation.files:
