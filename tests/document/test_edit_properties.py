@@ -21,14 +21,14 @@ from threatgate.document.layout import content_end, node_end
 from threatgate.document.roundtrip import round_trip_yaml
 from threatgate.document.transaction import edit_file
 from threatgate.edits.entities import (
-    KINDS,
     EditRequest,
     add_entity,
     control_statuses,
     edit_entity,
-    remove_entity,
     set_status,
 )
+from threatgate.edits.fields import KINDS
+from threatgate.edits.removal import remove_entity
 from threatgate.model.loader import load_text
 from threatgate.validate.files import check_bytes
 

@@ -13,15 +13,11 @@ import pytest
 
 from conftest import CASES_DIR, VALID_MODEL
 from threatgate.document.editor import ModelEditor
+from threatgate.document.errors import EditError
 from threatgate.document.transaction import edit_file, lock_path
-from threatgate.edits.entities import (
-    KINDS,
-    EditingError,
-    add_entity,
-    fields_of,
-    next_id,
-    remove_entity,
-)
+from threatgate.edits.entities import add_entity, next_id
+from threatgate.edits.fields import KINDS, fields_of
+from threatgate.edits.removal import remove_entity
 from threatgate.model.loader import load_text
 from threatgate.validate.files import check_bytes
 
@@ -751,9 +747,9 @@ def test_every_schema_field_has_an_option() -> None:
 
 def test_core_refusals_without_the_command_line() -> None:
     editor = ModelEditor(VALID_MODEL.encode())
-    with pytest.raises(EditingError, match="referenced 1 time"):
+    with pytest.raises(EditError, match="referenced 1 time"):
         remove_entity(editor, KINDS["assumption"], "AS1", force=False)
-    with pytest.raises(EditingError, match="has no field 'colour'"):
+    with pytest.raises(EditError, match="has no field 'colour'"):
         add_entity(editor, KINDS["asset"], {"colour": "red"}, entity_id=None, today=TODAY)
     assert editor.text == VALID_MODEL
 
@@ -786,7 +782,9 @@ KILLED_WRITER = """\
 import datetime as dt, sys
 from pathlib import Path
 from threatgate.document.transaction import edit_file
-from threatgate.edits.entities import KINDS, add_entity, remove_entity
+from threatgate.edits.entities import add_entity
+from threatgate.edits.fields import KINDS
+from threatgate.edits.removal import remove_entity
 path, day = Path(sys.argv[1]), dt.date(2026, 6, 1)
 def change(editor):
     if any(t["id"] == "T9" for t in editor.data["threats"]):

@@ -20,7 +20,6 @@ from threatgate.document.transaction import edit_file, exclusive_lock, lock_path
 from threatgate.edits.findings import (
     STATUSES,
     TRANSITIONS,
-    FindingError,
     FindingUpdate,
     NewFinding,
     next_finding_id,
@@ -254,7 +253,7 @@ def test_malformed_assertions_are_usage_errors(text: str, message: str, project:
     result = run_cli("findings", "update", str(path), "F1", "--assertion", text, cwd=project)
     assert result.exit_code == 2
     assert message in result.output
-    with pytest.raises(FindingError):
+    with pytest.raises(EditError):
         parse_assertion(text)
 
 
