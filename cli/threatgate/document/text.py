@@ -64,9 +64,11 @@ class ModelText:
         return self._newline
 
     def _rendered(self, entries: list[Any], layout: ListLayout) -> str:
+        """Entries as list items at ``layout``'s columns, in the file's line breaks."""
         return render_items(entries, layout, self._newline)
 
     def _block(self, mapping: Any, indent: int) -> str:
+        """A block mapping indented by ``indent``, in the file's line breaks."""
         return render_block(mapping, indent, self._newline)
 
     @contextlib.contextmanager
@@ -141,6 +143,7 @@ class ModelText:
         self.splice(position, position, addition)
 
     def parse(self) -> tuple[Any, Any]:
+        """The text (or the section being edited) as composed nodes and commented data."""
         from ruamel.yaml.error import YAMLError
 
         yaml = round_trip_yaml()
@@ -157,6 +160,8 @@ class ModelText:
                 rule="edit-layout") from None
 
     def splice(self, start: int, end: int, replacement: str) -> None:
+        """Replace ``text[start:end]``; the caller changes ``data`` to match, then calls
+        :meth:`check_data`."""
         self._text = self._text[:start] + replacement + self._text[end:]
 
     def _blank_between(self, items: list[Any]) -> bool:
