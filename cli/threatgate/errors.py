@@ -28,6 +28,13 @@ class ThreatgateError(Exception):
     """
 
     exit_code = EXIT_USAGE
+    #: False when the diagnostics say it all (an error at one place of a file): the
+    #: ``PATH: error: message`` line is left out.
+    headline = True
+    #: Said in parentheses after each diagnostic, e.g. that its text was never written.
+    diagnostic_note = ""
+    #: ``(line, text)`` places of the file the error points at, printed ``PATH:LINE: text``.
+    pointers: Sequence[tuple[int, str]] = ()
 
     def __init__(self, message: str = "", *, path: str | None = None,
                  diagnostics: Sequence[Diagnostic] = (), details: Sequence[str] = (),

@@ -17,17 +17,18 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from threatgate.document.canonical import _round_trip_yaml
-from threatgate.document.editor import _content_end, _is_flow, edit_file
+from threatgate.document.layout import content_end, node_end
+from threatgate.document.roundtrip import round_trip_yaml
+from threatgate.document.transaction import edit_file
 from threatgate.edits.entities import (
-    KINDS,
     EditRequest,
     add_entity,
     control_statuses,
     edit_entity,
-    remove_entity,
     set_status,
 )
+from threatgate.edits.fields import KINDS
+from threatgate.edits.removal import remove_entity
 from threatgate.model.loader import load_text
 from threatgate.validate.files import check_bytes
 
@@ -273,7 +274,7 @@ def _apply(path: Path, operation: tuple[str, Any]) -> Outcome:
 
 def _spans(text: str) -> dict[tuple[str, str], range]:
     """Line ranges of every entry (by collection and id) and of the generation record."""
-    root = _round_trip_yaml().compose(text)
+    root = round_trip_yaml().compose(text)
     spans: dict[tuple[str, str], range] = {}
 
     lines = text.split("\n")
@@ -284,14 +285,14 @@ def _spans(text: str) -> dict[tuple[str, str], range]:
     for key_node, value_node in root.value:
         if key_node.value == "generation":
             spans[("generation", "")] = range(key_node.start_mark.line,
-                                              line_of(_content_end(value_node, text)) + 1)
+                                              line_of(content_end(value_node, text)) + 1)
         if value_node.id != "sequence":
             continue
         for item in value_node.value:
             if item.id != "mapping":
                 continue
             entity_id = next((v.value for k, v in item.value if k.value == "id"), None)
-            end = item.end_mark.index if _is_flow(item) else _content_end(item, text)
+            end = node_end(item, text)
             last = line_of(end)
             # Comment lines indented like the entry's content belong to it: ruamel.yaml
             # writes a comment that ended a line below a value that became a block scalar.

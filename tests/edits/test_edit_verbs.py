@@ -12,15 +12,12 @@ from pathlib import Path
 import pytest
 
 from conftest import CASES_DIR, VALID_MODEL
-from threatgate.document.editor import ModelEditor, edit_file, lock_path
-from threatgate.edits.entities import (
-    KINDS,
-    EditingError,
-    add_entity,
-    fields_of,
-    next_id,
-    remove_entity,
-)
+from threatgate.document.editor import ModelEditor
+from threatgate.document.errors import EditError
+from threatgate.document.transaction import edit_file, lock_path
+from threatgate.edits.entities import add_entity, next_id
+from threatgate.edits.fields import KINDS, fields_of
+from threatgate.edits.removal import remove_entity
 from threatgate.model.loader import load_text
 from threatgate.validate.files import check_bytes
 
@@ -750,9 +747,9 @@ def test_every_schema_field_has_an_option() -> None:
 
 def test_core_refusals_without_the_command_line() -> None:
     editor = ModelEditor(VALID_MODEL.encode())
-    with pytest.raises(EditingError, match="referenced 1 time"):
+    with pytest.raises(EditError, match="referenced 1 time"):
         remove_entity(editor, KINDS["assumption"], "AS1", force=False)
-    with pytest.raises(EditingError, match="has no field 'colour'"):
+    with pytest.raises(EditError, match="has no field 'colour'"):
         add_entity(editor, KINDS["asset"], {"colour": "red"}, entity_id=None, today=TODAY)
     assert editor.text == VALID_MODEL
 
@@ -784,8 +781,10 @@ def test_concurrent_adds_all_land(project: Path, write_model) -> None:
 KILLED_WRITER = """\
 import datetime as dt, sys
 from pathlib import Path
-from threatgate.document.editor import edit_file
-from threatgate.edits.entities import KINDS, add_entity, remove_entity
+from threatgate.document.transaction import edit_file
+from threatgate.edits.entities import add_entity
+from threatgate.edits.fields import KINDS
+from threatgate.edits.removal import remove_entity
 path, day = Path(sys.argv[1]), dt.date(2026, 6, 1)
 def change(editor):
     if any(t["id"] == "T9" for t in editor.data["threats"]):
@@ -876,7 +875,7 @@ def test_a_failed_write_is_a_clear_error(project: Path, write_model, run_cli,
     def refuse(target: Path, data: bytes) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("threatgate.document.editor.atomic_write", refuse)
+    monkeypatch.setattr("threatgate.document.transaction.atomic_write", refuse)
     result = run_cli("set-status", "C2", "implemented", cwd=project)
     assert result.exit_code == 2
     assert "cannot write" in result.stderr and "Permission denied" in result.stderr

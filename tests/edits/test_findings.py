@@ -14,17 +14,12 @@ from pathlib import Path
 import pytest
 
 from conftest import VALID_MODEL
-from threatgate.document.editor import (
-    EditError,
-    ModelEditor,
-    edit_file,
-    exclusive_lock,
-    lock_path,
-)
+from threatgate.document.editor import ModelEditor
+from threatgate.document.errors import EditError
+from threatgate.document.transaction import edit_file, exclusive_lock, lock_path
 from threatgate.edits.findings import (
     STATUSES,
     TRANSITIONS,
-    FindingError,
     FindingUpdate,
     NewFinding,
     next_finding_id,
@@ -258,7 +253,7 @@ def test_malformed_assertions_are_usage_errors(text: str, message: str, project:
     result = run_cli("findings", "update", str(path), "F1", "--assertion", text, cwd=project)
     assert result.exit_code == 2
     assert message in result.output
-    with pytest.raises(FindingError):
+    with pytest.raises(EditError):
         parse_assertion(text)
 
 
@@ -646,7 +641,7 @@ def test_concurrent_adds_all_land(project: Path, write_model) -> None:
 KILLED_WRITER = """\
 import datetime as dt, sys
 from pathlib import Path
-from threatgate.document.editor import edit_file
+from threatgate.document.transaction import edit_file
 from threatgate.edits.findings import FindingUpdate, update_finding
 path, day = Path(sys.argv[1]), dt.date(2026, 6, 1)
 flip = {"acknowledged": "remediated", "remediated": "acknowledged"}

@@ -1,28 +1,36 @@
 """``threatgate add|edit|remove KIND ...`` and ``threatgate set-status``: edit a model in place.
 
 One subcommand per kind of entity, with one option per field of the schema (built from
-:func:`threatgate.edits.entities.fields_of`). The work is done by :mod:`threatgate.edits.entities`
-through :func:`threatgate.document.editor.edit_file`: only the touched entries change, the result
-is validated, the write is atomic and serialised by a lock.
+:func:`threatgate.edits.fields.fields_of`). The work is done by
+:mod:`threatgate.edits.entities` and :mod:`threatgate.edits.removal` through
+:func:`threatgate.document.transaction.edit_file`: only the touched entries change, the
+result is validated, the write is atomic and serialised by a lock.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 import click
 
+from threatgate.commands.edit_options import (
+    MODEL,
+    SET_HELP,
+    apply_edit,
+    common_options,
+    common_params,
+    emit_change,
+    field_option,
+    field_values,
+    model_argument,
+    model_help,
+    parsed_assignments,
+    shown_path,
+)
 from threatgate.commands.options import resolve_today
-from threatgate.edits.entities import KINDS, FieldSpec, Kind, fields_of
-from threatgate.errors import ThreatgateError
-from threatgate.model.config import Config, load_config
-
-T = TypeVar("T")
-MODEL = click.Path(dir_okay=False, path_type=Path)
-FORMATS = click.Choice(["text", "json"])
+from threatgate.edits.fields import KINDS, Kind, fields_of
+from threatgate.model.vocabulary import article
 
 EXAMPLES: dict[str, str] = {
     "asset": "threatgate add asset --name 'Cardholder data' --property confidentiality "
@@ -52,221 +60,6 @@ EXAMPLE_IDS = {"asset": "A1", "attacker": "ATK1", "objective": "CO1", "threat": 
                "dataflow": "DF1", "trust-boundary": "dmz"}
 
 
-# --- shared helpers -------------------------------------------------------------------------
-
-
-def _display(path: Path) -> str:
-    from threatgate.model.discovery import display_path
-
-    return display_path(path, Path.cwd())
-
-
-def _config(model: Path | None, config_path: Path | None) -> Config:
-    """The settings of the repository holding the model (or of the current folder)."""
-    start = model.resolve().parent if model is not None and model.exists() else Path.cwd()
-    return load_config(start, config_path)
-
-
-def _fail(path: Path, exc: ThreatgateError, subject: str | None = None) -> NoReturn:
-    """Report a refused edit the way validate reports problems; exit with its code."""
-    from threatgate.commands.edit_errors import echo_edit_error
-    from threatgate.edits.entities import EditingError
-
-    where = _display(path)
-    echo_edit_error(where, exc)
-    if isinstance(exc, EditingError):
-        for ref in exc.references:
-            via = (f" (names {ref.target}, which goes with {subject})"
-                   if subject and ref.target != subject else "")
-            click.echo(f"{where}:{ref.line}: {ref.describe()}{via}", err=True)
-        for detail in exc.details:
-            click.echo(f"  {detail}", err=True)
-    raise click.exceptions.Exit(exc.exit_code)
-
-
-def _apply(model: Path | None, config_path: Path | None, today: str | None,
-           ident: str | None, dry_run: bool, change: Callable[[Any], T]) -> tuple[Path, Any]:
-    """Run ``change`` on the model under the lock; report a refusal and exit."""
-    from threatgate.document.editor import edit_file
-    from threatgate.edits.entities import resolve_model
-
-    day = resolve_today(today)
-    path = resolve_model(model, _config(model, config_path), ident)
-    config = _config(path, config_path)
-    try:
-        outcome = edit_file(path, lambda editor: change(editor), today=day,
-                            max_depth=config.max_depth, max_bytes=config.max_file_size,
-                            rules=config.rules, write=not dry_run)
-    except ThreatgateError as exc:
-        _fail(path, exc, ident)
-    return path, outcome
-
-
-def _emit(path: Path, outcome: Any, dry_run: bool, output_format: str,
-          summary: dict[str, Any], lines: list[str], *, warn: bool = False) -> None:
-    """Print what changed: text lines or a JSON summary; with --dry-run, the diff too.
-
-    With ``warn``, validation warnings the edit introduced are printed too (standard
-    error). ``add`` and ``remove`` leave them out: a new entry is naturally unlinked until
-    the next command links it, and removals already list what they leave orphaned.
-    """
-    from threatgate.edits.entities import unified_diff
-
-    diff = unified_diff(outcome.before, outcome.after, _display(path)) if dry_run else None
-    # New warnings (a wont_do control in a mitigation group, ...): the edit is made, but the
-    # user hears what it implies, on standard error so that output stays parseable.
-    for problem in (outcome.warnings if warn else ()):
-        click.echo(f"{_display(path)}:{problem.line}:{problem.column}: warning: "
-                   f"{problem.message} [{problem.rule}]", err=True)
-    if output_format == "json":
-        record = {"path": _display(path), **summary, "changed": outcome.changed,
-                  "dry_run": dry_run}
-        if diff is not None:
-            record["diff"] = diff
-        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
-        return
-    if diff:
-        click.echo(diff, nl=False)
-    for line in lines:
-        click.echo(line, err=dry_run)
-    if dry_run:
-        click.echo("(dry run: nothing was written)", err=True)
-
-
-def _common(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--dry-run, --format, --config and --today, shared by every verb."""
-    from threatgate.commands.options import config_option, today_option
-
-    func = today_option(config_option(func))
-    func = click.option("--format", "output_format", type=FORMATS, default="text",
-                        show_default=True,
-                        help="text: what changed, in words; json: a machine-readable "
-                             "summary of the change.")(func)
-    return click.option("--dry-run", is_flag=True,
-                        help="Print the change as a unified diff instead of writing it "
-                             "(the edit is still checked).")(func)
-
-
-def _common_params() -> list[click.Parameter]:
-    params: list[click.Parameter] = []
-
-    def collect(*args: Any, **kwargs: Any) -> None:  # pragma: no cover - never called
-        return None
-
-    decorated = _common(collect)
-    params.extend(getattr(decorated, "__click_params__", []))
-    return list(reversed(params))
-
-
-# --- field options --------------------------------------------------------------------------
-
-
-class _ChoiceList(click.Choice[str]):
-    """A choice that also takes comma-separated values (--stride spoofing,tampering).
-
-    Each value is checked on its own, so a typo still gets Click's "is not one of" error
-    naming the one bad value; the option yields a tuple per occurrence.
-    """
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
-            return value
-        parts = [part.strip() for part in str(value).split(",") if part.strip()]
-        if not parts:
-            self.fail(f"{value!r} is empty; give one of {', '.join(self.choices)}.",
-                      param, ctx)
-        return tuple(super(_ChoiceList, self).convert(part, param, ctx) for part in parts)
-
-
-def _field_option(spec: FieldSpec, action: str) -> click.Option:
-    param = f"field_{spec.name}"
-    text = spec.description.strip()
-    text = text if text.endswith(".") else text + "."
-    if spec.shape == "boolean":
-        return click.Option([f"--{spec.option}/--no-{spec.option}", param], default=None,
-                            help=text)
-    kind: Any = None
-    metavar = "TEXT"
-    if spec.choices:
-        kind = _ChoiceList(spec.choices) if spec.is_list else click.Choice(spec.choices)
-        metavar = "[" + "|".join(spec.choices) + "]"
-    elif spec.shape == "integer":
-        kind = click.IntRange(spec.minimum, spec.maximum)
-        metavar = f"{spec.minimum}-{spec.maximum}" if spec.minimum is not None else "N"
-    elif spec.shape == "groups":
-        metavar = "ID,ID..."
-        text += " One mitigation group per option, its controls comma-separated."
-    elif spec.shape == "assertions":
-        metavar = "YAML"
-        text += " A YAML flow mapping, e.g. '{type: file_exists, file: src/app.py}'."
-    elif spec.shape == "list":
-        metavar = "VALUE"
-    if spec.is_list:
-        text += (" Repeatable or comma-separated" if spec.shape == "list"
-                 else " Repeatable")
-        text += ("; replaces the whole list (to change single items use --add-to and "
-                 "--remove-from)." if action == "edit" else ".")
-    if action == "add" and spec.required:
-        text += " Required."
-    # The field's own name works too (--properties as well as --property).
-    field_name = spec.name.replace("_", "-")
-    names = [f"--{spec.option}"] + ([f"--{field_name}"] if field_name != spec.option else [])
-    return click.Option([*names, param], type=kind, multiple=spec.is_list,
-                        metavar=metavar, help=text)
-
-
-def _field_values(kind: Kind, options: dict[str, Any]) -> dict[str, Any]:
-    """The field options that were given, as model values (field -> value)."""
-    from threatgate.edits.entities import EditingError
-    from threatgate.edits.findings import FindingError, parse_assertion
-
-    values: dict[str, Any] = {}
-    for spec in fields_of(kind.name):
-        value = options.get(f"field_{spec.name}")
-        if value is None or value == ():
-            continue
-        if spec.shape == "groups":
-            value = [[c.strip() for c in group.split(",") if c.strip()] for group in value]
-        elif spec.shape == "assertions":
-            try:
-                value = [parse_assertion(text) for text in value]
-            except FindingError as exc:
-                raise EditingError(f"--assertion: {exc.message}", exit_code=2) from None
-        elif spec.is_list and not spec.choices:
-            # Repeated or comma-separated: --mitigation C1 --mitigation C2, --mitigations C1,C2
-            value = list(dict.fromkeys(part.strip() for item in value
-                                       for part in item.split(",") if part.strip()))
-        elif spec.is_list:
-            # Each occurrence of a choice list is a tuple (comma-separated values).
-            value = list(dict.fromkeys(part for item in value
-                                       for part in (item if isinstance(item, tuple)
-                                                    else (item,))))
-        values[spec.name] = value
-    return values
-
-
-def _assignments(kind: Kind, texts: tuple[str, ...]) -> dict[str, Any]:
-    from threatgate.edits.entities import parse_assignment
-
-    return dict(parse_assignment(kind, text) for text in texts)
-
-
-SET_HELP = ("Set any field of the schema, e.g. --set owner=platform-team or "
-            "--set x-ticket=SEC-12 (extension fields start with x-). Numbers, booleans and "
-            "lists ([a, b]) are read as YAML; text stays text. Repeatable.")
-
-
-def _model_argument() -> click.Argument:
-    return click.Argument(["model"], type=MODEL, required=False)
-
-
-def _model_help() -> str:
-    return ("MODEL is the model file or a model's id (e.g. shop); without it, the "
-            "repository's only model (or, for an existing id, the one model that defines "
-            "it).")
-
-
 # --- add --------------------------------------------------------------------------------------
 
 
@@ -276,18 +69,18 @@ def _add_command(kind: Kind) -> click.Command:
                  today: str | None, **options: Any) -> None:
         from threatgate.edits.entities import add_entity
 
-        values = {**_field_values(kind, options), **_assignments(kind, assignments)}
+        values = {**field_values(kind, options), **parsed_assignments(kind, assignments)}
         day = resolve_today(today)
-        path, outcome = _apply(model, config_path, today, None, dry_run,
+        path, outcome = apply_edit(model, config_path, today, None, dry_run,
                                lambda editor: add_entity(editor, kind, values,
                                                          entity_id=entity_id, today=day))
         added = outcome.value
         name = added.entity_id or "(without id)"
         verb = "would add" if dry_run else "added"
-        _emit(path, outcome, dry_run, output_format,
+        emit_change(path, outcome, dry_run, output_format,
               {"action": "add", "kind": kind.name, "id": added.entity_id,
                "entry": added.entry},
-              [f"{_display(path)}: {verb} {kind.label} {name}"])
+              [f"{shown_path(path)}: {verb} {kind.label} {name}"])
 
     required = [s for s in fields_of(kind.name) if s.required]
     needs = ", ".join(f"--{s.option}" for s in required) or "nothing"
@@ -298,7 +91,7 @@ def _add_command(kind: Kind) -> click.Command:
                      "one); an acceptance can always be named by the threat or objective "
                      "it accepts")
     help_text = (
-        f"Add {_article(kind.label)} to MODEL.\n\n{_model_help()}\n\n"
+        f"Add {article(kind.label)} to MODEL.\n\n{model_help()}\n\n"
         f"A new {kind.label} needs {needs}. Without --id it gets {numbering}; ids are "
         "unique across every kind of entity, and an id in use is refused (exit 1, nothing "
         "written). The entry is appended to the list in the style of its neighbours; "
@@ -307,22 +100,16 @@ def _add_command(kind: Kind) -> click.Command:
         f"\b\nExample:\n  {EXAMPLES[kind.name]}"
     )
     params: list[click.Parameter] = [
-        _model_argument(),
+        model_argument(),
         click.Option(["--id", "entity_id"], metavar="ID",
                      help="Id of the new entity. Default: the next free one."),
-        *[_field_option(spec, "add") for spec in fields_of(kind.name)],
+        *[field_option(spec, "add") for spec in fields_of(kind.name)],
         click.Option(["--set", "assignments"], multiple=True, metavar="FIELD=VALUE",
                      help=SET_HELP),
-        *_common_params(),
+        *common_params(),
     ]
     return click.Command(kind.name, callback=callback, params=params, help=help_text,
-                         short_help=f"Add {_article(kind.label)}.")
-
-
-def _article(noun: str) -> str:
-    from threatgate.model.vocabulary import article
-
-    return article(noun)
+                         short_help=f"Add {article(kind.label)}.")
 
 
 # --- edit -------------------------------------------------------------------------------------
@@ -333,24 +120,25 @@ def _edit_command(kind: Kind) -> click.Command:
                  unset: tuple[str, ...], add_to: tuple[str, ...],
                  remove_from: tuple[str, ...], dry_run: bool, output_format: str,
                  config_path: Path | None, today: str | None, **options: Any) -> None:
-        from threatgate.edits.entities import EditRequest, edit_entity, parse_items
+        from threatgate.edits.entities import EditRequest, edit_entity
+        from threatgate.edits.fields import parse_items
 
         request = EditRequest(
-            set={**_field_values(kind, options), **_assignments(kind, assignments)},
+            set={**field_values(kind, options), **parsed_assignments(kind, assignments)},
             unset=unset,
             add_to=[parse_items(kind, text) for text in add_to],
             remove_from=[parse_items(kind, text) for text in remove_from])
-        path, outcome = _apply(model, config_path, today, ident, dry_run,
+        path, outcome = apply_edit(model, config_path, today, ident, dry_run,
                                lambda editor: edit_entity(editor, kind, ident, request))
         edited = outcome.value
         if not edited.changed:
-            line = (f"{_display(path)}: {kind.label} {edited.entity_id} already has these "
+            line = (f"{shown_path(path)}: {kind.label} {edited.entity_id} already has these "
                     "values; nothing changed")
         else:
             verb = "would change" if dry_run else "changed"
-            line = (f"{_display(path)}: {kind.label} {edited.entity_id}: {verb} "
+            line = (f"{shown_path(path)}: {kind.label} {edited.entity_id}: {verb} "
                     f"{', '.join(edited.fields)}")
-        _emit(path, outcome, dry_run, output_format,
+        emit_change(path, outcome, dry_run, output_format,
               {"action": "edit", "kind": kind.name, "id": edited.entity_id,
                "fields": edited.fields, "before": edited.before, "after": edited.after},
               [line], warn=True)
@@ -358,7 +146,7 @@ def _edit_command(kind: Kind) -> click.Command:
     selector = (" (its id, the threat or objective it accepts, or its position such as "
                 "'#2')" if kind.name == "acceptance" else "")
     help_text = (
-        f"Change fields of the {kind.label} ID{selector} in MODEL.\n\n{_model_help()}\n\n"
+        f"Change fields of the {kind.label} ID{selector} in MODEL.\n\n{model_help()}\n\n"
         "Only that entry is rewritten; comments inside it are kept where they still "
         "apply, and every byte outside it stays as it was. A field option sets the "
         "field (a list option replaces the whole list); --unset removes an optional "
@@ -375,8 +163,8 @@ def _edit_command(kind: Kind) -> click.Command:
     )
     params: list[click.Parameter] = [
         click.Argument(["ident"], metavar="ID"),
-        _model_argument(),
-        *[_field_option(spec, "edit") for spec in fields_of(kind.name)],
+        model_argument(),
+        *[field_option(spec, "edit") for spec in fields_of(kind.name)],
         click.Option(["--set", "assignments"], multiple=True, metavar="FIELD=VALUE",
                      help=SET_HELP),
         click.Option(["--unset"], multiple=True, metavar="FIELD",
@@ -388,10 +176,10 @@ def _edit_command(kind: Kind) -> click.Command:
         click.Option(["--remove-from"], multiple=True, metavar="FIELD=ITEM",
                      help="Take items out of a list field, e.g. --remove-from tags=legacy; "
                           "an optional list left empty is removed. Repeatable."),
-        *_common_params(),
+        *common_params(),
     ]
     return click.Command(kind.name, callback=callback, params=params, help=help_text,
-                         short_help=f"Change fields of {_article(kind.label)}.")
+                         short_help=f"Change fields of {article(kind.label)}.")
 
 
 # --- remove -----------------------------------------------------------------------------------
@@ -400,7 +188,7 @@ def _edit_command(kind: Kind) -> click.Command:
 def _removal_lines(path: Path, removed: Any, dry_run: bool) -> list[str]:
     from threatgate.model.vocabulary import COLLECTIONS
 
-    where = _display(path)
+    where = shown_path(path)
     verb = "would remove" if dry_run else "removed"
     label = KINDS[removed.kind].label
     lines = [f"{where}: {verb} {label} {removed.entity_id}"]
@@ -426,7 +214,7 @@ def _removal_lines(path: Path, removed: Any, dry_run: bool) -> list[str]:
 
 
 def _removal_summary(removed: Any) -> dict[str, Any]:
-    from threatgate.edits.entities import kind_name
+    from threatgate.edits.fields import kind_name
 
     return {
         "action": "remove", "kind": removed.kind, "id": removed.entity_id,
@@ -445,11 +233,11 @@ def _removal_summary(removed: Any) -> dict[str, Any]:
 def _remove_command(kind: Kind) -> click.Command:
     def callback(ident: str, model: Path | None, force: bool, dry_run: bool,
                  output_format: str, config_path: Path | None, today: str | None) -> None:
-        from threatgate.edits.entities import remove_entity
+        from threatgate.edits.removal import remove_entity
 
-        path, outcome = _apply(model, config_path, today, ident, dry_run,
+        path, outcome = apply_edit(model, config_path, today, ident, dry_run,
                                lambda editor: remove_entity(editor, kind, ident, force=force))
-        _emit(path, outcome, dry_run, output_format, _removal_summary(outcome.value),
+        emit_change(path, outcome, dry_run, output_format, _removal_summary(outcome.value),
               _removal_lines(path, outcome.value, dry_run))
 
     cascade = ""
@@ -457,7 +245,7 @@ def _remove_command(kind: Kind) -> click.Command:
         cascade = (f"The objectives built on the {kind.label} are removed with it (and "
                    "listed); what references those objectives counts as a reference. ")
     help_text = (
-        f"Remove the {kind.label} ID from MODEL.\n\n{_model_help()}\n\n"
+        f"Remove the {kind.label} ID from MODEL.\n\n{model_help()}\n\n"
         f"{cascade}If anything else references it, nothing is removed: each reference "
         "is listed as path:line: KIND ID FIELD and the exit status is 1. --force removes "
         "the references too: the id leaves every list naming it (a mitigation group left "
@@ -473,13 +261,13 @@ def _remove_command(kind: Kind) -> click.Command:
     )
     params: list[click.Parameter] = [
         click.Argument(["ident"], metavar="ID"),
-        _model_argument(),
+        model_argument(),
         click.Option(["--force"], is_flag=True,
                      help="Remove even if referenced, and remove the references too."),
-        *_common_params(),
+        *common_params(),
     ]
     return click.Command(kind.name, callback=callback, params=params, help=help_text,
-                         short_help=f"Remove {_article(kind.label)}.")
+                         short_help=f"Remove {article(kind.label)}.")
 
 
 # --- the groups -------------------------------------------------------------------------------
@@ -539,7 +327,7 @@ for _kind in KINDS.values():
 @click.option("--note", metavar="TEXT",
               help="Why the status changed; appended to the control's notes as "
                    "'YYYY-MM-DD OLD -> NEW: TEXT' (the date is --today).")
-@_common
+@common_options
 def set_status(control: str, status: str, model: Path | None, note: str | None,
                dry_run: bool, output_format: str, config_path: Path | None,
                today: str | None) -> None:
@@ -558,11 +346,11 @@ def set_status(control: str, status: str, model: Path | None, note: str | None,
     from threatgate.edits.entities import set_status as change_status
 
     day = resolve_today(today)
-    path, outcome = _apply(model, config_path, today, control, dry_run,
+    path, outcome = apply_edit(model, config_path, today, control, dry_run,
                            lambda editor: change_status(editor, control, status, note=note,
                                                         today=day))
     change = outcome.value
-    where = _display(path)
+    where = shown_path(path)
     if not change.changed:
         skipped = " (the note was not added)" if note else ""
         line = f"{where}: control {control} is already {status}; nothing changed{skipped}"
@@ -570,7 +358,8 @@ def set_status(control: str, status: str, model: Path | None, note: str | None,
         verb = "would move" if dry_run else "moved"
         noted = "; note added to its notes" if change.note else ""
         line = f"{where}: control {control} {verb} from {change.before} to {status}{noted}"
-    _emit(path, outcome, dry_run, output_format,
+    emit_change(path, outcome, dry_run, output_format,
           {"action": "set-status", "kind": "control", "id": control,
            "from": change.before, "to": change.after, "note": change.note}, [line],
           warn=True)
+

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from threatgate.commands.edit_options import edit_config, shown_path
 from threatgate.commands.options import (
     config_option,
     progress_bar,
@@ -16,44 +17,23 @@ from threatgate.commands.options import (
     today_option,
 )
 from threatgate.edits.findings import STATUSES
-from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ThreatgateError
-from threatgate.model.config import Config, find_root, load_config
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.model.config import find_root
 from threatgate.model.vocabulary import FINDING_SEVERITIES
 
 MODEL = click.Path(dir_okay=False, path_type=Path)
 
 
-def _display(path: Path) -> str:
-    from threatgate.model.discovery import display_path
-
-    return display_path(path, Path.cwd())
-
-
-def _edit_config(model: Path, config_path: Path | None) -> Config:
-    """The settings of the repository holding the model (or the file given)."""
-    return load_config(model.resolve().parent if model.exists() else Path.cwd(), config_path)
-
-
-def _fail(model: Path, exc: ThreatgateError) -> NoReturn:
-    """Report a refused edit the way validate reports problems, and exit with its code."""
-    from threatgate.commands.edit_errors import echo_edit_error
-    from threatgate.edits.findings import FindingError
-
-    echo_edit_error(_display(model), exc)
-    for detail in exc.details if isinstance(exc, FindingError) else []:
-        click.echo(f"  {detail}", err=True)
-    raise click.exceptions.Exit(exc.exit_code)
-
-
 def _parse_assertions(ctx: click.Context, param: click.Parameter,
                       values: tuple[str, ...]) -> list[dict[str, Any]]:
-    from threatgate.edits.findings import FindingError, parse_assertion
+    from threatgate.document.errors import EditError
+    from threatgate.edits.findings import parse_assertion
 
     parsed = []
     for value in values:
         try:
             parsed.append(parse_assertion(value))
-        except FindingError as exc:
+        except EditError as exc:
             raise click.BadParameter(exc.message) from None
     return parsed
 
@@ -122,26 +102,23 @@ def add(model: Path, control: str, title: str, severity: str, locations: tuple[s
         --location src/api/refund.py:40 \\
         --expected-evidence "a limiter decorator on refund()"
     """
-    from threatgate.document.editor import edit_file
+    from threatgate.document.transaction import edit_file
     from threatgate.edits.findings import NewFinding, add_finding
 
     day = resolve_today(today)
-    config = _edit_config(model, config_path)
+    config = edit_config(model, config_path)
     request = NewFinding(control=control, title=title, severity=severity, today=day,
                          locations=locations, expected_evidence=expected_evidence,
                          description=description, tags=tags, finding_id=finding_id)
-    try:
-        outcome = edit_file(model, lambda editor: add_finding(editor, request), today=day,
-                            max_depth=config.max_depth, max_bytes=config.max_file_size,
-                            rules=config.rules)
-    except ThreatgateError as exc:
-        _fail(model, exc)
+    outcome = edit_file(model, lambda editor: add_finding(editor, request), today=day,
+                        max_depth=config.max_depth, max_bytes=config.max_file_size,
+                        rules=config.rules)
     entry = outcome.value
     if output_format == "json":
-        click.echo(json.dumps({"path": _display(model), "finding": entry}, indent=2,
+        click.echo(json.dumps({"path": shown_path(model), "finding": entry}, indent=2,
                               ensure_ascii=False))
     else:
-        click.echo(f"{_display(model)}: added {entry['id']} (control {entry['control']}, "
+        click.echo(f"{shown_path(model)}: added {entry['id']} (control {entry['control']}, "
                    f"{entry['severity']}, discovered)")
 
 
@@ -187,24 +164,21 @@ def update(model: Path, finding_id: str, status: str | None, reason: str | None,
       threatgate findings update threatmodels/shop.yaml F1 --status remediated \\
         --assertion '{type: pattern_absent, file: src/db.py, pattern: "execute\\\\(f"}'
     """
-    from threatgate.document.editor import edit_file
+    from threatgate.document.transaction import edit_file
     from threatgate.edits.findings import FindingUpdate, update_finding
 
     day = resolve_today(today)
-    config = _edit_config(model, config_path)
+    config = edit_config(model, config_path)
     root = find_root(model.resolve().parent) if model.exists() else Path.cwd()
     request = FindingUpdate(status=status, reason=reason, assertions=assertions, root=root)
-    try:
-        outcome = edit_file(model, lambda editor: update_finding(editor, finding_id, request),
-                            today=day, max_depth=config.max_depth,
-                            max_bytes=config.max_file_size, rules=config.rules)
-    except ThreatgateError as exc:
-        _fail(model, exc)
+    outcome = edit_file(model, lambda editor: update_finding(editor, finding_id, request),
+                        today=day, max_depth=config.max_depth,
+                        max_bytes=config.max_file_size, rules=config.rules)
     result = outcome.value
     verdicts = [{"assertion": i + 1, "status": v.status, "reason": v.reason}
                 for i, v in sorted(result.verdicts.items())]
     if output_format == "json":
-        click.echo(json.dumps({"path": _display(model), "id": result.finding_id,
+        click.echo(json.dumps({"path": shown_path(model), "id": result.finding_id,
                                "from": result.before, "to": result.after,
                                "reopened": result.reopened,
                                "assertions_added": result.added_assertions,
@@ -221,7 +195,7 @@ def update(model: Path, finding_id: str, status: str | None, reason: str | None,
     move = (f"{result.before} -> {result.after}" if result.before != result.after
             else f"still {result.after}")
     suffix = f" ({'; '.join(notes)})" if notes else ""
-    click.echo(f"{_display(model)}: {result.finding_id} {move}{suffix}")
+    click.echo(f"{shown_path(model)}: {result.finding_id} {move}{suffix}")
     for verdict in verdicts:
         click.echo(f"  #{verdict['assertion']} {verdict['status']}: {verdict['reason']}")
 
@@ -243,7 +217,7 @@ def update(model: Path, finding_id: str, status: str | None, reason: str | None,
 @today_option
 def list_findings(paths: tuple[Path, ...], status: str | None, control: str | None,
                   severity: str | None, output_format: str, offset: int, limit: int | None,
-                  config_path: Path | None, today: str | None) -> None:
+                  config_path: Path | None, today: str | None) -> int:
     """List the findings of the models, filtered, then paged.
 
     PATHS are model files or folders; without them the configured model folders
@@ -270,5 +244,5 @@ def list_findings(paths: tuple[Path, ...], status: str | None, control: str | No
         click.echo(f"{bad.path}:{bad.line}:{bad.column}: error: cannot be read as a model: "
                    f"{bad.message} [{bad.rule}]", err=True)
     if workspace.report.unreadable:
-        raise click.exceptions.Exit(EXIT_USAGE)
-    raise click.exceptions.Exit(EXIT_FAILURE if invalid else EXIT_OK)
+        return EXIT_USAGE
+    return EXIT_FAILURE if invalid else EXIT_OK

@@ -25,7 +25,7 @@ from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
     help="Write nothing; print a unified diff of the changes (implies --check).",
 )
 @config_option
-def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path | None) -> None:
+def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path | None) -> int:
     """Rewrite model files into one canonical layout.
 
     Keys are put in the order of the schema (threatgate, id, title, ... and, inside each
@@ -93,4 +93,4 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
     verb = "would be reformatted" if check else "reformatted"
     unchanged = len(files) - changed
     click.echo(f"{changed} file{'s' * (changed != 1)} {verb}, {unchanged} unchanged", err=True)
-    raise click.exceptions.Exit(code)
+    return code

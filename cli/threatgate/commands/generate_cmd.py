@@ -255,7 +255,8 @@ def _report_suggestions(suggestions: Any) -> None:
 def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...],
            builtin: bool, suggest_url: str | None, config_path: Path | None,
            today: str | None) -> None:
-    from threatgate.document.editor import EditError, edit_file
+    from threatgate.document.errors import EditError
+    from threatgate.document.transaction import edit_file
     from threatgate.generate.engine import run_rules
     from threatgate.generate.merge import architecture_of, merge_generated
     from threatgate.model.config import load_config
@@ -343,7 +344,8 @@ def objectives_command(paths: tuple[Path, ...], output_format: str,
 
     Exit status: 0 ok, 1 an edit would make a model invalid, 2 usage error.
     """
-    from threatgate.document.editor import EditError, edit_file
+    from threatgate.document.errors import EditError
+    from threatgate.document.transaction import edit_file
     from threatgate.generate.objectives import apply_matrix
     from threatgate.model.discovery import discover
 

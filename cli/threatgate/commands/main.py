@@ -100,14 +100,19 @@ class LazyGroup(click.Group):
 
 
 def report_error(exc: ThreatgateError) -> None:
-    """Print an error: ``WHERE: error: message``, its located problems, its details."""
+    """Print an error: ``WHERE: error: message``, its located problems, the places it
+    points at, its details."""
     from threatgate.output.diagnostics import text_line
     from threatgate.output.escape import one_line, terminal_text
 
     where = one_line(exc.path) if exc.path else "threatgate"
-    click.echo(f"{where}: error: {terminal_text(str(exc))}", err=True)
+    if exc.headline:
+        click.echo(f"{where}: error: {terminal_text(str(exc))}", err=True)
+    note = f" ({exc.diagnostic_note})" if exc.diagnostic_note else ""
     for diagnostic in exc.diagnostics:
-        click.echo(text_line(diagnostic), err=True)
+        click.echo(text_line(diagnostic) + note, err=True)
+    for line, text in exc.pointers:
+        click.echo(f"{where}:{line}: {one_line(text)}", err=True)
     for detail in exc.details:
         click.echo(f"  {terminal_text(detail)}", err=True)
 

@@ -163,7 +163,7 @@ def _verify(planned: list[PlannedAssertion], config: Config, baseline: str | Non
 def _update_findings(results: list[FileResult[Any]], files: list[ModelFile], config: Config,
                      day: dt.date) -> None:
     """Mark verified every remediated finding whose linked assertions all pass."""
-    from threatgate.document.editor import edit_file
+    from threatgate.document.transaction import edit_file
     from threatgate.edits.findings import promote_remediated
 
     for result in results:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from threatgate.document.roundtrip import round_trip_yaml
 from threatgate.model.loader import DEFAULT_MAX_DEPTH, LoadError, decode, load_text
 from threatgate.model.schema import MODEL_SCHEMA, schema_documents
 
@@ -81,7 +82,7 @@ def _slot(mapping: Any, key: Any) -> tuple[Any, Any, int]:
             key, index = len(child) - 1, 0
 
 
-def _pop_following_lines(mapping: Any, key: Any) -> str:
+def pop_following_lines(mapping: Any, key: Any) -> str:
     """Detach and return the lines that follow ``mapping[key]`` (its own line end stays)."""
     container, slot_key, index = _slot(mapping, key)
     rest = ""
@@ -98,7 +99,8 @@ def _pop_following_lines(mapping: Any, key: Any) -> str:
     return rest
 
 
-def _append_following_lines(mapping: Any, key: Any, text: str) -> None:
+def append_following_lines(mapping: Any, key: Any, text: str) -> None:
+    """Attach ``text`` (blank and comment lines) after the last line of ``mapping[key]``."""
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import CommentMark
     from ruamel.yaml.tokens import CommentToken
@@ -130,18 +132,19 @@ def _reorder(mapping: Any, order: tuple[str, ...]) -> None:
     desired = sorted(keys, key=lambda k: (rank.get(k, len(rank)), keys.index(k)))
     if desired == keys:
         return
-    following = [_pop_following_lines(mapping, key) for key in keys]
+    following = [pop_following_lines(mapping, key) for key in keys]
     leading = dict(zip(keys[1:], following[:-1], strict=True))
     closing = following[-1]
     for key in desired:
         mapping.move_to_end(key)
     for before, key in itertools.pairwise(desired):
-        _append_following_lines(mapping, before, leading.get(key, ""))
+        append_following_lines(mapping, before, leading.get(key, ""))
     first_leading = leading.get(desired[0], "")
-    _append_following_lines(mapping, desired[-1], first_leading + closing)
+    append_following_lines(mapping, desired[-1], first_leading + closing)
 
 
-def _assertion_order(assertion: Any, orders: KeyOrders) -> tuple[str, ...]:
+def assertion_order(assertion: Any, orders: KeyOrders) -> tuple[str, ...]:
+    """The key order of one assertion: the common keys, then those of its type."""
     kind = assertion.get("type")
     specific = orders.assertion_types.get(kind, ()) if isinstance(kind, str) else ()
     return orders.assertion_common + tuple(k for k in specific if k not in orders.assertion_common)
@@ -160,18 +163,7 @@ def _canonicalise(data: Any, orders: KeyOrders) -> None:
             for field in ("assertions",):
                 for assertion in entry.get(field) or []:
                     if hasattr(assertion, "move_to_end"):
-                        _reorder(assertion, _assertion_order(assertion, orders))
-
-
-def _round_trip_yaml() -> Any:
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.allow_duplicate_keys = False
-    return yaml
+                        _reorder(assertion, assertion_order(assertion, orders))
 
 
 def format_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
@@ -180,7 +172,7 @@ def format_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
         before = load_text(text, max_depth=max_depth).data
     except LoadError as exc:
         raise FormatError(exc.message, exc.line, exc.column, exc.rule) from None
-    yaml = _round_trip_yaml()
+    yaml = round_trip_yaml()
     body = text[1:] if text.startswith("\ufeff") else text
     document = yaml.load(body)
     _canonicalise(document, key_orders())

@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from threatgate.document.editor import REMOVE, ModelEditor
-from threatgate.errors import EXIT_FAILURE, EXIT_USAGE, ThreatgateError
+from threatgate.document.errors import EditError
+from threatgate.errors import EXIT_USAGE
 from threatgate.model.loader import LoadError, load_text
 from threatgate.model.vocabulary import SEVERITIES, id_index, ids_of, items
 
@@ -61,17 +62,8 @@ _FINDING_NUMBER = re.compile(r"(?<![A-Za-z0-9_.-])F(\d{1,9})(?![A-Za-z0-9_])")
 ASSERTION_SCHEMA = "assertion.schema.json"
 
 
-class FindingError(ThreatgateError):
-    """A finding operation is refused (exit 1) or its arguments are wrong (exit 2)."""
-
-    exit_code = EXIT_FAILURE
-
-    def __init__(self, message: str, *, exit_code: int = EXIT_FAILURE,
-                 details: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.exit_code = exit_code
-        self.details = list(details)
+#: The refusals of the finding verbs are edit refusals like any other.
+FindingError = EditError
 
 
 # --- lifecycle ------------------------------------------------------------------------------
@@ -84,16 +76,16 @@ def allowed_transitions(status: str) -> tuple[str, ...]:
 def check_transition(finding_id: str, current: str, target: str) -> None:
     """Refuse a move the lifecycle does not allow, saying which moves are allowed."""
     if target not in STATUSES:
-        raise FindingError(f"'{target}' is not a finding status (one of: "
-                           f"{', '.join(STATUSES)})", exit_code=EXIT_USAGE)
+        raise EditError(f"'{target}' is not a finding status (one of: "
+                        f"{', '.join(STATUSES)})", exit_code=EXIT_USAGE)
     if current == target:
-        raise FindingError(f"{finding_id} is already {current}; omit --status to change "
-                           "other fields")
+        raise EditError(f"{finding_id} is already {current}; omit --status to change "
+                        "other fields")
     allowed = allowed_transitions(current)
     if target not in allowed:
         options = " or ".join(allowed) if allowed else "nothing"
-        raise FindingError(f"{finding_id} cannot go from {current} to {target}; "
-                           f"from {current} a finding can go to {options}")
+        raise EditError(f"{finding_id} cannot go from {current} to {target}; "
+                        f"from {current} a finding can go to {options}")
 
 
 @dataclass(frozen=True)
@@ -175,11 +167,11 @@ def parse_assertion(text: str) -> dict[str, Any]:
     try:
         value = load_text(wrapped).data.get("assertion")
     except LoadError as exc:
-        raise FindingError(f"--assertion {text!r}: {exc.message}",
-                           exit_code=EXIT_USAGE) from None
+        raise EditError(f"--assertion {text!r}: {exc.message}",
+                        exit_code=EXIT_USAGE) from None
     if not isinstance(value, dict):
-        raise FindingError(f"--assertion {text!r}: expected a mapping such as "
-                           "'{type: file_exists, file: src/app.py}'", exit_code=EXIT_USAGE)
+        raise EditError(f"--assertion {text!r}: expected a mapping such as "
+                        "'{type: file_exists, file: src/app.py}'", exit_code=EXIT_USAGE)
     check_assertion(value, f"--assertion {text!r}")
     return value
 
@@ -189,8 +181,8 @@ def check_assertion(assertion: Mapping[str, Any], label: str) -> None:
 
     problems = schema.check(dict(assertion), ASSERTION_SCHEMA)
     if problems:
-        raise FindingError(f"{label}: " + "; ".join(p.message for p in problems),
-                           exit_code=EXIT_USAGE)
+        raise EditError(f"{label}: " + "; ".join(p.message for p in problems),
+                        exit_code=EXIT_USAGE)
 
 
 def run_assertions(assertions: Sequence[Mapping[str, Any]], root: Path) -> dict[int, Any]:
@@ -246,24 +238,24 @@ def add_finding(editor: ModelEditor, request: NewFinding) -> dict[str, Any]:
     """Append a new ``discovered`` finding to the model; return the entry written."""
     data = editor.data
     if request.severity not in SEVERITIES:
-        raise FindingError(f"'{request.severity}' is not a severity (one of: "
-                           f"{', '.join(SEVERITIES)})", exit_code=EXIT_USAGE)
+        raise EditError(f"'{request.severity}' is not a severity (one of: "
+                        f"{', '.join(SEVERITIES)})", exit_code=EXIT_USAGE)
     controls = sorted(ids_of(data, "controls"))
     if request.control not in controls:
-        raise FindingError(f"control {request.control!r} is not defined in this model"
-                           + _suggest(request.control, controls))
+        raise EditError(f"control {request.control!r} is not defined in this model"
+                        + _suggest(request.control, controls))
     if not request.title.strip():
-        raise FindingError("the title must not be empty", exit_code=EXIT_USAGE)
+        raise EditError("the title must not be empty", exit_code=EXIT_USAGE)
     if request.finding_id is not None:
         finding_id = request.finding_id
         if not ID_PATTERN.match(finding_id) or len(finding_id) > 64:
-            raise FindingError(f"{finding_id!r} is not a valid id (a letter, then letters, "
-                               "digits, '_', '.' or '-')", exit_code=EXIT_USAGE)
+            raise EditError(f"{finding_id!r} is not a valid id (a letter, then letters, "
+                            "digits, '_', '.' or '-')", exit_code=EXIT_USAGE)
         used = id_index(data).get(finding_id)
         if used:
-            raise FindingError(f"id {finding_id} is already used by "
-                               f"{used[0].collection}[{used[0].index}]; ids are never reused "
-                               f"(next free: {next_finding_id(data, editor.text)})")
+            raise EditError(f"id {finding_id} is already used by "
+                            f"{used[0].collection}[{used[0].index}]; ids are never reused "
+                            f"(next free: {next_finding_id(data, editor.text)})")
     else:
         finding_id = next_finding_id(data, editor.text)
     entry: dict[str, Any] = {"id": finding_id, "control": request.control,
@@ -313,8 +305,8 @@ def find_finding(data: Mapping[str, Any], finding_id: str) -> tuple[int, dict[st
     found = [(i, f) for i, f in items(dict(data), "findings") if f.get("id") == finding_id]
     if not found:
         known = [str(f.get("id")) for _, f in items(dict(data), "findings")]
-        raise FindingError(f"no finding {finding_id} in this model" + _suggest(finding_id, known),
-                           exit_code=EXIT_USAGE)
+        raise EditError(f"no finding {finding_id} in this model" + _suggest(finding_id, known),
+                        exit_code=EXIT_USAGE)
     return found[0]
 
 
@@ -325,19 +317,19 @@ def update_finding(editor: ModelEditor, finding_id: str,
     current = str(finding.get("status"))
     target = request.status
     if target is None and request.reason is None and not request.assertions:
-        raise FindingError("nothing to change: give --status, --reason or --assertion",
-                           exit_code=EXIT_USAGE)
+        raise EditError("nothing to change: give --status, --reason or --assertion",
+                        exit_code=EXIT_USAGE)
     if target is not None:
         check_transition(finding_id, current, target)
     final = target or current
     reason = request.reason.strip() if request.reason is not None else None
     if reason is not None and final != "dismissed":
-        raise FindingError("--reason records why a finding is dismissed; use it with "
-                           "--status dismissed (or on a dismissed finding)",
-                           exit_code=EXIT_USAGE)
+        raise EditError("--reason records why a finding is dismissed; use it with "
+                        "--status dismissed (or on a dismissed finding)",
+                        exit_code=EXIT_USAGE)
     if target == "dismissed" and not reason:
-        raise FindingError(f"dismissing {finding_id} needs a reason: add --reason '...' "
-                           "saying why the gap is not real or not worth closing")
+        raise EditError(f"dismissing {finding_id} needs a reason: add --reason '...' "
+                        "saying why the gap is not real or not worth closing")
     existing = finding.get("assertions")
     existing = list(existing) if isinstance(existing, list) else []
     for number, assertion in enumerate(request.assertions, 1):
@@ -346,21 +338,21 @@ def update_finding(editor: ModelEditor, finding_id: str,
     new = [a for i, a in enumerate(new) if a not in new[:i]]
     merged = existing + new
     if final == "remediated" and not merged:
-        raise FindingError(
+        raise EditError(
             "a remediated finding links the assertions that prove the fix; add at least "
             "one with --assertion '{type: ..., ...}' (e.g. {type: pattern_absent, "
             "file: src/db.py, pattern: 'execute\\(f\"'})")
     result = UpdateResult(finding_id, current, final, added_assertions=len(new))
     if target == "verified":
         if request.root is None:  # pragma: no cover - the command always passes it
-            raise FindingError("no repository root to verify against", exit_code=EXIT_USAGE)
+            raise EditError("no repository root to verify against", exit_code=EXIT_USAGE)
         result.verdicts = run_assertions(merged, request.root)
         outcome = verification_of(merged, {i: v.status for i, v in result.verdicts.items()})
         if not outcome.passed:
             details = [f"#{i + 1} {merged[i].get('type')}: {v.status}: {v.reason}"
                        for i, v in sorted(result.verdicts.items())]
-            raise FindingError(f"{finding_id} stays remediated: its assertions do not all "
-                               f"pass ({outcome.explain()})", details=details)
+            raise EditError(f"{finding_id} stays remediated: its assertions do not all "
+                            f"pass ({outcome.explain()})", details=details)
     changes: dict[str, Any] = {}
     if target is not None:
         changes["status"] = target

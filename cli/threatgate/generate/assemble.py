@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from threatgate.edits.generation import GENERATION, new_record
 from threatgate.generate.describe import Description, vocabulary
 from threatgate.generate.engine import Generated, RulePack
 from threatgate.generate.objectives import combine_groups, objective_id
@@ -581,7 +582,7 @@ def assemble(description: Description, *, packs: Sequence[RulePack], run: RunRul
                 "attackers": arch.attackers, "objectives": links.objectives,
                 "threats": threats, "controls": controls}
     emitted = [str(e["id"]) for entries in sections.values() for e in entries]
-    model["generation"] = {"packs": [p.name for p in packs], "emitted": emitted}
+    model[GENERATION] = new_record([p.name for p in packs], emitted)
     for key, entries in sections.items():
         if entries:
             model[key] = entries
@@ -601,7 +602,8 @@ def dump_model(model: Mapping[str, Any]) -> str:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
-    from threatgate.document.canonical import _round_trip_yaml, format_text
+    from threatgate.document.canonical import format_text
+    from threatgate.document.roundtrip import round_trip_yaml
 
     def convert(value: Any, *, inline: bool = False) -> Any:
         if isinstance(value, Mapping):
@@ -629,7 +631,7 @@ def dump_model(model: Mapping[str, Any]) -> str:
             return SingleQuotedScalarString(value)
         return value
 
-    yaml = _round_trip_yaml()
+    yaml = round_trip_yaml()
     out = io.StringIO()
     yaml.dump(convert(dict(model)), out)
     return format_text(out.getvalue())

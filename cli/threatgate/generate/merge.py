@@ -10,8 +10,9 @@ and data flows. The merge obeys three rules:
   removed by hand and moves to ``removed``, and an id in ``removed`` is never written
   again;
 * only new entries are appended, each with ``origin: generated``, through
-  :class:`threatgate.document.editor.ModelEditor`, so every byte outside them stays as it was and
-  the write is atomic, locked and refused if it would make the model invalid.
+  :class:`threatgate.document.editor.ModelEditor`, so every byte outside them stays as it
+  was, and :func:`threatgate.document.transaction.edit_file` makes the write atomic,
+  locked and refused if it would make the model invalid.
 
 New threats are linked to the file's existing (active) objectives for the assets and
 attackers they endanger; new objectives are the business of
@@ -20,173 +21,22 @@ attackers they endanger; new objectives are the business of
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.posture import objective_removed
+from threatgate.edits.generation import generation_record, reconcile, record_generation
 from threatgate.model.vocabulary import id_index, id_list, items, text
 
 if TYPE_CHECKING:
     from threatgate.document.editor import ModelEditor
     from threatgate.generate.engine import Generated
 
-#: Top-level keys the schema puts after ``generation`` (a new record goes before them).
-AFTER_GENERATION = ("components", "dataflows", "trust_boundaries", "assets", "attackers",
-                    "objectives", "threats", "controls", "assumptions", "acceptances",
-                    "findings")
-
-
-def generation_record(data: Mapping[str, Any]) -> dict[str, list[str]]:
-    record = data.get("generation")
-    if not isinstance(record, dict):
-        return {"packs": [], "emitted": [], "removed": []}
-    return {key: id_list(record.get(key)) for key in ("packs", "emitted", "removed")}
-
-
-def reconcile(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """(emitted, removed) after moving emitted ids missing from the file to removed."""
-    record = generation_record(data)
-    present = set(id_index(dict(data)))
-    emitted = [i for i in record["emitted"] if i in present]
-    removed = list(dict.fromkeys([*record["removed"],
-                                  *(i for i in record["emitted"] if i not in present)]))
-    return emitted, removed
-
-
-def _render_generation(editor: ModelEditor, value: Mapping[str, list[str]]) -> str:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    from threatgate.document.canonical import _round_trip_yaml
-
-    inner = CommentedMap()
-    for key in ("packs", "emitted", "removed"):
-        if key not in value:
-            continue
-        seq = CommentedSeq(value[key])
-        if sum(len(v) + 2 for v in value[key]) <= 80:
-            seq.fa.set_flow_style()
-        else:
-            seq.fa.set_block_style()
-        inner[key] = seq
-    yaml = _round_trip_yaml()
-    out = io.StringIO()
-    yaml.dump(CommentedMap([("generation", inner)]), out)
-    rendered = out.getvalue().rstrip("\n")
-    newline = getattr(editor, "_newline", "\n")
-    return rendered.replace("\n", newline) if newline != "\n" else rendered
-
-
-def record_generation(editor: ModelEditor, *, packs: Iterable[str] | None = None,
-                      emitted: Iterable[str] = (),
-                      removed: Iterable[str] | None = None) -> dict[str, list[str]]:
-    """Write the top-level ``generation`` record: packs (if given) replace the list,
-    ``emitted`` ids are added to it, ``removed`` (if given) replaces that list and
-    takes its ids out of ``emitted``. Only the record's own lines change."""
-    from threatgate.document.editor import _content_end, _line_end, _line_start, _top_level
-
-    record = generation_record(editor.data)
-    if packs is not None:
-        record["packs"] = list(dict.fromkeys(packs))
-    if removed is not None:
-        record["removed"] = list(dict.fromkeys(removed))
-    gone = set(record["removed"])
-    record["emitted"] = [i for i in dict.fromkeys([*record["emitted"], *emitted])
-                         if i not in gone]
-    value = {k: v for k, v in record.items() if v}
-    before = editor.data.get("generation")
-    if before == value or (before is None and not value):
-        return record
-    rendered = _render_generation(editor, value) if value else ""
-    nodes, _ = editor._parse()
-    pair = _top_level(nodes, "generation")
-    newline = editor._newline
-    current = editor._text
-    if pair is not None:
-        key_node, value_node = pair
-        start = _line_start(current, key_node.start_mark.index)
-        end = _line_end(current, max(_content_end(value_node, current),
-                                     key_node.end_mark.index))
-        if not rendered:  # drop the key and its line break
-            end = min(len(current), end + len(newline))
-        editor._splice(start, end, rendered)
-    else:
-        following = [k for k, _ in getattr(nodes, "value", [])
-                     if getattr(k, "value", None) in AFTER_GENERATION]
-        if following:
-            position = _line_start(current, following[0].start_mark.index)
-            # Comment lines right above a key introduce it: the record goes above them.
-            while position > 0:
-                previous = _line_start(current, position - 1)
-                if not current[previous:position].lstrip().startswith("#"):
-                    break
-                position = previous
-            editor._splice(position, position, rendered + newline)
-        else:
-            tail = "" if not current or current.endswith(("\n", "\r")) else newline
-            editor._splice(len(current), len(current), tail + rendered + newline)
-    if value:
-        editor.data["generation"] = value
-    else:
-        editor.data.pop("generation", None)
-    editor._check_data()
-    return record
-
 
 def append_all(editor: ModelEditor, collection: str, entries: Sequence[Mapping[str, Any]]) -> None:
-    """Append several entries to a top-level list with one parse of the file.
-
-    ``ModelEditor.append`` re-parses the whole file for every entry (ruamel.yaml's
-    round-trip parser is pure Python), which makes adding dozens of generated entries
-    slow. The first entry goes through ``append`` (which creates the list or turns a
-    flow list into a block list when needed); the rest are rendered with the layout of
-    the list and spliced after it in one go, then checked exactly as ``append`` checks.
-    """
-    import copy
-
-    from threatgate.document.editor import (
-        FLOW_WIDTH,
-        _content_end,
-        _is_flow,
-        _item_layout,
-        _line_end,
-        _needs_block,
-        _top_level,
-    )
-
-    if not entries:
-        return
-    editor.append(collection, entries[0])
-    rest = [copy.deepcopy(dict(e)) for e in entries[1:]]
-    if not rest:
-        return
-    nodes, _ = editor._parse()
-    pair = _top_level(nodes, collection)
-    if pair is None or _is_flow(pair[1]):  # pragma: no cover - append made a block list
-        for entry in rest:
-            editor.append(collection, entry)
-        return
-    items_ = pair[1].value
-    layout = _item_layout(editor._text, items_[0])
-    if layout is None:  # pragma: no cover - append refused such a list already
-        raise editor._layout_error(collection, items_[0])
-    last = items_[-1]
-    flow = _is_flow(last)
-    rendered = []
-    for entry in rest:
-        as_flow = flow and not any(_needs_block(v) for v in entry.values())
-        text_ = editor._render([editor._new_entry(collection, entry, flow=as_flow)], layout)
-        if as_flow and len(text_) > FLOW_WIDTH:
-            text_ = editor._render([editor._new_entry(collection, entry, flow=False)], layout)
-        rendered.append(text_)
-    end = last.end_mark.index if flow else _content_end(last, editor._text)
-    position = _line_end(editor._text, end)
-    separator = editor._newline * (2 if editor._blank_between(items_) else 1)
-    editor._splice(position, position,
-                   "".join(separator + piece for piece in rendered))
-    editor.data[collection].extend(rest)
-    editor._check_data()
+    """Append several entries to a top-level list with one parse of the file."""
+    editor.append_many(collection, entries)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.posture import objective_removed as is_removed
-from threatgate.generate.merge import reconcile
+from threatgate.edits.generation import generation_record, reconcile, record_generation
 from threatgate.model.vocabulary import id_index, id_list, items, text
 
 if TYPE_CHECKING:
@@ -130,14 +130,12 @@ def plan_matrix(data: Mapping[str, Any]) -> MatrixChange:
 
 def apply_matrix(editor: ModelEditor) -> MatrixChange:
     """Re-derive the objective matrix of the file being edited (see :func:`plan_matrix`)."""
-    from threatgate.generate.merge import append_all, generation_record, record_generation
-
     change = plan_matrix(editor.data)
     removed = reconcile(editor.data)[1]
     if change.removed:
         editor.update_many("objectives", {index: {"status": "removed", "removed_reason": reason}
                                           for index, _, reason in change.removed})
-    append_all(editor, "objectives", change.added)
+    editor.append_many("objectives", change.added)
     if change.added or removed != generation_record(editor.data)["removed"]:
         record_generation(editor, emitted=[e["id"] for e in change.added], removed=removed)
     return change

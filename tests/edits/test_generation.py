@@ -1,0 +1,77 @@
+"""The ``generation`` record has one writer: :mod:`threatgate.edits.generation`."""
+
+from __future__ import annotations
+
+import ast
+
+from conftest import REPO_ROOT, VALID_MODEL
+from threatgate.document.editor import ModelEditor
+from threatgate.edits.generation import (
+    GENERATION,
+    generation_record,
+    new_record,
+    reconcile,
+    record_generation,
+    record_removed,
+)
+from threatgate.model.loader import load_text
+
+PACKAGE = REPO_ROOT / "cli" / "threatgate"
+WRITER = PACKAGE / "edits" / "generation.py"
+RECORD_FIELDS = {"packs", "emitted", "removed"}
+
+
+def _writes_record(tree: ast.AST) -> list[int]:
+    """Lines that store into a ``generation`` key, build a record literal or set_top it."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            key = node.slice
+            if isinstance(key, ast.Constant) and key.value == GENERATION:
+                found.append(node.lineno)
+        elif isinstance(node, ast.Dict):
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            if len(keys & RECORD_FIELDS) >= 2:
+                found.append(node.lineno)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "set_top":
+            first = node.args[0] if node.args else None
+            if not (isinstance(first, ast.Name) and first.id == "GENERATION"):
+                found.append(node.lineno)
+    return found
+
+
+def test_only_edits_generation_writes_the_record() -> None:
+    offenders = {}
+    for module in PACKAGE.rglob("*.py"):
+        if module == WRITER:
+            continue
+        lines = _writes_record(ast.parse(module.read_text(encoding="utf-8")))
+        if lines:
+            offenders[str(module.relative_to(PACKAGE))] = lines
+    assert offenders == {}
+
+
+def test_the_writer_itself_is_seen_by_the_check() -> None:
+    assert _writes_record(ast.parse(WRITER.read_text(encoding="utf-8")))
+
+
+def test_a_new_model_records_its_packs_and_ids() -> None:
+    assert new_record(["web"], ["C1", "T1"]) == {"packs": ["web"], "emitted": ["C1", "T1"]}
+
+
+def test_merge_and_removal_write_the_record_of_an_existing_file() -> None:
+    editor = ModelEditor(VALID_MODEL.encode())
+    assert generation_record(editor.data) == {"packs": [], "emitted": [], "removed": []}
+    record_generation(editor, packs=["web"], emitted=["T1", "C1", "T9"])
+    assert reconcile(editor.data) == (["T1", "C1"], ["T9"])
+    record_removed(editor, ["C1"])
+    written = load_text(editor.text).data[GENERATION]
+    assert written == {"packs": ["web"], "emitted": ["T1", "C1", "T9"], "removed": ["C1"]}
+    head, _, tail = editor.text.partition("generation:")
+    assert head + tail[tail.index("components:"):] == VALID_MODEL
+
+
+def test_removing_nothing_leaves_the_text_alone() -> None:
+    editor = ModelEditor(VALID_MODEL.encode())
+    record_removed(editor, [])
+    assert editor.text == VALID_MODEL
