@@ -13,16 +13,11 @@ from threatgate.verify.configfiles.base import (
     Parsed,
     config_format,
 )
+from threatgate.verify.textdata import load_json
 
 
 def parse_json(text: str, path: str) -> Parsed:
-    try:
-        return Parsed(json.loads(text), True)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, "
-                          f"column {exc.colno})") from None
-    except (ValueError, RecursionError) as exc:
-        raise ConfigError(f"{path} cannot be read as JSON: {exc}") from None
+    return Parsed(load_json(text, path, ConfigError), True)
 
 
 _JSON_TOKEN = re.compile(r'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([{}\[\]:,])|([^ \t\r\n{}\[\]:,"]+))')

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 
 from threatgate.verify.configfiles.base import (
     ConfigError,
@@ -12,15 +11,11 @@ from threatgate.verify.configfiles.base import (
     Parsed,
     config_format,
 )
+from threatgate.verify.textdata import load_toml
 
 
 def parse_toml(text: str, path: str) -> Parsed:
-    try:
-        return Parsed(tomllib.loads(text), True)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    except (ValueError, RecursionError) as exc:
-        raise ConfigError(f"{path} cannot be read as TOML: {exc}") from None
+    return Parsed(load_toml(text, path, ConfigError), True)
 
 
 def _toml_line(text: str, _parsed: Parsed, path: KeyPath) -> int | None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
 from threatgate.verify.base import Tree
+from threatgate.verify.textdata import load_toml
 
 
 class ManifestError(Exception):
@@ -129,12 +129,7 @@ def read_manifest(tree: Tree, path: str) -> Manifest:
 
 
 def read_toml(text: str, path: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{path} is not valid TOML: {exc}") from None
-    except (ValueError, RecursionError) as exc:
-        raise ManifestError(f"{path} cannot be read as TOML: {exc}") from None
+    return load_toml(text, path, ManifestError)
 
 
 def toml_table(data: Any, key: str, where: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from threatgate.verify.manifests.base import (
@@ -13,19 +12,14 @@ from threatgate.verify.manifests.base import (
     find_line,
     manifest_format,
 )
+from threatgate.verify.textdata import load_json
 
 NPM_SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 
 
 @manifest_format("package.json", "package.json", names=("package.json",))
 def read_package_json(text: str, path: str) -> Manifest:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ManifestError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, "
-                            f"column {exc.colno})") from None
-    except (ValueError, RecursionError) as exc:
-        raise ManifestError(f"{path} cannot be read as JSON: {exc}") from None
+    data = load_json(text, path, ManifestError)
     if not isinstance(data, dict):
         raise ManifestError(f"{path}: the top level is not an object")
     declarations: list[Declaration] = []

@@ -139,6 +139,17 @@ def requirements_library() -> Any:
     return packaging.requirements
 
 
+def parse_requirement(entry: str, where: str) -> Any:
+    """A PEP 508 requirement; :class:`ManifestError` saying ``where`` it is when invalid."""
+    requirement_type = requirements_library()
+    try:
+        return requirement_type.Requirement(entry)
+    except requirement_type.InvalidRequirement as exc:
+        detail = str(exc).splitlines()[0]
+        raise ManifestError(f"{where}: {entry[:80]!r} is not a valid requirement: "
+                            f"{detail}") from None
+
+
 def pep508_declaration(requirement: Any, section: str, line: int | None) -> Declaration:
     if requirement.url:
         return Declaration(requirement.name, None, section, line,

@@ -19,7 +19,7 @@ from threatgate.verify.manifests.base import (
     toml_header,
     toml_table,
 )
-from threatgate.verify.manifests.pep440 import pep508_declaration, requirements_library
+from threatgate.verify.manifests.pep440 import parse_requirement, pep508_declaration
 
 
 def _strings(value: Any, where: str, *, tables: bool = False) -> list[str]:
@@ -34,19 +34,13 @@ def _strings(value: Any, where: str, *, tables: bool = False) -> list[str]:
 
 @manifest_format("pyproject", "pyproject.toml", names=("pyproject.toml",))
 def read_pyproject(text: str, path: str) -> Manifest:
-    requirement_type = requirements_library()
     data = read_toml(text, path)
     declarations: list[Declaration] = []
     notes: list[str] = []
 
     def pep508(entries: list[str], section: str, start: int) -> None:
         for entry in entries:
-            try:
-                requirement = requirement_type.Requirement(entry)
-            except requirement_type.InvalidRequirement as exc:
-                detail = str(exc).splitlines()[0]
-                raise ManifestError(f"{path}: {section}: {entry[:80]!r} is not a valid "
-                                    f"requirement: {detail}") from None
+            requirement = parse_requirement(entry, f"{path}: {section}")
             line = find_line(text, rf"[\"']\s*{re.escape(requirement.name)}(?![A-Za-z0-9._-])",
                               start)
             declarations.append(pep508_declaration(requirement, section, line))

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from threatgate.verify.manifests.base import (
     Declaration,
     Manifest,
-    ManifestError,
     manifest_format,
 )
-from threatgate.verify.manifests.pep440 import pep508_declaration, requirements_library
+from threatgate.verify.manifests.pep440 import parse_requirement, pep508_declaration
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -41,7 +40,6 @@ _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 @manifest_format("requirements", "requirements*.txt", suffixes=(".txt", ".in"))
 def read_requirements(text: str, path: str) -> Manifest:
-    requirement_type = requirements_library()
     declarations: list[Declaration] = []
     includes: list[str] = []
     for number, line in _logical_lines(text):
@@ -68,12 +66,7 @@ def read_requirements(text: str, path: str) -> Manifest:
                 declarations.append(Declaration(egg[1], None, "requirements", number,
                                                 no_version="a direct URL or path"))
             continue
-        try:
-            requirement = requirement_type.Requirement(line)
-        except requirement_type.InvalidRequirement as exc:
-            detail = str(exc).splitlines()[0]
-            raise ManifestError(f"{path} line {number}: {line[:80]!r} is not a valid "
-                                f"requirement: {detail}") from None
+        requirement = parse_requirement(line, f"{path} line {number}")
         declarations.append(pep508_declaration(requirement, "requirements", number))
     notes = [f"-r/-c includes are not followed: {', '.join(includes)}"] if includes else []
     return Manifest("python", declarations, notes)
