@@ -144,7 +144,7 @@ def decorator_present(assertion: dict[str, Any], source: Source) -> Verdict:
     shown = {"csharp": f"[{name}]", "rust": f"#[{name}]"}.get(language, f"@{name}")
     if language == "go":
         raise CodeError("Go has no decorators or annotations; use pattern_matches or "
-                         "function_calls for a Go wrapper")
+                        "function_calls for a Go wrapper")
     if language == "python":
         wanted = ".".join(parts)
         aliases = python_aliases(source.module)
@@ -164,7 +164,7 @@ def decorator_present(assertion: dict[str, Any], source: Source) -> Verdict:
     allowed: set[int] | None = None
     if function:
         allowed = {start for start, _end in function_names(source,
-                                                            name_parts(function, language))}
+                                                           name_parts(function, language))}
         if not allowed:
             return Verdict.failed(f"{function} is not defined in {path}", path)
     for start, end, found in _decorator_paths(source):

@@ -60,7 +60,7 @@ def _argument_names(code: str, low: int, high: int) -> Iterator[tuple[int, tuple
     """(index, leading dotted path) of each argument in ``code[low:high]``."""
     for start, end in top_level_items(code, low, high):
         found = match_at(r"\s*(?:(?:new|await)\s+|typeof\s*\(\s*)?"
-                       r"(?P<path>[\w$]+(?:\s*(?:\.|::)\s*[\w$]+)*)", code, start)
+                         r"(?P<path>[\w$]+(?:\s*(?:\.|::)\s*[\w$]+)*)", code, start)
         if found is not None and found.end() <= end:
             yield found.start("path"), path_parts(found.group("path"))
 

@@ -123,7 +123,7 @@ def _regex_literal_end(text: str, start: int) -> int | None:
             if text[word_start:before + 1] not in _REGEX_KEYWORDS:
                 return None
     found = match_at(r"(?:[^\\/\[\n]|\\[^\n]|\[(?:[^\]\\\n]|\\[^\n])*+\])*+/[\w$]*",
-                   text, start + 1)
+                     text, start + 1)
     return found.end() if found is not None else None
 
 
@@ -144,7 +144,7 @@ def _literal(text: str, start: int, token: str, language: str, spans: list[Span]
         return _string_part(text, start, after, kind, spans, holes)
     if language == "rust" and token.endswith("'"):
         found = match_at(r"'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,6}\}|[^\n])|[^\\'\n\r])'",
-                       text, after - 1)
+                         text, after - 1)
         if found is None:
             return after  # a lifetime or a label, not a character
         end = found.end()

@@ -23,7 +23,7 @@ _E = r"(?![\w$])"  # no identifier character after
 _PARAMS = r"(\((?:[^()]++|(?-1))*+\))"  # a balanced parameter list
 _GENERIC = r"(?:<[^(){};]*>\s*)?"
 MODIFIERS = ("static", "async", "get", "set", "public", "private", "protected",
-              "readonly", "override", "abstract", "declare", "export", "default")
+             "readonly", "override", "abstract", "declare", "export", "default")
 
 
 #: A function value: ``function``, ``(params) =>`` or ``x =>``, maybe ``async``.

@@ -104,8 +104,8 @@ def language_of(assertion: dict[str, Any]) -> str:
     extension = name[name.rfind("."):].lower() if "." in name else ""
     if extension not in EXTENSIONS:
         raise CodeError(f"cannot tell the language of {path} from its extension "
-                         f"{extension or '(none)'!r}; set `language` to one of "
-                         f"{', '.join(LANGUAGES)}")
+                        f"{extension or '(none)'!r}; set `language` to one of "
+                        f"{', '.join(LANGUAGES)}")
     return EXTENSIONS[extension]
 
 

@@ -42,7 +42,7 @@ def read_cargo(text: str, path: str) -> Manifest:
         start = after_table(text, parts)
         for name, value in table.items():
             line = find_line(text, rf"^[ \t]*(?:[\"']?{re.escape(name)}[\"']?[ \t]*=|\["
-                              rf"{toml_header(*parts, name)}[ \t]*\])", start)
+                             rf"{toml_header(*parts, name)}[ \t]*\])", start)
             if isinstance(value, str):
                 declarations.append(Declaration(name, value, section, line, "cargo"))
             elif isinstance(value, dict):

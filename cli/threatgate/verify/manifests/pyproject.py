@@ -42,7 +42,7 @@ def read_pyproject(text: str, path: str) -> Manifest:
         for entry in entries:
             requirement = parse_requirement(entry, f"{path}: {section}")
             line = find_line(text, rf"[\"']\s*{re.escape(requirement.name)}(?![A-Za-z0-9._-])",
-                              start)
+                             start)
             declarations.append(pep508_declaration(requirement, section, line))
 
     project = toml_table(data, "project", "")
@@ -75,7 +75,7 @@ def read_pyproject(text: str, path: str) -> Manifest:
             if name == "python":
                 continue
             line = find_line(text, rf"^[ \t]*(?:[\"']?{re.escape(name)}[\"']?[ \t]*=|\["
-                              rf"{toml_header(*parts, name)}[ \t]*\])", start)
+                             rf"{toml_header(*parts, name)}[ \t]*\])", start)
             for spec, why in _poetry_specs(value, f"{section} {name}"):
                 declarations.append(Declaration(name, spec, section, line, "poetry",
                                                 no_version=why))
