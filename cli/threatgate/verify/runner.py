@@ -62,14 +62,13 @@ def planned_assertions(data: dict[str, Any], display: str,
     return out
 
 
-def planned_from(assertions: Sequence[Mapping[str, Any]], *, model: str = "",
-                 control: str = "", control_status: str = "") -> list[PlannedAssertion]:
+def planned_from(assertions: Sequence[Mapping[str, Any]]) -> list[PlannedAssertion]:
     """Assertions written outside a control (a finding's), planned in their order.
 
-    They have no place in a model to point at, so their line is 0; ``index`` is the
-    position in ``assertions``.
+    They belong to no control and have no place in a model to point at (empty names,
+    line 0); ``index`` is the position in ``assertions``.
     """
-    return [PlannedAssertion(model, model, control, control_status, index, dict(assertion), 0)
+    return [PlannedAssertion("", "", "", "", index, dict(assertion), 0)
             for index, assertion in enumerate(assertions)]
 
 
