@@ -1,6 +1,7 @@
 """The registries of the verifier: assertion types, manifest readers, configuration formats
 and source languages. Adding one is one module (or one entry), reachable without any
-other edit, and every one has data-driven cases under ``tests/cases/verify/``."""
+other code edit (an assertion type also gets its parameters in the assertion schema, the
+file format), and every one has data-driven cases under ``tests/cases/verify/``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import threatgate.verify  # noqa: F401  (registers the assertion types)
 from casefiles import read_yaml
 from conftest import REPO_ROOT
+from threatgate.model.schema import schema_documents
 from threatgate.verify import assertions
 from threatgate.verify.base import REGISTRY
 from threatgate.verify.configfiles import FORMATS as CONFIG_FORMATS
@@ -50,6 +52,16 @@ def test_every_assertion_module_registers_a_type() -> None:
 
 def test_every_assertion_type_has_data_driven_cases() -> None:
     assert set(REGISTRY) - case_types() == set()
+
+
+def test_every_assertion_type_is_in_the_model_schema() -> None:
+    """The schema is the file format: the one other place a new type is written (its
+    parameters), and it names exactly the registered types."""
+    documents = schema_documents()
+    spec = documents["assertion.schema.json"]
+    enum = spec["properties"]["type"]["enum"]
+    assert sorted(enum) == sorted(REGISTRY)
+    assert sorted(spec["$defs"]) >= sorted(REGISTRY)
 
 
 def test_assertion_modules_do_not_import_each_other() -> None:
