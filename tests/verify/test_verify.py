@@ -335,3 +335,17 @@ def test_file_exists_passes_for_a_file_over_the_size_cap(repo: Path) -> None:
     verdict = _check(WorkingTree(repo, max_bytes=1024), {"type": "file_exists", "file": "big.bin"})
     assert verdict.status == "pass"
     assert "too large" in verdict.reason
+
+
+def test_assertions_outside_a_control_run_through_the_runner(repo: Path) -> None:
+    """A finding's assertions are planned in order and checked like a control's."""
+    from threatgate.verify.runner import planned_from, run_assertions
+
+    assertions = [{"type": "file_exists", "file": "src/db.py"},
+                  {"type": "file_exists", "file": "src/missing.py"},
+                  {"type": "no_such_type"}]
+    results = run_assertions(planned_from(assertions), WorkingTree(repo))
+    assert [r.planned.index for r in results] == [0, 1, 2]
+    assert [r.planned.assertion for r in results] == assertions
+    assert [r.verdict.status for r in results] == ["pass", "fail", "error"]
+    assert set(results[0].evidence) == {"src/db.py"}  # what the check read is recorded

@@ -1,4 +1,4 @@
-"""Data-driven tests of the code-structure assertion types (threatgate.verify.assertions.code).
+"""Data-driven tests of the code-structure assertion types (threatgate.verify.languages).
 
 Every assertion type of the family has a case file ``tests/cases/verify/code/<type>.yaml``
 in the shape described in :mod:`verifycases`, for example::
@@ -33,8 +33,8 @@ from hypothesis import strategies as st
 
 import threatgate.verify  # noqa: F401  (registers the assertion types)
 from threatgate.verify import regexes
-from threatgate.verify.assertions.code import EXTENSIONS, LANGUAGES, blank_comments_and_strings
 from threatgate.verify.base import REGISTRY, WorkingTree
+from threatgate.verify.languages import EXTENSIONS, LANGUAGES, blank_comments_and_strings
 from verifycases import CASES_ROOT, STATUSES, case_params, check_case, load_cases
 
 CASES_DIR = CASES_ROOT / "code"

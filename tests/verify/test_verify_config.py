@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 import threatgate.verify  # noqa: F401  (registers the assertion types)
-from threatgate.verify.assertions.dependencies import SemVer, parse_range, range_admits
 from threatgate.verify.base import REGISTRY
+from threatgate.verify.manifests.semver import SemVer, parse_range, range_admits
 from verifycases import CASES_ROOT, STATUSES, case_params, check_case, statuses_by_type
 
 FAMILIES = {

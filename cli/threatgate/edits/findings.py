@@ -189,9 +189,12 @@ def run_assertions(assertions: Sequence[Mapping[str, Any]], root: Path) -> dict[
     """Check each assertion against the working tree at ``root``: index -> Verdict.
 
     Refuses (exit 1) an assertion whose type the verifier does not know yet, or one that
-    runs a command: updating a finding never runs commands.
+    runs a command: updating a finding never runs commands. The rest is checked by the
+    verifier's runner, exactly as ``threatgate verify`` checks a control's assertions.
     """
-    from threatgate.verify import REGISTRY, EvidenceError, Verdict, WorkingTree
+    from threatgate.verify import REGISTRY, WorkingTree
+    from threatgate.verify.runner import planned_from
+    from threatgate.verify.runner import run_assertions as run_planned
 
     for index, assertion in enumerate(assertions):
         kind = str(assertion.get("type"))
@@ -205,15 +208,8 @@ def run_assertions(assertions: Sequence[Mapping[str, Any]], root: Path) -> dict[
             raise FindingError(
                 f"assertion #{index + 1} ({kind}) runs a command; `findings update` never "
                 "runs commands, so the finding cannot be verified here")
-    tree = WorkingTree(root)
-    verdicts: dict[int, Any] = {}
-    for index, assertion in enumerate(assertions):
-        spec = REGISTRY[str(assertion.get("type"))]
-        try:
-            verdicts[index] = spec.check(dict(assertion), tree)
-        except EvidenceError as exc:
-            verdicts[index] = Verdict.error(str(exc))
-    return verdicts
+    results = run_planned(planned_from(assertions), WorkingTree(root))
+    return {result.planned.index: result.verdict for result in results}
 
 
 # --- operations on a model being edited ---------------------------------------------------------

@@ -46,6 +46,15 @@ def search(pattern: str, text: str, flags: int = 0, pos: int = 0) -> Any:
                             f"({TIMEOUT_SECONDS:g} s); simplify it") from None
 
 
+def match_at(pattern: str, text: str, pos: int) -> Any:
+    """The match of ``pattern`` starting exactly at ``pos`` (or None), time-limited like
+    :func:`search` (an anchored search would scan on)."""
+    try:
+        return compile_pattern(pattern).match(text, pos, timeout=TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise EvidenceError(f"a search ran out of time ({TIMEOUT_SECONDS:g} s)") from None
+
+
 def finditer(pattern: str, text: str, flags: int = 0) -> Iterator[Any]:
     try:
         yield from compile_pattern(pattern, flags).finditer(text, timeout=TIMEOUT_SECONDS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -60,6 +60,16 @@ def planned_assertions(data: dict[str, Any], display: str,
                     a_index, dict(assertion),
                     locate(("controls", c_index, "assertions", a_index))[0]))
     return out
+
+
+def planned_from(assertions: Sequence[Mapping[str, Any]]) -> list[PlannedAssertion]:
+    """Assertions written outside a control (a finding's), planned in their order.
+
+    They belong to no control and have no place in a model to point at (empty names,
+    line 0); ``index`` is the position in ``assertions``.
+    """
+    return [PlannedAssertion("", "", "", "", index, dict(assertion), 0)
+            for index, assertion in enumerate(assertions)]
 
 
 @dataclass(frozen=True)

@@ -11,20 +11,8 @@ another file or an environment variable does not override it.
 
 Formats come from ``format`` or the file name: ``.json``; ``.yaml``/``.yml``; ``.toml``;
 ``.ini``/``.cfg``/``.conf``; and ``.env``, ``*.env`` or ``.env.*`` for dotenv files. Files
-are parsed, never executed or expanded:
-
-* YAML is read by the model loader, so anchors, aliases, tags and duplicate keys are
-  refused (an ``error``, never expanded); values follow YAML 1.2 (``yes``/``on`` are text);
-  the top level must be a mapping and the file must hold one document.
-* INI is read by :mod:`configparser` without interpolation; keys are case-sensitive;
-  values of the ``DEFAULT`` section are inherited by every section, as configparser does;
-  a key written without ``=`` has no value (``null``). ``;``/``#`` start comments only at
-  the start of a line.
-* dotenv: ``KEY=VALUE`` and ``export KEY=VALUE`` lines, ``#`` comment lines, a ``#``
-  after whitespace ends an unquoted value; ``'single'`` quotes are literal, ``"double"``
-  quotes understand ``\\n \\t \\r \\" \\\\ \\$`` and may span lines; ``${VAR}`` is not
-  expanded; a later assignment wins; a ``KEY`` line without ``=`` has no value.
-
+are parsed, never executed or expanded; each format's module in
+:mod:`threatgate.verify.configfiles` says how it is read.
 **Keys.** Segments are separated by dots: ``server.tls.enabled``. A segment of digits
 indexes a list (``servers.0.host``; ``servers[0].host`` is the same); on a mapping it is
 an ordinary key. A segment in double quotes is one literal key that may hold dots or
@@ -50,30 +38,23 @@ A malformed file is an ``error`` naming the parse problem; a missing key is a ``
 
 from __future__ import annotations
 
-import configparser
 import datetime as dt
-import json
 import re
-import tomllib
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
-from threatgate.model.loader import LoadError, load_text
 from threatgate.verify.base import Tree, Verdict, assertion_type
+from threatgate.verify.configfiles import (
+    ConfigError,
+    KeyPath,
+    Parsed,
+    format_of,
+    line_of_key,
+    parse,
+)
 from threatgate.verify.regexes import search
 
-FORMATS = ("json", "yaml", "toml", "ini", "env")
-_EXTENSIONS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml",
-               ".ini": "ini", ".cfg": "ini", ".conf": "ini"}
 MAX_SEGMENTS = 200
-YAML_MAX_DEPTH = 64
-
-Path = tuple[str | int, ...]
-
-
-class ConfigError(Exception):
-    """The file or the key cannot be read: the verdict is ``error`` with this reason."""
 
 
 # --- keys --------------------------------------------------------------------------------
@@ -131,7 +112,7 @@ def parse_key(key: str) -> list[Segment]:
         pos += 1
 
 
-def format_path(path: Path) -> str:
+def format_path(path: KeyPath) -> str:
     out = ""
     for part in path:
         if isinstance(part, int):
@@ -145,14 +126,15 @@ def format_path(path: Path) -> str:
 @dataclass
 class _Walk:
     segments: list[Segment]
-    deepest: Path = ()
+    deepest: KeyPath = ()
     deepest_node: Any = None
 
-    def resolve(self, node: Any) -> Path | None:
+    def resolve(self, node: Any) -> KeyPath | None:
         failed: set[tuple[int, int]] = set()
         return self._resolve(node, 0, (), failed)
 
-    def _resolve(self, node: Any, i: int, path: Path, failed: set[tuple[int, int]]) -> Path | None:
+    def _resolve(self, node: Any, i: int, path: KeyPath,
+                 failed: set[tuple[int, int]]) -> KeyPath | None:
         if i == len(self.segments):
             return path
         if (id(node), i) in failed:
@@ -180,296 +162,10 @@ class _Walk:
         return None
 
 
-def _get(data: Any, path: Path) -> Any:
+def _get(data: Any, path: KeyPath) -> Any:
     for part in path:
         data = data[part]
     return data
-
-
-# --- parsing -------------------------------------------------------------------------------
-
-
-@dataclass
-class Parsed:
-    """A parsed configuration file and how to find the line of a key in it."""
-
-    data: Any
-    typed: bool
-    yaml_locations: dict[tuple[str | int, ...], tuple[int, int]] | None = None
-    env_lines: dict[str, int] | None = None
-
-
-def format_of(path: str, declared: Any) -> str:
-    if declared is not None:
-        if declared not in FORMATS:
-            raise ConfigError(f"format {declared!r} is not one of {', '.join(FORMATS)}")
-        return str(declared)
-    name = PurePosixPath(path).name.lower()
-    suffix = PurePosixPath(name).suffix
-    if suffix in _EXTENSIONS:
-        return _EXTENSIONS[suffix]
-    if name == ".env" or name.endswith(".env") or name.startswith(".env."):
-        return "env"
-    raise ConfigError(f"cannot tell the format of {path} from its name; set format to one "
-                      f"of {', '.join(FORMATS)}")
-
-
-def parse(text: str, fmt: str, path: str) -> Parsed:
-    """Parse configuration text; :class:`ConfigError` names the problem of a malformed file."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if fmt == "json":
-        try:
-            return Parsed(json.loads(text), True)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, "
-                              f"column {exc.colno})") from None
-        except (ValueError, RecursionError) as exc:
-            raise ConfigError(f"{path} cannot be read as JSON: {exc}") from None
-    if fmt == "yaml":
-        return _parse_yaml(text, path)
-    if fmt == "toml":
-        try:
-            return Parsed(tomllib.loads(text), True)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-        except (ValueError, RecursionError) as exc:
-            raise ConfigError(f"{path} cannot be read as TOML: {exc}") from None
-    if fmt == "ini":
-        return _parse_ini(text, path)
-    values, lines = parse_env(text, path)
-    return Parsed(values, False, env_lines=lines)
-
-
-def _parse_yaml(text: str, path: str) -> Parsed:
-    try:
-        document = load_text(text, max_depth=YAML_MAX_DEPTH, locate=True)
-    except LoadError as exc:
-        if exc.rule in ("not-a-mapping", "file-empty"):
-            message = "its top level is not a mapping of keys"
-        else:
-            message = (exc.message.replace("in model files", "in evidence files")
-                       .replace("model files use", "evidence files use")
-                       .replace("to be a value of a model", "to be a value")
-                       .replace("keep one model per file", "only single-document files "
-                                "are read"))
-        raise ConfigError(f"{path} cannot be read as YAML: {message} (line {exc.line}, "
-                          f"column {exc.column})") from None
-    return Parsed(document.data, True, yaml_locations=document.locations)
-
-
-def _parse_ini(text: str, path: str) -> Parsed:
-    parser = configparser.ConfigParser(interpolation=None, allow_no_value=True, strict=True)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    try:
-        parser.read_string(text, source=path)
-    except configparser.Error as exc:
-        detail = " ".join(str(exc).split())
-        raise ConfigError(f"{path} is not valid INI: {detail}") from None
-    except (AttributeError, TypeError):
-        # configparser itself fails on an indented line after an option without a value.
-        raise ConfigError(f"{path} is not valid INI: an indented line continues an option "
-                          "that has no value") from None
-    data: dict[str, dict[str, str | None]] = {parser.default_section: dict(parser.defaults())}
-    for section in parser.sections():
-        data[section] = dict(parser.items(section, raw=True))
-    return Parsed(data, False)
-
-
-_ENV_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*")
-_ENV_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
-
-
-def parse_env(text: str, path: str = ".env") -> tuple[dict[str, str | None], dict[str, int]]:
-    """Values and lines of a dotenv file; :class:`ConfigError` for a malformed line."""
-    values: dict[str, str | None] = {}
-    lines: dict[str, int] = {}
-    pos, line, size = 0, 1, len(text)
-    while pos < size:
-        eol = text.find("\n", pos)
-        eol = size if eol < 0 else eol
-        raw = text[pos:eol]
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            pos, line = eol + 1, line + 1
-            continue
-        match = _ENV_LINE.match(raw)
-        if match is None:
-            raise ConfigError(f"{path} line {line}: {stripped[:60]!r} is not a KEY=VALUE line")
-        key, start = match.group(1), pos + match.end()
-        rest = text[start:eol].rstrip()
-        if not rest or rest.startswith("#"):
-            values[key], lines[key] = None, line
-            pos, line = eol + 1, line + 1
-            continue
-        if rest[0] != "=":
-            raise ConfigError(f"{path} line {line}: {stripped[:60]!r} is not a KEY=VALUE line")
-        start += 1
-        while start < eol and text[start] in " \t":
-            start += 1
-        quote = text[start] if start < eol else ""
-        if quote in ("'", '"'):
-            value, end = _env_quoted(text, start, path, line)
-            close_eol = text.find("\n", end)
-            close_eol = size if close_eol < 0 else close_eol
-            tail = text[end:close_eol].strip()
-            if tail and not tail.startswith("#"):
-                raise ConfigError(f"{path} line {line}: unexpected text {tail[:40]!r} after "
-                                  "the closing quote")
-            values[key], lines[key] = value, line
-            line += text.count("\n", pos, close_eol) + 1
-            pos = close_eol + 1
-            continue
-        value = re.split(r"[ \t]#", text[start:eol], maxsplit=1)[0].rstrip()
-        values[key], lines[key] = value, line
-        pos, line = eol + 1, line + 1
-    return values, lines
-
-
-def _env_quoted(text: str, start: int, path: str, line: int) -> tuple[str, int]:
-    """The value of the quoted string opening at ``start`` and the index after it."""
-    quote = text[start]
-    if quote == "'":
-        end = text.find("'", start + 1)
-        if end < 0:
-            raise ConfigError(f"{path} line {line}: unterminated ' quote")
-        return text[start + 1:end], end + 1
-    out: list[str] = []
-    pos = start + 1
-    while pos < len(text):
-        char = text[pos]
-        if char == '"':
-            return "".join(out), pos + 1
-        if char == "\\" and pos + 1 < len(text):
-            following = text[pos + 1]
-            out.append(_ENV_ESCAPES.get(following, "\\" + following))
-            pos += 2
-            continue
-        out.append(char)
-        pos += 1
-    raise ConfigError(f'{path} line {line}: unterminated " quote')
-
-
-# --- lines -------------------------------------------------------------------------------
-
-
-def line_of_key(text: str, fmt: str, parsed: Parsed, path: Path) -> int | None:
-    """Line of the key: exact for YAML, JSON and dotenv, searched for in TOML and INI.
-
-    In TOML the keys are searched for in order up to the first list index, so a key
-    under an array of tables gives the line of the array's first table, never the line
-    of a neighbouring element's key.
-    """
-    if parsed.yaml_locations is not None:
-        found = parsed.yaml_locations.get(path)
-        return found[0] if found else None
-    if parsed.env_lines is not None:
-        return parsed.env_lines.get(str(path[0])) if path else None
-    if fmt == "ini":
-        return _ini_line(text, parsed.data, path)
-    if fmt == "json":
-        return _json_line(text, path)
-    keys: list[str] = []
-    for part in path:
-        if isinstance(part, int):
-            break
-        keys.append(part)
-    return _ordered_line(text, keys)
-
-
-_JSON_TOKEN = re.compile(r'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([{}\[\]:,])|([^ \t\r\n{}\[\]:,"]+))')
-
-
-def _json_line(text: str, wanted: Path) -> int | None:
-    """The line where the value at ``wanted`` is named (its key, or its list element).
-
-    ``text`` is known to be valid JSON; like :func:`json.loads`, a repeated key's last
-    occurrence counts.
-    """
-    if not wanted:
-        return None
-    # One frame per open container: [its path, is an object, current key or index].
-    frames: list[list[Any]] = []
-    expecting_key = False
-    found: int | None = None
-    pos, line, counted = 0, 1, 0
-    size = len(text)
-    while pos < size:
-        match = _JSON_TOKEN.match(text, pos)
-        if match is None or match.end() == pos:
-            break
-        pos = match.end()
-        start = match.start(1) if match[1] else match.start(2) if match[2] else match.start(3)
-        if start < 0:
-            break
-        line += text.count("\n", counted, start)
-        counted = start
-        string, punct = match[1], match[2]
-        top = frames[-1] if frames else None
-        if punct in (":", "}", "]", ","):
-            if punct == "," and top is not None:
-                if top[1]:
-                    expecting_key = True
-                else:
-                    top[2] += 1
-            elif punct in ("}", "]"):
-                frames.pop()
-                expecting_key = False
-            continue
-        if top is not None and top[1] and expecting_key and string is not None:
-            top[2] = json.loads(string)
-            expecting_key = False
-            if (*top[0], top[2]) == wanted:
-                found = line
-            continue
-        # A value: a scalar, or a container opening.
-        here: Path = () if top is None else (*top[0], top[2])
-        if top is not None and not top[1] and here == wanted:
-            found = line
-        if punct in ("{", "["):
-            frames.append([here, punct == "{", "" if punct == "{" else 0])
-            expecting_key = punct == "{"
-    return found
-
-
-def _ordered_line(text: str, keys: list[str]) -> int | None:
-    """The line of the last of ``keys``, each searched for after the previous one."""
-    pos, line = 0, None
-    for key in keys:
-        quoted = re.escape(key)
-        found = re.compile(
-            rf"(?m)(?:^|[{{,\[.])[ \t]*[\"']?{quoted}[\"']?[ \t]*(?=[:=.\]])").search(text, pos)
-        if found is None:
-            return None
-        pos = found.end()
-        line = text.count("\n", 0, pos) + 1
-    return line
-
-
-_INI_SECTION = re.compile(r"[ \t]*\[(?P<name>[^\]]+)\][ \t]*(?:[#;].*)?$")
-
-
-def _ini_line(text: str, data: Any, path: Path) -> int | None:
-    if len(path) < 1:
-        return None
-    section = str(path[0])
-    option = str(path[1]) if len(path) > 1 else None
-    sections = [section]
-    if option is not None and section != "DEFAULT":
-        sections.append("DEFAULT")  # an inherited value is written in the default section
-    for wanted in sections:
-        current = None
-        for number, raw in enumerate(text.splitlines(), 1):
-            header = _INI_SECTION.match(raw)
-            if header:
-                current = header.group("name").strip()
-                if current == wanted and option is None:
-                    return number
-                continue
-            if current == wanted and option is not None and re.match(
-                    rf"[ \t]*{re.escape(option)}[ \t]*(?:[=:]|$)", raw):
-                return number
-    return None
 
 
 # --- values ------------------------------------------------------------------------------
@@ -548,7 +244,7 @@ def values_equal(expected: Any, actual: Any, typed: bool) -> bool:
 class Found:
     file: str
     key: str
-    path: Path | None
+    path: KeyPath | None
     value: Any
     line: int | None
     parsed: Parsed

@@ -5,7 +5,7 @@ links lead out of it is an ``error`` (refused evidence), not a missing file.
 ``test_exists`` with a ``name`` looks for a definition-shaped test (Python ``def``,
 JavaScript/TypeScript ``it``/``test``/``describe``, Go ``func``, Java/C# ``void`` or
 ``Task`` methods, Rust ``fn``) whose keyword is code: in a file of a language
-:mod:`threatgate.verify.assertions.code` knows (by extension), a definition inside a comment
+:mod:`threatgate.verify.languages` knows (by extension), a definition inside a comment
 or a string (a docstring) does not count. Files that cannot be read as text (binary,
 oversized) are skipped.
 """
@@ -16,7 +16,6 @@ import hashlib
 from pathlib import PurePosixPath
 from typing import Any
 
-from threatgate.verify.assertions.code import EXTENSIONS, blank_comments_and_strings
 from threatgate.verify.base import (
     EvidenceError,
     Tree,
@@ -25,6 +24,7 @@ from threatgate.verify.base import (
     assertion_type,
     clean_path,
 )
+from threatgate.verify.languages import EXTENSIONS, blank_comments_and_strings
 from threatgate.verify.regexes import finditer, line_of
 
 
