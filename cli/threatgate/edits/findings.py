@@ -62,9 +62,6 @@ _FINDING_NUMBER = re.compile(r"(?<![A-Za-z0-9_.-])F(\d{1,9})(?![A-Za-z0-9_])")
 ASSERTION_SCHEMA = "assertion.schema.json"
 
 
-#: The refusals of the finding verbs are edit refusals like any other.
-FindingError = EditError
-
 
 # --- lifecycle ------------------------------------------------------------------------------
 
@@ -200,12 +197,12 @@ def run_assertions(assertions: Sequence[Mapping[str, Any]], root: Path) -> dict[
         kind = str(assertion.get("type"))
         spec = REGISTRY.get(kind)
         if spec is None:
-            raise FindingError(
+            raise EditError(
                 f"assertion #{index + 1} has type {kind}, which this version of the "
                 "verifier cannot check yet; the finding cannot be verified "
                 f"(checkable types: {', '.join(sorted(REGISTRY))})")
         if spec.runs_commands:
-            raise FindingError(
+            raise EditError(
                 f"assertion #{index + 1} ({kind}) runs a command; `findings update` never "
                 "runs commands, so the finding cannot be verified here")
     results = run_planned(planned_from(assertions), WorkingTree(root))
