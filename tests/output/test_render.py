@@ -552,10 +552,10 @@ def test_link_validator(url: str, safe: bool) -> None:
 
 
 def test_markdown_helpers() -> None:
-    from threatgate.output.markdown.report import fence, md_text
+    from threatgate.output.escape.markdown import md_fence, md_paragraphs
 
-    assert fence("a ``` b", "mermaid").startswith("````mermaid\n")
-    assert md_text("# x\n* y\n<b>") == "\\# x\n\\* y\n&lt;b&gt;"
+    assert md_fence("a ``` b", "mermaid").startswith("````mermaid\n")
+    assert md_paragraphs("# x\n* y\n<b>") == "\\# x\n\\* y\n&lt;b&gt;"
 
 
 @settings(max_examples=300, deadline=None)

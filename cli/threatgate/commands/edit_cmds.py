@@ -19,6 +19,7 @@ from threatgate.commands.options import resolve_today
 from threatgate.edits.entities import KINDS, FieldSpec, Kind, fields_of
 from threatgate.errors import ThreatgateError
 from threatgate.model.config import Config, load_config
+from threatgate.output.escape.terminal import terminal_location
 
 T = TypeVar("T")
 MODEL = click.Path(dir_okay=False, path_type=Path)
@@ -78,7 +79,7 @@ def _fail(path: Path, exc: ThreatgateError, subject: str | None = None) -> NoRet
         for ref in exc.references:
             via = (f" (names {ref.target}, which goes with {subject})"
                    if subject and ref.target != subject else "")
-            click.echo(f"{where}:{ref.line}: {ref.describe()}{via}", err=True)
+            click.echo(f"{terminal_location(where, ref.line)}: {ref.describe()}{via}", err=True)
         for detail in exc.details:
             click.echo(f"  {detail}", err=True)
     raise click.exceptions.Exit(exc.exit_code)
@@ -116,7 +117,7 @@ def _emit(path: Path, outcome: Any, dry_run: bool, output_format: str,
     # New warnings (a wont_do control in a mitigation group, ...): the edit is made, but the
     # user hears what it implies, on standard error so that output stays parseable.
     for problem in (outcome.warnings if warn else ()):
-        click.echo(f"{_display(path)}:{problem.line}:{problem.column}: warning: "
+        click.echo(f"{terminal_location(_display(path), problem.line, problem.column)}: warning: "
                    f"{problem.message} [{problem.rule}]", err=True)
     if output_format == "json":
         record = {"path": _display(path), **summary, "changed": outcome.changed,

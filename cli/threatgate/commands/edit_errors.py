@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from threatgate.errors import ThreatgateError
+from threatgate.output.escape.terminal import terminal_location
 
 
 def echo_edit_error(where: str, exc: ThreatgateError) -> None:
@@ -18,10 +19,12 @@ def echo_edit_error(where: str, exc: ThreatgateError) -> None:
     if isinstance(exc, EditError) and exc.problems:
         click.echo(f"{where}: error: {exc.message}", err=True)
         for problem in exc.problems:
-            click.echo(f"{where}:{problem.line}:{problem.column}: error: {problem.message} "
+            click.echo(f"{terminal_location(where, problem.line, problem.column)}: error: "
+                       f"{problem.message} "
                        f"[{problem.rule}] (in the edited text, not written)", err=True)
     elif isinstance(exc, EditError) and exc.line is not None:
-        click.echo(f"{where}:{exc.line}:{exc.column}: error: {exc.message} [{exc.rule}]",
+        click.echo(f"{terminal_location(where, exc.line, exc.column)}: error: {exc.message} "
+                   f"[{exc.rule}]",
                    err=True)
     else:
         click.echo(f"{where}: error: {exc}", err=True)

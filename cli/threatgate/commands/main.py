@@ -102,9 +102,9 @@ class LazyGroup(click.Group):
 def report_error(exc: ThreatgateError) -> None:
     """Print an error: ``WHERE: error: message``, its located problems, its details."""
     from threatgate.output.diagnostics import text_line
-    from threatgate.output.escape import one_line, terminal_text
+    from threatgate.output.escape.terminal import terminal_location, terminal_text
 
-    where = one_line(exc.path) if exc.path else "threatgate"
+    where = terminal_location(exc.path) if exc.path else "threatgate"
     click.echo(f"{where}: error: {terminal_text(str(exc))}", err=True)
     for diagnostic in exc.diagnostics:
         click.echo(text_line(diagnostic), err=True)

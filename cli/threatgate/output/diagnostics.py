@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from threatgate.diagnostics import Diagnostic, Severity
-from threatgate.output.escape import one_line, workflow_data, workflow_property
+from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import one_line
+from threatgate.output.escape.workflow import workflow_data, workflow_property
 from threatgate.validate.files import ValidationReport
 
 FORMATS = ("text", "json", "github")
@@ -13,7 +15,7 @@ FORMATS = ("text", "json", "github")
 
 def text_line(d: Diagnostic) -> str:
     return (
-        f"{one_line(d.path)}:{d.line}:{d.column}: {d.severity}: {one_line(d.message)} "
+        f"{terminal_location(d.path, d.line, d.column)}: {d.severity}: {one_line(d.message)} "
         f"[{d.rule}]"
     )
 

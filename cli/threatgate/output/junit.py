@@ -12,21 +12,12 @@ cannot carry at all (most control characters) are written as visible escapes suc
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
 from threatgate.analysis.assess import InvalidModel
 from threatgate.gate.run import Failure, GateReport, ModelGate, Thresholds, summary_line
-from threatgate.output.escape import one_line
-
-#: What XML 1.0 cannot carry, even as a character reference. ``one_line`` already turns
-#: every such character into a visible escape; this is the last line of defence.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_text(text: str) -> str:
-    """One line of text that XML 1.0 can carry: control characters become escapes."""
-    return _NOT_XML.sub("\ufffd", one_line(text))
+from threatgate.output.escape.text import location
+from threatgate.output.escape.xml import xml_text
 
 
 def checks_of(thresholds: Thresholds) -> list[str]:
@@ -85,7 +76,7 @@ def _model_suite(root: ET.Element, result: ModelGate, checks: list[str],
         if not found:
             _testcase(suite, classname, check, a.path, a.location[0])
             continue
-        lines = [f"{f.path}:{f.line}:{f.column} {f.message}" for f in found]
+        lines = [f"{location(f.path, f.line, f.column)} {f.message}" for f in found]
         _testcase(suite, classname, check, found[0].path, found[0].line,
                   (summary_line(check, found), check, lines))
     if result.warnings:
@@ -105,7 +96,7 @@ def _invalid_suite(root: ET.Element, bad: InvalidModel, timestamp: str) -> None:
     classname = "threatgate." + path.replace(".", "_")
     _testcase(suite, classname, "valid", path, line,
               (f"model cannot be assessed: {text}", "invalid_model",
-               [f"{path}:{line}:{column} {text}"]))
+               [f"{location(path, line, column)} {text}"]))
     _counts(suite, 1, 1)
     suite.set("timestamp", timestamp)
     suite.set("file", xml_text(path))

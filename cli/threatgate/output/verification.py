@@ -7,7 +7,11 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from threatgate import __version__
-from threatgate.output.escape import md_cell, one_line, workflow_data, workflow_property
+from threatgate.output.escape.markdown import md_cell
+from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import location, one_line
+from threatgate.output.escape.workflow import workflow_data, workflow_property
+from threatgate.output.escape.xml import xml_text_bmp
 from threatgate.verify.report import VerifyReport
 from threatgate.verify.runner import AssertionResult
 
@@ -16,23 +20,24 @@ FORMATS = ("text", "json", "github", "markdown", "junit", "sarif")
 
 def _where(r: AssertionResult) -> str:
     v = r.verdict
-    if v.file and v.line:
-        return f" ({v.file}:{v.line})"
-    return f" ({v.file})" if v.file else ""
+    return f" ({location(v.file, v.line or None)})" if v.file else ""
 
 
 def render_text(report: VerifyReport) -> str:
     lines = []
     for r in report.results:
         p = r.planned
-        lines.append(f"{p.model_path}:{p.line}: {r.verdict.status.upper()} {p.control} "
+        where = terminal_location(p.model_path, p.line)
+        lines.append(f"{where}: {r.verdict.status.upper()} {p.control} "
                      f"{p.type}: {one_line(r.verdict.reason)}{one_line(_where(r))}")
     for _then, now in report.drift.drifted:
-        lines.append(f"{now.planned.model_path}:{now.planned.line}: DRIFT {now.planned.control}"
+        where = terminal_location(now.planned.model_path, now.planned.line)
+        lines.append(f"{where}: DRIFT {now.planned.control}"
                      f" {now.planned.type}: passed at {report.baseline}, now "
                      f"{now.verdict.status}: {one_line(now.verdict.reason)}")
     for _then, now in report.drift.changed:
-        lines.append(f"{now.planned.model_path}:{now.planned.line}: CHANGED "
+        where = terminal_location(now.planned.model_path, now.planned.line)
+        lines.append(f"{where}: CHANGED "
                      f"{now.planned.control} {now.planned.type}: still passes, but its "
                      f"evidence changed since {report.baseline}")
     c = report.counts
@@ -77,11 +82,6 @@ def render_markdown(report: VerifyReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def _xml(text: str) -> str:
-    return "".join(ch for ch in one_line(text)
-                   if ch in "\t\n\r" or 0x20 <= ord(ch) <= 0xD7FF or 0xE000 <= ord(ch) <= 0xFFFD)
-
-
 def render_junit(report: VerifyReport) -> str:
     root = ET.Element("testsuites", {"name": "threatgate verify"})
     suites: dict[str, ET.Element] = {}
@@ -90,17 +90,18 @@ def render_junit(report: VerifyReport) -> str:
         suite = suites.get(p.model)
         if suite is None:
             suite = suites[p.model] = ET.SubElement(root, "testsuite", {
-                "name": _xml(p.model), "file": _xml(p.model_path)})
+                "name": xml_text_bmp(p.model), "file": xml_text_bmp(p.model_path)})
         case = ET.SubElement(suite, "testcase", {
-            "classname": _xml(f"threatgate.{p.model}.{p.control}"),
-            "name": _xml(f"{p.type}[{p.index}]"), "file": _xml(p.model_path),
+            "classname": xml_text_bmp(f"threatgate.{p.model}.{p.control}"),
+            "name": xml_text_bmp(f"{p.type}[{p.index}]"), "file": xml_text_bmp(p.model_path),
             "line": str(p.line)})
         if r.verdict.status in ("fail", "error"):
             tag = "failure" if r.verdict.status == "fail" else "error"
-            ET.SubElement(case, tag, {"message": _xml(r.verdict.reason), "type": p.type}).text = (
-                _xml(r.verdict.reason + _where(r)))
+            failure = ET.SubElement(case, tag, {"message": xml_text_bmp(r.verdict.reason),
+                                                "type": p.type})
+            failure.text = xml_text_bmp(r.verdict.reason + _where(r))
         elif r.verdict.status == "skipped":
-            ET.SubElement(case, "skipped", {"message": _xml(r.verdict.reason)})
+            ET.SubElement(case, "skipped", {"message": xml_text_bmp(r.verdict.reason)})
     total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for suite in root:
         cases = list(suite)

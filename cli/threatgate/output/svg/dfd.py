@@ -36,9 +36,9 @@ import heapq
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
 
-from threatgate.output.escape import one_line
+from threatgate.output.escape.text import one_line_collapsed
+from threatgate.output.escape.xml import xml_line
 from threatgate.views.diagram import Diagram, DiagramEdge, DiagramNode
 
 NODE_WIDTH = 168
@@ -73,17 +73,6 @@ _KIND_NAMES = {"process": "process", "datastore": "data store", "external": "ext
 # --- text -----------------------------------------------------------------------------
 
 
-def plain(text: str) -> str:
-    """One line of printable text: whitespace runs become one space, other invisible or
-    control characters their escape sequence (so the result is always valid XML text)."""
-    return one_line(" ".join(text.split()))
-
-
-def xml(text: str) -> str:
-    """Text safe in XML character data and in double-quoted attribute values."""
-    return escape(plain(text), {'"': "&quot;"})
-
-
 def text_width(text: str, size: float) -> float:
     """Estimated advance width of ``text`` in a sans-serif font of ``size`` pixels."""
     width = 0.0
@@ -114,7 +103,7 @@ def wrap(text: str, width: float, size: float, max_lines: int) -> list[str]:
     """Greedy word wrap into at most ``max_lines`` lines; overlong words are broken and
     the last line is cut with an ellipsis when text remains. Only the start of a very
     long text is looked at (more than can ever fit), so the work stays bounded."""
-    words = plain(text)[: 80 * max_lines].split(" ")
+    words = one_line_collapsed(text)[: 80 * max_lines].split(" ")
     lines: list[str] = []
     current = ""
     pending = [w for w in words if w]
@@ -388,7 +377,7 @@ def _text_lines(lines: list[str], x: float, centre_y: float, size: float, fill: 
                 line_height: float, extra: str = "") -> str:
     first = centre_y - (len(lines) - 1) * line_height / 2 + size * 0.35
     spans = "".join(
-        f'<tspan x="{_num(x)}" y="{_num(first + i * line_height)}">{xml(line)}</tspan>'
+        f'<tspan x="{_num(x)}" y="{_num(first + i * line_height)}">{xml_line(line)}</tspan>'
         for i, line in enumerate(lines))
     return (f'<text text-anchor="middle" font-size="{_num(size)}" fill="{fill}"{extra}>'
             f"{spans}</text>")
@@ -419,7 +408,7 @@ def _node(node: DiagramNode, x: float, y: float, boundary_label: str | None) -> 
     tooltip = f"{node.name} ({', '.join(detail)})"
     name_lines = wrap(node.name, NODE_WIDTH - 30, NAME_SIZE, 2)
     cx, cy = x + NODE_WIDTH / 2, y + NODE_HEIGHT / 2
-    parts = [f"<g><title>{xml(tooltip)}</title>", _shape(node, x, y)]
+    parts = [f"<g><title>{xml_line(tooltip)}</title>", _shape(node, x, y)]
     if node.type:
         parts.append(_text_lines(name_lines, cx, cy - 6, NAME_SIZE, _INK, 14))
         type_line = wrap(node.type, NODE_WIDTH - 30, SMALL_SIZE, 1)
@@ -520,8 +509,8 @@ def _document(width: float, height: float, view: tuple[float, float], title: str
             f'width="{_num(width)}" height="{_num(height)}" '
             f'viewBox="{_num(view[0])} {_num(view[1])} {_num(width)} {_num(height)}" '
             f'font-family="{FONT_FAMILY}">')
-    return "\n".join([head, f"<title>{xml(title)}</title>", f"<desc>{xml(description)}</desc>",
-                      *body, "</svg>"]) + "\n"
+    return "\n".join([head, f"<title>{xml_line(title)}</title>",
+                      f"<desc>{xml_line(description)}</desc>", *body, "</svg>"]) + "\n"
 
 
 def _empty() -> str:
@@ -647,14 +636,15 @@ def _draw_boundaries(plan: Layout, bounds: _Bounds) -> list[str]:
         if group.boundary is None:
             continue
         stroke = "#7b8794" if group.declared else _WARN
-        heading = wrap(group.label, group.width - 16, 11, 1)
+        first_line = wrap(group.label, group.width - 16, 11, 1)
+        heading = xml_line(first_line[0] if first_line else "")
         drawn.append(
-            f"<g><title>Trust boundary: {xml(group.label)}</title>"
+            f"<g><title>Trust boundary: {xml_line(group.label)}</title>"
             f'<rect x="{_num(group.x)}" y="{_num(group.y)}" width="{_num(group.width)}" '
             f'height="{_num(group.height)}" rx="8" fill="#fbfcfd" stroke="{stroke}" '
             'stroke-width="1.2" stroke-dasharray="7 5"/>'
             f'<text x="{_num(group.x + 8)}" y="{_num(group.y + 14)}" font-size="11" '
-            f'font-weight="600" fill="{_MUTED}">{xml(heading[0] if heading else "")}</text></g>')
+            f'font-weight="600" fill="{_MUTED}">{heading}</text></g>')
     return drawn
 
 
@@ -678,7 +668,7 @@ def _draw_flows(diagram: Diagram, plan: Layout, bounds: _Bounds) -> tuple[list[s
             bounds.add(*point)
         warn = edge.encrypted is False
         dash = ' stroke-dasharray="6 4"' if warn else ""
-        title = xml(_edge_title(edge, diagram.nodes[source], diagram.nodes[target]))
+        title = xml_line(_edge_title(edge, diagram.nodes[source], diagram.nodes[target]))
         paths.append(
             f'<g><title>{title}</title><path d="{route.d}" fill="none" '
             f'stroke="{_WARN if warn else _EDGE}" '
@@ -724,7 +714,7 @@ def _legend(diagram: Diagram, x: float, y: float, bounds: _Bounds) -> list[str]:
             shape = (f'<rect x="{_num(x)}" y="{_num(y)}" width="28" height="16" rx="3" '
                      f'fill="none" stroke="{_WARN}" stroke-dasharray="7 5"/>')
         label = (f'<text x="{_num(x + 34)}" y="{_num(y + 12)}" font-size="{SMALL_SIZE}" '
-                 f'fill="{_MUTED}">{xml(text)}</text>')
+                 f'fill="{_MUTED}">{xml_line(text)}</text>')
         drawn.append(shape + label)
         x += 34 + text_width(text, SMALL_SIZE) + 18
     if drawn:
