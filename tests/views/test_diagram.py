@@ -17,7 +17,9 @@ from conftest import check_golden
 from threatgate.model.loader import load_bytes
 from threatgate.output.escape.text import one_line_shortened
 from threatgate.output.mermaid import MAX_EDGE_LABEL, MAX_NODE_LABEL, render_mermaid
-from threatgate.output.svg.dfd import NODE_HEIGHT, NODE_WIDTH, layout, render_dfd_svg, wrap
+from threatgate.output.svg.dfd import render_dfd_svg
+from threatgate.output.svg.layout import NODE_HEIGHT, NODE_WIDTH, layout
+from threatgate.output.svg.text import wrap
 from threatgate.views.diagram import (
     Diagram,
     DiagramBoundary,
