@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, VALID_MODEL
 from threatgate.output.escape.html import html_attribute, html_text
 from threatgate.output.escape.markdown import (
     md_cell,
@@ -93,6 +96,20 @@ def test_terminal_output_holds_no_control_characters(text: str) -> None:
     assert not INVISIBLE.search(terminal_text(text).replace("\n", "").replace("\t", ""))
     assert not INVISIBLE.search(terminal_location(text, 1, 2))
     assert terminal_location(text, 1, 2).endswith(":1:2")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX file names")
+def test_assess_lines_escape_the_file_name(run_cli: Callable[..., Result], project: Path,
+                                           write_model: Callable[..., Path]) -> None:
+    """A file name cannot split a line or clear the terminal, on standard output or error."""
+    write_model(VALID_MODEL, "a\x1b[2J\nFAKE.yaml")
+    write_model(VALID_MODEL.replace("title: Web shop", "title: [1, 2]"), "b\x1b[2J\nBAD.yaml")
+    result = run_cli("assess", "--details", cwd=project)
+    assert result.exit_code == 1
+    assert "shop: Web shop (threatmodels/a\\x1b[2J\\nFAKE.yaml)\n" in result.stdout
+    assert "\n    threatmodels/a\\x1b[2J\\nFAKE.yaml:40: control C1 has" in result.stdout
+    assert result.stderr.startswith("threatmodels/b\\x1b[2J\\nBAD.yaml:3:1: error: ")
+    assert "\x1b" not in result.stdout + result.stderr
 
 
 # --- Markdown -------------------------------------------------------------------------
