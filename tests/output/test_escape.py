@@ -136,17 +136,17 @@ def test_markdown_inline_text_and_paragraphs_are_inert() -> None:
     assert md_inline("*bold* <b> a_b _c_ | `x`") == "\\*bold\\* \\<b\\> a_b \\_c\\_ \\| \\`x\\`"
     assert md_inline("# not a heading\nx") == "\\# not a heading\\\\nx"
     assert md_inline("]]> 100%") == "\\]\\]\\> 100%"
-    assert md_paragraphs("# x\n* y\n<b>") == "\\# x\n\\* y\n&lt;b&gt;"
     assert md_paragraphs("a\n\n\n\nb\x1b") == "a\n\nb\\\\x1b"
 
 
+def test_markdown_helpers() -> None:
+    assert md_fence("a ``` b", "mermaid").startswith("````mermaid\n")
+    assert md_paragraphs("# x\n* y\n<b>") == "\\# x\n\\* y\n&lt;b&gt;"
+
+
 def test_markdown_code_spans_and_fences_hold_any_backticks() -> None:
-    assert md_code_span("plain") == "`plain`"
-    assert md_code_span("a`b") == "``a`b``"
-    assert md_code_span("`edge`") == "`` `edge` ``"
-    assert md_code_span("two\nlines") == "`two\\nlines`"
-    assert md_fence("a ``` b", "mermaid") == "````mermaid\na ``` b\n````"
-    assert md_fence("x\n", "") == "```\nx\n```"
+    assert md_code_span("``|``") == "``` ``|`` ```"
+    assert md_fence("x\n`` ` ``\n", "") == "```\nx\n`` ` ``\n```"
 
 
 def test_markdown_we_wrote_stays_markdown_on_one_line() -> None:
