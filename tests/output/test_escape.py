@@ -27,6 +27,7 @@ from threatgate.output.escape.markdown import (
     md_paragraphs,
 )
 from threatgate.output.escape.mermaid import mermaid_label, mermaid_line
+from threatgate.output.escape.spreadsheet import neutralise
 from threatgate.output.escape.terminal import terminal_location, terminal_text
 from threatgate.output.escape.text import (
     location,
@@ -223,6 +224,12 @@ def test_workflow_parts_stay_on_one_line(text: str) -> None:
     assert data.isprintable() and prop.isprintable()
     assert ":" not in prop and "," not in prop
     assert not re.search(r"%(?!25|0A|0D|3A|2C)", prop)
+
+
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://evil","x")', "+1", "-2+3", "@SUM(A1)",
+                                  "\t=1", "\r=1"])
+def test_spreadsheet_formulas_become_text(cell: str) -> None:
+    assert neutralise(cell) == "'" + cell
 
 
 # --- one place ------------------------------------------------------------------------

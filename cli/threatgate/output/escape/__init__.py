@@ -9,5 +9,6 @@ Every escaper is defined once, here; renderers import the one for their target:
   autoescaping and markupsafe instead);
 - ``xml``: XML character data and attributes, and text XML 1.0 can carry;
 - ``mermaid``: labels and titles of a Mermaid flowchart;
-- ``workflow``: the parts of a GitHub Actions workflow command.
+- ``workflow``: the parts of a GitHub Actions workflow command;
+- ``spreadsheet``: CSV cells a spreadsheet would read as a formula.
 """
