@@ -34,6 +34,7 @@ from threatgate.output.escape.text import (
     one_line,
     one_line_collapsed,
     one_line_shortened,
+    utf8_text,
 )
 from threatgate.output.escape.workflow import workflow_data, workflow_property
 from threatgate.output.escape.xml import (
@@ -75,6 +76,11 @@ def test_one_line_is_one_printable_line(text: str) -> None:
     for escaped in (one_line(text), one_line_collapsed(text), one_line_shortened(text, 20)):
         assert escaped.isprintable()
     assert len(one_line_shortened(text, 20)) <= 20
+
+
+def test_utf8_text_replaces_lone_surrogates() -> None:
+    assert utf8_text("ok ✓ 😀") == "ok ✓ 😀"
+    assert utf8_text("bad\udcff.yaml") == "bad?.yaml"
 
 
 def test_terminal_text_keeps_lines_and_drops_escape_sequences() -> None:

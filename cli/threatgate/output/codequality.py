@@ -17,16 +17,12 @@ import json
 from typing import Any
 
 from threatgate.gate.run import GateReport
+from threatgate.output.escape.text import utf8_text
 from threatgate.output.sarif import INVALID_MODEL
 
 #: Gate severities to GitLab's info / minor / major / critical / blocker. Every issue
 #: fails the gate, so nothing is reported as info.
 SEVERITY = {"critical": "blocker", "high": "critical", "medium": "major", "low": "minor"}
-
-
-def _clean(text: str) -> str:
-    """Text that encodes as UTF-8: lone surrogates (undecodable file names) become '?'."""
-    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _fingerprint(*parts: str) -> str:
@@ -35,7 +31,7 @@ def _fingerprint(*parts: str) -> str:
 
 
 def _path(path: str) -> str:
-    path = _clean(path).replace("\\", "/")
+    path = utf8_text(path).replace("\\", "/")
     while path.startswith("./"):
         path = path[2:]
     return path
@@ -46,7 +42,7 @@ def _issue(check: str, description: str, severity: str, path: str, line: int,
     return {
         "type": "issue",
         "check_name": check,
-        "description": _clean(description),
+        "description": utf8_text(description),
         "categories": ["Security"],
         "severity": severity,
         "fingerprint": fingerprint,

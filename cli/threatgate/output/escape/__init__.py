@@ -2,7 +2,8 @@
 
 Every escaper is defined once, here; renderers import the one for their target:
 
-- ``text``: one line of visible text, for any target (control characters as escapes);
+- ``text``: one line of visible text for any target (control characters as escapes),
+  locations (``path:line:col``), text that encodes as UTF-8;
 - ``terminal``: text and ``path:line:col`` locations printed on a terminal;
 - ``markdown``: table cells, inline text, paragraphs, code spans and fences;
 - ``html``: HTML text and attribute values (the site's templates rely on Jinja2's

@@ -1,4 +1,5 @@
-"""One line of visible text, whatever the output: the base of every other escaper."""
+"""Text for any target: one visible line (the base of every other escaper), a location
+``path:line:col``, text that encodes as UTF-8."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ def one_line(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def utf8_text(text: str) -> str:
+    """Text that encodes as UTF-8: lone surrogates (undecodable file names) become '?'."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def location(path: str, line: int | None = None, column: int | None = None) -> str:
