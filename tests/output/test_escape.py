@@ -135,7 +135,8 @@ def test_markdown_cells_stay_in_their_cell() -> None:
 def test_markdown_cells_never_hold_a_raw_pipe_tag_or_line_break(text: str) -> None:
     for cell in (md_cell(text), md_cell_literal(text), md_cell_lines(text)):
         assert "\n" not in cell and "\r" not in cell
-        assert not re.search(r"(?<!\\)\|", cell.replace("\\\\", ""))
+        # GitHub splits a row at every pipe that no backslash precedes.
+        assert not re.search(r"(?<!\\)\|", cell)
         assert "<" not in cell.replace("<br>", "")
 
 
