@@ -255,6 +255,18 @@ def test_escaping_lives_only_in_the_escape_package(module: Path) -> None:
     assert found is None, f"{module} escapes text itself ({found.group(0)}): use output.escape"
 
 
+#: ``{path}:{line}`` written by hand, instead of through ``location``/``terminal_location``.
+HAND_MADE_LOCATION = re.compile(r"\{[^{}]*\}:\{[^{}]*\bline\b")
+
+
+@pytest.mark.parametrize("module", [p for p in _sources() if p.relative_to(PACKAGE).parts[0]
+                                    in ("output", "commands")],
+                         ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_renderers_and_commands_format_locations_in_one_place(module: Path) -> None:
+    found = HAND_MADE_LOCATION.search(module.read_text(encoding="utf-8"))
+    assert found is None, f"{module} formats a location itself ({found.group(0)})"
+
+
 def test_every_escape_module_is_described() -> None:
     described = ast.get_docstring(ast.parse((ESCAPE / "__init__.py").read_text("utf-8")))
     assert described is not None
