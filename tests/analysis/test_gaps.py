@@ -11,7 +11,7 @@ import pytest
 from conftest import VALID_MODEL
 from threatgate.analysis.gaps import EvidenceHint, describe_assertion
 from threatgate.model import schema
-from threatgate.output.gaps import code, md_text
+from threatgate.output.escape.markdown import md_code_span, md_inline
 
 MODEL = """\
 threatgate: 1
@@ -228,11 +228,11 @@ def test_unknown_assertion_types_still_read() -> None:
 
 
 def test_code_spans_hold_any_text() -> None:
-    assert code("plain") == "`plain`"
-    assert code("a`b") == "``a`b``"
-    assert code("`edge`") == "`` `edge` ``"
-    assert code("two\nlines") == "`two\\nlines`"
-    assert md_text("*bold* <b>") == "\\*bold\\* \\<b\\>"
+    assert md_code_span("plain") == "`plain`"
+    assert md_code_span("a`b") == "``a`b``"
+    assert md_code_span("`edge`") == "`` `edge` ``"
+    assert md_code_span("two\nlines") == "`two\\nlines`"
+    assert md_inline("*bold* <b>") == "\\*bold\\* \\<b\\>"
     hint = EvidenceHint("C1", "pattern_absent", "no match of {pattern}", {"pattern": "a`b"},
                         [])
-    assert hint.text(code) == "no match of ``a`b``"
+    assert hint.text(md_code_span) == "no match of ``a`b``"

@@ -24,8 +24,9 @@ import pytest
 from conftest import GOLDEN_DIR, REPO_ROOT, check_golden
 from threatgate import __version__
 from threatgate.gate.run import GateReport, Thresholds
+from threatgate.output.escape.xml import xml_text
 from threatgate.output.gate import render
-from threatgate.output.junit import checks_of, xml_text
+from threatgate.output.junit import checks_of
 from threatgate.output.sarif import RULES, artifact_location
 
 SARIF_SCHEMA = REPO_ROOT.parent / "shared" / "reference" / "sarif-schema-2.1.0.json"

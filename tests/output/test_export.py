@@ -115,7 +115,7 @@ def test_csv_formula_injection_in_other_fields(export, write_model, owner: str) 
 
 
 def test_neutralise_leaves_numbers_and_text_alone() -> None:
-    from threatgate.output.csv_export import neutralise
+    from threatgate.output.escape.spreadsheet import neutralise
 
     assert neutralise("20") == "20"
     assert neutralise("") == ""

@@ -551,13 +551,6 @@ def test_link_validator(url: str, safe: bool) -> None:
     assert safe_link(url) is safe
 
 
-def test_markdown_helpers() -> None:
-    from threatgate.output.markdown.report import fence, md_text
-
-    assert fence("a ``` b", "mermaid").startswith("````mermaid\n")
-    assert md_text("# x\n* y\n<b>") == "\\# x\n\\* y\n&lt;b&gt;"
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
        | st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40))

@@ -15,13 +15,11 @@ from hypothesis import strategies as st
 
 from conftest import check_golden
 from threatgate.model.loader import load_bytes
-from threatgate.output.mermaid import (
-    MAX_EDGE_LABEL,
-    MAX_NODE_LABEL,
-    one_line_text,
-    render_mermaid,
-)
-from threatgate.output.svg.dfd import NODE_HEIGHT, NODE_WIDTH, layout, render_dfd_svg, wrap
+from threatgate.output.escape.text import one_line_shortened
+from threatgate.output.mermaid import MAX_EDGE_LABEL, MAX_NODE_LABEL, render_mermaid
+from threatgate.output.svg.dfd import render_dfd_svg
+from threatgate.output.svg.layout import NODE_HEIGHT, NODE_WIDTH, layout
+from threatgate.output.svg.text import wrap
 from threatgate.views.diagram import (
     Diagram,
     DiagramBoundary,
@@ -296,7 +294,7 @@ def test_hostile_text_stays_text(hostile: str) -> None:
     mermaid = render_mermaid(diagram)
     labels = mermaid_labels(mermaid)
     # The labels say what the model says (one line, possibly cut), nothing more.
-    assert one_line_text(hostile, MAX_NODE_LABEL) in labels
+    assert one_line_shortened(hostile, MAX_NODE_LABEL) in labels
     for label in labels:
         assert "\n" not in label and len(label) <= MAX_EDGE_LABEL + len(" (unencrypted)")
     inside = re.sub(r"#\d+;", "", "".join(re.findall(r'"([^"]*)"', mermaid)))
@@ -583,7 +581,7 @@ def test_mermaid_renders_hostile_labels_as_text(browser: Any, security_level: st
             }""", [source, number])
             assert found["injected"] == 0
             if number:
-                expected = one_line_text(HOSTILE[number - 1], MAX_NODE_LABEL)
+                expected = one_line_shortened(HOSTILE[number - 1], MAX_NODE_LABEL)
                 assert expected in found["labels"], (expected, found["labels"])
         assert watcher.events.problems() == []
     finally:

@@ -15,6 +15,7 @@ from threatgate.commands.options import (
     today_option,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.output.escape.terminal import terminal_location
 
 
 @click.command()
@@ -109,8 +110,8 @@ def assess(paths: tuple[Path, ...], output_format: str, details: bool,
         text = render.summary_text(workspace.assessments, invalid, details)
     click.echo(text, nl=False)
     for bad in invalid:
-        click.echo(f"{bad.path}:{bad.line}:{bad.column}: error: cannot be assessed: "
-                   f"{bad.message} [{bad.rule}]", err=True)
+        click.echo(f"{terminal_location(bad.path, bad.line, bad.column)}: error: "
+                   f"cannot be assessed: {bad.message} [{bad.rule}]", err=True)
     if workspace.report.unreadable:
         return EXIT_USAGE
     return EXIT_FAILURE if invalid else EXIT_OK

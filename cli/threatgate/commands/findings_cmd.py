@@ -20,6 +20,7 @@ from threatgate.edits.findings import STATUSES
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from threatgate.model.config import find_root
 from threatgate.model.vocabulary import FINDING_SEVERITIES
+from threatgate.output.escape.terminal import terminal_location
 
 MODEL = click.Path(dir_okay=False, path_type=Path)
 
@@ -241,7 +242,8 @@ def list_findings(paths: tuple[Path, ...], status: str | None, control: str | No
     click.echo(text, nl=False)
     invalid = workspace.invalid
     for bad in invalid:
-        click.echo(f"{bad.path}:{bad.line}:{bad.column}: error: cannot be read as a model: "
+        click.echo(f"{terminal_location(bad.path, bad.line, bad.column)}: error: "
+                   "cannot be read as a model: "
                    f"{bad.message} [{bad.rule}]", err=True)
     if workspace.report.unreadable:
         return EXIT_USAGE

@@ -9,6 +9,7 @@ import click
 
 from threatgate.commands.options import config_option, resolve_config
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.output.escape.terminal import terminal_location
 
 
 @click.command()
@@ -66,7 +67,8 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
             continue
         except (FormatError, LoadError) as exc:
             click.echo(
-                f"{item.display}:{exc.line}:{exc.column}: error: {exc.message} [{exc.rule}]",
+                f"{terminal_location(item.display, exc.line, exc.column)}: error: {exc.message} "
+                f"[{exc.rule}]",
                 err=True,
             )
             code = max(code, EXIT_FAILURE)

@@ -9,6 +9,7 @@ import click
 from threatgate.analysis.gaps import GAP_STATUSES
 from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.output.escape.terminal import terminal_location
 
 
 @click.command()
@@ -69,7 +70,8 @@ def gaps(paths: tuple[Path, ...], output_format: str, control: str | None,
     click.echo(render(page), nl=False)
     invalid = invalid_models(report)
     for bad in invalid:
-        click.echo(f"{bad.path}:{bad.line}:{bad.column}: error: cannot be read as a model: "
+        click.echo(f"{terminal_location(bad.path, bad.line, bad.column)}: error: "
+                   "cannot be read as a model: "
                    f"{bad.message} [{bad.rule}]", err=True)
     if report.unreadable:
         return EXIT_USAGE

@@ -11,7 +11,7 @@ import click
 
 from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
 from threatgate.errors import EXIT_FAILURE, EXIT_USAGE, InputError, PolicyFailure
-from threatgate.output.escape import terminal_text
+from threatgate.output.escape.terminal import terminal_location, terminal_text
 
 if TYPE_CHECKING:
     from threatgate.model.config import Config
@@ -289,10 +289,10 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
                             max_bytes=config.max_file_size, rules=config.rules)
     except EditError as exc:
         where = _display(path)
-        location = f":{exc.line}:{exc.column}" if exc.line is not None else ""
-        click.echo(f"{where}{location}: error: {exc.message} [{exc.rule}]", err=True)
+        click.echo(f"{terminal_location(where, exc.line, exc.column)}: error: {exc.message} "
+                   f"[{exc.rule}]", err=True)
         for problem in exc.problems:
-            click.echo(f"{where}:{problem.line}:{problem.column}: error: "
+            click.echo(f"{terminal_location(where, problem.line, problem.column)}: error: "
                        f"{terminal_text(problem.message)} [{problem.rule}] (in the merged text, "
                        "not written)", err=True)
         raise click.exceptions.Exit(exc.exit_code) from None
@@ -361,11 +361,12 @@ def objectives_command(paths: tuple[Path, ...], output_format: str,
                                 rules=config.rules)
         except EditError as exc:
             failed = True
-            location = f":{exc.line}:{exc.column}" if exc.line is not None else ""
-            click.echo(f"{model_file.display}{location}: error: {terminal_text(exc.message)} "
+            where = terminal_location(model_file.display, exc.line, exc.column)
+            click.echo(f"{where}: error: {terminal_text(exc.message)} "
                        f"[{exc.rule}]", err=True)
             for problem in exc.problems:
-                click.echo(f"{model_file.display}:{problem.line}:{problem.column}: error: "
+                where = terminal_location(model_file.display, problem.line, problem.column)
+                click.echo(f"{where}: error: "
                            f"{terminal_text(problem.message)} [{problem.rule}]", err=True)
             if exc.exit_code == EXIT_USAGE:
                 raise click.exceptions.Exit(EXIT_USAGE) from None

@@ -103,16 +103,17 @@ def report_error(exc: ThreatgateError) -> None:
     """Print an error: ``WHERE: error: message``, its located problems, the places it
     points at, its details."""
     from threatgate.output.diagnostics import text_line
-    from threatgate.output.escape import one_line, terminal_text
+    from threatgate.output.escape.terminal import terminal_location, terminal_text
+    from threatgate.output.escape.text import one_line
 
-    where = one_line(exc.path) if exc.path else "threatgate"
+    where = terminal_location(exc.path) if exc.path else "threatgate"
     if exc.headline:
         click.echo(f"{where}: error: {terminal_text(str(exc))}", err=True)
     note = f" ({exc.diagnostic_note})" if exc.diagnostic_note else ""
     for diagnostic in exc.diagnostics:
         click.echo(text_line(diagnostic) + note, err=True)
     for line, text in exc.pointers:
-        click.echo(f"{where}:{line}: {one_line(text)}", err=True)
+        click.echo(f"{terminal_location(exc.path or where, line)}: {one_line(text)}", err=True)
     for detail in exc.details:
         click.echo(f"  {terminal_text(detail)}", err=True)
 

@@ -16,6 +16,7 @@ from threatgate.commands.options import (
     today_option,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
+from threatgate.output.escape.terminal import terminal_location
 from threatgate.support.outputs import check_file, write_file
 
 if TYPE_CHECKING:
@@ -81,7 +82,8 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
     if workspace.report.unreadable:
         for result in workspace.report.files:
             for d in result.diagnostics:
-                click.echo(f"{d.path}:{d.line}:{d.column}: error: {d.message} [{d.rule}]",
+                click.echo(f"{terminal_location(d.path, d.line, d.column)}: error: {d.message} "
+                           f"[{d.rule}]",
                            err=True)
         return EXIT_USAGE
     loaded = load_reports(workspace, config)

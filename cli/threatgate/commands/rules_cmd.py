@@ -50,7 +50,7 @@ def _load(config_path: Path | None, pack_paths: Sequence[Path],
 def _echo(text: str) -> None:
     """Print text that may come from a repository's own packs, without control characters
     that could rewrite the terminal."""
-    from threatgate.output.escape import terminal_text
+    from threatgate.output.escape.terminal import terminal_text
 
     click.echo(terminal_text(text))
 

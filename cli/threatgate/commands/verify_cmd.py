@@ -17,6 +17,7 @@ from threatgate.commands.options import (
     write_outputs,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
+from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.registry import format_names, render
 
 if TYPE_CHECKING:
@@ -110,9 +111,9 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
     click.echo(render("verify", output_format, report), nl=False)
     for result in invalid:
         first = next((d for d in result.diagnostics if d.severity == "error"), None)
-        where = f"{first.line}:{first.column}: {first.message}" if first else "invalid"
-        click.echo(f"{result.display}:{where}: model is not valid; its assertions were not "
-                   "checked", err=True)
+        where = (f"{terminal_location(result.display, first.line, first.column)}: "
+                 f"{first.message}" if first else f"{terminal_location(result.display)}:invalid")
+        click.echo(f"{where}: model is not valid; its assertions were not checked", err=True)
     if validation.unreadable:
         return EXIT_USAGE
     failed = bool(report.blocking or report.drift.drifted or invalid)

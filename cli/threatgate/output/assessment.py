@@ -7,7 +7,9 @@ from typing import Any
 
 from threatgate.analysis.assess import InvalidModel, ModelAssessment
 from threatgate.analysis.listings import Page
-from threatgate.output.escape import md_cell, one_line
+from threatgate.output.escape.markdown import md_cell
+from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import location, one_line
 
 DETAIL_LIMIT = 10
 
@@ -96,7 +98,7 @@ def summary_text(assessments: list[ModelAssessment], invalid: list[InvalidModel]
         o = a.objective_states
         progress = a.control_progress
         expired = sum(d.expired for d in a.dated)
-        out.append(f"{a.model_id}: {one_line(a.title)} ({a.path})")
+        out.append(f"{a.model_id}: {one_line(a.title)} ({terminal_location(a.path)})")
         out.append(f"  threats     {len(a.threats)}: {_counts(a.by_severity)}; mitigated "
                    f"{s['mitigated']}, accepted {s['accepted']}, open {s['open']}; "
                    f"mitigation ratio {a.mitigation_ratio:.2f}")
@@ -142,7 +144,7 @@ def _details_text(a: ModelAssessment) -> list[str]:
         out.append(f"  defense in depth (not required): {', '.join(dind)}")
     if a.review_queue:
         out.append("  review queue:")
-        out += [f"    {a.path}:{q.location[0]}: {one_line(q.message)}"
+        out += [f"    {terminal_location(a.path, q.location[0])}: {one_line(q.message)}"
                 for q in a.review_queue[:DETAIL_LIMIT]]
     if a.leverage:
         out.append("  remediation leverage:")
@@ -177,7 +179,7 @@ def summary_markdown(assessments: list[ModelAssessment], invalid: list[InvalidMo
                         for t in residual]
             if a.review_queue:
                 out += ["", "**Review queue**", ""]
-                out += [f"1. {md_cell(q.message)} ({md_cell(a.path)}:{q.location[0]})"
+                out += [f"1. {md_cell(q.message)} ({md_cell(location(a.path, q.location[0]))})"
                         for q in a.review_queue[:DETAIL_LIMIT]]
     return "\n".join(out) + "\n"
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from threatgate.output.escape.text import utf8_text
 from threatgate.output.registry import register_format
-from threatgate.output.sarif import INVALID_MODEL, clean_text, fingerprint
+from threatgate.output.sarif import INVALID_MODEL, fingerprint
 
 if TYPE_CHECKING:
     from threatgate.gate.run import GateReport
@@ -27,7 +28,7 @@ SEVERITY = {"critical": "blocker", "high": "critical", "medium": "major", "low":
 
 
 def _path(path: str) -> str:
-    path = clean_text(path).replace("\\", "/")
+    path = utf8_text(path).replace("\\", "/")
     while path.startswith("./"):
         path = path[2:]
     return path
@@ -38,7 +39,7 @@ def _issue(check: str, description: str, severity: str, path: str, line: int,
     return {
         "type": "issue",
         "check_name": check,
-        "description": clean_text(description),
+        "description": utf8_text(description),
         "categories": ["Security"],
         "severity": severity,
         "fingerprint": match_key,

@@ -23,6 +23,7 @@ from typing import Any
 
 from threatgate.analysis.assess import OPEN_FINDING_STATUSES, ModelAssessment
 from threatgate.model.vocabulary import id_list, items, text
+from threatgate.output.escape.spreadsheet import neutralise
 
 #: (control id, assertion index) -> (status, reason) of one model's assertions, as
 #: ``threatgate verify`` found them: status is pass, fail, error or skipped.
@@ -40,14 +41,7 @@ CONTROL_COLUMNS: tuple[str, ...] = (
 )
 TABLES = ("threats", "controls")
 LIST_SEPARATOR = "; "
-#: First characters that make a spreadsheet treat a cell as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
-
-
-def neutralise(cell: str) -> str:
-    """Prefix a cell a spreadsheet would evaluate as a formula with a single quote."""
-    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
 
 
 def _cell(value: Any) -> str:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from threatgate.diagnostics import Diagnostic, Severity
-from threatgate.output.escape import one_line, workflow_data, workflow_property
+from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import one_line
+from threatgate.output.escape.workflow import workflow_data, workflow_property
 from threatgate.output.registry import register_format
 from threatgate.validate.files import ValidationReport
 
@@ -23,7 +25,7 @@ class ValidationResult:
 
 def text_line(d: Diagnostic) -> str:
     return (
-        f"{one_line(d.path)}:{d.line}:{d.column}: {d.severity}: {one_line(d.message)} "
+        f"{terminal_location(d.path, d.line, d.column)}: {d.severity}: {one_line(d.message)} "
         f"[{d.rule}]"
     )
 

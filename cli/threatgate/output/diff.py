@@ -13,7 +13,9 @@ from typing import Any
 
 from threatgate.diff.results import DiffResult, FieldChange, ModelDiff, Regression
 from threatgate.model.vocabulary import COLLECTIONS
-from threatgate.output.escape import md_cell, one_line
+from threatgate.output.escape.markdown import md_cell
+from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import location, one_line
 
 MARKER = "<!-- threatgate-diff -->"
 #: GitHub refuses comments over 65,536 characters; keep a margin.
@@ -150,7 +152,7 @@ def render_text(result: DiffResult) -> str:
             title = f" \"{one_line(entity.title)}\"" if entity.title else ""
             base = " at BASE" if entity.change == "removed" else ""
             lines.append(f"  {_SIGN[entity.change]} {singular} {one_line(entity.entity)}"
-                         f"{title}  ({one_line(entity.path)}:{entity.line}{base})")
+                         f"{title}  ({terminal_location(entity.path, entity.line)}{base})")
             for change in entity.fields:
                 lines.append(f"      {one_line(_field(change))}")
         for t in model.transitions:
@@ -261,7 +263,7 @@ def _details(model: ModelDiff) -> list[str]:
         title = f" “{md_cell(entity.title)}”" if entity.title else ""
         base = " at BASE" if entity.change == "removed" else ""
         lines.append(f"- {entity.change} {singular} **{md_cell(entity.entity)}**{title} "
-                     f"({md_cell(entity.path)}:{entity.line}{base})")
+                     f"({md_cell(location(entity.path, entity.line))}{base})")
         for change in entity.fields:
             lines.append(f"  - {md_cell(_field(change, '→'))}")
     if model.transitions:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from threatgate.analysis.posture import acceptance_in_force, assumption_state
 from threatgate.errors import EXIT_USAGE, ThreatgateError
 from threatgate.model.vocabulary import SEVERITY_ORDER, id_list, items, text
 from threatgate.output.csv_export import Verdicts
+from threatgate.output.escape.xml import xml_visible
 
 if TYPE_CHECKING:
     from docx.document import Document as DocumentObject
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 AUTHOR = "threatgate"
 INSTALL_HINT = "pip install 'threatgate[docx]'"
 TABLE_STYLE = "Table Grid"
-#: Characters XML 1.0 cannot carry, even as a character reference.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class DocxUnavailable(ThreatgateError):
@@ -63,7 +61,7 @@ def literal(value: Any) -> str:
         value = int(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(literal(v) for v in value)
-    return _NOT_XML.sub(lambda m: repr(m.group())[1:-1], str(value))
+    return xml_visible(str(value))
 
 
 class _Report:

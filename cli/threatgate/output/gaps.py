@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 
 from threatgate.analysis.gaps import ControlGap, GapsPage, ObjectiveLink
-from threatgate.output.escape import one_line
-
-#: Characters that could start Markup or HTML; '_' only where it could start emphasis
-#: (CommonMark never reads an underscore inside a word as emphasis), '#' only first.
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>&|~])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|^#")
+from threatgate.output.escape.markdown import md_code_span, md_inline
+from threatgate.output.escape.text import location
 
 EFFECTS = {
     "closes": "implementing {control} closes it",
@@ -22,41 +18,27 @@ EFFECTS = {
 }
 
 
-def md_text(text: str) -> str:
-    """Text from a model file, shown literally in Markdown: one line, no markup, no HTML."""
-    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), one_line(text))
-
-
-def code(text: str) -> str:
-    """A Markdown code span holding ``text`` literally, whatever backticks it contains."""
-    value = one_line(text)
-    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if value.startswith("`") or value.endswith("`") else ""
-    return f"{fence}{pad}{value}{pad}{fence}"
-
-
 def _objective_line(gap: ControlGap, link: ObjectiveLink) -> str:
     state = link.status.replace("_", " ")
     if link.reason:
         state += f": {link.reason}"
     effect = EFFECTS[link.effect].format(control=gap.id)
-    return f"- {md_text(link.id)} (tier {link.tier}, {state}): {effect}"
+    return f"- {md_inline(link.id)} (tier {link.tier}, {state}): {effect}"
 
 
 def _section(gap: ControlGap) -> list[str]:
-    out = [f"## {md_text(gap.id)}: {md_text(gap.title)}", ""]
-    facts = [f"Model: {md_text(gap.model_title)} ({code(gap.model)}), "
-             f"{code(f'{gap.path}:{gap.line}')}",
+    out = [f"## {md_inline(gap.id)}: {md_inline(gap.title)}", ""]
+    facts = [f"Model: {md_inline(gap.model_title)} ({md_code_span(gap.model)}), "
+             f"{md_code_span(location(gap.path, gap.line))}",
              f"Status: {gap.status.replace('_', ' ')}"]
     if gap.owner:
-        facts.append(f"Owner: {md_text(gap.owner)}")
+        facts.append(f"Owner: {md_inline(gap.owner)}")
     if gap.compliance:
-        facts.append("Compliance: " + ", ".join(code(c) for c in gap.compliance))
+        facts.append("Compliance: " + ", ".join(md_code_span(c) for c in gap.compliance))
     out += [f"- {fact}" for fact in facts]
     if gap.description:
         out.append("")
-        out += [f"> {md_text(line)}".rstrip() for line in gap.description.splitlines()]
+        out += [f"> {md_inline(line)}".rstrip() for line in gap.description.splitlines()]
 
     out += ["", "**Objectives it serves**", ""]
     if gap.objectives:
@@ -66,7 +48,7 @@ def _section(gap: ControlGap) -> list[str]:
 
     out += ["", "**Threats it mitigates**", ""]
     if gap.threats:
-        out += [f"- {md_text(t.id)} ({t.severity}, {t.state}): {md_text(t.title)}"
+        out += [f"- {md_inline(t.id)} ({t.severity}, {t.state}): {md_inline(t.title)}"
                 for t in gap.threats]
     else:
         out.append("- none: no threat lists it in its mitigations")
@@ -74,29 +56,30 @@ def _section(gap: ControlGap) -> list[str]:
     if gap.findings:
         out += ["", "**Findings recorded for it**", ""]
         for finding in gap.findings:
-            out.append(f"- {md_text(finding.id)} ({finding.severity}, {finding.status}): "
-                       f"{md_text(finding.title)}")
+            out.append(f"- {md_inline(finding.id)} ({finding.severity}, {finding.status}): "
+                       f"{md_inline(finding.title)}")
             if finding.locations:
-                out.append("  - checked: " + ", ".join(code(x) for x in finding.locations))
+                checked = ", ".join(md_code_span(x) for x in finding.locations)
+                out.append(f"  - checked: {checked}")
             if finding.expected_evidence:
-                out.append(f"  - expected: {md_text(finding.expected_evidence)}")
+                out.append(f"  - expected: {md_inline(finding.expected_evidence)}")
 
     out += ["", "**Checklist**", ""]
     for hint in gap.evidence:
-        origin = "" if hint.source == gap.id else f" (from {md_text(hint.source)})"
-        why = f": {md_text(hint.description)}" if hint.description else ""
-        out.append(f"- [ ] {hint.text(code)}{origin}{why}")
+        origin = "" if hint.source == gap.id else f" (from {md_inline(hint.source)})"
+        why = f": {md_inline(hint.description)}" if hint.description else ""
+        out.append(f"- [ ] {hint.text(md_code_span)}{origin}{why}")
     for source, words in gap.expected:
-        out.append(f"- [ ] {md_text(source)} expects: {md_text(words)}")
+        out.append(f"- [ ] {md_inline(source)} expects: {md_inline(words)}")
     if not gap.has_assertions:
-        out.append(f"- [ ] Record the evidence as assertions on {md_text(gap.id)}, so that "
+        out.append(f"- [ ] Record the evidence as assertions on {md_inline(gap.id)}, so that "
                    "`threatgate verify` can check it")
-    out.append(f"- [ ] Set {code('status: implemented')} on {md_text(gap.id)} in "
-               f"{code(gap.path)}")
+    out.append(f"- [ ] Set {md_code_span('status: implemented')} on {md_inline(gap.id)} in "
+               f"{md_code_span(gap.path)}")
 
     out.append("")
     if gap.look_at:
-        out.append("**Where to look**: " + ", ".join(code(p) for p in gap.look_at))
+        out.append("**Where to look**: " + ", ".join(md_code_span(p) for p in gap.look_at))
     else:
         out.append("**Where to look**: no path named yet; its assertions and findings "
                    "name none")

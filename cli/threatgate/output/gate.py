@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from threatgate.output.escape import md_cell, one_line, workflow_data, workflow_property
+from threatgate.output.escape.markdown import md_cell
+from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import location, one_line
+from threatgate.output.escape.workflow import workflow_data, workflow_property
 from threatgate.output.registry import register_format
 from threatgate.output.registry import render as render_result
 
@@ -49,16 +52,17 @@ def render_text(report: GateReport) -> str:
             f"/{len(a.objectives)}"
         )
         for failure in result.failures:
-            lines.append(f"  {one_line(failure.path)}:{failure.line}:{failure.column}: "
-                         f"{one_line(failure.message)} [{failure.check}]")
+            where = terminal_location(failure.path, failure.line, failure.column)
+            lines.append(f"  {where}: {one_line(failure.message)} [{failure.check}]")
         for failure in result.baseline_failures:
-            lines.append(f"  {one_line(failure.path)}:{failure.line}:{failure.column}: "
-                         f"{one_line(failure.message)} [{failure.check}, already at "
+            where = terminal_location(failure.path, failure.line, failure.column)
+            lines.append(f"  {where}: {one_line(failure.message)} [{failure.check}, already at "
                          f"{one_line(report.baseline or 'the baseline')}]")
         for warning in result.warnings:
             lines.append(f"  warning: {one_line(warning)}")
     for bad in report.invalid:
-        lines.append(f"FAIL {one_line(bad.path)}:{bad.line}:{bad.column}: cannot be assessed: "
+        where = terminal_location(bad.path, bad.line, bad.column)
+        lines.append(f"FAIL {where}: cannot be assessed: "
                      f"{one_line(bad.message)} [{bad.rule}]")
     if not report.thresholds.any_set:
         lines.append("No thresholds set: reporting only (see `threatgate gate --help`).")
@@ -110,8 +114,9 @@ def render_markdown(report: GateReport) -> str:
     failures = [f for r in report.results for f in r.failures]
     if failures or report.invalid:
         out += ["", "### Failures", ""]
-        out += [f"- {md_cell(f.path)}:{f.line}: {md_cell(f.message)} ({f.check})"
+        out += [f"- {md_cell(location(f.path, f.line))}: {md_cell(f.message)} ({f.check})"
                 for f in failures]
-        out += [f"- {md_cell(bad.path)}:{bad.line}: cannot be assessed: {md_cell(bad.problem)}"
+        out += [f"- {md_cell(location(bad.path, bad.line))}: cannot be assessed: "
+                f"{md_cell(bad.problem)}"
                 for bad in report.invalid]
     return "\n".join(out) + "\n"

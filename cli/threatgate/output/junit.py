@@ -17,13 +17,13 @@ cannot carry at all (most control characters) are written as visible escapes suc
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from threatgate.gate.run import Failure, GateReport, ModelGate, Thresholds, summary_line
-from threatgate.output.escape import one_line
+from threatgate.output.escape.text import location
+from threatgate.output.escape.xml import xml_text
 from threatgate.output.registry import register_format
 from threatgate.output.verification import evidence_place
 
@@ -31,16 +31,8 @@ if TYPE_CHECKING:
     from threatgate.analysis.assess import InvalidModel
     from threatgate.verify.report import VerifyReport
 
-#: What XML 1.0 cannot carry, even as a character reference. ``one_line`` already turns
-#: every such character into a visible escape; this is the last line of defence.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
 COUNTS = ("failure", "error", "skipped")
 
-
-def xml_text(text: str) -> str:
-    """One line of text that XML 1.0 can carry: control characters become escapes."""
-    return _NOT_XML.sub("\ufffd", one_line(text))
 
 
 @dataclass(frozen=True)
@@ -149,7 +141,7 @@ def _model_suite(result: ModelGate, checks: list[str]) -> Suite:
         if not found:
             suite.cases.append(Case(classname, check, a.path, a.location[0]))
             continue
-        lines = tuple(f"{f.path}:{f.line}:{f.column} {f.message}" for f in found)
+        lines = tuple(f"{location(f.path, f.line, f.column)} {f.message}" for f in found)
         suite.cases.append(Case(classname, check, found[0].path, found[0].line,
                                 Outcome("failure", summary_line(check, found), check, lines)))
     if result.warnings:
@@ -162,7 +154,7 @@ def _invalid_suite(bad: InvalidModel) -> Suite:
     text = f"{bad.message} [{bad.rule}]"
     classname = "threatgate." + path.replace(".", "_")
     outcome = Outcome("failure", f"model cannot be assessed: {text}", "invalid_model",
-                      (f"{path}:{line}:{column} {text}",))
+                      (f"{location(path, line, column)} {text}",))
     return Suite(path, path, [Case(classname, "valid", path, line, outcome)])
 
 

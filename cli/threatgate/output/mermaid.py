@@ -1,30 +1,18 @@
 """A data-flow diagram as Mermaid ``flowchart`` text.
 
-Everything that comes from the model is hostile until escaped. Mermaid reads labels
-between double quotes and renders them as HTML, so a raw quote, bracket or pipe would end
-the label and let the rest of the text become Mermaid statements (``click ... call``,
-``%%{init}%%`` directives, ``style``, ``classDef``), and raw ``<``/``&`` would become
-markup. Therefore:
-
-- identifiers in the output are generated (``n0``, ``b0``), never the model's ids;
-- every label is one line, capped in length, and every character other than letters,
-  digits, spaces and a few harmless punctuation marks is written as a Mermaid entity
-  code (``#34;``), which Mermaid turns into an HTML character reference: shown as text,
-  never parsed as syntax or markup.
+Everything that comes from the model is hostile until escaped
+(:mod:`threatgate.output.escape.mermaid` says how): identifiers in the output are
+generated (``n0``, ``b0``), never the model's ids, and every label is escaped.
 """
 
 from __future__ import annotations
 
-from threatgate.output.escape import one_line
+from threatgate.output.escape.mermaid import mermaid_label, mermaid_line
 from threatgate.views.diagram import Diagram, DiagramNode
 
 #: Longest label drawn, in characters, before it is cut with an ellipsis.
 MAX_NODE_LABEL = 60
 MAX_EDGE_LABEL = 80
-
-#: Punctuation kept as is inside a quoted label: none of it means anything to Mermaid
-#: there, to HTML, or to Markdown code fences.
-_SAFE_PUNCTUATION = frozenset(" .,-_:/()?!+'")
 
 _SHAPES = {
     "process": ('["', '"]'),
@@ -39,32 +27,9 @@ _CLASS_DEFS = (
 )
 
 
-def one_line_text(text: str, limit: int) -> str:
-    """Whitespace runs (newlines included) as one space, other invisible or control
-    characters (bidirectional overrides, NUL, escape) as their escape sequence, cut to
-    ``limit`` characters."""
-    flat = one_line(" ".join(text.split()))
-    if len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "\u2026"
-    return flat
-
-
-def escape_label(text: str, limit: int = MAX_NODE_LABEL) -> str:
-    """A label's text, safe between double quotes in any Mermaid statement."""
-    return "".join(
-        char if (char.isalnum() and char.isprintable()) or char in _SAFE_PUNCTUATION
-        else f"#{ord(char)};"
-        for char in one_line_text(text, limit)
-    )
-
-
 def accessible_title(title: str) -> str:
-    """The diagram's accessible title. Mermaid reads ``accTitle`` up to the end of the
-    line and does not decode entity codes there, so anything but letters, digits, spaces
-    and harmless punctuation is dropped rather than encoded."""
-    kept = "".join(char if (char.isalnum() and char.isprintable()) or char in _SAFE_PUNCTUATION
-                   else " " for char in one_line_text(title, MAX_NODE_LABEL))
-    kept = " ".join(kept.split())
+    """The diagram's accessible title (``accTitle``, read up to the end of the line)."""
+    kept = mermaid_line(title, MAX_NODE_LABEL)
     return f"Data-flow diagram: {kept}" if kept else "Data-flow diagram"
 
 
@@ -80,7 +45,7 @@ def _summary(diagram: Diagram) -> str:
 
 def _node(mermaid_id: str, node: DiagramNode) -> str:
     opening, closing = _SHAPES[node.kind]
-    return f"{mermaid_id}{opening}{escape_label(node.name)}{closing}"
+    return f"{mermaid_id}{opening}{mermaid_label(node.name, MAX_NODE_LABEL)}{closing}"
 
 
 def render_mermaid(diagram: Diagram) -> str:
@@ -98,7 +63,7 @@ def render_mermaid(diagram: Diagram) -> str:
         if not members:
             continue
         name = boundary.name if boundary.declared else f"{boundary.name} (undeclared)"
-        lines.append(f'    subgraph b{index}["{escape_label(name)}"]')
+        lines.append(f'    subgraph b{index}["{mermaid_label(name, MAX_NODE_LABEL)}"]')
         lines.extend(f"        {_node(ids[node.id], node)}" for node in members)
         lines.append("    end")
         if not boundary.declared:
@@ -111,7 +76,7 @@ def render_mermaid(diagram: Diagram) -> str:
         label = edge.label
         if edge.encrypted is False:
             label = f"{label} (unencrypted)" if label else "unencrypted"
-        text = f'|"{escape_label(label, MAX_EDGE_LABEL)}"|' if label else ""
+        text = f'|"{mermaid_label(label, MAX_EDGE_LABEL)}"|' if label else ""
         lines.append(f"    {ids[edge.source]} {arrow}{text} {ids[edge.target]}")
     lines.extend(f"    {definition}" for definition in _CLASS_DEFS)
     for kind in ("process", "datastore", "external"):

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from threatgate.gate.run import Failure, GateReport
     from threatgate.verify.report import VerifyReport
     from threatgate.verify.runner import AssertionResult
+from threatgate.output.escape.text import utf8_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/threatgate/threatgate"
@@ -106,15 +107,10 @@ def security_severity(severity: str) -> str:
     return SECURITY_SEVERITY.get(severity, SECURITY_SEVERITY["medium"])
 
 
-def clean_text(text: str) -> str:
-    """Text that encodes as UTF-8: lone surrogates (undecodable file names) become '?'."""
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
 def _quote(text: str, safe: str) -> str:
     """Percent-encode a path; bytes of an undecodable file name are kept as they were."""
     for candidate, errors in ((text, "strict"), (text, "surrogateescape"),
-                              (clean_text(text), "strict")):
+                              (utf8_text(text), "strict")):
         try:
             return quote(candidate, safe=safe, errors=errors)
         except UnicodeEncodeError:
@@ -178,7 +174,7 @@ def _result(rule: int, rule_id: str, level: str, message: str, location: dict[st
         "ruleId": rule_id,
         "ruleIndex": rule,
         "level": level,
-        "message": {"text": clean_text(message)},
+        "message": {"text": utf8_text(message)},
         "locations": [location],
         "partialFingerprints": {"primaryLocationLineHash": print_},
     }
@@ -233,8 +229,8 @@ def _failure_result(rule: int, model_id: str, failure: Failure,
         rule, failure.check, level_of(failure.severity), failure.message,
         _location(failure.path, failure.line, failure.column),
         f"{fingerprint(failure.check, model_id, entity)}:{occurrence}",
-        {"model": clean_text(model_id), "entity": clean_text(entity),
-         "severity": failure.severity, "security-severity": security_severity(failure.severity)},
+        {"model": utf8_text(model_id), "entity": utf8_text(entity), "severity": failure.severity,
+         "security-severity": security_severity(failure.severity)},
     )
 
 
@@ -266,7 +262,7 @@ def gate_results(report: GateReport, rules: list[Rule]) -> list[dict[str, Any]]:
             index[INVALID_MODEL], INVALID_MODEL, level_of("high"),
             f"model cannot be assessed: {bad.message} [{bad.rule}]",
             _location(bad.path, bad.line, bad.column),
-            f"{fingerprint(INVALID_MODEL, clean_text(bad.path))}:1",
+            f"{fingerprint(INVALID_MODEL, utf8_text(bad.path))}:1",
             {"security-severity": security_severity("high")},
         ))
     return results

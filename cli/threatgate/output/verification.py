@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from threatgate.output.escape import md_cell, one_line, workflow_data, workflow_property
+from threatgate.output.escape.markdown import md_cell
+from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import location, one_line
+from threatgate.output.escape.workflow import workflow_data, workflow_property
 from threatgate.output.registry import register_format
 
 if TYPE_CHECKING:
@@ -20,9 +23,7 @@ if TYPE_CHECKING:
 def evidence_place(r: AssertionResult) -> str:
     """`` (file:line)`` of the evidence the verdict points at, if any."""
     v = r.verdict
-    if v.file and v.line:
-        return f" ({v.file}:{v.line})"
-    return f" ({v.file})" if v.file else ""
+    return f" ({location(v.file, v.line or None)})" if v.file else ""
 
 
 @register_format("verify", "text", 10)
@@ -30,14 +31,17 @@ def render_text(report: VerifyReport) -> str:
     lines = []
     for r in report.results:
         p = r.planned
-        lines.append(f"{p.model_path}:{p.line}: {r.verdict.status.upper()} {p.control} "
+        where = terminal_location(p.model_path, p.line)
+        lines.append(f"{where}: {r.verdict.status.upper()} {p.control} "
                      f"{p.type}: {one_line(r.verdict.reason)}{one_line(evidence_place(r))}")
     for _then, now in report.drift.drifted:
-        lines.append(f"{now.planned.model_path}:{now.planned.line}: DRIFT {now.planned.control}"
+        where = terminal_location(now.planned.model_path, now.planned.line)
+        lines.append(f"{where}: DRIFT {now.planned.control}"
                      f" {now.planned.type}: passed at {report.baseline}, now "
                      f"{now.verdict.status}: {one_line(now.verdict.reason)}")
     for _then, now in report.drift.changed:
-        lines.append(f"{now.planned.model_path}:{now.planned.line}: CHANGED "
+        where = terminal_location(now.planned.model_path, now.planned.line)
+        lines.append(f"{where}: CHANGED "
                      f"{now.planned.control} {now.planned.type}: still passes, but its "
                      f"evidence changed since {report.baseline}")
     c = report.counts

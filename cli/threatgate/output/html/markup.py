@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from threatgate.output.escape.html import html_attribute
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
@@ -70,6 +72,6 @@ def render_markdown(text: str) -> str:
         return ""
     if _plain(text):
         # The common case, a plain sentence, gives exactly what markdown-it would.
-        return "<p>" + text.replace(">", "&gt;").replace('"', "&quot;") + "</p>\n"
+        return "<p>" + html_attribute(text) + "</p>\n"
     html: str = _parser().render(text)
     return html

@@ -1,10 +1,10 @@
 """One model's report as GitHub/GitLab-flavoured Markdown (pure: report in, text out).
 
-Every piece of user text is escaped: table cells with :func:`md_cell`, paragraphs with
-:func:`md_text` (Markdown punctuation backslash-escaped, ``<``, ``>`` and ``&`` as
-entities), so a title or description can neither break the document's structure nor
-inject HTML. Descriptions are therefore shown as plain text, line breaks kept. The only
-HTML emitted is ``<a id="..."></a>`` anchors built from sanitised entity ids.
+Every piece of user text is escaped: table cells with :func:`md_cell_literal`,
+paragraphs with :func:`md_paragraphs` (Markdown punctuation backslash-escaped, ``<``,
+``>`` and ``&`` as entities), so a title or description can neither break the document's
+structure nor inject HTML. Descriptions are therefore shown as plain text, line breaks
+kept. The only HTML emitted is ``<a id="..."></a>`` anchors built from sanitised entity ids.
 """
 
 from __future__ import annotations
@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from threatgate.output.escape import md_cell, one_line
+from threatgate.output.escape.markdown import (
+    md_cell_lines,
+    md_cell_literal,
+    md_fence,
+    md_paragraphs,
+)
+from threatgate.output.escape.text import one_line
 from threatgate.views.report import (
     AcceptanceRow,
     ControlRow,
@@ -22,35 +28,6 @@ from threatgate.views.report import (
     ThreatRow,
     anchor,
 )
-
-#: ASCII punctuation that can start or change Markdown syntax somewhere.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=:$^])")
-_BACKTICKS = re.compile(r"`+")
-#: Inline Markdown syntax inside a table cell (pipes, backticks and HTML: md_cell).
-_CELL_SPECIAL = re.compile(r"([\\*_\[\]()~!$])")
-
-
-def _cell(value: str) -> str:
-    """User text in a table cell: one line, no HTML, no emphasis, links or math."""
-    return md_cell(_CELL_SPECIAL.sub(r"\\\1", value))
-
-
-def _cell_lines(value: str) -> str:
-    """Multi-line user text in a table cell: each line escaped, joined with ``<br>``."""
-    lines = value.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
-    return "<br>".join(_cell(line.strip()) for line in lines)
-
-
-def md_text(value: str) -> str:
-    """Multi-line user text as inert Markdown: shown as written, never interpreted."""
-    lines = []
-    for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = one_line(line.strip())
-        line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        lines.append(_MD_SPECIAL.sub(r"\\\1", line))
-    # Collapse runs of blank lines; keep paragraphs.
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
 
 
 def description_html(value: str) -> str:
@@ -71,13 +48,6 @@ def description_html(value: str) -> str:
     return f"<div>\n{html}\n</div>"
 
 
-def fence(content: str, info: str) -> str:
-    """A fenced code block whose fence is longer than any backtick run inside."""
-    longest = max((len(m) for m in _BACKTICKS.findall(content)), default=0)
-    marks = "`" * max(3, longest + 1)
-    return f"{marks}{info}\n{content.rstrip(chr(10))}\n{marks}"
-
-
 def _anchor(name: str) -> str:
     """The entity's anchor, plus its lower-case twin when they differ.
 
@@ -91,8 +61,9 @@ def _anchor(name: str) -> str:
 
 
 def _link(ref: Ref, *, show_status: bool = False) -> str:
-    label = _cell(ref.id)
-    status = f" ({_cell(ref.status.replace('_', ' '))})" if show_status and ref.status else ""
+    label = md_cell_literal(ref.id)
+    status = (f" ({md_cell_literal(ref.status.replace('_', ' '))})"
+              if show_status and ref.status else "")
     if ref.anchor is None:
         return f"{label} (unknown){status}"
     return f"[{label}](#{ref.anchor}){status}"
@@ -130,7 +101,7 @@ def _summary(report: Report) -> list[str]:
     verification = ("assertions checked in this run" if s.verification_ran
                     else "assertions not checked in this run (use --verify)")
     rows = [
-        ["Posture", _cell(f"{report.posture.message}")],
+        ["Posture", md_cell_literal(f"{report.posture.message}")],
         ["Threats", f"{s.threats} ({severities})"],
         ["Threat states", states],
         ["Mitigation ratio", _percent(s.mitigation_ratio)],
@@ -155,10 +126,10 @@ def _elements(title: str, elements: list[Element]) -> list[str]:
     rows = []
     for e in elements:
         rows.append([
-            f"{_anchor(e.anchor)}{_cell(e.id)}", _cell(e.name),
-            *[_cell(value) for _, value in e.facts],
+            f"{_anchor(e.anchor)}{md_cell_literal(e.id)}", md_cell_literal(e.name),
+            *[md_cell_literal(value) for _, value in e.facts],
             *[_links(refs) for _, refs in e.links],
-            _cell_lines(e.description),
+            md_cell_lines(e.description),
         ])
     return [f"### {title}", "", *_table(header, rows)]
 
@@ -180,7 +151,7 @@ def _architecture(report: Report, mermaid: str | None) -> list[str]:
                   f"({MERMAID_MAX_EDGES} flows, {MERMAID_MAX_TEXT:,} characters). The HTML "
                   "report (`--format html`) and the site draw it.", ""]
     elif mermaid:
-        lines += [fence(mermaid, "mermaid"), ""]
+        lines += [md_fence(mermaid, "mermaid"), ""]
     lines += _elements("Components", report.components)
     lines += _elements("Data flows", report.dataflows)
     lines += _elements("Trust boundaries", report.boundaries)
@@ -223,10 +194,10 @@ def _objectives(report: Report) -> list[str]:
         if o.accepted:
             status += " (risk accepted)"
         rows.append([
-            f"{_anchor(o.anchor)}{_cell(o.id)}", _link(o.asset), _link(o.attacker),
-            _cell(", ".join(o.properties)) or "-", o.tier, _cell(status),
+            f"{_anchor(o.anchor)}{md_cell_literal(o.id)}", _link(o.asset), _link(o.attacker),
+            md_cell_literal(", ".join(o.properties)) or "-", o.tier, md_cell_literal(status),
             _groups(o.groups), _links(o.assumptions), _links(o.threats),
-            _cell_lines(o.description),
+            md_cell_lines(o.description),
         ])
     header = ["Objective", "Asset", "Attacker", "Properties", "Tier", "Status",
               "Mitigation groups", "Assumptions", "Threats", "Description"]
@@ -237,13 +208,13 @@ def _threat_row(t: ThreatRow) -> list[str]:
     score = (f"{t.score} ({t.likelihood}x{t.impact})" if t.score is not None else "-")
     state = _words(t.state)
     if t.mitigated_by:
-        state += " by " + ", ".join(_cell(c) for c in t.mitigated_by)
+        state += " by " + ", ".join(md_cell_literal(c) for c in t.mitigated_by)
     return [
-        f"{_anchor(t.anchor)}{_cell(t.id)}", _cell(t.title), score, state,
+        f"{_anchor(t.anchor)}{md_cell_literal(t.id)}", md_cell_literal(t.title), score, state,
         _links(t.controls, show_status=True), _links(t.objectives, show_status=True),
         _links(t.components),
-        _cell(", ".join([*(_words(s) for s in t.stride), *t.cwe])) or "-",
-        _cell_lines(t.description),
+        md_cell_literal(", ".join([*(_words(s) for s in t.stride), *t.cwe])) or "-",
+        md_cell_lines(t.description),
     ]
 
 
@@ -264,9 +235,9 @@ def _evidence(c: ControlRow) -> str:
         return "none"
     parts = []
     for a in c.assertions:
-        outcome = f" **{_cell(a.outcome)}**" if a.outcome else ""
-        reason = f" ({_cell(a.reason)})" if a.reason else ""
-        parts.append(f"{_cell(a.type)}: {_cell(a.summary)}{outcome}{reason}")
+        outcome = f" **{md_cell_literal(a.outcome)}**" if a.outcome else ""
+        reason = f" ({md_cell_literal(a.reason)})" if a.reason else ""
+        parts.append(f"{md_cell_literal(a.type)}: {md_cell_literal(a.summary)}{outcome}{reason}")
     return "<br>".join(parts)
 
 
@@ -275,10 +246,11 @@ def _controls(report: Report) -> list[str]:
     if not report.controls:
         return [*lines, "No controls.", ""]
     rows = [[
-        f"{_anchor(c.anchor)}{_cell(c.id)}", _cell(c.title), _cell(_words(c.status)),
-        _cell(c.verification), _evidence(c), _links(c.objectives, show_status=True),
-        _links(c.threats), _cell(", ".join(c.compliance)) or "-", _links(c.findings),
-        _cell(c.owner) or "-", _cell_lines(c.description),
+        f"{_anchor(c.anchor)}{md_cell_literal(c.id)}", md_cell_literal(c.title),
+        md_cell_literal(_words(c.status)),
+        md_cell_literal(c.verification), _evidence(c), _links(c.objectives, show_status=True),
+        _links(c.threats), md_cell_literal(", ".join(c.compliance)) or "-", _links(c.findings),
+        md_cell_literal(c.owner) or "-", md_cell_lines(c.description),
     ] for c in report.controls]
     header = ["Control", "Title", "Status", "Verification", "Evidence", "Objectives",
               "Threats", "Compliance", "Findings", "Owner", "Description"]
@@ -290,8 +262,9 @@ def _assumptions(report: Report) -> list[str]:
     if not report.assumptions:
         return [*lines, "No assumptions.", ""]
     rows = [[
-        f"{_anchor(a.anchor)}{_cell(a.id)}", _cell_lines(a.description), a.state,
-        _cell(a.attested_by) or "-", _cell(a.expires) or "-", _links(a.objectives),
+        f"{_anchor(a.anchor)}{md_cell_literal(a.id)}", md_cell_lines(a.description), a.state,
+        md_cell_literal(a.attested_by) or "-", md_cell_literal(a.expires) or "-",
+        _links(a.objectives),
     ] for a in report.assumptions]
     header = ["Assumption", "Description", "State", "Attested by", "Expires", "Covers"]
     return [*lines, *_table(header, rows)]
@@ -299,8 +272,8 @@ def _assumptions(report: Report) -> list[str]:
 
 def _acceptance_row(a: AcceptanceRow) -> list[str]:
     return [
-        f"{_anchor(a.anchor)}{_link(a.target)}", _cell(a.owner) or "-",
-        _cell_lines(a.justification) or "-", _cell(a.review_by) or "-",
+        f"{_anchor(a.anchor)}{_link(a.target)}", md_cell_literal(a.owner) or "-",
+        md_cell_lines(a.justification) or "-", md_cell_literal(a.review_by) or "-",
         "in force" if a.in_force else "expired",
     ]
 
@@ -318,10 +291,10 @@ def _findings(report: Report) -> list[str]:
     if not report.findings:
         return [*lines, "No findings.", ""]
     rows = [[
-        f"{_anchor(f.anchor)}{_cell(f.id)}", _cell(f.title), _link(f.control),
-        _cell(f.severity), _cell(_words(f.status)),
-        _cell(", ".join(f.locations)) or "-",
-        _cell_lines(f.description + (f"\n\nDismissed: {f.reason}" if f.reason else "")),
+        f"{_anchor(f.anchor)}{md_cell_literal(f.id)}", md_cell_literal(f.title), _link(f.control),
+        md_cell_literal(f.severity), md_cell_literal(_words(f.status)),
+        md_cell_literal(", ".join(f.locations)) or "-",
+        md_cell_lines(f.description + (f"\n\nDismissed: {f.reason}" if f.reason else "")),
     ] for f in report.findings]
     header = ["Finding", "Title", "Control", "Severity", "Status", "Locations", "Details"]
     return [*lines, *_table(header, rows)]
@@ -333,11 +306,12 @@ def _compliance(report: Report) -> list[str]:
     lines = ["## Compliance", ""]
     for section in report.compliance:
         counts = ", ".join(f"{n} {k}" for k, n in section.coverage.items())
-        lines += [f"### {_cell(section.id)}", "", _anchor(section.anchor) + _cell(
-            f"Requirements: {counts}." if section.requirements
-            else "No control maps to this framework yet."), ""]
+        intro = (f"Requirements: {counts}." if section.requirements
+                 else "No control maps to this framework yet.")
+        lines += [f"### {md_cell_literal(section.id)}", "",
+                  _anchor(section.anchor) + md_cell_literal(intro), ""]
         if section.requirements:
-            rows = [[f"{_anchor(r.anchor)}{_cell(r.requirement)}",
+            rows = [[f"{_anchor(r.anchor)}{md_cell_literal(r.requirement)}",
                      _links(r.controls, show_status=True), r.coverage]
                     for r in section.requirements]
             lines += _table(["Requirement", "Controls", "Coverage"], rows)
@@ -347,17 +321,17 @@ def _compliance(report: Report) -> list[str]:
 def render_report_markdown(report: Report, mermaid: str | None = None,
                            generated: str | None = None) -> str:
     """The whole report; ``mermaid`` is the data-flow diagram's Mermaid source, if any."""
-    meta = [f"Model {_cell(report.model_id)}"]
+    meta = [f"Model {md_cell_literal(report.model_id)}"]
     if report.system:
-        meta.append(f"system {_cell(report.system)}")
+        meta.append(f"system {md_cell_literal(report.system)}")
     if report.owner:
-        meta.append(f"owner {_cell(report.owner)}")
-    meta.append(f"file {_cell(report.path)}")
+        meta.append(f"owner {md_cell_literal(report.owner)}")
+    meta.append(f"file {md_cell_literal(report.path)}")
     if report.frameworks:
-        meta.append("frameworks " + _cell(", ".join(report.frameworks)))
+        meta.append("frameworks " + md_cell_literal(", ".join(report.frameworks)))
     if generated:
-        meta.append(f"as of {_cell(generated)}")
-    title = md_text(one_line(report.title)) or "Untitled"
+        meta.append(f"as of {md_cell_literal(generated)}")
+    title = md_paragraphs(one_line(report.title)) or "Untitled"
     lines = [f"# {_anchor(anchor('model', report.model_id))}{title}",
              "", " · ".join(meta), ""]
     if report.description:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from threatgate.model.schema import resolve_refs
+from threatgate.output.escape.markdown import md_markup_line
 from threatgate.validate.rules import RULES
 
 #: Problems reported before the schema is consulted, with their meaning.
@@ -36,10 +37,6 @@ LOADER_RULES: dict[str, str] = {
     "yaml-multiple-documents": "The file holds more than one YAML document.",
     "duplicate-model-id": "Another model file of the repository has the same `id`.",
 }
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _type(spec: dict[str, Any], documents: dict[str, Any], current: str) -> str:
@@ -81,8 +78,8 @@ def _table(obj: dict[str, Any], documents: dict[str, Any], current: str) -> list
         resolved, _ = resolve_refs(spec, documents, current)
         description = spec.get("description") or resolved.get("description", "")
         lines.append(
-            f"| `{key}` | {_escape(_type(spec, documents, current))} | "
-            f"{'yes' if key in required else ''} | {_escape(description)} |"
+            f"| `{key}` | {md_markup_line(_type(spec, documents, current))} | "
+            f"{'yes' if key in required else ''} | {md_markup_line(description)} |"
         )
     return lines
 
@@ -112,14 +109,14 @@ def render_schema_reference(documents: dict[str, Any]) -> str:
     for name, spec in model["$defs"].items():
         if spec.get("type") != "object":
             continue
-        out += [f"## {name}", "", _escape(spec["description"]), ""]
+        out += [f"## {name}", "", md_markup_line(spec["description"]), ""]
         out += _table(spec, documents, model_name)
         out.append("")
     out += ["## Mitigation groups", "", model["$defs"]["mitigationGroup"]["description"], ""]
     out += ["## Assertions", "", assertion["description"], "",
             "Every assertion has `type`, and may have `id` and `description`.", ""]
     for kind, spec in assertion["$defs"].items():
-        out += [f"### `{kind}`", "", _escape(spec["description"]), ""]
+        out += [f"### `{kind}`", "", md_markup_line(spec["description"]), ""]
         out += _table(
             {**spec, "properties": {k: v for k, v in spec["properties"].items()
                                     if k not in ("type", "id", "description")}},
@@ -134,7 +131,7 @@ def render_schema_reference(documents: dict[str, Any]) -> str:
         "",
         "| Rule | Meaning |",
         "| --- | --- |",
-        *[f"| `{rule}` | {_escape(text)} |" for rule, text in LOADER_RULES.items()],
+        *[f"| `{rule}` | {md_markup_line(text)} |" for rule, text in LOADER_RULES.items()],
         "",
         "### Schema",
         "",
@@ -149,7 +146,7 @@ def render_schema_reference(documents: dict[str, Any]) -> str:
         "",
         "| Rule | Default | Meaning |",
         "| --- | --- | --- |",
-        *[f"| `{info.id}` | {info.severity.value} | {_escape(info.summary)} |"
+        *[f"| `{info.id}` | {info.severity.value} | {md_markup_line(info.summary)} |"
           for info in sorted(RULES.values(), key=lambda i: i.id)],
         "",
     ]
@@ -168,12 +165,12 @@ def render_rulepack_reference(documents: dict[str, Any]) -> str:
     for name, heading in (("rulepack.schema.json", "Rule pack"),
                           ("catalogue.schema.json", "Technology catalogue")):
         document = documents[name]
-        out += [f"## {heading}", "", _escape(document["description"]), "",
+        out += [f"## {heading}", "", md_markup_line(document["description"]), "",
                 *_table(document, documents, name), ""]
         for def_name, spec in document.get("$defs", {}).items():
             if spec.get("type") != "object":
                 continue
-            out += [f"### {def_name}", "", _escape(spec.get("description", "")), ""]
+            out += [f"### {def_name}", "", md_markup_line(spec.get("description", "")), ""]
             if spec.get("properties"):
                 out += [*_table(spec, documents, name), ""]
     return "\n".join(out)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from threatgate.output.escape.xml import xml_clean_line, xml_escape_both_quotes
+
 HEIGHT = 20
 HORIZONTAL_PADDING = 5
 FONT_FAMILY = "Verdana,Geneva,DejaVu Sans,sans-serif"
@@ -67,8 +69,6 @@ _ASCII_WIDTHS = dict(
 _WIDE_WIDTH = 1000
 _OTHER_WIDTH = 750
 
-#: Characters XML 1.0 does not allow at all (they would make the SVG malformed).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _HEX = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 
@@ -88,21 +88,6 @@ def text_width(text: str) -> int:
     """Width of ``text`` in pixels at Verdana 11px, rounded up to an odd number like Shields."""
     width = sum(char_width(c) for c in text) * FONT_SIZE_PX // 1000
     return width if width % 2 else width + 1
-
-
-def clean_text(text: str) -> str:
-    """One line of text that XML can hold: no control characters, whitespace collapsed."""
-    return " ".join(_NOT_XML.sub("", text).split())
-
-
-def escape_xml(text: str) -> str:
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&apos;")
-    )
 
 
 def resolve_color(color: str) -> str:
@@ -144,8 +129,8 @@ def render_badge_svg(
     label: str, message: str, color: str, label_color: str = DEFAULT_LABEL_COLOR
 ) -> str:
     """A flat badge: ``label`` on the left (omitted when empty), ``message`` on the right."""
-    label = clean_text(label)
-    message = clean_text(message)
+    label = xml_clean_line(label)
+    message = xml_clean_line(message)
     right_color = resolve_color(color)
     left_color = resolve_color(label_color)
     label_width = text_width(label) if label else 0
@@ -153,7 +138,7 @@ def render_badge_svg(
     left = label_width + 2 * HORIZONTAL_PADDING if label else 0
     right = message_width + 2 * HORIZONTAL_PADDING
     width = left + right
-    accessible = escape_xml(f"{label}: {message}" if label else message)
+    accessible = xml_escape_both_quotes(f"{label}: {message}" if label else message)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{HEIGHT}" '
         f'role="img" aria-label="{accessible}">',
@@ -172,10 +157,10 @@ def render_badge_svg(
     if label:
         # Centre of the label box, in the tenfold coordinates of the scaled-down text.
         x = 10 * (1 + HORIZONTAL_PADDING) + 5 * label_width
-        parts.append(_text(escape_xml(label), x, label_width, left_color))
+        parts.append(_text(xml_escape_both_quotes(label), x, label_width, left_color))
     if message:
         margin = left - 1 if label else 0
         x = 10 * (margin + HORIZONTAL_PADDING) + 5 * message_width
-        parts.append(_text(escape_xml(message), x, message_width, right_color))
+        parts.append(_text(xml_escape_both_quotes(message), x, message_width, right_color))
     parts.append("</g></svg>\n")
     return "".join(parts)
