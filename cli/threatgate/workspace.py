@@ -14,7 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from threatgate.analysis.assess import InvalidModel, ModelAssessment, assessment_follow
+from threatgate.analysis.assess import assessment_follow
+from threatgate.analysis.assessment import InvalidModel, ModelAssessment
 from threatgate.model.config import Config
 from threatgate.model.discovery import ModelFile, discover
 from threatgate.support.cache import ResultCache, default_cache_dir

@@ -20,7 +20,7 @@ from threatgate.commands.options import (
 from threatgate.errors import EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from threatgate.analysis.assess import ModelAssessment
+    from threatgate.analysis.assessment import ModelAssessment
     from threatgate.analysis.badges import Badge
     from threatgate.model.config import Config
     from threatgate.workspace import Workspace

@@ -23,7 +23,7 @@ from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
 if TYPE_CHECKING:
     import datetime as dt
 
-    from threatgate.analysis.assess import ModelAssessment
+    from threatgate.analysis.assessment import ModelAssessment
     from threatgate.model.config import Config
     from threatgate.output.csv_export import Verdicts
     from threatgate.workspace import Workspace

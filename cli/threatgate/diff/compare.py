@@ -66,7 +66,8 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from threatgate.analysis.assess import ModelAssessment, assess_model
+from threatgate.analysis.assess import assess_model
+from threatgate.analysis.assessment import ModelAssessment
 from threatgate.errors import InputError
 from threatgate.model.config import Config
 from threatgate.model.dates import parse_date

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from threatgate.analysis.assess import ModelAssessment, assess_model
+from threatgate.analysis.assess import assess_model
+from threatgate.analysis.assessment import ModelAssessment
 from threatgate.gate.run import Failure, ModelGate, Thresholds, gate_model
 from threatgate.model import schema
 from threatgate.model.config import Config

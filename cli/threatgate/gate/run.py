@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from threatgate.analysis.assess import OPEN_FINDING_STATUSES, InvalidModel, ModelAssessment
+from threatgate.analysis.assessment import OPEN_FINDING_STATUSES, InvalidModel, ModelAssessment
 from threatgate.model.vocabulary import FINDING_RANK, SEVERE, SEVERITY_ORDER, SEVERITY_RANK
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from threatgate.analysis.assess import InvalidModel
+from threatgate.analysis.assessment import InvalidModel
 from threatgate.gate.run import Failure, GateReport, ModelGate, Thresholds, summary_line
 from threatgate.output.escape import one_line
 

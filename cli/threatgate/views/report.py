@@ -1,6 +1,6 @@
 """The report of one model: a pure view model shared by the Markdown and HTML renderers.
 
-Built from a validated model's data and its :class:`~threatgate.analysis.assess.ModelAssessment`
+Built from a validated model's data and its :class:`~threatgate.analysis.assessment.ModelAssessment`
 (posture is read from the assessment, never computed again), plus, when ``verify`` ran,
 the verdict of each assertion. Everything a renderer needs is here, already ordered:
 sections, rows, the links between entities and a stable anchor for every entity
@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from threatgate.analysis.assess import ControlView, ModelAssessment
+from threatgate.analysis.assessment import ControlView, ModelAssessment
 from threatgate.analysis.badges import MODEL_LABEL, Badge, badge_from_objectives, model_badge
 from threatgate.analysis.posture import (
     acceptance_in_force,
