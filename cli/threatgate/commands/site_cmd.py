@@ -65,7 +65,7 @@ def load_reports(workspace: Workspace, config: Config, model_id: str | None = No
     data that was validated, never from a second read of the file.
     """
     from threatgate.output.html.site import InvalidEntry, SiteModel
-    from threatgate.views.report import build_report
+    from threatgate.views.report_builder import build_report
 
     models: list[SiteModel] = []
     invalid: list[InvalidEntry] = []
