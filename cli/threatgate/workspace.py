@@ -22,7 +22,7 @@ from threatgate.support.cache import ResultCache, default_cache_dir
 from threatgate.validate.files import ValidateOptions, ValidationReport, cache_salt, validate_files
 
 if TYPE_CHECKING:
-    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.results import VerifyReport
 
 #: Given the number of files, a context manager yielding a callback that advances by n.
 ProgressBar = Callable[[int], AbstractContextManager[Callable[[int], None]]]
@@ -59,7 +59,7 @@ def run_verification(files: list[ModelFile], config: Config, today: dt.date,
     """Check every assertion of the valid models (no commands), and drift if asked."""
     import threatgate.verify  # noqa: F401  (registers the assertion types)
     from threatgate.verify.base import WorkingTree
-    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.results import VerifyReport
     from threatgate.verify.runner import compare, planned_assertions, run_assertions
 
     options = ValidateOptions(

@@ -93,7 +93,7 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
     from threatgate.output import verification as render
     from threatgate.validate.files import ValidateOptions, validate_files
     from threatgate.verify.base import WorkingTree
-    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.results import VerifyReport
     from threatgate.verify.runner import compare, planned_assertions, run_assertions
 
     config = resolve_config(config_path)

@@ -8,7 +8,7 @@ from typing import Any
 
 from threatgate import __version__
 from threatgate.output.escape import md_cell, one_line, workflow_data, workflow_property
-from threatgate.verify.report import VerifyReport
+from threatgate.verify.results import VerifyReport
 from threatgate.verify.runner import AssertionResult
 
 FORMATS = ("text", "json", "github", "markdown", "junit", "sarif")
