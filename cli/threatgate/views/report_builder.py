@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from threatgate.analysis.assessment import ControlView, ModelAssessment
+from threatgate.analysis.assessment import OPEN_FINDING_STATUSES, ControlView, ModelAssessment
 from threatgate.analysis.badges import MODEL_LABEL, badge_from_objectives, model_badge
 from threatgate.analysis.posture import acceptance_in_force, assumption_state
 from threatgate.model.vocabulary import SEVERITY_RANK, id_list, items, text
@@ -351,7 +351,7 @@ def report_summary(a: ModelAssessment, outcomes: AssertionOutcomes | None) -> Su
         threats=len(a.threats), by_severity=a.by_severity, threat_states=a.threat_states,
         mitigation_ratio=a.mitigation_ratio, objectives=a.objective_states,
         controls=a.control_progress, controls_by_status=a.controls_by_status,
-        findings_open=sum(f.status in ("discovered", "acknowledged") for f in a.findings),
+        findings_open=sum(f.status in OPEN_FINDING_STATUSES for f in a.findings),
         findings=len(a.findings), verification_ran=outcomes is not None,
         expired=sum(d.expired for d in a.dated), expiring=sum(not d.expired for d in a.dated))
 
