@@ -14,7 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from threatgate.analysis.assess import InvalidModel, ModelAssessment, assessment_follow
+from threatgate.analysis.assess import assessment_follow
+from threatgate.analysis.assessment import InvalidModel, ModelAssessment
 from threatgate.model.config import Config
 from threatgate.model.discovery import ModelFile, discover
 from threatgate.support.cache import ResultCache, default_cache_dir
@@ -28,7 +29,7 @@ from threatgate.validate.files import (
 )
 
 if TYPE_CHECKING:
-    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.results import VerifyReport
 
 #: Given the number of files, a context manager yielding a callback that advances by n.
 ProgressBar = Callable[[int], AbstractContextManager[Callable[[int], None]]]
@@ -75,7 +76,7 @@ def run_verification(files: list[ModelFile], config: Config, today: dt.date,
     """Check every assertion of the valid models (no commands), and drift if asked."""
     import threatgate.verify  # noqa: F401  (registers the assertion types)
     from threatgate.verify.base import WorkingTree
-    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.results import VerifyReport
     from threatgate.verify.runner import compare, planned_assertions, run_assertions
 
     options = options_for(config, today, planned_assertions, cache=cache)

@@ -339,6 +339,25 @@ def test_refusals_are_located(text: str, rule: str, line: int, column: int) -> N
     assert str(error) == error.message
 
 
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # with max_depth 2, every collection below is one level too deep: a list or
+        # mapping where a key belongs is refused first, whatever its tag
+        ("a:\n  ? [k]\n  : v\n", "yaml-complex-key"),
+        ("a:\n  ? !!set {k}\n  : v\n", "yaml-complex-key"),
+        # then a tag outside the core schema
+        ("a:\n  b: !!omap [x]\n", "yaml-tag"),
+        ("a:\n  - !!set {x}\n", "yaml-tag"),
+        # then the depth
+        ("a:\n  - [x]\n", "yaml-depth"),
+        ("a:\n  b: !!seq [x]\n", "yaml-depth"),
+    ],
+)
+def test_refusals_of_a_collection_come_in_a_fixed_order(text: str, rule: str) -> None:
+    assert load_error(text, max_depth=2).rule == rule
+
+
 def test_billion_laughs_refused_at_first_anchor() -> None:
     lines = ['a: &a ["lol", "lol"]']
     lines += [f"{c}: &{c} [*{p}, *{p}, *{p}]" for p, c in zip("abcdefgh", "bcdefghi", strict=True)]

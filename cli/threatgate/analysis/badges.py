@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from threatgate.analysis.assess import ModelAssessment, ObjectiveView
+from threatgate.analysis.assessment import ModelAssessment, ObjectiveView
 
 BadgeState = Literal["verified", "implemented", "gaps", "no_controls", "unknown"]
 #: The states, best first.

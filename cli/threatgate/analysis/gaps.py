@@ -26,7 +26,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from threatgate.analysis.assess import Locate, ModelAssessment, assess_model
+from threatgate.analysis.assess import assess_model
+from threatgate.analysis.assessment import Locate, ModelAssessment
 from threatgate.model.vocabulary import id_list, items, text
 
 #: Control statuses that count as "not implemented yet" (wont_do and not_applicable are

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from threatgate.analysis.assess import ModelAssessment
+from threatgate.analysis.assessment import ModelAssessment
 from threatgate.model.vocabulary import SEVERITY_RANK
 
 LISTINGS = ("threats", "objectives", "controls", "findings", "queue", "leverage", "expiring")

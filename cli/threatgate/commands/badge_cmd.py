@@ -22,7 +22,7 @@ from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError
 from threatgate.support.outputs import check_folder, write_into
 
 if TYPE_CHECKING:
-    from threatgate.analysis.assess import ModelAssessment
+    from threatgate.analysis.assessment import ModelAssessment
     from threatgate.analysis.badges import Badge
     from threatgate.workspace import Workspace
 

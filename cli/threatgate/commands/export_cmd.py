@@ -24,7 +24,7 @@ from threatgate.output.registry import format_names
 if TYPE_CHECKING:
     import datetime as dt
 
-    from threatgate.analysis.assess import ModelAssessment
+    from threatgate.analysis.assessment import ModelAssessment
     from threatgate.model.config import Config
     from threatgate.output.csv_export import Verdicts
     from threatgate.output.model_export import ModelDocument

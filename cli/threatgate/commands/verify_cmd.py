@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from threatgate.model.config import Config
     from threatgate.model.discovery import ModelFile
     from threatgate.validate.files import FileResult
-    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.results import VerifyReport
     from threatgate.verify.runner import AssertionResult, PlannedAssertion
 
 
@@ -138,7 +138,7 @@ def _verify(planned: list[PlannedAssertion], config: Config, baseline: str | Non
             allow_commands: bool, jobs: int) -> VerifyReport:
     """Check the assertions in the working tree (and at ``baseline``, for drift)."""
     from threatgate.verify.base import WorkingTree
-    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.results import VerifyReport
     from threatgate.verify.runner import compare, run_assertions
 
     tree = WorkingTree(config.root)

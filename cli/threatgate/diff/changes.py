@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from threatgate.analysis.assess import ModelAssessment
+from threatgate.analysis.assessment import ModelAssessment
 from threatgate.diff.match import entity_key, key_field, match_entities
 from threatgate.diff.results import EntityChange, FieldChange, ModelSide, Transition
 from threatgate.model.vocabulary import COLLECTIONS, text

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from threatgate.analysis.assess import ModelAssessment
+from threatgate.analysis.assessment import ModelAssessment
 from threatgate.model.loader import LoadedDocument
 
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from threatgate.analysis.assess import ModelAssessment, assess_model
+from threatgate.analysis.assess import assess_model
+from threatgate.analysis.assessment import ModelAssessment
 from threatgate.gate.run import Failure, ModelGate, Thresholds, gate_model
 from threatgate.model import schema
 from threatgate.model.config import Config

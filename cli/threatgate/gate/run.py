@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from threatgate.analysis.assess import InvalidModel, ModelAssessment
+from threatgate.analysis.assessment import InvalidModel, ModelAssessment
 from threatgate.gate.checks import CHECKS, REGISTRY, DriftedAssertion, Failure, GateCheck, GateInput
 from threatgate.gate.thresholds import Thresholds
 from threatgate.model.vocabulary import SEVERITY_ORDER

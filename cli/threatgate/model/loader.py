@@ -193,6 +193,7 @@ def _tagged_scalar(tag: str, text: str) -> Any:
 
 _MAP_TAGS = (None, "!", _CORE + "map")
 _SEQ_TAGS = (None, "!", _CORE + "seq")
+_KEY_TAGS = (None, "!", _CORE + "str")
 _NO_KEY = object()
 
 
@@ -251,6 +252,7 @@ def load_text(
 
 
 def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocument:
+    """Build the document from the parser's events (the hot loop; refusals leave it)."""
     get_event = parser.get_event
     scalar_event = yaml_events.ScalarEvent
     mapping_start = yaml_events.MappingStartEvent
@@ -258,17 +260,9 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
     collection_end = (yaml_events.MappingEndEvent, yaml_events.SequenceEndEvent)
     locations: dict[JsonPath, tuple[int, int]] = {}
 
-    get_event()  # StreamStartEvent
-    event = get_event()
-    if isinstance(event, yaml_events.StreamEndEvent):
-        raise LoadError(
-            "file-empty",
-            "file is empty (or holds only comments); "
-            "a model is a YAML mapping starting with 'threatgate: 1'",
-        )
+    root_mark = _start_document(get_event)
     stack: list[_Frame] = []
     root: Any = _NO_KEY
-    root_mark = _mark(event)
 
     while True:
         event = get_event()
@@ -279,25 +273,15 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
             stack.pop()
             continue
         if event.anchor is not None:
-            what = "alias" if kind is yaml_events.AliasEvent else "anchor"
-            raise LoadError(
-                "yaml-anchor",
-                f"YAML {what} '{event.anchor}' is not allowed in model files; "
-                "write the value out in full",
-                *_mark(event),
-            )
+            raise _anchor_error(event)
 
         top = stack[-1] if stack else None
         awaiting_key = top is not None and top.is_map and top.key is _NO_KEY
         if kind is scalar_event:
             tag = event.tag
             if awaiting_key:
-                if tag not in (None, "!", _CORE + "str"):
-                    raise LoadError(
-                        "yaml-tag",
-                        f"tag {tag!r} is not allowed on a key; model files use plain keys",
-                        *_mark(event),
-                    )
+                if tag not in _KEY_TAGS:
+                    raise _key_tag_error(event)
                 value: Any = event.value
             elif tag is None:
                 try:
@@ -305,29 +289,14 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
                 except ValueError as exc:
                     raise LoadError("yaml-number", str(exc), *_mark(event)) from None
             else:
-                try:
-                    value = _tagged_scalar(tag, event.value)
-                except ValueError as exc:
-                    raise LoadError("yaml-tag", str(exc), *_mark(event)) from None
+                value = _tagged_value(event)
             new_frame = None
         elif kind is mapping_start or kind is sequence_start:
             is_map = kind is mapping_start
-            if awaiting_key:
-                raise LoadError(
-                    "yaml-complex-key",
-                    "a mapping key must be a plain value, not a list or mapping",
-                    *_mark(event),
-                )
-            if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
-                raise LoadError(
-                    "yaml-tag",
-                    f"tag {event.tag!r} is not allowed; model files use plain YAML values only",
-                    *_mark(event),
-                )
-            if len(stack) >= max_depth:
-                raise LoadError(
-                    "yaml-depth", f"nesting deeper than {max_depth} levels", *_mark(event)
-                )
+            if awaiting_key or event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS) or (
+                len(stack) >= max_depth
+            ):
+                raise _collection_error(event, awaiting_key, max_depth)
             value = {} if is_map else []
             new_frame = _Frame(value, is_map, ())
         else:  # an AliasEvent always carries an anchor name, so this is unreachable
@@ -339,11 +308,7 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
         elif top.is_map:
             if awaiting_key:
                 if value in top.container:
-                    raise LoadError(
-                        "yaml-duplicate-key",
-                        f"duplicate key '{value}' in the same mapping",
-                        *_mark(event),
-                    )
+                    raise _duplicate_key_error(event, value)
                 top.key = value
                 if locate:
                     locations[(*top.path, value)] = _mark(event)
@@ -360,6 +325,27 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
             new_frame.path = path
             stack.append(new_frame)
 
+    _end_document(get_event, root, root_mark)
+    if locate:
+        locations[()] = root_mark
+    return LoadedDocument(root, locations)
+
+
+def _start_document(get_event: Callable[[], Any]) -> tuple[int, int]:
+    """Read up to the document's first node; return where that node starts."""
+    get_event()  # StreamStartEvent
+    event = get_event()
+    if isinstance(event, yaml_events.StreamEndEvent):
+        raise LoadError(
+            "file-empty",
+            "file is empty (or holds only comments); "
+            "a model is a YAML mapping starting with 'threatgate: 1'",
+        )
+    return _mark(event)
+
+
+def _end_document(get_event: Callable[[], Any], root: Any, root_mark: tuple[int, int]) -> None:
+    """Refuse a second document, an empty document and one that is not a mapping."""
     following = get_event()
     if not isinstance(following, yaml_events.StreamEndEvent):
         raise LoadError(
@@ -381,9 +367,56 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
             "a mapping of keys such as 'threatgate', 'id' and 'title'",
             *root_mark,
         )
-    if locate:
-        locations[()] = root_mark
-    return LoadedDocument(root, locations)
+
+
+def _tagged_value(event: Any) -> Any:
+    """The value of a scalar with an explicit tag (rare in a model, so off the hot path)."""
+    try:
+        return _tagged_scalar(event.tag, event.value)
+    except ValueError as exc:
+        raise LoadError("yaml-tag", str(exc), *_mark(event)) from None
+
+
+def _duplicate_key_error(event: Any, key: Any) -> LoadError:
+    return LoadError(
+        "yaml-duplicate-key", f"duplicate key '{key}' in the same mapping", *_mark(event)
+    )
+
+
+def _anchor_error(event: Any) -> LoadError:
+    what = "alias" if type(event) is yaml_events.AliasEvent else "anchor"
+    return LoadError(
+        "yaml-anchor",
+        f"YAML {what} '{event.anchor}' is not allowed in model files; "
+        "write the value out in full",
+        *_mark(event),
+    )
+
+
+def _key_tag_error(event: Any) -> LoadError:
+    return LoadError(
+        "yaml-tag",
+        f"tag {event.tag!r} is not allowed on a key; model files use plain keys",
+        *_mark(event),
+    )
+
+
+def _collection_error(event: Any, awaiting_key: bool, max_depth: int) -> LoadError:
+    """Why a list or mapping cannot start here, checked in the order the loader refuses."""
+    if awaiting_key:
+        return LoadError(
+            "yaml-complex-key",
+            "a mapping key must be a plain value, not a list or mapping",
+            *_mark(event),
+        )
+    is_map = type(event) is yaml_events.MappingStartEvent
+    if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+        return LoadError(
+            "yaml-tag",
+            f"tag {event.tag!r} is not allowed; model files use plain YAML values only",
+            *_mark(event),
+        )
+    return LoadError("yaml-depth", f"nesting deeper than {max_depth} levels", *_mark(event))
 
 
 def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from threatgate.analysis.assess import InvalidModel, ModelAssessment
+from threatgate.analysis.assessment import InvalidModel, ModelAssessment
 from threatgate.analysis.listings import Page
 from threatgate.output.escape.markdown import md_cell
 from threatgate.output.escape.terminal import terminal_location

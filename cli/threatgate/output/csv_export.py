@@ -21,7 +21,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from threatgate.analysis.assess import OPEN_FINDING_STATUSES, ModelAssessment
+from threatgate.analysis.assessment import OPEN_FINDING_STATUSES, ModelAssessment
 from threatgate.model.vocabulary import id_list, items, text
 from threatgate.output.escape.spreadsheet import neutralise
 

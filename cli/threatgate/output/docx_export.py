@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from threatgate.analysis.assess import OPEN_FINDING_STATUSES, ModelAssessment
+from threatgate.analysis.assessment import OPEN_FINDING_STATUSES, ModelAssessment
 from threatgate.analysis.badges import badge_from_objectives
 from threatgate.analysis.posture import acceptance_in_force, assumption_state
 from threatgate.errors import EXIT_USAGE, ThreatgateError

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from threatgate.analysis.assess import ModelAssessment
+from threatgate.analysis.assessment import ModelAssessment
 from threatgate.analysis.listings import listing
 from threatgate.model.schema import MODEL_SCHEMA, resolve_refs, schema_documents
 from threatgate.model.vocabulary import COLLECTIONS

@@ -28,8 +28,8 @@ from threatgate.output.registry import register_format
 from threatgate.output.verification import evidence_place
 
 if TYPE_CHECKING:
-    from threatgate.analysis.assess import InvalidModel
-    from threatgate.verify.report import VerifyReport
+    from threatgate.analysis.assessment import InvalidModel
+    from threatgate.verify.results import VerifyReport
 
 COUNTS = ("failure", "error", "skipped")
 

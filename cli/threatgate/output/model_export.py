@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from threatgate.output.registry import register_format
 
 if TYPE_CHECKING:
-    from threatgate.analysis.assess import ModelAssessment
+    from threatgate.analysis.assessment import ModelAssessment
     from threatgate.output.csv_export import Verdicts
 
 

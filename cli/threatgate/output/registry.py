@@ -10,7 +10,7 @@ Kinds of result and what their writers receive:
 
 * ``validation``: a :class:`threatgate.output.diagnostics.ValidationResult`;
 * ``gate``: a :class:`threatgate.gate.run.GateReport`;
-* ``verify``: a :class:`threatgate.verify.report.VerifyReport`;
+* ``verify``: a :class:`threatgate.verify.results.VerifyReport`;
 * ``export``: a :class:`threatgate.output.model_export.ModelDocument` (one document per
   model, as bytes).
 

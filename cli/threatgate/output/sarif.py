@@ -41,7 +41,7 @@ from threatgate.output.registry import register_format
 
 if TYPE_CHECKING:
     from threatgate.gate.run import Failure, GateReport
-    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.results import VerifyReport
     from threatgate.verify.runner import AssertionResult
 from threatgate.output.escape.text import utf8_text
 

@@ -16,7 +16,7 @@ from threatgate.output.escape.workflow import workflow_data, workflow_property
 from threatgate.output.registry import register_format
 
 if TYPE_CHECKING:
-    from threatgate.verify.report import VerifyReport
+    from threatgate.verify.results import VerifyReport
     from threatgate.verify.runner import AssertionResult
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from threatgate.analysis.assess import ModelAssessment
+from threatgate.analysis.assessment import ModelAssessment
 from threatgate.diagnostics import Severity
 from threatgate.model.config import Config
-from threatgate.views.report import AssertionOutcomes, Report, build_report
+from threatgate.views.report import AssertionOutcomes, Report
+from threatgate.views.report_builder import build_report
 from threatgate.workspace import Workspace
 
 

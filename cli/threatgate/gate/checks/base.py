@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from threatgate.analysis.assess import Location, ModelAssessment, ThreatView
+from threatgate.analysis.assessment import Location, ModelAssessment, ThreatView
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ modelled; this check lets a mitigation or an acceptance in force handle it.
 
 from __future__ import annotations
 
-from threatgate.analysis.assess import ThreatView
+from threatgate.analysis.assessment import ThreatView
 from threatgate.gate.checks.base import Failure, GateCheck, GateInput, Option, RuleText, register
 
 HANDLED = ("mitigated", "accepted")

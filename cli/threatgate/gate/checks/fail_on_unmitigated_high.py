@@ -6,7 +6,7 @@ already fails fail_on_critical is not reported here again.
 
 from __future__ import annotations
 
-from threatgate.analysis.assess import ThreatView
+from threatgate.analysis.assessment import ThreatView
 from threatgate.gate.checks.base import Failure, GateCheck, GateInput, Option, RuleText, register
 from threatgate.gate.checks.fail_on_critical import HANDLED
 from threatgate.model.vocabulary import SEVERE

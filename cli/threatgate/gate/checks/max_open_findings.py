@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from threatgate.analysis.assess import OPEN_FINDING_STATUSES
+from threatgate.analysis.assessment import OPEN_FINDING_STATUSES
 from threatgate.gate.checks.base import Failure, GateCheck, GateInput, Option, RuleText, register
 from threatgate.model.vocabulary import FINDING_RANK, FINDING_SEVERITIES
 
