@@ -28,7 +28,6 @@ from threatgate.analysis.posture import (
     by_id,
     is_active,
     objective_posture,
-    objective_removed,
     threat_score,
     threat_severity,
     threat_state,
@@ -36,7 +35,14 @@ from threatgate.analysis.posture import (
 )
 from threatgate.analysis.review import remediation_leverage, review_queue
 from threatgate.model.dates import parse_date
-from threatgate.model.vocabulary import SEVERITY_RANK, id_list, items, severity_from_score, text
+from threatgate.model.vocabulary import (
+    SEVERITY_RANK,
+    id_list,
+    items,
+    objective_removed,
+    severity_from_score,
+    text,
+)
 
 
 def assess_model(

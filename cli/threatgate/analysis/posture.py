@@ -51,12 +51,6 @@ AT_RISK_REASONS = (
 )
 
 
-def objective_removed(objective: Mapping[str, Any]) -> bool:
-    """A removed objective (``status: removed``) is kept for the record and ignored by
-    assessment, the gate and the checks on its asset and attacker."""
-    return objective.get("status") == "removed"
-
-
 def threat_score(threat: Mapping[str, Any]) -> int | None:
     likelihood, impact = threat.get("likelihood"), threat.get("impact")
     if (

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from threatgate.analysis.posture import objective_removed as is_removed
 from threatgate.edits.generation import generation_record, reconcile, record_generation
 from threatgate.model.vocabulary import id_index, id_list, items, text
+from threatgate.model.vocabulary import objective_removed as is_removed
 
 if TYPE_CHECKING:
     from threatgate.document.editor import ModelEditor

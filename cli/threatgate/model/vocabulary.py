@@ -53,6 +53,12 @@ def severity_from_score(likelihood: float, impact: float) -> str:
     return "low"
 
 
+def objective_removed(objective: Mapping[str, Any]) -> bool:
+    """A removed objective (``status: removed``) is kept for the record and ignored by
+    assessment, the gate and the checks on its asset and attacker."""
+    return objective.get("status") == "removed"
+
+
 def is_score(value: Any) -> bool:
     """A likelihood or impact of 1 to 5 (``4.0`` counts: JSON Schema calls it an integer)."""
     return (

@@ -6,9 +6,8 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from threatgate.analysis.posture import objective_removed
 from threatgate.diagnostics import Severity
-from threatgate.model.vocabulary import COLLECTIONS, article, items
+from threatgate.model.vocabulary import COLLECTIONS, article, items, objective_removed
 from threatgate.validate.rules.base import JsonPath, RuleContext, rule
 
 #: (collection, field, target collection, field holds a list, field holds groups of ids)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from threatgate.analysis.posture import objective_removed
 from threatgate.diagnostics import Severity
-from threatgate.model.vocabulary import NEVER_COMPLETE, id_list, items, text
+from threatgate.model.vocabulary import NEVER_COMPLETE, id_list, items, objective_removed, text
 from threatgate.validate.rules.base import RuleContext, rule
 
 
