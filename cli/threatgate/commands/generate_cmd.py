@@ -66,7 +66,7 @@ def _display(path: Path) -> str:
 
 def _load_packs(packs: tuple[Path, ...], builtin: bool, config: Config) -> list[Any]:
     """The packs to run: built-in ones, the settings' `[generate] packs`, then --pack."""
-    from threatgate.generate.engine import configured_packs
+    from threatgate.generate.rulepacks import configured_packs
 
     loaded = configured_packs(config, list(packs), builtin=builtin)
     if not loaded:
@@ -192,7 +192,7 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
                builtin: bool, suggest_url: str | None, day: Any, config: Config) -> None:
     from threatgate.generate.assemble import assemble, dump_model, explanation
     from threatgate.generate.describe import describe
-    from threatgate.generate.engine import run_rules
+    from threatgate.generate.engine import apply_packs
     from threatgate.support.fsutil import atomic_write
     from threatgate.validate.files import check_bytes
 
@@ -208,7 +208,7 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
     if interactive:
         found = _confirm_technologies(found)
     loaded = _load_packs(packs, builtin, config)
-    assembled = assemble(found, packs=loaded, run=lambda m: run_rules(m, loaded),
+    assembled = assemble(found, packs=loaded, run=lambda m: apply_packs(m, loaded),
                          model_id=model_id, title=title.strip() if title else None)
     if suggest_url:
         from threatgate.generate import suggest
@@ -256,7 +256,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
            builtin: bool, suggest_url: str | None, config_path: Path | None,
            today: str | None) -> None:
     from threatgate.document.editor import EditError, edit_file
-    from threatgate.generate.engine import run_rules
+    from threatgate.generate.engine import apply_packs
     from threatgate.generate.merge import architecture_of, merge_generated
     from threatgate.model.config import load_config
 
@@ -272,7 +272,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
     notes: dict[str, Any] = {}
 
     def change(editor: Any) -> Any:
-        generated = run_rules(architecture_of(editor.data), loaded)
+        generated = apply_packs(architecture_of(editor.data), loaded)
         fired.extend(generated.fired)
         result = merge_generated(editor, generated, [p.name for p in loaded])
         if settings is not None:

@@ -12,7 +12,7 @@ The steps, all deterministic:
    it carries;
 3. assets from the data kinds (kind, classification, security properties), and the
    attackers that fit the architecture, each with a capability statement;
-4. the rule packs run over that architecture (``engine.run_rules``);
+4. the rule packs run over that architecture (``engine.apply_packs``);
 5. each threat is linked to the objectives (asset x attacker) it endangers, and each
    objective gets the mitigation groups that would mitigate all its threats.
 
@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.generate.describe import Description, vocabulary
-from threatgate.generate.engine import Generated, RulePack
+from threatgate.generate.engine import Generated
 from threatgate.generate.objectives import combine_groups, objective_id
+from threatgate.generate.rulepacks import RulePack
 
 BOUNDARIES = {
     "client": ("internet", "Internet", "Users' devices and everything outside the system."),
@@ -54,7 +55,7 @@ FRONT_ORDER = ("web_app", "rest_api", "graphql_api", "ai_agent", "file_upload",
 KIND_FLAGS = {"personal_data": "handles_personal_data", "payment_card": "handles_payment_data",
               "files": "accepts_uploads"}
 
-RunRules = Callable[[Mapping[str, Any]], Generated]
+ApplyPacks = Callable[[Mapping[str, Any]], Generated]
 
 
 @dataclass
@@ -557,9 +558,9 @@ def _threat_entry(entry: Mapping[str, Any], objectives: list[str]) -> dict[str, 
     return out
 
 
-def assemble(description: Description, *, packs: Sequence[RulePack], run: RunRules,
+def assemble(description: Description, *, packs: Sequence[RulePack], run: ApplyPacks,
              model_id: str | None = None, title: str | None = None) -> Assembled:
-    """The complete model for a description (``run`` is ``engine.run_rules`` bound to packs)."""
+    """The complete model for a description (``run`` is ``engine.apply_packs`` bound to packs)."""
     arch = architecture(description)
     architecture_model: dict[str, Any] = {
         "components": arch.components, "dataflows": arch.dataflows,

@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from threatgate.generate.datafiles import PackError, load_checked
+
 CATALOGUE_SCHEMA = "catalogue.schema.json"
 CATALOGUE_FILE = Path(__file__).resolve().parent / "data" / "catalogue.yaml"
 
@@ -77,8 +79,6 @@ def catalogue_from_data(data: Mapping[str, Any]) -> Catalogue:
 @cache
 def builtin_catalogue() -> Catalogue:
     """The catalogue shipped with threatgate (loaded once, schema-checked)."""
-    from threatgate.generate.engine import PackError, load_checked
-
     data = load_checked(CATALOGUE_FILE, CATALOGUE_SCHEMA)
     catalogue = catalogue_from_data(data)
     for tech in catalogue.types.values():
