@@ -212,9 +212,10 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
                          model_id=model_id, title=title.strip() if title else None)
     if suggest_url:
         from threatgate.generate import suggest
+        from threatgate.integrations import llm
 
-        settings = suggest.Settings.from_environment(suggest_url)
-        suggestions = suggest.suggest(settings, assembled.model)
+        settings = llm.Settings.from_environment(suggest_url)
+        suggestions = suggest.suggest(llm.client(settings), assembled.model)
         suggest.add_to_model(assembled.model, suggestions)
         _report_suggestions(suggestions)
     rendered = dump_model(assembled.model)
@@ -263,11 +264,11 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
     day = resolve_today(today)
     config = load_config(path.resolve().parent if path.exists() else Path.cwd(), config_path)
     loaded = _load_packs(packs, builtin, config)
-    settings = None
+    ask = None
     if suggest_url:
-        from threatgate.generate import suggest
+        from threatgate.integrations import llm
 
-        settings = suggest.Settings.from_environment(suggest_url)
+        ask = llm.client(llm.Settings.from_environment(suggest_url))
     fired: list[Any] = []
     notes: dict[str, Any] = {}
 
@@ -275,10 +276,10 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
         generated = apply_packs(architecture_of(editor.data), loaded)
         fired.extend(generated.fired)
         result = merge_generated(editor, generated, [p.name for p in loaded])
-        if settings is not None:
+        if ask is not None:
             from threatgate.generate import suggest
 
-            suggestions = suggest.suggest(settings, editor.data)
+            suggestions = suggest.suggest(ask, editor.data)
             suggest.apply(editor, suggestions)
             notes["suggestions"] = suggestions
         return result
