@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from threatgate.commands.options import config_option, resolve_config
-from threatgate.errors import EXIT_FAILURE, InputError
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, InputError
 
 if TYPE_CHECKING:
     from threatgate.generate.rulepacks import RulePack
@@ -193,7 +193,7 @@ def show(rule_id: str, output_format: str, config_path: Path | None,
 @_format_option
 @_pack_options
 def test(targets: tuple[str, ...], output_format: str, config_path: Path | None,
-         pack_paths: tuple[Path, ...], no_builtin: bool) -> None:
+         pack_paths: tuple[Path, ...], no_builtin: bool) -> int:
     """Run the inline tests of rule packs.
 
     Each rule's `tests.fires` architectures must make it fire (on exactly the listed
@@ -236,8 +236,7 @@ def test(targets: tuple[str, ...], output_format: str, config_path: Path | None,
         rule_count = len({r.rule for r in results})
         click.echo(f"{len(results) - len(failures)} passed, {len(failures)} failed "
                    f"({rule_count} rule(s)).")
-    if failures:
-        raise click.exceptions.Exit(EXIT_FAILURE)
+    return EXIT_FAILURE if failures else EXIT_OK
 
 
 @rules.command("catalogue")
