@@ -52,6 +52,8 @@ class StoreWriter:
 
 @dataclass(frozen=True)
 class Wiring:
+    """The ``wiring`` section of the catalogue (see ``schemas/catalogue.schema.json``)."""
+
     boundaries: tuple[Boundary, ...]
     components: Mapping[str, AssumedComponent]
     roles: Mapping[str, str]
