@@ -25,8 +25,9 @@ from threatgate.generate.assemble import (
     title_from,
 )
 from threatgate.generate.describe import describe
-from threatgate.generate.engine import load_packs, run_rules
+from threatgate.generate.engine import apply_packs
 from threatgate.generate.objectives import combine_groups, objective_id, plan_matrix
+from threatgate.generate.rulepacks import load_packs
 from threatgate.model.loader import load_text
 
 CASES = CASES_DIR / "generate"
@@ -40,7 +41,7 @@ def packs() -> list[Any]:
 
 
 def generate(text: str, packs: list[Any]) -> Assembled:
-    return assemble(describe(text), packs=packs, run=lambda m: run_rules(m, packs))
+    return assemble(describe(text), packs=packs, run=lambda m: apply_packs(m, packs))
 
 
 def _load_case(path: Path) -> dict[str, Any]:

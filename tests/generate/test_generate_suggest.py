@@ -20,7 +20,16 @@ import pytest
 from click.testing import Result
 from test_generate_merge import ARCHITECTURE, _only_insertions
 
-from threatgate.generate.suggest import MAX_SUGGESTIONS, extract_json, redact, sanitize
+from threatgate.generate import suggest as suggest_module
+from threatgate.generate.suggest import (
+    MAX_SUGGESTIONS,
+    SYSTEM_PROMPT,
+    extract_json,
+    prompt,
+    sanitize,
+    suggest,
+)
+from threatgate.integrations.llm import redact
 from threatgate.model.loader import load_text
 
 RunCli = Callable[..., Result]
@@ -304,3 +313,30 @@ def test_sanitize_never_reuses_removed_generated_ids() -> None:
     model["generation"] = {"removed": ["S-T1"], "emitted": ["S-T2"]}
     out = sanitize({"threats": [{"title": "New"}]}, model)
     assert out.threats[0]["id"] == "S-T3"
+
+
+def test_suggest_gets_its_reply_from_the_function_handed_in() -> None:
+    model = load_text(ARCHITECTURE).data
+    asked: list[tuple[str, str]] = []
+
+    def ask(system: str, user: str) -> str:
+        asked.append((system, user))
+        return "```json\n" + json.dumps(GOOD) + "\n```"
+
+    out = suggest(ask, model)
+    assert asked == [(SYSTEM_PROMPT, prompt(model))]
+    assert [t["title"] for t in out.threats] == ["Order total changed in the browser"]
+    assert [c["title"] for c in out.controls] == ["Signed order confirmations"]
+
+
+def test_generation_does_no_network_io_itself() -> None:
+    import ast
+
+    package = Path(suggest_module.__file__).parent
+    network = ("urllib", "http", "socket", "ssl", "requests", "httpx", "threatgate.integrations")
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert not name.startswith(network), f"{module.name} imports {name}"

@@ -10,14 +10,9 @@ import pytest
 
 from conftest import CASES_DIR
 from threatgate.generate.catalogue import CATALOGUE_FILE, CATALOGUE_SCHEMA, builtin_catalogue
-from threatgate.generate.engine import (
-    RULEPACK_SCHEMA,
-    CaseResult,
-    PackError,
-    builtin_pack_files,
-    load_packs,
-    test_packs,
-)
+from threatgate.generate.datafiles import RULEPACK_SCHEMA, PackError
+from threatgate.generate.packtests import CaseResult, test_packs
+from threatgate.generate.rulepacks import builtin_pack_files, load_packs
 from threatgate.model import schema
 from threatgate.model.loader import load_bytes
 
@@ -134,7 +129,7 @@ def test_pack_that_is_not_utf8_or_missing(tmp_path: Path) -> None:
 
 def test_packs_and_catalogue_sit_inside_the_package_so_the_wheel_ships_them() -> None:
     import threatgate
-    from threatgate.generate.engine import BUILTIN_PACK_DIR
+    from threatgate.generate.rulepacks import BUILTIN_PACK_DIR
 
     package = Path(threatgate.__file__).resolve().parent
     assert BUILTIN_PACK_DIR.is_relative_to(package) and CATALOGUE_FILE.is_relative_to(package)

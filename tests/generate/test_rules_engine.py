@@ -13,15 +13,9 @@ from click.testing import Result
 
 from conftest import VALID_MODEL
 from threatgate.generate.catalogue import builtin_catalogue
-from threatgate.generate.engine import (
-    MAX_ID,
-    Generated,
-    PackError,
-    RulePack,
-    bounded_id,
-    load_packs,
-    run_rules,
-)
+from threatgate.generate.datafiles import PackError
+from threatgate.generate.engine import MAX_ID, Generated, apply_packs, bounded_id
+from threatgate.generate.rulepacks import RulePack, load_packs
 from threatgate.model import schema
 from threatgate.model.loader import load_text
 
@@ -78,7 +72,7 @@ def _fired(generated: Generated, rule: str) -> list[str]:
 
 def _run_one(tmp_path: Path, model: dict[str, Any], **changes: Any) -> list[str]:
     packs = load_packs([_pack(tmp_path, _rule(**changes))], builtin=False)
-    return _fired(run_rules(model, packs), "t.rule")
+    return _fired(apply_packs(model, packs), "t.rule")
 
 
 # --- catalogue and flags -------------------------------------------------------------------
@@ -176,7 +170,7 @@ def test_data_conditions(tmp_path: Path) -> None:
 
 
 def test_generated_threats_and_controls_validate_in_a_model() -> None:
-    generated = run_rules(SHOP, BUILTIN)
+    generated = apply_packs(SHOP, BUILTIN)
     assert len(generated.threats) > 20
     model = load_text(VALID_MODEL).data
     model.update(copy.deepcopy(SHOP))
@@ -196,7 +190,7 @@ def test_generated_threats_and_controls_validate_in_a_model() -> None:
 
 
 def test_threat_fields_for_component_and_dataflow_rules() -> None:
-    generated = run_rules(SHOP, BUILTIN)
+    generated = apply_packs(SHOP, BUILTIN)
     by_id = {t.entry["id"]: t for t in generated.threats}
     sqli = by_id["T-web.sqli-shop"]
     assert sqli.entry["title"] == "Injection into queries built by Shop"
@@ -222,20 +216,20 @@ def test_shared_control_is_one_control_and_per_element_controls_are_separate(
         groups=[["same"], ["mine"]], when={"component": {"category": ["datastore"]}})
     packs = load_packs([_pack(tmp_path, first, second)], builtin=False)
     model = {"components": [{"id": "db", "type": "database"}, {"id": "c", "type": "cache"}]}
-    generated = run_rules(model, packs)
+    generated = apply_packs(model, packs)
     assert [c["id"] for c in generated.controls] == ["C-same", "C-mine-db", "C-mine-c"]
     assert [t.groups for t in generated.threats] == [
         [["C-same"]], [["C-same"], ["C-mine-db"]], [["C-same"], ["C-mine-c"]]]
 
 
 def test_ids_are_stable_and_a_changed_architecture_gives_a_small_diff() -> None:
-    before = run_rules(SHOP, BUILTIN)
-    assert run_rules(SHOP, BUILTIN).threats == before.threats  # deterministic
+    before = apply_packs(SHOP, BUILTIN)
+    assert apply_packs(SHOP, BUILTIN).threats == before.threats  # deterministic
     changed = copy.deepcopy(SHOP)
     changed["components"].append({"id": "cache", "name": "Cache", "type": "cache",
                                   "boundary": "core"})
     changed["dataflows"].append({"id": "DF5", "from": "shop", "to": "cache"})
-    after = run_rules(changed, BUILTIN)
+    after = apply_packs(changed, BUILTIN)
     old = [t.entry for t in before.threats]
     new = [t.entry for t in after.threats]
     assert [e for e in new if e["id"] in {o["id"] for o in old}] == old
@@ -257,7 +251,7 @@ def test_long_or_odd_element_ids_give_bounded_valid_unique_ids() -> None:
 def test_hostile_names_give_one_line_bounded_titles() -> None:
     model = {"components": [{"id": "db", "type": "database",
                              "name": "<script>alert(1)</script>\n" + "Ω" * 400}]}
-    generated = run_rules(model, BUILTIN)
+    generated = apply_packs(model, BUILTIN)
     for threat in generated.threats:
         title = threat.entry["title"]
         assert "\n" not in title and len(title) <= 200
@@ -267,7 +261,7 @@ def test_hostile_names_give_one_line_bounded_titles() -> None:
 
 
 def test_empty_and_malformed_architectures_do_not_crash() -> None:
-    empty = run_rules({}, BUILTIN)
+    empty = apply_packs({}, BUILTIN)
     assert empty.threats == [] and empty.controls == [] and empty.fired == []
     assert len(empty.not_applicable) == sum(len(p.rules) for p in BUILTIN)
     assert all(n.explanation for n in empty.not_applicable)
@@ -276,7 +270,7 @@ def test_empty_and_malformed_architectures_do_not_crash() -> None:
            "dataflows": [{"id": "F", "from": "a", "to": "nowhere"}, "junk",
                          {"id": "G", "from": "a", "to": "a", "data": [1, "missing"]}],
            "assets": "not a list"}
-    generated = run_rules(odd, BUILTIN)
+    generated = apply_packs(odd, BUILTIN)
     assert all(t.entry["components"] == ["a"] for t in generated.threats)
 
 
@@ -286,7 +280,7 @@ def test_large_architecture_runs() -> None:
                   for i in range(500)]
     flows = [{"id": f"F{i}", "from": f"c{i % 500}", "to": f"c{(i * 7 + 1) % 500}",
               "protocol": ("http", "https", "grpc")[i % 3]} for i in range(1000)]
-    generated = run_rules({"components": components, "dataflows": flows}, BUILTIN)
+    generated = apply_packs({"components": components, "dataflows": flows}, BUILTIN)
     ids = [t.entry["id"] for t in generated.threats]
     assert len(ids) == len(set(ids)) > 1000
 
@@ -298,18 +292,18 @@ def test_packs_can_add_flags_and_types(tmp_path: Path) -> None:
         "types": {"mainframe": {"name": "Mainframe", "category": "process",
                                 "description": "A mainframe.", "flags": ["runs_cobol"]}}})
     packs = load_packs([pack])
-    generated = run_rules({"components": [{"id": "m", "type": "mainframe"}]}, packs)
+    generated = apply_packs({"components": [{"id": "m", "type": "mainframe"}]}, packs)
     assert _fired(generated, "t.rule") == ["m"]
 
 
 def test_a_pack_built_by_hand_is_compiled_on_use() -> None:
     pack = RulePack(name="h", path=Path("h.yaml"), rules=(_rule(),))
-    assert _fired(run_rules({"components": [{"id": "d", "type": "database"}]}, [pack]),
+    assert _fired(apply_packs({"components": [{"id": "d", "type": "database"}]}, [pack]),
                   "t.rule") == ["d"]
     broken = RulePack(name="h", path=Path("h.yaml"),
                       rules=(_rule(when={"component": {"flags": ["nope"]}}),))
     with pytest.raises(PackError, match="unknown flag"):
-        run_rules({}, [broken])
+        apply_packs({}, [broken])
 
 
 def test_same_file_twice_is_loaded_once(tmp_path: Path) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
-from threatgate.errors import EXIT_FAILURE, EXIT_USAGE, InputError, PolicyFailure
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError, PolicyFailure
 from threatgate.output.escape.terminal import terminal_location, terminal_text
 
 if TYPE_CHECKING:
@@ -66,7 +65,7 @@ def _display(path: Path) -> str:
 
 def _load_packs(packs: tuple[Path, ...], builtin: bool, config: Config) -> list[Any]:
     """The packs to run: built-in ones, the settings' `[generate] packs`, then --pack."""
-    from threatgate.generate.engine import configured_packs
+    from threatgate.generate.rulepacks import configured_packs
 
     loaded = configured_packs(config, list(packs), builtin=builtin)
     if not loaded:
@@ -144,7 +143,7 @@ def describe_command(description: str | None, model_path: Path | None, out: Path
                      force: bool, model_id: str | None, title: str | None, interactive: bool,
                      explain: bool, output_format: str, packs: tuple[Path, ...],
                      no_builtin_packs: bool, suggest_url: str | None,
-                     config_path: Path | None, today: str | None) -> None:
+                     config_path: Path | None, today: str | None) -> int:
     """Generate a complete model from DESCRIPTION, or merge into --model FILE.
 
     DESCRIPTION is free text, quoted as one argument. A deterministic phrase matcher
@@ -174,9 +173,8 @@ def describe_command(description: str | None, model_path: Path | None, out: Path
                             ("--interactive", interactive or None)):
             if given is not None:
                 raise click.UsageError(f"{flag} applies to a new model, not to --model")
-        _merge(model_path, explain, output_format, packs, not no_builtin_packs, suggest_url,
-               config_path, today)
-        return
+        return _merge(model_path, explain, output_format, packs, not no_builtin_packs,
+                      suggest_url, config_path, today)
     if description is None:
         raise click.UsageError('give a DESCRIPTION (e.g. threatgate generate "User login '
                                'with OAuth") or --model FILE')
@@ -185,6 +183,7 @@ def describe_command(description: str | None, model_path: Path | None, out: Path
     _new_model(description, out, model_id, title, interactive, explain, output_format, packs,
                not no_builtin_packs, suggest_url, resolve_today(today),
                resolve_config(config_path))
+    return EXIT_OK
 
 
 def _new_model(text: str, out: Path | None, model_id: str | None, title: str | None,
@@ -192,7 +191,7 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
                builtin: bool, suggest_url: str | None, day: Any, config: Config) -> None:
     from threatgate.generate.assemble import assemble, dump_model, explanation
     from threatgate.generate.describe import describe
-    from threatgate.generate.engine import run_rules
+    from threatgate.generate.engine import apply_packs
     from threatgate.support.fsutil import atomic_write
     from threatgate.validate.files import check_bytes
 
@@ -208,13 +207,14 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
     if interactive:
         found = _confirm_technologies(found)
     loaded = _load_packs(packs, builtin, config)
-    assembled = assemble(found, packs=loaded, run=lambda m: run_rules(m, loaded),
+    assembled = assemble(found, packs=loaded, run=lambda m: apply_packs(m, loaded),
                          model_id=model_id, title=title.strip() if title else None)
     if suggest_url:
         from threatgate.generate import suggest
+        from threatgate.integrations import llm
 
-        settings = suggest.Settings.from_environment(suggest_url)
-        suggestions = suggest.suggest(settings, assembled.model)
+        settings = llm.Settings.from_environment(suggest_url)
+        suggestions = suggest.suggest(llm.client(settings), assembled.model)
         suggest.add_to_model(assembled.model, suggestions)
         _report_suggestions(suggestions)
     rendered = dump_model(assembled.model)
@@ -254,32 +254,32 @@ def _report_suggestions(suggestions: Any) -> None:
 
 def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...],
            builtin: bool, suggest_url: str | None, config_path: Path | None,
-           today: str | None) -> None:
+           today: str | None) -> int:
     from threatgate.document.errors import EditError
     from threatgate.document.transaction import edit_file
-    from threatgate.generate.engine import run_rules
+    from threatgate.generate.engine import apply_packs
     from threatgate.generate.merge import architecture_of, merge_generated
     from threatgate.model.config import load_config
 
     day = resolve_today(today)
     config = load_config(path.resolve().parent if path.exists() else Path.cwd(), config_path)
     loaded = _load_packs(packs, builtin, config)
-    settings = None
+    ask = None
     if suggest_url:
-        from threatgate.generate import suggest
+        from threatgate.integrations import llm
 
-        settings = suggest.Settings.from_environment(suggest_url)
+        ask = llm.client(llm.Settings.from_environment(suggest_url))
     fired: list[Any] = []
     notes: dict[str, Any] = {}
 
     def change(editor: Any) -> Any:
-        generated = run_rules(architecture_of(editor.data), loaded)
+        generated = apply_packs(architecture_of(editor.data), loaded)
         fired.extend(generated.fired)
         result = merge_generated(editor, generated, [p.name for p in loaded])
-        if settings is not None:
+        if ask is not None:
             from threatgate.generate import suggest
 
-            suggestions = suggest.suggest(settings, editor.data)
+            suggestions = suggest.suggest(ask, editor.data)
             suggest.apply(editor, suggestions)
             notes["suggestions"] = suggestions
         return result
@@ -295,7 +295,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
             click.echo(f"{terminal_location(where, problem.line, problem.column)}: error: "
                        f"{terminal_text(problem.message)} [{problem.rule}] (in the merged text, "
                        "not written)", err=True)
-        raise click.exceptions.Exit(exc.exit_code) from None
+        return exc.exit_code
     result = outcome.value
     if "suggestions" in notes:
         _report_suggestions(notes["suggestions"])
@@ -310,7 +310,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
         click.echo(json.dumps({**summary, "rules": [
             {"rule": f.rule, "elements": list(f.elements), "reason": f.reason}
             for f in fired]}, indent=2, ensure_ascii=False))
-        return
+        return EXIT_OK
     added = ", ".join(f"{len(v)} {k}" for k, v in result.added.items()) or "nothing new"
     click.echo(f"{_display(path)}: added {added}; {len(result.kept)} already present "
                f"(left as written), {len(result.not_restored)} removed by hand (not "
@@ -321,6 +321,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
     if explain:
         for f in fired:
             click.echo(f"  {f.rule} on {', '.join(f.elements)}: {terminal_text(f.reason)}")
+    return EXIT_OK
 
 
 @generate.command("objectives")
@@ -330,7 +331,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
 @config_option
 @today_option
 def objectives_command(paths: tuple[Path, ...], output_format: str,
-                       config_path: Path | None, today: str | None) -> None:
+                       config_path: Path | None, today: str | None) -> int:
     """(Re)derive the asset x attacker objective matrix of model files, in place.
 
     PATHS are model files or folders; without them the configured model folders are
@@ -369,7 +370,7 @@ def objectives_command(paths: tuple[Path, ...], output_format: str,
                 click.echo(f"{where}: error: "
                            f"{terminal_text(problem.message)} [{problem.rule}]", err=True)
             if exc.exit_code == EXIT_USAGE:
-                raise click.exceptions.Exit(EXIT_USAGE) from None
+                return EXIT_USAGE
             continue
         change = outcome.value
         rows.append({"path": model_file.display,
@@ -384,6 +385,4 @@ def objectives_command(paths: tuple[Path, ...], output_format: str,
                        f"{len(row['removed'])} marked removed")
             for gone in row["removed"]:
                 click.echo(f"  {gone['id']} removed: {terminal_text(gone['reason'])}")
-    if failed:
-        sys.stdout.flush()
-        raise click.exceptions.Exit(EXIT_FAILURE)
+    return EXIT_FAILURE if failed else EXIT_OK

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from threatgate.commands.options import config_option, resolve_config
-from threatgate.errors import EXIT_FAILURE, InputError
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, InputError
 
 if TYPE_CHECKING:
-    from threatgate.generate.engine import RulePack
+    from threatgate.generate.rulepacks import RulePack
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +41,7 @@ def _format_option(func: F) -> F:
 
 def _load(config_path: Path | None, pack_paths: Sequence[Path],
           no_builtin: bool, override: Sequence[Path] = ()) -> list[RulePack]:
-    from threatgate.generate.engine import configured_packs
+    from threatgate.generate.rulepacks import configured_packs
 
     return configured_packs(resolve_config(config_path), pack_paths, builtin=not no_builtin,
                             override=override)
@@ -97,7 +97,7 @@ def list_rules(pack_names: tuple[str, ...], stride: str | None, scope: str | Non
     Each line gives the rule id, its pack, what it matches (component or dataflow), its
     STRIDE categories, default likelihood x impact, and the threat title template.
     """
-    from threatgate.generate.engine import compiled_rules, rule_record
+    from threatgate.generate.rulepacks import compiled_rules, rule_record
 
     packs = _load(config_path, pack_paths, no_builtin)
     _check_names(packs, pack_names)
@@ -149,7 +149,7 @@ def show(rule_id: str, output_format: str, config_path: Path | None,
     """
     import difflib
 
-    from threatgate.generate.engine import compiled_rules, rule_record
+    from threatgate.generate.rulepacks import compiled_rules, rule_record
 
     by_id = {rule.id: rule for rule in compiled_rules(_load(config_path, pack_paths,
                                                              no_builtin))[0]}
@@ -193,7 +193,7 @@ def show(rule_id: str, output_format: str, config_path: Path | None,
 @_format_option
 @_pack_options
 def test(targets: tuple[str, ...], output_format: str, config_path: Path | None,
-         pack_paths: tuple[Path, ...], no_builtin: bool) -> None:
+         pack_paths: tuple[Path, ...], no_builtin: bool) -> int:
     """Run the inline tests of rule packs.
 
     Each rule's `tests.fires` architectures must make it fire (on exactly the listed
@@ -206,7 +206,8 @@ def test(targets: tuple[str, ...], output_format: str, config_path: Path | None,
     Exit status: 0 when every case passes, 1 when one fails, 2 when a pack cannot be
     loaded.
     """
-    from threatgate.generate.engine import pack_files, test_packs
+    from threatgate.generate.packtests import test_packs
+    from threatgate.generate.rulepacks import pack_files
 
     paths = [Path(t) for t in targets if Path(t).exists()]
     names = [t for t in targets if not Path(t).exists()]
@@ -235,8 +236,7 @@ def test(targets: tuple[str, ...], output_format: str, config_path: Path | None,
         rule_count = len({r.rule for r in results})
         click.echo(f"{len(results) - len(failures)} passed, {len(failures)} failed "
                    f"({rule_count} rule(s)).")
-    if failures:
-        raise click.exceptions.Exit(EXIT_FAILURE)
+    return EXIT_FAILURE if failures else EXIT_OK
 
 
 @rules.command("catalogue")
@@ -250,7 +250,7 @@ def catalogue(flags_only: bool, output_format: str, config_path: Path | None,
     A component's effective flags are its type's defaults plus its own `flags`, minus any
     it lists as `no_<flag>`. Types and flags added by loaded packs are included.
     """
-    from threatgate.generate.engine import compiled_rules
+    from threatgate.generate.rulepacks import compiled_rules
 
     merged = compiled_rules(_load(config_path, pack_paths, no_builtin))[1]
     if output_format == "json":

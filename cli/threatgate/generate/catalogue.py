@@ -1,7 +1,8 @@
 """The technology catalogue: component types, their default flags, and the flag vocabulary.
 
 The catalogue ships as ``generate/data/catalogue.yaml`` and is checked against
-``schemas/catalogue.schema.json`` when loaded. Rule packs may extend it with flags and
+``schemas/catalogue.schema.json`` when loaded; its ``wiring`` section is read by
+:mod:`threatgate.generate.wiring`. Rule packs may extend it with flags and
 types of their own (:meth:`Catalogue.extended`).
 """
 
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from threatgate.generate.datafiles import PackError, load_checked
 
 CATALOGUE_SCHEMA = "catalogue.schema.json"
 CATALOGUE_FILE = Path(__file__).resolve().parent / "data" / "catalogue.yaml"
@@ -75,12 +78,15 @@ def catalogue_from_data(data: Mapping[str, Any]) -> Catalogue:
 
 
 @cache
+def builtin_catalogue_data() -> dict[str, Any]:
+    """The data of the shipped catalogue file (read once, schema-checked)."""
+    return load_checked(CATALOGUE_FILE, CATALOGUE_SCHEMA)
+
+
+@cache
 def builtin_catalogue() -> Catalogue:
     """The catalogue shipped with threatgate (loaded once, schema-checked)."""
-    from threatgate.generate.engine import PackError, load_checked
-
-    data = load_checked(CATALOGUE_FILE, CATALOGUE_SCHEMA)
-    catalogue = catalogue_from_data(data)
+    catalogue = catalogue_from_data(builtin_catalogue_data())
     for tech in catalogue.types.values():
         unknown = sorted(tech.flags - set(catalogue.flags))
         if unknown:

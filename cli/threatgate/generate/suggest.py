@@ -1,18 +1,14 @@
 """Optional language-model suggestions: extra threats and controls, marked for review.
 
-Never required and never trusted. ``--suggest-with URL`` POSTs an OpenAI-compatible
-chat-completions request (``{model, messages}``) to URL with the standard library only;
-configuration comes from the environment:
-
-* ``THREATGATE_LLM_API_KEY``: sent as ``Authorization: Bearer ...`` (never printed, never
-  written anywhere);
-* ``THREATGATE_LLM_MODEL``: the ``model`` field of the request (default ``gpt-4o-mini``);
-* ``THREATGATE_LLM_TIMEOUT``: seconds to wait for the reply (default 60).
+Never required and never trusted. This module builds the request (:data:`SYSTEM_PROMPT`
+and :func:`prompt`) and makes what comes back safe; it does no network I/O itself: the
+reply comes from an :data:`Ask` function handed in (``threatgate.integrations.llm``
+posts it to an OpenAI-compatible chat-completions endpoint for ``--suggest-with``).
 
 The reply is data, not instructions. Whatever it says:
 
-* it is read up to :data:`MAX_REPLY_BYTES`, must be JSON (the first JSON object in the
-  message content, code fences allowed), and only ``threats`` and ``controls`` are read;
+* it must be JSON (the first JSON object in the message content, code fences allowed),
+  and only ``threats`` and ``controls`` are read;
 * each entry keeps only the fields a suggestion may set, and must pass the model schema
   on its own; anything else is dropped with a note;
 * ids are never taken from the reply: suggestions get fresh ids ``S-T<n>`` and
@@ -26,25 +22,14 @@ The reply is data, not instructions. Whatever it says:
 from __future__ import annotations
 
 import json
-import os
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.errors import InputError
 from threatgate.model.vocabulary import id_index, id_list, items, text
 
-API_KEY_ENV = "THREATGATE_LLM_API_KEY"
-MODEL_ENV = "THREATGATE_LLM_MODEL"
-TIMEOUT_ENV = "THREATGATE_LLM_TIMEOUT"
-DEFAULT_MODEL = "gpt-4o-mini"
-DEFAULT_TIMEOUT = 60.0
-#: Replies larger than this are refused unread.
-MAX_REPLY_BYTES = 1_000_000
 #: At most this many suggestions of each kind are kept.
 MAX_SUGGESTIONS = 50
 #: Longest description kept on a suggestion (and sent in the request).
@@ -69,52 +54,12 @@ SYSTEM_PROMPT = (
 )
 
 
+#: Asks the language model: (system message, user message) -> the reply's text.
+Ask = Callable[[str, str], str]
+
+
 class SuggestError(InputError):
-    """The suggestion endpoint could not be used (exit 2); the model is left unchanged."""
-
-
-@dataclass
-class Settings:
-    url: str
-    api_key: str | None
-    model: str
-    timeout: float
-
-    @classmethod
-    def from_environment(cls, url: str, env: Mapping[str, str] | None = None) -> Settings:
-        environ = os.environ if env is None else env
-        raw_timeout = environ.get(TIMEOUT_ENV, "")
-        try:
-            timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT
-        except ValueError:
-            raise SuggestError(f"{TIMEOUT_ENV}={raw_timeout!r} is not a number of "
-                               "seconds") from None
-        if not 0 < timeout <= 3600:
-            raise SuggestError(f"{TIMEOUT_ENV} must be between 0 and 3600 seconds")
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise SuggestError(f"--suggest-with {redact(url)!r}: give an http:// or https:// "
-                               "URL of a chat-completions endpoint")
-        return cls(url, environ.get(API_KEY_ENV) or None,
-                   environ.get(MODEL_ENV) or DEFAULT_MODEL, timeout)
-
-
-def redact(url: str) -> str:
-    """The URL without user, password or query (they may hold a token)."""
-    try:
-        parsed = urllib.parse.urlsplit(url)
-    except ValueError:
-        return "<unparsable URL>"
-    host = parsed.hostname or ""
-    port = f":{parsed.port}" if _safe_port(parsed) else ""
-    return urllib.parse.urlunsplit((parsed.scheme, host + port, parsed.path, "", ""))
-
-
-def _safe_port(parsed: urllib.parse.SplitResult) -> int | None:
-    try:
-        return parsed.port
-    except ValueError:
-        return None
+    """The suggestions could not be used (exit 2); the model is left unchanged."""
 
 
 # --- the request ------------------------------------------------------------------------------
@@ -137,65 +82,6 @@ def prompt(model: Mapping[str, Any]) -> str:
                               for _, e in items(data, "controls")][:MAX_PROMPT_ITEMS],
     }
     return "Threat model (JSON):\n" + json.dumps(summary, ensure_ascii=False, default=str)
-
-
-def ask(settings: Settings, model: Mapping[str, Any]) -> str:
-    """POST the request; return the reply's message content. Raises :class:`SuggestError`."""
-    body = json.dumps({"model": settings.model, "messages": [
-        {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": prompt(model)},
-    ]}).encode("utf-8")
-    headers = {"Content-Type": "application/json", "Accept": "application/json",
-               "User-Agent": "threatgate"}
-    if settings.api_key:
-        headers["Authorization"] = f"Bearer {settings.api_key}"
-    request = urllib.request.Request(settings.url, data=body, headers=headers, method="POST")
-    where = redact(settings.url)
-    try:
-        with urllib.request.urlopen(request, timeout=settings.timeout) as response:
-            raw = response.read(MAX_REPLY_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise SuggestError(f"{where}: the endpoint answered HTTP {exc.code}") from None
-    except TimeoutError:
-        raise SuggestError(f"{where}: no reply within {settings.timeout:g} seconds "
-                           f"(set {TIMEOUT_ENV} to wait longer)") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            raise SuggestError(f"{where}: no reply within {settings.timeout:g} seconds "
-                               f"(set {TIMEOUT_ENV} to wait longer)") from None
-        raise SuggestError(f"{where}: cannot reach the endpoint "
-                           f"({_scrub(str(reason), settings)})") from None
-    except (OSError, ValueError) as exc:
-        raise SuggestError(f"{where}: the request failed "
-                           f"({_scrub(str(exc), settings)})") from None
-    if len(raw) > MAX_REPLY_BYTES:
-        raise SuggestError(f"{where}: the reply is larger than {MAX_REPLY_BYTES} bytes; "
-                           "refused")
-    return message_content(raw, where)
-
-
-def _scrub(message: str, settings: Settings) -> str:
-    message = message.replace(settings.url, redact(settings.url))
-    if settings.api_key:
-        message = message.replace(settings.api_key, "***")
-    return message[:300]
-
-
-def message_content(raw: bytes, where: str = "the endpoint") -> str:
-    """``choices[0].message.content`` of a chat-completions reply."""
-    try:
-        envelope = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise SuggestError(f"{where}: the reply is not JSON") from None
-    try:
-        content = envelope["choices"][0]["message"]["content"]
-    except (KeyError, IndexError, TypeError):
-        raise SuggestError(f"{where}: the reply is not a chat completion "
-                           "(no choices[0].message.content)") from None
-    if not isinstance(content, str):
-        raise SuggestError(f"{where}: the reply's message content is not text")
-    return content
 
 
 def extract_json(content: str) -> Any:
@@ -306,18 +192,7 @@ def sanitize(reply: Any, model: Mapping[str, Any]) -> Suggestions:
     renamed: dict[str, str] = {}
 
     for position, raw, title in _candidates(reply, "controls", out, existing_titles):
-        entry: dict[str, Any] = {"id": next(control_ids), "title": title}
-        description = _clean(raw.get("description"), one_line=False, limit=MAX_TEXT)
-        if description:
-            entry["description"] = description
-        entry["status"] = "planned"
-        compliance = [c for c in raw.get("compliance") or [] if isinstance(c, str)] if (
-            isinstance(raw.get("compliance"), list)) else []
-        compliance = [c for c in dict.fromkeys(compliance)
-                      if re.fullmatch(r"[a-z0-9][a-z0-9._-]*:\S+", c)][:20]
-        if compliance:
-            entry["compliance"] = compliance
-        entry["origin"] = "suggested"
+        entry = _control(raw, next(control_ids), title)
         problem = _schema_problem("controls", entry)
         if problem:
             out.dropped.append(f"controls[{position}]: {problem}")
@@ -327,35 +202,9 @@ def sanitize(reply: Any, model: Mapping[str, Any]) -> Suggestions:
         existing_titles.add(title.casefold())
         out.controls.append(entry)
 
-    suggested_controls = {e["id"] for e in out.controls}
+    known["suggested_controls"] = {e["id"] for e in out.controls}
     for position, raw, title in _candidates(reply, "threats", out, existing_titles):
-        threat: dict[str, Any] = {"id": next(threat_ids), "title": title}
-        description = _clean(raw.get("description"), one_line=False, limit=MAX_TEXT)
-        if description:
-            threat["description"] = description
-        for key in ("stride", "cwe"):
-            values = raw.get(key)
-            if isinstance(values, list):
-                kept = list(dict.fromkeys(v for v in values if isinstance(v, str)))
-                if kept:
-                    threat[key] = kept[:10]
-        for key in ("likelihood", "impact"):
-            value = raw.get(key)
-            if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
-                threat[key] = value
-        for key, target in (("objectives", "objectives"), ("components", "components"),
-                            ("dataflows", "dataflows")):
-            refs = [r for r in id_list(raw.get(key)) if r in known[target]]
-            if refs:
-                threat[key] = list(dict.fromkeys(refs))
-        mitigations = []
-        for ref in id_list(raw.get("mitigations")):
-            target_id = renamed.get(ref, ref)
-            if target_id in suggested_controls or target_id in known["controls"]:
-                mitigations.append(target_id)
-        if mitigations:
-            threat["mitigations"] = list(dict.fromkeys(mitigations))
-        threat["origin"] = "suggested"
+        threat = _threat(raw, next(threat_ids), title, known, renamed)
         problem = _schema_problem("threats", threat)
         if problem:
             out.dropped.append(f"threats[{position}]: {problem}")
@@ -369,9 +218,66 @@ def sanitize(reply: Any, model: Mapping[str, Any]) -> Suggestions:
     return out
 
 
-def suggest(settings: Settings, model: Mapping[str, Any]) -> Suggestions:
-    """Ask the endpoint and return the suggestions that survive :func:`sanitize`."""
-    return sanitize(extract_json(ask(settings, model)), model)
+def _control(raw: Mapping[str, Any], control_id: str, title: str) -> dict[str, Any]:
+    """A planned control from a suggested one: description and compliance references."""
+    entry: dict[str, Any] = {"id": control_id, "title": title}
+    description = _clean(raw.get("description"), one_line=False, limit=MAX_TEXT)
+    if description:
+        entry["description"] = description
+    entry["status"] = "planned"
+    compliance = [c for c in raw.get("compliance") or [] if isinstance(c, str)] if (
+        isinstance(raw.get("compliance"), list)) else []
+    compliance = [c for c in dict.fromkeys(compliance)
+                  if re.fullmatch(r"[a-z0-9][a-z0-9._-]*:\S+", c)][:20]
+    if compliance:
+        entry["compliance"] = compliance
+    entry["origin"] = "suggested"
+    return entry
+
+
+def _threat(raw: Mapping[str, Any], threat_id: str, title: str,
+            known: Mapping[str, set[str | None]], renamed: Mapping[str, str]) -> dict[str, Any]:
+    """A threat from a suggested one, its references kept only where they resolve.
+
+    ``known`` holds the ids of the model's components, dataflows, objectives and
+    controls, and (as ``suggested_controls``) of the controls accepted so far;
+    ``renamed`` maps the reply's control ids to the fresh ones.
+    """
+    threat: dict[str, Any] = {"id": threat_id, "title": title}
+    description = _clean(raw.get("description"), one_line=False, limit=MAX_TEXT)
+    if description:
+        threat["description"] = description
+    for key in ("stride", "cwe"):
+        values = raw.get(key)
+        if isinstance(values, list):
+            kept = list(dict.fromkeys(v for v in values if isinstance(v, str)))
+            if kept:
+                threat[key] = kept[:10]
+    for key in ("likelihood", "impact"):
+        value = raw.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
+            threat[key] = value
+    for key in ("objectives", "components", "dataflows"):
+        refs = [r for r in id_list(raw.get(key)) if r in known[key]]
+        if refs:
+            threat[key] = list(dict.fromkeys(refs))
+    mitigations = []
+    for ref in id_list(raw.get("mitigations")):
+        target_id = renamed.get(ref, ref)
+        if target_id in known["suggested_controls"] or target_id in known["controls"]:
+            mitigations.append(target_id)
+    if mitigations:
+        threat["mitigations"] = list(dict.fromkeys(mitigations))
+    threat["origin"] = "suggested"
+    return threat
+
+
+def suggest(ask: Ask, model: Mapping[str, Any]) -> Suggestions:
+    """Ask the language model and return the suggestions that survive :func:`sanitize`.
+
+    Whatever ``ask`` raises (the endpoint cannot be used) passes through unchanged.
+    """
+    return sanitize(extract_json(ask(SYSTEM_PROMPT, prompt(model))), model)
 
 
 def add_to_model(model: dict[str, Any], suggestions: Suggestions) -> None:

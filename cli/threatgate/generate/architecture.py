@@ -1,0 +1,327 @@
+"""From detections to an architecture: components, data flows, boundaries, assets, attackers.
+
+The steps, all deterministic, all following the catalogue's wiring
+(:mod:`threatgate.generate.wiring`), which names every technology involved:
+
+1. components: one per detected technology (its vocabulary key is its id), placed in
+   the trust boundary of its tier; what the description implies but does not name is
+   added and explained (a browser in front of a web application, a service behind a
+   bare data store, a user store behind a password login, ...);
+2. data flows: users to the entry points, entry points to the data stores, third
+   parties and the delivery pipeline, each with protocol, encryption and the assets
+   it carries;
+3. assets from the data kinds (kind, classification, security properties), and the
+   attackers that fit the architecture, each with a capability statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from threatgate.generate.catalogue import builtin_catalogue
+from threatgate.generate.dataflows import dataflows
+from threatgate.generate.describe import Description, vocabulary
+from threatgate.generate.wiring import Wiring, wiring
+
+#: Which asset kinds give a component which behaviour flag.
+KIND_FLAGS = {"personal_data": "handles_personal_data", "payment_card": "handles_payment_data",
+              "files": "accepts_uploads"}
+#: Data kinds that come with people using the system.
+PEOPLE_KINDS = {"credentials", "session_token", "personal_data", "payment_card", "files",
+                "api_keys"}
+#: Data kinds the system keeps, so that it needs somewhere to keep them.
+KEPT_KINDS = {"personal_data", "business_data", "files", "audit_log", "credentials",
+              "api_keys"}
+#: Data kinds that mean users authenticate.
+USER_SECRETS = ("credentials", "session_token", "api_keys")
+COMPONENT_ORDER = ["id", "name", "type", "boundary", "flags", "origin", "x-tier"]
+
+
+@dataclass
+class Note:
+    """One line of the explanation: what was detected or assumed, and why."""
+
+    kind: str       # technology | data | flag | assumed
+    key: str
+    words: list[str]
+    reason: str = ""
+
+
+@dataclass
+class Architecture:
+    components: list[dict[str, Any]]
+    dataflows: list[dict[str, Any]]
+    trust_boundaries: list[dict[str, Any]]
+    assets: list[dict[str, Any]]
+    attackers: list[dict[str, Any]]
+    notes: list[Note] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """The architecture being drafted: components by key, data kinds, explanation notes."""
+
+    wiring: Wiring
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    def tiers(self) -> set[str]:
+        return {c["x-tier"] for c in self.components.values()}
+
+    def add(self, key: str, type_: str, name: str, tier: str,
+            flags: Sequence[str] = ()) -> None:
+        """Add a component (a key already present is left as it is)."""
+        if key in self.components:
+            return
+        if tier == "third_party":
+            known = builtin_catalogue().types.get(type_)
+            if known is None or "third_party" not in known.flags:
+                flags = [*flags, "third_party"]  # operated by others, whatever the type
+        entry: dict[str, Any] = {"id": key, "name": name, "type": type_,
+                                 "boundary": self.wiring.boundary_of(tier).id}
+        if flags:
+            entry["flags"] = list(dict.fromkeys(flags))
+        entry["origin"] = "generated"
+        entry["x-tier"] = tier
+        self.components[key] = entry
+
+    def add_technology(self, key: str) -> None:
+        extra = self.wiring.components.get(key)
+        if extra is not None:
+            self.add(key, extra.type, extra.name, extra.tier)
+            return
+        tech = vocabulary().technologies[key]
+        self.add(tech.key, tech.type, tech.name, tech.tier, tech.flags)
+
+    def assume(self, key: str, reason: str) -> None:
+        """Add a component the description does not name, and say why."""
+        if key not in self.components:
+            self.add_technology(key)
+            self.notes.append(Note("assumed", key, [], reason))
+
+    def assume_kind(self, kind: str, reason: str) -> None:
+        if kind not in self.kinds:
+            self.kinds.append(kind)
+            self.notes.append(Note("assumed", kind, [], reason))
+
+
+def architecture(description: Description) -> Architecture:
+    """Components, flows, boundaries, assets and attackers for a description."""
+    wired = wiring()
+    draft = Draft(wired, notes=[Note(d.section, d.key, d.words) for d in
+                                [*description.technologies, *description.data,
+                                 *description.flags]])
+    for detection in description.technologies:
+        draft.add_technology(detection.key)
+    draft.kinds = list(description.data_kinds())
+    has_entry = _assume_components(draft)
+    _assume_kinds(draft, has_entry)
+    assets, asset_of = _assets(draft)
+    components, kinds = draft.components, draft.kinds
+    flows = dataflows(components, kinds, asset_of,
+                      webhooks="handles_webhooks" in {d.key for d in description.flags})
+    _apply_flags(components, description, flows, asset_of)
+    used = {c["boundary"] for c in components.values()}
+    boundaries = [{"id": b.id, "name": b.name, "description": b.description,
+                   "origin": "generated"} for b in wired.boundaries if b.id in used]
+    order = [b.id for b in wired.boundaries]
+    ordered = sorted(components.values(),
+                     key=lambda c: (order.index(c["boundary"]), list(components).index(c["id"])))
+    attackers = _attackers(components, kinds)
+    for component in ordered:
+        del component["x-tier"]
+    return Architecture(ordered, flows, boundaries, assets, attackers, draft.notes)
+
+
+def _assume_components(draft: Draft) -> bool:
+    """Add the components the named ones imply; whether the system has an entry point."""
+    role, group, components = draft.wiring.roles, draft.wiring.groups, draft.components
+    if not components:
+        draft.assume(role["web_client"], "no technology recognised: assumed a web application")
+        draft.assume(role["web_entry"], "no technology recognised: assumed a web application")
+    tiers = draft.tiers()
+    if "client" in tiers and "entry" not in tiers:
+        app_clients = set(group["app_clients"]) & set(components)
+        draft.assume(role["api_entry"] if app_clients and role["web_client"] not in components
+                     else role["web_entry"], "users need a server-side entry point")
+    tiers = draft.tiers()
+    people = PEOPLE_KINDS & set(draft.kinds)
+    if "entry" not in tiers and people and role["pipeline"] not in components:
+        draft.assume(role["web_entry"], "users (" + ", ".join(sorted(people))
+                     + ") need an entry point")
+    tiers = draft.tiers()
+    if ("entry" not in tiers and tiers & {"data", "third_party"}
+            and role["pipeline"] not in components
+            and role["background_worker"] not in components):
+        draft.assume(role["fallback_entry"],
+                     "something must use the data stores and services named")
+    has_entry = "entry" in draft.tiers()
+    if has_entry and "client" not in draft.tiers():
+        if any(k in components for k in group["web_interfaces"]):
+            draft.assume(role["web_client"], "a web interface is used from a browser")
+        elif any(k in components for k in group["api_entries"]):
+            draft.assume(role["program_client"], "an API is called by clients")
+    if role["pipeline"] in components:
+        draft.assume(role["repository"], "a pipeline builds code from a repository")
+    if ((role["pipeline"] in components or role["repository"] in components)
+            and "client" not in draft.tiers()):
+        draft.assume(role["workstation"], "developers push code")
+    return has_entry
+
+
+def _assume_kinds(draft: Draft, has_entry: bool) -> None:
+    """Add the data kinds the components imply, and a store for data kept nowhere."""
+    role, components, kinds = draft.wiring.roles, draft.components, draft.kinds
+    for key, implied_kinds in draft.wiring.implied_data.items():
+        if key in components:
+            for kind in implied_kinds:
+                draft.assume_kind(kind, f"{components[key]['name']} handles it")
+    if "credentials" in kinds and "session_token" not in kinds and has_entry:
+        draft.assume_kind("session_token", "a login yields a session")
+    if ("credentials" in kinds and role["sign_in"] not in components
+            and role["user_store"] not in components and has_entry):
+        draft.assume(role["user_store"], "passwords need a user store")
+    if not kinds:
+        draft.assume_kind("business_data", "no data kind recognised: assumed business data")
+    kept = KEPT_KINDS & set(kinds)
+    only_static = [c["x-tier"] == "entry" and k != role["static_pages"]
+                   for k, c in components.items()].count(True) == 0
+    if (has_entry and "data" not in draft.tiers() and kept
+            and role["pipeline"] not in components
+            and not (only_static and set(kinds) <= {"business_data"})):
+        draft.assume(role["user_store"], "the system keeps " + ", ".join(sorted(kept))
+                     + " somewhere")
+
+
+def _asset(kind: str, asset_id: str) -> dict[str, Any]:
+    spec = vocabulary().data[kind]
+    return {"id": asset_id, "name": spec.name, "properties": list(spec.properties),
+            "kind": kind, "classification": spec.classification, "origin": "generated"}
+
+
+def _assets(draft: Draft) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """One asset per data kind (ids A1, A2, ...), and the asset id of each kind."""
+    vocab = vocabulary()
+    kinds = draft.kinds
+    assets = [_asset(kind, f"A{number}") for number, kind in enumerate(kinds, 1)]
+    asset_of = {kind: f"A{number}" for number, kind in enumerate(kinds, 1)}
+    # stores with nothing in them keep business data
+    for key, component in draft.components.items():
+        if component["x-tier"] == "data" and not any(
+                key in vocab.data[k].stored_in for k in kinds) and "business_data" not in kinds:
+            kinds.append("business_data")
+            asset_of["business_data"] = f"A{len(assets) + 1}"
+            assets.append(_asset("business_data", asset_of["business_data"]))
+            draft.notes.append(Note("assumed", "business_data", [],
+                                    f"{component['name']} holds data"))
+    return assets, asset_of
+
+
+def _apply_flags(components: dict[str, dict[str, Any]], description: Description,
+                 flows: list[dict[str, Any]], asset_of: dict[str, str]) -> None:
+    """Behaviour flags the description and the data kinds imply, on the components."""
+    vocab, wired = vocabulary(), wiring()
+    role = wired.roles
+    for detection in description.flags:
+        spec = vocab.flags[detection.key]
+        for key, component in components.items():
+            if key in spec.on or component["x-tier"] in spec.on:
+                component.setdefault("flags", [])
+                if spec.flag not in component["flags"]:
+                    component["flags"].append(spec.flag)
+    entries = [k for k in wired.groups["entry_order"] if k in components]
+    detected = {d.key for d in description.data}
+    if (role["sign_in"] in components and "credentials" not in detected
+            and role["web_entry"] in components):
+        # Single sign-on only (no password named): the identity provider signs users in,
+        # so the web application has no password, brute-force or recovery flow of its own.
+        flags = components[role["web_entry"]].setdefault("flags", [])
+        if "no_authenticates_users" not in flags:
+            flags.append("no_authenticates_users")
+    if entries and role["sign_in"] not in components:
+        # The system itself signs users in and keeps their sessions.
+        implied = {"credentials": ("authenticates_users",),
+                   "session_token": ("holds_sessions", "issues_tokens")}
+        for kind, implied_flags in implied.items():
+            if kind in asset_of:
+                flags = components[entries[0]].setdefault("flags", [])
+                flags.extend(implied_flags)
+                # a static site that turns out to sign users in does have sessions
+                flags[:] = [f for f in flags
+                            if not (f.startswith("no_") and f[3:] in implied_flags)]
+    kind_of = {asset: kind for kind, asset in asset_of.items()}
+    for flow_entry in flows:
+        for asset in flow_entry.get("data", []):
+            flag = KIND_FLAGS.get(kind_of.get(asset, ""))
+            if not flag:
+                continue
+            for end in (flow_entry["from"], flow_entry["to"]):
+                component = components[end]
+                if component["x-tier"] in ("entry",) and flag not in component.get(
+                        "flags", []):
+                    component.setdefault("flags", []).append(flag)
+    for component in components.values():
+        if "flags" in component:
+            component["flags"] = list(dict.fromkeys(component["flags"]))
+            reordered = {k: component[k] for k in COMPONENT_ORDER if k in component}
+            component.clear()
+            component.update(reordered)
+
+
+ATTACKERS = {
+    "external": ("External attacker",
+                 "From the internet, holding no credentials, can send arbitrary requests to "
+                 "every internet-facing component, and replay, modify or automate them."),
+    "user": ("Malicious authenticated user",
+             "Holds a valid account of their own, obtained by ordinary sign-up or purchase, "
+             "and calls every function that account can reach with tampered identifiers, "
+             "parameters and files."),
+    "internal": ("Attacker on the internal network",
+                 "From a foothold inside the network (a compromised workload), holding no "
+                 "credentials, can reach internal services and read unencrypted traffic."),
+    "insider": ("Malicious or compromised insider",
+                "Holds legitimate staff access to administration tools, production data or "
+                "the delivery pipeline, and can misuse it or have it stolen."),
+    "physical": ("Attacker with physical access",
+                 "Holds or can reach a device in the field (bought, stolen or installed in "
+                 "a public place), can open it, read and rewrite its storage and firmware, "
+                 "and extract the keys it holds."),
+    "supply_chain": ("Compromised supplier",
+                     "Controls a dependency, a build step or a third-party service the "
+                     "system consumes, and can make it return or run whatever they choose."),
+}
+
+
+def _attackers(components: dict[str, dict[str, Any]], kinds: list[str]) -> list[dict[str, Any]]:
+    """The attackers that fit the architecture (ATK1, ATK2, ...), each with a position."""
+    wired = wiring()
+    tiers = {c["x-tier"] for c in components.values()}
+    types = set(components)
+
+    def brought(attacker: str) -> bool:
+        return bool(types & set(wired.attackers[attacker]))
+
+    chosen: list[tuple[str, str]] = []
+    exposed_at = {wired.boundary_of("client").id, wired.boundary_of("entry").id}
+    exposed = any(c["boundary"] in exposed_at for c in components.values())
+    if exposed or brought("external") or not components:
+        chosen.append(("external", "external"))
+    if set(USER_SECRETS) & set(kinds) or ("personal_data" in kinds and brought("user")):
+        chosen.append(("user", "external"))
+    if brought("internal"):
+        chosen.append(("internal", "internal"))
+    if brought("insider"):
+        chosen.append(("insider", "insider"))
+    if brought("physical"):  # devices in the field, phones lost or stolen
+        chosen.append(("physical", "physical"))
+    if brought("supply_chain") or "third_party" in tiers:
+        chosen.append(("supply_chain", "supply_chain"))
+    attackers = []
+    for number, (key, position) in enumerate(chosen, 1):
+        name, capability = ATTACKERS[key]
+        attackers.append({"id": f"ATK{number}", "name": name, "capability": capability,
+                          "position": position, "origin": "generated"})
+    return attackers
