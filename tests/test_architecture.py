@@ -67,3 +67,127 @@ def test_loader_uses_libyaml_through_the_c_extension() -> None:
     # The compiled parser, never ruamel.yaml's pure-Python one.
     assert loader.CParser.__module__.endswith("_ruamel_yaml"), loader.CParser.__module__
     assert loader.CParser.__module__ != "ruamel.yaml.parser"
+
+
+# --- the shape of the package -----------------------------------------------------------------
+
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+MAX_ROOT_MODULES = 8
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _absolute(module: str, path: Path, node: ast.ImportFrom) -> str:
+    """The absolute module an ``import from`` names, relative imports resolved."""
+    if not node.level:
+        return node.module or ""
+    base = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _package_modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def _import_graph() -> tuple[dict[str, set[str]], list[str]]:
+    """Every module's imports of other package modules (at any depth), and private imports."""
+    modules = _package_modules()
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    private: list[str] = []
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                graph[name].update(a.name for a in node.names if a.name in modules)
+            elif isinstance(node, ast.ImportFrom):
+                source = _absolute(name, path, node)
+                if not source.startswith("threatgate"):
+                    continue
+                for alias in node.names:
+                    target = f"{source}.{alias.name}"
+                    graph[name].add(target if target in modules else source)
+                    if (alias.name.startswith("_") and not alias.name.startswith("__")
+                            and source != name):
+                        private.append(f"{name} imports {source}.{alias.name}")
+    return graph, private
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    _, private = _import_graph()
+    assert private == []
+
+
+def test_no_import_cycles() -> None:
+    graph, _ = _import_graph()
+    # A package importing its own submodules (to register them) is not a cycle.
+    edges = {name: {t for t in targets if t in graph and t != name
+                    and not t.startswith(name + ".")}
+             for name, targets in graph.items()}
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> None:
+        if node in done:
+            return
+        assert node not in visiting, "import cycle: " + " -> ".join(
+            [*visiting[visiting.index(node):], node])
+        visiting.append(node)
+        for target in sorted(edges[node]):
+            visit(target)
+        visiting.pop()
+        done.add(node)
+
+    for module in sorted(edges):
+        visit(module)
+
+
+def test_modules_stay_small_and_the_root_holds_few() -> None:
+    sizes = {str(p.relative_to(PACKAGE)): len(p.read_text(encoding="utf-8").splitlines())
+             for p in PACKAGE.rglob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES} == {}
+    assert len(list(PACKAGE.glob("*.py"))) <= MAX_ROOT_MODULES
+
+
+def test_functions_stay_short() -> None:
+    long_ones = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    long_ones.append(f"{path.relative_to(PACKAGE)}:{node.name} ({length})")
+    assert long_ones == []
+
+
+def test_click_only_under_commands() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        if path.relative_to(PACKAGE).parts[0] != "commands":
+            assert not any(n.split(".")[0] == "click" for n in _imports(path)), path
+
+
+#: The layers, from the bottom up (docs/architecture.md): each imports only those before it.
+LAYERS = ("diagnostics", "errors", "support", "model", "validate", "document", "analysis",
+          "verify", "workspace", "edits", "gate", "diff", "generate", "views", "output",
+          "integrations", "commands")
+#: The settings check their ``[rules]`` table against the rule registry when loaded, so that
+#: an unknown rule id is refused by every command, not only by those that validate.
+LAYER_EXCEPTIONS = {("threatgate.model.config", "validate")}
+
+
+def test_layers_import_only_the_layers_below() -> None:
+    graph, _ = _import_graph()
+    upward = []
+    for module, targets in graph.items():
+        parts = module.split(".")
+        if len(parts) < 2 or parts[1] not in LAYERS:
+            continue
+        for target in targets:
+            layer = target.split(".")[1] if target.count(".") else ""
+            if (layer in LAYERS and LAYERS.index(layer) > LAYERS.index(parts[1])
+                    and (module, layer) not in LAYER_EXCEPTIONS):
+                upward.append(f"{module} imports {target}")
+    assert upward == []
