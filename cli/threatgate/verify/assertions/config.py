@@ -45,7 +45,7 @@ from typing import Any
 
 from threatgate.verify.base import Tree, Verdict, assertion_type
 from threatgate.verify.configfiles import (
-    ConfigError,
+    ConfigFileError,
     KeyPath,
     Parsed,
     format_of,
@@ -71,24 +71,24 @@ class Segment:
 
 
 def parse_key(key: str) -> list[Segment]:
-    """Split a dot-notation key; :class:`ConfigError` explains a malformed one."""
+    """Split a dot-notation key; :class:`ConfigFileError` explains a malformed one."""
     segments: list[Segment] = []
     pos, size = 0, len(key)
     while True:
         if pos >= size:
-            raise ConfigError(f"key {key!r} ends with an empty segment")
+            raise ConfigFileError(f"key {key!r} ends with an empty segment")
         char = key[pos]
         if char == '"':
             end = key.find('"', pos + 1)
             if end < 0:
-                raise ConfigError(f"key {key!r} has an unterminated quote")
+                raise ConfigFileError(f"key {key!r} has an unterminated quote")
             segments.append(Segment(key[pos + 1:end], True, None, False))
             pos = end + 1
         elif char == "[":
             end = key.find("]", pos)
             inner = key[pos + 1:end] if end > 0 else ""
             if not inner.isdigit() or not inner.isascii():
-                raise ConfigError(f"key {key!r}: brackets hold a list index such as [0]")
+                raise ConfigFileError(f"key {key!r}: brackets hold a list index such as [0]")
             segments.append(Segment(inner, False, int(inner), False))
             pos = end + 1
         else:
@@ -97,18 +97,18 @@ def parse_key(key: str) -> list[Segment]:
                 end += 1
             text = key[pos:end]
             if not text:
-                raise ConfigError(f"key {key!r} has an empty segment")
+                raise ConfigFileError(f"key {key!r} has an empty segment")
             index = int(text) if text.isdigit() and text.isascii() else None
             segments.append(Segment(text, True, index, True))
             pos = end
         if len(segments) > MAX_SEGMENTS:
-            raise ConfigError(f"key has more than {MAX_SEGMENTS} segments")
+            raise ConfigFileError(f"key has more than {MAX_SEGMENTS} segments")
         if pos >= size:
             return segments
         if key[pos] == "[":
             continue
         if key[pos] != ".":
-            raise ConfigError(f"key {key!r}: unexpected {key[pos]!r} after a segment")
+            raise ConfigFileError(f"key {key!r}: unexpected {key[pos]!r} after a segment")
         pos += 1
 
 
@@ -277,7 +277,7 @@ def _checked(assertion: dict[str, Any], tree: Tree) -> Found | Verdict:
                              str(assertion["file"]))
     try:
         return _look_up(assertion, tree)
-    except ConfigError as exc:
+    except ConfigFileError as exc:
         return Verdict.error(str(exc), str(assertion["file"]))
 
 

@@ -11,7 +11,7 @@ import importlib
 
 from threatgate.verify.configfiles.base import (
     FORMATS,
-    ConfigError,
+    ConfigFileError,
     ConfigFormat,
     KeyPath,
     Parsed,
@@ -26,5 +26,5 @@ READERS = ("jsonfile", "yamlfile", "tomlfile", "inifile", "dotenv")
 for _reader in READERS:
     importlib.import_module(f"{__name__}.{_reader}")
 
-__all__ = ["FORMATS", "ConfigError", "ConfigFormat", "KeyPath", "Parsed", "config_format",
+__all__ = ["FORMATS", "ConfigFileError", "ConfigFormat", "KeyPath", "Parsed", "config_format",
            "format_of", "line_of_key", "parse"]

@@ -11,7 +11,7 @@ from typing import Any
 KeyPath = tuple[str | int, ...]
 
 
-class ConfigError(Exception):
+class ConfigFileError(Exception):
     """The file or the key cannot be read: the verdict is ``error`` with this reason."""
 
 
@@ -59,7 +59,7 @@ def format_of(path: str, declared: Any) -> str:
     names = ", ".join(FORMATS)
     if declared is not None:
         if declared not in FORMATS:
-            raise ConfigError(f"format {declared!r} is not one of {names}")
+            raise ConfigFileError(f"format {declared!r} is not one of {names}")
         return str(declared)
     name = PurePosixPath(path).name.lower()
     suffix = PurePosixPath(name).suffix
@@ -69,12 +69,12 @@ def format_of(path: str, declared: Any) -> str:
     for fmt in FORMATS.values():
         if fmt.named is not None and fmt.named(name):
             return fmt.name
-    raise ConfigError(f"cannot tell the format of {path} from its name; set format to one "
+    raise ConfigFileError(f"cannot tell the format of {path} from its name; set format to one "
                       f"of {names}")
 
 
 def parse(text: str, fmt: str, path: str) -> Parsed:
-    """Parse configuration text; :class:`ConfigError` names the problem of a malformed file."""
+    """Parse configuration text; :class:`ConfigFileError` names the problem of a malformed file."""
     if text.startswith("\ufeff"):
         text = text[1:]
     return FORMATS[fmt].parse(text, path)

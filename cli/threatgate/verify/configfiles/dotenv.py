@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from threatgate.verify.configfiles.base import (
-    ConfigError,
+    ConfigFileError,
     ConfigFormat,
     KeyPath,
     Parsed,
@@ -23,7 +23,7 @@ _ENV_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 
 def parse_env(text: str, path: str = ".env") -> tuple[dict[str, str | None], dict[str, int]]:
-    """Values and lines of a dotenv file; :class:`ConfigError` for a malformed line."""
+    """Values and lines of a dotenv file; :class:`ConfigFileError` for a malformed line."""
     values: dict[str, str | None] = {}
     lines: dict[str, int] = {}
     pos, line, size = 0, 1, len(text)
@@ -37,7 +37,7 @@ def parse_env(text: str, path: str = ".env") -> tuple[dict[str, str | None], dic
             continue
         match = _ENV_LINE.match(raw)
         if match is None:
-            raise ConfigError(f"{path} line {line}: {stripped[:60]!r} is not a KEY=VALUE line")
+            raise ConfigFileError(f"{path} line {line}: {stripped[:60]!r} is not a KEY=VALUE line")
         key, start = match.group(1), pos + match.end()
         rest = text[start:eol].rstrip()
         if not rest or rest.startswith("#"):
@@ -45,7 +45,7 @@ def parse_env(text: str, path: str = ".env") -> tuple[dict[str, str | None], dic
             pos, line = eol + 1, line + 1
             continue
         if rest[0] != "=":
-            raise ConfigError(f"{path} line {line}: {stripped[:60]!r} is not a KEY=VALUE line")
+            raise ConfigFileError(f"{path} line {line}: {stripped[:60]!r} is not a KEY=VALUE line")
         start += 1
         while start < eol and text[start] in " \t":
             start += 1
@@ -56,7 +56,7 @@ def parse_env(text: str, path: str = ".env") -> tuple[dict[str, str | None], dic
             close_eol = size if close_eol < 0 else close_eol
             tail = text[end:close_eol].strip()
             if tail and not tail.startswith("#"):
-                raise ConfigError(f"{path} line {line}: unexpected text {tail[:40]!r} after "
+                raise ConfigFileError(f"{path} line {line}: unexpected text {tail[:40]!r} after "
                                   "the closing quote")
             values[key], lines[key] = value, line
             line += text.count("\n", pos, close_eol) + 1
@@ -74,7 +74,7 @@ def _env_quoted(text: str, start: int, path: str, line: int) -> tuple[str, int]:
     if quote == "'":
         end = text.find("'", start + 1)
         if end < 0:
-            raise ConfigError(f"{path} line {line}: unterminated ' quote")
+            raise ConfigFileError(f"{path} line {line}: unterminated ' quote")
         return text[start + 1:end], end + 1
     out: list[str] = []
     pos = start + 1
@@ -89,7 +89,7 @@ def _env_quoted(text: str, start: int, path: str, line: int) -> tuple[str, int]:
             continue
         out.append(char)
         pos += 1
-    raise ConfigError(f'{path} line {line}: unterminated " quote')
+    raise ConfigFileError(f'{path} line {line}: unterminated " quote')
 
 
 def _parse_dotenv(text: str, path: str) -> Parsed:

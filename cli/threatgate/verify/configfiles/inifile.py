@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from threatgate.verify.configfiles.base import (
-    ConfigError,
+    ConfigFileError,
     ConfigFormat,
     KeyPath,
     Parsed,
@@ -27,10 +27,10 @@ def _parse_ini(text: str, path: str) -> Parsed:
         parser.read_string(text, source=path)
     except configparser.Error as exc:
         detail = " ".join(str(exc).split())
-        raise ConfigError(f"{path} is not valid INI: {detail}") from None
+        raise ConfigFileError(f"{path} is not valid INI: {detail}") from None
     except (AttributeError, TypeError):
         # configparser itself fails on an indented line after an option without a value.
-        raise ConfigError(f"{path} is not valid INI: an indented line continues an option "
+        raise ConfigFileError(f"{path} is not valid INI: an indented line continues an option "
                           "that has no value") from None
     data: dict[str, dict[str, str | None]] = {parser.default_section: dict(parser.defaults())}
     for section in parser.sections():

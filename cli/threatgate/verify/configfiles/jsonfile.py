@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from threatgate.verify.configfiles.base import (
-    ConfigError,
+    ConfigFileError,
     ConfigFormat,
     KeyPath,
     Parsed,
@@ -17,7 +17,7 @@ from threatgate.verify.textdata import load_json
 
 
 def parse_json(text: str, path: str) -> Parsed:
-    return Parsed(load_json(text, path, ConfigError), True)
+    return Parsed(load_json(text, path, ConfigFileError), True)
 
 
 _JSON_TOKEN = re.compile(r'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([{}\[\]:,])|([^ \t\r\n{}\[\]:,"]+))')

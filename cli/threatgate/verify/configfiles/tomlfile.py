@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from threatgate.verify.configfiles.base import (
-    ConfigError,
+    ConfigFileError,
     ConfigFormat,
     KeyPath,
     Parsed,
@@ -15,7 +15,7 @@ from threatgate.verify.textdata import load_toml
 
 
 def parse_toml(text: str, path: str) -> Parsed:
-    return Parsed(load_toml(text, path, ConfigError), True)
+    return Parsed(load_toml(text, path, ConfigFileError), True)
 
 
 def _toml_line(text: str, _parsed: Parsed, path: KeyPath) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from threatgate.model.loader import LoadError, load_text
 from threatgate.verify.configfiles.base import (
-    ConfigError,
+    ConfigFileError,
     ConfigFormat,
     KeyPath,
     Parsed,
@@ -31,7 +31,7 @@ def _parse_yaml(text: str, path: str) -> Parsed:
                        .replace("to be a value of a model", "to be a value")
                        .replace("keep one model per file", "only single-document files "
                                 "are read"))
-        raise ConfigError(f"{path} cannot be read as YAML: {message} (line {exc.line}, "
+        raise ConfigFileError(f"{path} cannot be read as YAML: {message} (line {exc.line}, "
                           f"column {exc.column})") from None
     return Parsed(document.data, True, yaml_locations=document.locations)
 
