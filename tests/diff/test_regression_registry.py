@@ -148,5 +148,5 @@ def test_a_new_kind_needs_nothing_but_its_registered_check(title_check: str) -> 
 
 
 def test_a_kind_registered_twice_is_refused() -> None:
-    with pytest.raises(RuntimeError, match="registered twice"):
+    with pytest.raises(ValueError, match="registered twice"):
         regression_check("threat-removed", order=0)(lambda comparison: None)

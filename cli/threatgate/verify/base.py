@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from threatgate.support.registry import Registry
+
 DEFAULT_MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 Status = Literal["pass", "fail", "error", "skipped"]
 
@@ -195,7 +197,7 @@ class AssertionType:
     path_params: tuple[str, ...] = ("file",)
 
 
-REGISTRY: dict[str, AssertionType] = {}
+REGISTRY: Registry[str, AssertionType] = Registry("assertion type")
 
 
 def assertion_type(name: str, *, runs_commands: bool = False,
@@ -205,9 +207,7 @@ def assertion_type(name: str, *, runs_commands: bool = False,
 
     def register(check: Callable[[dict[str, Any], Tree], Verdict]) -> Callable[
             [dict[str, Any], Tree], Verdict]:
-        if name in REGISTRY:
-            raise RuntimeError(f"assertion type {name} registered twice")
-        REGISTRY[name] = AssertionType(name, check, runs_commands, path_params)
+        REGISTRY.add(name, AssertionType(name, check, runs_commands, path_params))
         return check
 
     return register

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from threatgate.diff.results import ModelSide, Regression
+from threatgate.support.registry import Registry
 
 
 @dataclass
@@ -64,7 +65,7 @@ class RegressionCheck:
 
 
 #: regression kind -> the check that reports it.
-REGISTRY: dict[str, RegressionCheck] = {}
+REGISTRY: Registry[str, RegressionCheck] = Registry("regression kind")
 
 
 def regression_check(*kinds: str, order: int, readable_only: bool = True,
@@ -74,9 +75,7 @@ def regression_check(*kinds: str, order: int, readable_only: bool = True,
     def register(find: Finder) -> Finder:
         check = RegressionCheck(kinds, order, find, readable_only, acknowledgeable)
         for kind in kinds:
-            if kind in REGISTRY:
-                raise RuntimeError(f"regression kind {kind} registered twice")
-            REGISTRY[kind] = check
+            REGISTRY.add(kind, check)
         return find
 
     return register

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from threatgate.analysis.assessment import Location, ModelAssessment, ThreatView
+from threatgate.support.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -136,12 +137,9 @@ class GateCheck:
         return "--" + self.name.replace("_", "-")
 
 
-REGISTRY: dict[str, GateCheck] = {}
+REGISTRY: Registry[str, GateCheck] = Registry("gate check")
 
 
 def register(check: GateCheck) -> GateCheck:
     """Add a check to the registry; its name must be new."""
-    if check.name in REGISTRY:
-        raise ValueError(f"gate check {check.name!r} is registered twice")
-    REGISTRY[check.name] = check
-    return check
+    return REGISTRY.add(check.name, check)

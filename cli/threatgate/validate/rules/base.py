@@ -9,6 +9,7 @@ from typing import Any
 
 from threatgate.diagnostics import Severity
 from threatgate.model.vocabulary import EntityRef, id_index
+from threatgate.support.registry import Registry
 
 JsonPath = tuple[str | int, ...]
 
@@ -57,7 +58,7 @@ class RuleInfo:
     check: Callable[[RuleContext], None]
 
 
-RULES: dict[str, RuleInfo] = {}
+RULES: Registry[str, RuleInfo] = Registry("rule")
 
 
 def rule(
@@ -66,9 +67,7 @@ def rule(
     """Register a rule under a stable id (shown in brackets after every message)."""
 
     def register(check: Callable[[RuleContext], None]) -> Callable[[RuleContext], None]:
-        if rule_id in RULES:
-            raise RuntimeError(f"rule {rule_id} registered twice")
-        RULES[rule_id] = RuleInfo(rule_id, severity, summary, check)
+        RULES.add(rule_id, RuleInfo(rule_id, severity, summary, check))
         return check
 
     return register

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from threatgate.support.registry import Registry
+
 #: Where a value sits in a parsed file: mapping keys and list indexes, outermost first.
 KeyPath = tuple[str | int, ...]
 
@@ -44,15 +46,12 @@ class ConfigFormat:
 
 
 #: name -> format, in the order the formats are listed to the user.
-FORMATS: dict[str, ConfigFormat] = {}
+FORMATS: Registry[str, ConfigFormat] = Registry("configuration format")
 
 
 def config_format(fmt: ConfigFormat) -> ConfigFormat:
     """Register a configuration format (one module per format)."""
-    if fmt.name in FORMATS:
-        raise RuntimeError(f"configuration format {fmt.name} registered twice")
-    FORMATS[fmt.name] = fmt
-    return fmt
+    return FORMATS.add(fmt.name, fmt)
 
 
 def format_of(path: str, declared: Any) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from threatgate.support.registry import Registry
 from threatgate.verify.base import Tree
 from threatgate.verify.textdata import load_toml
 
@@ -91,7 +92,7 @@ class ManifestFormat:
 
 
 #: kind -> format, in the order the formats are listed to the user.
-FORMATS: dict[str, ManifestFormat] = {}
+FORMATS: Registry[str, ManifestFormat] = Registry("manifest format")
 
 
 def manifest_format(kind: str, shown: str, *, names: tuple[str, ...] = (),
@@ -99,9 +100,7 @@ def manifest_format(kind: str, shown: str, *, names: tuple[str, ...] = (),
     """Register the reader of a kind of manifest (one module per ecosystem)."""
 
     def register(read: Reader) -> Reader:
-        if kind in FORMATS:
-            raise RuntimeError(f"manifest format {kind} registered twice")
-        FORMATS[kind] = ManifestFormat(kind, shown, read, names, suffixes)
+        FORMATS.add(kind, ManifestFormat(kind, shown, read, names, suffixes))
         return read
 
     return register
