@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from threatgate.errors import ConfigError
@@ -102,17 +102,53 @@ def _build(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
             f"{source}: rules: unknown rule id(s) {', '.join(unknown)}; "
             f"known: {', '.join(sorted(RULES))}"
         )
+    models = tuple(settings.get("models", Config.models))
+    exclude = tuple(settings.get("exclude", ()))
+    packs = tuple(settings.get("generate", {}).get("packs", ()))
+    check_confined(root, source, "models", models)
+    check_confined(root, source, "generate.packs", packs)
+    check_confined(root, source, "exclude", exclude, patterns=True)
     return Config(
         root=root,
         source=source,
-        models=tuple(settings.get("models", Config.models)),
-        exclude=tuple(settings.get("exclude", ())),
+        models=models,
+        exclude=exclude,
         max_file_size=settings.get("max_file_size", DEFAULT_MAX_BYTES),
         max_depth=settings.get("max_depth", DEFAULT_MAX_DEPTH),
         cache=settings.get("cache", True),
         rules=dict(settings.get("rules", {})),
         expiring_days=settings.get("expiring_days", 30),
         gate=dict(settings.get("gate", {})),
-        generate_packs=tuple(settings.get("generate", {}).get("packs", ())),
+        generate_packs=packs,
         builtin_packs=settings.get("generate", {}).get("builtin_packs", True),
     )
+
+
+def check_confined(root: Path, source: Path | None, setting: str, values: tuple[str, ...],
+                   *, patterns: bool = False) -> None:
+    """Refuse a configured path that could lead outside the repository root.
+
+    The configuration is as untrusted as the models (a pull request writes both), so a
+    path it names must not be absolute, and must resolve (symbolic links followed) to
+    ``root`` or below it. Glob ``patterns`` are only matched, never opened: for them it is
+    enough that they are relative and have no ``..`` segment.
+    """
+    real_root = root.resolve()
+    for value in values:
+        text = value.replace("\\", "/")
+        pure = PurePosixPath(text)
+        if pure.is_absolute() or (len(text) > 1 and text[1] == ":"):
+            problem = "is an absolute path"
+        elif patterns and ".." in pure.parts:
+            problem = "has a '..' segment"
+        elif not patterns and not _inside(real_root, (real_root / text).resolve()):
+            problem = f"resolves outside the repository (to {(real_root / text).resolve()})"
+        else:
+            continue
+        where = f"{source}: " if source is not None else "(default setting) "
+        raise ConfigError(f"{where}{setting}: {value!r} {problem}; every configured path "
+                          f"must stay inside the repository ({real_root})")
+
+
+def _inside(root: Path, target: Path) -> bool:
+    return target == root or root in target.parents

@@ -42,6 +42,21 @@ def _escape(path: Path, root: Path) -> str | None:
     return f"symbolic link points outside the repository (to {target}); refusing to read it"
 
 
+def _named_escape(target: Path, root: Path, configured: bool) -> str | None:
+    """Why a top-level path may not be read, or ``None``.
+
+    A configured folder is written by whoever writes the configuration, so it must
+    resolve inside the repository. A path given on the command line is the user's own
+    choice and is taken as given when it lies outside the repository; when it lies
+    inside, whatever it resolves to must stay inside too (the repository's content
+    chooses where its own symbolic links lead).
+    """
+    absolute = Path(os.path.normpath(target.absolute()))  # lexically: links not followed
+    if not configured and absolute != root and root not in absolute.parents:
+        return None
+    return _escape(target, root)
+
+
 def _excluded(path: Path, config: Config) -> bool:
     if not config.exclude:
         return False
@@ -105,18 +120,20 @@ def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list
     for target in targets:
         if not paths and not target.is_dir():
             continue
-        if target.is_dir():
+        refused = _named_escape(target, config.root, configured=not paths)
+        if refused is not None:
+            found.append(ModelFile(target, display_path(target, cwd), refused))
+        elif target.is_dir():
             before = len(found)
             _walk(target, config, cwd, found)
             if len(found) == before:
                 raise InputError(
                     f"{display_path(target, cwd)}: no model files (*.yaml, *.yml) in this folder"
                 )
-        elif target.exists() or target.is_symlink():
-            reason = _escape(target, config.root) if target.is_symlink() else None
-            if reason is None and not target.exists():
-                raise InputError(f"{display_path(target, cwd)}: broken symbolic link")
-            found.append(ModelFile(target, display_path(target, cwd), reason))
+        elif target.exists():
+            found.append(ModelFile(target, display_path(target, cwd)))
+        elif target.is_symlink():
+            raise InputError(f"{display_path(target, cwd)}: broken symbolic link")
         else:
             raise InputError(f"{display_path(target, cwd)}: no such file or folder")
     unique: dict[Path, ModelFile] = {}
