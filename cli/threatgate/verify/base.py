@@ -3,8 +3,9 @@
 Assertions are checked without running the repository's code. Evidence is read through
 a :class:`Tree`, which only ever serves regular files inside the repository: absolute
 paths, ``..`` segments and symbolic links that lead outside are refused, files over a
-size cap are refused, and every file read is recorded so that a digest can say exactly
-what was verified. A working tree and a git commit (for drift) are both trees.
+size cap are refused, nothing under ``.git/`` is ever evidence (it holds credentials, such
+as a checkout token in ``.git/config``), and every file read is recorded so that a digest
+can say exactly what was verified. A working tree and a git commit (for drift) are both trees.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ Status = Literal["pass", "fail", "error", "skipped"]
 
 class EvidenceError(Exception):
     """Evidence cannot be read: the assertion's verdict is ``error`` with this reason."""
+
+
+class GitFolderError(EvidenceError):
+    """The path names, or resolves into, ``.git/``: refused even where a miss is quiet."""
 
 
 @dataclass(frozen=True)
@@ -54,14 +59,33 @@ class Verdict:
         return cls("skipped", reason)
 
 
+def in_git_folder(relative: str) -> bool:
+    """Whether a repository-relative path names git's own folder or something in it.
+
+    Case-insensitive, and blind to the trailing dots and spaces and the 8.3 short name
+    (``GIT~1``) that some file systems ignore or accept for ``.git``.
+    """
+    return any(part.casefold().rstrip(". ") in GIT_FOLDER_NAMES
+               for part in relative.replace("\\", "/").split("/"))
+
+
+GIT_FOLDER_NAMES = frozenset({".git", "git~1"})
+GIT_REFUSAL = "is inside .git/, which is never evidence (it holds credentials)"
+
+
 def clean_path(path: str) -> str:
-    """A repository-relative POSIX path, or :class:`EvidenceError` if it could leave."""
+    """A repository-relative POSIX path, or :class:`EvidenceError` if it could leave.
+
+    A path into ``.git/`` is refused as well: git's own files are never evidence.
+    """
     text = path.replace("\\", "/")
     if not text or text.startswith("/") or (len(text) > 1 and text[1] == ":"):
         raise EvidenceError(f"{path!r} is not a relative path inside the repository")
     parts = PurePosixPath(text).parts
     if any(part == ".." for part in parts):
         raise EvidenceError(f"{path!r} leaves the repository ('..' is not allowed)")
+    if in_git_folder(text):
+        raise GitFolderError(f"{path!r} {GIT_REFUSAL}")
     return "/".join(part for part in parts if part != ".")
 
 
@@ -105,10 +129,13 @@ class Tree:
         return data.decode("utf-8", "replace")
 
     def glob(self, pattern: str) -> list[str]:
-        """Files matching a glob ('*' within a folder, '**' across folders), sorted."""
+        """Files matching a glob ('*' within a folder, '**' across folders), sorted.
+
+        Files under ``.git/`` never match (``.gi?/config`` finds nothing).
+        """
         clean = clean_path(pattern)
         regex = glob_matcher(clean)
-        return sorted(p for p in self._files() if regex(p))
+        return sorted(p for p in self._files() if regex(p) and not in_git_folder(p))
 
 
 def glob_matcher(pattern: str) -> Callable[[str], bool]:
@@ -146,11 +173,16 @@ class WorkingTree(Tree):
         target = (self.root / path).resolve()
         if target != self.root and self.root not in target.parents:
             raise EvidenceError(f"{path} resolves outside the repository (a symbolic link)")
+        if in_git_folder(target.relative_to(self.root).as_posix()):
+            raise GitFolderError(f"{path} resolves to {target.relative_to(self.root)}, which "
+                                 f"{GIT_REFUSAL}")
         return target
 
     def _exists(self, path: str) -> bool:
         try:
             return self._resolve(path).is_file()
+        except GitFolderError:
+            raise
         except EvidenceError:
             return False
 
@@ -174,7 +206,7 @@ class WorkingTree(Tree):
 
     def _walk(self) -> Iterator[str]:
         for current, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not in_git_folder(d))
             here = Path(current)
             for name in sorted(files):
                 path = here / name
