@@ -17,15 +17,11 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     never see half a file, but a power loss may lose the new content. That suits
     generated output written by the thousand (the static site), where fsyncs would
     dominate the run.
+
+    A symbolic link at ``path`` is replaced by the file, never written through, and its
+    target's permissions are not copied.
     """
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        # A new file gets the permissions a plain open() would give it, not the 0600
-        # of a temporary file.
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    mode = new_file_mode() if path.is_symlink() else existing_mode(path)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -39,6 +35,21 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def new_file_mode() -> int:
+    """The permissions a plain open() gives a new file (not the 0600 of a temporary file)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def existing_mode(path: Path) -> int:
+    """The permission bits of ``path``, or those of a new file when it does not exist."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return new_file_mode()
 
 
 def create_new(path: Path, data: bytes) -> bool:

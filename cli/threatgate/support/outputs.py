@@ -2,9 +2,11 @@
 
 An output never replaces a model: it may not land on a model file, anywhere inside the
 configured model folders, or on the configuration. A file written into an output folder
-stays inside that folder. Missing parent folders are created, every file is replaced
-atomically (:func:`threatgate.support.fsutil.atomic_write`), and a refusal or a write
-error is a usage error (exit 2) naming the output.
+stays inside that folder: no write follows a symbolic link found there (a link where a
+folder goes is replaced by a real folder, one where a file goes by the file). Missing
+parent folders are created, every file is replaced atomically
+(:func:`threatgate.support.fsutil.atomic_write`), and a refusal or a write error is a
+usage error (exit 2) naming the output.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from threatgate.errors import InputError
 from threatgate.support.fsutil import atomic_write
@@ -101,10 +103,26 @@ def write_into(folder: Path, name: str, data: bytes, *, durable: bool = True) ->
     """
     if not safe_relative(name):
         raise InputError(f"{folder}: refusing to write {name!r}, a path outside the folder")
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = real_folders(folder, name) / PurePosixPath(name).name
     atomic_write(path, data, durable=durable)
     return path
+
+
+def real_folders(base: Path, name: str) -> Path:
+    """Create the folders of ``base/name`` below ``base`` so that none is a symbolic link.
+
+    A link found where a folder of the output goes (``OUT/models -> /elsewhere``) is
+    removed (not followed) and a real folder made in its place, so that nothing is
+    written outside ``base``. Returns the folder that will hold the file.
+    """
+    folder = base
+    for part in PurePosixPath(name).parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            folder.unlink()
+        folder.mkdir(exist_ok=True)
+    return folder
 
 
 # --- a folder the command owns (the static site) --------------------------------------------
@@ -135,14 +153,13 @@ def publish_folder(target: Path, files: dict[str, bytes], *, manifest: str, gene
     for name, content in files.items():
         if not safe_relative(name):
             raise InputError(f"{target}: refusing to write {name!r}, a path outside {what}")
-        path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = real_folders(target, name) / PurePosixPath(name).name
         try:
-            if path.is_file() and path.read_bytes() == content:
+            if not path.is_symlink() and path.is_file() and path.read_bytes() == content:
                 continue
         except OSError:
             pass
-        atomic_write(path, content, durable=False)
+        atomic_write(path, content, durable=False)  # replaces a link, never writes through
         written += 1
     removed = _remove(target, stale, links_too=clean)
     if clean:
@@ -156,6 +173,8 @@ def publish_folder(target: Path, files: dict[str, bytes], *, manifest: str, gene
 
 def _listed(manifest: Path) -> set[str]:
     """The files the manifest of the previous run lists (none if it cannot be read)."""
+    if manifest.is_symlink():
+        return set()
     try:
         listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
     except (OSError, ValueError, AttributeError):
