@@ -28,7 +28,7 @@ def test_settings_from_the_environment() -> None:
     settings = Settings.from_environment("https://llm.example/v1/chat", {})
     assert (settings.api_key, settings.model, settings.timeout) == (
         None, DEFAULT_MODEL, DEFAULT_TIMEOUT)
-    settings = Settings.from_environment("http://h/x", {
+    settings = Settings.from_environment("https://h/x", {
         "THREATGATE_LLM_API_KEY": KEY, "THREATGATE_LLM_MODEL": "m",
         "THREATGATE_LLM_TIMEOUT": "2.5"})
     assert (settings.api_key, settings.model, settings.timeout) == (KEY, "m", 2.5)

@@ -10,10 +10,16 @@ Standard library only. ``complete`` POSTs ``{model, messages}`` to the URL and r
 
 The reply is read up to :data:`MAX_REPLY_BYTES`; anything larger is refused. Error
 messages name the URL without user, password or query, and never the key.
+
+The key only travels where it was meant to: plain ``http://`` is allowed to a loopback
+host only (``localhost``, 127.0.0.0/8, ``::1``), and a redirect is followed with the key
+only within the same origin (scheme, host and port); a redirect to another origin is
+followed without it, and one to plain http elsewhere is refused.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import urllib.error
@@ -21,6 +27,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http.client import HTTPMessage
+from typing import IO
 
 from threatgate.errors import InputError
 
@@ -59,6 +67,7 @@ class Settings:
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise EndpointError(f"--suggest-with {redact(url)!r}: give an http:// or https:// "
                                 "URL of a chat-completions endpoint")
+        check_transport(url, "--suggest-with")
         return cls(url, environ.get(API_KEY_ENV) or None,
                    environ.get(MODEL_ENV) or DEFAULT_MODEL, timeout)
 
@@ -72,6 +81,49 @@ def redact(url: str) -> str:
     host = parsed.hostname or ""
     port = f":{parsed.port}" if _safe_port(parsed) else ""
     return urllib.parse.urlunsplit((parsed.scheme, host + port, parsed.path, "", ""))
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` is this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str, what: str) -> None:
+    """Refuse plain http to a host other than loopback (the key and prompts travel clear)."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme.lower() == "http" and not is_loopback(parsed.hostname):
+        raise EndpointError(f"{what} {redact(url)!r}: plain http is allowed only to a "
+                            "loopback host (localhost, 127.0.0.0/8, ::1); use https://")
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, the port defaulted from the scheme."""
+    parsed = urllib.parse.urlsplit(url)
+    scheme = parsed.scheme.lower()
+    port = _safe_port(parsed) or {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parsed.hostname or "").lower(), port
+
+
+class OriginBoundRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect with the key only when it stays on the request's origin."""
+
+    def __init__(self, authorization: str | None) -> None:
+        self.authorization = authorization
+
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: HTTPMessage, newurl: str) -> urllib.request.Request | None:
+        check_transport(newurl, f"{redact(req.full_url)} redirects to")
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and self.authorization and origin(newurl) == origin(req.full_url):
+            new.add_unredirected_header("Authorization", self.authorization)
+        return new
 
 
 def _safe_port(parsed: urllib.parse.SplitResult) -> int | None:
@@ -92,14 +144,18 @@ def complete(settings: Settings, system: str, user: str) -> str:
         {"role": "system", "content": system},
         {"role": "user", "content": user},
     ]}).encode("utf-8")
+    check_transport(settings.url, "--suggest-with")
     headers = {"Content-Type": "application/json", "Accept": "application/json",
                "User-Agent": "threatgate"}
-    if settings.api_key:
-        headers["Authorization"] = f"Bearer {settings.api_key}"
     request = urllib.request.Request(settings.url, data=body, headers=headers, method="POST")
+    # Unredirected: urllib copies ordinary headers to any redirect, whatever its origin.
+    authorization = f"Bearer {settings.api_key}" if settings.api_key else None
+    if authorization:
+        request.add_unredirected_header("Authorization", authorization)
+    opener = urllib.request.build_opener(OriginBoundRedirects(authorization))
     where = redact(settings.url)
     try:
-        with urllib.request.urlopen(request, timeout=settings.timeout) as response:
+        with opener.open(request, timeout=settings.timeout) as response:
             raw = response.read(MAX_REPLY_BYTES + 1)
     except urllib.error.HTTPError as exc:
         raise EndpointError(f"{where}: the endpoint answered HTTP {exc.code}") from None
