@@ -33,9 +33,15 @@ HOSTILE_NAMES = {
     "comma-colon": "k,title=pwn:x",
 }
 
-#: Model text a fork can write (YAML double-quoted escapes), put in every printed field.
-HOSTILE_TEXT = (r"T \e]8;;http://evil\aclick\e]8;;\a \e[2J\r\n::error title=pwn::INJECTED"
-                r"\u2028::warning::INJECTED\x85::notice::INJECTED\u202e %0A x,y:z")
+#: Model text a fork can write (YAML double-quoted escapes) in one-line fields: valid.
+HOSTILE_TEXT = (r"T \e]8;;http://evil\aclick\e]8;;\a \e[2J \u2028::error title=pwn::INJECTED"
+                r" \x85::notice::INJECTED \u202e x \u2066 %0A x,y:z")
+#: The same with line breaks, which one-line fields refuse: the model is invalid.
+INVALID_TEXT = HOSTILE_TEXT + r"\r\n::error title=pwn::INJECTED\n::warning::INJECTED"
+
+#: A description (Markdown, several lines) whose lines would be workflow commands.
+MULTI_LINE = (r'"Intro.\n::error title=pwn::INJECTED\n\n  ::warning::INJECTED\r\n'
+              r'\e]8;;http://evil\aclick\e]8;;\a\n%0A::notice::x"')
 
 #: Control, format and line-separator characters (tab allowed: it is layout).
 INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f"
@@ -78,7 +84,8 @@ def hostile_model(text: str) -> str:
             .replace("title: Customer data read through SQL injection", f"title: {quoted}")
             .replace("title: Web application firewall", f"title: {quoted}")
             .replace("title: No WAF rule for /search", f"title: {quoted}")
-            .replace("name: Shop API", f"name: {quoted}"))
+            .replace("name: Shop API", f"name: {quoted}")
+            .replace("owner: shop-team", f"owner: {MULTI_LINE}\ndescription: {MULTI_LINE}"))
 
 
 def assert_lines_are_safe(result: Result) -> None:
@@ -126,7 +133,7 @@ def test_hostile_file_names(run_cli: Callable[..., Result], repository: Path, tm
     model = repository / "threatmodels" / f"{name}.yaml"
     model.parent.mkdir()
     model.write_text(VALID_MODEL, encoding="utf-8")
-    run_everywhere(run_cli, repository, model, tmp_path / "out", invalid=True)
+    run_everywhere(run_cli, repository, model, tmp_path / "out")
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
@@ -137,9 +144,10 @@ def test_hostile_configured_folder(run_cli: Callable[..., Result], repository: P
     model = folder / "m.yaml"
     model.write_text(hostile_model(HOSTILE_TEXT).replace("title: [", "title: ["),
                      encoding="utf-8")
-    toml_name = name.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    toml_name = "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}"
+                        for c in name)
     (repository / "threatgate.toml").write_text(f'models = ["{toml_name}"]\n')
-    run_everywhere(run_cli, repository, model, tmp_path / "out", invalid=True)
+    run_everywhere(run_cli, repository, model, tmp_path / "out")
 
 
 def test_hostile_model_text(run_cli: Callable[..., Result], repository: Path,
@@ -147,7 +155,7 @@ def test_hostile_model_text(run_cli: Callable[..., Result], repository: Path,
     model = repository / "threatmodels" / "m.yaml"
     model.parent.mkdir()
     model.write_text(hostile_model(HOSTILE_TEXT), encoding="utf-8")
-    run_everywhere(run_cli, repository, model, tmp_path / "out", invalid=True)
+    run_everywhere(run_cli, repository, model, tmp_path / "out")
 
 
 def test_hostile_text_in_an_invalid_model(run_cli: Callable[..., Result], repository: Path,
@@ -155,7 +163,7 @@ def test_hostile_text_in_an_invalid_model(run_cli: Callable[..., Result], reposi
     """Diagnostics quote the file's keys and values; they stay one line too."""
     model = repository / "threatmodels" / f"{HOSTILE_NAMES['newline-command']}.yaml"
     model.parent.mkdir()
-    text = hostile_model(HOSTILE_TEXT).replace("likelihood: 4", f'likelihood: "{HOSTILE_TEXT}"')
-    model.write_text(text.replace("owner: shop-team", f'"{HOSTILE_TEXT}": 1'),
+    text = hostile_model(INVALID_TEXT).replace("likelihood: 4", f'likelihood: "{INVALID_TEXT}"')
+    model.write_text(text.replace("owner: shop-team", f'"{INVALID_TEXT}": 1'),
                      encoding="utf-8")
     run_everywhere(run_cli, repository, model, tmp_path / "out", invalid=True)
