@@ -88,17 +88,24 @@ def hostile_model(text: str) -> str:
             .replace("owner: shop-team", f"owner: {MULTI_LINE}\ndescription: {MULTI_LINE}"))
 
 
-def assert_lines_are_safe(result: Result) -> None:
+def after_line_breaks(name: str) -> list[str]:
+    """What follows each line break of a name: printed raw, it would start a line."""
+    return [part for part in re.split("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", name)[1:]
+            if part]
+
+
+def assert_lines_are_safe(result: Result, tails: list[str]) -> None:
     for stream, output in (("stdout", result.stdout), ("stderr", result.stderr)):
         for line in output.split("\n"):
             assert not INVISIBLE.search(line), f"{stream}: control character in {line!r}"
             if line.startswith("::"):
                 assert WORKFLOW_COMMAND.match(line), f"{stream}: injected command {line!r}"
-            assert not line.startswith("INJECTED"), f"{stream}: line split before {line!r}"
+            assert not line.startswith(("INJECTED", *tails)), f"{stream}: split line {line!r}"
 
 
 def run_everywhere(run_cli: Callable[..., Result], project: Path, model: Path,
                    out: Path, invalid: bool = False) -> None:
+    tails = after_line_breaks(str(model.relative_to(project)))
     git(project, "add", "-A")
     git(project, "commit", "-qm", "model")
     model.write_text(model.read_text(encoding="utf-8").replace("likelihood: 4",
@@ -111,7 +118,7 @@ def run_everywhere(run_cli: Callable[..., Result], project: Path, model: Path,
         allowed = (*codes, 2) if invalid else codes
         assert result.exit_code in allowed, (name, result.exit_code, result.output)
         try:
-            assert_lines_are_safe(result)
+            assert_lines_are_safe(result, tails)
         except AssertionError as error:
             problems.append(f"{name}: {error}")
     assert not problems, "\n".join(problems)
