@@ -103,6 +103,12 @@ def assert_lines_are_safe(result: Result, tails: list[str]) -> None:
             assert not line.startswith(("INJECTED", *tails)), f"{stream}: split line {line!r}"
 
 
+def toml_string(text: str) -> str:
+    """``text`` inside a TOML basic string, every unusual character as ``\\uXXXX``."""
+    return "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}"
+                   for c in text)
+
+
 def run_everywhere(run_cli: Callable[..., Result], project: Path, model: Path,
                    out: Path, invalid: bool = False) -> None:
     tails = after_line_breaks(str(model.relative_to(project)))
@@ -151,9 +157,7 @@ def test_hostile_configured_folder(run_cli: Callable[..., Result], repository: P
     model = folder / "m.yaml"
     model.write_text(hostile_model(HOSTILE_TEXT).replace("title: [", "title: ["),
                      encoding="utf-8")
-    toml_name = "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}"
-                        for c in name)
-    (repository / "threatgate.toml").write_text(f'models = ["{toml_name}"]\n')
+    (repository / "threatgate.toml").write_text(f'models = ["{toml_string(name)}"]\n')
     run_everywhere(run_cli, repository, model, tmp_path / "out")
 
 
@@ -174,3 +178,15 @@ def test_hostile_text_in_an_invalid_model(run_cli: Callable[..., Result], reposi
     model.write_text(text.replace("owner: shop-team", f'"{INVALID_TEXT}": 1'),
                      encoding="utf-8")
     run_everywhere(run_cli, repository, model, tmp_path / "out", invalid=True)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
+def test_hostile_missing_configured_folder(run_cli: Callable[..., Result], repository: Path,
+                                           name: str) -> None:
+    """The error naming a configured folder that does not exist is one line too."""
+    (repository / "threatgate.toml").write_text(f'models = ["{toml_string(name)}"]\n')
+    for arguments in (("validate", "--format", "github"), ("gate", "--format", "github"),
+                      ("assess",), ("render", "x.yaml"), ("export", "--format", "csv")):
+        result = run_cli(*arguments, cwd=repository)
+        assert result.exit_code == 2, (arguments, result.output)
+        assert_lines_are_safe(result, after_line_breaks(name))

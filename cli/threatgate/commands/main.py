@@ -109,7 +109,7 @@ def report_error(exc: ThreatgateError) -> None:
 
     where = terminal_location(exc.path) if exc.path else "threatgate"
     if exc.headline:
-        echo(f"{where}: error: {terminal_text(str(exc))}", err=True)
+        echo(f"{where}: error: {one_line(str(exc))}", err=True)
     note = f" ({exc.diagnostic_note})" if exc.diagnostic_note else ""
     for diagnostic in exc.diagnostics:
         echo(text_line(diagnostic) + note, err=True)
