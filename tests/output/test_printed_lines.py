@@ -98,8 +98,13 @@ def assert_lines_are_safe(result: Result, tails: list[str]) -> None:
     for stream, output in (("stdout", result.stdout), ("stderr", result.stderr)):
         for line in output.split("\n"):
             assert not INVISIBLE.search(line), f"{stream}: control character in {line!r}"
-            if line.startswith("::"):
-                assert WORKFLOW_COMMAND.match(line), f"{stream}: injected command {line!r}"
+            if line.lstrip(" \t").startswith("::"):
+                command = WORKFLOW_COMMAND.match(line)
+                assert command, f"{stream}: injected command {line!r}"
+                properties = (command.group(2) or "").strip().split(",")
+                message = line[command.end():]
+                assert "title=pwn" not in properties and not message.startswith("INJECTED"), \
+                    f"{stream}: injected command {line!r}"
             assert not line.startswith(("INJECTED", *tails)), f"{stream}: split line {line!r}"
 
 
@@ -190,3 +195,25 @@ def test_hostile_missing_configured_folder(run_cli: Callable[..., Result], repos
         result = run_cli(*arguments, cwd=repository)
         assert result.exit_code == 2, (arguments, result.output)
         assert_lines_are_safe(result, after_line_breaks(name))
+
+
+#: Configuration a fork's pull request can write, each refused with an error naming it.
+HOSTILE_CONFIGURATIONS = [
+    '[gate]\n"a\\n::error title=pwn::INJECTED" = 1\n',
+    '[gate]\nmax_open_findings = {"x\\r::error::INJECTED" = 1}\n',
+    '[gate]\nfail_on_at_risk = "x\\u2028::error::INJECTED\\u001b[2J"\n',
+    '"k\\u001b]8;;http://evil\\u0007\\n::warning::INJECTED" = 1\n',
+]
+
+
+@pytest.mark.parametrize("configuration", HOSTILE_CONFIGURATIONS)
+def test_hostile_configuration(run_cli: Callable[..., Result], repository: Path,
+                               configuration: str) -> None:
+    (repository / "threatmodels").mkdir()
+    (repository / "threatmodels" / "m.yaml").write_text(VALID_MODEL, encoding="utf-8")
+    (repository / "threatgate.toml").write_text(configuration, encoding="utf-8")
+    for arguments in (("validate", "--format", "github"), ("gate", "--format", "github"),
+                      ("verify", "--format", "github"), ("assess",)):
+        result = run_cli(*arguments, cwd=repository)
+        assert result.exit_code == 2, (arguments, result.output)
+        assert_lines_are_safe(result, [])
