@@ -217,3 +217,24 @@ def test_hostile_configuration(run_cli: Callable[..., Result], repository: Path,
         result = run_cli(*arguments, cwd=repository)
         assert result.exit_code == 2, (arguments, result.output)
         assert_lines_are_safe(result, [])
+
+
+def test_files_written_with_out_keep_their_own_escaping(run_cli: Callable[..., Result],
+                                                        repository: Path, tmp_path: Path) -> None:
+    """Only standard output is escaped for a terminal; a file keeps its format's data."""
+    model = repository / "threatmodels" / "m.yaml"
+    model.parent.mkdir()
+    model.write_text(hostile_model(HOSTILE_TEXT), encoding="utf-8")
+    out = tmp_path / "csv"
+    assert run_cli("export", "--format", "csv", "--out", str(out), cwd=repository).exit_code == 0
+    printed = run_cli("export", "--format", "csv", cwd=repository).stdout
+    written = (out / "shop.threats.csv").read_text(encoding="utf-8")
+    assert "\x1b]8;;http://evil\x07" in written and "\u2028" in written
+    assert "\x1b" not in printed and "\\x1b]8;;http" in printed
+    report = tmp_path / "report.md"
+    assert run_cli("render", "threatmodels/m.yaml", "--out", str(report),
+                   cwd=repository).exit_code == 0
+    # The Markdown file is the report itself; on a terminal a line cannot start a command.
+    assert "\n::error title=pwn::INJECTED" in report.read_text(encoding="utf-8")
+    printed = run_cli("render", "threatmodels/m.yaml", cwd=repository).stdout
+    assert "\n\\u003a:error title=pwn::INJECTED" in printed
