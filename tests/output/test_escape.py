@@ -130,6 +130,7 @@ def test_terminal_lines_escape_controls_and_command_starts() -> None:
     assert terminal_lines("ok\n  ::error::x\n::") == "ok\n  \\u003a:error::x\n\\u003a:"
     assert terminal_lines("::error::x\n", workflow_commands=True) == "::error::x\n"
     assert terminal_lines("a :: b") == "a :: b"
+    assert terminal_lines("x ##[error]y") == "x #\\u0023[error]y"
     assert terminal_lines("\U000e0001") == "\\udb40\\udc01"
 
 
@@ -150,6 +151,7 @@ def test_terminal_lines_hold_no_control_character_and_start_no_command(text: str
     for line in terminal_lines(text).split("\n"):
         assert not INVISIBLE.search(line.replace("\t", ""))
         assert not line.lstrip(" \t").startswith("::")
+        assert "##[" not in line
 
 
 # --- Markdown -------------------------------------------------------------------------

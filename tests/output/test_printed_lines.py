@@ -31,10 +31,11 @@ HOSTILE_NAMES = {
     "next-line": "nel\u0085::error::INJECTED",
     "bidi-override": "b\u202eevil\u2066x\u2069",
     "comma-colon": "k,title=pwn:x",
+    "older-command": "o ##[error]INJECTED ##[add-mask]x",
 }
 
 #: Model text a fork can write (YAML double-quoted escapes) in one-line fields: valid.
-HOSTILE_TEXT = (r"T \e]8;;http://evil\aclick\e]8;;\a \e[2J \u2028::error title=pwn::INJECTED"
+HOSTILE_TEXT = (r"T \e]8;;http://evil\aclick\e]8;;\a \e[2J \u2028::error title=pwn::INJECTED ##[error]x"
                 r" \x85::notice::INJECTED \u202e x \u2066 %0A x,y:z")
 #: The same with line breaks, which one-line fields refuse: the model is invalid.
 INVALID_TEXT = HOSTILE_TEXT + r"\r\n::error title=pwn::INJECTED\n::warning::INJECTED"
@@ -106,6 +107,7 @@ def assert_lines_are_safe(result: Result, tails: list[str]) -> None:
                 assert "title=pwn" not in properties and not message.startswith("INJECTED"), \
                     f"{stream}: injected command {line!r}"
             assert not line.startswith(("INJECTED", *tails)), f"{stream}: split line {line!r}"
+            assert "##[" not in line, f"{stream}: workflow command (older form) in {line!r}"
 
 
 def toml_string(text: str) -> str:

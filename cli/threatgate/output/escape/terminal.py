@@ -44,13 +44,16 @@ def terminal_lines(text: str, *, workflow_commands: bool = False) -> str:
 
     Line breaks and tabs are kept; every other control, format or line-separator
     character becomes a ``\\uXXXX`` escape (so JSON output stays valid JSON with the
-    same data), and no line starts a workflow command unless ``workflow_commands`` says
+    same data), no ``##[`` (the runner's older command form) is left, and no line
+    starts a workflow command unless ``workflow_commands`` says
     the output is made of commands written by
     :func:`threatgate.output.escape.workflow.workflow_command`.
     """
     if not text.isprintable():
         text = "".join(char if char.isprintable() or char in "\n\t" else visible_escape(char)
                        for char in text)
+    # The runner also reads the older ``##[command]`` form anywhere in a line.
+    text = text.replace("##[", "#" + visible_escape("#") + "[")
     if workflow_commands:
         return text
     return _COMMAND_START.sub(lambda match: match.group(1) + visible_escape(":"), text)
