@@ -16,6 +16,7 @@ import click
 from threatgate import __version__
 from threatgate.commands.options import echo
 from threatgate.errors import EXIT_INTERNAL, ThreatgateError
+from threatgate.output.escape.text import one_line
 
 DEBUG_ENV = "THREATGATE_DEBUG"
 
@@ -93,7 +94,8 @@ class LazyGroup(click.Group):
             else:
                 exc_type, exc_value = sys.exc_info()[:2]
                 name = exc_type.__name__ if exc_type else "Exception"
-                echo(f"  {name}: {exc_value} (set {DEBUG_ENV}=1 for the traceback)", err=True)
+                echo(f"  {name}: {one_line(str(exc_value))} (set {DEBUG_ENV}=1 for the "
+                     "traceback)", err=True)
             ctx.exit(EXIT_INTERNAL)
         if isinstance(code, int) and not isinstance(code, bool):
             ctx.exit(code)
@@ -105,7 +107,6 @@ def report_error(exc: ThreatgateError) -> None:
     points at, its details."""
     from threatgate.output.diagnostics import text_line
     from threatgate.output.escape.terminal import terminal_location, terminal_text
-    from threatgate.output.escape.text import one_line
 
     where = terminal_location(exc.path) if exc.path else "threatgate"
     if exc.headline:
