@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -27,8 +28,13 @@ from threatgate.output.escape.markdown import (
     md_paragraphs,
 )
 from threatgate.output.escape.mermaid import mermaid_label, mermaid_line
-from threatgate.output.escape.spreadsheet import neutralise
-from threatgate.output.escape.terminal import terminal_location, terminal_text
+from threatgate.output.escape.spreadsheet import neutralise, one_line_cell
+from threatgate.output.escape.terminal import (
+    terminal_document,
+    terminal_lines,
+    terminal_location,
+    terminal_text,
+)
 from threatgate.output.escape.text import (
     location,
     one_line,
@@ -36,7 +42,7 @@ from threatgate.output.escape.text import (
     one_line_shortened,
     utf8_text,
 )
-from threatgate.output.escape.workflow import workflow_data, workflow_property
+from threatgate.output.escape.workflow import workflow_command, workflow_data, workflow_property
 from threatgate.output.escape.xml import (
     xml_clean_line,
     xml_escape,
@@ -117,6 +123,35 @@ def test_assess_lines_escape_the_file_name(run_cli: Callable[..., Result], proje
     assert "\n    threatmodels/a\\x1b[2J\\nFAKE.yaml:40: control C1 has" in result.stdout
     assert result.stderr.startswith("threatmodels/b\\x1b[2J\\nBAD.yaml:3:1: error: ")
     assert "\x1b" not in result.stdout + result.stderr
+
+
+def test_terminal_lines_escape_controls_and_command_starts() -> None:
+    assert terminal_lines("a\tb\nc\x1b[2J\u2028\x85") == "a\tb\nc\\u001b[2J\\u2028\\u0085"
+    assert terminal_lines("ok\n  ::error::x\n::") == "ok\n  \\u003a:error::x\n\\u003a:"
+    assert terminal_lines("::error::x\n", workflow_commands=True) == "::error::x\n"
+    assert terminal_lines("a :: b") == "a :: b"
+    assert terminal_lines("x ##[error]y") == "x #\\u0023[error]y"
+    assert terminal_lines("\U000e0001") == "\\udb40\\udc01"
+
+
+def test_terminal_lines_keep_json_valid_and_equal() -> None:
+    data = {"k\u2028": "\x85\u202e\x7f\U000e0001 \u2066", "n": "\n"}
+    printed = terminal_lines(json.dumps(data, ensure_ascii=False, indent=2))
+    assert json.loads(printed) == data
+    assert printed.isascii() or not INVISIBLE.search(printed.replace("\n", ""))
+
+
+def test_terminal_documents_keep_their_line_ends_and_byte_order_mark() -> None:
+    assert terminal_document("\ufeffa,b\r\nc\rd\r\n") == "\ufeffa,b\r\nc\\u000dd\r\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(ANY_TEXT)
+def test_terminal_lines_hold_no_control_character_and_start_no_command(text: str) -> None:
+    for line in terminal_lines(text).split("\n"):
+        assert not INVISIBLE.search(line.replace("\t", ""))
+        assert not line.lstrip(" \t").startswith("::")
+        assert "##[" not in line
 
 
 # --- Markdown -------------------------------------------------------------------------
@@ -233,6 +268,18 @@ def test_workflow_parts_stay_on_one_line(text: str) -> None:
     assert not re.search(r"%(?!25|0A|0D|3A|2C)", prop)
 
 
+def test_workflow_command_escapes_every_part() -> None:
+    assert workflow_command("error", "m\n::x", file="a\n::error title=p::b", line=3,
+                            col=None, title="t,x:y") == \
+        "::error file=a%0A%3A%3Aerror title=p%3A%3Ab,line=3,title=t%2Cx%3Ay::m%0A::x\n"
+    assert workflow_command("notice", "done") == "::notice::done\n"
+
+
+def test_csv_cells_on_standard_output_are_one_line() -> None:
+    assert one_line_cell("=1\n::error::x\x1b") == "'=1\\n::error::x\\x1b"
+    assert one_line_cell("\tx\ty") == "'\tx\ty"
+
+
 @pytest.mark.parametrize("cell", ['=HYPERLINK("http://evil","x")', "+1", "-2+3", "@SUM(A1)",
                                   "\t=1", "\r=1"])
 def test_spreadsheet_formulas_become_text(cell: str) -> None:
@@ -265,6 +312,33 @@ HAND_MADE_LOCATION = re.compile(r"\{[^{}]*\}:\{[^{}]*\bline\b")
 def test_renderers_and_commands_format_locations_in_one_place(module: Path) -> None:
     found = HAND_MADE_LOCATION.search(module.read_text(encoding="utf-8"))
     assert found is None, f"{module} formats a location itself ({found.group(0)})"
+
+
+#: Where a GitHub Actions workflow command is written.
+WORKFLOW_WRITER = ESCAPE / "workflow.py"
+WORKFLOW_COMMAND = re.compile(r"::(error|warning|notice|debug|group|endgroup|set-output|"
+                              r"add-mask|stop-commands|echo)\b|::\{")
+
+
+@pytest.mark.parametrize("module", [p for folder in ("output", "commands")
+                                    for p in (PACKAGE / folder).rglob("*.py")
+                                    if p != WORKFLOW_WRITER],
+                         ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_workflow_commands_are_written_in_one_place(module: Path) -> None:
+    """Only ``workflow_command`` writes ``::error``/``::warning``/``::notice`` lines."""
+    found = WORKFLOW_COMMAND.search(module.read_text(encoding="utf-8"))
+    assert found is None, f"{module} writes a workflow command itself ({found.group(0)})"
+
+
+@pytest.mark.parametrize("module", sorted((PACKAGE / "commands").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_commands_print_through_one_echo(module: Path) -> None:
+    """``commands.options.echo`` escapes every printed line; no command prints around it."""
+    text = module.read_text(encoding="utf-8")
+    if module.name == "options.py":
+        text = text.replace("click.echo(terminal_lines(", "")
+    found = re.search(r"click\.(echo|secho)\(|\bprint\(|sys\.std(out|err)\.write", text)
+    assert found is None, f"{module.name} prints without escaping ({found.group(0)})"
 
 
 def test_every_escape_module_is_described() -> None:

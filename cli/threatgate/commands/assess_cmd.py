@@ -9,6 +9,7 @@ import click
 from threatgate.analysis.listings import LISTINGS, STATUSES
 from threatgate.commands.options import (
     config_option,
+    echo,
     progress_bar,
     resolve_config,
     resolve_today,
@@ -16,6 +17,7 @@ from threatgate.commands.options import (
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import one_line
 
 
 @click.command()
@@ -108,10 +110,10 @@ def assess(paths: tuple[Path, ...], output_format: str, details: bool,
         text = render.summary_markdown(workspace.assessments, invalid, details)
     else:
         text = render.summary_text(workspace.assessments, invalid, details)
-    click.echo(text, nl=False)
+    echo(text, nl=False)
     for bad in invalid:
-        click.echo(f"{terminal_location(bad.path, bad.line, bad.column)}: error: "
-                   f"cannot be assessed: {bad.message} [{bad.rule}]", err=True)
+        echo(f"{terminal_location(bad.path, bad.line, bad.column)}: error: "
+                   f"cannot be assessed: {one_line(bad.message)} [{bad.rule}]", err=True)
     if workspace.report.unreadable:
         return EXIT_USAGE
     return EXIT_FAILURE if invalid else EXIT_OK

@@ -12,6 +12,7 @@ import click
 
 from threatgate.commands.options import (
     config_option,
+    echo,
     progress_bar,
     protected_paths,
     resolve_config,
@@ -118,7 +119,7 @@ def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, 
     badges = _make_badges(_subjects(workspace, models, frameworks))
     if out_dir is None:
         printed = {stem: badge.endpoint() for stem, badge in badges}
-        click.echo(json.dumps(printed, indent=2, ensure_ascii=False))
+        echo(json.dumps(printed, indent=2, ensure_ascii=False))
     else:
         try:
             _write(out_dir, badges)
@@ -128,7 +129,7 @@ def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, 
 
 
 def _warn(message: str) -> None:
-    click.echo(f"threatgate: warning: {message}", err=True)
+    echo(f"threatgate: warning: {message}", err=True)
 
 
 def _subjects(workspace: Workspace, models: tuple[str, ...],
@@ -204,5 +205,5 @@ def _write(out_dir: Path, badges: list[tuple[str, Badge]]) -> None:
         json_path = write_into(out_dir, f"{stem}.json", badge.endpoint_json().encode("utf-8"))
         svg = render_badge_svg(badge.label, badge.message, badge.color)
         svg_path = write_into(out_dir, f"{stem}.svg", svg.encode("utf-8"))
-        click.echo(f"wrote {json_path.as_posix()} and {svg_path.as_posix()}: "
+        echo(f"wrote {json_path.as_posix()} and {svg_path.as_posix()}: "
                    f"{badge.label}: {badge.message}")

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.commands.options import (
+    config_option,
+    echo,
+    resolve_config,
+    resolve_today,
+    today_option,
+)
 from threatgate.errors import EXIT_FAILURE, EXIT_OK
 
 
@@ -58,5 +64,5 @@ def diff(base: str, head: str | None, worktree: bool, output_format: str,
     config = resolve_config(config_path)
     day = resolve_today(today)
     result = diff_refs(config, base, head or "HEAD", worktree=worktree, today=day)
-    click.echo(render(result, output_format), nl=False)
+    echo(render(result, output_format), nl=False)
     return EXIT_FAILURE if fail_on_regression and result.failing else EXIT_OK

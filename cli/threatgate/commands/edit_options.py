@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from threatgate.commands.options import resolve_today
+from threatgate.commands.options import echo, resolve_today
 from threatgate.document.errors import EditError
 from threatgate.edits.fields import FieldSpec, Kind, fields_of
 from threatgate.model.config import Config, load_config
@@ -70,20 +70,20 @@ def emit_change(path: Path, outcome: EditOutcome[Any], dry_run: bool, output_for
     # New warnings (a wont_do control in a mitigation group, ...): the edit is made, but the
     # user hears what it implies, on standard error so that output stays parseable.
     for warning in (outcome.warnings if warn else ()):
-        click.echo(text_line(warning), err=True)
+        echo(text_line(warning), err=True)
     if output_format == "json":
         record = {"path": shown_path(path), **summary, "changed": outcome.changed,
                   "dry_run": dry_run}
         if diff is not None:
             record["diff"] = diff
-        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        echo(json.dumps(record, indent=2, ensure_ascii=False))
         return
     if diff:
-        click.echo(diff, nl=False)
+        echo(diff, nl=False)
     for line in lines:
-        click.echo(line, err=dry_run)
+        echo(line, err=dry_run)
     if dry_run:
-        click.echo("(dry run: nothing was written)", err=True)
+        echo("(dry run: nothing was written)", err=True)
 
 
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -13,12 +13,14 @@ import click
 
 from threatgate.commands.options import (
     config_option,
+    echo,
     progress_bar,
     resolve_config,
     resolve_today,
     today_option,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
+from threatgate.output.escape.terminal import terminal_document, terminal_location
 from threatgate.output.registry import format_names
 
 if TYPE_CHECKING:
@@ -158,8 +160,9 @@ def _finish(workspace: Workspace) -> int:
               if any(d.severity == "error" for d in result.diagnostics)]
     for result in failed:
         for diagnostic in result.diagnostics:
-            click.echo(text_line(diagnostic), err=True)
-        click.echo(f"threatgate: {result.display}: not a valid model; not exported", err=True)
+            echo(text_line(diagnostic), err=True)
+        echo(f"threatgate: {terminal_location(result.display)}: not a valid model; "
+             "not exported", err=True)
     if workspace.report.unreadable:
         return EXIT_USAGE
     return EXIT_FAILURE if failed else EXIT_OK
@@ -217,7 +220,8 @@ def _export_csv(models: list[_Exported], out: Path | None, table: str | None, ex
     if out is None:
         if models:
             _emit_file(None, render_csv(table or "threats", pairs, verdicts=verdicts,
-                                        excel=excel), binary=False, as_folder=False)
+                                        excel=excel, one_line_cells=True),
+                       binary=False, as_folder=False)
         return
     folder = _folder(out)
     for model in models:
@@ -303,7 +307,7 @@ def _write(target: Path, blob: bytes) -> None:
 
     write_file(target, blob, protected_paths(command_config()), label=str(target),
                what="the export")
-    click.echo(f"wrote {target.as_posix()}", err=True)
+    echo(f"wrote {target.as_posix()}", err=True)
 
 
 def _is_terminal(stream: BinaryIO) -> bool:
@@ -321,6 +325,8 @@ def _emit_file(out: Path | None, blob: bytes, *, binary: bool, as_folder: bool) 
     if binary and _is_terminal(stream):
         raise InputError("a Word document is binary: pass --out FILE, or redirect standard "
                          "output to a file")
+    if not binary:
+        blob = terminal_document(blob.decode("utf-8", "replace")).encode("utf-8", "replace")
     stream.write(blob)
     stream.flush()
     sys.stdout.flush()

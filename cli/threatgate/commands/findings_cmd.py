@@ -11,6 +11,7 @@ import click
 from threatgate.commands.edit_options import edit_config, shown_path
 from threatgate.commands.options import (
     config_option,
+    echo,
     progress_bar,
     resolve_config,
     resolve_today,
@@ -21,6 +22,7 @@ from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from threatgate.model.config import find_root
 from threatgate.model.vocabulary import FINDING_SEVERITIES
 from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import one_line
 
 MODEL = click.Path(dir_okay=False, path_type=Path)
 
@@ -116,11 +118,11 @@ def add(model: Path, control: str, title: str, severity: str, locations: tuple[s
                         rules=config.rules)
     entry = outcome.value
     if output_format == "json":
-        click.echo(json.dumps({"path": shown_path(model), "finding": entry}, indent=2,
+        echo(json.dumps({"path": shown_path(model), "finding": entry}, indent=2,
                               ensure_ascii=False))
     else:
-        click.echo(f"{shown_path(model)}: added {entry['id']} (control {entry['control']}, "
-                   f"{entry['severity']}, discovered)")
+        echo(f"{terminal_location(shown_path(model))}: added {entry['id']} "
+             f"(control {entry['control']}, {entry['severity']}, discovered)")
 
 
 @findings.command("update")
@@ -179,7 +181,7 @@ def update(model: Path, finding_id: str, status: str | None, reason: str | None,
     verdicts = [{"assertion": i + 1, "status": v.status, "reason": v.reason}
                 for i, v in sorted(result.verdicts.items())]
     if output_format == "json":
-        click.echo(json.dumps({"path": shown_path(model), "id": result.finding_id,
+        echo(json.dumps({"path": shown_path(model), "id": result.finding_id,
                                "from": result.before, "to": result.after,
                                "reopened": result.reopened,
                                "assertions_added": result.added_assertions,
@@ -196,9 +198,9 @@ def update(model: Path, finding_id: str, status: str | None, reason: str | None,
     move = (f"{result.before} -> {result.after}" if result.before != result.after
             else f"still {result.after}")
     suffix = f" ({'; '.join(notes)})" if notes else ""
-    click.echo(f"{shown_path(model)}: {result.finding_id} {move}{suffix}")
+    echo(f"{terminal_location(shown_path(model))}: {result.finding_id} {move}{suffix}")
     for verdict in verdicts:
-        click.echo(f"  #{verdict['assertion']} {verdict['status']}: {verdict['reason']}")
+        echo(f"  #{verdict['assertion']} {verdict['status']}: {one_line(verdict['reason'])}")
 
 
 @findings.command("list")
@@ -239,12 +241,12 @@ def list_findings(paths: tuple[Path, ...], status: str | None, control: str | No
                 rows[offset: offset + limit if limit is not None else None])
     text = {"text": render.page_text, "json": render.page_json,
             "markdown": render.page_markdown}[output_format](page)
-    click.echo(text, nl=False)
+    echo(text, nl=False)
     invalid = workspace.invalid
     for bad in invalid:
-        click.echo(f"{terminal_location(bad.path, bad.line, bad.column)}: error: "
+        echo(f"{terminal_location(bad.path, bad.line, bad.column)}: error: "
                    "cannot be read as a model: "
-                   f"{bad.message} [{bad.rule}]", err=True)
+                   f"{one_line(bad.message)} [{bad.rule}]", err=True)
     if workspace.report.unreadable:
         return EXIT_USAGE
     return EXIT_FAILURE if invalid else EXIT_OK

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config
+from threatgate.commands.options import config_option, echo, resolve_config
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import one_line
 
 
 @click.command()
@@ -51,24 +52,26 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
     changed = 0
     for item in files:
         if item.refused:
-            click.echo(f"{item.display}:1:1: error: {item.refused} [symlink-escape]", err=True)
+            echo(f"{terminal_location(item.display, 1, 1)}: error: {one_line(item.refused)} "
+                 "[symlink-escape]", err=True)
             code = EXIT_USAGE
             continue
         try:
             raw = read_bytes(item.path, config.max_file_size)
             formatted = format_bytes(raw, max_depth=config.max_depth)
         except OSError as exc:
-            click.echo(
-                f"{item.display}:1:1: error: cannot read file: {exc.strerror or exc} "
+            echo(
+                f"{terminal_location(item.display, 1, 1)}: error: cannot read file: "
+                f"{one_line(str(exc.strerror or exc))} "
                 "[file-unreadable]",
                 err=True,
             )
             code = EXIT_USAGE
             continue
         except (FormatError, LoadError) as exc:
-            click.echo(
-                f"{terminal_location(item.display, exc.line, exc.column)}: error: {exc.message} "
-                f"[{exc.rule}]",
+            echo(
+                f"{terminal_location(item.display, exc.line, exc.column)}: error: "
+                f"{one_line(exc.message)} [{exc.rule}]",
                 err=True,
             )
             code = max(code, EXIT_FAILURE)
@@ -79,20 +82,20 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
         if show_diff:
             before = raw.decode("utf-8-sig").splitlines(keepends=True)
             after = formatted.decode("utf-8").splitlines(keepends=True)
-            click.echo(
+            echo(
                 "".join(
                     difflib.unified_diff(before, after, f"a/{item.display}", f"b/{item.display}")
                 ),
                 nl=False,
             )
         elif check:
-            click.echo(f"would reformat {item.display}")
+            echo(f"would reformat {terminal_location(item.display)}")
         else:
             atomic_write(item.path, formatted)
-            click.echo(f"reformatted {item.display}")
+            echo(f"reformatted {terminal_location(item.display)}")
         if check:
             code = max(code, EXIT_FAILURE)
     verb = "would be reformatted" if check else "reformatted"
     unchanged = len(files) - changed
-    click.echo(f"{changed} file{'s' * (changed != 1)} {verb}, {unchanged} unchanged", err=True)
+    echo(f"{changed} file{'s' * (changed != 1)} {verb}, {unchanged} unchanged", err=True)
     return code

@@ -7,9 +7,16 @@ from pathlib import Path
 import click
 
 from threatgate.analysis.gaps import GAP_STATUSES
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.commands.options import (
+    config_option,
+    echo,
+    resolve_config,
+    resolve_today,
+    today_option,
+)
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import one_line
 
 
 @click.command()
@@ -67,12 +74,12 @@ def gaps(paths: tuple[Path, ...], output_format: str, control: str | None,
     page = gaps_page(report.followed, control=control, status=status, offset=offset,
                      limit=limit)
     render = gaps_json if output_format == "json" else gaps_markdown
-    click.echo(render(page), nl=False)
+    echo(render(page), nl=False)
     invalid = invalid_models(report)
     for bad in invalid:
-        click.echo(f"{terminal_location(bad.path, bad.line, bad.column)}: error: "
+        echo(f"{terminal_location(bad.path, bad.line, bad.column)}: error: "
                    "cannot be read as a model: "
-                   f"{bad.message} [{bad.rule}]", err=True)
+                   f"{one_line(bad.message)} [{bad.rule}]", err=True)
     if report.unreadable:
         return EXIT_USAGE
     return EXIT_FAILURE if invalid else EXIT_OK

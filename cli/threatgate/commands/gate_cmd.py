@@ -15,6 +15,7 @@ import click
 
 from threatgate.commands.options import (
     config_option,
+    echo,
     parse_outputs,
     progress_bar,
     resolve_config,
@@ -131,7 +132,8 @@ def gate(paths: tuple[Path, ...], run_verify: bool, baseline: str | None, no_cac
                   baseline=baseline)
     workspace, report = build_gate_report(paths, config, day, run, progress_bar)
     write_outputs(targets, lambda kind: render("gate", kind, report))
-    click.echo(render("gate", output_format, report), nl=False)
+    echo(render("gate", output_format, report), nl=False,
+         workflow_commands=output_format == "github")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if output_format == "github" and summary_file:
         with Path(summary_file).open("a", encoding="utf-8") as handle:

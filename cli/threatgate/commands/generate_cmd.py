@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.commands.options import (
+    config_option,
+    echo,
+    resolve_config,
+    resolve_today,
+    today_option,
+)
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError, PolicyFailure
 from threatgate.output.escape.terminal import terminal_location, terminal_text
 
@@ -86,7 +92,7 @@ def _confirm_technologies(description: Any) -> Any:
             keep = click.confirm(f"Keep {name} ({detection.key}, from {terminal_text(words)})?",
                                  default=True, err=True)
         except click.Abort:  # end of input or Ctrl-C: nothing is written
-            click.echo(err=True)
+            echo(err=True)
             raise InputError(f"--interactive: no answer for {name} ({detection.key}); "
                              "nothing was written") from None
         if not keep:
@@ -105,7 +111,7 @@ def _explain(explained: dict[str, Any], output_format: str, to_stderr: bool) -> 
         rendered = dump_plain(explained)
     else:
         rendered = explanation_text(explained)
-    click.echo(terminal_text(rendered), nl=False, err=to_stderr)
+    echo(terminal_text(rendered), nl=False, err=to_stderr)
 
 
 @generate.command(DEFAULT_COMMAND)
@@ -227,7 +233,7 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
     if explain:
         _explain(explanation(assembled, found), output_format, to_stderr=out is None)
     if out is None:
-        click.echo(rendered, nl=False)
+        echo(rendered, nl=False)
         return
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -235,7 +241,7 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
     except OSError as exc:
         raise InputError(f"{_display(out)}: cannot write: {exc.strerror or exc}") from None
     model = assembled.model
-    click.echo(f"{_display(out)}: wrote model {model['id']}: "
+    echo(f"{_display(out)}: wrote model {model['id']}: "
                f"{len(model.get('components', []))} components, "
                f"{len(model.get('threats', []))} threats, "
                f"{len(model.get('controls', []))} controls, "
@@ -245,11 +251,11 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
 def _report_suggestions(suggestions: Any) -> None:
     from threatgate.generate.suggest import describe_dropped
 
-    click.echo(f"suggestions: {len(suggestions.threats)} threats and "
+    echo(f"suggestions: {len(suggestions.threats)} threats and "
                f"{len(suggestions.controls)} controls (origin: suggested, review them)",
                err=True)
     for note in describe_dropped(suggestions.dropped):
-        click.echo(f"  dropped: {terminal_text(note)}", err=True)
+        echo(f"  dropped: {terminal_text(note)}", err=True)
 
 
 def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...],
@@ -289,10 +295,10 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
                             max_bytes=config.max_file_size, rules=config.rules)
     except EditError as exc:
         where = _display(path)
-        click.echo(f"{terminal_location(where, exc.line, exc.column)}: error: {exc.message} "
+        echo(f"{terminal_location(where, exc.line, exc.column)}: error: {exc.message} "
                    f"[{exc.rule}]", err=True)
         for problem in exc.problems:
-            click.echo(f"{terminal_location(where, problem.line, problem.column)}: error: "
+            echo(f"{terminal_location(where, problem.line, problem.column)}: error: "
                        f"{terminal_text(problem.message)} [{problem.rule}] (in the merged text, "
                        "not written)", err=True)
         return exc.exit_code
@@ -307,20 +313,20 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
         "suggested": notes["suggestions"].ids if "suggestions" in notes else [],
     }
     if explain and output_format == "json":
-        click.echo(json.dumps({**summary, "rules": [
+        echo(json.dumps({**summary, "rules": [
             {"rule": f.rule, "elements": list(f.elements), "reason": f.reason}
             for f in fired]}, indent=2, ensure_ascii=False))
         return EXIT_OK
     added = ", ".join(f"{len(v)} {k}" for k, v in result.added.items()) or "nothing new"
-    click.echo(f"{_display(path)}: added {added}; {len(result.kept)} already present "
+    echo(f"{_display(path)}: added {added}; {len(result.kept)} already present "
                f"(left as written), {len(result.not_restored)} removed by hand (not "
                "restored)")
     if result.unlisted_frameworks:
-        click.echo(f"  the new controls map to {', '.join(result.unlisted_frameworks)}; add "
+        echo(f"  the new controls map to {', '.join(result.unlisted_frameworks)}; add "
                    "them to the model's `frameworks` to track compliance", err=True)
     if explain:
         for f in fired:
-            click.echo(f"  {f.rule} on {', '.join(f.elements)}: {terminal_text(f.reason)}")
+            echo(f"  {f.rule} on {', '.join(f.elements)}: {terminal_text(f.reason)}")
     return EXIT_OK
 
 
@@ -363,11 +369,11 @@ def objectives_command(paths: tuple[Path, ...], output_format: str,
         except EditError as exc:
             failed = True
             where = terminal_location(model_file.display, exc.line, exc.column)
-            click.echo(f"{where}: error: {terminal_text(exc.message)} "
+            echo(f"{where}: error: {terminal_text(exc.message)} "
                        f"[{exc.rule}]", err=True)
             for problem in exc.problems:
                 where = terminal_location(model_file.display, problem.line, problem.column)
-                click.echo(f"{where}: error: "
+                echo(f"{where}: error: "
                            f"{terminal_text(problem.message)} [{problem.rule}]", err=True)
             if exc.exit_code == EXIT_USAGE:
                 return EXIT_USAGE
@@ -378,11 +384,11 @@ def objectives_command(paths: tuple[Path, ...], output_format: str,
                      "removed": [{"id": i, "reason": r} for _, i, r in change.removed],
                      "not_restored": change.skipped})
     if output_format == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         for row in rows:
-            click.echo(f"{row['path']}: {len(row['added'])} objectives added, "
+            echo(f"{row['path']}: {len(row['added'])} objectives added, "
                        f"{len(row['removed'])} marked removed")
             for gone in row["removed"]:
-                click.echo(f"  {gone['id']} removed: {terminal_text(gone['reason'])}")
+                echo(f"  {gone['id']} removed: {terminal_text(gone['reason'])}")
     return EXIT_FAILURE if failed else EXIT_OK

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from threatgate.commands.options import echo
+
 
 @click.command()
 @click.argument(
@@ -37,9 +39,9 @@ def init(directory: Path, models_dir: str, use_pyproject: bool) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     result = init_repository(directory, models_dir=models_dir, use_pyproject=use_pyproject)
     for path in result.created:
-        click.echo(f"created {path}")
+        echo(f"created {path}")
     for path in result.skipped:
-        click.echo(f"skipped {path} (exists; left unchanged)")
-    click.echo("\nNext: edit the model, then run `threatgate validate`.")
-    click.echo("To check models on every commit, add this to .pre-commit-config.yaml:\n")
-    click.echo(result.pre_commit_snippet, nl=False)
+        echo(f"skipped {path} (exists; left unchanged)")
+    echo("\nNext: edit the model, then run `threatgate validate`.")
+    echo("To check models on every commit, add this to .pre-commit-config.yaml:\n")
+    echo(result.pre_commit_snippet, nl=False)

@@ -14,7 +14,9 @@ from typing import ClassVar
 import click
 
 from threatgate import __version__
+from threatgate.commands.options import echo
 from threatgate.errors import EXIT_INTERNAL, ThreatgateError
+from threatgate.output.escape.text import one_line
 
 DEBUG_ENV = "THREATGATE_DEBUG"
 
@@ -76,7 +78,7 @@ class LazyGroup(click.Group):
             report_error(exc)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            echo("Interrupted.", err=True)
             ctx.exit(130)
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): nothing more to say, nothing failed.
@@ -84,15 +86,16 @@ class LazyGroup(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
         except Exception:  # noqa: BLE001 - the boundary: anything else is a bug
-            click.echo(
+            echo(
                 "threatgate: internal error (a bug in threatgate; please report it)", err=True
             )
             if os.environ.get(DEBUG_ENV):
-                click.echo(traceback.format_exc(), err=True)
+                echo(traceback.format_exc(), err=True)
             else:
                 exc_type, exc_value = sys.exc_info()[:2]
                 name = exc_type.__name__ if exc_type else "Exception"
-                click.echo(f"  {name}: {exc_value} (set {DEBUG_ENV}=1 for the traceback)", err=True)
+                echo(f"  {name}: {one_line(str(exc_value))} (set {DEBUG_ENV}=1 for the "
+                     "traceback)", err=True)
             ctx.exit(EXIT_INTERNAL)
         if isinstance(code, int) and not isinstance(code, bool):
             ctx.exit(code)
@@ -104,18 +107,17 @@ def report_error(exc: ThreatgateError) -> None:
     points at, its details."""
     from threatgate.output.diagnostics import text_line
     from threatgate.output.escape.terminal import terminal_location, terminal_text
-    from threatgate.output.escape.text import one_line
 
     where = terminal_location(exc.path) if exc.path else "threatgate"
     if exc.headline:
-        click.echo(f"{where}: error: {terminal_text(str(exc))}", err=True)
+        echo(f"{where}: error: {one_line(str(exc))}", err=True)
     note = f" ({exc.diagnostic_note})" if exc.diagnostic_note else ""
     for diagnostic in exc.diagnostics:
-        click.echo(text_line(diagnostic) + note, err=True)
+        echo(text_line(diagnostic) + note, err=True)
     for line, text in exc.pointers:
-        click.echo(f"{terminal_location(exc.path or where, line)}: {one_line(text)}", err=True)
+        echo(f"{terminal_location(exc.path or where, line)}: {one_line(text)}", err=True)
     for detail in exc.details:
-        click.echo(f"  {terminal_text(detail)}", err=True)
+        echo(f"  {terminal_text(detail)}", err=True)
 
 
 @click.group(

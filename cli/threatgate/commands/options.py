@@ -1,4 +1,5 @@
-"""Options shared by several commands, and the helpers that turn them into core inputs."""
+"""Options shared by several commands, the helpers that turn them into core inputs, and
+the one way a command prints (:func:`echo`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import click
 from threatgate.errors import InputError
 from threatgate.model.config import CONFIG_FILE, PYPROJECT, Config, load_config
 from threatgate.model.dates import TODAY_ENV, today
+from threatgate.output.escape.terminal import terminal_lines
 from threatgate.support.outputs import Protected, check_file, write_file
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -107,3 +109,18 @@ def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
         return
     with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
         yield bar.update
+
+
+def echo(text: str = "", *, err: bool = False, nl: bool = True,
+         workflow_commands: bool = False) -> None:
+    """Print ``text`` on standard output (or error), every line escaped for the terminal or
+    CI log it reaches.
+
+    The parts of a line (file names, model text) are escaped where the line is built;
+    this is the last guard, so that nothing a repository holds can print a control
+    sequence or start a GitHub Actions workflow command
+    (:func:`threatgate.output.escape.terminal.terminal_lines`). ``workflow_commands``:
+    the text is annotations written by
+    :func:`threatgate.output.escape.workflow.workflow_command`.
+    """
+    click.echo(terminal_lines(text, workflow_commands=workflow_commands), err=err, nl=nl)

@@ -9,6 +9,7 @@ import click
 
 from threatgate.commands.options import (
     config_option,
+    echo,
     progress_bar,
     protected_paths,
     resolve_config,
@@ -17,6 +18,7 @@ from threatgate.commands.options import (
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
 from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import one_line
 from threatgate.support.outputs import check_file, write_file
 
 if TYPE_CHECKING:
@@ -82,23 +84,23 @@ def render(model: str, output_format: str, out_file: Path | None, run_verify: bo
     if workspace.report.unreadable:
         for result in workspace.report.files:
             for d in result.diagnostics:
-                click.echo(f"{terminal_location(d.path, d.line, d.column)}: error: {d.message} "
+                echo(f"{terminal_location(d.path, d.line, d.column)}: error: {one_line(d.message)} "
                            f"[{d.rule}]",
                            err=True)
         return EXIT_USAGE
     loaded = load_reports(workspace, config)
     if loaded.invalid:
         entry = loaded.invalid[0]
-        click.echo(f"threatgate: error: {entry.path}: not a valid model, cannot render it: "
-                   f"{entry.problem}", err=True)
+        echo(f"threatgate: error: {terminal_location(entry.path)}: not a valid model, cannot "
+                   f"render it: {one_line(entry.problem)}", err=True)
         return EXIT_FAILURE
     text = _render(loaded.models[0].report, output_format, day.isoformat() if today else None)
     if out_file is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         write_file(out_file, text.encode("utf-8"), protected_paths(config),
                    label=f"--out {out_file}", what="the report")
-        click.echo(f"wrote {out_file.as_posix()}", err=True)
+        echo(f"wrote {terminal_location(out_file.as_posix())}", err=True)
     return EXIT_OK
 
 

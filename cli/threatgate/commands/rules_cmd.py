@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config
+from threatgate.commands.options import config_option, echo, resolve_config
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, InputError
 
 if TYPE_CHECKING:
@@ -52,11 +52,11 @@ def _echo(text: str) -> None:
     that could rewrite the terminal."""
     from threatgate.output.escape.terminal import terminal_text
 
-    click.echo(terminal_text(text))
+    echo(terminal_text(text))
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @click.group()
@@ -113,7 +113,7 @@ def list_rules(pack_names: tuple[str, ...], stride: str | None, scope: str | Non
         _echo_json({"total": len(selected), "offset": offset, "rules": records})
         return
     if not records:
-        click.echo("No rule packs loaded." if not packs else "No rules match.")
+        echo("No rule packs loaded." if not packs else "No rules match.")
         return
     width = max(len(r["id"]) for r in records)
     for r in records:
@@ -121,7 +121,7 @@ def list_rules(pack_names: tuple[str, ...], stride: str | None, scope: str | Non
         _echo(f"{r['id']:<{width}}  {r['scope'][:4]:<4}  {stride_text:<11}  "
                    f"{r['likelihood']}x{r['impact']}  {r['title']}")
     shown = f"{offset + 1}-{offset + len(records)} of " if len(records) < len(selected) else ""
-    click.echo(f"\n{shown}{len(selected)} rule(s) from {len(packs)} pack(s).")
+    echo(f"\n{shown}{len(selected)} rule(s) from {len(packs)} pack(s).")
 
 
 def _short(stride: str) -> str:
@@ -234,7 +234,7 @@ def test(targets: tuple[str, ...], output_format: str, config_path: Path | None,
             at = f"{r.location}: " if r.location else ""
             _echo(f"{at}FAIL {r.rule}{where}: {r.message}")
         rule_count = len({r.rule for r in results})
-        click.echo(f"{len(results) - len(failures)} passed, {len(failures)} failed "
+        echo(f"{len(results) - len(failures)} passed, {len(failures)} failed "
                    f"({rule_count} rule(s)).")
     return EXIT_FAILURE if failures else EXIT_OK
 

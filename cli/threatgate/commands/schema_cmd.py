@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from threatgate.commands.options import echo
 from threatgate.errors import EXIT_OK
 
 
@@ -55,10 +56,10 @@ def schema(show_path: bool, name: str, output_format: str) -> int:
 
         render = (render_rulepack_reference if name in ("rulepack", "catalogue")
                   else render_schema_reference)
-        click.echo(render(schema_documents()), nl=False)
+        echo(render(schema_documents()), nl=False)
         return EXIT_OK
     if show_path:
-        click.echo(str(folder))
+        echo(str(folder))
         return EXIT_OK
-    click.echo((folder / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
+    echo((folder / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
     return EXIT_OK

@@ -13,12 +13,15 @@ import click
 
 from threatgate.commands.options import (
     config_option,
+    echo,
     progress_bar,
     resolve_config,
     resolve_today,
     today_option,
 )
 from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError
+from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import one_line
 from threatgate.support.outputs import inside, publish_folder
 from threatgate.views.reports import Loaded, load_reports
 
@@ -147,7 +150,7 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
                               clean=clean)
     except OSError as exc:
         raise InputError(f"{out}: cannot write the site: {exc.strerror or exc}") from None
-    click.echo(f"built {out.as_posix()}: {len(loaded.models)} model page(s), "
+    echo(f"built {terminal_location(out.as_posix())}: {len(loaded.models)} model page(s), "
                f"{len(loaded.invalid)} invalid model(s), {len(files)} files "
                f"({done.written} written, {done.removed} stale removed)", err=True)
     return EXIT_USAGE if workspace.report.unreadable else EXIT_OK
@@ -159,12 +162,12 @@ def _published(loaded: Loaded, public_only: bool) -> Loaded:
         kept = [m for m in loaded.models if m.assessment.badge_public]
         left_out = len(loaded.models) - len(kept) + len(loaded.invalid)
         if left_out:
-            click.echo(f"threatgate: {left_out} model(s) without `badge: public` (or not "
+            echo(f"threatgate: {left_out} model(s) without `badge: public` (or not "
                        f"valid) left out (--public-only)", err=True)
         loaded = Loaded(kept, [])
     for entry in loaded.invalid:
-        click.echo(f"threatgate: warning: {entry.path}: not a valid model, listed as such: "
-                   f"{entry.problem}", err=True)
+        echo(f"threatgate: warning: {terminal_location(entry.path)}: not a valid model, listed "
+                   f"as such: {one_line(entry.problem)}", err=True)
     return loaded
 
 

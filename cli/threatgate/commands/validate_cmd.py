@@ -8,7 +8,13 @@ from typing import Any
 
 import click
 
-from threatgate.commands.options import config_option, resolve_config, resolve_today, today_option
+from threatgate.commands.options import (
+    config_option,
+    echo,
+    resolve_config,
+    resolve_today,
+    today_option,
+)
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from threatgate.output.registry import format_names
 from threatgate.validate.files import ValidateOptions, ValidationReport
@@ -121,9 +127,10 @@ def validate(
 
     code = exit_code(report, strict)
     result = ValidationResult(report, passed=code == EXIT_OK)
-    click.echo(render("validation", output_format, result), nl=False)
+    echo(render("validation", output_format, result), nl=False,
+         workflow_commands=output_format == "github")
     if not quiet and output_format != "json":
-        click.echo(summary(report), err=True)
+        echo(summary(report), err=True)
     return code
 
 

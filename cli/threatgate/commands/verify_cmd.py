@@ -10,6 +10,7 @@ import click
 
 from threatgate.commands.options import (
     config_option,
+    echo,
     parse_outputs,
     resolve_config,
     resolve_today,
@@ -18,6 +19,7 @@ from threatgate.commands.options import (
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
 from threatgate.output.escape.terminal import terminal_location
+from threatgate.output.escape.text import one_line
 from threatgate.output.registry import format_names, render
 
 if TYPE_CHECKING:
@@ -108,12 +110,14 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
     write_outputs(targets, lambda kind: render("verify", kind, report))
     if update_findings:
         _update_findings(validation.files, files, config, day)
-    click.echo(render("verify", output_format, report), nl=False)
+    echo(render("verify", output_format, report), nl=False,
+         workflow_commands=output_format == "github")
     for result in invalid:
         first = next((d for d in result.diagnostics if d.severity == "error"), None)
         where = (f"{terminal_location(result.display, first.line, first.column)}: "
-                 f"{first.message}" if first else f"{terminal_location(result.display)}:invalid")
-        click.echo(f"{where}: model is not valid; its assertions were not checked", err=True)
+                 f"{one_line(first.message)}" if first
+                 else f"{terminal_location(result.display)}:invalid")
+        echo(f"{where}: model is not valid; its assertions were not checked", err=True)
     if validation.unreadable:
         return EXIT_USAGE
     failed = bool(report.blocking or report.drift.drifted or invalid)
@@ -175,5 +179,5 @@ def _update_findings(results: list[FileResult[Any]], files: list[ModelFile], con
                             today=day, max_depth=config.max_depth,
                             max_bytes=config.max_file_size, rules=config.rules)
         for finding_id in outcome.value:
-            click.echo(f"{result.display}: finding {finding_id} remediated -> verified",
-                       err=True)
+            echo(f"{terminal_location(result.display)}: finding {finding_id} remediated "
+                 "-> verified", err=True)

@@ -23,7 +23,7 @@ from typing import Any
 
 from threatgate.analysis.assessment import OPEN_FINDING_STATUSES, ModelAssessment
 from threatgate.model.vocabulary import id_list, items, text
-from threatgate.output.escape.spreadsheet import neutralise
+from threatgate.output.escape.spreadsheet import neutralise, one_line_cell
 
 #: (control id, assertion index) -> (status, reason) of one model's assertions, as
 #: ``threatgate verify`` found them: status is pass, fail, error or skipped.
@@ -122,30 +122,36 @@ def control_rows(data: Mapping[str, Any], assessment: ModelAssessment,
 
 
 def render_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
-                 excel: bool = False) -> bytes:
-    """The CSV bytes of a table: a header row, then the rows, every cell neutralised."""
+                 excel: bool = False, one_line_cells: bool = False) -> bytes:
+    """The CSV bytes of a table: a header row, then the rows, every cell neutralised.
+
+    ``one_line_cells`` (for standard output, which a terminal or a CI log reads line by
+    line) writes line breaks inside a cell as escapes, one record per line.
+    """
+    escape = one_line_cell if one_line_cells else neutralise
     buffer = io.StringIO(newline="")
     if excel:
         buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([neutralise(_cell(value)) for value in row])
+        writer.writerow([escape(_cell(value)) for value in row])
     return buffer.getvalue().encode("utf-8")
 
 
 def render_csv(table: str, models: Iterable[tuple[Mapping[str, Any], ModelAssessment]], *,
-               verdicts: Mapping[str, Verdicts] | None = None, excel: bool = False) -> bytes:
+               verdicts: Mapping[str, Verdicts] | None = None, excel: bool = False,
+               one_line_cells: bool = False) -> bytes:
     """One table ("threats" or "controls") over the models, each a (data, assessment).
 
     ``verdicts`` maps model id -> that model's assertion verdicts, when verification ran.
     """
     if table == "threats":
         rows = [row for data, a in models for row in threat_rows(data, a)]
-        return render_table(THREAT_COLUMNS, rows, excel=excel)
+        return render_table(THREAT_COLUMNS, rows, excel=excel, one_line_cells=one_line_cells)
     if table == "controls":
         rows = [row for data, a in models
                 for row in control_rows(data, a, None if verdicts is None
                                         else verdicts.get(a.model_id, {}))]
-        return render_table(CONTROL_COLUMNS, rows, excel=excel)
+        return render_table(CONTROL_COLUMNS, rows, excel=excel, one_line_cells=one_line_cells)
     raise ValueError(f"unknown CSV table {table!r}; one of {', '.join(TABLES)}")

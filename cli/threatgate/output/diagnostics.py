@@ -9,7 +9,7 @@ from typing import Any
 from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import one_line
-from threatgate.output.escape.workflow import workflow_data, workflow_property
+from threatgate.output.escape.workflow import WorkflowLevel, workflow_command
 from threatgate.output.registry import register_format
 from threatgate.validate.files import ValidationReport
 
@@ -80,11 +80,8 @@ def render_github(result: ValidationResult) -> str:
     """Workflow commands GitHub Actions turns into annotations on the pull request."""
     lines = []
     for d in result.report.diagnostics:
-        command = "error" if d.severity is Severity.ERROR else "warning"
-        props = (
-            f"file={workflow_property(d.path)},line={d.line},col={d.column},"
-            f"title={workflow_property('threatgate ' + d.rule)}"
-        )
-        lines.append(f"::{command} {props}::{workflow_data(d.message)}\n")
+        command: WorkflowLevel = "error" if d.severity is Severity.ERROR else "warning"
+        lines.append(workflow_command(command, d.message, file=d.path, line=d.line,
+                                      col=d.column, title="threatgate " + d.rule))
     return "".join(lines)
 

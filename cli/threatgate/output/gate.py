@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from threatgate.output.escape.markdown import md_cell
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import location, one_line
-from threatgate.output.escape.workflow import workflow_data, workflow_property
+from threatgate.output.escape.workflow import workflow_command
 from threatgate.output.registry import register_format
 from threatgate.output.registry import render as render_result
 
@@ -79,20 +79,19 @@ def render_github(report: GateReport) -> str:
     failures = [f for r in report.results for f in r.failures]
     lines = []
     for failure in failures[:GITHUB_ANNOTATION_CAP]:
-        lines.append(
-            f"::error file={workflow_property(failure.path)},line={failure.line},"
-            f"col={failure.column},title={workflow_property('threatgate ' + failure.check)}"
-            f"::{workflow_data(failure.message)}"
-        )
+        lines.append(workflow_command("error", failure.message, file=failure.path,
+                                      line=failure.line, col=failure.column,
+                                      title="threatgate " + failure.check))
     if len(failures) > GITHUB_ANNOTATION_CAP:
-        lines.append(f"::warning::{len(failures) - GITHUB_ANNOTATION_CAP} more gate failures "
-                     "not annotated; see the job summary or the JSON report")
+        lines.append(workflow_command(
+            "warning", f"{len(failures) - GITHUB_ANNOTATION_CAP} more gate failures not "
+            "annotated; see the job summary or the JSON report"))
     for bad in report.invalid:
-        lines.append(f"::error file={workflow_property(bad.path)},line={bad.line},"
-                     f"col={bad.column},title={workflow_property('threatgate ' + bad.rule)}::"
-                     f"model cannot be assessed: {workflow_data(bad.message)}")
-    lines.append(f"threatgate gate {'passed' if report.passed else 'failed'}")
-    return "\n".join(lines) + "\n"
+        lines.append(workflow_command("error", "model cannot be assessed: " + bad.message,
+                                      file=bad.path, line=bad.line, col=bad.column,
+                                      title="threatgate " + bad.rule))
+    lines.append(f"threatgate gate {'passed' if report.passed else 'failed'}\n")
+    return "".join(lines)
 
 
 @register_format("gate", "markdown", 70)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from threatgate.output.escape.markdown import md_cell
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import location, one_line
-from threatgate.output.escape.workflow import workflow_data, workflow_property
+from threatgate.output.escape.workflow import WorkflowLevel, workflow_command
 from threatgate.output.registry import register_format
 
 if TYPE_CHECKING:
@@ -59,16 +59,16 @@ def render_github(report: VerifyReport) -> str:
         if r.verdict.status not in ("fail", "error"):
             continue
         p = r.planned
-        level = "error" if p.control_status == "implemented" else "warning"
-        lines.append(f"::{level} file={workflow_property(p.model_path)},line={p.line},"
-                     f"title={workflow_property('threatgate verify ' + p.control)}::"
-                     f"{workflow_data(p.type + ': ' + r.verdict.reason + evidence_place(r))}")
+        level: WorkflowLevel = "error" if p.control_status == "implemented" else "warning"
+        lines.append(workflow_command(level, p.type + ": " + r.verdict.reason + evidence_place(r),
+                                      file=p.model_path, line=p.line,
+                                      title="threatgate verify " + p.control))
     for _then, now in report.drift.drifted:
         p = now.planned
-        lines.append(f"::error file={workflow_property(p.model_path)},line={p.line},"
-                     f"title={workflow_property('threatgate drift ' + p.control)}::"
-                     f"{workflow_data('passed at the baseline, fails now: ' + now.verdict.reason)}")
-    return "\n".join(lines) + ("\n" if lines else "") + render_text(report).splitlines()[-1] + "\n"
+        lines.append(workflow_command("error", "passed at the baseline, fails now: "
+                                      + now.verdict.reason, file=p.model_path, line=p.line,
+                                      title="threatgate drift " + p.control))
+    return "".join(lines) + render_text(report).splitlines()[-1] + "\n"
 
 
 @register_format("verify", "markdown", 40)
