@@ -49,6 +49,7 @@ def _assert_refused(results: list[Result], *needles: str) -> None:
     'models = ["../{name}"]', 'models = ["{outside}"]', 'models = ["threatmodels/../../{name}"]',
     'models = ["link"]', 'exclude = ["../*"]', 'exclude = ["/tmp/*"]',
     '[generate]\npacks = ["{outside}"]', '[generate]\npacks = ["../{name}"]',
+    'models = ["C:/Windows"]', 'exclude = ["D:/x/*"]',
 ])
 @pytest.mark.parametrize("config_file", ["threatgate.toml", "pyproject.toml"])
 def test_a_configured_path_outside_is_refused(

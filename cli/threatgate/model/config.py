@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -124,6 +126,11 @@ def _build(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
     )
 
 
+#: A drive (``C:/...``, ``C:x`` is drive-relative on Windows) or a UNC share: absolute on
+#: Windows, where the configuration may be read too. ``x::y`` is an ordinary name elsewhere.
+WINDOWS_ABSOLUTE = re.compile(r"[A-Za-z]:/" if os.name != "nt" else r"[A-Za-z]:|//")
+
+
 def check_confined(root: Path, source: Path | None, setting: str, values: tuple[str, ...],
                    *, patterns: bool = False) -> None:
     """Refuse a configured path that could lead outside the repository root.
@@ -137,7 +144,7 @@ def check_confined(root: Path, source: Path | None, setting: str, values: tuple[
     for value in values:
         text = value.replace("\\", "/")
         pure = PurePosixPath(text)
-        if pure.is_absolute() or (len(text) > 1 and text[1] == ":"):
+        if pure.is_absolute() or WINDOWS_ABSOLUTE.match(text):
             problem = "is an absolute path"
         elif patterns and ".." in pure.parts:
             problem = "has a '..' segment"
