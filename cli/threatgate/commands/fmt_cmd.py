@@ -40,26 +40,40 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
     unreadable input.
     """
     from threatgate.document.canonical import FormatError, format_bytes
+    from threatgate.document.errors import EditError
+    from threatgate.document.transaction import rewrite_file
     from threatgate.model.discovery import discover
     from threatgate.model.loader import LoadError, read_bytes
-    from threatgate.support.fsutil import atomic_write
 
     config = resolve_config(config_path)
     files = discover(list(paths), config)
     check = check or show_diff
     code = EXIT_OK
     changed = 0
+
+    def canonical(raw: bytes) -> bytes:
+        return format_bytes(raw, max_depth=config.max_depth)
+
     for item in files:
         if item.refused:
             click.echo(f"{item.display}:1:1: error: {item.refused} [symlink-escape]", err=True)
             code = EXIT_USAGE
             continue
         try:
-            raw = read_bytes(item.path, config.max_file_size)
-            formatted = format_bytes(raw, max_depth=config.max_depth)
+            if check:
+                raw = read_bytes(item.path, config.max_file_size)
+                formatted = canonical(raw)
+            else:  # under the edit lock: an edit verb running meanwhile is not lost
+                raw, formatted = rewrite_file(item.path, canonical,
+                                              max_bytes=config.max_file_size)
+        except EditError as exc:  # the lock: another edit of the file is still running
+            click.echo(f"{item.display}:1:1: error: {exc.message} [{exc.rule}]", err=True)
+            code = max(code, exc.exit_code)
+            continue
         except OSError as exc:
             click.echo(
-                f"{item.display}:1:1: error: cannot read file: {exc.strerror or exc} "
+                f"{item.display}:1:1: error: cannot {'read' if check else 'rewrite'} file: "
+                f"{exc.strerror or exc} "
                 "[file-unreadable]",
                 err=True,
             )
@@ -88,7 +102,6 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
         elif check:
             click.echo(f"would reformat {item.display}")
         else:
-            atomic_write(item.path, formatted)
             click.echo(f"reformatted {item.display}")
         if check:
             code = max(code, EXIT_FAILURE)
