@@ -173,6 +173,12 @@ def format_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
         before = load_text(text, max_depth=max_depth).data
     except LoadError as exc:
         raise FormatError(exc.message, exc.line, exc.column, exc.rule) from None
+    if max_depth > ROUND_TRIP_MAX_DEPTH:
+        try:
+            load_text(text, max_depth=ROUND_TRIP_MAX_DEPTH)
+        except LoadError as exc:
+            raise FormatError(f"{TOO_DEEP} (more than {ROUND_TRIP_MAX_DEPTH} levels)",
+                              exc.line, exc.column, "fmt-unsupported") from None
     body = text[1:] if text.startswith("\ufeff") else text
     result = _round_trip(body)
     try:
@@ -211,6 +217,8 @@ def _round_trip(body: str) -> str:
         message, line, column = round_trip_problem(exc, body)
         raise FormatError(f"cannot format this file: {message}", line, column,
                           rule="fmt-unsupported") from None
+    except RecursionError:
+        raise FormatError(TOO_DEEP, rule="fmt-unsupported") from None
     _canonicalise(document, key_orders())
     out = io.StringIO()
     try:
@@ -218,7 +226,15 @@ def _round_trip(body: str) -> str:
     except YAMLError as exc:  # pragma: no cover - a ruamel.yaml defect, never user input
         raise FormatError(f"formatting failed ({exc}); file left unchanged",
                           rule="fmt-unsafe") from None
+    except RecursionError:
+        raise FormatError(TOO_DEEP, rule="fmt-unsupported") from None
     return out.getvalue()
+
+
+#: ruamel.yaml recurses once per level: a model nested deeper than this (the setting
+#: max_depth allows up to 1000) is valid but is not rewritten.
+ROUND_TRIP_MAX_DEPTH = 100
+TOO_DEEP = "cannot format this file: it is nested too deeply for fmt's YAML parser"
 
 
 def same_data(left: Any, right: Any) -> bool:

@@ -156,6 +156,9 @@ class ModelText:
             raise EditError(f"the editor's YAML parser cannot read this file ({message}); "
                             "edit it by hand", line=line, column=column,
                             rule="edit-layout") from None
+        except RecursionError:
+            raise EditError("the editor's YAML parser cannot read this file: it is nested "
+                            "too deeply; edit it by hand", rule="edit-layout") from None
 
     def splice(self, start: int, end: int, replacement: str) -> None:
         """Replace ``text[start:end]``; the caller changes ``data`` to match, then calls
