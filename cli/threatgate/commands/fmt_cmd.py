@@ -9,6 +9,7 @@ import click
 
 from threatgate.commands.options import config_option, resolve_config
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.model.config import Config
 from threatgate.output.escape.terminal import terminal_location
 
 
@@ -39,54 +40,23 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
     --check/--diff when a file would change or when a file cannot be formatted, 2 for
     unreadable input.
     """
-    from threatgate.document.canonical import FormatError, format_bytes
-    from threatgate.document.errors import EditError
-    from threatgate.document.transaction import rewrite_file
     from threatgate.model.discovery import discover
-    from threatgate.model.loader import LoadError, read_bytes
 
     config = resolve_config(config_path)
     files = discover(list(paths), config)
     check = check or show_diff
     code = EXIT_OK
     changed = 0
-
-    def canonical(raw: bytes) -> bytes:
-        return format_bytes(raw, max_depth=config.max_depth)
-
     for item in files:
         if item.refused:
             click.echo(f"{item.display}:1:1: error: {item.refused} [symlink-escape]", err=True)
             code = EXIT_USAGE
             continue
-        try:
-            if check:
-                raw = read_bytes(item.path, config.max_file_size)
-                formatted = canonical(raw)
-            else:  # under the edit lock: an edit verb running meanwhile is not lost
-                raw, formatted = rewrite_file(item.path, canonical,
-                                              max_bytes=config.max_file_size)
-        except EditError as exc:  # the lock: another edit of the file is still running
-            click.echo(f"{item.display}:1:1: error: {exc.message} [{exc.rule}]", err=True)
-            code = max(code, exc.exit_code)
+        outcome = _format_file(item.path, item.display, config, check)
+        if isinstance(outcome, int):
+            code = max(code, outcome)
             continue
-        except OSError as exc:
-            click.echo(
-                f"{item.display}:1:1: error: cannot {'read' if check else 'rewrite'} file: "
-                f"{exc.strerror or exc} "
-                "[file-unreadable]",
-                err=True,
-            )
-            code = EXIT_USAGE
-            continue
-        except (FormatError, LoadError) as exc:
-            click.echo(
-                f"{terminal_location(item.display, exc.line, exc.column)}: error: {exc.message} "
-                f"[{exc.rule}]",
-                err=True,
-            )
-            code = max(code, EXIT_FAILURE)
-            continue
+        raw, formatted = outcome
         if formatted == raw:
             continue
         changed += 1
@@ -109,3 +79,34 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
     unchanged = len(files) - changed
     click.echo(f"{changed} file{'s' * (changed != 1)} {verb}, {unchanged} unchanged", err=True)
     return code
+
+
+def _format_file(path: Path, display: str, config: Config,
+                 check: bool) -> tuple[bytes, bytes] | int:
+    """(before, after) of one file, or the exit status once it said why it cannot be
+    formatted. Writing happens under the edit lock: an edit verb running meanwhile is
+    not lost."""
+    from threatgate.document.canonical import FormatError, format_bytes
+    from threatgate.document.errors import EditError
+    from threatgate.document.transaction import rewrite_file
+    from threatgate.model.loader import LoadError, read_bytes
+
+    def canonical(raw: bytes) -> bytes:
+        return format_bytes(raw, max_depth=config.max_depth)
+
+    try:
+        if check:
+            raw = read_bytes(path, config.max_file_size)
+            return raw, canonical(raw)
+        return rewrite_file(path, canonical, max_bytes=config.max_file_size)
+    except EditError as exc:  # the lock: another edit of the file is still running
+        click.echo(f"{display}:1:1: error: {exc.message} [{exc.rule}]", err=True)
+        return exc.exit_code
+    except OSError as exc:
+        click.echo(f"{display}:1:1: error: cannot {'read' if check else 'rewrite'} file: "
+                   f"{exc.strerror or exc} [file-unreadable]", err=True)
+        return EXIT_USAGE
+    except (FormatError, LoadError) as exc:
+        click.echo(f"{terminal_location(display, exc.line, exc.column)}: error: "
+                   f"{exc.message} [{exc.rule}]", err=True)
+        return EXIT_FAILURE
