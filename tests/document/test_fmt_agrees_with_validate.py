@@ -86,3 +86,18 @@ def test_fmt_agrees_with_validate(case: dict[str, Any], project: Path,
         assert load_errors(validated) and load_errors(validated) == load_errors(formatted)
     else:
         assert validated.exit_code == EXIT_OK, validated.output
+
+
+@pytest.mark.parametrize("case", load_cases(), ids=lambda case: case["name"])
+def test_edit_verbs_read_it_too(case: dict[str, Any], project: Path,
+                                write_model: Callable[..., Path],
+                                run_cli: Callable[..., Result]) -> None:
+    """The edit verbs share fmt's round-trip parser: they edit or refuse, never crash."""
+    raw = model_text(case).encode("utf-8")
+    path = write_model(raw)
+    result = run_cli("add", "threat", "--title", "Added", cwd=project)
+    assert_no_crash(result, "add threat")
+    if result.exit_code != EXIT_OK:
+        assert path.read_bytes() == raw
+    if case.get("refused_by") == "validate":
+        assert result.exit_code == EXIT_FAILURE, result.output
