@@ -32,8 +32,9 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
 
     Keys are put in the order of the schema (threatgate, id, title, ... and, inside each
     entity, id first), mappings indent by two spaces and list items by two more. Comments,
-    quoting and inline [lists] are kept. Files are replaced atomically, and a file whose
-    data would change in any way other than layout is left untouched.
+    quoting and inline [lists] are kept. Files are replaced atomically, under the same
+    lock as the edit verbs, and a file whose data would change in any way other than
+    layout, or that validate refuses, is left untouched.
 
     PATHS are files or folders; without them the configured model folders are formatted.
     Exit status: 0 when nothing needs to change (or everything was rewritten), 1 with
