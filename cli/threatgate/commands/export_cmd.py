@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import sys
@@ -198,7 +199,9 @@ def _valid_models(workspace: Workspace, config: Config) -> list[_Exported]:
         except (OSError, LoadError) as exc:
             raise InputError(f"{result.display}: changed or vanished while exporting: "
                              f"{getattr(exc, 'message', None) or exc}") from None
-        out.append(_Exported(data, assessment, hashlib.sha256(raw).hexdigest()))
+        # The file name as text any output can hold (bytes invalid in UTF-8 as \xNN).
+        shown = dataclasses.replace(assessment, path=printable_path(assessment.path))
+        out.append(_Exported(data, shown, hashlib.sha256(raw).hexdigest()))
     return out
 
 
@@ -235,7 +238,7 @@ def _export_each(models: list[_Exported], output_format: str, out: Path | None,
                  as_folder: bool, day: dt.date, verdicts: dict[str, Verdicts] | None,
                  workspace: Workspace) -> None:
     """One document per model, in a registered export format."""
-    from threatgate.output.registry import format_of, render_bytes
+    from threatgate.output.registry import format_of
 
     document_format = format_of("export", output_format)
     several = len(models) > 1
@@ -244,7 +247,7 @@ def _export_each(models: list[_Exported], output_format: str, out: Path | None,
                          "one document per model: pass --out FOLDER, or one model file")
     into_folder = out is not None and (several or out.is_dir() or as_folder)
     for model in models:
-        blob = render_bytes("export", output_format,
+        blob = _render_bytes("export", output_format,
                             _document(model, day, verdicts, workspace))
         if out is None:
             _emit_file(None, blob, binary=document_format.binary, as_folder=False)
@@ -263,7 +266,8 @@ def _document(model: _Exported, day: dt.date, verdicts: dict[str, Verdicts] | No
     results = None
     if workspace.verification is not None:
         results = [r.as_json() for r in workspace.verification.results
-                   if r.planned.model == a.model_id and r.planned.model_path == a.path]
+                   if r.planned.model == a.model_id
+                   and printable_path(r.planned.model_path) == a.path]
     return ModelDocument(model.data, a, model.sha256, day,
                          None if verdicts is None else verdicts.get(a.model_id, {}), results)
 
@@ -273,12 +277,25 @@ def _gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, today: s
     """The gate's report for these models, built the way `threatgate gate` builds it."""
     from threatgate.gate.report import GateRun, build_gate_report
     from threatgate.gate.run import Thresholds
-    from threatgate.output.registry import render_bytes
-
     run = GateRun(Thresholds(**dict(config.gate)), today=today, use_cache=not no_cache,
                   verify=run_verify)
     workspace, report = build_gate_report(paths, config, day, run, progress_bar)
-    return workspace, render_bytes("gate", kind, report)
+    return workspace, _render_bytes("gate", kind, report)
+
+
+def printable_path(path: str) -> str:
+    """``path`` with the bytes of a file name that are not valid UTF-8 (held as lone
+    surrogates, ``surrogateescape``) written as ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _render_bytes(kind: str, name: str, result: Any) -> bytes:
+    """``result`` in format ``name``; text is UTF-8, where a model file name that is not
+    valid UTF-8 (lone surrogates, from ``surrogateescape``) is written as ``\\udcXX``."""
+    from threatgate.output.registry import format_of
+
+    written = format_of(kind, name).write(result)
+    return written.encode("utf-8", "backslashreplace") if isinstance(written, str) else written
 
 
 def _names_folder(value: str | None) -> bool:

@@ -9,6 +9,7 @@ import click
 
 from threatgate.commands.options import config_option, echo, resolve_config
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.model.config import Config
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import one_line
 
@@ -32,18 +33,16 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
 
     Keys are put in the order of the schema (threatgate, id, title, ... and, inside each
     entity, id first), mappings indent by two spaces and list items by two more. Comments,
-    quoting and inline [lists] are kept. Files are replaced atomically, and a file whose
-    data would change in any way other than layout is left untouched.
+    quoting and inline [lists] are kept. Files are replaced atomically, under the same
+    lock as the edit verbs, and a file whose data would change in any way other than
+    layout, or that validate refuses, is left untouched.
 
     PATHS are files or folders; without them the configured model folders are formatted.
     Exit status: 0 when nothing needs to change (or everything was rewritten), 1 with
     --check/--diff when a file would change or when a file cannot be formatted, 2 for
     unreadable input.
     """
-    from threatgate.document.canonical import FormatError, format_bytes
     from threatgate.model.discovery import discover
-    from threatgate.model.loader import LoadError, read_bytes
-    from threatgate.support.fsutil import atomic_write
 
     config = resolve_config(config_path)
     files = discover(list(paths), config)
@@ -56,26 +55,11 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
                  "[symlink-escape]", err=True)
             code = EXIT_USAGE
             continue
-        try:
-            raw = read_bytes(item.path, config.max_file_size)
-            formatted = format_bytes(raw, max_depth=config.max_depth)
-        except OSError as exc:
-            echo(
-                f"{terminal_location(item.display, 1, 1)}: error: cannot read file: "
-                f"{one_line(str(exc.strerror or exc))} "
-                "[file-unreadable]",
-                err=True,
-            )
-            code = EXIT_USAGE
+        outcome = _format_file(item.path, item.display, config, check)
+        if isinstance(outcome, int):
+            code = max(code, outcome)
             continue
-        except (FormatError, LoadError) as exc:
-            echo(
-                f"{terminal_location(item.display, exc.line, exc.column)}: error: "
-                f"{one_line(exc.message)} [{exc.rule}]",
-                err=True,
-            )
-            code = max(code, EXIT_FAILURE)
-            continue
+        raw, formatted = outcome
         if formatted == raw:
             continue
         changed += 1
@@ -91,7 +75,6 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
         elif check:
             echo(f"would reformat {terminal_location(item.display)}")
         else:
-            atomic_write(item.path, formatted)
             echo(f"reformatted {terminal_location(item.display)}")
         if check:
             code = max(code, EXIT_FAILURE)
@@ -99,3 +82,36 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
     unchanged = len(files) - changed
     echo(f"{changed} file{'s' * (changed != 1)} {verb}, {unchanged} unchanged", err=True)
     return code
+
+
+def _format_file(path: Path, display: str, config: Config,
+                 check: bool) -> tuple[bytes, bytes] | int:
+    """(before, after) of one file, or the exit status once it said why it cannot be
+    formatted. Writing happens under the edit lock: an edit verb running meanwhile is
+    not lost."""
+    from threatgate.document.canonical import FormatError, format_bytes
+    from threatgate.document.errors import EditError
+    from threatgate.document.transaction import rewrite_file
+    from threatgate.model.loader import LoadError, read_bytes
+
+    def canonical(raw: bytes) -> bytes:
+        return format_bytes(raw, max_depth=config.max_depth)
+
+    try:
+        if check:
+            raw = read_bytes(path, config.max_file_size)
+            return raw, canonical(raw)
+        return rewrite_file(path, canonical, max_bytes=config.max_file_size)
+    except EditError as exc:  # the lock: another edit of the file is still running
+        echo(f"{terminal_location(display, 1, 1)}: error: {one_line(exc.message)} [{exc.rule}]",
+             err=True)
+        return exc.exit_code
+    except OSError as exc:
+        echo(f"{terminal_location(display, 1, 1)}: error: cannot "
+             f"{'read' if check else 'rewrite'} file: {one_line(str(exc.strerror or exc))} "
+             "[file-unreadable]", err=True)
+        return EXIT_USAGE
+    except (FormatError, LoadError) as exc:
+        echo(f"{terminal_location(display, exc.line, exc.column)}: error: "
+             f"{one_line(exc.message)} [{exc.rule}]", err=True)
+        return EXIT_FAILURE

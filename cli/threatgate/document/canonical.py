@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from threatgate.document.roundtrip import round_trip_yaml
+from threatgate.document.roundtrip import exotic_line_break, round_trip_problem, round_trip_yaml
 from threatgate.model.loader import DEFAULT_MAX_DEPTH, LoadError, decode, load_text
 from threatgate.model.schema import MODEL_SCHEMA, schema_documents
 
@@ -172,13 +173,14 @@ def format_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
         before = load_text(text, max_depth=max_depth).data
     except LoadError as exc:
         raise FormatError(exc.message, exc.line, exc.column, exc.rule) from None
-    yaml = round_trip_yaml()
+    if max_depth > ROUND_TRIP_MAX_DEPTH:
+        try:
+            load_text(text, max_depth=ROUND_TRIP_MAX_DEPTH)
+        except LoadError as exc:
+            raise FormatError(f"{TOO_DEEP} (more than {ROUND_TRIP_MAX_DEPTH} levels)",
+                              exc.line, exc.column, "fmt-unsupported") from None
     body = text[1:] if text.startswith("\ufeff") else text
-    document = yaml.load(body)
-    _canonicalise(document, key_orders())
-    out = io.StringIO()
-    yaml.dump(document, out)
-    result = out.getvalue()
+    result = _round_trip(body)
     try:
         after = load_text(result, max_depth=max_depth).data
     except LoadError as exc:  # pragma: no cover - a ruamel.yaml defect, never user input
@@ -189,12 +191,69 @@ def format_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     if not _comments(text) <= _comments(result):
         raise FormatError("formatting would lose a comment; file left unchanged",
                           rule="fmt-unsafe")
-    if after != before:
+    if not same_data(after, before):
         raise FormatError(
             "formatting would change the data, not only the layout; file left unchanged",
             rule="fmt-unsafe",
         )
     return result
+
+
+def _round_trip(body: str) -> str:
+    """Read ``body`` with ruamel.yaml, put it in canonical order and write it back.
+
+    The loader has accepted the text; whatever ruamel.yaml's parser still cannot read
+    (a corner of YAML on which the two parsers disagree) is refused with its location.
+    """
+    from ruamel.yaml.error import YAMLError
+
+    exotic = exotic_line_break(body)
+    if exotic is not None:
+        raise FormatError(*exotic, rule="fmt-unsupported")
+    yaml = round_trip_yaml()
+    try:
+        document = yaml.load(body)
+    except YAMLError as exc:
+        message, line, column = round_trip_problem(exc, body)
+        raise FormatError(f"cannot format this file: {message}", line, column,
+                          rule="fmt-unsupported") from None
+    except RecursionError:
+        raise FormatError(TOO_DEEP, rule="fmt-unsupported") from None
+    _canonicalise(document, key_orders())
+    out = io.StringIO()
+    try:
+        yaml.dump(document, out)
+    except YAMLError as exc:  # pragma: no cover - a ruamel.yaml defect, never user input
+        raise FormatError(f"formatting failed ({exc}); file left unchanged",
+                          rule="fmt-unsafe") from None
+    except RecursionError:
+        raise FormatError(TOO_DEEP, rule="fmt-unsupported") from None
+    return out.getvalue()
+
+
+#: ruamel.yaml recurses once per level: a model nested deeper than this (the setting
+#: max_depth allows up to 1000) is valid but is not rewritten.
+ROUND_TRIP_MAX_DEPTH = 100
+TOO_DEEP = "cannot format this file: it is nested too deeply for fmt's YAML parser"
+
+
+def same_data(left: Any, right: Any) -> bool:
+    """Equality of loaded model data in which ``.nan`` equals ``.nan``."""
+    pending = [(left, right)]
+    while pending:
+        a, b = pending.pop()
+        if isinstance(a, dict) and isinstance(b, dict):
+            if a.keys() != b.keys():
+                return False
+            pending.extend((a[key], b[key]) for key in a)
+        elif isinstance(a, list) and isinstance(b, list):
+            if len(a) != len(b):
+                return False
+            pending.extend(zip(a, b, strict=True))
+        elif a != b and not (isinstance(a, float) and isinstance(b, float)
+                             and math.isnan(a) and math.isnan(b)):
+            return False
+    return True
 
 
 _COMMENT = re.compile(r"(?:^|\s)(#.*)$")

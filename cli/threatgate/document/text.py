@@ -25,7 +25,7 @@ from threatgate.document.layout import (
     node_end,
     previous_line_start,
 )
-from threatgate.document.roundtrip import round_trip_yaml
+from threatgate.document.roundtrip import round_trip_problem, round_trip_yaml
 from threatgate.document.values import render_block, render_items
 from threatgate.model.loader import DEFAULT_MAX_DEPTH, LoadError, decode, load_text
 
@@ -152,12 +152,13 @@ class ModelText:
             # Constructed from the same nodes: one parse instead of two.
             return nodes, yaml.constructor.construct_document(nodes)
         except YAMLError as exc:  # the two parsers disagree on some corner of YAML
-            mark = getattr(exc, "problem_mark", None)
-            raise EditError(
-                f"the editor's YAML parser cannot read this file ({exc.__class__.__name__}: "
-                f"{getattr(exc, 'problem', None) or exc}); edit it by hand",
-                line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-                rule="edit-layout") from None
+            message, line, column = round_trip_problem(exc, self._text)
+            raise EditError(f"the editor's YAML parser cannot read this file ({message}); "
+                            "edit it by hand", line=line, column=column,
+                            rule="edit-layout") from None
+        except RecursionError:
+            raise EditError("the editor's YAML parser cannot read this file: it is nested "
+                            "too deeply; edit it by hand", rule="edit-layout") from None
 
     def splice(self, start: int, end: int, replacement: str) -> None:
         """Replace ``text[start:end]``; the caller changes ``data`` to match, then calls

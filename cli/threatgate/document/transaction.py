@@ -255,3 +255,22 @@ def _edit_locked(path: Path, where: str, change: Callable[[ModelEditor], T], *,
                 _check_writable(path)
                 atomic_write(path, after)
     return EditOutcome(value, raw, after, warnings)
+
+
+def rewrite_file(path: Path, rewrite: Callable[[bytes], bytes], *,
+                 max_bytes: int = DEFAULT_MAX_BYTES,
+                 lock_timeout: float = LOCK_TIMEOUT) -> tuple[bytes, bytes]:
+    """Rewrite a whole model file under the edit lock; return (before, after).
+
+    The file is read after the lock is taken and replaced atomically only when
+    ``rewrite`` changed it, so an edit verb running at the same time is never lost: the
+    one waits for the other. ``rewrite`` may raise to leave the file untouched. Reading
+    errors propagate (:class:`~threatgate.model.loader.LoadError`, ``OSError``).
+    """
+    target = path.resolve() if path.is_symlink() else path
+    with exclusive_lock(target, lock_timeout):
+        raw = read_bytes(target, max_bytes)
+        after = rewrite(raw)
+        if after != raw:
+            atomic_write(target, after)
+    return raw, after

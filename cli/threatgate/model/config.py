@@ -68,6 +68,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
 
 
 def load_config(start: Path, explicit: Path | None = None) -> Config:
@@ -95,6 +97,7 @@ def _build(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
     from threatgate.model import schema
     from threatgate.validate.rules import RULES
 
+    check_ranges(source, settings)
     problems = schema.check(settings, schema.CONFIG_SCHEMA)
     if problems:
         raise ConfigError(f"{source}: {problems[0].message}")
@@ -159,3 +162,28 @@ def check_confined(root: Path, source: Path | None, setting: str, values: tuple[
 
 def _inside(root: Path, target: Path) -> bool:
     return target == root or root in target.parents
+
+
+#: No setting nests deeper than this (``[gate]``, ``[rules]``, lists of folders).
+MAX_SETTINGS_DEPTH = 8
+#: Upper bounds the schema leaves open: beyond them a value cannot be used (a read of
+#: that many bytes, a date that many days away) and is refused instead.
+SETTING_MAXIMA = {"max_file_size": 1 << 30, "expiring_days": 36_500}
+
+
+def check_ranges(source: Path | None, settings: dict[str, Any]) -> None:
+    """Refuse settings nested too deeply or numbers out of the range they can be used in."""
+    pending: list[tuple[Any, int]] = [(settings, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_SETTINGS_DEPTH:
+            raise ConfigError(f"{source}: settings nested more than {MAX_SETTINGS_DEPTH} "
+                              "levels deep")
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+    for key, maximum in SETTING_MAXIMA.items():
+        value = settings.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > maximum:
+            raise ConfigError(f"{source}: {key} = {value} is out of range (at most {maximum})")

@@ -2,9 +2,9 @@
 
 Everything goes through GitPython, imported only when a repository is opened so that the
 paths that never touch git (validate above all) do not pay for it. References given by
-users are resolved by GitPython's own parser and only full object ids reach a git command
-line, so a reference can never be taken for an option; one that looks like an option is
-refused outright.
+users are resolved by ``git rev-parse --verify --end-of-options`` and only full object ids
+reach any other git command line, so a reference can never be taken for an option; one
+that looks like an option is refused outright.
 """
 
 from __future__ import annotations
@@ -102,16 +102,30 @@ class Repository:
         self.top: Path | None = Path(working).resolve() if working else None
 
     def _commit(self, ref: str) -> Any:
-        """The GitPython commit ``ref`` names, or :class:`InputError` when there is none."""
+        """The GitPython commit ``ref`` names, or :class:`InputError` when there is none.
+
+        git itself resolves the reference (``rev-parse --verify``): GitPython's parser
+        knows only part of the syntax (``HEAD@{yesterday}`` is not implemented there).
+        ``--end-of-options`` keeps a reference from being read as an option.
+        """
         git = self._git
-        if ref.startswith("-"):
+        if ref.startswith("-") or "\0" in ref:
             raise self._missing(ref)
         try:
-            commit = self._repo.commit(ref)
-            commit.tree  # noqa: B018 - a tag of a tree or blob fails here
-        except (git.BadName, git.BadObject, ValueError, TypeError, IndexError, AttributeError):
+            # The object, then peeled to a commit (``:/text^{commit}`` would search for
+            # another text).
+            sha = self._rev_parse(ref)
+            commit = self._repo.commit(self._rev_parse(sha + "^{commit}"))
+            commit.tree  # noqa: B018 - a commit whose tree is missing fails here
+        except (git.GitCommandError, git.BadName, git.BadObject, ValueError):
             raise self._missing(ref) from None
         return commit
+
+    def _rev_parse(self, name: str) -> str:
+        out = self._repo.git.execute(
+            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", name],
+            stdout_as_string=True)
+        return str(out).strip()
 
     def resolve(self, ref: str) -> str:
         """The full id of the commit ``ref`` names (:class:`InputError` when there is none)."""
@@ -119,7 +133,8 @@ class Repository:
 
     def _missing(self, ref: str) -> InputError:
         shallow = Path(self._repo.git_dir, "shallow").exists()
-        return InputError(f"git reference {ref!r} does not exist{SHALLOW_HINT if shallow else ''}")
+        return InputError(f"git reference {ref!r} does not exist (it is not a reference git "
+                          f"can resolve here){SHALLOW_HINT if shallow else ''}")
 
     def snapshot(self, ref: str) -> Snapshot:
         """The files of ``ref`` below ``root``, with paths relative to ``root``."""

@@ -39,6 +39,20 @@ _MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 ASSETS = ("site.css", "site.js")
 
 
+def page_bytes(text: str) -> bytes:
+    """``text`` as UTF-8. A model file name that is not valid UTF-8 reaches a page as lone
+    surrogates (``surrogateescape``): its bytes are written as ``\\xNN`` instead."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape") if _FILE_NAME_BYTES.search(text) \
+            else text.encode("utf-8", "backslashreplace")
+        return raw.decode("utf-8", "backslashreplace").encode("utf-8", "backslashreplace")
+
+
+_FILE_NAME_BYTES = re.compile("[\udc80-\udcff]")
+
+
 @dataclass(frozen=True)
 class SiteOptions:
     title: str = "Threat models"
@@ -121,7 +135,7 @@ def _svg(report: Report) -> str:
 
 
 def _hash(source: str) -> str:
-    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    digest = hashlib.sha256(page_bytes(source)).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
@@ -193,7 +207,7 @@ def _index_json(rows: list[dict[str, Any]], invalid: Sequence[InvalidEntry],
         "models": rows,
         "invalid": [{"path": e.path, "id": e.model_id, "problem": e.problem} for e in invalid],
     }
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return page_bytes(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def _risks(models: Sequence[SiteModel]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -252,11 +266,11 @@ def build_site(
               "has_compliance": bool(compliance)}
     files: dict[str, bytes] = {}
     for name in ASSETS:
-        files[f"assets/{name}"] = _asset(name).encode("utf-8")
+        files[f"assets/{name}"] = page_bytes(_asset(name))
     for stem, badge in sorted(_badges(models, invalid).items()):
-        files[f"badges/{stem}.json"] = badge.endpoint_json().encode("utf-8")
-        files[f"badges/{stem}.svg"] = render_badge_svg(
-            badge.label, badge.message, badge.color).encode("utf-8")
+        files[f"badges/{stem}.json"] = page_bytes(badge.endpoint_json())
+        files[f"badges/{stem}.svg"] = page_bytes(render_badge_svg(
+            badge.label, badge.message, badge.color))
 
     page = env.get_template("model.html")
     for model in models:
@@ -264,19 +278,19 @@ def build_site(
         html = page.render(report=report, svg=_svg(report), root="../",
                            badge_src=f"../badges/{badge_file_stem(report.model_id)}.svg",
                            **common)
-        files[model.page] = html.encode("utf-8")
+        files[model.page] = page_bytes(html)
         if progress:
             progress(1)
 
     rows = [_summary_row(m) for m in models]
     files["index.json"] = _index_json(rows, invalid, options)
-    files["index.html"] = env.get_template("index.html").render(
+    files["index.html"] = page_bytes(env.get_template("index.html").render(
         root="", groups=_groups(models), invalid=invalid, rows={r["id"]: r for r in rows},
-        **common).encode("utf-8")
+        **common))
     threats, objectives = _risks(models)
-    files["risks.html"] = env.get_template("risks.html").render(
-        root="", threats=threats, objectives=objectives, **common).encode("utf-8")
+    files["risks.html"] = page_bytes(env.get_template("risks.html").render(
+        root="", threats=threats, objectives=objectives, **common))
     if compliance:
-        files["compliance.html"] = env.get_template("compliance.html").render(
-            root="", frameworks=compliance, **common).encode("utf-8")
+        files["compliance.html"] = page_bytes(env.get_template("compliance.html").render(
+            root="", frameworks=compliance, **common))
     return dict(sorted(files.items()))
