@@ -97,6 +97,7 @@ def verify_case(case: dict[str, Any]) -> dict[str, Any]:
 
     from verifycases import run_case
 
+    case["files"] = {path: expand(text) for path, text in case["files"].items()}
     with tempfile.TemporaryDirectory() as base:
         verdict = run_case(case, Path(base)).verdict
     return {"status": verdict.status, "reason": verdict.reason}
