@@ -39,9 +39,13 @@ def expand(spec: Any) -> str:
         return spec
     if isinstance(spec, list):
         return "".join(expand(part) for part in spec)
-    if isinstance(spec, dict) and set(spec) <= {"repeat", "times", "prefix", "suffix"}:
-        return (expand(spec.get("prefix", "")) + expand(spec["repeat"]) * int(spec["times"])
-                + expand(spec.get("suffix", "")))
+    if isinstance(spec, dict) and set(spec) <= {"repeat", "times", "prefix", "suffix",
+                                                "counter"}:
+        unit, times = expand(spec["repeat"]), int(spec["times"])
+        counter = spec.get("counter")  # a placeholder replaced by 1, 2, ... in each copy
+        body = ("".join(unit.replace(counter, str(n)) for n in range(1, times + 1))
+                if counter else unit * times)
+        return expand(spec.get("prefix", "")) + body + expand(spec.get("suffix", ""))
     raise ValueError(f"not a text spec: {spec!r}")
 
 
@@ -101,6 +105,20 @@ def verify_case(case: dict[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as base:
         verdict = run_case(case, Path(base)).verdict
     return {"status": verdict.status, "reason": verdict.reason}
+
+
+def validate_case(case: dict[str, Any]) -> dict[str, int]:
+    """Validate a model text as ``validate`` does one file; how many problems per rule."""
+    import datetime as dt
+
+    from threatgate.validate.files import check_bytes
+
+    summary = check_bytes(expand(case["model"]).encode("utf-8"), dt.date(2026, 6, 1),
+                          case.get("max_depth", 64))
+    counts: dict[str, int] = {}
+    for _severity, rule, *_rest in summary["problems"]:
+        counts[rule] = counts.get(rule, 0) + 1
+    return counts
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--child"]:
