@@ -107,6 +107,18 @@ def verify_case(case: dict[str, Any]) -> dict[str, Any]:
     return {"status": verdict.status, "reason": verdict.reason}
 
 
+def load_case(case: dict[str, Any]) -> dict[str, Any]:
+    """Load a model text as ``validate`` reads a file; the refusal, if any."""
+    from threatgate.model.loader import LoadError, load_bytes
+
+    try:
+        load_bytes(expand(case["model"]).encode("utf-8"), locate=True)
+    except LoadError as exc:
+        return {"rule": exc.rule, "line": exc.line, "column": exc.column,
+                "message": exc.message}
+    return {"rule": None}
+
+
 def validate_case(case: dict[str, Any]) -> dict[str, int]:
     """Validate a model text as ``validate`` does one file; how many problems per rule."""
     import datetime as dt
