@@ -265,8 +265,7 @@ def load_text(
         parser.dispose()
 
 
-def _build(parser: Any, text: str, max_depth: int, locate: bool,
-           max_nodes: int) -> LoadedDocument:
+def _build(parser: Any, text: str, max_depth: int, locate: bool, max_nodes: int) -> LoadedDocument:
     """Build the document from the parser's events (the hot loop; refusals leave it)."""
     get_event = parser.get_event
     scalar_event = yaml_events.ScalarEvent
@@ -289,10 +288,8 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool,
             stack.pop()
             continue
         nodes_left -= 1
-        if nodes_left < 0:
-            raise _too_many_nodes(event, max_nodes)
-        if event.anchor is not None:
-            raise _anchor_error(event)
+        if event.anchor is not None or nodes_left < 0:
+            raise _anchor_error(event) if nodes_left >= 0 else _too_many_nodes(event, max_nodes)
 
         top = stack[-1] if stack else None
         awaiting_key = top is not None and top.is_map and top.key is _NO_KEY
