@@ -82,6 +82,23 @@ def run_bounded(function: str, argument: Any, *, cpu_seconds: float = DEFAULT_CP
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
+def case_params(file_name: str) -> list[Any]:
+    """One ``pytest.param`` per case of ``tests/cases/bounded/<file_name>``."""
+    import pytest
+
+    from casefiles import read_yaml
+
+    cases = read_yaml(BOUNDED_CASES / file_name)["cases"]
+    return [pytest.param(case, id=case["name"]) for case in cases]
+
+
+def run_case_bounded(function: str, case: dict[str, Any]) -> Any:
+    """:func:`run_bounded` with the case's own limits (``cpu_seconds``, ``memory_mb``)."""
+    return run_bounded(function, case,
+                       cpu_seconds=case.get("cpu_seconds", DEFAULT_CPU_SECONDS),
+                       memory_mb=case.get("memory_mb", DEFAULT_MEMORY_MB))
+
+
 def _child() -> None:
     payload = json.loads(sys.stdin.read())
     module_name, _, name = payload["function"].partition(":")

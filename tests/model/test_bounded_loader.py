@@ -6,17 +6,12 @@ from typing import Any
 
 import pytest
 
-from bounded import BOUNDED_CASES, DEFAULT_CPU_SECONDS, DEFAULT_MEMORY_MB, run_bounded
-from casefiles import read_yaml
-
-CASES = read_yaml(BOUNDED_CASES / "load.yaml")["cases"]
+from bounded import case_params, run_case_bounded
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+@pytest.mark.parametrize("case", case_params("load.yaml"))
 def test_dense_model_is_refused_within_limits(case: dict[str, Any]) -> None:
-    refusal = run_bounded("bounded:load_case", case,
-                          cpu_seconds=case.get("cpu_seconds", DEFAULT_CPU_SECONDS),
-                          memory_mb=case.get("memory_mb", DEFAULT_MEMORY_MB))
+    refusal = run_case_bounded("bounded:load_case", case)
     assert refusal["rule"] == case["rule"], refusal
     if "line" in case:
         assert refusal["line"] == case["line"], refusal
