@@ -35,6 +35,18 @@ except ImportError:  # pragma: no cover - depends on the installation
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 32
+#: The densest a model is read: a file at the size cap written as a flow list (``[1,1,...]``,
+#: two bytes an item) would hold millions of items, each costing time and about 250 bytes
+#: of memory; a hand-written model spends well over 8 bytes a node.
+BYTES_PER_NODE = 8
+
+
+def node_limit(max_bytes: int) -> int:
+    """The most nodes (scalars, keys, mappings, sequences) a file of the size cap may hold."""
+    return max(1, max_bytes // BYTES_PER_NODE)
+
+
+DEFAULT_MAX_NODES = node_limit(DEFAULT_MAX_BYTES)
 
 JsonPath = tuple[str | int, ...]
 
@@ -237,21 +249,23 @@ def _yaml_error(exc: YAMLError, text: str) -> LoadError:
 
 
 def load_text(
-    text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, locate: bool = False
+    text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, locate: bool = False,
+    max_nodes: int = DEFAULT_MAX_NODES,
 ) -> LoadedDocument:
-    """Parse one YAML document holding a mapping; raise :class:`LoadError` otherwise."""
+    """Parse one YAML document holding a mapping; raise :class:`LoadError` otherwise
+    (also past ``max_nodes`` nodes, located at the first node over)."""
     if text.startswith("\ufeff"):
         text = text[1:]
     parser = CParser(text)
     try:
-        return _build(parser, text, max_depth, locate)
+        return _build(parser, text, max_depth, locate, max_nodes)
     except YAMLError as exc:
         raise _yaml_error(exc, text) from None
     finally:
         parser.dispose()
 
 
-def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocument:
+def _build(parser: Any, text: str, max_depth: int, locate: bool, max_nodes: int) -> LoadedDocument:
     """Build the document from the parser's events (the hot loop; refusals leave it)."""
     get_event = parser.get_event
     scalar_event = yaml_events.ScalarEvent
@@ -263,6 +277,7 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
     root_mark = _start_document(get_event)
     stack: list[_Frame] = []
     root: Any = _NO_KEY
+    nodes_left = max_nodes
 
     while True:
         event = get_event()
@@ -272,8 +287,9 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
         if kind in collection_end:
             stack.pop()
             continue
-        if event.anchor is not None:
-            raise _anchor_error(event)
+        nodes_left -= 1
+        if event.anchor is not None or nodes_left < 0:
+            raise _anchor_error(event) if nodes_left >= 0 else _too_many_nodes(event, max_nodes)
 
         top = stack[-1] if stack else None
         awaiting_key = top is not None and top.is_map and top.key is _NO_KEY
@@ -329,6 +345,16 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool) -> LoadedDocume
     if locate:
         locations[()] = root_mark
     return LoadedDocument(root, locations)
+
+
+def _too_many_nodes(event: Any, max_nodes: int) -> LoadError:
+    return LoadError(
+        "yaml-node-count",
+        f"the file holds more than {max_nodes} values (keys, items, mappings and lists); "
+        f"that is more than {BYTES_PER_NODE} bytes each at the file size cap allows, so "
+        "it is refused rather than read on",
+        *_mark(event),
+    )
 
 
 def _start_document(get_event: Callable[[], Any]) -> tuple[int, int]:
@@ -442,7 +468,8 @@ def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
 
 def load_bytes(
-    raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH, locate: bool = False
+    raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH, locate: bool = False,
+    max_nodes: int = DEFAULT_MAX_NODES,
 ) -> LoadedDocument:
     """Decode and parse the bytes of a model file."""
-    return load_text(decode(raw), max_depth=max_depth, locate=locate)
+    return load_text(decode(raw), max_depth=max_depth, locate=locate, max_nodes=max_nodes)

@@ -34,6 +34,7 @@ LOADER_RULES: dict[str, str] = {
     "yaml-complex-key": "A mapping key is a list or mapping.",
     "yaml-number": "An integer is written with more than 1,000 characters.",
     "yaml-depth": "Lists and mappings nest deeper than `max_depth`.",
+    "yaml-node-count": "The file holds more values than one per 8 bytes of the size cap.",
     "yaml-multiple-documents": "The file holds more than one YAML document.",
     "duplicate-model-id": "Another model file of the repository has the same `id`.",
 }

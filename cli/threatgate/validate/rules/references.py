@@ -60,6 +60,7 @@ def _check(context: RuleContext, references: tuple[Reference, ...]) -> None:
     data = context.data
     everything = context.ids
     known = {collection: context.ids_of(collection) for collection in COLLECTIONS}
+    suggestions = _Suggestions(known)
     for collection, field, target, is_list, grouped in references:
         wanted = COLLECTIONS[target]
         for index, entry in items(data, collection):
@@ -73,7 +74,7 @@ def _check(context: RuleContext, references: tuple[Reference, ...]) -> None:
                 if elsewhere:
                     detail = f"'{ref}' is {article(elsewhere[0].kind)}, not {article(wanted)}"
                 else:
-                    close = difflib.get_close_matches(ref, sorted(known[target]), n=1)
+                    close = suggestions.closest(ref, target)
                     hint = (
                         f"; did you mean '{close[0]}'?"
                         if close
@@ -81,6 +82,34 @@ def _check(context: RuleContext, references: tuple[Reference, ...]) -> None:
                     )
                     detail = f"no {wanted} has id '{ref}'{hint}"
                 context.report((collection, index, field, *sub_path), f"{owner}, {field}: {detail}")
+
+
+#: Suggestions ("did you mean") are looked for among at most this many ids, for at most
+#: this many references per rule and only for ids this short: each is a fuzzy comparison
+#: with every candidate, so unbounded they would make a large broken model quadratic.
+SUGGESTION_CANDIDATES = 1000
+SUGGESTION_LOOKUPS = 100
+SUGGESTION_ID_LENGTH = 100
+
+
+class _Suggestions:
+    """Close matches for dangling references, within a fixed budget."""
+
+    def __init__(self, known: dict[str, set[str]]) -> None:
+        self.known = known
+        self.sorted: dict[str, list[str]] = {}
+        self.lookups = 0
+
+    def closest(self, ref: str, target: str) -> list[str]:
+        candidates = self.known[target]
+        if (len(candidates) > SUGGESTION_CANDIDATES or len(ref) > SUGGESTION_ID_LENGTH
+                or self.lookups >= SUGGESTION_LOOKUPS):
+            return []
+        self.lookups += 1
+        if target not in self.sorted:
+            self.sorted[target] = sorted(c for c in candidates
+                                         if len(c) <= SUGGESTION_ID_LENGTH)
+        return difflib.get_close_matches(ref, self.sorted[target], n=1)
 
 
 @rule(

@@ -96,27 +96,66 @@ def groups_that_cannot_complete(context: RuleContext) -> None:
     "Two control objectives protect the same property of an asset against the same attacker.",
 )
 def duplicate_objectives(context: RuleContext) -> None:
-    """One objective per asset x attacker is the norm; splitting it by property is fine."""
+    """One objective per asset x attacker is the norm; splitting it by property is fine.
+
+    An objective duplicates the first earlier one of its asset and attacker whose
+    properties overlap its own (no properties: any earlier one). Earlier objectives are
+    indexed by property, so each objective costs the size of its own properties.
+    """
     declared = {
         text(a, "id"): set(id_list(a.get("properties"))) for _, a in items(context.data, "assets")
     }
-    seen: dict[tuple[str, str], list[tuple[object, set[str]]]] = {}
+    seen: dict[tuple[str, str], _EarlierObjectives] = {}
     for index, objective in _objectives(context.data):
         asset, attacker = text(objective, "asset"), text(objective, "attacker")
         if not isinstance(asset, str) or not isinstance(attacker, str):
             continue
         props = set(id_list(objective.get("properties"))) or declared.get(asset, set())
-        for other_id, other_props in seen.get((asset, attacker), []):
-            if props and other_props and not props & other_props:
-                continue
+        earlier = seen.setdefault((asset, attacker), _EarlierObjectives())
+        other = earlier.first_overlapping(props)
+        if other is not None:
+            other_id, other_props = other
             shared = ", ".join(sorted(props & other_props)) or "the same properties"
             context.report(
                 ("objectives", index),
                 f"objective {objective.get('id', index)} protects {shared} of asset {asset} "
                 f"against attacker {attacker}, as {other_id} already does",
             )
-            break
-        seen.setdefault((asset, attacker), []).append((objective.get("id", index), props))
+        earlier.add(objective.get("id", index), props)
+
+
+Earlier = tuple[int, object, set[str]]  # order, id, properties
+
+
+class _EarlierObjectives:
+    """The objectives of one asset and attacker seen so far, indexed by property."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: Earlier | None = None
+        self.first_without_properties: Earlier | None = None
+        self.first_with: dict[str, Earlier] = {}
+
+    def add(self, objective_id: object, props: set[str]) -> None:
+        entry = (self.count, objective_id, props)
+        self.count += 1
+        if self.first is None:
+            self.first = entry
+        if not props and self.first_without_properties is None:
+            self.first_without_properties = entry
+        for prop in props:
+            self.first_with.setdefault(prop, entry)
+
+    def first_overlapping(self, props: set[str]) -> tuple[object, set[str]] | None:
+        """The first earlier objective sharing a property (any, when either has none)."""
+        if not props:
+            candidates = [self.first]
+        else:
+            candidates = [self.first_without_properties,
+                          *(self.first_with.get(prop) for prop in props)]
+        found = min((c for c in candidates if c is not None), default=None,
+                    key=lambda c: c[0])
+        return None if found is None else (found[1], found[2])
 
 
 @rule(

@@ -9,8 +9,11 @@ literal ends is decided here.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from typing import Any
+
+import regex
 
 from threatgate.verify.languages.registry import BY_NAME, LANGUAGES
 from threatgate.verify.regexes import match_at, search
@@ -59,6 +62,7 @@ def literal_spans(text: str, language: str) -> list[Span]:
     spans: list[Span] = []
     holes: list[list[Any]] = []  # open interpolation holes: [string kind, brace depth]
     tokens = BY_NAME[language].literal_openers
+    regex_literals = RegexLiteralScanner(text)
     pos, size = 0, len(text)
     while pos < size:
         found = search(tokens, text, 0, pos)
@@ -82,7 +86,7 @@ def literal_spans(text: str, language: str) -> list[Span]:
             pos = _block_comment_end(text, start, nested=BY_NAME[language].nested_block_comments)
             spans.append((start, pos, "comment"))
         elif token == "/":
-            literal_end = _regex_literal_end(text, start)
+            literal_end = regex_literals.end(start)
             if literal_end is not None:
                 spans.append((start, literal_end, "string"))
                 pos = literal_end
@@ -106,25 +110,87 @@ def _block_comment_end(text: str, start: int, nested: bool) -> int:
             return int(pos)
 
 
-def _regex_literal_end(text: str, start: int) -> int | None:
-    """The end of a JavaScript regular expression literal at ``start``, or None (division)."""
+class RegexLiteralScanner:
+    """Ends of JavaScript regular expression literals, in linear time over a file.
+
+    A ``/`` that could open a literal is read on to the closing ``/`` of its line; when
+    there is none (a division, or hostile text such as ``/[/[/[...``) every later ``/``
+    of the line would read on to the line end again: quadratic. So the first reading that
+    fails on a line computes, in one backward pass over the rest of the line, where a
+    reading starting at each position would end; later ``/`` of that line look it up.
+    A reading is a walk whose state is only "inside a character class" or not, and the
+    position after a ``/`` is a character boundary of the first walk (escapes pair the
+    same way in both states), so the pass, aligned on that walk, serves them all.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_begin = self.line_end = -1  # the part of a line with computed endings
+        self.closing: array[int] = array("i")  # position -> its closing '/' (or -1)
+
+    def end(self, start: int) -> int | None:
+        """The end of the literal whose ``/`` is at ``start``, or None (a division)."""
+        text = self.text
+        if not _may_open_regex(text, start):
+            return None
+        if self.line_begin <= start < self.line_end:
+            closing = int(self.closing[start + 1 - self.line_begin])
+        else:
+            found = match_at(_REGEX_LITERAL_BODY, text, start + 1)
+            if found is not None:
+                return int(found.end())
+            self._compute_line(start + 1)
+            return None
+        if closing < 0:
+            return None
+        flags = match_at(r"[\w$]*", text, closing + 1)
+        return int(flags.end()) if flags is not None else closing + 1
+
+    def _compute_line(self, begin: int) -> None:
+        """Where a walk from each position of ``begin``'s line (from ``begin``) ends."""
+        text = self.text
+        line_end = text.find("\n", begin)
+        line_end = len(text) if line_end < 0 else line_end
+        # escapes become two neutral characters; a lone backslash ends the line's hope
+        line = _ESCAPE.sub("  ", text[begin:line_end])
+        closing = array("i", bytes(4 * (len(line) + 1)))
+        closing[len(line)] = -1
+        outside = inside = -1  # where a walk outside / inside a class would end
+        for index in range(len(line) - 1, -1, -1):
+            char = line[index]
+            if char == "/":
+                outside = begin + index
+            elif char == "[":
+                outside = inside
+            elif char == "]":
+                inside = outside
+            elif char == "\\":
+                outside = inside = -1
+            closing[index] = outside
+        self.line_begin, self.line_end, self.closing = begin, line_end, closing
+
+
+_ESCAPE = regex.compile(r"\\[^\n]")
+_REGEX_LITERAL_BODY = r"(?:[^\\/\[\n]|\\[^\n]|\[(?:[^\]\\\n]|\\[^\n])*+\])*+/[\w$]*"
+
+
+def _may_open_regex(text: str, start: int) -> bool:
+    """Whether the ``/`` at ``start`` can open a regular expression (by the token before)."""
     before = start - 1
     while before >= 0 and text[before] in " \t\r\n":
         before -= 1
     if before >= 0:
         previous = text[before]
         if previous in ")]}\"'`":
-            return None
+            return False
         if previous.isalnum() or previous in "_$":
             word_start = before
             while word_start > 0 and (text[word_start - 1].isalnum()
                                       or text[word_start - 1] in "_$"):
                 word_start -= 1
             if text[word_start:before + 1] not in _REGEX_KEYWORDS:
-                return None
-    found = match_at(r"(?:[^\\/\[\n]|\\[^\n]|\[(?:[^\]\\\n]|\\[^\n])*+\])*+/[\w$]*",
-                     text, start + 1)
-    return found.end() if found is not None else None
+                return False
+    return True
 
 
 def _end_of(pattern: str, text: str, pos: int) -> int:

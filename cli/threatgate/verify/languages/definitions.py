@@ -36,10 +36,10 @@ def _function_patterns(language: str, n: str) -> list[str]:
     if language in ("javascript", "typescript"):
         modifiers = "|".join(MODIFIERS)
         return [
-            rf"{_B}function\s*\*?\s*(?P<n>{n}){_E}\s*{_GENERIC}\(",
+            rf"{_B}function\s*+\*?\s*+(?P<n>{n}){_E}\s*+{_GENERIC}\(",
             rf"{_B}(?P<n>{n}){_E}\s*(?::[^=;{{}}()]*)?=\s*{_ARROW}",
             rf"(?m)(?:^|[{{,;])\s*(?P<n>{n}){_E}\s*:\s*{_ARROW}",
-            rf"(?m)(?:^|[{{}};,])\s*(?:(?:{modifiers})\s+)*\*?\s*#?(?P<n>{n}){_E}\s*\??\s*"
+            rf"(?m)(?:^|[{{}};,])\s*+(?:(?:{modifiers})\s++)*\*?\s*+#?(?P<n>{n}){_E}\s*+\??\s*+"
             rf"{_GENERIC}{_PARAMS}\s*(?::[^{{}};=]*?)?\s*\{{",
         ]
     if language == "go":
@@ -47,10 +47,10 @@ def _function_patterns(language: str, n: str) -> list[str]:
                 rf"{_B}func\s*\((?P<recv>[^()]*)\)\s*(?P<n>{n}){_E}\s*(?:\[[^\]]*\]\s*)?\("]
     if language == "rust":
         return [rf"{_B}fn\s+(?P<n>{n}){_E}\s*(?:<[^{{;]*?>\s*)?\("]
-    throws = r"(?:throws\s+[\w$.,\s<>]+?)?\s*"
+    throws = r"(?:throws\s++[\w$.,\s<>]+?)?\s*+"
     if language == "java":
-        return [rf"(?P<prev>(?<![\w$])[\w$]++|[\]>?])\s+(?P<n>{n}){_E}\s*{_PARAMS}\s*"
-                rf"(?:\[\s*\]\s*)*{throws}\{{",
+        return [rf"(?P<prev>(?<![\w$])[\w$]++|[\]>?])\s+(?P<n>{n}){_E}\s*+{_PARAMS}\s*+"
+                rf"(?:\[\s*+\]\s*+)*+{throws}\{{",
                 rf"(?m)(?:^|[{{}};])\s*(?P<n>{n}){_E}\s*{_PARAMS}\s*{throws}\{{"]
     # csharp
     base = rf"(?::\s*(?:base|this)\s*{_PARAMS}\s*)?"

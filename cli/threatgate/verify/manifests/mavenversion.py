@@ -12,7 +12,20 @@ _MAVEN = re.compile(r"(\d{1,30})(?:\.(\d{1,30}))?(?:\.(\d{1,30}))?"
 _MAVEN_RANGE = re.compile(r"\s*([\[(])\s*([^,\[\]()]*?)\s*(?:(,)\s*([^,\[\]()]*?)\s*)?([\])])\s*")
 
 
+#: Longer version texts are refused before any pattern reads them.
+MAX_VERSION_LENGTH = 200
+
+
+def _bounded(text: str) -> str:
+    if len(text) > MAX_VERSION_LENGTH:
+        raise ManifestError(f"a Maven version of {len(text)} characters ({text[:40]!r}...) "
+                            f"is not read: versions are at most {MAX_VERSION_LENGTH} "
+                            "characters")
+    return text
+
+
 def maven_version(text: str) -> SemVer:
+    text = _bounded(text)
     match = _MAVEN.fullmatch(text.strip())
     if match is None:
         raise ManifestError(f"cannot compare the Maven version {text!r}: only numeric versions "
@@ -23,7 +36,7 @@ def maven_version(text: str) -> SemVer:
 
 
 def maven_floor(text: str) -> tuple[SemVer, bool] | None:
-    text = text.strip()
+    text = _bounded(text).strip()
     if not text.startswith(("[", "(")):
         return maven_version(text), False  # a soft requirement: this version
     floors: list[tuple[SemVer, bool]] = []

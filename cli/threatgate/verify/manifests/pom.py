@@ -6,8 +6,10 @@ is refused, not parsed."""
 
 from __future__ import annotations
 
+import bisect
 import re
 import xml.etree.ElementTree as ET
+from collections import defaultdict, deque
 from typing import Any
 
 from threatgate.verify.manifests.base import (
@@ -60,44 +62,113 @@ def read_pom(text: str, path: str) -> Manifest:
         for prop in block:
             properties[_local(prop.tag)] = (prop.text or "").strip()
 
-    def resolve(value: str) -> str:
-        for _ in range(10):
-            if "${" not in value:
-                break
-            value = _PROPERTY.sub(lambda m: properties.get(m[1], m[0]), value)
-        return value
-
+    resolver = PropertyResolver(properties)
+    artifact_lines = _artifact_lines(text)
     declarations: list[Declaration] = []
-    searched_from: dict[str, int] = {}  # artifactId -> where its next occurrence is sought
-    stack: list[tuple[ET.Element, tuple[str, ...]]] = [(root, ())]
+    # each element with the section its ancestors put it in (not the ancestors: a deeply
+    # nested file would make that quadratic)
+    stack: list[tuple[ET.Element, str]] = [(root, "dependencies")]
     while stack:
-        element, ancestors = stack.pop()
+        element, section = stack.pop()
         local = _local(element.tag)
         if local == "dependency":
             artifact = _child_text(element, "artifactId")
             if not artifact:
                 raise ManifestError(f"{path}: a <dependency> has no <artifactId>")
-            group = resolve(_child_text(element, "groupId") or "")
-            artifact = resolve(artifact)
+            group = resolver.name(_child_text(element, "groupId") or "", path)
+            artifact = resolver.name(artifact, path)
             version = _child_text(element, "version")
-            section = ("dependencyManagement" if "dependencyManagement" in ancestors else
-                       "plugin dependencies" if "plugin" in ancestors else "dependencies")
-            at = re.compile(rf"<(?:[\w.-]+:)?artifactId>\s*{re.escape(artifact)}\s*</")
-            found_at = at.search(text, searched_from.get(artifact, 0))
-            line = None
-            if found_at is not None:
-                line = text.count("\n", 0, found_at.start()) + 1
-                searched_from[artifact] = found_at.end()
+            occurrences = artifact_lines.get(artifact)
+            line = occurrences.popleft() if occurrences else None
             why = "no <version> here (managed by a parent POM or a BOM?)"
             spec = None
             if version:
-                spec = resolve(version)
-                if "${" in spec:
-                    why = (f"its version {version} uses a property this POM does not "
-                           "define (parent POMs are not read) or that does not resolve")
-                    spec = None
+                spec, why = resolver.version(version)
             declarations.append(Declaration(f"{group}:{artifact}", spec, section, line,
                                             "maven", artifact, why))
             continue
-        stack.extend((child, (*ancestors, local)) for child in reversed(list(element)))
+        if local == "dependencyManagement" or section == "dependencyManagement":
+            inner = "dependencyManagement"
+        elif local == "plugin":
+            inner = "plugin dependencies"
+        else:
+            inner = section
+        stack.extend((child, inner) for child in reversed(list(element)))
     return Manifest("maven", declarations)
+
+
+#: Property references nest at most this deep (Maven itself stops at cycles only).
+MAX_PROPERTY_DEPTH = 10
+#: A value expanded from properties is at most this long: a version or a name is short,
+#: and nested references can otherwise double the text at each level.
+MAX_EXPANDED_LENGTH = 1000
+
+
+class ExpansionLimit(Exception):
+    """A value's property expansion went past :data:`MAX_EXPANDED_LENGTH` characters."""
+
+
+class PropertyResolver:
+    """``${name}`` references expanded from the POM's own properties, within bounds."""
+
+    def __init__(self, properties: dict[str, str]) -> None:
+        self.properties = properties
+
+    def expand(self, value: str) -> str:
+        """``value`` with references replaced, :data:`MAX_PROPERTY_DEPTH` levels deep at
+        most; unknown references stay as written. Raises :class:`ExpansionLimit`."""
+        for _ in range(MAX_PROPERTY_DEPTH):
+            if "${" not in value:
+                break
+            pieces: list[str] = []
+            size = last = 0
+            for match in _PROPERTY.finditer(value):
+                replacement = self.properties.get(match[1], match[0])
+                pieces += (value[last:match.start()], replacement)
+                size += match.start() - last + len(replacement)
+                last = match.end()
+                if size > MAX_EXPANDED_LENGTH:
+                    raise ExpansionLimit
+            pieces.append(value[last:])
+            value = "".join(pieces)
+            if len(value) > MAX_EXPANDED_LENGTH:
+                raise ExpansionLimit
+        return value
+
+    def name(self, value: str, path: str) -> str:
+        """A group or artifact id expanded; past the bound the manifest is refused."""
+        try:
+            return self.expand(value)
+        except ExpansionLimit:
+            raise ManifestError(
+                f"{path}: the properties in {value[:80]!r} expand past "
+                f"{MAX_EXPANDED_LENGTH} characters; property expansion is bounded") from None
+
+    def version(self, version: str) -> tuple[str | None, str]:
+        """The expanded version, or None and why it is not read."""
+        shown = version if len(version) <= 80 else version[:77] + "..."
+        try:
+            spec = self.expand(version)
+        except ExpansionLimit:
+            return None, (f"its version {shown} expands past {MAX_EXPANDED_LENGTH} "
+                          "characters; property expansion is bounded")
+        if "${" not in spec:
+            return spec, ""
+        if any(m[1] in self.properties for m in _PROPERTY.finditer(spec)):
+            return None, (f"its version {shown} nests properties more than "
+                          f"{MAX_PROPERTY_DEPTH} levels deep (or in a cycle); property "
+                          "expansion is bounded")
+        return None, (f"its version {shown} uses a property this POM does not define "
+                      "(parent POMs are not read) or that does not resolve")
+
+
+_ARTIFACT_ELEMENT = re.compile(r"<(?:[\w.-]+:)?artifactId>\s*([^<]*?)\s*</")
+
+
+def _artifact_lines(text: str) -> dict[str, deque[int]]:
+    """Artifact id as written -> the lines of its ``<artifactId>`` elements, in order."""
+    newlines = [match.start() for match in re.finditer("\n", text)]
+    lines: dict[str, deque[int]] = defaultdict(deque)
+    for match in _ARTIFACT_ELEMENT.finditer(text):
+        lines[match[1]].append(bisect.bisect_right(newlines, match.start()) + 1)
+    return lines
