@@ -21,7 +21,7 @@ from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.model import schema
 from threatgate.model.config import Config
 from threatgate.model.discovery import ModelFile
-from threatgate.model.loader import LoadedDocument, LoadError, load_bytes, read_bytes
+from threatgate.model.loader import LoadedDocument, LoadError, load_bytes, node_limit, read_bytes
 from threatgate.support.cache import ResultCache
 from threatgate.validate.rules import run_rules
 
@@ -184,7 +184,8 @@ def _check_file(item: ModelFile, options: ValidateOptions[T]) -> tuple[dict[str,
     document: LoadedDocument | None = None
     if summary is None:
         try:
-            document = load_bytes(raw, max_depth=options.max_depth, locate=True)
+            document = load_bytes(raw, max_depth=options.max_depth, locate=True,
+                                  max_nodes=node_limit(options.max_file_size))
         except LoadError as exc:
             summary = _load_failure(exc)
         else:
@@ -194,7 +195,8 @@ def _check_file(item: ModelFile, options: ValidateOptions[T]) -> tuple[dict[str,
     followed = None
     if options.follow is not None and not _has_errors(summary, options.rules):
         if document is None:
-            document = load_bytes(raw, max_depth=options.max_depth, locate=True)
+            document = load_bytes(raw, max_depth=options.max_depth, locate=True,
+                                  max_nodes=node_limit(options.max_file_size))
         followed = options.follow(document.data, item.display, document.locate)
     return summary, followed
 
