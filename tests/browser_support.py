@@ -187,7 +187,7 @@ class SiteServer:
         self.httpd.daemon_threads = True
         host, port = self.httpd.server_address[:2]
         self.origin = f"http://{host!s}:{port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def url(self, path: str) -> str:
