@@ -80,3 +80,28 @@ def test_site_replaces_links_placed_where_pages_go(
     _untouched(elsewhere)
     assert not (out / "index.html").is_symlink() and not (out / "models").is_symlink()
     assert any((out / "models").iterdir())
+
+
+@pytest.mark.parametrize("link", ["_site", "docs/_site"])
+def test_site_refuses_an_output_folder_in_the_repository_that_leads_outside(
+        run_cli: Callable[..., Result], write_model: Callable[..., Path], project: Path,
+        elsewhere: Path, link: str) -> None:
+    write_model(VALID_MODEL, "shop.yaml")
+    if link == "docs/_site":  # a linked parent folder
+        (project / "docs").symlink_to(elsewhere, target_is_directory=True)
+    else:
+        (project / link).symlink_to(elsewhere, target_is_directory=True)
+    result = run_cli("site", link, cwd=project)
+    assert result.exit_code == 2, result.output
+    assert "leads outside" in result.output
+    _untouched(elsewhere)
+
+
+def test_site_outside_the_repository_is_the_users_choice(
+        run_cli: Callable[..., Result], write_model: Callable[..., Path], project: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    write_model(VALID_MODEL, "shop.yaml")
+    sibling = tmp_path_factory.mktemp("sibling")
+    result = run_cli("site", str(sibling / "out"), cwd=project)
+    assert result.exit_code == 0, result.output
+    assert (sibling / "out" / "index.html").is_file()

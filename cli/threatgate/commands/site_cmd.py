@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,10 +58,19 @@ def _check_out(out: Path, config: Config, paths: tuple[Path, ...] = ()) -> Path:
 
     The build removes files in OUT, so beyond the write rule of
     :mod:`threatgate.support.outputs` OUT may neither be the repository root (or above
-    it) nor hold a model folder.
+    it) nor hold a model folder, and a folder in the repository may not lead outside it.
     """
     target = out.resolve()
     root = config.root.resolve()
+    # Where OUT lies as written (``..`` collapsed, links not followed).
+    lexical = Path(os.path.normpath(Path.cwd() / out))
+    written_in_repository = any(inside(lexical, folder)
+                                for folder in (Path(os.path.normpath(config.root)), root))
+    if written_in_repository and not inside(target, root):
+        # A link committed to the repository (or a linked parent folder) would make the
+        # build write, and with --clean delete, wherever the pull request chose.
+        raise InputError(f"{out}: lies in the repository but leads outside it (to {target}) "
+                         "through a symbolic link; refusing to build the site there")
     if inside(root, target):
         raise InputError(f"{out}: refusing to build the site into the repository root or a "
                          "folder above it; choose a folder of its own, e.g. _site")
