@@ -32,9 +32,8 @@ if TYPE_CHECKING:
     from threatgate.verify.results import VerifyReport
 
 #: Given the number of files, a context manager yielding a callback that advances by n.
-ProgressBar = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+ProgressBar = Callable[[int], AbstractContextManager[Callable[[int], None] | None]]
 #: Show the progress bar from this many files on.
-PROGRESS_FROM = 200
 #: A model's assessment with the data it was made from.
 AssessedData = tuple[ModelAssessment, dict[str, Any]]
 T = TypeVar("T")
@@ -97,11 +96,11 @@ def _assess_and_keep(assess: FollowUp[ModelAssessment], data: dict[str, Any], di
 
 def _validate(files: list[ModelFile], options: ValidateOptions[T],
               progress: ProgressBar | None) -> ValidationReport[T]:
-    """Validate, with a progress bar when there are many files."""
-    if progress is not None and len(files) >= PROGRESS_FROM:
-        with progress(len(files)) as advance:
-            return validate_files(files, options, progress=advance)
-    return validate_files(files, options)
+    """Validate, with the progress bar the command shows (if any)."""
+    if progress is None:
+        return validate_files(files, options)
+    with progress(len(files)) as advance:
+        return validate_files(files, options, progress=advance)
 
 
 def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,

@@ -102,12 +102,14 @@ def write_outputs(targets: list[tuple[str, Path]], render: Callable[[str], str])
 
 
 @contextmanager
-def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal's standard error; nothing when it is not a terminal."""
-    if not sys.stderr.isatty():
-        yield lambda _count: None
+def progress_bar(total: int, label: str = "assessing",
+                 minimum: int = 200) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on a terminal's standard error for ``total`` steps, yielding the
+    callback that advances it; None for short runs or when stderr is not a terminal."""
+    if total < minimum or not sys.stderr.isatty():
+        yield None
         return
-    with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         yield bar.update
 
 

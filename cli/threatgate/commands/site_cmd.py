@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -188,8 +187,5 @@ def _build(loaded: Loaded, title: str, generated: str | None) -> dict[str, bytes
     # One line, never blank: it heads every page and names it in the browser's tab.
     options = SiteOptions(title=" ".join(title.split()) or "Threat models",
                           generated=generated)
-    if len(loaded.models) >= PROGRESS_FROM and sys.stderr.isatty():
-        with click.progressbar(length=len(loaded.models), label="rendering",
-                               file=sys.stderr) as bar:
-            return build_site(loaded.models, loaded.invalid, options, progress=bar.update)
-    return build_site(loaded.models, loaded.invalid, options)
+    with progress_bar(len(loaded.models), "rendering", PROGRESS_FROM) as advance:
+        return build_site(loaded.models, loaded.invalid, options, progress=advance)

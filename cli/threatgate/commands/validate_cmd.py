@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import click
 from threatgate.commands.options import (
     config_option,
     echo,
+    progress_bar,
     resolve_config,
     resolve_today,
     today_option,
@@ -18,13 +18,6 @@ from threatgate.commands.options import (
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from threatgate.output.registry import format_names
 from threatgate.validate.files import ValidateOptions, ValidationReport
-
-
-def _progress_bar(total: int):  # type: ignore[no-untyped-def]
-    """A progress bar on stderr for long runs in a terminal; nothing otherwise."""
-    if total < 200 or not sys.stderr.isatty():
-        return None
-    return click.progressbar(length=total, label="validating", file=sys.stderr)
 
 
 @click.command()
@@ -118,12 +111,8 @@ def validate(
             config.max_file_size,
         )
 
-    bar = _progress_bar(len(files))
-    if bar is not None:
-        with bar:
-            report = validate_files(files, options, others, progress=bar.update)
-    else:
-        report = validate_files(files, options, others)
+    with progress_bar(len(files), "validating") as advance:
+        report = validate_files(files, options, others, progress=advance)
 
     code = exit_code(report, strict)
     result = ValidationResult(report, passed=code == EXIT_OK)

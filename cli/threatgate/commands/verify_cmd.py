@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ from threatgate.commands.options import (
     config_option,
     echo,
     parse_outputs,
+    progress_bar,
     resolve_config,
     resolve_today,
     today_option,
@@ -147,13 +147,9 @@ def _verify(planned: list[PlannedAssertion], config: Config, baseline: str | Non
 
     tree = WorkingTree(config.root)
     results: list[AssertionResult]
-    if len(planned) >= 100 and sys.stderr.isatty():
-        with click.progressbar(length=len(planned), label="verifying",
-                               file=sys.stderr) as bar:
-            results = run_assertions(planned, tree, allow_commands=allow_commands,
-                                     workers=jobs, progress=bar.update)
-    else:
-        results = run_assertions(planned, tree, allow_commands=allow_commands, workers=jobs)
+    with progress_bar(len(planned), "verifying", 100) as advance:
+        results = run_assertions(planned, tree, allow_commands=allow_commands, workers=jobs,
+                                 progress=advance)
     from threatgate.support.git import head_commit
 
     report = VerifyReport(results, commit=head_commit(config.root), baseline=baseline)

@@ -11,6 +11,7 @@ from typing import Any
 
 from threatgate.errors import ConfigError
 from threatgate.model.loader import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
+from threatgate.support.outputs import inside
 
 CONFIG_FILE = "threatgate.toml"
 PYPROJECT = "pyproject.toml"
@@ -151,17 +152,13 @@ def check_confined(root: Path, source: Path | None, setting: str, values: tuple[
             problem = "is an absolute path"
         elif patterns and ".." in pure.parts:
             problem = "has a '..' segment"
-        elif not patterns and not _inside(real_root, (real_root / text).resolve()):
+        elif not patterns and not inside((real_root / text).resolve(), real_root):
             problem = f"resolves outside the repository (to {(real_root / text).resolve()})"
         else:
             continue
         where = f"{source}: " if source is not None else "(default setting) "
         raise ConfigError(f"{where}{setting}: {value!r} {problem}; every configured path "
                           f"must stay inside the repository ({real_root})")
-
-
-def _inside(root: Path, target: Path) -> bool:
-    return target == root or root in target.parents
 
 
 #: No setting nests deeper than this (``[gate]``, ``[rules]``, lists of folders).
