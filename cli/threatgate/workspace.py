@@ -75,17 +75,13 @@ def run_verification(files: list[ModelFile], config: Config, today: dt.date,
     """Check every assertion of the valid models (no commands), and drift if asked."""
     import threatgate.verify  # noqa: F401  (registers the assertion types)
     from threatgate.verify.base import WorkingTree
-    from threatgate.verify.results import VerifyReport
-    from threatgate.verify.runner import compare, planned_assertions, run_assertions
+    from threatgate.verify.results import VerifyReport, check_drift
+    from threatgate.verify.runner import planned_assertions, run_assertions
 
     options = options_for(config, today, planned_assertions, cache=cache)
     planned = [p for found in validate_files(files, options).followed for p in found]
     report = VerifyReport(run_assertions(planned, WorkingTree(config.root)), baseline=baseline)
-    if baseline:
-        from threatgate.verify.gittree import GitTree
-
-        before = run_assertions(planned, GitTree(config.root, baseline), workers=1)
-        report.drift = compare(before, report.results)
+    check_drift(report, planned, config.root)
     return report
 
 

@@ -142,8 +142,8 @@ def _verify(planned: list[PlannedAssertion], config: Config, baseline: str | Non
             allow_commands: bool, jobs: int) -> VerifyReport:
     """Check the assertions in the working tree (and at ``baseline``, for drift)."""
     from threatgate.verify.base import WorkingTree
-    from threatgate.verify.results import VerifyReport
-    from threatgate.verify.runner import compare, run_assertions
+    from threatgate.verify.results import VerifyReport, check_drift
+    from threatgate.verify.runner import run_assertions
 
     tree = WorkingTree(config.root)
     results: list[AssertionResult]
@@ -153,11 +153,7 @@ def _verify(planned: list[PlannedAssertion], config: Config, baseline: str | Non
     from threatgate.support.git import head_commit
 
     report = VerifyReport(results, commit=head_commit(config.root), baseline=baseline)
-    if baseline:
-        from threatgate.verify.gittree import GitTree
-
-        before = run_assertions(planned, GitTree(config.root, baseline), workers=1)
-        report.drift = compare(before, results)
+    check_drift(report, planned, config.root)
     return report
 
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from threatgate import __version__
-from threatgate.verify.runner import AssertionResult, Drift, evidence_digest, verdicts_digest
+from threatgate.verify.runner import (
+    AssertionResult,
+    Drift,
+    PlannedAssertion,
+    compare,
+    evidence_digest,
+    run_assertions,
+    verdicts_digest,
+)
 
 
 @dataclass
@@ -65,3 +74,14 @@ class VerifyReport:
             "changed_evidence": [now.as_json() for _then, now in self.drift.changed],
             "evidence_files": files,
         }
+
+
+def check_drift(report: VerifyReport, planned: list[PlannedAssertion], root: Path) -> None:
+    """With a baseline, check the same assertions in that commit and record what drifted
+    (passed there, fails now)."""
+    if not report.baseline:
+        return
+    from threatgate.verify.gittree import GitTree
+
+    before = run_assertions(planned, GitTree(root, report.baseline), workers=1)
+    report.drift = compare(before, report.results)
