@@ -182,7 +182,7 @@ def check_assertion(assertion: Mapping[str, Any], label: str) -> None:
                         exit_code=EXIT_USAGE)
 
 
-def run_assertions(assertions: Sequence[Mapping[str, Any]], root: Path) -> dict[int, Any]:
+def finding_verdicts(assertions: Sequence[Mapping[str, Any]], root: Path) -> dict[int, Any]:
     """Check each assertion against the working tree at ``root``: index -> Verdict.
 
     Refuses (exit 1) an assertion whose type the verifier does not know yet, or one that
@@ -339,7 +339,7 @@ def update_finding(editor: ModelEditor, finding_id: str,
     if target == "verified":
         if request.root is None:  # pragma: no cover - the command always passes it
             raise EditError("no repository root to verify against", exit_code=EXIT_USAGE)
-        result.verdicts = run_assertions(merged, request.root)
+        result.verdicts = finding_verdicts(merged, request.root)
         outcome = verification_of(merged, {i: v.status for i, v in result.verdicts.items()})
         if not outcome.passed:
             details = [f"#{i + 1} {merged[i].get('type')}: {v.status}: {v.reason}"
@@ -370,7 +370,7 @@ def promote_remediated(editor: ModelEditor, root: Path) -> list[str]:
         assertions = finding.get("assertions")
         if finding.get("status") != "remediated" or not isinstance(assertions, list):
             continue
-        verdicts = run_assertions(assertions, root)
+        verdicts = finding_verdicts(assertions, root)
         if promoted_status(finding, {i: v.status for i, v in verdicts.items()}):
             editor.update("findings", index, {"status": "verified"})
             promoted.append(str(finding.get("id")))
