@@ -23,7 +23,7 @@ from conftest import REPO_ROOT, check_golden, git
 from threatgate.diff.compare import compare_sides, diff_refs
 from threatgate.diff.regressions import REGRESSION_KINDS
 from threatgate.diff.results import DiffResult, ModelSide
-from threatgate.model.config import Config
+from threatgate.model.config import Config, load_config
 from threatgate.model.loader import load_bytes
 from threatgate.output.diff import MARKER, render_markdown
 
@@ -233,6 +233,7 @@ def test_files_outside_the_model_folders_and_other_suffixes_are_ignored(
 
 
 def test_configured_model_folders_and_exclusions(git_repo: Path) -> None:
+    write(git_repo, "threatgate.toml", 'models = ["models"]\nexclude = ["models/drafts/*"]\n')
     write(git_repo, "models/shop.yaml", BASE_MODEL)
     write(git_repo, "models/drafts/wip.yaml", {**BASE_MODEL, "id": "wip"})
     commit(git_repo)
@@ -240,9 +241,9 @@ def test_configured_model_folders_and_exclusions(git_repo: Path) -> None:
     write(git_repo, "models/shop.yaml", changed)
     write(git_repo, "models/drafts/wip.yaml", changed)
     commit(git_repo)
-    config = Config(root=git_repo, models=("models",), exclude=("models/drafts/*",))
-    result = diff_refs(config, "HEAD~1", "HEAD", today=TODAY)
+    result = diff_refs(load_config(git_repo), "HEAD~1", "HEAD", today=TODAY)
     assert [m.model for m in result.models] == ["shop"]
+    assert not result.repository
 
 
 # --- entities --------------------------------------------------------------------------------
@@ -333,7 +334,6 @@ def test_every_regression_kind_with_location(two_commits: Callable[..., DiffResu
     found = {(r.kind, r.entity): r for r in result.regressions}
     assert set(found) == {
         ("control-status-regressed", "C1"),
-        ("objective-at-risk", "CO1"),
         ("assertion-removed", "C3"),
         ("control-removed", "C5"),
         ("threat-score-lowered", "T1"),
@@ -350,6 +350,9 @@ def test_every_regression_kind_with_location(two_commits: Callable[..., DiffResu
     assert {r.kind for r in result.regressions if r.side == "base"} == {
         "control-removed", "threat-removed", "finding-removed"}
     assert "T2" in found[("control-removed", "C5")].message
+    # One cause, one entry: CO1 at risk because C1 regressed is said in C1's details.
+    [folded] = found[("control-status-regressed", "C1")].details[-1:]
+    assert folded.startswith("objective-at-risk: objective CO1 was mitigated")
     assert "2026-09-30 to 2027-03-31" in found[("acceptance-extended", "threat T2")].message
     assert "impact 5 to 3" in found[("threat-score-lowered", "T1")].message
     assert "C6" in found[("mitigation-group-shrunk", "CO2")].message
@@ -458,7 +461,7 @@ def test_fail_on_regression_exit_codes(git_repo: Path, run_cli: Callable[..., Re
     assert done.exit_code == 1
     assert "REGRESSION [control-removed] threatmodels/shop.yaml:" in done.output
     report = json.loads(run_cli("diff", "HEAD~1", "--format", "json", cwd=git_repo).output)
-    assert report["pass"] is False and report["summary"]["regressions"] == 11
+    assert report["pass"] is False and report["summary"]["regressions"] == 10
     assert {r["kind"] for r in report["regressions"]} <= set(REGRESSION_KINDS)
     assert all(r["where"].startswith("threatmodels/shop.yaml:") for r in report["regressions"])
     same = run_cli("diff", "HEAD", "HEAD", "--fail-on-regression", cwd=git_repo)
@@ -565,12 +568,12 @@ def test_binary_file_at_one_side(git_repo: Path, run_cli: Callable[..., Result])
 
 
 def test_too_large_blob_is_refused_before_reading(git_repo: Path) -> None:
+    write(git_repo, "threatgate.toml", "max_file_size = 1000\n")
     write(git_repo, "threatmodels/shop.yaml", BASE_MODEL)
     commit(git_repo)
     write(git_repo, "threatmodels/shop.yaml", dump(BASE_MODEL) + "#" * 5000 + "\n")
     commit(git_repo)
-    config = Config(root=git_repo, max_file_size=1000)
-    [model] = diff_refs(config, "HEAD~1", "HEAD", today=TODAY).models
+    [model] = diff_refs(load_config(git_repo), "HEAD~1", "HEAD", today=TODAY).models
     assert model.head_error and "over the limit" in model.head_error
 
 
@@ -626,7 +629,7 @@ def test_markdown_stays_under_the_comment_limit() -> None:
         base.append(_side(f"threatmodels/{model_id}.yaml", before))
         head.append(_side(f"threatmodels/{model_id}.yaml", after))
     result = DiffResult("main", "0" * 40, "HEAD", "1" * 40, TODAY, compare_sides(base, head))
-    assert len(result.regressions) == 400 * 11
+    assert len(result.regressions) == 400 * 10
     text = render_markdown(result)
     assert len(text) <= 65_000
     assert text.splitlines()[0] == MARKER

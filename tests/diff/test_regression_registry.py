@@ -17,6 +17,10 @@ from threatgate.diff.compare import compare_sides
 from threatgate.diff.regressions import REGISTRY, REGRESSION_KINDS, Comparison, regression_check
 from threatgate.diff.results import ModelSide, Regression
 from threatgate.diff.sides import load_side
+from threatgate.model.vocabulary import FINDING_SEVERITIES
+
+#: Kinds of the change as a whole, found by tests/diff/test_configuration.py.
+REPOSITORY_KINDS = ("configuration-weakened",)
 
 TODAY = dt.date(2026, 6, 1)
 PACKAGE = REPO_ROOT / "cli" / "threatgate" / "diff" / "regressions"
@@ -29,15 +33,24 @@ BASE: dict[str, Any] = {
     "assets": [{"id": "A1", "name": "Customer data", "properties": ["confidentiality"]}],
     "attackers": [{"id": "ATK1", "name": "External attacker", "capability": "HTTP requests",
                    "position": "external"}],
-    "objectives": [{"id": "CO1", "asset": "A1", "attacker": "ATK1",
-                    "mitigated_by": [["C1", "C2"]]}],
-    "threats": [{"id": "T1", "title": "SQL injection", "likelihood": 4, "impact": 5,
-                 "objectives": ["CO1"], "mitigations": ["C1"]}],
+    "objectives": [
+        {"id": "CO1", "asset": "A1", "attacker": "ATK1", "mitigated_by": [["C1", "C2"]]},
+        {"id": "CO2", "asset": "A1", "attacker": "ATK1", "mitigated_by": [["C3"]],
+         "assumptions": ["AS1"]},
+    ],
+    "threats": [
+        {"id": "T1", "title": "SQL injection", "likelihood": 4, "impact": 5,
+         "objectives": ["CO1"], "mitigations": ["C1"]},
+        {"id": "T2", "title": "Password guessing", "likelihood": 3, "impact": 4,
+         "objectives": ["CO2"], "mitigations": ["C3"]},
+    ],
     "controls": [
         {"id": "C1", "title": "Parameterised queries", "status": "implemented",
          "assertions": [{"type": "file_exists", "file": "src/db.py"}]},
         {"id": "C2", "title": "Code review", "status": "implemented"},
+        {"id": "C3", "title": "Rate limiting", "status": "planned"},
     ],
+    "assumptions": [{"id": "AS1", "description": "The login is behind the VPN"}],
     "acceptances": [{"threat": "T1", "owner": "cto", "justification": "legacy",
                      "review_by": "2026-09-30"}],
     "findings": [{"id": "F1", "control": "C2", "title": "No review", "severity": "low",
@@ -73,9 +86,22 @@ TRIGGERS: dict[str, Change] = {
                                 "review_by": "2026-12-31"}]},
     "acceptance-extended": _set(("acceptances", 0, "review_by"), "2027-03-31"),
     "mitigation-group-shrunk": _set(("objectives", 0, "mitigated_by"), [["C1"]]),
-    "objective-at-risk": _set(("controls", 1, "status"), "planned"),
+    "objective-at-risk": _set(("objectives", 0, "mitigated_by"), [["C1", "C2", "C3"]]),
+    "objective-unassessed": lambda model: {**model, "objectives": [
+        model["objectives"][0], {"id": "CO2", "asset": "A1", "attacker": "ATK1"}]},
+    "objective-removed": _set(("objectives", 1, "status"), "removed"),
+    "control-not-applicable": _set(("controls", 2, "status"), "not_applicable"),
+    "threat-unlinked": _set(("threats", 0, "objectives"), []),
+    "mitigation-group-added": _set(("objectives", 1, "mitigated_by"), [["C3"], ["C2"]]),
+    "assumption-added": lambda model: _set(("objectives", 1, "assumptions"), ["AS1", "AS2"])({
+        **model, "assumptions": [*model["assumptions"],
+                                 {"id": "AS2", "description": "x", "attested_by": "me"}]}),
+    "assumption-attested": _set(("assumptions", 0, "attested_by"), "platform"),
+    "threat-mitigation-added": _set(("threats", 1, "mitigations"), ["C3", "C1"]),
     "finding-dismissed": _set(("findings", 0, "status"), "dismissed"),
     "finding-removed": _set(("findings",), []),
+    "finding-severity-lowered": _set(("findings", 0, "severity"), "info"),
+    "finding-control-changed": _set(("findings", 0, "control"), "C1"),
 }
 
 
@@ -91,12 +117,16 @@ def _regressions(change: Change) -> list[Regression]:
 
 
 def test_every_registered_kind_has_a_trigger_and_a_documented_place() -> None:
-    assert set(REGISTRY) == set(TRIGGERS)
+    assert set(REGISTRY) - set(REPOSITORY_KINDS) == set(TRIGGERS)
     assert REGRESSION_KINDS == (
         "model-removed", "model-unreadable", "control-status-regressed", "control-removed",
-        "assertion-removed", "threat-score-lowered", "threat-removed", "acceptance-added",
-        "acceptance-extended", "mitigation-group-shrunk", "objective-at-risk",
-        "finding-dismissed", "finding-removed",
+        "control-not-applicable", "assertion-removed", "threat-score-lowered",
+        "threat-removed", "threat-unlinked", "acceptance-added", "acceptance-extended",
+        "mitigation-group-shrunk", "objective-at-risk", "objective-unassessed",
+        "objective-removed", "mitigation-group-added", "assumption-added",
+        "assumption-attested", "threat-mitigation-added", "finding-dismissed",
+        "finding-removed", "finding-severity-lowered", "finding-control-changed",
+        *REPOSITORY_KINDS,
     )
     for kind, check in REGISTRY.items():
         assert f"``{kind}``" in (importlib.import_module(check.find.__module__).__doc__ or "")
@@ -108,6 +138,7 @@ def test_each_kind_is_found(kind: str) -> None:
     assert kind in {r.kind for r in found}
     regression = next(r for r in found if r.kind == kind)
     assert regression.model == "shop" and regression.message and regression.line >= 1
+    assert regression.severity in FINDING_SEVERITIES
 
 
 def test_unchanged_model_has_no_regression() -> None:

@@ -5,7 +5,8 @@ change: a top-level ``x-regression-ok`` list in the model at HEAD, each item a m
 ``{kind: <regression kind>, entity: <id>, reason: <why this is fine>}``. The entity is
 the id of the control, threat, objective or finding (for an acceptance: its id or the
 threat or objective it names; for ``model-removed``: the removed model's id, written in
-any model changed by the same change). Only items *added by the change* count: an item
+any model changed by the same change; for ``configuration-weakened``: the configuration
+file's path, in any model changed by the change). Only items *added by the change* count: an item
 already present, identical, at BASE acknowledges nothing, so an old note never silences
 a new regression. An acknowledged regression is still reported, but does not fail
 ``--fail-on-regression``.
@@ -81,8 +82,10 @@ def acknowledge(regressions: list[Regression], head: ModelSide, base: ModelSide 
                 used.add(position)
                 break
     if only_kind is None:
+        anywhere = {kind for kind, check in REGISTRY.items() if check.scope == "repository"}
+        anywhere.add("model-removed")
         for position, note in enumerate(notes):
-            if position not in used and note["kind"] != "model-removed":
+            if position not in used and note["kind"] not in anywhere:
                 problems.append(f"{note['where']}: {ACK_KEY}: no {note['kind']} regression of "
                                 f"{note['entity']} in this change; the note acknowledges "
                                 "nothing")

@@ -19,8 +19,8 @@ from pathlib import PurePosixPath
 from threatgate.diff.acknowledgements import acknowledge
 from threatgate.diff.changes import entity_changes, model_field_changes, posture_of, transitions
 from threatgate.diff.match import pair_models
-from threatgate.diff.regressions import find_regressions
-from threatgate.diff.results import DiffResult, ModelDiff, ModelSide
+from threatgate.diff.regressions import find_regressions, fold, ordered_checks
+from threatgate.diff.results import DiffResult, ModelDiff, ModelSide, Regression
 from threatgate.diff.sides import read_sides
 from threatgate.model.config import Config
 
@@ -36,26 +36,36 @@ def diff_refs(
     """Compare the models at ``base_ref`` with those at ``head_ref`` (or the working tree)."""
     head = None if worktree else (head_ref or "HEAD")
     sides = read_sides(config, base_ref, head, today)
-    return DiffResult(
+    repository = [r for check in ordered_checks("repository") for r in check.find(sides.files)]
+    result = DiffResult(
         base_ref=base_ref,
         base_commit=sides.base_commit,
         head_ref=head or "working tree",
         head_commit=sides.head_commit,
         today=today,
-        models=compare_sides(sides.base, sides.head),
+        models=compare_sides(sides.base, sides.head, repository),
+        notes=list(sides.files.scope.notes),
+        repository=fold(repository),
     )
+    return result
 
 
-def compare_sides(base: list[ModelSide], head: list[ModelSide]) -> list[ModelDiff]:
-    """Model diffs for the changed files of each side (the core, testable without git)."""
+def compare_sides(base: list[ModelSide], head: list[ModelSide],
+                  repository: list[Regression] | None = None) -> list[ModelDiff]:
+    """Model diffs for the changed files of each side (the core, testable without git).
+
+    ``repository`` holds the regressions of the change as a whole; like a removed
+    model's, their acknowledgements may sit in any model the change touches.
+    """
     pairs = pair_models(base, head)
     diffs = [compare_model(b, h) for b, h in pairs]
-    # Acknowledgements of removed models may sit in any model changed by the change.
-    removed = [r for d in diffs for r in d.regressions if r.kind == "model-removed"]
-    if removed:
+    anywhere = [r for d in diffs for r in d.regressions if r.kind == "model-removed"]
+    anywhere += repository or []
+    if anywhere:
         notes = [(h, b) for b, h in pairs if h is not None and h.document is not None]
-        for head_side, base_side in notes:
-            acknowledge(removed, head_side, base_side, only_kind="model-removed")
+        for kind in sorted({r.kind for r in anywhere}):
+            for head_side, base_side in notes:
+                acknowledge(anywhere, head_side, base_side, only_kind=kind)
     diffs.sort(key=lambda d: (d.model, d.path))
     return diffs
 

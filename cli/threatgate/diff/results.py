@@ -50,10 +50,26 @@ class Regression:
     acknowledged: bool = False
     reason: str | None = None
     aliases: frozenset[str] = frozenset()
+    #: How much it matters, on the findings' scale (critical ... info): the highest tier of
+    #: the objectives and threats it weakens, else its kind's default.
+    severity: str = "medium"
+    #: What else the same cause does (the groups and objectives a removed control leaves):
+    #: the regressions folded into this one, in words.
+    details: list[str] = field(default_factory=list)
+    #: The cause this regression is the root of, e.g. ``control:C2`` (None: none).
+    cause: str | None = None
+    #: The causes that explain this regression; when every one of them is reported as a
+    #: root, this regression is folded into the first of them.
+    because_of: frozenset[str] = frozenset()
 
     @property
     def where(self) -> str:
         return f"{self.path}:{self.line}"
+
+    def public(self) -> dict[str, Any]:
+        """The fields reports show (not the bookkeeping used to fold and acknowledge)."""
+        hidden = {"aliases", "cause", "because_of"}
+        return {k: v for k, v in asdict(self).items() if k not in hidden}
 
 
 @dataclass
@@ -64,6 +80,8 @@ class ModelSide:
     document: LoadedDocument | None = None
     error: str | None = None  # "line:col: message [rule]" when it cannot be read
     assessment: ModelAssessment | None = None
+    #: The day the model was assessed on (dates of acceptances and assumptions).
+    today: dt.date | None = None
 
     @property
     def data(self) -> dict[str, Any]:
@@ -84,6 +102,8 @@ class ModelDiff:
     status: str  # added | removed | modified | renamed | moved | unreadable
     base_path: str | None
     head_path: str | None
+    #: The model's id at BASE when the change gives it a new one (a rename), else None.
+    base_model: str | None = None
     base_error: str | None = None
     head_error: str | None = None
     model_fields: list[FieldChange] = field(default_factory=list)
@@ -108,10 +128,13 @@ class DiffResult:
     today: dt.date
     models: list[ModelDiff]
     notes: list[str] = field(default_factory=list)
+    #: Regressions of the change as a whole (the configuration that decides what is
+    #: reviewed), not of one model.
+    repository: list[Regression] = field(default_factory=list)
 
     @property
     def regressions(self) -> list[Regression]:
-        return [r for m in self.models for r in m.regressions]
+        return [*self.repository, *(r for m in self.models for r in m.regressions)]
 
     @property
     def failing(self) -> list[Regression]:
@@ -137,12 +160,11 @@ class DiffResult:
         models = []
         for model in self.models:
             entry = asdict(model)
-            for regression in entry["regressions"]:
-                regression.pop("aliases", None)
+            entry["regressions"] = [r.public() for r in model.regressions]
             models.append(entry)
         regressions = []
         for r in self.regressions:
-            item = {k: v for k, v in vars(r).items() if k != "aliases"}
+            item = r.public()
             item["where"] = r.where
             regressions.append(item)
         return {

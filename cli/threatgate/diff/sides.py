@@ -9,66 +9,66 @@ their blob ids, and unchanged files cannot change anything.
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from threatgate.analysis.assess import assess_model
 from threatgate.diff.results import ModelSide
+from threatgate.diff.scope import review_scope
 from threatgate.errors import InputError
 from threatgate.model.config import Config
-from threatgate.model.discovery import MODEL_SUFFIXES
 from threatgate.model.loader import LoadError, load_bytes, read_bytes
 from threatgate.support.git import GITLINK_MODE, SYMLINK_MODE, ChangedFile, Repository
 
 
 class ModelFiles:
-    """The model files of ``config`` in the git repository that holds them."""
+    """The model files of a change in the git repository that holds them: those either
+    side's configuration reviews (:mod:`threatgate.diff.scope`)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, base_ref: str, head_ref: str | None) -> None:
         self.git = Repository(config.root)
         if self.git.top is None:
             raise InputError(f"{config.root}: a bare repository has no working tree")
         self.top: Path = self.git.top
-        self.config = config
-        root = config.root.resolve()
+        self.base_commit = self.git.resolve(base_ref)
+        self.head_commit = None if head_ref is None else self.git.resolve(head_ref)
+        self.scope = review_scope(self.git, self.top, config, self.base_commit,
+                                  self.head_commit)
+        configs = [side.config for side in self.scope.sides]
+        #: Read with the larger of the two sides' limits: a side cannot hide a model
+        #: by making it too large to read.
+        self.max_file_size = max(c.max_file_size for c in configs)
+        self.max_depth = max(c.max_depth for c in configs)
         self.pathspecs: list[str] = []
-        for folder in config.models:
-            try:
-                relative = (root / folder).resolve().relative_to(self.top).as_posix()
-            except ValueError:
-                continue  # a model folder outside the repository has no history here
-            self.pathspecs.append(relative)
+        for side_config in configs:
+            root = side_config.root.resolve()
+            for folder in side_config.models:
+                try:
+                    relative = (root / folder).resolve().relative_to(self.top).as_posix()
+                except ValueError:
+                    continue  # a model folder outside the repository has no history here
+                if relative not in self.pathspecs:
+                    self.pathspecs.append(relative)
 
-    def changed(self, base_sha: str, head_sha: str | None) -> list[ChangedFile]:
-        """Model files that differ between two commits (``head_sha`` None: the working tree)."""
+    def changed(self) -> list[ChangedFile]:
+        """Model files that differ between the two sides."""
         if not self.pathspecs:
             return []
-        found = self.git.changed(base_sha, head_sha, self.pathspecs)
-        if head_sha is None:
+        found = self.git.changed(self.base_commit, self.head_commit, self.pathspecs)
+        if self.head_commit is None:
             found.extend(ChangedFile(path, "A", None, None, "000000", "100644")
                          for path in self.git.untracked(self.pathspecs))
         return [c for c in found if self.is_model_path(c.path)]
 
     def is_model_path(self, path: str) -> bool:
-        parts = PurePosixPath(path).parts
-        if not path.endswith(MODEL_SUFFIXES) or any(p.startswith(".") for p in parts):
-            return False
-        if self.config.exclude:
-            try:
-                relative = (self.top / path).relative_to(self.config.root.resolve()).as_posix()
-            except ValueError:
-                relative = path
-            if any(fnmatch.fnmatch(relative, pattern) for pattern in self.config.exclude):
-                return False
-        return True
+        return any(side.is_model_path(self.top, path) for side in self.scope.sides)
 
     def blob(self, sha: str) -> bytes:
         """A blob's bytes, refused before reading when it is over ``max_file_size``."""
         size = self.git.blob_size(sha)
-        limit = self.config.max_file_size
+        limit = self.max_file_size
         if size > limit:
             raise LoadError("file-too-large",
                             f"file is {size} bytes, over the limit of {limit} bytes "
@@ -82,7 +82,7 @@ class ModelFiles:
             raise LoadError("symlink-escape",
                             "symbolic link points outside the repository; refusing to read it")
         try:
-            return read_bytes(target, self.config.max_file_size)
+            return read_bytes(target, self.max_file_size)
         except OSError as exc:
             raise LoadError("file-unreadable",
                             f"cannot read file: {exc.strerror or exc}") from None
@@ -92,7 +92,7 @@ def load_side(
     raw_of: Callable[[], bytes], path: str, mode: str, max_depth: int, today: dt.date
 ) -> ModelSide:
     """One model file read and assessed, or with the reason it cannot be read."""
-    side = ModelSide(path)
+    side = ModelSide(path, today=today)
     if mode == SYMLINK_MODE:
         side.error = "1:1: a symbolic link in git, not a model file; not read [symlink]"
         return side
@@ -114,16 +114,16 @@ class Sides:
     head_commit: str | None  # None for the working tree
     base: list[ModelSide]
     head: list[ModelSide]
+    files: ModelFiles
 
 
 def read_sides(config: Config, base_ref: str, head_ref: str | None, today: dt.date) -> Sides:
     """The model files that differ between ``base_ref`` and ``head_ref`` (None: the
     working tree), read on both sides."""
-    files = ModelFiles(config)
-    sides = Sides(files.git.resolve(base_ref),
-                  None if head_ref is None else files.git.resolve(head_ref), [], [])
-    depth = config.max_depth
-    for item in files.changed(sides.base_commit, sides.head_commit):
+    files = ModelFiles(config, base_ref, head_ref)
+    sides = Sides(files.base_commit, files.head_commit, [], [], files)
+    depth = files.max_depth
+    for item in files.changed():
         if GITLINK_MODE in (item.base_mode, item.head_mode):
             continue
         if item.status != "A" and item.base_sha:

@@ -64,13 +64,29 @@ def find_root(start: Path) -> Path:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return parse_toml(path, path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+
+
+def parse_toml(path: Path, text: str) -> dict[str, Any]:
+    """The TOML ``text`` of the file ``path`` (named in errors)."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+
+
+def settings_of(source: Path, document: dict[str, Any]) -> dict[str, Any] | None:
+    """The threatgate settings in a parsed configuration file (``[tool.threatgate]`` of a
+    ``pyproject.toml``), or None when a ``pyproject.toml`` has none."""
+    if source.name != PYPROJECT:
+        return document
+    tool = document.get("tool")
+    settings = tool.get("threatgate") if isinstance(tool, dict) else None
+    return settings if isinstance(settings, dict) else None
 
 
 def load_config(start: Path, explicit: Path | None = None) -> Config:
@@ -79,9 +95,7 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: configuration file not found")
         root, source = explicit.resolve().parent, explicit
-        settings = _read_toml(explicit)
-        if explicit.name == PYPROJECT:
-            settings = settings.get("tool", {}).get("threatgate", {})
+        settings = settings_of(explicit, _read_toml(explicit)) or {}
     else:
         root = find_root(start)
         source, settings = None, {}
@@ -91,10 +105,10 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
         elif (root / PYPROJECT).is_file() and _has_tool_table(root / PYPROJECT):
             source = root / PYPROJECT
             settings = _read_toml(source)["tool"]["threatgate"]
-    return _build(root, source, settings)
+    return build_config(root, source, settings)
 
 
-def _build(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
+def build_config(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
     from threatgate.model import schema
     from threatgate.validate.rules import RULES
 

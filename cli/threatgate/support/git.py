@@ -187,6 +187,24 @@ class Repository:
                        cwd=cwd)
         return [os.fsdecode(item) for item in raw.split(b"\0") if item]
 
+    def files(self, commit: str | None, pathspecs: list[str]) -> list[str]:
+        """Every file under ``pathspecs`` at ``commit`` (None: the working tree, tracked
+        and untracked but not ignored), relative to the top folder."""
+        if commit is None:
+            raw = self.run("ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                           "--", *pathspecs)
+        else:
+            raw = self.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit,
+                           "--", *pathspecs)
+        return sorted({os.fsdecode(item) for item in raw.split(b"\0") if item})
+
+    def file_at(self, commit: str, path: str) -> TreeFile | None:
+        """The file at ``path`` (relative to the top folder) in ``commit``, or None."""
+        try:
+            return TreeFile(self._repo.commit(commit).tree / path)
+        except (KeyError, ValueError):
+            return None
+
     def blob_size(self, sha: str) -> int:
         return int(self._repo.odb.info(bytes.fromhex(sha)).size)
 

@@ -15,6 +15,7 @@ from threatgate.diff.regressions.base import (
     Comparison,
     RegressionCheck,
     find_regressions,
+    fold,
     ordered_checks,
     regression_check,
 )
@@ -22,8 +23,9 @@ from threatgate.diff.regressions.base import (
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
-#: Every kind, in the order of the checks that report them.
-REGRESSION_KINDS = tuple(kind for check in ordered_checks() for kind in check.kinds)
+#: Every kind, in the order of the checks that report them (the change's own last).
+REGRESSION_KINDS = tuple(kind for scope in ("model", "repository")
+                         for check in ordered_checks(scope) for kind in check.kinds)
 
 __all__ = ["REGISTRY", "REGRESSION_KINDS", "Comparison", "RegressionCheck",
-           "find_regressions", "ordered_checks", "regression_check"]
+           "find_regressions", "fold", "ordered_checks", "regression_check"]

@@ -27,12 +27,16 @@ def find_acceptance_regressions(comparison: Comparison) -> None:
             if isinstance(acc.get(key), str):
                 names.add(acc[key])
         entity = entity_key("acceptances", acc) or "?"
+        severity = comparison.tier(
+            [acc["objective"]] if isinstance(acc.get("objective"), str) else (),
+            [acc["threat"]] if isinstance(acc.get("threat"), str) else ())
         if was_acc is None:
             comparison.add(
                 "acceptance-added", entity,
                 f"a risk acceptance of {acceptance_target(acc)} is added (review by "
                 f"{acc.get('review_by')}): the risk stays, and stops failing the gate",
-                head, ("acceptances", a_index, key_field(acc)), aliases=names)
+                head, ("acceptances", a_index, key_field(acc)), aliases=names,
+                severity=severity)
             continue
         old_date = parse_date(text(was_acc, "review_by") or "")
         new_date = parse_date(text(acc, "review_by") or "")
@@ -41,4 +45,5 @@ def find_acceptance_regressions(comparison: Comparison) -> None:
                 "acceptance-extended", entity,
                 f"the acceptance of {acceptance_target(acc)} is pushed out from "
                 f"{old_date} to {new_date}: the risk stays accepted for longer",
-                head, ("acceptances", a_index, "review_by"), aliases=names)
+                head, ("acceptances", a_index, "review_by"), aliases=names,
+                severity=severity)

@@ -10,7 +10,7 @@ from threatgate.diff.regressions.base import Comparison, regression_check
 from threatgate.model.vocabulary import items
 
 
-@regression_check("model-removed", order=0, readable_only=False)
+@regression_check("model-removed", order=0, readable_only=False, severity="high")
 def find_removed_model(comparison: Comparison) -> None:
     base = comparison.base
     if comparison.head is not None or base is None or base.error is not None:
@@ -20,4 +20,6 @@ def find_removed_model(comparison: Comparison) -> None:
         "model-removed", comparison.model,
         f"the model is deleted with its {threats} threat(s) and every control claim: "
         "nothing models this part of the system any more",
-        base, ("id",))
+        base, ("id",), severity=comparison.tier(
+            threats=[t["id"] for _, t in items(base.data, "threats")
+                     if isinstance(t.get("id"), str)]))

@@ -13,7 +13,8 @@ def _error_line(error: str) -> int:
     return int(head) if head.isdigit() else 1
 
 
-@regression_check("model-unreadable", order=1, readable_only=False, acknowledgeable=False)
+@regression_check("model-unreadable", order=1, readable_only=False, acknowledgeable=False,
+                  severity="high")
 def find_unreadable_model(comparison: Comparison) -> None:
     head = comparison.head
     if head is None or not head.error:
