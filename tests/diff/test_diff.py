@@ -25,7 +25,7 @@ from threatgate.diff.regressions import REGRESSION_KINDS
 from threatgate.diff.results import DiffResult, ModelSide
 from threatgate.model.config import Config, load_config
 from threatgate.model.loader import load_bytes
-from threatgate.output.diff import MARKER, render_markdown
+from threatgate.output.diff import MARKER, render_markdown, render_text
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -158,7 +158,7 @@ def kinds(result: DiffResult, acknowledged: bool | None = None) -> set[str]:
 def test_model_added_removed_and_unchanged_ones_not_read(two_commits: Callable[...,
                                                                               DiffResult]
                                                          ) -> None:
-    other = {**copy.deepcopy(BASE_MODEL), "id": "billing"}
+    other = {**copy.deepcopy(BASE_MODEL), "id": "billing", "title": "Billing"}
     gone = {**copy.deepcopy(BASE_MODEL), "id": "legacy"}
     result = two_commits(
         {"threatmodels/shop.yaml": BASE_MODEL, "threatmodels/legacy.yaml": gone},
@@ -195,12 +195,42 @@ def test_renamed_and_moved_models_match_by_id(two_commits: Callable[..., DiffRes
     assert result.summary["models_renamed"] == 2 and not result.regressions
 
 
-def test_model_id_changed_in_place_is_a_removal_and_an_addition(
+def test_model_id_changed_in_place_is_a_rename(
+    two_commits: Callable[..., DiffResult]
+) -> None:
+    renamed = {**copy.deepcopy(BASE_MODEL), "id": "webshop"}
+    renamed["threats"][3]["title"] = "Flooding"
+    result = two_commits({"threatmodels/shop.yaml": BASE_MODEL},
+                         {"threatmodels/shop.yaml": renamed})
+    [model] = result.models
+    assert (model.model, model.base_model, model.status) == ("webshop", "shop", "renamed")
+    assert [(f.field, f.before, f.after) for f in model.model_fields] == [
+        ("id", "shop", "webshop")]
+    assert [(e.kind, e.entity, e.change) for e in model.entities] == [
+        ("threats", "T4", "changed")]
+    assert not result.regressions
+    assert "shop -> webshop" in render_text(result)
+
+
+def test_model_moved_with_a_new_id_and_the_same_content_is_a_rename(
     two_commits: Callable[..., DiffResult]
 ) -> None:
     renamed = {**copy.deepcopy(BASE_MODEL), "id": "webshop"}
     result = two_commits({"threatmodels/shop.yaml": BASE_MODEL},
-                         {"threatmodels/shop.yaml": renamed})
+                         {"threatmodels/shop.yaml": None,
+                          "threatmodels/shops/web.yaml": renamed})
+    [model] = result.models
+    assert (model.model, model.base_model, model.status) == ("webshop", "shop", "moved")
+    assert not result.regressions
+
+
+def test_another_model_with_another_content_in_a_new_file_is_not_a_rename(
+    two_commits: Callable[..., DiffResult]
+) -> None:
+    other = {**copy.deepcopy(BASE_MODEL), "id": "webshop", "title": "Another shop"}
+    result = two_commits({"threatmodels/shop.yaml": BASE_MODEL},
+                         {"threatmodels/shop.yaml": None,
+                          "threatmodels/web.yaml": other})
     assert {(m.model, m.status) for m in result.models} == {("shop", "removed"),
                                                              ("webshop", "added")}
     assert kinds(result) == {"model-removed"}
@@ -459,7 +489,7 @@ def test_fail_on_regression_exit_codes(git_repo: Path, run_cli: Callable[..., Re
     assert run_cli("diff", "HEAD~1", cwd=git_repo).exit_code == 0
     done = run_cli("diff", "HEAD~1", "HEAD", "--fail-on-regression", cwd=git_repo)
     assert done.exit_code == 1
-    assert "REGRESSION [control-removed] threatmodels/shop.yaml:" in done.output
+    assert "REGRESSION [control-removed] (medium) threatmodels/shop.yaml:" in done.output
     report = json.loads(run_cli("diff", "HEAD~1", "--format", "json", cwd=git_repo).output)
     assert report["pass"] is False and report["summary"]["regressions"] == 10
     assert {r["kind"] for r in report["regressions"]} <= set(REGRESSION_KINDS)
@@ -478,7 +508,8 @@ def test_worktree_compares_uncommitted_files(git_repo: Path,
     after = copy.deepcopy(BASE_MODEL)
     after["controls"][0]["status"] = "planned"
     write(git_repo, "threatmodels/shop.yaml", after)  # modified, not staged
-    write(git_repo, "threatmodels/new.yaml", {**BASE_MODEL, "id": "new"})  # untracked
+    write(git_repo, "threatmodels/new.yaml",
+          {**BASE_MODEL, "id": "new", "title": "New"})  # untracked
     assert run_diff(git_repo, "HEAD", "HEAD").models == []
     result = run_diff(git_repo, "HEAD", None, worktree=True)
     assert result.head_commit is None and result.head_ref == "working tree"
@@ -592,13 +623,17 @@ def test_symlinked_model_in_git_is_not_followed(git_repo: Path) -> None:
 def test_markdown_golden(git_repo: Path, run_cli: Callable[..., Result]) -> None:
     write(git_repo, "threatmodels/shop.yaml", BASE_MODEL)
     write(git_repo, "threatmodels/legacy.yaml", {**BASE_MODEL, "id": "legacy"})
+    write(git_repo, "threatmodels/pay.yaml", {**BASE_MODEL, "id": "pay", "title": "Pay"})
     commit(git_repo)
+    write(git_repo, "threatmodels/pay.yaml",
+          {**BASE_MODEL, "id": "payments", "title": "Pay", "generation": {"packs": ["web"]}})
     after = every_regression(BASE_MODEL)
     after["x-regression-ok"] = [{"kind": "threat-removed", "entity": "T3",
                                  "reason": "duplicate of T1 | see <review>"}]
     write(git_repo, "threatmodels/shop.yaml", after)
     (git_repo / "threatmodels" / "legacy.yaml").unlink()
-    write(git_repo, "threatmodels/new/billing.yaml", {**BASE_MODEL, "id": "billing"})
+    write(git_repo, "threatmodels/new/billing.yaml",
+          {**BASE_MODEL, "id": "billing", "title": "Billing"})
     commit(git_repo)
     done = run_cli("diff", "HEAD~1", "HEAD", "--format", "markdown", cwd=git_repo)
     assert done.exit_code == 0

@@ -8,32 +8,49 @@ from typing import Any
 from threatgate.analysis.assessment import ModelAssessment
 from threatgate.diff.match import entity_key, key_field, match_entities
 from threatgate.diff.results import EntityChange, FieldChange, ModelSide, Transition
-from threatgate.model.vocabulary import COLLECTIONS, text
+from threatgate.diff.values import describe
+from threatgate.model.vocabulary import COLLECTIONS, items, text
 
 #: Entity collections compared, in the order reports list them.
 ENTITY_KINDS = tuple(COLLECTIONS)
+#: Top-level fields that are the tool's bookkeeping, not the model: ``generate``'s record.
+BOOKKEEPING = frozenset({"generation"})
 
 
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     keys = list(before) + [k for k in after if k not in before]
-    return [FieldChange(str(k), before.get(k), after.get(k))
+    return [FieldChange(str(k), before.get(k), after.get(k),
+                        describe(before.get(k), after.get(k)))
             for k in keys if before.get(k) != after.get(k)]
 
 
 def model_field_changes(base: ModelSide, head: ModelSide) -> list[FieldChange]:
-    """Changes of the model's own fields (its collections are compared entity by entity)."""
+    """Changes of the model's own fields (its collections are compared entity by entity,
+    the bookkeeping is not a change of the model)."""
+    skipped = COLLECTIONS.keys() | BOOKKEEPING
     return field_changes(
-        {k: v for k, v in base.data.items() if k not in COLLECTIONS},
-        {k: v for k, v in head.data.items() if k not in COLLECTIONS},
+        {k: v for k, v in base.data.items() if k not in skipped},
+        {k: v for k, v in head.data.items() if k not in skipped},
     )
 
 
-def _title(entry: dict[str, Any]) -> str:
+def _flow_title(entry: dict[str, Any], data: dict[str, Any]) -> str:
+    """``Browser -> Payments API`` for a data flow (components by name)."""
+    names = {c["id"]: text(c, "name") or c["id"] for _, c in items(data, "components")
+             if isinstance(c.get("id"), str)}
+    ends = [entry.get(k) for k in ("from", "to")]
+    if not all(isinstance(e, str) for e in ends):
+        return ""
+    return " -> ".join(names.get(str(e), str(e)) for e in ends)
+
+
+def title_of(kind: str, entry: dict[str, Any], data: dict[str, Any]) -> str:
+    """How a report names an entity besides its id: title, name, or what it links."""
     for key in ("title", "name", "description", "justification"):
         value = text(entry, key)
         if value:
             return value
-    return ""
+    return _flow_title(entry, data) if kind == "dataflows" else ""
 
 
 def _entity_change(
@@ -46,10 +63,12 @@ def _entity_change(
     head: ModelSide,
 ) -> list[EntityChange]:
     if before is None and after is not None and h_index is not None:
-        return [EntityChange(kind, entity_key(kind, after) or "?", "added", _title(after),
+        return [EntityChange(kind, entity_key(kind, after) or "?", "added",
+                             title_of(kind, after, head.data),
                              head.path, head.line((kind, h_index, key_field(after))))]
     if after is None and before is not None and b_index is not None:
-        return [EntityChange(kind, entity_key(kind, before) or "?", "removed", _title(before),
+        return [EntityChange(kind, entity_key(kind, before) or "?", "removed",
+                             title_of(kind, before, base.data),
                              base.path, base.line((kind, b_index, key_field(before))))]
     assert before is not None and after is not None and h_index is not None
     fields = field_changes(before, after)
@@ -57,7 +76,8 @@ def _entity_change(
         return []
     first = fields[0].field
     line = head.line((kind, h_index, first if first in after else key_field(after)))
-    return [EntityChange(kind, entity_key(kind, after) or "?", "changed", _title(after),
+    return [EntityChange(kind, entity_key(kind, after) or "?", "changed",
+                         title_of(kind, after, head.data),
                          head.path, line, fields)]
 
 
@@ -111,9 +131,11 @@ def transitions(before: ModelAssessment | None,
         if was is None:
             continue
         if was.severity != threat.severity:
-            out.append(Transition("threat", threat.id, "severity", was.severity, threat.severity))
+            out.append(Transition("threat", threat.id, "severity", was.severity,
+                                  threat.severity, threat.title))
         if was.state != threat.state:
-            out.append(Transition("threat", threat.id, "state", was.state, threat.state))
+            out.append(Transition("threat", threat.id, "state", was.state, threat.state,
+                                  threat.title))
     old_objectives = {o.id: o for o in before.objectives}
     for objective in after.objectives:
         prev = old_objectives.get(objective.id)
@@ -126,10 +148,12 @@ def transitions(before: ModelAssessment | None,
     for control in after.controls:
         old = old_controls.get(control.id)
         if old is not None and old.status != control.status:
-            out.append(Transition("control", control.id, "status", old.status, control.status))
+            out.append(Transition("control", control.id, "status", old.status, control.status,
+                                  control.title))
     old_findings = {f.id: f for f in before.findings}
     for finding in after.findings:
         prior = old_findings.get(finding.id)
         if prior is not None and prior.status != finding.status:
-            out.append(Transition("finding", finding.id, "status", prior.status, finding.status))
+            out.append(Transition("finding", finding.id, "status", prior.status,
+                                  finding.status, finding.title))
     return out

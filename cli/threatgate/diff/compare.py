@@ -58,7 +58,7 @@ def compare_sides(base: list[ModelSide], head: list[ModelSide],
     model's, their acknowledgements may sit in any model the change touches.
     """
     pairs = pair_models(base, head)
-    diffs = [compare_model(b, h) for b, h in pairs]
+    diffs = [d for d in (compare_model(b, h) for b, h in pairs) if not unchanged(d)]
     anywhere = [r for d in diffs for r in d.regressions if r.kind == "model-removed"]
     anywhere += repository or []
     if anywhere:
@@ -68,6 +68,13 @@ def compare_sides(base: list[ModelSide], head: list[ModelSide],
                 acknowledge(anywhere, head_side, base_side, only_kind=kind)
     diffs.sort(key=lambda d: (d.model, d.path))
     return diffs
+
+
+def unchanged(diff: ModelDiff) -> bool:
+    """A file that changed without changing the model: comments, layout, bookkeeping."""
+    return diff.status == "modified" and not (
+        diff.model_fields or diff.entities or diff.transitions or diff.regressions
+        or diff.notes or diff.base_error or diff.head_error)
 
 
 def _model_name(base: ModelSide | None, head: ModelSide | None) -> str:
@@ -84,7 +91,8 @@ def _model_status(base: ModelSide | None, head: ModelSide | None) -> str:
     if base is None:
         return "added"
     if head.path == base.path:
-        return "modified"
+        renamed = base.model_id is not None and head.model_id not in (None, base.model_id)
+        return "renamed" if renamed else "modified"
     if PurePosixPath(head.path).parent == PurePosixPath(base.path).parent:
         return "renamed"
     return "moved"
@@ -97,6 +105,8 @@ def compare_model(base: ModelSide | None, head: ModelSide | None) -> ModelDiff:
                      base.path if base else None, head.path if head else None,
                      base_error=base.error if base else None,
                      head_error=head.error if head else None)
+    if base is not None and head is not None and base.model_id != head.model_id:
+        diff.base_model = base.model_id
     diff.before = posture_of(base.assessment if base else None)
     diff.after = posture_of(head.assessment if head else None)
     both_read = base is not None and head is not None and not (base.error or head.error)

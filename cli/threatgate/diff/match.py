@@ -15,8 +15,17 @@ SidePair = tuple[ModelSide | None, ModelSide | None]
 EntityPair = tuple[dict[str, Any] | None, dict[str, Any] | None, int | None, int | None]
 
 
+def _content_key(side: ModelSide) -> str | None:
+    """The model apart from its id: equal for a file moved and given a new id."""
+    if side.document is None or side.error:
+        return None
+    return canonical({k: v for k, v in side.data.items() if k != "id"})
+
+
 def pair_models(base: list[ModelSide], head: list[ModelSide]) -> list[SidePair]:
-    """Match the sides by model id; a side that cannot be read pairs by path."""
+    """Match the sides by model id; then a model given a new id in the same file, or moved
+    to another file with a new id and otherwise the same content, is the same model
+    (renamed); a side that cannot be read pairs by path."""
     pairs: list[SidePair] = []
     head_by_id: dict[str, ModelSide] = {}
     for side in head:
@@ -31,12 +40,20 @@ def pair_models(base: list[ModelSide], head: list[ModelSide]) -> list[SidePair]:
             pairs.append((side, match))
         else:
             unpaired_base.append(side)
-    rest_head = [s for s in head if id(s) not in used]
+    rest_head = [s for s in head if id(s) not in used and (
+        s.model_id is None or not any(b.model_id == s.model_id for b in base))]
     head_by_path = {s.path: s for s in rest_head}
+    head_by_content: dict[str, ModelSide] = {}
+    for side in rest_head:
+        key = _content_key(side)
+        if key is not None:
+            head_by_content.setdefault(key, side)
     for side in unpaired_base:
         other = head_by_path.get(side.path)
-        if other is not None and (side.model_id is None or other.model_id is None):
-            del head_by_path[side.path]
+        if other is None or id(other) in used:
+            key = _content_key(side)
+            other = head_by_content.get(key) if key is not None else None
+        if other is not None and id(other) not in used:
             used.add(id(other))
             pairs.append((side, other))
         else:

@@ -16,6 +16,8 @@ class FieldChange:
     field: str
     before: Any
     after: Any
+    #: What changed, in words: ``-C7 in group 2``, ``+A3``, ``4 -> 5``.
+    summary: str = ""
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Transition:
     what: str  # state, severity, status, posture
     before: str
     after: str
+    title: str = ""  # the threat's, control's or finding's title
 
 
 @dataclass

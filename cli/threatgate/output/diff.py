@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from threatgate.diff.results import DiffResult, FieldChange, ModelDiff, Regression
-from threatgate.model.vocabulary import COLLECTIONS
+from threatgate.model.vocabulary import COLLECTIONS, FINDING_RANK
 from threatgate.output.escape.markdown import md_cell
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import location, one_line
@@ -47,6 +47,8 @@ def _value(value: Any) -> str:
 
 
 def _field(change: FieldChange, arrow: str = "->") -> str:
+    if change.summary:
+        return f"{change.field}: {change.summary.replace(' -> ', f' {arrow} ')}"
     return f"{change.field}: {_value(change.before)} {arrow} {_value(change.after)}"
 
 
@@ -93,10 +95,22 @@ def posture_delta(model: ModelDiff) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _status_word(model: ModelDiff) -> str:
-    if model.status in ("renamed", "moved"):
-        return f"{model.status} from {model.base_path}"
-    return model.status
+def _status_word(model: ModelDiff, arrow: str = "->") -> str:
+    words = model.status
+    if model.base_model:
+        words += f": {model.base_model} {arrow} {model.model}"
+    if model.status in ("renamed", "moved") and model.base_path != model.head_path:
+        words += f" from {model.base_path}"
+    return words
+
+
+def _severity_key(r: Regression) -> tuple[bool, int, str, int]:
+    """Unacknowledged first, then most severe first, then by place."""
+    return (r.acknowledged, FINDING_RANK.get(r.severity, len(FINDING_RANK)), r.path, r.line)
+
+
+def _titled(entity: str, title: str) -> str:
+    return f"{entity} “{title}”" if title else entity
 
 
 def _where(r: Regression) -> str:
@@ -104,12 +118,12 @@ def _where(r: Regression) -> str:
     return r.where + (" (at BASE)" if r.side == "base" else "")
 
 
-def _regression_line(r: Regression) -> str:
+def _regression_lines(r: Regression, indent: str) -> list[str]:
     tag = "acknowledged" if r.acknowledged else "REGRESSION"
-    line = f"{tag} [{r.kind}] {one_line(_where(r))}: {one_line(r.message)}"
+    line = f"{tag} [{r.kind}] ({r.severity}) {one_line(_where(r))}: {one_line(r.message)}"
     if r.acknowledged:
         line += f" (x-regression-ok: {one_line(r.reason or '')})"
-    return line
+    return [indent + line] + [f"{indent}    - {one_line(d)}" for d in r.details]
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -132,6 +146,11 @@ def render_text(result: DiffResult) -> str:
         f"regressions: {s['regressions']}"
         + (f" (and {s['acknowledged']} acknowledged)" if s["acknowledged"] else ""),
     ]
+    if result.repository:
+        lines.append("")
+        lines.append("configuration")
+        for regression in sorted(result.repository, key=_severity_key):
+            lines.extend(_regression_lines(regression, "  "))
     if not result.models:
         lines.append("no model changed")
     for model in result.models:
@@ -156,9 +175,10 @@ def render_text(result: DiffResult) -> str:
             for change in entity.fields:
                 lines.append(f"      {one_line(_field(change))}")
         for t in model.transitions:
-            lines.append(f"  {t.kind} {one_line(t.entity)} {t.what}: {t.before} -> {t.after}")
-        for regression in model.regressions:
-            lines.append("  " + _regression_line(regression))
+            lines.append(f"  {t.kind} {one_line(_titled(t.entity, t.title))} {t.what}: "
+                         f"{one_line(t.before)} -> {one_line(t.after)}")
+        for regression in sorted(model.regressions, key=_severity_key):
+            lines.extend(_regression_lines(regression, "  "))
         for note in model.notes:
             lines.append(f"  note: {one_line(note)}")
     for note in result.notes:
@@ -219,7 +239,8 @@ def _summary_row(model: ModelDiff) -> str:
     failing = sum(not r.acknowledged for r in model.regressions)
     acknowledged = len(model.regressions) - failing
     regressions = str(failing) + (f" (+{acknowledged} ack.)" if acknowledged else "")
-    return (f"| {md_cell(model.model)} | {md_cell(_status_word(model))} | {crit} / {high} | "
+    return (f"| {md_cell(model.model)} | {md_cell(_status_word(model, '→'))} | "
+            f"{crit} / {high} | "
             f"{ratio} | {mitigated} | {at_risk} | {verified} | {regressions} |")
 
 
@@ -233,15 +254,16 @@ _TABLE_HEAD = [
 def _regression_row(r: Regression) -> str:
     state = "acknowledged" if r.acknowledged else "**regression**"
     why = md_cell(r.message)
+    why += "".join(f"<br>• {md_cell(detail)}" for detail in r.details)
     if r.acknowledged:
         why += f"<br>x-regression-ok: {md_cell(r.reason or '')}"
-    return f"| {state} | `{r.kind}` | {md_cell(_where(r))} | {why} |"
+    return f"| {state} | {r.severity} | `{r.kind}` | {md_cell(_where(r))} | {why} |"
 
 
 def _details(model: ModelDiff) -> list[str]:
     counts = {kind: sum(e.change == kind for e in model.entities)
               for kind in ("added", "removed", "changed")}
-    summary = (f"{md_cell(model.model)} ({md_cell(_status_word(model))}): "
+    summary = (f"{md_cell(model.model)} ({md_cell(_status_word(model, '→'))}): "
                f"{counts['added']} added, {counts['removed']} removed, "
                f"{counts['changed']} changed")
     failing = sum(not r.acknowledged for r in model.regressions)
@@ -269,7 +291,8 @@ def _details(model: ModelDiff) -> list[str]:
     if model.transitions:
         lines.append("")
         for t in model.transitions:
-            lines.append(f"- {t.kind} **{md_cell(t.entity)}** {t.what}: "
+            title = f" “{md_cell(t.title)}”" if t.title else ""
+            lines.append(f"- {t.kind} **{md_cell(t.entity)}**{title} {t.what}: "
                          f"{md_cell(t.before)} → {md_cell(t.after)}")
     for note in model.notes:
         lines.append(f"- note: {md_cell(note)}")
@@ -307,9 +330,9 @@ def render_markdown(result: DiffResult, *, limit: int = MARKDOWN_LIMIT) -> str:
     else:
         take(["No model changed.", ""], "models")
     if result.regressions:
-        ordered = sorted(result.regressions, key=lambda r: (r.acknowledged, r.path, r.line))
-        if take(["#### Regressions", "", "| | Kind | Where | Why it matters |",
-                 "| --- | --- | --- | --- |"], "regressions"):
+        ordered = sorted(result.regressions, key=_severity_key)
+        if take(["#### Regressions", "", "| | Severity | Kind | Where | Why it matters |",
+                 "| --- | --- | --- | --- | --- |"], "regressions"):
             for regression in ordered:
                 take([_regression_row(regression)], "regressions")
             take([""], "regressions", 0)

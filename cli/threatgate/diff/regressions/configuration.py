@@ -44,7 +44,7 @@ def looser(key: str, before: Any, after: Any) -> bool:
     if isinstance(before, bool):
         return bool(before) and not after
     if _number(before) and _number(after):
-        return after < before if key.startswith("min_") else after > before
+        return bool(after < before) if key.startswith("min_") else bool(after > before)
     if key == "fail_on_at_risk" and before in SEVERITY_RANK and after in SEVERITY_RANK:
         return SEVERITY_RANK[after] < SEVERITY_RANK[before]
     if isinstance(before, dict) and isinstance(after, dict):
