@@ -44,12 +44,25 @@ def _flow_title(entry: dict[str, Any], data: dict[str, Any]) -> str:
     return " -> ".join(names.get(str(e), str(e)) for e in ends)
 
 
+def _objective_title(entry: dict[str, Any], data: dict[str, Any]) -> str:
+    """``Card data against External attacker`` (asset and attacker by name)."""
+    names = []
+    for key, kind in (("asset", "assets"), ("attacker", "attackers")):
+        wanted = entry.get(key)
+        found = next((text(e, "name") for _, e in items(data, kind) if e.get("id") == wanted),
+                     None)
+        names.append(found or (wanted if isinstance(wanted, str) else "?"))
+    return " against ".join(names)
+
+
 def title_of(kind: str, entry: dict[str, Any], data: dict[str, Any]) -> str:
     """How a report names an entity besides its id: title, name, or what it links."""
     for key in ("title", "name", "description", "justification"):
         value = text(entry, key)
         if value:
             return value
+    if kind == "objectives":
+        return _objective_title(entry, data)
     return _flow_title(entry, data) if kind == "dataflows" else ""
 
 

@@ -46,25 +46,44 @@ def _list_change(before: list[Any], after: list[Any], where: str = "") -> list[s
     return parts
 
 
-def _groups_change(before: list[Any], after: list[Any]) -> list[str]:
-    """Mitigation groups compared position by position (``-C7 in group 2``)."""
-    if sorted(map(_key, before)) == sorted(map(_key, after)):
-        return ["groups reordered"]
-    parts: list[str] = []
-    for number in range(1, max(len(before), len(after)) + 1):
-        was = before[number - 1] if number <= len(before) else None
-        now = after[number - 1] if number <= len(after) else None
-        if was == now:
+def _pair_groups(before: list[Any], after: list[Any]) -> dict[int, int]:
+    """HEAD group index -> the BASE group it continues: the same controls first, then
+    the one sharing most controls."""
+    sets = [set(map(_key, g)) if isinstance(g, list) else {_key(g)} for g in before]
+    news = [set(map(_key, g)) if isinstance(g, list) else {_key(g)} for g in after]
+    pairs: dict[int, int] = {}
+    for j, group in enumerate(news):
+        same = next((i for i, g in enumerate(sets) if g == group and i not in pairs.values()),
+                    None)
+        if same is not None:
+            pairs[j] = same
+    for j, group in enumerate(news):
+        if j in pairs:
             continue
-        if was is None:
-            parts.append(f"+group {number} {shown(now)}")
-        elif now is None:
-            parts.append(f"-group {number} {shown(was)}")
-        elif isinstance(was, list) and isinstance(now, list):
-            parts += _list_change(was, now, f" in group {number}")
-        else:
-            parts.append(f"group {number}: {shown(was)} -> {shown(now)}")
-    return parts
+        free = [(len(g & group), -i) for i, g in enumerate(sets) if i not in pairs.values()]
+        best = max(free, default=(0, 0))
+        if best[0]:
+            pairs[j] = -best[1]
+    return pairs
+
+
+def _groups_change(before: list[Any], after: list[Any]) -> list[str]:
+    """Mitigation groups, each compared with the BASE group it continues
+    (``-C7 in group 2``; numbers are positions at HEAD, at BASE for a removed group)."""
+    pairs = _pair_groups(before, after)
+    parts: list[str] = []
+    for j, now in enumerate(after):
+        if j not in pairs:
+            parts.append(f"+group {j + 1} {shown(now)}")
+            continue
+        was = before[pairs[j]]
+        if isinstance(was, list) and isinstance(now, list):
+            parts += _list_change(was, now, f" in group {j + 1}")
+    for i, was in enumerate(before):
+        if i not in pairs.values():
+            parts.append(f"-group {i + 1} {shown(was)}")
+    parts = [p for p in parts if not p.startswith("reordered")]
+    return parts or ["groups reordered"]
 
 
 def describe(before: Any, after: Any) -> str:

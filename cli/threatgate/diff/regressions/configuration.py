@@ -92,6 +92,7 @@ def find_configuration_weakened(files: ModelFiles) -> list[Regression]:
     base, head = files.scope.sides
     details = _settings_changes(base.config, head.config)
     hidden = _hidden(files)
+    loosened = len(details)
     if hidden:
         more = f" and {len(hidden) - SHOWN} more" if len(hidden) > SHOWN else ""
         details.insert(0, "model files no longer reviewed at HEAD: "
@@ -100,9 +101,13 @@ def find_configuration_weakened(files: ModelFiles) -> list[Regression]:
         return []
     path = head.path or base.path or "threatgate.toml"
     line = _line(head.text, ["exclude: ", "models: "] if hidden else details)
-    what = "stops reviewing model files" if hidden else "loosens what fails"
+    what = []
+    if hidden:
+        what.append(f"stops reviewing {len(hidden)} model file(s) (the gate at HEAD "
+                    "would not see them)")
+    if loosened:
+        what.append(f"loosens {loosened} setting(s) of the gate or the rules")
     return [Regression(
         "configuration-weakened", "(configuration)", path,
-        f"the change to the configuration {what}: " + "; ".join(details[:3])
-        + (" ..." if len(details) > 3 else ""),
-        path, line, "head", aliases=frozenset({path}), severity="high", details=details)]
+        f"the change to the configuration {' and '.join(what)}", path, line, "head",
+        aliases=frozenset({path}), severity="high", details=details)]
