@@ -88,6 +88,10 @@ def _groups_change(before: list[Any], after: list[Any]) -> list[str]:
 
 def describe(before: Any, after: Any) -> str:
     """What changed between two values of one field, in words."""
+    if isinstance(before, list) and after is None:
+        after = []
+    if isinstance(after, list) and before is None:
+        before = []
     if isinstance(before, list) and isinstance(after, list):
         nested = any(isinstance(v, list) for v in [*before, *after])
         return ", ".join(_groups_change(before, after) if nested
