@@ -37,14 +37,24 @@ def diff(base: str, head: str | None, worktree: bool, output_format: str,
 
     \b
     Models are read from the git objects (no checkout), only the files that
-    changed under the model folders. Models are matched by id, so a renamed or
-    moved model is compared with its former self; entities are matched by id.
-    Reported per model: entities added, removed and changed field by field,
-    status transitions, the posture before -> after, and security regressions:
-      control-status-regressed, control-removed, assertion-removed,
-      threat-score-lowered, threat-removed, acceptance-added,
-      acceptance-extended, mitigation-group-shrunk, objective-at-risk,
-      finding-dismissed, finding-removed, model-removed, model-unreadable.
+    changed under the model folders of either side's configuration (the
+    configuration is read at BASE too). Models are matched by id, so a renamed
+    or moved model is compared with its former self. Reported: a summary, the
+    security regressions most severe first, and per model the entities added,
+    removed and changed (list fields as items added and removed), status
+    transitions and the posture before -> after.
+
+    \b
+    A regression is anything that makes an objective look safer without a
+    control becoming active, or that stops something being checked:
+      control-status-regressed, control-removed, control-not-applicable,
+      assertion-removed, threat-score-lowered, threat-removed, threat-unlinked,
+      acceptance-added, acceptance-extended, mitigation-group-shrunk,
+      mitigation-group-added, assumption-added, assumption-attested,
+      threat-mitigation-added, objective-at-risk, objective-unassessed,
+      objective-removed, finding-dismissed, finding-removed,
+      finding-severity-lowered, finding-control-changed, model-removed,
+      model-unreadable, configuration-weakened (see docs/diff.md).
 
     \b
     A regression is acknowledged (reported, but not failing) by a note added
