@@ -15,7 +15,9 @@ made it look safer by editing what counts, and one of these is reported:
     BASE: anyone can write an attestation.
 ``assumption-attested``
     it is mitigated by an assumption it listed at BASE that was not attested then (its
-    ``attested_by`` is set, or its ``expires`` moved later, by the change).
+    ``attested_by`` is set, or its ``expires`` moved later, by the change); or it was
+    and stays mitigated by an assumption whose attestation the change renews, as an
+    acceptance pushed out.
 ``threat-mitigation-added``
     a threat that was not mitigated at BASE is mitigated at HEAD only by controls it did
     not name at BASE (a control linked because it is already implemented).
@@ -33,6 +35,7 @@ from threatgate.analysis.posture import by_id, is_active, objective_posture
 from threatgate.diff.match import indexed
 from threatgate.diff.regressions.base import Comparison, regression_check
 from threatgate.diff.regressions.objectives import postures
+from threatgate.model.dates import parse_date
 from threatgate.model.vocabulary import id_list, objective_removed, text
 
 #: Kinds that already say why an objective looks safer.
@@ -100,7 +103,10 @@ def _objectives(comparison: Comparison) -> None:
         prev, cur = before.get(objective_id), after.get(objective_id)
         if objective_id not in old or prev is None or cur is None or objective_removed(now):
             continue
-        if cur.status != "mitigated" or prev.status == "mitigated":
+        if cur.status != "mitigated":
+            continue
+        if prev.status == "mitigated":
+            _extended(comparison, objective_id, h_index, prev, cur)
             continue
         was = old[objective_id][1]
         if objective_posture(was, controls, assumptions, today).status == "mitigated":
@@ -115,6 +121,34 @@ def _objectives(comparison: Comparison) -> None:
                        severity=comparison.tier([objective_id]),
                        aliases=[cur.assumption] if cur.assumption else (),
                        because_of={f"control:{c}" for c in required & waived})
+
+
+def reattested(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether an assumption's attestation is renewed: another ``attested_by``, or an
+    ``expires`` moved later or removed."""
+    if text(after, "attested_by") != text(before, "attested_by"):
+        return True
+    old, new = parse_date(text(before, "expires") or ""), parse_date(text(after, "expires") or "")
+    return old is not None and (new is None or new > old)
+
+
+def _extended(comparison: Comparison, objective_id: str, h_index: int, prev: Any,
+              cur: Any) -> None:
+    """An objective that stays mitigated by an assumption only because the change renews
+    the attestation (as an acceptance pushed out)."""
+    if not (prev.mitigated_by == cur.mitigated_by == "assumption"):
+        return
+    old = by_id(comparison.data("base"), "assumptions").get(str(cur.assumption))
+    new = by_id(comparison.data("head"), "assumptions").get(str(cur.assumption))
+    if old is None or new is None or not reattested(old, new):
+        return
+    comparison.add(
+        "assumption-attested", objective_id,
+        f"objective {objective_id} stays mitigated by assumption {cur.assumption} because "
+        "the change renews its attestation (attested_by or expires): an attestation "
+        "written in the change replaces a control for longer",
+        comparison.sides()[1], ("objectives", h_index, "assumptions"),
+        severity=comparison.tier([objective_id]), aliases=[str(cur.assumption)])
 
 
 def _threats(comparison: Comparison) -> None:
