@@ -71,6 +71,9 @@ def _settings_changes(base: Any, head: Any) -> list[str]:
 
 def _hidden(files: ModelFiles) -> list[str]:
     base, head = files.scope.sides
+    if (base.config.root, base.config.models, base.config.exclude) == (
+            head.config.root, head.config.models, head.config.exclude):
+        return []  # the same files are models on both sides: nothing to list
     present = files.git.files(files.head_commit, files.pathspecs)
     return [path for path in present
             if base.is_model_path(files.top, path) and not head.is_model_path(files.top, path)]
