@@ -15,6 +15,9 @@ Arguments and options:
     --marker TEXT   the hidden line that identifies the comment (default
                     ``<!-- threatgate-diff -->``, the first line of the diff's Markdown;
                     it is put in front of a body that does not start with it)
+    --author LOGIN  the login the token comments as (default: $THREATGATE_COMMENT_AUTHOR,
+                    else ``github-actions[bot]``, the identity of ``github.token``); give
+                    it when the token is a personal or GitHub App token
     --dry-run       say what would be done; only reads (GET) are sent, and only with a token
 
 Environment (what GitHub Actions sets; give the token through ``env:``)::
@@ -23,12 +26,29 @@ Environment (what GitHub Actions sets; give the token through ``env:``)::
     GITHUB_REPOSITORY    owner/name
     GITHUB_EVENT_PATH    the event payload, for the pull request number
     GITHUB_API_URL       default https://api.github.com
+    GITHUB_SERVER_URL    default https://github.com, for links into the repository
+    THREATGATE_COMMENT_AUTHOR  the default of --author
     GITHUB_STEP_SUMMARY  the job summary file, for the fallback below
 
-The comment is found by its marker among the pull request's comments (every page of
-``GET /repos/{repo}/issues/{n}/comments``). It is updated in place when its text
-differs, left alone (no write request) when it is the same, and created otherwise, so
-running the script again on every push keeps a single comment up to date.
+The comment is the oldest of the pull request's comments (every page of
+``GET /repos/{repo}/issues/{n}/comments``, in GitHub's order: ascending id) that starts
+with the marker and was written by the author: ``user.login`` equal to LOGIN (GitHub
+logins ignore case) and, for a ``...[bot]`` login, ``user.type`` "Bot". A marked comment
+by anyone else is never edited nor taken as up to date: it is named in a notice on
+standard error and ignored; later marked comments of the author are left alone. The
+comment is updated in place when its text differs, left alone (no write request) when
+it is the same, and created otherwise, so running the script again on every push keeps
+a single comment up to date.
+
+The body is made inert before it is posted (user text from the models reaches it):
+after the marker, which stays the first line, a zero-width space (invisible once
+rendered) is put after the ``@`` of a mention, the ``#`` or ``GH-`` of an issue
+reference, the ``:`` of ``scheme://``, ``www``, the ``<`` of any HTML but the tags the
+diff writes (``details``, ``summary``, ``br``, ``sub``, ...; so ``<!--`` and a second
+marker), and the ``]`` of a link, an image or a link definition. URLs and links into the
+repository (``$GITHUB_SERVER_URL/owner/name/...``, except its issues, pull requests and
+discussions, which would notify) stay live. A character reference that decodes to ASCII
+punctuation or a letter (``&#64;``) is shown as written. The rest is left byte for byte.
 
 Pull requests from forks get a read-only token: when there is no token, or GitHub answers
 403 or 404, the body is appended to $GITHUB_STEP_SUMMARY (when set), a one-line notice
@@ -46,6 +66,7 @@ Standard library only: it runs on the runner's Python without installing anythin
 from __future__ import annotations
 
 import argparse
+import html
 import http.client
 import json
 import os
@@ -67,6 +88,10 @@ PER_PAGE = 100
 #: 100 pages of 100 comments: stop there rather than loop on a misbehaving server.
 MAX_PAGES = 100
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_SERVER_URL = "https://github.com"
+#: The login of ``github.token``, the identity a workflow comments as by default.
+DEFAULT_AUTHOR = "github-actions[bot]"
+AUTHOR_ENV = "THREATGATE_COMMENT_AUTHOR"
 USER_AGENT = "threatgate-pr-comment"
 PROG = "pr_comment"
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
@@ -166,6 +191,70 @@ def truncate(body: str, limit: int = MAX_BODY) -> str:
     return body[:cut] + note
 
 
+# --- making the body inert ------------------------------------------------------------
+
+#: Invisible once rendered; put after the character that starts GitHub syntax, it breaks it.
+ZWSP = "\u200b"
+#: The HTML the diff's Markdown writes; any other ``<`` that could start HTML is broken.
+_HTML_START = re.compile(r"<(?!/?(?:details|summary|br|sub|sup|b|i|em|strong|code|kbd|p|hr)"
+                         r"\b[^<>]*>)(?=[A-Za-z/!?])", re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")
+_HARMLESS_ASCII = {"&", "<", ">", '"', "'"}
+#: A mention, an issue reference (``#1``, ``owner/repo#1``, ``GH-1``; not ``&#1;``, an
+#: entity), ``www.``; a backslash escape does not hide them, GitHub reads the rendered text.
+_NOTIFYING = re.compile(r"@(?=\\?[A-Za-z0-9_-])|(?<!(?<!\\)&)#(?=[0-9])|(?i:gh)\\?-(?=[0-9])"
+                        r"|(?i:www)(?=\\?\.)")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?=\\?/\\?/)|:(?=\\?/\\?/)")
+#: The ``]`` that closes a link or image text, or a link definition's label (not ``\]``).
+_LINK = re.compile(r"(?<!(?<!\\)\\)\](?=\(|:)")
+_REFERENCE_PAGES = ("issues", "pull", "pulls", "discussions")
+
+
+def _in_repository(text: str, repo_url: str | None) -> bool:
+    """Whether *text* starts with a URL into the repository that notifies nobody."""
+    if repo_url is None:
+        return False
+    url = re.match(r"<?\s*([^\s<>()\"']*)", text)
+    address = url[1] if url else ""
+    if not address.lower().startswith(repo_url.lower()) or "\\" in address \
+            or re.search(r"\.\.|%2e", address, re.IGNORECASE):
+        return False
+    return address[len(repo_url):].split("/", 1)[0].lower() not in _REFERENCE_PAGES
+
+
+def _shown_entity(found: re.Match[str]) -> str:
+    char = html.unescape(found[0])
+    if char == found[0] or not char.isascii() or char in _HARMLESS_ASCII:
+        return found[0]
+    return "&amp;" + found[0][1:]
+
+
+def _url(found: re.Match[str], repo_url: str | None) -> str:
+    """A ``scheme:`` before ``//``, broken unless it starts a URL into the repository."""
+    kept = _in_repository(found.string[found.start():], repo_url)
+    return found[0] if kept else found[0] + ZWSP
+
+
+def _link(found: re.Match[str], repo_url: str | None) -> str:
+    """A ``]`` before ``(`` or ``:``, broken unless the destination is in the repository."""
+    kept = _in_repository(found.string[found.end() + 1:].lstrip(), repo_url)
+    return found[0] if kept else found[0] + ZWSP
+
+
+def inert(body: str, marker: str, repo_url: str | None) -> str:
+    """*body* with no live mention, issue reference, off-repository link or image, HTML
+    comment or second *marker* after the first (see the module's docstring)."""
+    start = len(body) - len(body.lstrip())
+    head = start + len(marker) if body[start:].startswith(marker) else 0
+    rest = body[head:].replace(marker, marker[0] + ZWSP + marker[1:])
+    rest = _ENTITY.sub(_shown_entity, rest)
+    rest = _HTML_START.sub("<" + ZWSP, rest)
+    rest = _NOTIFYING.sub(lambda found: found[0] + ZWSP, rest)
+    rest = _URL.sub(lambda found: _url(found, repo_url), rest)
+    rest = _LINK.sub(lambda found: _link(found, repo_url), rest)
+    return body[:head] + rest
+
+
 def pr_number(option: int | None) -> int:
     if option is not None:
         if option <= 0:
@@ -201,6 +290,15 @@ def repository() -> str:
     if not _REPOSITORY.fullmatch(repo):
         raise UsageError("GITHUB_REPOSITORY must be set to owner/name")
     return repo
+
+
+def repository_url() -> str | None:
+    """``$GITHUB_SERVER_URL/owner/name/``: links under it stay live in the comment."""
+    repo = os.environ.get("GITHUB_REPOSITORY", "").strip()
+    server = os.environ.get("GITHUB_SERVER_URL", "").strip() or DEFAULT_SERVER_URL
+    if not _REPOSITORY.fullmatch(repo) or not server.startswith("https://"):
+        return None
+    return f"{server.rstrip('/')}/{repo}/"
 
 
 def read_token() -> str:
@@ -259,20 +357,26 @@ class GitHub:
             raise ApiError(f"{where}: the answer is not JSON") from None
         return decoded, headers
 
-    def find_comment(self, repo: str, number: int, marker: str) -> dict[str, Any] | None:
-        """The first comment of the pull request whose body starts with *marker*."""
+    def find_comment(self, repo: str, number: int, marker: str, author: str
+                     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The oldest comment of the pull request that starts with *marker* and that
+        *author* wrote, and the marked comments by others seen before it."""
         url: str | None = (f"/repos/{repo}/issues/{number}/comments"
                            f"?per_page={PER_PAGE}&page=1")
+        others: list[dict[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
             if url is None:
-                return None
+                return None, others
             comments, headers = self.request("GET", url)
             if not isinstance(comments, list):
                 raise ApiError(f"GET comments page {page}: expected a list")
             for comment in comments:
-                if (isinstance(comment, dict)
+                if not (isinstance(comment, dict)
                         and str(comment.get("body") or "").lstrip().startswith(marker)):
-                    return comment
+                    continue
+                if written_by(comment, author):
+                    return comment, others
+                others.append(comment)
             link = headers.get("link")
             if link is not None:
                 found = _LINK_NEXT.search(link)
@@ -283,8 +387,42 @@ class GitHub:
             else:
                 url = None
         if url is None:
-            return None
+            return None, others
         raise ApiError(f"more than {MAX_PAGES} pages of comments: giving up")
+
+
+def written_by(comment: dict[str, Any], author: str) -> bool:
+    """Whether GitHub says *author* wrote *comment*: ``user.login`` (logins ignore case)
+    and, for a ``[bot]`` login, ``user.type`` "Bot" (an account, not a name, is checked)."""
+    login = login_of(comment)
+    if not isinstance(login, str) or login.casefold() != author.casefold():
+        return False
+    return not author.casefold().endswith("[bot]") or kind_of(comment) == "Bot"
+
+
+def login_of(comment: dict[str, Any]) -> object:
+    user = comment.get("user")
+    return user.get("login") if isinstance(user, dict) else None
+
+
+def kind_of(comment: dict[str, Any]) -> object:
+    user = comment.get("user")
+    return user.get("type") if isinstance(user, dict) else None
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A text from the API, quoted on one printable line (escaped, cut) for a notice."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    return f"'{text if len(text) <= limit else text[: limit - 1] + chr(0x2026)}'"
+
+
+def ignored_notice(others: list[dict[str, Any]], author: str) -> str:
+    """One line naming the marked comments that *author* did not write (at most five)."""
+    named = ", ".join(f"{shown(c.get('id'))} by {shown(login_of(c))} ({shown(kind_of(c))})"
+                      for c in others[:5])
+    more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+    return (f"ignoring {len(others)} comment(s) with the marker not written by "
+            f"{shown(author)}: {named}{more}")
 
 
 def _error_message(exc: urllib.error.HTTPError) -> str:
@@ -342,6 +480,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="pull request number (default: from $GITHUB_EVENT_PATH)")
     parser.add_argument("--marker", default=MARKER,
                         help=f"hidden line identifying the comment (default {MARKER})")
+    parser.add_argument("--author", default=None,
+                        help=f"login the token comments as (default: ${AUTHOR_ENV}, "
+                             f"else {DEFAULT_AUTHOR})")
     parser.add_argument("--dry-run", action="store_true",
                         help="print what would be done; send no write request")
     return parser.parse_args(argv)
@@ -351,8 +492,9 @@ def run(args: argparse.Namespace) -> int:
     marker = args.marker.strip()
     if not marker:
         raise UsageError("--marker must not be empty")
+    author = (args.author or os.environ.get(AUTHOR_ENV, "")).strip() or DEFAULT_AUTHOR
     token = read_token()
-    body = truncate(with_marker(read_body(args.file), marker))
+    body = truncate(inert(with_marker(read_body(args.file), marker), marker, repository_url()))
     if not token and not args.dry_run:
         return fallback(body, "GITHUB_TOKEN is not set")
     repo = repository()
@@ -361,14 +503,17 @@ def run(args: argparse.Namespace) -> int:
     target = f"{repo}#{number}"
 
     if args.dry_run and not token:
-        say(f"would find the comment marked {marker} on {target} ({base}) and create or "
-            f"update it with {len(body):,} characters (no GITHUB_TOKEN: nothing looked up)")
+        say(f"would find the comment marked {marker} by {author} on {target} ({base}) and "
+            f"create or update it with {len(body):,} characters (no GITHUB_TOKEN: nothing "
+            "looked up)")
         say(body)
         return 0
 
     github = GitHub(base, token)
     try:
-        existing = github.find_comment(repo, number, marker)
+        existing, others = github.find_comment(repo, number, marker, author)
+        if others:
+            notice(ignored_notice(others, author))
         if existing is not None and _normal(str(existing.get("body") or "")) == _normal(body):
             say(f"{PROG}: comment {existing.get('id')} on {target} is up to date")
             return 0
