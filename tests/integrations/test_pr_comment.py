@@ -519,12 +519,12 @@ def live_syntax(posted: str) -> list[str]:
     """What GitHub would act on in the comment, after its first line."""
     rest = posted.split("\n", 1)[1]
     patterns = {
-        "mention": r"(?<![\w`])\\?@[A-Za-z0-9]",
+        "mention or e-mail": r"@\\?[A-Za-z0-9_-]",
         "issue reference": r"(?<!&)#[0-9]|(?i:gh)\\?-[0-9]",
         "URL": r"[A-Za-z]+:\\?/\\?/",
         "www autolink": r"(?i)www\\?\.",
         "HTML other than ours": r"<(?!/?(details|summary|br|sub)>)[A-Za-z/!?]",
-        "link or image": r"\](\(|:)",
+        "link or image": r"(?<!\\)(?:\\\\)*\](\(|:)",  # a ']' no backslash escapes
         "entity for ASCII": r"&#(6[4-9]|[0-9]{1,2}|1[01][0-9]|12[0-6]);",
     }
     return [name for name, pattern in patterns.items() if re.search(pattern, rest)]
@@ -566,7 +566,7 @@ def md_table_of_hostile_cells() -> str:
 
 
 def test_links_into_the_repository_stay_live(github: FakeGitHub, tmp_path: Path) -> None:
-    inside = "https://github.example/octo/shop/blob/main/threatmodels/shop.yaml#L3"
+    inside = "https://github.example/octo/shop/blob/main/models/gh-1/www.shop@2.yaml#L3"
     body = diff_body(f"[shop.yaml]({inside}) and {inside}")
     done = run_script(github, tmp_path, body,
                       extra_env={"GITHUB_SERVER_URL": "https://github.example"})
