@@ -12,8 +12,8 @@ GITHUB_STEP_SUMMARY (the fallback below), THREATGATE_COMMENT_AUTHOR.
 The comment updated is the oldest of the pull request's comments (every page, ascending
 id) that starts with the marker and that the author wrote: ``user.login`` is LOGIN (case
 ignored, as GitHub does) and, for a ``...[bot]`` login, ``user.type`` is "Bot". A marked
-comment by anyone else is never edited nor taken as up to date: a notice on standard
-error names it, and the script creates its own. The comment is updated when its text
+comment by anyone else is never edited nor taken as up to date (a notice on standard
+error names those met before the author's own). The comment is updated when its text
 differs, left alone when it is the same, created when there is none: one comment per
 pull request, however often the script runs.
 
