@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,10 +25,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, VALID_MODEL, git
 from threatgate.output.diff import MARKER
 from threatgate.output.escape.markdown import md_comment_cell
 
@@ -592,3 +593,30 @@ def test_nothing_survives_as_live_syntax(text: str) -> None:
     assert "<!--" not in posted[len(MARKER):]
     assert live_syntax(posted) == []
     assert posted.replace("\u200b", "") == body or "&" in text
+
+
+def test_the_real_diff_of_a_hostile_model_is_posted_inert(
+        github: FakeGitHub, tmp_path: Path, git_repo: Path,
+        run_cli: Callable[..., Result]) -> None:
+    """End to end: user text of a model, through ``threatgate diff``, into the comment."""
+    hostile = ("@alice @org/team owner/repo#1 GH-2 #3 ![x](https://evil.example/p.png) "
+               "[y](//evil.example) www.evil.example <!-- threatgate-diff --> <!-- x")
+    models = git_repo / "threatmodels"
+    models.mkdir()
+    (models / "shop.yaml").write_text(VALID_MODEL, encoding="utf-8")
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-qm", "base")
+    changed = VALID_MODEL.replace("title: Customer data read through SQL injection",
+                                  f"title: {json.dumps(hostile)}").replace("impact: 5",
+                                                                           "impact: 3")
+    assert changed.count(hostile.split()[0]) == 1
+    (models / "shop.yaml").write_text(changed, encoding="utf-8")
+    git(git_repo, "commit", "-qam", "head")
+    result = run_cli("diff", "HEAD~1", "HEAD", "--format", "markdown", cwd=git_repo)
+    body = result.output
+    assert "alice" in body and body.startswith(MARKER)
+    done = run_script(github, tmp_path, body)
+    assert done.returncode == 0, done.stderr
+    posted = github.comments[PR][0]["body"]
+    assert posted.count("<!--") == 1 and live_syntax(posted) == []
+    assert posted.replace("\u200b", "") == body
