@@ -1,51 +1,45 @@
 #!/usr/bin/env python3
 """Post or update one pull-request comment with the Markdown of ``threatgate diff``.
 
-Usage::
+Usage: ``threatgate diff "origin/$BASE_REF" HEAD --format markdown | python pr_comment.py``
+(``--help`` for the options: FILE, ``--pr N``, ``--marker``, ``--author LOGIN``, ``--dry-run``).
 
-    threatgate diff "origin/$BASE_REF" HEAD --format markdown > threatgate-diff.md
-    python scripts/pr_comment.py threatgate-diff.md          # or: ... | pr_comment.py
-    python scripts/pr_comment.py --pr 42 --dry-run threatgate-diff.md
+Environment: GITHUB_TOKEN (may comment: ``permissions: pull-requests: write``; give it
+through ``env:``), GITHUB_REPOSITORY (owner/name), GITHUB_EVENT_PATH, GITHUB_API_URL
+(default https://api.github.com), GITHUB_SERVER_URL (default https://github.com),
+GITHUB_STEP_SUMMARY (the fallback below), THREATGATE_COMMENT_AUTHOR.
 
-Arguments and options:
+The comment updated is the oldest of the pull request's comments (every page, ascending
+id) that starts with the marker and that the author wrote: ``user.login`` is LOGIN (case
+ignored, as GitHub does) and, for a ``...[bot]`` login, ``user.type`` is "Bot". A marked
+comment by anyone else is never edited nor taken as up to date (a notice on standard
+error names those met before the author's own). The comment is updated when its text
+differs, left alone when it is the same, created when there is none: one comment per
+pull request, however often the script runs.
 
-    FILE            the comment body (Markdown); "-" or nothing reads standard input
-    --pr N          the pull request number; default: ``pull_request.number`` of the
-                    event payload at $GITHUB_EVENT_PATH
-    --marker TEXT   the hidden line that identifies the comment (default
-                    ``<!-- threatgate-diff -->``, the first line of the diff's Markdown;
-                    it is put in front of a body that does not start with it)
-    --dry-run       say what would be done; only reads (GET) are sent, and only with a token
+The body is made inert first, since the models' text reaches it: after the marker (the
+first line) an invisible zero-width space goes after the ``@`` of a mention, the ``#`` or
+``GH-`` of an issue reference, the ``:`` of ``scheme://``, ``www``, the ``<`` of any HTML
+but the diff's own tags (``details``, ``summary``, ``br``, ``sub``...: no ``<!--``, no
+second marker) and the ``]`` of a link, image or link definition, and a character
+reference to ASCII punctuation or letters (``&#64;``) is shown as written. URLs into the
+repository ($GITHUB_SERVER_URL/owner/name/..., but not its issues, pull requests or
+discussions) stay links. Everything else is posted byte for byte.
 
-Environment (what GitHub Actions sets; give the token through ``env:``)::
-
-    GITHUB_TOKEN         a token that may comment (``permissions: pull-requests: write``)
-    GITHUB_REPOSITORY    owner/name
-    GITHUB_EVENT_PATH    the event payload, for the pull request number
-    GITHUB_API_URL       default https://api.github.com
-    GITHUB_STEP_SUMMARY  the job summary file, for the fallback below
-
-The comment is found by its marker among the pull request's comments (every page of
-``GET /repos/{repo}/issues/{n}/comments``). It is updated in place when its text
-differs, left alone (no write request) when it is the same, and created otherwise, so
-running the script again on every push keeps a single comment up to date.
-
-Pull requests from forks get a read-only token: when there is no token, or GitHub answers
-403 or 404, the body is appended to $GITHUB_STEP_SUMMARY (when set), a one-line notice
-goes to standard error, and the script exits 0. A body over GitHub's limit of 65,536
-characters is cut, with a note saying so. Requests time out after 10 seconds and
-redirects are not followed. The token is never printed: every message is scrubbed of it.
+With no token, or when GitHub answers 403 or 404 (a fork's read-only token), the body
+goes to $GITHUB_STEP_SUMMARY (when set), a notice to standard error, and the exit status
+is 0. A body over GitHub's limit (65,536 characters) is cut, with a note. Requests time
+out after 10 seconds, redirects are not followed, and the token is never printed.
 
 Exit status: 0 comment created, updated or unchanged, or the fallback above; 1 any other
 HTTP or network error; 2 usage error (no repository or pull request number, unreadable
-body).
-
-Standard library only: it runs on the runner's Python without installing anything.
+body). Standard library only: it runs on the runner's Python without installing anything.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import http.client
 import json
 import os
@@ -67,6 +61,10 @@ PER_PAGE = 100
 #: 100 pages of 100 comments: stop there rather than loop on a misbehaving server.
 MAX_PAGES = 100
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_SERVER_URL = "https://github.com"
+#: The login of ``github.token``, the identity a workflow comments as by default.
+DEFAULT_AUTHOR = "github-actions[bot]"
+AUTHOR_ENV = "THREATGATE_COMMENT_AUTHOR"
 USER_AGENT = "threatgate-pr-comment"
 PROG = "pr_comment"
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
@@ -86,40 +84,30 @@ class ApiError(Exception):
         self.status = status
 
 
-class _Secret:
-    """Removes the token from any text before it is shown."""
-
-    def __init__(self) -> None:
-        self.values: list[str] = []
-
-    def add(self, value: str) -> None:
-        if value:
-            self.values.append(value)
-
-    def scrub(self, text: object) -> str:
-        shown = str(text)
-        for value in self.values:
-            shown = shown.replace(value, "***")
-        return shown
+#: The token, removed from any text before it is shown.
+SECRETS: list[str] = []
 
 
-SECRET = _Secret()
+def scrub(text: object) -> str:
+    shown = str(text)
+    for value in SECRETS:
+        shown = shown.replace(value, "***")
+    return shown
 
 
 def notice(message: str) -> None:
-    print(f"{PROG}: {SECRET.scrub(message)}", file=sys.stderr)
+    print(f"{PROG}: {scrub(message)}", file=sys.stderr)
 
 
 def say(message: str) -> None:
-    text = SECRET.scrub(message)
+    text = scrub(message)
     print(text, end="" if text.endswith("\n") else "\n")
 
 
 def _excepthook(kind: type[BaseException], value: BaseException,
                 tb: TracebackType | None) -> None:
     """A bug still shows its traceback, without the token."""
-    text = "".join(traceback.format_exception(kind, value, tb))
-    sys.stderr.write(SECRET.scrub(text))
+    sys.stderr.write(scrub("".join(traceback.format_exception(kind, value, tb))))
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -161,9 +149,62 @@ def truncate(body: str, limit: int = MAX_BODY) -> str:
             f"over GitHub's limit of {limit:,}. Run the command locally to see all of it._\n")
     room = limit - len(note)
     cut = body.rfind("\n", 0, room)
-    if cut < room // 2:
-        cut = room
-    return body[:cut] + note
+    return body[:cut if cut >= room // 2 else room] + note
+
+
+# --- making the body inert ------------------------------------------------------------
+
+#: Invisible once rendered; put after the character that starts GitHub syntax, it breaks it.
+ZWSP = "\u200b"
+#: The HTML the diff's Markdown writes; any other ``<`` that could start HTML is broken.
+_HTML_START = re.compile(r"<(?!/?(?:details|summary|br|sub|sup|b|i|em|strong|code|kbd|p|hr)"
+                         r"\b[^<>]*>)(?=[A-Za-z/!?])", re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")
+#: A mention, an issue reference (``#1``, ``owner/repo#1``, ``GH-1``; not ``&#1;``, an
+#: entity), ``www.``; a backslash escape does not hide them, GitHub reads the rendered text.
+_NOTIFYING = re.compile(r"@(?=\\?[A-Za-z0-9_-])|(?<!(?<!\\)&)#(?=[0-9])|(?i:gh)\\?-(?=[0-9])"
+                        r"|(?i:www)(?=\\?\.)")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?=\\?/\\?/)|:(?=\\?/\\?/)")
+#: The ``]`` that closes a link or image text, or a link definition's label (not ``\]``).
+_LINK = re.compile(r"(?<!(?<!\\)\\)\](?=\(|:)")
+_ADDRESS = re.compile(r"\s*<?\s*([^\s<>()\"']*)")
+
+
+def _repository_address(text: str, at: int, repo_url: str | None) -> str:
+    """The URL at *at* in *text* when it points into the repository and notifies nobody
+    (not an issue, a pull request or a discussion), else ``""``."""
+    found = _ADDRESS.match(text, at)
+    address = found[1] if found else ""
+    if repo_url is None or not address.lower().startswith(repo_url.lower()) \
+            or re.search(r"\.\.|%2e|\\", address, re.IGNORECASE):
+        return ""
+    page = address[len(repo_url):].split("/", 1)[0].lower()
+    return "" if page in ("issues", "pull", "pulls", "discussions") else address
+
+
+def _shown_entity(found: re.Match[str]) -> str:
+    char = html.unescape(found[0])
+    if char == found[0] or not char.isascii() or char in ("&", "<", ">", '"', "'"):
+        return found[0]
+    return "&amp;" + found[0][1:]
+
+
+def inert(body: str, marker: str, repo_url: str | None) -> str:
+    """*body* with no live mention, issue reference, off-repository link or image, HTML
+    comment or second *marker* after the first (see the module's docstring)."""
+    start = len(body) - len(body.lstrip())
+    head = start + len(marker) if body[start:].startswith(marker) else 0
+    rest = body[head:].replace(marker, marker[0] + ZWSP + marker[1:])
+    rest = _ENTITY.sub(_shown_entity, rest)
+    kept = [(url.start(), url.start() + len(address)) for url in _URL.finditer(rest)
+            if (address := _repository_address(rest, url.start(), repo_url))]
+    breaks = {found.end() for pattern in (_HTML_START, _NOTIFYING, _URL)
+              for found in pattern.finditer(rest)}
+    breaks |= {found.end() for found in _LINK.finditer(rest)
+               if not _repository_address(rest, found.end() + 1, repo_url)}
+    cuts = sorted(at for at in breaks if not any(a < at < b for a, b in kept))
+    bounds = [0, *cuts, len(rest)]
+    return body[:head] + ZWSP.join(rest[bounds[k]:bounds[k + 1]] for k in range(len(cuts) + 1))
 
 
 def pr_number(option: int | None) -> int:
@@ -203,9 +244,19 @@ def repository() -> str:
     return repo
 
 
+def repository_url() -> str | None:
+    """``$GITHUB_SERVER_URL/owner/name/``: links under it stay live in the comment."""
+    repo = os.environ.get("GITHUB_REPOSITORY", "").strip()
+    server = os.environ.get("GITHUB_SERVER_URL", "").strip() or DEFAULT_SERVER_URL
+    if not _REPOSITORY.fullmatch(repo) or not server.startswith("https://"):
+        return None
+    return f"{server.rstrip('/')}/{repo}/"
+
+
 def read_token() -> str:
     token = os.environ.get("GITHUB_TOKEN", "").strip()
-    SECRET.add(token)
+    if token:
+        SECRETS.append(token)
     if token and not all(33 <= ord(c) < 127 for c in token):
         # http.client would put the header, token included, in its exception.
         raise UsageError("GITHUB_TOKEN contains characters that cannot go in a header")
@@ -259,55 +310,82 @@ class GitHub:
             raise ApiError(f"{where}: the answer is not JSON") from None
         return decoded, headers
 
-    def find_comment(self, repo: str, number: int, marker: str) -> dict[str, Any] | None:
-        """The first comment of the pull request whose body starts with *marker*."""
-        url: str | None = (f"/repos/{repo}/issues/{number}/comments"
-                           f"?per_page={PER_PAGE}&page=1")
+    def find_comment(self, repo: str, number: int, marker: str, author: str
+                     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The oldest comment of the pull request that starts with *marker* and that
+        *author* wrote, and the marked comments by others seen before it."""
+        pages = f"/repos/{repo}/issues/{number}/comments?per_page={PER_PAGE}&page="
+        url = pages + "1"
+        others: list[dict[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
-            if url is None:
-                return None
             comments, headers = self.request("GET", url)
             if not isinstance(comments, list):
                 raise ApiError(f"GET comments page {page}: expected a list")
             for comment in comments:
-                if (isinstance(comment, dict)
+                if not (isinstance(comment, dict)
                         and str(comment.get("body") or "").lstrip().startswith(marker)):
-                    return comment
+                    continue
+                if written_by(comment, author):
+                    return comment, others
+                others.append(comment)
             link = headers.get("link")
             if link is not None:
                 found = _LINK_NEXT.search(link)
-                url = found[1] if found else None
+                if found is None:
+                    return None, others
+                url = found[1]
             elif len(comments) >= PER_PAGE:
-                url = (f"/repos/{repo}/issues/{number}/comments"
-                       f"?per_page={PER_PAGE}&page={page + 1}")
+                url = pages + str(page + 1)
             else:
-                url = None
-        if url is None:
-            return None
+                return None, others
         raise ApiError(f"more than {MAX_PAGES} pages of comments: giving up")
+
+
+def written_by(comment: dict[str, Any], author: str) -> bool:
+    """Whether GitHub says *author* wrote *comment*: ``user.login`` (logins ignore case)
+    and, for a ``[bot]`` login, ``user.type`` "Bot" (an account, not a name, is checked)."""
+    login, bot = account(comment, "login"), author.casefold().endswith("[bot]")
+    return (isinstance(login, str) and login.casefold() == author.casefold()
+            and (not bot or account(comment, "type") == "Bot"))
+
+
+def account(comment: dict[str, Any], key: str) -> object:
+    """``user.login`` or ``user.type`` of a comment (None when absent)."""
+    user = comment.get("user")
+    return user.get(key) if isinstance(user, dict) else None
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A text from the API, quoted on one printable line (escaped, cut) for a notice."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    return f"'{text if len(text) <= limit else text[: limit - 1] + chr(0x2026)}'"
+
+
+def ignored_notice(others: list[dict[str, Any]], author: str) -> str:
+    """One line naming the marked comments that *author* did not write (at most five)."""
+    named = ", ".join(f"{shown(c.get('id'))} by {shown(account(c, 'login'))} "
+                      f"({shown(account(c, 'type'))})" for c in others[:5])
+    more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+    return (f"ignoring {len(others)} comment(s) with the marker not written by "
+            f"{shown(author)}: {named}{more}")
 
 
 def _error_message(exc: urllib.error.HTTPError) -> str:
     try:
-        raw = exc.read(4096)
+        text = exc.read(4096).decode("utf-8", "replace")
     except (OSError, http.client.HTTPException):
-        raw = b""
-    text = raw.decode("utf-8", "replace")
+        text = ""
     try:
         data = json.loads(text)
     except ValueError:
         data = None
     if isinstance(data, dict) and data.get("message"):
         text = str(data["message"])
-    text = " ".join(text.split())
-    return (text[:300] or str(exc.reason or "no message")).strip()
+    return (" ".join(text.split())[:300] or str(exc.reason or "no message")).strip()
 
 
 def _normal(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
-
-
-# --- the fallback ----------------------------------------------------------------------
 
 
 def fallback(body: str, why: str, *, dry_run: bool = False) -> int:
@@ -329,9 +407,6 @@ def fallback(body: str, why: str, *, dry_run: bool = False) -> int:
     return 0
 
 
-# --- main ------------------------------------------------------------------------------
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="pr_comment.py",
@@ -341,9 +416,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pr", type=int, default=None,
                         help="pull request number (default: from $GITHUB_EVENT_PATH)")
     parser.add_argument("--marker", default=MARKER,
-                        help=f"hidden line identifying the comment (default {MARKER})")
+                        help=f"hidden first line identifying the comment (default {MARKER}; "
+                             "added when the body lacks it)")
+    parser.add_argument("--author", default=None, metavar="LOGIN",
+                        help=f"login the token comments as (default: ${AUTHOR_ENV}, else "
+                             f"{DEFAULT_AUTHOR}, the identity of github.token)")
     parser.add_argument("--dry-run", action="store_true",
-                        help="print what would be done; send no write request")
+                        help="print what would be done; send no write request (only reads, "
+                             "and only with a token)")
     return parser.parse_args(argv)
 
 
@@ -351,8 +431,9 @@ def run(args: argparse.Namespace) -> int:
     marker = args.marker.strip()
     if not marker:
         raise UsageError("--marker must not be empty")
+    author = (args.author or os.environ.get(AUTHOR_ENV, "")).strip() or DEFAULT_AUTHOR
     token = read_token()
-    body = truncate(with_marker(read_body(args.file), marker))
+    body = truncate(inert(with_marker(read_body(args.file), marker), marker, repository_url()))
     if not token and not args.dry_run:
         return fallback(body, "GITHUB_TOKEN is not set")
     repo = repository()
@@ -361,14 +442,17 @@ def run(args: argparse.Namespace) -> int:
     target = f"{repo}#{number}"
 
     if args.dry_run and not token:
-        say(f"would find the comment marked {marker} on {target} ({base}) and create or "
-            f"update it with {len(body):,} characters (no GITHUB_TOKEN: nothing looked up)")
+        say(f"would find the comment marked {marker} by {author} on {target} ({base}) and "
+            f"create or update it with {len(body):,} characters (no GITHUB_TOKEN: nothing "
+            "looked up)")
         say(body)
         return 0
 
     github = GitHub(base, token)
     try:
-        existing = github.find_comment(repo, number, marker)
+        existing, others = github.find_comment(repo, number, marker, author)
+        if others:
+            notice(ignored_notice(others, author))
         if existing is not None and _normal(str(existing.get("body") or "")) == _normal(body):
             say(f"{PROG}: comment {existing.get('id')} on {target} is up to date")
             return 0
@@ -379,10 +463,9 @@ def run(args: argparse.Namespace) -> int:
             say(body)
             return 0
         if existing is None:
-            created, _ = github.request("POST", f"/repos/{repo}/issues/{number}/comments",
-                                        {"body": body})
+            answer, _ = github.request("POST", f"/repos/{repo}/issues/{number}/comments",
+                                       {"body": body})
             done = "created comment"
-            answer = created
         else:
             comment_id = existing.get("id")
             if not isinstance(comment_id, int):

@@ -2,7 +2,10 @@
 
 The stand-in is an http.server on 127.0.0.1 (port 0) in a thread, holding the comments
 in memory; the script runs as a subprocess with the environment GitHub Actions gives it
-and GITHUB_API_URL pointing at the stand-in.
+and GITHUB_API_URL pointing at the stand-in. Comments have the shape GitHub documents for
+``GET /repos/{owner}/{repo}/issues/{n}/comments`` (``id``, ``body``, ``user`` with ``login``,
+``id`` and ``type`` "User" or "Bot", ...), listed by ascending id; a comment the script
+creates is written by the token's identity (``FakeGitHub.identity``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,15 +25,30 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from click.testing import Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, VALID_MODEL, git
 from threatgate.output.diff import MARKER
+from threatgate.output.escape.markdown import md_comment_cell
 
 SCRIPT = REPO_ROOT / "scripts" / "pr_comment.py"
 TOKEN = "ghs_TopSecretToken1234567890abcdefXYZ"
 REPO = "octo/shop"
 PR = 5
-BOT = {"login": "github-actions[bot]", "type": "Bot"}
+
+
+def account(login: str, kind: str = "User", number: int = 1) -> dict[str, Any]:
+    """``user`` of an issue comment, as GitHub's REST API returns it."""
+    return {"login": login, "id": number, "node_id": f"U_{number}",
+            "avatar_url": f"https://avatars.githubusercontent.com/u/{number}?v=4",
+            "url": f"https://api.github.com/users/{login}",
+            "html_url": f"https://github.com/{login}", "type": kind, "site_admin": False}
+
+
+BOT = account("github-actions[bot]", "Bot", 41898282)
+MALLORY = account("mallory", "User", 666)
 
 
 @dataclass
@@ -42,13 +60,19 @@ class FakeGitHub:
     #: method -> (status, message): answer every request of that method with an error.
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)
     link_header: bool = True
+    #: Who the token comments as: the author of the comments the script creates.
+    identity: dict[str, Any] = field(default_factory=lambda: BOT)
     next_id: int = 1000
     url: str = ""
 
-    def add(self, number: int, body: str, user: dict[str, str] | None = None) -> int:
+    def add(self, number: int, body: str, user: dict[str, Any] | None = None) -> int:
         self.next_id += 1
         self.comments.setdefault(number, []).append(
-            {"id": self.next_id, "body": body, "user": user or {"login": "someone"}})
+            {"id": self.next_id, "node_id": f"IC_{self.next_id}",
+             "url": f"https://api.github.com/repos/{REPO}/issues/comments/{self.next_id}",
+             "body": body, "user": user or account("someone", number=7),
+             "created_at": "2026-01-15T11:00:00Z", "updated_at": "2026-01-15T11:00:00Z",
+             "author_association": "CONTRIBUTOR"})
         return self.next_id
 
     def writes(self) -> list[tuple[str, str]]:
@@ -90,12 +114,16 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if issue and method == "GET":
                 self.list_comments(int(issue[1]), parse_qs(parts.query))
             elif issue and method == "POST":
-                comment_id = state.add(int(issue[1]), payload["body"], BOT)
+                comment_id = state.add(int(issue[1]), payload["body"], state.identity)
                 self.send_json(201, self.public(comment_id))
             elif single and method == "PATCH":
                 comment = self.find(int(single[1]))
                 if comment is None:
                     self.send_json(404, {"message": "Not Found"})
+                    return
+                if comment["user"].get("id") != state.identity["id"]:
+                    # GitHub: only the author (or a maintainer's token) may edit it.
+                    self.send_json(403, {"message": "Resource not accessible by integration"})
                     return
                 comment["body"] = payload["body"]
                 self.send_json(200, self.public(comment["id"]))
@@ -184,11 +212,7 @@ def diff_body(text: str = "no change") -> str:
 
 
 def test_the_marker_is_the_one_diff_prints() -> None:
-    spec = importlib.util.spec_from_file_location("pr_comment", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.MARKER == MARKER
+    assert load_script().MARKER == MARKER
 
 
 def test_creates_the_comment_once(github: FakeGitHub, tmp_path: Path) -> None:
@@ -385,3 +409,214 @@ def test_plain_http_is_refused_for_a_remote_api(github: FakeGitHub, tmp_path: Pa
                       extra_env={"GITHUB_API_URL": "http://api.example.com"})
     assert done.returncode == 2
     assert "https" in done.stderr
+
+
+# --- whose comment ---------------------------------------------------------------------
+
+
+def load_script() -> Any:
+    spec = importlib.util.spec_from_file_location("pr_comment", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("hostile", ["same", "other"])
+def test_a_marked_comment_by_someone_else_is_never_edited(github: FakeGitHub, tmp_path: Path,
+                                                          hostile: str) -> None:
+    """Anyone may post a comment that starts with the marker (even the exact body): the
+    script neither edits it nor takes it as up to date; it posts its own."""
+    planted = diff_body() if hostile == "same" else diff_body("all clear, merge it")
+    theirs = github.add(PR, planted, MALLORY)
+    done = run_script(github, tmp_path, diff_body())
+    assert done.returncode == 0, done.stderr
+    assert github.writes() == [("POST", f"/repos/{REPO}/issues/{PR}/comments")]
+    planted_comment, own_comment = github.comments[PR]
+    assert (planted_comment["id"], planted_comment["body"]) == (theirs, planted)
+    assert own_comment["body"] == diff_body()
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("pr_comment: ignoring 1 comment(s)")
+    assert f"'{theirs}' by 'mallory' ('User')" in line and "github-actions[bot]" in line
+    # The next run finds its own comment, and still leaves the planted one alone.
+    github.requests.clear()
+    done = run_script(github, tmp_path, diff_body("second"))
+    assert done.returncode == 0, done.stderr
+    mine = github.comments[PR][1]["id"]
+    assert github.writes() == [("PATCH", f"/repos/{REPO}/issues/comments/{mine}")]
+    assert github.comments[PR][0]["body"] == planted
+
+
+def test_a_bot_login_needs_a_bot_account(github: FakeGitHub, tmp_path: Path) -> None:
+    """The login alone is not trusted for a ``[bot]`` identity: ``user.type`` must say so."""
+    github.add(PR, diff_body("old"), account("github-actions[bot]", "User", 9))
+    github.add(PR, diff_body("old"), {"login": None, "type": "Bot"})
+    github.add(PR, diff_body("old"), {"id": 3})
+    done = run_script(github, tmp_path, diff_body())
+    assert done.returncode == 0, done.stderr
+    assert github.writes() == [("POST", f"/repos/{REPO}/issues/{PR}/comments")]
+    assert "ignoring 3 comment(s)" in done.stderr
+    assert "by 'github-actions[bot]' ('User')" in done.stderr
+    assert "by 'None' ('Bot')" in done.stderr and "by 'None' ('None')" in done.stderr
+
+
+def test_the_notice_about_a_hostile_author_stays_one_inert_line(github: FakeGitHub,
+                                                                 tmp_path: Path) -> None:
+    github.add(PR, diff_body(), account("x\n::error::pwned\x1b[31m" + "y" * 200))
+    done = run_script(github, tmp_path, diff_body())
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "\x1b" not in line and "\\n::error::pwned\\x1b[31m" in line
+    assert len(line) < 250
+
+
+def test_the_oldest_of_several_bot_comments_is_updated(github: FakeGitHub,
+                                                       tmp_path: Path) -> None:
+    first = github.add(PR, diff_body("one"), BOT)
+    github.add(PR, diff_body("two"), BOT)
+    done = run_script(github, tmp_path, diff_body("three"))
+    assert done.returncode == 0, done.stderr
+    assert github.writes() == [("PATCH", f"/repos/{REPO}/issues/comments/{first}")]
+    assert [c["body"] for c in github.comments[PR]] == [diff_body("three"), diff_body("two")]
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_the_author_is_configurable(github: FakeGitHub, tmp_path: Path, how: str) -> None:
+    """A personal or App token comments as another login: --author or the environment."""
+    github.identity = account("release-bot", "User", 42)
+    github.add(PR, diff_body("planted"), BOT)  # not the configured author: ignored
+    ours = github.add(PR, diff_body("old"), account("release-bot", "User", 42))
+    # GitHub logins ignore case.
+    args = ["--author", "Release-Bot"] if how == "option" else []
+    env = {} if how == "option" else {"THREATGATE_COMMENT_AUTHOR": "RELEASE-BOT"}
+    done = run_script(github, tmp_path, diff_body("new"), *args, extra_env=env)
+    assert done.returncode == 0, done.stderr
+    assert github.writes() == [("PATCH", f"/repos/{REPO}/issues/comments/{ours}")]
+    assert "by 'github-actions[bot]'" in done.stderr and "release-bot" in done.stderr.lower()
+    assert [c["body"] for c in github.comments[PR]] == [diff_body("planted"),
+                                                        diff_body("new")]
+
+
+def test_the_author_option_wins_over_the_environment(github: FakeGitHub,
+                                                     tmp_path: Path) -> None:
+    github.add(PR, diff_body("old"), BOT)
+    done = run_script(github, tmp_path, diff_body("new"), "--author", "github-actions[bot]",
+                      extra_env={"THREATGATE_COMMENT_AUTHOR": "someone-else"})
+    assert done.returncode == 0, done.stderr
+    assert [m for m, _ in github.writes()] == ["PATCH"]
+
+
+# --- what the body can do --------------------------------------------------------------
+
+HOSTILE_ROW = ("| T1 | @alice and @org/team, see owner/repo#12, GH-3 and #4 "
+               "![x](https://evil.example/p.png) [docs](//evil.example/d) "
+               "https://evil.example www.evil.example "
+               "https://github.com/octo/shop/issues/9 <img src=https://evil.example/i.png> "
+               "<https://evil.example> &#64;bob \\@carol <!-- threatgate-diff --> <!-- x |\n"
+               "[ref]: https://evil.example/r.png\n")
+
+
+def live_syntax(posted: str) -> list[str]:
+    """What GitHub would act on in the comment, after its first line."""
+    rest = posted.split("\n", 1)[1]
+    patterns = {
+        "mention or e-mail": r"@\\?[A-Za-z0-9_-]",
+        "issue reference": r"(?<!&)#[0-9]|(?i:gh)\\?-[0-9]",
+        "URL": r"[A-Za-z]+:\\?/\\?/",
+        "www autolink": r"(?i)www\\?\.",
+        "HTML other than ours": r"<(?!/?(details|summary|br|sub)>)[A-Za-z/!?]",
+        "link or image": r"(?<!\\)(?:\\\\)*\](\(|:)",  # a ']' no backslash escapes
+        "entity for ASCII": r"&#(6[4-9]|[0-9]{1,2}|1[01][0-9]|12[0-6]);",
+    }
+    return [name for name, pattern in patterns.items() if re.search(pattern, rest)]
+
+
+def test_user_text_cannot_notify_link_or_hide_in_the_comment(github: FakeGitHub,
+                                                             tmp_path: Path) -> None:
+    body = diff_body("| Threat | Why |\n| --- | --- |\n" + HOSTILE_ROW)
+    assert len(live_syntax(body)) == 7  # the check sees every kind in the raw text
+    done = run_script(github, tmp_path, body)
+    assert done.returncode == 0, done.stderr
+    (comment,) = github.comments[PR]
+    posted = comment["body"]
+    assert posted.startswith(MARKER + "\n") and posted.count(MARKER) == 1
+    assert posted.count("<!--") == 1
+    assert live_syntax(posted) == []
+    # It still reads as the text: only zero-width spaces and one escaped '&' were added.
+    assert posted.replace("\u200b", "").replace("&amp;#64;", "&#64;") == body
+    # Run again: the comment is recognised as up to date.
+    github.requests.clear()
+    assert run_script(github, tmp_path, body).returncode == 0
+    assert github.writes() == []
+
+
+def test_the_diff_markdown_is_posted_byte_for_byte(github: FakeGitHub, tmp_path: Path) -> None:
+    golden = (REPO_ROOT / "tests" / "golden" / "diff" / "regressions.md").read_text("utf-8")
+    assert "<details>" in golden and "<br>" in golden and "&lt;" in golden
+    for text in (golden, md_table_of_hostile_cells()):
+        github.comments.clear()
+        done = run_script(github, tmp_path, text)
+        assert done.returncode == 0, done.stderr
+        assert github.comments[PR][0]["body"] == text
+
+
+def md_table_of_hostile_cells() -> str:
+    """Cells escaped by md_comment_cell are already inert: the script leaves them as is."""
+    rows = [f"| {md_comment_cell(line)} |" for line in HOSTILE_ROW.splitlines()]
+    return diff_body("| Why |\n| --- |\n" + "\n".join(rows) + "\n<sub>end</sub>")
+
+
+def test_links_into_the_repository_stay_live(github: FakeGitHub, tmp_path: Path) -> None:
+    inside = "https://github.example/octo/shop/blob/main/models/gh-1/www.shop@2.yaml#L3"
+    body = diff_body(f"[shop.yaml]({inside}) and {inside}")
+    done = run_script(github, tmp_path, body,
+                      extra_env={"GITHUB_SERVER_URL": "https://github.example"})
+    assert done.returncode == 0, done.stderr
+    assert github.comments[PR][0]["body"] == body
+    # The same link on github.com, another repository, or a climb out of it is not kept.
+    for outside in ("https://github.com/octo/shop/blob/x", "https://github.example/octo/"
+                    "shop-evil/x", "https://github.example/octo/shop/../../evil/x"):
+        github.comments.clear()
+        run_script(github, tmp_path, diff_body(f"[x]({outside})"),
+                   extra_env={"GITHUB_SERVER_URL": "https://github.example"})
+        assert live_syntax(github.comments[PR][0]["body"]) == [], outside
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="@#:/w.Gg-[]()!\\<>&;a1 |`\n", max_size=60)
+       | st.text(max_size=60))
+def test_nothing_survives_as_live_syntax(text: str) -> None:
+    script = load_script()
+    body = f"{MARKER}\n{text}"
+    posted = script.inert(body, MARKER, "https://github.com/octo/shop/")
+    assert posted.startswith(MARKER) and MARKER not in posted[len(MARKER):]
+    assert "<!--" not in posted[len(MARKER):]
+    assert live_syntax(posted) == []
+    assert posted.replace("\u200b", "") == body or "&" in text
+
+
+def test_the_real_diff_of_a_hostile_model_is_posted_inert(
+        github: FakeGitHub, tmp_path: Path, git_repo: Path,
+        run_cli: Callable[..., Result]) -> None:
+    """End to end: user text of a model, through ``threatgate diff``, into the comment."""
+    hostile = ("@alice @org/team owner/repo#1 GH-2 #3 ![x](https://evil.example/p.png) "
+               "[y](//evil.example) www.evil.example <!-- threatgate-diff --> <!-- x")
+    models = git_repo / "threatmodels"
+    models.mkdir()
+    (models / "shop.yaml").write_text(VALID_MODEL, encoding="utf-8")
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-qm", "base")
+    changed = VALID_MODEL.replace("title: Customer data read through SQL injection",
+                                  f"title: {json.dumps(hostile)}").replace("impact: 5",
+                                                                           "impact: 3")
+    assert changed.count(hostile.split()[0]) == 1
+    (models / "shop.yaml").write_text(changed, encoding="utf-8")
+    git(git_repo, "commit", "-qam", "head")
+    result = run_cli("diff", "HEAD~1", "HEAD", "--format", "markdown", cwd=git_repo)
+    body = result.output
+    assert "alice" in body and body.startswith(MARKER)
+    done = run_script(github, tmp_path, body)
+    assert done.returncode == 0, done.stderr
+    posted = github.comments[PR][0]["body"]
+    assert posted.count("<!--") == 1 and live_syntax(posted) == []
+    assert posted.replace("\u200b", "") == body

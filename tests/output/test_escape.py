@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import html
 import json
 import re
 import sys
@@ -22,6 +23,7 @@ from threatgate.output.escape.markdown import (
     md_cell_lines,
     md_cell_literal,
     md_code_span,
+    md_comment_cell,
     md_fence,
     md_inline,
     md_markup_line,
@@ -173,6 +175,46 @@ def test_markdown_cells_never_hold_a_raw_pipe_tag_or_line_break(text: str) -> No
         # GitHub splits a row at every pipe that no backslash precedes.
         assert not re.search(r"(?<!\\)\|", cell)
         assert "<" not in cell.replace("<br>", "")
+
+
+def test_markdown_comment_cells_notify_nobody_and_link_nowhere() -> None:
+    zws = "&#8203;"
+    assert md_comment_cell("@alice and @org/team") == f"@{zws}alice and @{zws}org/team"
+    assert md_comment_cell("owner/repo#1, GH-2, gh-3, #4") == \
+        f"owner/repo#{zws}1, GH-{zws}2, gh-{zws}3, #{zws}4"
+    assert md_comment_cell("![x](https://evil.example/p.png) [y](//evil.example)") == \
+        f"!\\[x\\](https:{zws}//evil.example/p.png) \\[y\\](//evil.example)"
+    assert md_comment_cell("https://github.com/o/r/issues/1 WWW.evil.example") == \
+        f"https:{zws}//github.com/o/r/issues/1 WWW{zws}.evil.example"
+    assert md_comment_cell("mail a@b.example") == f"mail a@{zws}b.example"
+    # A user text cannot become the comment's marker, nor any HTML comment or tag.
+    assert md_comment_cell("<!-- threatgate-diff -->") == "&lt;!-- threatgate-diff --&gt;"
+    # Entities and backslashes the user wrote are shown, never interpreted.
+    assert md_comment_cell("&#64;x \\[a] \\|") == f"&amp;#{zws}64;x \\\\\\[a\\] \\\\\\|"
+    assert md_comment_cell("plain: 5 > 3 | 100%") == "plain: 5 &gt; 3 \\| 100%"
+
+
+#: Text rich in what GitHub acts on: mentions, references, URLs, escapes, entities.
+GITHUB_TEXT = st.text(alphabet="@#:/w.GHgh-[]()!\\<>&;a1_ |`\n", max_size=40)
+
+
+def _as_read(cell: str) -> str:
+    """The text a reader sees in a rendered cell: escapes undone, entities decoded."""
+    unescaped = re.sub(r"\\([\\\[\]|`])", r"\1", cell)
+    return html.unescape(unescaped.replace("&#8203;", ""))
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT | GITHUB_TEXT)
+def test_markdown_comment_cells_hold_nothing_github_acts_on(text: str) -> None:
+    cell = md_comment_cell(text)
+    assert "\n" not in cell and "<" not in cell
+    assert not re.search(r"(?<!\\)(?:\\\\)*[|\[\]]", cell), "unescaped pipe or bracket"
+    assert not re.search(r"@[A-Za-z0-9_-]", cell), "a live mention"
+    assert not re.search(r"(?<!&)#[0-9]|(?i:gh)-[0-9]", cell), "a live issue reference"
+    assert "://" not in cell and not re.search(r"(?i)www\.", cell), "an autolink"
+    assert "&#" not in cell.replace("&#8203;", ""), "an entity the user wrote"
+    assert _as_read(cell) == one_line(text)
 
 
 def test_markdown_inline_text_and_paragraphs_are_inert() -> None:

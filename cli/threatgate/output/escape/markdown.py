@@ -4,7 +4,8 @@ Which escaper for which place:
 
 - a table cell: :func:`md_cell` (one line, no HTML, pipes and code spans escaped);
   :func:`md_cell_literal` also escapes emphasis, links and math; :func:`md_cell_lines`
-  keeps line breaks as ``<br>``;
+  keeps line breaks as ``<br>``; :func:`md_comment_cell` is for a comment a bot posts on
+  GitHub (no mention, issue reference, link, image or autolink can come alive);
 - running text on one line (a list item, a heading): :func:`md_inline`;
 - paragraphs shown exactly as written: :func:`md_paragraphs`;
 - a code span or a fenced block: :func:`md_code_span`, :func:`md_fence`;
@@ -29,6 +30,15 @@ _PARAGRAPH_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=:$^])")
 #: Inline Markdown syntax inside a table cell (pipes, backticks and HTML: md_cell).
 _CELL_SPECIAL = re.compile(r"([\\*_\[\]()~!$])")
 _BACKTICKS = re.compile(r"`+")
+#: Link and image syntax (and the backslash that could undo its escaping).
+_LINK_SYNTAX = re.compile(r"([\\\[\]])")
+#: Where GitHub would act on the text of a comment: ``@user``/``@org/team`` (notifies),
+#: ``#1``, ``GH-1`` and ``owner/repo#1`` (notify through a cross-reference), ``scheme://``
+#: and ``www.`` (autolinked). Each match is followed by a zero-width space.
+_GITHUB_ACTIVE = re.compile(r"@(?=[A-Za-z0-9_-])|#(?=[0-9])|(?i:gh)-(?=[0-9])|:(?=//)"
+                            r"|(?i:www)(?=\.)")
+#: A zero-width space, as an entity: invisible once rendered, yet it breaks the syntax.
+ZERO_WIDTH_SPACE = "&#8203;"
 
 
 def md_cell(text: str) -> str:
@@ -39,6 +49,19 @@ def md_cell(text: str) -> str:
 def md_cell_literal(text: str) -> str:
     """User text in a table cell: one line, no HTML, no emphasis, links or math."""
     return md_cell(_CELL_SPECIAL.sub(r"\\\1", text))
+
+
+def md_comment_cell(text: str) -> str:
+    """User text in a table cell of a comment posted on GitHub: :func:`md_cell`, with link
+    and image syntax escaped and every mention, issue reference and URL made inert.
+
+    It reads as the text: a zero-width space (:data:`ZERO_WIDTH_SPACE`) after ``@``,
+    ``#``, ``GH-``, the ``:`` of ``://`` and ``www`` stops GitHub from notifying, cross-
+    referencing or autolinking without changing what is seen. ``<`` is already ``&lt;``,
+    so no HTML comment (a second marker) or tag can start.
+    """
+    cell = md_cell(_LINK_SYNTAX.sub(r"\\\1", text))
+    return _GITHUB_ACTIVE.sub(lambda found: found.group(0) + ZERO_WIDTH_SPACE, cell)
 
 
 def md_cell_lines(text: str) -> str:
