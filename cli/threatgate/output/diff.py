@@ -13,7 +13,7 @@ from typing import Any
 
 from threatgate.diff.results import DiffResult, FieldChange, ModelDiff, Regression
 from threatgate.model.vocabulary import COLLECTIONS, FINDING_RANK
-from threatgate.output.escape.markdown import md_cell
+from threatgate.output.escape.markdown import md_comment_cell
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import location, one_line
 
@@ -199,10 +199,10 @@ def _md_summary(result: DiffResult) -> list[str]:
         verdict = "No unacknowledged security regression"
     if s["acknowledged"]:
         verdict += f" ({s['acknowledged']} acknowledged with `x-regression-ok`)"
-    head = md_cell(result.head_ref)
+    head = md_comment_cell(result.head_ref)
     lines = [
         MARKER,
-        f"### Threat model diff: {md_cell(result.base_ref)} → {head}",
+        f"### Threat model diff: {md_comment_cell(result.base_ref)} → {head}",
         "",
         ("\u26a0\ufe0f " if failing else "\u2705 ") + verdict + ".",
         "",
@@ -239,7 +239,7 @@ def _summary_row(model: ModelDiff) -> str:
     failing = sum(not r.acknowledged for r in model.regressions)
     acknowledged = len(model.regressions) - failing
     regressions = str(failing) + (f" (+{acknowledged} ack.)" if acknowledged else "")
-    return (f"| {md_cell(model.model)} | {md_cell(_status_word(model, '→'))} | "
+    return (f"| {md_comment_cell(model.model)} | {md_comment_cell(_status_word(model, '→'))} | "
             f"{crit} / {high} | "
             f"{ratio} | {mitigated} | {at_risk} | {verified} | {regressions} |")
 
@@ -253,17 +253,17 @@ _TABLE_HEAD = [
 
 def _regression_row(r: Regression) -> str:
     state = "acknowledged" if r.acknowledged else "**regression**"
-    why = md_cell(r.message)
-    why += "".join(f"<br>• {md_cell(detail)}" for detail in r.details)
+    why = md_comment_cell(r.message)
+    why += "".join(f"<br>• {md_comment_cell(detail)}" for detail in r.details)
     if r.acknowledged:
-        why += f"<br>x-regression-ok: {md_cell(r.reason or '')}"
-    return f"| {state} | {r.severity} | `{r.kind}` | {md_cell(_where(r))} | {why} |"
+        why += f"<br>x-regression-ok: {md_comment_cell(r.reason or '')}"
+    return f"| {state} | {r.severity} | `{r.kind}` | {md_comment_cell(_where(r))} | {why} |"
 
 
 def _details(model: ModelDiff) -> list[str]:
     counts = {kind: sum(e.change == kind for e in model.entities)
               for kind in ("added", "removed", "changed")}
-    summary = (f"{md_cell(model.model)} ({md_cell(_status_word(model, '→'))}): "
+    summary = (f"{md_comment_cell(model.model)} ({md_comment_cell(_status_word(model, '→'))}): "
                f"{counts['added']} added, {counts['removed']} removed, "
                f"{counts['changed']} changed")
     failing = sum(not r.acknowledged for r in model.regressions)
@@ -272,30 +272,30 @@ def _details(model: ModelDiff) -> list[str]:
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
     for side, error in (("BASE", model.base_error), ("HEAD", model.head_error)):
         if error:
-            lines.append(f"- cannot be read at {side}: {md_cell(error)}")
+            lines.append(f"- cannot be read at {side}: {md_comment_cell(error)}")
     delta = posture_delta(model)
     if delta:
         lines += ["", "| Posture | Before | After |", "| --- | --- | --- |"]
         lines += [f"| {label} | {b} | {a} |" for label, b, a in delta]
         lines.append("")
     for change in model.model_fields:
-        lines.append(f"- changed model {md_cell(_field(change, '→'))}")
+        lines.append(f"- changed model {md_comment_cell(_field(change, '→'))}")
     for entity in model.entities:
         singular = COLLECTIONS.get(entity.kind, entity.kind)
-        title = f" “{md_cell(entity.title)}”" if entity.title else ""
+        title = f" “{md_comment_cell(entity.title)}”" if entity.title else ""
         base = " at BASE" if entity.change == "removed" else ""
-        lines.append(f"- {entity.change} {singular} **{md_cell(entity.entity)}**{title} "
-                     f"({md_cell(location(entity.path, entity.line))}{base})")
+        lines.append(f"- {entity.change} {singular} **{md_comment_cell(entity.entity)}**{title} "
+                     f"({md_comment_cell(location(entity.path, entity.line))}{base})")
         for change in entity.fields:
-            lines.append(f"  - {md_cell(_field(change, '→'))}")
+            lines.append(f"  - {md_comment_cell(_field(change, '→'))}")
     if model.transitions:
         lines.append("")
         for t in model.transitions:
-            title = f" “{md_cell(t.title)}”" if t.title else ""
-            lines.append(f"- {t.kind} **{md_cell(t.entity)}**{title} {t.what}: "
-                         f"{md_cell(t.before)} → {md_cell(t.after)}")
+            title = f" “{md_comment_cell(t.title)}”" if t.title else ""
+            lines.append(f"- {t.kind} **{md_comment_cell(t.entity)}**{title} {t.what}: "
+                         f"{md_comment_cell(t.before)} → {md_comment_cell(t.after)}")
     for note in model.notes:
-        lines.append(f"- note: {md_cell(note)}")
+        lines.append(f"- note: {md_comment_cell(note)}")
     lines += ["", "</details>", ""]
     return lines
 
@@ -344,7 +344,7 @@ def render_markdown(result: DiffResult, *, limit: int = MARKDOWN_LIMIT) -> str:
             continue
         take(_details(model), "details")
     for note in result.notes:
-        take([f"- note: {md_cell(note)}"], "details")
+        take([f"- note: {md_comment_cell(note)}"], "details")
     if any(omitted.values()):
         parts = [f"{count} {what}" for what, count in omitted.items() if count]
         body.append(f"> **Summarised**: {', '.join(parts)} left out to stay under GitHub's "
