@@ -5,10 +5,11 @@
 ``finding-removed``
     a finding that was open at BASE (discovered or acknowledged) is gone at HEAD.
 ``finding-severity-lowered``
-    a finding's severity is lower at HEAD (or was set and is gone).
+    a finding the gate still counts (not verified or dismissed) is rated lower at HEAD
+    (or its severity is gone).
 ``finding-control-changed``
-    a finding names another control at HEAD (or none): the gap moves off the control it
-    was found in.
+    such a finding names another control at HEAD (or none): the gap moves off the
+    control it was found in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from threatgate.diff.match import indexed
 from threatgate.diff.regressions.base import Comparison, regression_check
+from threatgate.gate.checks.max_open_findings import COUNTED_STATUSES
 from threatgate.model.vocabulary import FINDING_RANK, text
 
 OPEN_FINDINGS = frozenset({"discovered", "acknowledged"})
@@ -76,5 +78,5 @@ def find_finding_regressions(comparison: Comparison) -> None:
                 f"{_titled(finding_id, now)} is dismissed (was {status}): the gap is no "
                 f"longer tracked; reason given: {reason or 'none'}",
                 head, ("findings", h_index, "status"), severity=_severity(finding))
-        if status in OPEN_FINDINGS:
+        if status in COUNTED_STATUSES:
             _changed(comparison, finding_id, h_index, finding, now)
