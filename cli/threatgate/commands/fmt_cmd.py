@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from threatgate.commands.options import config_option, echo, resolve_config
+from threatgate.commands.options import (
+    config_option,
+    echo,
+    model_paths,
+    models_only_option,
+    resolve_config,
+)
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from threatgate.model.config import Config
 from threatgate.output.escape.terminal import terminal_location
@@ -27,8 +33,10 @@ from threatgate.output.escape.text import one_line
     is_flag=True,
     help="Write nothing; print a unified diff of the changes (implies --check).",
 )
+@models_only_option
 @config_option
-def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path | None) -> int:
+def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, models_only: bool,
+        config_path: Path | None) -> int:
     """Rewrite model files into one canonical layout.
 
     Keys are put in the order of the schema (threatgate, id, title, ... and, inside each
@@ -45,7 +53,10 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, config_path: Path
     from threatgate.model.discovery import discover
 
     config = resolve_config(config_path)
-    files = discover(list(paths), config)
+    given = model_paths(paths, models_only, config)
+    if paths and not given:
+        return EXIT_OK  # --models-only: none of the given files is a model
+    files = discover(given, config)
     check = check or show_diff
     code = EXIT_OK
     changed = 0

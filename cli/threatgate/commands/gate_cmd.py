@@ -23,7 +23,7 @@ from threatgate.commands.options import (
     today_option,
     write_outputs,
 )
-from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError
 from threatgate.gate.checks import CHECKS, GateCheck
 from threatgate.output.registry import format_names, render
 
@@ -40,8 +40,9 @@ def threshold_option(check: GateCheck) -> Decorator:
         return click.option(flag, check.name, type=click.FloatRange(0, 1), default=None,
                             metavar=option.metavar, help=option.help)
     if option.kind == "choice":
-        return click.option(flag, check.name, type=click.Choice(option.choices),
-                            default=None, help=option.help)
+        return click.option(flag, check.name, type=click.Choice((*option.choices, OFF)),
+                            default=None,
+                            help=f"{option.help} '{OFF}' switches off a configured value.")
     if option.kind == "repeated":
         return click.option(flag, check.name, multiple=True, metavar=option.metavar,
                             help=option.help)
@@ -66,12 +67,37 @@ def threshold_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+#: The value of a choice flag that switches the configured threshold off.
+OFF = "off"
+
+
+def first_existing(root: Path, refs: tuple[str, ...]) -> str | None:
+    """The first of ``refs`` that names a commit here (the last one's error otherwise)."""
+    if not refs:
+        return None
+    from threatgate.support.git import Repository
+
+    repository = Repository(root)
+    for ref in refs[:-1]:
+        try:
+            repository.resolve(ref)
+        except InputError:
+            echo(f"gate: baseline {ref} does not exist here; trying the next one", err=True)
+            continue
+        return ref
+    repository.resolve(refs[-1])
+    return refs[-1]
+
+
 def thresholds_from(configured: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
     """The [gate] settings with the flags given on the command line applied over them."""
     settings = dict(configured)
     for check in CHECKS:
         value = flags[check.name]
         if value is None or value == ():
+            continue
+        if value == OFF:
+            settings.pop(check.name, None)
             continue
         if check.parse is not None:
             try:
@@ -87,10 +113,12 @@ def thresholds_from(configured: dict[str, Any], flags: dict[str, Any]) -> dict[s
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @threshold_options
-@click.option("--baseline", metavar="REF", default=None,
+@click.option("--baseline", "baselines", metavar="REF", multiple=True,
               help="Ratchet: fail only on problems that are new relative to git REF (the "
                    "same check on the same entity of the same model failing there is "
-                   "reported, not failing). Lets a team adopt the gate on a legacy model.")
+                   "reported, not failing). Lets a team adopt the gate on a legacy model. "
+                   "Repeatable: the first REF that exists is used (e.g. --baseline "
+                   "origin/main --baseline HEAD, for a first push).")
 @click.option("--no-cache", is_flag=True,
               help="Validate every model afresh instead of reusing cached results.")
 @click.option("--exit-zero", is_flag=True,
@@ -103,7 +131,8 @@ def thresholds_from(configured: dict[str, Any], flags: dict[str, Any]) -> dict[s
                    "junit=gate.xml, codequality=gl-code-quality.json, json=gate.json.")
 @config_option
 @today_option
-def gate(paths: tuple[Path, ...], run_verify: bool, baseline: str | None, no_cache: bool,
+def gate(paths: tuple[Path, ...], run_verify: bool, baselines: tuple[str, ...],
+         no_cache: bool,
          exit_zero: bool, output_format: str, outputs: tuple[str, ...],
          config_path: Path | None, today: str | None, **flags: Any) -> int:
     """Apply thresholds to every model and exit 1 when one fails.
@@ -112,12 +141,15 @@ def gate(paths: tuple[Path, ...], run_verify: bool, baseline: str | None, no_cac
     setting there. With no threshold set anywhere, the gate only reports the posture and
     passes. Models that are not valid cannot be assessed and always fail.
 
-    The JSON output keeps ThreatAtlas's field names (product_id, product_name,
+    The JSON output keeps the field names of ThreatAtlas, a hosted threat-modelling
+    service whose gate JSON CI pipelines already read (product_id, product_name,
     generated_at, thresholds, summary, pass, failures), so `jq .pass` works; each model
     is listed under "models" with "failure_details" giving the file and line at fault.
 
     Unlike ThreatAtlas, --fail-on-critical fails only on critical threats that are
     neither mitigated nor accepted, so the gate can turn green once they are handled.
+    A switch set in the settings is turned off with its --no- form, a choice with
+    'off' (--fail-on-at-risk off).
 
     Exit status: 0 when every model passes, 1 when one fails, 2 for a usage error.
     """
@@ -129,7 +161,7 @@ def gate(paths: tuple[Path, ...], run_verify: bool, baseline: str | None, no_cac
     targets = parse_outputs(outputs, format_names("gate"))
     thresholds = Thresholds(**thresholds_from(config.gate, flags))
     run = GateRun(thresholds, today=today, use_cache=not no_cache, verify=run_verify,
-                  baseline=baseline)
+                  baseline=first_existing(config.root, baselines))
     workspace, report = build_gate_report(paths, config, day, run, progress_bar)
     write_outputs(targets, lambda kind: render("gate", kind, report))
     echo(render("gate", output_format, report), nl=False,

@@ -31,6 +31,25 @@ def config_option(func: F) -> F:
     )(func)
 
 
+def models_only_option(func: F) -> F:
+    return click.option(
+        "--models-only",
+        is_flag=True,
+        help="Skip the given files that are not model files by the settings (outside the "
+        "configured model folders, or excluded): for hooks that pass every changed YAML "
+        "file.",
+    )(func)
+
+
+def model_paths(paths: tuple[Path, ...], models_only: bool, config: Config) -> list[Path]:
+    """The paths to check; with ``models_only``, only those that are model files."""
+    if not models_only:
+        return list(paths)
+    from threatgate.model.discovery import in_model_folders
+
+    return [path for path in paths if in_model_folders(path, config)]
+
+
 def today_option(func: F) -> F:
     return click.option(
         "--today",

@@ -10,6 +10,8 @@ import click
 from threatgate.commands.options import (
     config_option,
     echo,
+    model_paths,
+    models_only_option,
     progress_bar,
     resolve_config,
     resolve_today,
@@ -46,6 +48,7 @@ from threatgate.validate.files import ValidateOptions, ValidationReport
     help="Worker processes; 0 uses every core.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary line.")
+@models_only_option
 @config_option
 @today_option
 def validate(
@@ -55,6 +58,7 @@ def validate(
     no_cache: bool,
     jobs: int,
     quiet: bool,
+    models_only: bool,
     config_path: Path | None,
     today: str | None,
 ) -> int:
@@ -87,7 +91,11 @@ def validate(
 
     config = resolve_config(config_path)
     day = resolve_today(today)
-    files = discover(list(paths), config)
+    given = model_paths(paths, models_only, config)
+    if paths and not given:
+        return EXIT_OK  # --models-only: none of the given files is a model
+    paths = tuple(given)
+    files = discover(given, config)
     cache = None
     if config.cache and not no_cache:
         cache = ResultCache(default_cache_dir(), cache_salt(config, day))

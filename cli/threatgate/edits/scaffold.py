@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
@@ -12,12 +12,53 @@ from threatgate.model.config import CONFIG_FILE, PYPROJECT
 from threatgate.support.fsutil import atomic_write, create_new
 from threatgate.support.resources import template_dir
 
+#: What ``threatgate site`` writes by default: never committed.
+IGNORED = "_site/"
+
 
 @dataclass(frozen=True)
 class InitResult:
     created: list[Path]
     skipped: list[Path]
     pre_commit_snippet: str
+    #: The reference the gate ratchets against (``origin/main``).
+    baseline: str = "origin/main"
+    updated: list[Path] = field(default_factory=list)
+
+
+def default_branch(root: Path) -> str:
+    """The remote default branch (``origin/HEAD``'s target), else ``origin/`` + the current
+    branch, else ``origin/main``."""
+    from threatgate.errors import InputError
+    from threatgate.support.git import Repository
+
+    try:
+        git = Repository(root)
+        found = git.run("symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+        name = found.decode("utf-8", "replace").strip()
+        if name:
+            return name
+    except InputError:
+        pass
+    try:
+        branch = Repository(root).run("branch", "--show-current").decode().strip()
+    except (InputError, UnicodeDecodeError):
+        branch = ""
+    return f"origin/{branch or 'main'}"
+
+
+def ignore_site(root: Path) -> bool | None:
+    """Add ``_site/`` to ``.gitignore``: True created, False updated, None already there."""
+    path = root / ".gitignore"
+    existing = path.read_text(encoding="utf-8") if path.exists() else None
+    if existing is not None and any(
+            line.strip().rstrip("/") in ("_site", "/_site") for line in existing.splitlines()):
+        return None
+    text = existing or ""
+    separator = "" if not text or text.endswith("\n") else "\n"
+    atomic_write(path, (text + separator + "# threatgate site output\n" + IGNORED + "\n")
+                 .encode())
+    return existing is None
 
 
 def _slug(name: str) -> str:
@@ -66,5 +107,10 @@ def init_repository(
     else:
         config = root / CONFIG_FILE
         (created if create_new(config, config_text.encode()) else skipped).append(config)
-    snippet = _template("pre-commit-config.yaml", version=__version__)
-    return InitResult(created, skipped, snippet)
+    baseline = default_branch(root)
+    snippet = _template("pre-commit-config.yaml", version=__version__, baseline=baseline)
+    updated: list[Path] = []
+    ignored = ignore_site(root)
+    if ignored is not None:
+        (created if ignored else updated).append(root / ".gitignore")
+    return InitResult(created, skipped, snippet, baseline, updated)

@@ -67,6 +67,23 @@ def _excluded(path: Path, config: Config) -> bool:
     return any(fnmatch.fnmatch(relative, pattern) for pattern in config.exclude)
 
 
+def in_model_folders(path: Path, config: Config) -> bool:
+    """Whether ``path`` is a model file by the settings: a ``.yaml``/``.yml`` file under a
+    configured model folder, not excluded, with no hidden folder on the way."""
+    full = path.absolute().parent.resolve() / path.name
+    root = config.root.resolve()
+    try:
+        relative = full.relative_to(root)
+    except ValueError:
+        return False
+    if not path.name.endswith(MODEL_SUFFIXES) or any(
+            part.startswith(".") for part in relative.parts):
+        return False
+    folders = [(root / folder).resolve() for folder in config.models]
+    inside = any(full == folder or folder in full.parents for folder in folders)
+    return inside and not _excluded(full, config)
+
+
 def _walk(folder: Path, config: Config, cwd: Path, found: list[ModelFile]) -> None:
     root = config.root
     seen_dirs: set[Path] = set()
