@@ -26,9 +26,10 @@ def test_text_summary(assessed) -> None:
     assert out.startswith("gatecase: Gate case (threatmodels/gatecase.yaml)\n")
     assert ("threats     8: critical 3, high 2, medium 1, low 1, unscored 1; mitigated 2, "
             "accepted 1, open 5; mitigation ratio 0.25") in out
-    assert ("objectives  4: mitigated 1 (by controls 1, by assumption 0), verified 0, at risk "
-            "2, unassessed 1") in out
-    assert "controls    5: implemented 2, verified 0;" in out
+    assert ("objectives  4: mitigated 1 (by controls 1, by assumption 0), verification not "
+            "run, at risk 2, unassessed 1") in out
+    assert ("controls    5: planned 1, in progress 1, implemented 2 (verification not run), "
+            "not applicable 0, wont do 1") in out
     assert "expiring    2 expired, 0 expiring soon" in out
 
 
@@ -56,7 +57,7 @@ def test_json_summary_and_totals(assessed) -> None:
 def test_markdown_summary(assessed) -> None:
     out = assessed("--format", "markdown").stdout
     assert out.startswith("| Model | Threats |")
-    assert "| Gate case (gatecase) | 8 | 3 | 2 | 2 | 25% | 2 of 4 | 2 of 5 | 0 |" in out
+    assert "| Gate case (gatecase) | 8 | 3 | 2 | 2 | 25% | 2 of 4 | 2 of 5 | not run |" in out
 
 
 @pytest.mark.parametrize(

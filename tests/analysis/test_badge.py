@@ -165,11 +165,11 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_verified_needs_passing_evidence_for_every_control_of_the_group():
     assessment = _assess(MITIGATED, {"C1": "passed", "C2": "passed"})
     badge = badge_for(assessment)
-    assert badge == Badge("verified", "threat model", "2/2 COs verified", "brightgreen")
+    assert badge == Badge("verified", "threat model", "2/2 objectives verified", "brightgreen")
     _golden("verified.json", badge.endpoint_json())
     _golden("verified.svg", render_badge_svg(badge.label, badge.message, badge.color))
     framework = badge_for(assessment, "pci-dss-4.0")
-    assert framework == Badge("verified", "pci-dss-4.0", "1/1 CO verified", "brightgreen")
+    assert framework == Badge("verified", "pci-dss-4.0", "1/1 objective verified", "brightgreen")
 
 
 def test_pending_evidence_is_implemented_and_failing_evidence_is_a_gap():
@@ -178,14 +178,14 @@ def test_pending_evidence_is_implemented_and_failing_evidence_is_a_gap():
     failing = _assess(MITIGATED, {"C1": "passed", "C2": "failed"})
     badge = badge_for(failing)
     assert badge.state == "gaps"
-    assert badge.message == "1 of 2 COs at risk"
+    assert badge.message == "1 of 2 objectives at risk"
     assert badge.color == "red"  # CO1 carries a critical threat
 
 
 def test_gap_of_low_tier_is_orange():
     assessment = _assess(GAPS.replace("likelihood: 4, impact: 5", "likelihood: 1, impact: 2"))
     badge = badge_for(assessment)
-    assert (badge.state, badge.message, badge.color) == ("gaps", "2 of 3 COs at risk", "orange")
+    assert (badge.state, badge.message, badge.color) == ("gaps", "2 of 3 objectives at risk", "orange")
 
 
 def test_objectives_all_covered_by_assumptions_count_as_verified():
@@ -237,14 +237,14 @@ def test_text_widths_match_shields_for_known_badges():
 
 
 def test_svg_is_accessible_and_well_formed():
-    svg = render_badge_svg("threat model", "2/2 COs verified", "brightgreen")
+    svg = render_badge_svg("threat model", "2/2 objectives verified", "brightgreen")
     root = _parse_svg(svg)
-    assert root.get("aria-label") == "threat model: 2/2 COs verified"
+    assert root.get("aria-label") == "threat model: 2/2 objectives verified"
     title = root.find(f"{SVG_NS}title")
     assert title is not None
-    assert title.text == "threat model: 2/2 COs verified"
+    assert title.text == "threat model: 2/2 objectives verified"
     texts = [t.text for t in root.iter(f"{SVG_NS}text")]
-    assert texts == ["threat model", "threat model", "2/2 COs verified", "2/2 COs verified"]
+    assert texts == ["threat model", "threat model", "2/2 objectives verified", "2/2 objectives verified"]
     fills = [r.get("fill") for r in root.iter(f"{SVG_NS}rect")]
     assert "#555" in fills
     assert "#4c1" in fills
@@ -299,11 +299,11 @@ def test_cli_writes_every_state_with_golden_output(run_cli, write_model, project
     assert "wrote site/badges/vault.json and site/badges/vault.svg" in result.stdout
 
     expected = {
-        "vault": ("threat model", "2/2 COs mitigated, verification pending", "green"),
-        "vault--asvs-5.0": ("asvs-5.0", "1/1 CO mitigated, verification pending", "green"),
-        "checkout": ("threat model", "2 of 3 COs at risk", "red"),
-        "checkout--asvs-5.0": ("asvs-5.0", "1/1 CO mitigated, verification pending", "green"),
-        "checkout--pci-dss-4.0": ("pci-dss-4.0", "1 of 1 CO at risk", "red"),
+        "vault": ("threat model", "2/2 objectives mitigated, verification pending", "green"),
+        "vault--asvs-5.0": ("asvs-5.0", "1/1 objective mitigated, verification pending", "green"),
+        "checkout": ("threat model", "2 of 3 objectives at risk", "red"),
+        "checkout--asvs-5.0": ("asvs-5.0", "1/1 objective mitigated, verification pending", "green"),
+        "checkout--pci-dss-4.0": ("pci-dss-4.0", "1 of 1 objective at risk", "red"),
         "draft": ("threat model", "no controls yet", "lightgrey"),
         "blank": ("threat model", "no objectives yet", "lightgrey"),
         "unknown": ("threat model", "unknown", "lightgrey"),
@@ -337,7 +337,11 @@ def test_private_and_missing_models_are_byte_identical(run_cli, write_model, pro
         assert ((out / f"{stem}.json").read_bytes(), (out / f"{stem}.svg").read_bytes()) == \
             unknown, stem
     assert "'ghost'" in result.stderr  # a missing model is worth a warning
-    assert "hidden" not in result.stderr  # a private one is not an error
+    # A private one is not an error, but the user is told why its badge is unknown.
+    assert [line for line in result.stderr.splitlines() if "warning" in line] == [
+        "threatgate: warning: no model with id 'ghost'; its badge is 'unknown'"]
+    assert ("note: threatmodels/hidden.yaml: the badge of 'hidden' is 'unknown' because the "
+            "model does not publish its posture") in result.stderr
 
 
 def test_invalid_model_gets_unknown_and_a_warning(run_cli, write_model, project):
@@ -381,7 +385,7 @@ def test_without_out_prints_the_endpoint_json(run_cli, write_model, project):
     assert list(printed) == ["checkout", "checkout--pci-dss-4.0"]
     for document in printed.values():
         _check_endpoint(document)
-    assert printed["checkout--pci-dss-4.0"]["message"] == "1 of 1 CO at risk"
+    assert printed["checkout--pci-dss-4.0"]["message"] == "1 of 1 objective at risk"
     assert not (project / "badges").exists()
 
 

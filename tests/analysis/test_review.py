@@ -42,8 +42,16 @@ def assessment(**parts: Any) -> ModelAssessment:
     return ModelAssessment("m", "M", "m.yaml", None, None, False, [], **{**empty, **parts})
 
 
+def test_evidence_not_verified_is_listed_only_when_verification_ran() -> None:
+    controls = [control("C3", active=True, verification="pending", assertions=2, line=44)]
+    assert review_queue(assessment(controls=controls)) == []
+    [item] = review_queue(assessment(controls=controls, verification_run=True))
+    assert (item.kind, item.entity) == ("stale_evidence", "C3")
+
+
 def test_queue_orders_every_kind_by_priority_then_place_in_the_file() -> None:
     queue = review_queue(assessment(
+        verification_run=True,
         dated=[DatedItem("acceptance", "T9", "2026-06-20", 19, (90, 5)),
                DatedItem("attestation", "AS1", "2026-05-01", -31, (80, 5)),
                DatedItem("acceptance", "T8", "2026-05-30", -2, (85, 5))],

@@ -49,9 +49,9 @@ def test_assess_verify_reaches_the_verified_level(run_cli, app: Path) -> None:
 
 def test_badge_is_verified_only_with_verification(run_cli, app: Path) -> None:
     plain = json.loads(run_cli("badge", cwd=app).stdout)
-    assert plain["app"]["message"] == "1/1 CO mitigated, verification pending"
+    assert plain["app"]["message"] == "1/1 objective mitigated, verification pending"
     verified = json.loads(run_cli("badge", "--verify", cwd=app).stdout)
-    assert verified["app"]["message"] == "1/1 CO verified"
+    assert verified["app"]["message"] == "1/1 objective verified"
 
 
 def test_require_verified(run_cli, app: Path) -> None:

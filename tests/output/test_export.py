@@ -461,7 +461,7 @@ def test_docx_report_sections_and_tables(export, write_model, project: Path) -> 
     assert title_page["System"] == "checkout"
     assert title_page["Date"] == "2026-06-01"
     summary = dict(tables[1][1:])
-    assert summary["Posture"] == "2 of 3 COs at risk"  # CO2 rests on an attested assumption
+    assert summary["Posture"] == "2 of 3 objectives at risk"  # CO2 rests on an attested assumption
     assert summary["Mitigation ratio"] == "25%"
     assert summary["By severity"] == "critical 1, high 1, medium 2, low 0, unscored 0"
     assert summary["Verification"].startswith("not run")

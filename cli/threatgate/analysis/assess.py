@@ -71,6 +71,7 @@ def assess_model(
         findings=assess_findings(model, locate),
         dated=dated_items(model, today, expiring_days, locate),
         location=locate(("id",)),
+        verification_run=evidence is not None,
     )
     assessment.review_queue = review_queue(assessment)
     assessment.leverage = remediation_leverage(model, assessment)
@@ -239,7 +240,8 @@ def _assess_document(
     expiring_days: int,
     evidence: Mapping[str, Mapping[str, Evidence]] | None,
 ) -> ModelAssessment:
-    own = (evidence or {}).get(str(data.get("id")))
+    # Verified (evidence given, even none for this model) or not verified at all (None).
+    own = None if evidence is None else evidence.get(str(data.get("id")), {})
     return assess_model(data, path=display, today=today, locate=locate, evidence=own,
                         expiring_days=expiring_days)
 

@@ -136,6 +136,9 @@ class ModelAssessment:
     review_queue: list[QueueItem] = field(default_factory=list)
     leverage: list[Leverage] = field(default_factory=list)
     location: Location = (1, 1)
+    #: Whether the evidence was verified (``verify``, ``assess --verify``): without it
+    #: nothing is "verified" or "not verified", only unknown.
+    verification_run: bool = False
 
     # --- summaries -------------------------------------------------------------------
 

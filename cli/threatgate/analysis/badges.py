@@ -89,7 +89,7 @@ UNKNOWN = Badge("unknown", MODEL_LABEL, "unknown", "lightgrey")
 
 
 def _cos(count: int) -> str:
-    return "CO" if count == 1 else "COs"
+    return "objective" if count == 1 else "objectives"
 
 
 def badge_from_objectives(

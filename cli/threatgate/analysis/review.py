@@ -40,7 +40,7 @@ def review_queue(assessment: ModelAssessment) -> list[QueueItem]:
         *_objectives_at_risk(assessment.objectives),
         *_failing_controls(assessment.controls),
         *_threats_to_score_or_treat(assessment.threats),
-        *_controls_without_evidence(assessment.controls),
+        *_controls_without_evidence(assessment.controls, assessment.verification_run),
         *_expiring(assessment.dated),
     ]
     return sorted(queue, key=lambda q: (q.priority, q.location))
@@ -108,7 +108,10 @@ def _threats_to_score_or_treat(threats: list[ThreatView]) -> Iterator[QueueItem]
             )
 
 
-def _controls_without_evidence(controls: list[ControlView]) -> Iterator[QueueItem]:
+def _controls_without_evidence(controls: list[ControlView],
+                               verification_run: bool) -> Iterator[QueueItem]:
+    """Implemented controls without assertions; with their assertions not verified only
+    when verification ran (otherwise every one would be listed, and none is known bad)."""
     for control in controls:
         if control.active and control.assertions == 0:
             yield QueueItem(
@@ -118,7 +121,7 @@ def _controls_without_evidence(controls: list[ControlView]) -> Iterator[QueueIte
                 f"control {control.id} is implemented without assertions to verify it",
                 control.location,
             )
-        elif control.verification == "pending" and control.active:
+        elif control.verification == "pending" and control.active and verification_run:
             yield QueueItem(
                 70,
                 "stale_evidence",

@@ -81,10 +81,10 @@ def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, 
     \b
     States:
       verified      every objective mitigated: by verified controls or an attested
-                    assumption ("3/3 COs verified", bright green)
+                    assumption ("3/3 objectives verified", bright green)
       implemented   every objective mitigated, verification pending
-                    ("3/3 COs mitigated, verification pending", green)
-      gaps          objectives at risk or unassessed ("1 of 3 COs at risk"; red when
+                    ("3/3 objectives mitigated, verification pending", green)
+      gaps          objectives at risk or unassessed ("1 of 3 objectives at risk"; red when
                     one of them is of tier high or critical, else orange)
       no controls   no controls or no objectives yet (light grey)
       unknown       the model is missing, not valid, or private (light grey)
@@ -183,6 +183,10 @@ def _make_badges(subjects: list[_Subject]) -> list[tuple[str, Badge]]:
     made: list[tuple[str, Badge]] = []
     for subject in subjects:
         assessment = subject.assessment
+        if assessment is not None and not assessment.badge_public:
+            echo(f"threatgate: note: {subject.display}: the badge of {subject.model_id!r} "
+                 "is 'unknown' because the model does not publish its posture (publishing "
+                 "is opt-in); add `badge: public` to the model to publish it", err=True)
         made.append((badge_file_stem(subject.model_id), model_badge(assessment)))
         for framework in subject.frameworks:
             made.append((badge_file_stem(subject.model_id, framework),

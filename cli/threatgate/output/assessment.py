@@ -29,6 +29,7 @@ def model_summary(a: ModelAssessment) -> dict[str, Any]:
         "findings": a.findings_by_status,
         "expiring": {"expired": sum(d.expired for d in a.dated),
                      "expiring": sum(not d.expired for d in a.dated)},
+        "verification_run": a.verification_run,
         "review_queue": len(a.review_queue),
         "leverage": [r.control for r in a.leverage[:3]],
         "empty": a.empty,
@@ -102,13 +103,18 @@ def summary_text(assessments: list[ModelAssessment], invalid: list[InvalidModel]
         out.append(f"  threats     {len(a.threats)}: {_counts(a.by_severity)}; mitigated "
                    f"{s['mitigated']}, accepted {s['accepted']}, open {s['open']}; "
                    f"mitigation ratio {a.mitigation_ratio:.2f}")
+        verified = (f"verified {o['verified']}" if a.verification_run
+                    else "verification not run")
         out.append(f"  objectives  {o['total']}: mitigated {o['mitigated']} (by controls "
                    f"{o['mitigated_by_controls']}, by assumption "
-                   f"{o['mitigated_by_assumption']}), verified {o['verified']}, at risk "
+                   f"{o['mitigated_by_assumption']}), {verified}, at risk "
                    f"{o['at_risk']}, unassessed {o['unassessed']}")
-        out.append(f"  controls    {progress['defined']}: implemented "
-                   f"{progress['implemented']}, verified {progress['verified']}; "
-                   f"{_counts(a.controls_by_status)}")
+        statuses = _counts(a.controls_by_status).replace(
+            f"implemented {progress['implemented']}",
+            f"implemented {progress['implemented']} ("
+            + (f"verified {progress['verified']})" if a.verification_run
+               else "verification not run)"), 1)
+        out.append(f"  controls    {progress['defined']}: {statuses}")
         if a.findings:
             out.append(f"  findings    {len(a.findings)}: {_counts(a.findings_by_status)}")
         if a.dated:
@@ -166,7 +172,7 @@ def summary_markdown(assessments: list[ModelAssessment], invalid: list[InvalidMo
                    f"{a.by_severity['critical']} | {a.by_severity['high']} | "
                    f"{a.threat_states['mitigated']} | {a.mitigation_ratio * 100:.0f}% | "
                    f"{o['at_risk']} of {o['total']} | {p['implemented']} of {p['defined']} | "
-                   f"{p['verified']} |")
+                   f"{p['verified'] if a.verification_run else 'not run'} |")
     for bad in invalid:
         out.append(f"| {md_cell(bad.path)} | invalid: {md_cell(bad.problem)} | | | | | | | |")
     if details:
