@@ -48,6 +48,7 @@ class LazyGroup(click.Group):
         "add": ("threatgate.commands.edit_cmds", "add"),
         "edit": ("threatgate.commands.edit_cmds", "edit"),
         "remove": ("threatgate.commands.edit_cmds", "remove"),
+        "set": ("threatgate.commands.set_cmd", "set_field"),
         "set-status": ("threatgate.commands.edit_cmds", "set_status"),
     }
 

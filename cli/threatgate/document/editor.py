@@ -46,6 +46,7 @@ from threatgate.document.values import (
     new_entry,
     ordered,
     quoted_like,
+    scalar_text,
     shrink_plan,
     to_ruamel,
     unflow,
@@ -133,6 +134,27 @@ class ModelEditor(ModelText):
         """
         with self._section(key):
             self._set_top(key, value)
+        self.check_data()
+
+    def set_scalar(self, key: str, value: str) -> None:
+        """Set a top-level key holding text (``title``, ``owner``, ``id``...) to ``value``.
+
+        The old value is replaced where it stands (a comment after it on its line is
+        kept); a missing key is inserted where the schema's key order puts it.
+        """
+        with self._section(key):
+            nodes, _ = self.parse()
+            pair = top_level(nodes, key)
+            rendered = scalar_text(value, self._newline)
+            if pair is None:
+                self._add_top_text(nodes, key, f"{key}: {rendered}{self._newline}")
+            else:
+                key_node, value_node = pair
+                colon = self._text.find(":", key_node.end_mark.index)
+                end = (content_end(value_node, self._text)
+                       if getattr(value_node, "value", "") != "" else colon + 1)
+                self.splice(colon + 1, max(end, colon + 1), " " + rendered)
+        self.data[key] = value
         self.check_data()
 
     def _append(self, collection: str, entry: Mapping[str, Any]) -> None:

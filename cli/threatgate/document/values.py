@@ -8,6 +8,7 @@ items (and comments) they already had.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -203,6 +204,33 @@ def render_block(mapping: Any, indent: int, newline: str) -> str:
     text = out.getvalue().replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n")
     lines = [(" " * indent + line) if line else line for line in text.split("\n")]
     return newline.join(lines)
+
+
+#: Plain scalars a YAML 1.1 reader takes for something else than text (booleans, null,
+#: numbers, dates): written quoted.
+YAML11_SPECIAL = re.compile(
+    r"(?i:y|n|yes|no|on|off|true|false|null|~|\.inf|[-+]\.inf|\.nan)"
+    r"|[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?"
+    r"|\.[0-9_]+([eE][-+]?[0-9]+)?|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?")
+
+
+def scalar_text(value: str, newline: str) -> str:
+    """Text as the value of a top-level key: one line, quoted only where YAML needs it;
+    several lines as a literal block (``|``) indented by two columns."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    yaml = round_trip_yaml()
+    yaml.width = 4096
+    multiline = "\n" in value.strip("\n")
+    out = io.StringIO()
+    yaml.dump(CommentedMap(k=LiteralScalarString(value) if multiline else value), out)
+    text = out.getvalue().replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n")
+    text = text.removeprefix("k:").lstrip(" ")
+    if text == value and YAML11_SPECIAL.fullmatch(value):
+        text = json.dumps(value, ensure_ascii=False)  # a string to YAML 1.1 readers too
+    return with_newline(text, newline)
 
 
 def new_entry(collection: str, entry: Mapping[str, Any], *, flow: bool) -> Any:
