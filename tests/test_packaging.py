@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import venv
@@ -57,12 +58,14 @@ def test_installed_wheel_validates_from_its_own_data(wheel: Path, tmp_path: Path
     (Path(site) / "deps.pth").write_text("\n".join(deps) + "\n")
     model = tmp_path / "m.yaml"
     model.write_text(VALID_MODEL, encoding="utf-8")
+    # A PYTHONPATH naming a source checkout would import that instead of the wheel.
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     done = subprocess.run(
         [str(python), "-c",
          "import threatgate.support.resources as r, sys; print(r.schema_dir());"
          "from threatgate.commands.main import main; sys.argv=['threatgate','validate',"
          f"'--no-cache',{str(model)!r}]; main()"],
-        capture_output=True, text=True, cwd=tmp_path,
+        capture_output=True, text=True, cwd=tmp_path, env=env,
     )
     assert done.returncode == 0, done.stderr
     assert "/_data/schemas" in done.stdout.splitlines()[0]
