@@ -11,20 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, VALID_MODEL
+from conftest import REPO_ROOT, VALID_MODEL, build_once
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+def build_wheel(out: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
          "--wheel-dir", str(out), str(REPO_ROOT)],
         check=True, capture_output=True, text=True,
     )
-    (built,) = out.glob("threatgate-*.whl")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of this checkout, built once per run (whichever worker asks first)."""
+    (built,) = build_once(tmp_path_factory, "wheel", build_wheel).glob("threatgate-*.whl")
     return built
 
 
