@@ -1,6 +1,6 @@
 """Shared fixtures: a CLI runner with an isolated cache, and small model builders.
 
-The suite runs in several processes (pytest-xdist, ``-n auto`` in pyproject.toml): nothing
+The suite runs in several processes (pytest-xdist, ``-n logical`` in pyproject.toml): nothing
 here may use a fixed path outside the test's own temporary folders, or a fixed port. What
 is expensive to build and the same for every process is built once per run
 (:func:`build_once`).
