@@ -1,14 +1,25 @@
-"""Shared fixtures: a CLI runner with an isolated cache, and small model builders."""
+"""Shared fixtures: a CLI runner with an isolated cache, and small model builders.
+
+The suite runs in several processes (pytest-xdist, ``-n logical`` in pyproject.toml): nothing
+here may use a fixed path outside the test's own temporary folders, or a fixed port. What
+is expensive to build and the same for every process is built once per run
+(:func:`build_once`).
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
+from filelock import FileLock
 
 from threatgate.commands.main import cli
 
@@ -172,3 +183,79 @@ def check_golden(name: str, actual: str | bytes) -> None:
 def golden() -> Callable[[str, str | bytes], None]:
     """The golden-file check (:func:`check_golden`) as a fixture."""
     return check_golden
+
+
+def build_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+               build: Callable[[Path], None]) -> Path:
+    """The folder ``name`` of this test run, filled by ``build`` exactly once.
+
+    Under pytest-xdist every worker has its own base temporary folder; their parent is
+    the run's own, so the first worker to get here builds the folder under a file lock
+    and the others wait for it, then reuse it. A build that fails leaves no mark: the next
+    worker tries again (and reports its own failure)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    target, done = root / name, root / f"{name}.done"
+    with FileLock(root / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            build(target)
+            done.touch()
+    return target
+
+
+@dataclass(frozen=True)
+class PreCommit:
+    """The real pre-commit tool, with this checkout's hooks (.pre-commit-hooks.yaml).
+
+    Like ``pre-commit try-repo``, the hooks come from a commit of the working tree as it
+    is (uncommitted and untracked files included); unlike it, one pre-commit home serves
+    the whole run, so each hook environment is installed once, not once per call."""
+
+    executable: str
+    config: Path
+    home: Path
+
+    def run(self, repo: Path, hook: str, *args: str,
+            env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        """``pre-commit run HOOK --verbose ARGS...`` in ``repo``."""
+        return subprocess.run(
+            [self.executable, "run", "--config", str(self.config), hook, "--verbose", *args],
+            cwd=repo, env={**env, "PRE_COMMIT_HOME": str(self.home)},
+            capture_output=True, text=True, timeout=600,
+        )
+
+
+def snapshot_hooks(target: Path) -> None:
+    """Commit the working tree's files (tracked or not ignored) into ``target/repo`` and
+    write ``target/config.yaml`` naming that commit and every hook it declares."""
+    repo = target / "repo"
+    repo.mkdir()
+    listed = git(REPO_ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file():  # a tracked file deleted in the working tree is left out
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / name)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "snapshot")
+    hooks = yaml.safe_load((repo / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    config = {"repos": [{"repo": str(repo), "rev": git(repo, "rev-parse", "HEAD").strip(),
+                         "hooks": [{"id": hook["id"]} for hook in hooks]}]}
+    (target / "config.yaml").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    (target / "home").mkdir()
+
+
+@pytest.fixture(scope="session")
+def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
+    """pre-commit with this checkout's hooks, shared by every test (and worker) of the run."""
+    executable = shutil.which("pre-commit")
+    if executable is None:
+        pytest.skip("pre-commit is not installed")
+    if not (REPO_ROOT / ".git").exists():
+        pytest.skip("needs threatgate's own git checkout to install its hooks from")
+    hooks = build_once(tmp_path_factory, "pre-commit-hooks", snapshot_hooks)
+    return PreCommit(executable, hooks / "config.yaml", hooks / "home")

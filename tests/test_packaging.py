@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import venv
@@ -10,20 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, VALID_MODEL
+from conftest import REPO_ROOT, VALID_MODEL, build_once
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+def build_wheel(out: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
          "--wheel-dir", str(out), str(REPO_ROOT)],
         check=True, capture_output=True, text=True,
     )
-    (built,) = out.glob("threatgate-*.whl")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of this checkout, built once per run (whichever worker asks first)."""
+    (built,) = build_once(tmp_path_factory, "wheel", build_wheel).glob("threatgate-*.whl")
     return built
 
 
@@ -57,12 +61,14 @@ def test_installed_wheel_validates_from_its_own_data(wheel: Path, tmp_path: Path
     (Path(site) / "deps.pth").write_text("\n".join(deps) + "\n")
     model = tmp_path / "m.yaml"
     model.write_text(VALID_MODEL, encoding="utf-8")
+    # A PYTHONPATH naming a source checkout would import that instead of the wheel.
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     done = subprocess.run(
         [str(python), "-c",
          "import threatgate.support.resources as r, sys; print(r.schema_dir());"
          "from threatgate.commands.main import main; sys.argv=['threatgate','validate',"
          f"'--no-cache',{str(model)!r}]; main()"],
-        capture_output=True, text=True, cwd=tmp_path,
+        capture_output=True, text=True, cwd=tmp_path, env=env,
     )
     assert done.returncode == 0, done.stderr
     assert "/_data/schemas" in done.stdout.splitlines()[0]

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import GIT_IDENTITY, REPO_ROOT, VALID_MODEL, git
+from conftest import GIT_IDENTITY, REPO_ROOT, VALID_MODEL, PreCommit, git
 
 ACTION = REPO_ROOT / "action.yml"
 GITLAB = REPO_ROOT / "templates" / "ci" / "gitlab-ci.yml"
@@ -450,31 +450,24 @@ def test_pre_push_hook_is_declared() -> None:
 
 
 @pytest.mark.slow
-def test_pre_push_hook_runs_under_pre_commit(git_repo: Path) -> None:
+def test_pre_push_hook_runs_under_pre_commit(git_repo: Path, pre_commit: PreCommit) -> None:
     """The real pre-commit runs the hook at the pre-push stage, on every model."""
-    pre_commit = shutil.which("pre-commit")
-    if pre_commit is None:
-        pytest.skip("pre-commit is not installed")
-    if not (REPO_ROOT / ".git").exists():
-        pytest.skip("needs threatgate's own git checkout for pre-commit try-repo")
     (git_repo / "threatmodels").mkdir()
     (git_repo / "threatmodels" / "model.yaml").write_text(FAILING_MODEL, encoding="utf-8")
     git(git_repo, "add", "-A")
     env = {**os.environ, **GIT_IDENTITY}
 
-    def try_repo() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [pre_commit, "try-repo", str(REPO_ROOT), "threatgate-gate", "--verbose",
-             "--hook-stage", "pre-push", "--all-files"],
-            cwd=git_repo, env=env, capture_output=True, text=True, timeout=600)
+    def push() -> subprocess.CompletedProcess[str]:
+        return pre_commit.run(git_repo, "threatgate-gate", "--hook-stage", "pre-push",
+                              "--all-files", env=env)
 
-    reporting = try_repo()  # no threshold set: the gate only reports
+    reporting = push()  # no threshold set: the gate only reports
     assert reporting.returncode == 0, reporting.stdout + reporting.stderr
     assert "No thresholds set" in reporting.stdout
     (git_repo / "threatgate.toml").write_text("[gate]\nfail_on_critical = true\n",
                                               encoding="utf-8")
     git(git_repo, "add", "-A")
-    failing = try_repo()
+    failing = push()
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "threatmodels/model.yaml:" in failing.stdout
     assert "[fail_on_critical]" in failing.stdout

@@ -3,39 +3,34 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import GIT_IDENTITY, REPO_ROOT, VALID_MODEL, git
+from conftest import GIT_IDENTITY, VALID_MODEL, PreCommit, git
 
 pytestmark = pytest.mark.slow
 
 BAD_MODEL = VALID_MODEL.replace("status: planned", "status: done")
+RunHook = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def _pre_commit() -> list[str]:
-    found = shutil.which("pre-commit")
-    if found is None:
-        pytest.skip("pre-commit is not installed")
-    return [found]
+@pytest.fixture
+def run_hook(pre_commit: PreCommit) -> RunHook:
+    """Run one hook on the given files of a repository, as a commit would."""
 
+    def run(repo: Path, hook: str, *files: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, **GIT_IDENTITY}
+        env.pop("THREATGATE_TODAY", None)
+        return pre_commit.run(repo, hook, "--files", *files, env=env)
 
-def _try_repo(repo: Path, hook: str, *files: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **GIT_IDENTITY}
-    env.pop("THREATGATE_TODAY", None)
-    return subprocess.run(
-        [*_pre_commit(), "try-repo", str(REPO_ROOT), hook, "--verbose", "--files", *files],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=600,
-    )
+    return run
 
 
 @pytest.fixture
 def user_repo(git_repo: Path) -> Path:
-    if not (REPO_ROOT / ".git").exists():
-        pytest.skip("needs threatgate's own git checkout for pre-commit try-repo")
     models = git_repo / "threatmodels"
     models.mkdir()
     (models / "good.yaml").write_text(VALID_MODEL, encoding="utf-8")
@@ -45,39 +40,41 @@ def user_repo(git_repo: Path) -> Path:
     return git_repo
 
 
-def test_validate_hook_rejects_a_bad_model_and_passes_a_good_one(user_repo: Path) -> None:
-    rejected = _try_repo(user_repo, "threatgate-validate", "threatmodels/bad.yaml")
+def test_validate_hook_rejects_a_bad_model_and_passes_a_good_one(user_repo: Path,
+                                                                 run_hook: RunHook) -> None:
+    rejected = run_hook(user_repo, "threatgate-validate", "threatmodels/bad.yaml")
     assert rejected.returncode == 1, rejected.stdout + rejected.stderr
     assert "threatmodels/bad.yaml:" in rejected.stdout
     assert "[schema-enum]" in rejected.stdout
     assert "Failed" in rejected.stdout
 
-    passed = _try_repo(user_repo, "threatgate-validate", "threatmodels/good.yaml")
+    passed = run_hook(user_repo, "threatgate-validate", "threatmodels/good.yaml")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
 
 
-def test_validate_hook_sees_id_clash_with_an_unchanged_model(user_repo: Path) -> None:
+def test_validate_hook_sees_id_clash_with_an_unchanged_model(user_repo: Path,
+                                                             run_hook: RunHook) -> None:
     clash = user_repo / "threatmodels" / "clash.yaml"
     clash.write_text(VALID_MODEL, encoding="utf-8")  # same id as good.yaml
     git(user_repo, "add", "-A")
-    result = _try_repo(user_repo, "threatgate-validate", "threatmodels/clash.yaml")
+    result = run_hook(user_repo, "threatgate-validate", "threatmodels/clash.yaml")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "[duplicate-model-id]" in result.stdout
 
 
-def test_fmt_hook_rewrites_and_fails_once(user_repo: Path) -> None:
+def test_fmt_hook_rewrites_and_fails_once(user_repo: Path, run_hook: RunHook) -> None:
     messy = user_repo / "threatmodels" / "good.yaml"
     messy.write_text("title: Web shop  # keep me\n" + VALID_MODEL.replace(
         "title: Web shop\n", ""), encoding="utf-8")
     git(user_repo, "add", "-A")
-    first = _try_repo(user_repo, "threatgate-fmt", "threatmodels/good.yaml")
+    first = run_hook(user_repo, "threatgate-fmt", "threatmodels/good.yaml")
     assert first.returncode == 1, first.stdout + first.stderr  # files were modified
     assert "files were modified by this hook" in first.stdout
     text = messy.read_text(encoding="utf-8")
     assert text.startswith("threatgate: 1\nid: shop\ntitle: Web shop  # keep me\n")
     git(user_repo, "add", "-A")
-    second = _try_repo(user_repo, "threatgate-fmt", "threatmodels/good.yaml")
+    second = run_hook(user_repo, "threatgate-fmt", "threatmodels/good.yaml")
     assert second.returncode == 0, second.stdout + second.stderr
 
 
