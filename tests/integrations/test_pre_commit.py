@@ -78,17 +78,16 @@ def test_fmt_hook_rewrites_and_fails_once(user_repo: Path, run_hook: RunHook) ->
     assert second.returncode == 0, second.stdout + second.stderr
 
 
-def test_hooks_follow_the_configured_model_folders(git_repo: Path) -> None:
-    if not (REPO_ROOT / ".git").exists():
-        pytest.skip("needs threatgate's own git checkout for pre-commit try-repo")
+def test_hooks_follow_the_configured_model_folders(git_repo: Path,
+                                                    run_hook: RunHook) -> None:
     (git_repo / "threatgate.toml").write_text('models = ["security/models"]\n',
                                               encoding="utf-8")
     (git_repo / "security" / "models").mkdir(parents=True)
     (git_repo / "security" / "models" / "bad.yaml").write_text(BAD_MODEL, encoding="utf-8")
     (git_repo / "deploy.yaml").write_text("kind: Deployment\n", encoding="utf-8")
     git(git_repo, "add", "-A")
-    result = _try_repo(git_repo, "threatgate-validate", "security/models/bad.yaml",
-                       "deploy.yaml")
+    result = run_hook(git_repo, "threatgate-validate", "security/models/bad.yaml",
+                      "deploy.yaml")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "security/models/bad.yaml:" in result.stdout
     assert "deploy.yaml" not in result.stdout.replace("security/models/bad.yaml", "")
