@@ -6,8 +6,10 @@ links lead out of it is an ``error`` (refused evidence), not a missing file.
 JavaScript/TypeScript ``it``/``test``/``describe``, Go ``func``, Java/C# ``void`` or
 ``Task`` methods, Rust ``fn``) whose keyword is code: in a file of a language
 :mod:`threatgate.verify.languages` knows (by extension), a definition inside a comment
-or a string (a docstring) does not count. Files that cannot be read as text (binary,
-oversized) are skipped.
+or a string (a docstring) does not count. A qualified ``name`` (``TestLogin.test_lockout``,
+``LoginTest::lockout``) is a method of that class, found as ``function_exists`` finds
+one, in the files of a language it reads. Files that cannot be read as text (binary,
+oversized) or parsed are skipped.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from threatgate.verify.base import (
     clean_path,
 )
 from threatgate.verify.languages import EXTENSIONS, blank_comments_and_strings
+from threatgate.verify.languages.definitions import function_names
+from threatgate.verify.languages.python import python_functions
+from threatgate.verify.languages.source import CodeError, Source, name_parts
 from threatgate.verify.regexes import finditer, line_of
 
 
@@ -69,6 +74,37 @@ def _code_only(path: str, text: str) -> str:
     return blank_comments_and_strings(text, language) if language else text
 
 
+def _qualified(path: str, text: str, name: str) -> int | None:
+    """The line of the method ``Class.method`` in a file of a language the code checks
+    read (None: not there, or a file they cannot read)."""
+    language = EXTENSIONS.get(PurePosixPath(path).suffix.lower())
+    if language is None:
+        return None
+    source = Source(path, language, text)
+    parts = name_parts(name, language)
+    try:
+        if language == "python":
+            functions = python_functions(source, parts)
+            return functions[0].lineno if functions else None
+        names = function_names(source, parts)
+    except (CodeError, EvidenceError):
+        return None  # does not parse, or too costly to read: not this file
+    return source.line(names[0][0]) if names else None
+
+
+def _qualified_test(name: str, matches: list[str], tree: Tree, pattern: str) -> Verdict:
+    for path in matches:
+        try:
+            text = tree.read_text(path)
+        except EvidenceError:
+            continue  # binary or oversized: not a test file
+        line = _qualified(path, text, name)
+        if line is not None:
+            return Verdict.passed(f"test {name} is defined in {path}", path, line)
+    return Verdict.failed(f"no test method {name} in the {len(matches)} file(s) matching "
+                          f"{pattern}")
+
+
 @assertion_type("test_exists", path_params=("glob",))
 def test_exists(assertion: dict[str, Any], tree: Tree) -> Verdict:
     pattern = assertion["glob"]
@@ -78,6 +114,8 @@ def test_exists(assertion: dict[str, Any], tree: Tree) -> Verdict:
     name = assertion.get("name")
     if not name:
         return Verdict.passed(f"{len(matches)} test file(s) match {pattern}", matches[0])
+    if "." in str(name) or "::" in str(name):
+        return _qualified_test(str(name), matches, tree, pattern)
     import regex
 
     expression = _TEST_DEFINITION.replace("{name}", regex.escape(str(name)))
