@@ -31,6 +31,12 @@ _GROUP_HEADER = regex.compile(r"(?:\?(?:P?<[^>]*>|P=[^)]*|<?[=!]|[>|:]|[a-zA-Z\-
 _CLASS_BODY = regex.compile(r"\^?\]?(?:[^\\\]]|\\.)*+\]?", regex.DOTALL)
 
 
+def shown(pattern: str) -> str:
+    """A regular expression as messages show it: ``/pattern/``, its backslashes as typed
+    (``repr`` would double them)."""
+    return f"/{pattern}/"
+
+
 def program_items(pattern: str) -> int:
     """An upper estimate of the size of ``pattern``'s compiled program, in items.
 

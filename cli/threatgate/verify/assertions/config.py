@@ -52,7 +52,7 @@ from threatgate.verify.configfiles import (
     line_of_key,
     parse,
 )
-from threatgate.verify.regexes import search
+from threatgate.verify.regexes import search, shown
 
 MAX_SEGMENTS = 200
 
@@ -322,5 +322,5 @@ def config_value_matches(assertion: dict[str, Any], tree: Tree) -> Verdict:
         text = "" if actual is None and not typed else text_form(actual)
         if search(str(pattern), text) is None:
             return Verdict.failed(f"{where} is {_describe(actual)}, which does not match "
-                                  f"{pattern!r}", found.file, found.line)
+                                  f"{shown(str(pattern))}", found.file, found.line)
     return Verdict.passed(f"{where} is {_describe(actual)}", found.file, found.line)

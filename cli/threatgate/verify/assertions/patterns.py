@@ -16,7 +16,7 @@ from typing import Any
 import regex
 
 from threatgate.verify.base import EvidenceError, Tree, Verdict, assertion_type
-from threatgate.verify.regexes import finditer, flags_of, line_of, search
+from threatgate.verify.regexes import finditer, flags_of, line_of, search, shown
 
 
 def _scope(assertion: dict[str, Any], text: str) -> tuple[int, int]:
@@ -26,12 +26,12 @@ def _scope(assertion: dict[str, Any], text: str) -> tuple[int, int]:
     if assertion.get("scope_start"):
         found = search(assertion["scope_start"], text, flags)
         if found is None:
-            raise EvidenceError(f"scope_start {assertion['scope_start']!r} not found")
+            raise EvidenceError(f"scope_start {shown(str(assertion['scope_start']))} not found")
         start = found.start()
     if assertion.get("scope_end"):
         found = search(assertion["scope_end"], text, flags, pos=start + 1)
         if found is None:
-            raise EvidenceError(f"scope_end {assertion['scope_end']!r} not found after "
+            raise EvidenceError(f"scope_end {shown(str(assertion['scope_end']))} not found after "
                                 "scope_start")
         end = found.start()
     return start, end
@@ -51,9 +51,9 @@ def pattern_matches(assertion: dict[str, Any], tree: Tree) -> Verdict:
         if len(found) >= wanted:
             break
     if len(found) >= wanted:
-        return Verdict.passed(f"{pattern!r} found in {path}", path,
+        return Verdict.passed(f"{shown(pattern)} found in {path}", path,
                               line_of(text, start + found[0].start()))
-    return Verdict.failed(f"{pattern!r} found {len(found)} time(s) in {path}, "
+    return Verdict.failed(f"{shown(pattern)} found {len(found)} time(s) in {path}, "
                           f"{wanted} needed", path)
 
 
@@ -64,8 +64,8 @@ def pattern_absent(assertion: dict[str, Any], tree: Tree) -> Verdict:
     start, end = _scope(assertion, text)
     found = search(pattern, text[start:end], flags_of(assertion))
     if found is None:
-        return Verdict.passed(f"{pattern!r} does not occur in {path}", path)
-    return Verdict.failed(f"{pattern!r} occurs in {path}", path,
+        return Verdict.passed(f"{shown(pattern)} does not occur in {path}", path)
+    return Verdict.failed(f"{shown(pattern)} occurs in {path}", path,
                           line_of(text, start + found.start()))
 
 
@@ -81,6 +81,17 @@ SECRET_PATTERNS: dict[str, str] = {
     # '=', ':', ':=' or '=>', then a quoted literal that is not a placeholder.
     "password assignment": (r"(?i)\b(?:\w+_)?(?:password|passwd|secret(?:_key)?|api_?key|token)"
                             r"\b['\"]?\s*(?:=>|:=|[:=])\s*['\"][^'\"\s$%{}<>]{8,}['\"]"),
+    # The same key given a literal fallback on its line: `os.environ.get("SECRET_KEY") or
+    # "you-will-never-guess"`, `process.env.TOKEN || "..."`, `?? "..."`: the literal is
+    # the secret whenever the variable is unset.
+    "password fallback": (r"(?i)\b(?:\w+_)?(?:password|passwd|secret(?:_key)?|api_?key|token)"
+                          r"\b['\"]?\s*(?:=>|:=|[:=])[^\n]{0,200}?(?:\bor\b|\|\||\?\?)\s*"
+                          r"['\"][^'\"\s$%{}<>]{8,}['\"]"),
+    # A secret-named variable read from the environment with a literal default:
+    # `os.getenv("DB_PASSWORD", "hunter2hunter2")`, `ENV.fetch("API_KEY", "...")`.
+    "password default": (r"(?i)\b(?:environ\.get|getenv|env\.get|ENV\.fetch|env)\(\s*['\"]"
+                         r"(?:\w+_)?(?:password|passwd|secret(?:_key)?|api_?key|token)\w*['\"]"
+                         r"\s*,\s*['\"][^'\"\s$%{}<>]{8,}['\"]"),
 }
 
 
@@ -173,6 +184,6 @@ def http_header_set(assertion: dict[str, Any], tree: Tree) -> Verdict:
             if value is None or search(str(value), setting):
                 return Verdict.passed(f"{header} is set in {path}", path,
                                       line_of(text, match.start()))
-    detail = f" to a value matching {value!r}" if value is not None else ""
+    detail = f" to a value matching {shown(str(value))}" if value is not None else ""
     return Verdict.failed(f"{header} is not set{detail} in {len(files)} file(s) matching "
                           f"{assertion['glob']}")
