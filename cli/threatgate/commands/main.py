@@ -49,6 +49,7 @@ class LazyGroup(click.Group):
         "edit": ("threatgate.commands.edit_cmds", "edit"),
         "remove": ("threatgate.commands.edit_cmds", "remove"),
         "set-status": ("threatgate.commands.edit_cmds", "set_status"),
+        "mcp": ("threatgate.commands.mcp_cmd", "mcp"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
