@@ -60,6 +60,7 @@ class Repository:
     _documents: dict[tuple[Any, ...], LoadedDocument] = field(default_factory=dict,
                                                               repr=False)
     _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _load_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def at(cls, start: Path) -> Repository:
@@ -101,17 +102,16 @@ class Repository:
             raise InputError(f"model name is longer than {MAX_NAME} characters")
         files = self.model_files()
         wanted = model_id.strip().replace("\\", "/")
-        by_path = [f for f in files if self.shown(f.path) == wanted]
-        if by_path:
-            return by_path[0].path
-        from threatgate.model.discovery import loadable_models
-
-        by_id = [found for found, data in loadable_models(self.config)
-                 if data.get("id") == wanted]
-        if len(by_id) == 1:
-            return by_id[0].path
+        by_shown = {self.shown(f.path): f.path for f in files}
+        if wanted in by_shown:
+            return by_shown[wanted]
+        # Every readable model, parsed once while unchanged (as the warm-up leaves them).
+        by_id = [path for path, document in self.documents()
+                 if document.data.get("id") == wanted]
+        if len(by_id) == 1 and by_id[0] in by_shown:
+            return by_shown[by_id[0]]
         if by_id:
-            places = ", ".join(self.shown(f.path) for f in by_id)
+            places = ", ".join(by_id)
             raise InputError(f"the model id {wanted!r} is used by several files ({places}); "
                              "give the model file")
         known = ", ".join(self.shown(f.path) for f in files[:20]) or "none"
@@ -127,16 +127,34 @@ class Repository:
         files = discover(list(paths), self.config)
         day = self.today()
         key = (paths, verify, keep_data, day, _stamp(files))
-        with self._memo_lock:
-            found = self._memo.get(key)
-        if found is not None and not verify:
-            return found
-        loaded = load_workspace(paths, self.config, day, verify=verify, keep_data=keep_data)
-        with self._memo_lock:
-            if len(self._memo) >= MAX_MEMO:
-                self._memo.clear()
-            self._memo[key] = loaded
+        # One load at a time: a call arriving during the warm-up (or another call's load
+        # of the same models) waits for it and reuses the result.
+        with self._load_lock:
+            with self._memo_lock:
+                found = self._memo.get(key)
+            if found is not None and not verify:
+                return found
+            loaded = load_workspace(paths, self.config, day, verify=verify,
+                                    keep_data=keep_data)
+            with self._memo_lock:
+                if len(self._memo) >= MAX_MEMO:
+                    self._memo.clear()
+                self._memo[key] = loaded
         return loaded
+
+    def warm_up(self) -> None:
+        """Validate and assess every model once, so that the first listing is quick.
+
+        Run in the background when the server starts; a model that cannot be read is
+        reported by the call that asks for it, not here.
+        """
+        from threatgate.errors import ThreatgateError
+
+        try:
+            self.workspace()
+            self.documents()
+        except ThreatgateError:
+            return
 
     # --- edits ------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import importlib
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,4 +61,6 @@ def serve_stdio(start: Path) -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     repo = Repository.at(start)
     os.chdir(repo.root)
-    build_server(repo).run("stdio")
+    server = build_server(repo)
+    threading.Thread(target=repo.warm_up, name="threatgate-warm-up", daemon=True).start()
+    server.run("stdio")
