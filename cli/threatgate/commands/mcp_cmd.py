@@ -13,13 +13,18 @@ INSTALL_HINT = 'pip install "threatgate[mcp]"'
 
 
 @click.command()
-def mcp() -> int:
+@click.option("--repository", "-C", "repository", default=None, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Serve the repository holding DIR instead of the current folder's (for "
+                   "clients that start servers elsewhere, e.g. Cursor's ${workspaceFolder}).")
+def mcp(repository: Path | None) -> int:
     """Serve this repository's threat models to a coding agent over MCP (stdio).
 
     Starts a Model Context Protocol server on standard input and output for the
-    repository found from the current folder (as every command finds it). An agent
-    (Claude Code, Cursor, Claude Desktop, ...) launches it and calls its tools to read
-    the models, assess them, record assertions and findings, and export. Every write
+    repository found from the current folder (as every command finds it), or from
+    --repository DIR. An agent (Claude Code, Cursor, Claude Desktop, ...) launches it
+    and calls its tools to read the models, assess them, record assertions and
+    findings, and export. Every write
     goes through the same edits as `threatgate add|edit|set-status|findings`: comments
     kept, atomic, locked, refused when the model would become invalid. Commands
     (command_succeeds assertions) are never run. Standard output carries only protocol
@@ -35,5 +40,5 @@ def mcp() -> int:
         raise InputError(f"the MCP server needs the mcp package: {INSTALL_HINT}")
     from threatgate.integrations.mcp.server import serve_stdio
 
-    serve_stdio(Path.cwd())
+    serve_stdio(repository or Path.cwd())
     return EXIT_OK

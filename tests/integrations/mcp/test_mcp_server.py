@@ -98,3 +98,15 @@ def test_the_command_asks_for_the_sdk_when_it_is_missing(run_cli, project: Path,
     result = run_cli("mcp", cwd=project)
     assert result.exit_code == 2
     assert 'pip install "threatgate[mcp]"' in result.output
+
+
+def test_every_tool_and_client_configuration_is_documented() -> None:
+    from conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "docs" / "mcp.md").read_text(encoding="utf-8")
+    for family in EXPECTED.values():
+        for name in family:
+            assert f"`{name}`" in text, f"{name} is missing from docs/mcp.md"
+    for client in (".mcp.json", ".cursor/mcp.json", "claude_desktop_config.json"):
+        assert client in text
+    assert 'pip install "threatgate[mcp]"' in text
