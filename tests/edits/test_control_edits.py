@@ -12,6 +12,7 @@ from conftest import VALID_MODEL
 from threatgate.document.errors import EditError
 from threatgate.document.transaction import edit_file
 from threatgate.edits import controls
+from threatgate.edits.entities import Edited
 
 DAY = dt.date(2026, 6, 1)
 COMMENTED = VALID_MODEL.replace("    title: Web application firewall\n",
@@ -23,7 +24,7 @@ def model(write_model) -> Path:
     return write_model(COMMENTED)
 
 
-def edit(model: Path, change) -> controls.ControlChange:
+def edit(model: Path, change) -> Edited:
     return edit_file(model, change, today=DAY).value
 
 

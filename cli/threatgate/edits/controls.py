@@ -12,12 +12,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from threatgate.document.editor import REMOVE, ModelEditor
 from threatgate.document.errors import EditError
-from threatgate.edits.entities import find_entity
+from threatgate.edits.entities import Edited, find_entity
 from threatgate.edits.fields import KINDS
 from threatgate.edits.findings import check_assertion
 
@@ -29,26 +28,12 @@ EVIDENCE_FIELD = "x-evidence"
 MAX_TEXT = 10_000
 
 
-@dataclass
-class ControlChange:
-    """What an edit of a control changed: the fields, and the entry before and after."""
-
-    control_id: str
-    fields: list[str]
-    before: dict[str, Any]
-    after: dict[str, Any]
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.fields)
-
-
 def _control(editor: ModelEditor, control_id: str) -> tuple[int, dict[str, Any]]:
     return find_entity(editor.data, KINDS["control"], control_id)
 
 
 def _apply(editor: ModelEditor, control_id: str, index: int, before: dict[str, Any],
-           changes: dict[str, Any]) -> ControlChange:
+           changes: dict[str, Any]) -> Edited:
     before = copy.deepcopy(before)  # the editor updates the entry in place
     after = copy.deepcopy(before)
     for key, value in changes.items():
@@ -59,7 +44,7 @@ def _apply(editor: ModelEditor, control_id: str, index: int, before: dict[str, A
     real = {k: v for k, v in changes.items() if before.get(k, REMOVE) != after.get(k, REMOVE)}
     if real:
         editor.update("controls", index, real)
-    return ControlChange(control_id, list(real), before, after)
+    return Edited("control", control_id, list(real), before, after)
 
 
 def _checked_text(value: str, what: str) -> str:
@@ -80,7 +65,7 @@ def appended_note(notes: Any, line: str) -> str:
 
 
 def refine_control(editor: ModelEditor, control_id: str, description: str,
-                   justification: str, *, today: dt.date) -> ControlChange:
+                   justification: str, *, today: dt.date) -> Edited:
     """Replace a control's description; the reason goes, dated, at the end of its notes.
 
     The old description is not kept in the file (Git has it); the note says why it
@@ -90,7 +75,8 @@ def refine_control(editor: ModelEditor, control_id: str, description: str,
     reason = " ".join(_checked_text(justification, "the justification").split())
     index, entry = _control(editor, control_id)
     if entry.get("description") == text:
-        return ControlChange(control_id, [], copy.deepcopy(entry), copy.deepcopy(entry))
+        return Edited("control", control_id, [], copy.deepcopy(entry),
+                      copy.deepcopy(entry))
     note = f"{today.isoformat()} description refined: {reason}"
     changes = {"description": text, "notes": appended_note(entry.get("notes"), note)}
     return _apply(editor, control_id, index, entry, changes)
@@ -107,7 +93,7 @@ def _links(entry: Mapping[str, Any]) -> list[str]:
 
 
 def add_evidence_links(editor: ModelEditor, control_id: str,
-                       links: Sequence[str]) -> ControlChange:
+                       links: Sequence[str]) -> Edited:
     """Add links to the control's evidence list (``x-evidence``); links already there are
     skipped, so adding twice is harmless."""
     wanted = [_checked_text(link, "an evidence link") for link in links]
@@ -121,7 +107,7 @@ def add_evidence_links(editor: ModelEditor, control_id: str,
 
 
 def remove_evidence_links(editor: ModelEditor, control_id: str,
-                          links: Sequence[str]) -> ControlChange:
+                          links: Sequence[str]) -> Edited:
     """Take links out of the control's evidence list; the field goes when it empties."""
     wanted = [link.strip() for link in links]
     if not wanted:
@@ -138,7 +124,7 @@ def remove_evidence_links(editor: ModelEditor, control_id: str,
 
 
 def add_assertions(editor: ModelEditor, control_id: str,
-                   assertions: Sequence[Mapping[str, Any]]) -> ControlChange:
+                   assertions: Sequence[Mapping[str, Any]]) -> Edited:
     """Append assertions to a control, each checked against the assertion schema first;
     an assertion the control already has is skipped."""
     if not assertions:
@@ -155,7 +141,7 @@ def add_assertions(editor: ModelEditor, control_id: str,
     return _apply(editor, control_id, index, entry, {"assertions": existing + new})
 
 
-def delete_assertion(editor: ModelEditor, control_id: str, position: int) -> ControlChange:
+def delete_assertion(editor: ModelEditor, control_id: str, position: int) -> Edited:
     """Delete the assertion at ``position`` (0-based) of a control's list."""
     index, entry = _control(editor, control_id)
     current = entry.get("assertions")

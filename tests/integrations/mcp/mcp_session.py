@@ -73,22 +73,22 @@ def refused(result: CallToolResult) -> str:
     return " ".join(getattr(c, "text", "") for c in result.content)
 
 
-def server_parameters(project: Path) -> StdioServerParameters:
-    """``python -m threatgate mcp`` in ``project``, with this test's environment."""
+def server_parameters(project: Path, *extra: str) -> StdioServerParameters:
+    """``python -m threatgate mcp [EXTRA...]`` in ``project``, with this test's
+    environment."""
     keep = ("PYTHONPATH", "THREATGATE_TODAY", "THREATGATE_CACHE_DIR")
     env = {name: os.environ[name] for name in keep if name in os.environ}
-    return StdioServerParameters(command=sys.executable, args=["-m", "threatgate", "mcp"],
+    return StdioServerParameters(command=sys.executable, args=["-m", "threatgate", "mcp", *extra],
                                  cwd=project, env=env)
 
 
 def over_stdio(project: Path, body: Callable[[ClientSession], Awaitable[Any]],
-               errlog: Any = None) -> Any:
+               *extra: str) -> Any:
     """Run ``body(session)`` against a server spawned over stdio in ``project``."""
 
     async def run() -> Any:
-        params = server_parameters(project)
-        streams = stdio_client(params, errlog=errlog) if errlog else stdio_client(params)
-        async with streams as (read, write), ClientSession(read, write) as session:
+        params = server_parameters(project, *extra)
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             return await body(session)
 

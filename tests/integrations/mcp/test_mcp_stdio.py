@@ -48,6 +48,16 @@ def test_tools_are_listed_with_typed_schemas_and_answer(repo: Path) -> None:
     assert ok(after)["total"] == 1
 
 
+def test_repository_option_serves_another_folder(repo: Path, tmp_path_factory) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+
+    async def body(session: Any) -> Any:
+        return await session.call_tool("list_threat_models", {})
+
+    listed = ok(over_stdio(elsewhere, body, "--repository", str(repo / "sub")))
+    assert listed["items"][0]["path"] == "threatmodels/model.yaml"
+
+
 def test_a_write_over_stdio_keeps_comments(repo: Path) -> None:
     async def body(session: Any) -> Any:
         return await session.call_tool("update_control_status",

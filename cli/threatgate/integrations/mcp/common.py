@@ -41,6 +41,10 @@ ModelId = Annotated[str | None, Field(
                                 "defining the entity named).")]
 EntityId = Annotated[str, Field(min_length=1, max_length=64, description="An entity's id.")]
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
+#: A name, a title, one line.
+Short = Annotated[str, Field(min_length=1, max_length=500)]
+#: A list of short values (ids, tags, categories).
+Names = Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=MAX_ITEMS)]
 
 
 class Page(TypedDict):

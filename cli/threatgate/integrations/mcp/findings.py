@@ -24,6 +24,7 @@ from threatgate.integrations.mcp.common import (
     ModelId,
     Offset,
     Page,
+    Short,
     Text,
     change_result,
     page,
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 Severity = Literal["critical", "high", "medium", "low", "info"]
 FindingStatus = Literal["discovered", "acknowledged", "remediated", "verified", "dismissed"]
 GapStatus = Literal["planned", "in_progress"]
-Short = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class FindingInput(TypedDict):

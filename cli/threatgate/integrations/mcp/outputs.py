@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
     from threatgate.workspace import Workspace
 
 ExportFormat = Literal["csv", "json", "markdown", "html", "docx", "sarif"]
-NewId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$",
+#: A model id that can name a file in the model folder (no '/', no leading '.').
+NEW_ID = r"[a-z0-9][a-z0-9._-]{0,63}"
+NewId = Annotated[str, Field(pattern=f"^{NEW_ID}$",
                              description="Id of the new model (lower-case, digits, . _ -).")]
 
 
@@ -77,6 +80,9 @@ def _register_generation(server: MCPServer, repo: Repository) -> None:
         result: dict[str, Any] = {"id": model["id"], "counts": counts, "written": None}
         if not write:
             return {**result, "yaml": rendered}
+        if not re.fullmatch(NEW_ID, str(model["id"])):
+            raise InputError(f"the drafted id {model['id']!r} cannot name a file; give "
+                             "model_id")
         target = repo.config.model_dirs[0] / f"{model['id']}.yaml"
         if target.exists() or target.is_symlink():
             raise InputError(f"{repo.shown(target)} exists; give another model_id")

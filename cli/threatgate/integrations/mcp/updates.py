@@ -20,6 +20,8 @@ from threatgate.integrations.mcp.common import (
     Change,
     EntityId,
     ModelId,
+    Names,
+    Short,
     Text,
     change_result,
     tool,
@@ -31,8 +33,6 @@ if TYPE_CHECKING:
     from threatgate.integrations.mcp.repository import Repository
 
 Status = Literal["planned", "in_progress", "implemented", "not_applicable", "wont_do"]
-Short = Annotated[str, Field(min_length=1, max_length=500)]
-Names = Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=MAX_ITEMS)]
 Links = Annotated[list[Annotated[str, Field(min_length=1, max_length=2000)]],
                   Field(min_length=1, max_length=MAX_ITEMS)]
 Score = Annotated[int, Field(ge=1, le=5)]
@@ -140,7 +140,7 @@ def _register_controls(server: MCPServer, repo: Repository) -> None:
 
 
 def _control_change(change: Any) -> dict[str, Any]:
-    return {"id": change.control_id, "fields": change.fields, "after": change.after}
+    return {"id": change.entity_id, "fields": change.fields, "after": change.after}
 
 
 def _register_entities(server: MCPServer, repo: Repository) -> None:
