@@ -85,3 +85,15 @@ def test_assertions_are_checked_added_once_and_deleted(model: Path) -> None:
 def test_an_unknown_control_is_refused(model: Path) -> None:
     with pytest.raises(EditError, match="C9"):
         edit(model, lambda e: controls.add_evidence_links(e, "C9", ["x"]))
+
+
+def test_an_assertion_is_deleted_by_its_id(model: Path) -> None:
+    named = [{"id": "waf-on", "type": "file_exists", "file": "a"},
+             {"id": "waf-rules", "type": "file_exists", "file": "b"}]
+    edit(model, lambda e: controls.add_assertions(e, "C2", named))
+    with pytest.raises(EditError, match="no assertion with id nope"):
+        edit(model, lambda e: controls.delete_assertion(e, "C2", assertion_id="nope"))
+    with pytest.raises(EditError, match="one of them"):
+        edit(model, lambda e: controls.delete_assertion(e, "C2", 0, assertion_id="waf-on"))
+    done = edit(model, lambda e: controls.delete_assertion(e, "C2", assertion_id="waf-rules"))
+    assert done.after["assertions"] == named[:1]

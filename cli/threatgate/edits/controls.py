@@ -141,12 +141,23 @@ def add_assertions(editor: ModelEditor, control_id: str,
     return _apply(editor, control_id, index, entry, {"assertions": existing + new})
 
 
-def delete_assertion(editor: ModelEditor, control_id: str, position: int) -> Edited:
-    """Delete the assertion at ``position`` (0-based) of a control's list."""
+def delete_assertion(editor: ModelEditor, control_id: str, position: int | None = None, *,
+                     assertion_id: str | None = None) -> Edited:
+    """Delete one assertion of a control: the one at ``position`` (0-based) of its list,
+    or the one whose ``id`` is ``assertion_id``."""
+    if (position is None) == (assertion_id is None):
+        raise EditError.usage("name the assertion by its index or by its id (one of them)")
     index, entry = _control(editor, control_id)
     current = entry.get("assertions")
     existing = list(current) if isinstance(current, list) else []
-    if not 0 <= position < len(existing):
+    if assertion_id is not None:
+        ids = [a.get("id") if isinstance(a, dict) else None for a in existing]
+        if assertion_id not in ids:
+            named = ", ".join(str(i) for i in ids if i is not None) or "none has an id"
+            raise EditError.usage(f"control {control_id} has no assertion with id "
+                                  f"{assertion_id} ({named})")
+        position = ids.index(assertion_id)
+    if position is None or not 0 <= position < len(existing):
         raise EditError.usage(f"control {control_id} has {len(existing)} assertion(s); "
                               f"there is no assertion at index {position}")
     kept = existing[:position] + existing[position + 1:]

@@ -35,6 +35,11 @@ def test_submit_list_and_delete_assertions(repo: Path) -> None:
     assert row["path"] == "threatmodels/model.yaml" and row["line"] > 1
     assert ok(deleted)["result"]["deleted"]["type"] == "pattern_absent"
     assert [r["control"] for r in ok(after)["items"]] == ["C2"]
+    named = {"id": "q", "type": "file_exists", "file": "src/db.py"}
+    added, by_id = call_all(repo, ("submit_assertions", {"control_id": "C2",
+                                                         "assertions": [named]}),
+                            ("delete_assertion", {"control_id": "C2", "assertion_id": "q"}))
+    assert ok(added)["changed"] and ok(by_id)["result"]["deleted"] == named
     text = (repo / "threatmodels" / "model.yaml").read_text(encoding="utf-8")
     assert "controls: # evidence below\n" in text
 

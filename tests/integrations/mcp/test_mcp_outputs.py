@@ -68,3 +68,14 @@ def test_export_is_refused_past_max_chars_and_for_invalid_models(repo: Path,
                                                                     "status: nope"), "b.yaml")
     assert "not a valid model" in refused(call(repo, "export_threat_model",
                                                {"format": "json", "model_id": "bad"}))
+
+
+def test_generate_from_the_repository_reads_its_manifests(repo: Path) -> None:
+    assert "no dependency manifest" in refused(call(repo, "generate_threat_model",
+                                                    {"from_repository": True}))
+    assert "empty" in refused(call(repo, "generate_threat_model", {}))
+    (repo / "requirements.txt").write_text("django>=4\nstripe==7.0\nredis\n")
+    draft = ok(call(repo, "generate_threat_model", {"from_repository": True,
+                                                    "model_id": "code"}))
+    assert draft["described"] == "The code depends on django, stripe, redis."
+    assert "payment" in draft["yaml"].lower() and draft["id"] == "code"

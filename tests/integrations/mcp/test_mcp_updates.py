@@ -100,6 +100,7 @@ def test_an_edit_making_the_model_invalid_is_refused_with_its_location(repo: Pat
     message = refused(bad_link)
     assert "would make the model invalid" in message
     assert "threatmodels/model.yaml:" in message and "C99" in message
+    assert "(in the edited text, not written)" in message
     bad_field = call(repo, "edit_asset", {"asset_id": "A1", "fields": {"name": 5}})
     assert "threatmodels/model.yaml:" in refused(bad_field)
     bad_assertion = call(repo, "add_control", {"title": "t", "assertions": [{"type": "x"}]})

@@ -76,7 +76,8 @@ def error_text(exc: ThreatgateError) -> str:
 
     head = f"{exc.path}: error: {exc}" if exc.path else f"error: {exc}"
     lines = [head] if exc.headline or not exc.diagnostics else []
-    lines += [text_line(d) for d in exc.diagnostics]
+    note = f" ({exc.diagnostic_note})" if exc.diagnostic_note else ""
+    lines += [text_line(d) + note for d in exc.diagnostics]
     lines += [f"{exc.path or ''}:{line}: {text}" for line, text in exc.pointers]
     lines += [f"  {detail}" for detail in exc.details]
     return "\n".join(lines)

@@ -64,13 +64,17 @@ def _register_writes(server: MCPServer, repo: Repository) -> None:
 
     @tool(server, destructive=True)
     def delete_assertion(control_id: EntityId,
-                         index: Annotated[int, Field(ge=0, le=100_000)],
+                         index: Annotated[int, Field(ge=0, le=100_000)] | None = None,
+                         assertion_id: EntityId | None = None,
                          model_id: ModelId = None) -> Change:
-        """Delete one assertion of a control, by its index (as list_assertions gives it)."""
+        """Delete one assertion of a control, by its index (as list_assertions gives it)
+        or by its id."""
         path, outcome = repo.edit(model_id, lambda editor: controls.delete_assertion(
-            editor, control_id, index), entity_id=control_id)
-        deleted = outcome.value.before.get("assertions", [])[index]
-        return change_result(path, outcome, {"id": control_id, "deleted": deleted})
+            editor, control_id, index, assertion_id=assertion_id), entity_id=control_id)
+        before, after = (outcome.value.before.get("assertions", []),
+                         outcome.value.after.get("assertions", []))
+        deleted = [a for i, a in enumerate(before) if i >= len(after) or after[i] != a][:1]
+        return change_result(path, outcome, {"id": control_id, "deleted": deleted[0]})
 
 
 def _register_reads(server: MCPServer, repo: Repository) -> None:

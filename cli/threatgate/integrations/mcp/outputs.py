@@ -38,6 +38,33 @@ def register(server: MCPServer, repo: Repository) -> None:
     _register_export(server, repo)
 
 
+#: Dependency manifests at the repository root a draft may be made from.
+ROOT_MANIFESTS = ("requirements.txt", "pyproject.toml", "package.json", "go.mod",
+                  "Cargo.toml", "pom.xml")
+#: Most dependency names added to a description.
+MAX_DEPENDENCIES = 300
+
+
+def repository_text(repo: Repository) -> str:
+    """What the repository's own dependency manifests say it uses, as a sentence the
+    phrase matcher reads ("stripe", "redis", "openai", "django", ...)."""
+    from threatgate.verify import EvidenceError, WorkingTree
+    from threatgate.verify.manifests import ManifestError, read_manifest
+
+    tree = WorkingTree(repo.root)
+    names: list[str] = []
+    for manifest in ROOT_MANIFESTS:
+        if not (repo.root / manifest).is_file():
+            continue
+        try:
+            declarations = read_manifest(tree, manifest).declarations
+        except (ManifestError, EvidenceError, OSError, ValueError):
+            continue
+        names += [" ".join(re.findall(r"[A-Za-z0-9]+", d.name)) for d in declarations]
+    unique = [name for name in dict.fromkeys(names) if name][:MAX_DEPENDENCIES]
+    return f"The code depends on {', '.join(unique)}." if unique else ""
+
+
 def _draft(repo: Repository, description: str, model_id: str | None,
            title: str | None) -> tuple[dict[str, Any], str]:
     """The drafted model and its YAML text, checked valid."""
@@ -64,20 +91,26 @@ def _draft(repo: Repository, description: str, model_id: str | None,
 def _register_generation(server: MCPServer, repo: Repository) -> None:
     @tool(server)
     def generate_threat_model(
-            description: Annotated[str, Field(min_length=1, max_length=20_000)],
-            model_id: NewId | None = None,
+            description: Annotated[str, Field(max_length=20_000)] = "",
+            from_repository: bool = False, model_id: NewId | None = None,
             title: Annotated[str, Field(min_length=1, max_length=200)] | None = None,
             write: bool = False) -> dict[str, Any]:
-        """Draft a complete model from a feature description (technologies, data,
-        components, threats, controls, objectives; every entry origin: generated). With
-        write, it is saved as <first model folder>/<id>.yaml (never over a file);
-        otherwise the YAML is returned for review."""
+        """Draft a complete model from a feature description and/or the repository's
+        dependency manifests (technologies, data, components, threats, controls,
+        objectives; every entry origin: generated). With write, it is saved as <first
+        model folder>/<id>.yaml (never over a file); otherwise the YAML is returned."""
         from threatgate.support.fsutil import atomic_write
 
-        model, rendered = _draft(repo, description, model_id, title)
+        found = repository_text(repo) if from_repository else ""
+        if from_repository and not found:
+            raise InputError("the repository root has no dependency manifest to read ("
+                             f"{', '.join(ROOT_MANIFESTS)}); describe the feature instead")
+        text = " ".join(part for part in (description.strip(), found) if part)
+        model, rendered = _draft(repo, text[:20_000], model_id, title)
         counts = {key: len(model.get(key, [])) for key in (
             "components", "assets", "attackers", "objectives", "threats", "controls")}
-        result: dict[str, Any] = {"id": model["id"], "counts": counts, "written": None}
+        result: dict[str, Any] = {"id": model["id"], "counts": counts, "written": None,
+                                  "described": text[:2_000]}
         if not write:
             return {**result, "yaml": rendered}
         if not re.fullmatch(NEW_ID, str(model["id"])):
