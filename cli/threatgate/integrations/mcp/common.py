@@ -78,7 +78,7 @@ def error_text(exc: ThreatgateError) -> str:
     lines = [head] if exc.headline or not exc.diagnostics else []
     note = f" ({exc.diagnostic_note})" if exc.diagnostic_note else ""
     lines += [text_line(d) + note for d in exc.diagnostics]
-    lines += [f"{exc.path or ''}:{line}: {text}" for line, text in exc.pointers]
+    lines += [f"{exc.path or 'model'}:{line}: {text}" for line, text in exc.pointers]
     lines += [f"  {detail}" for detail in exc.details]
     return "\n".join(lines)
 
