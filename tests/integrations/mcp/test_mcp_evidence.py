@@ -65,10 +65,11 @@ def test_verification_report_never_runs_commands(repo: Path) -> None:
     summary, skipped, everything = (ok(r) for r in call_all(
         repo, ("get_verification_report", {"summary_only": True}),
         ("get_verification_report", {"status": "skipped"}),
-        ("get_verification_report", {"limit": 1})))
+        ("get_verification_report", {"summary_only": False, "limit": 1})))
     assert not marker.exists()
     assert summary["summary"]["skipped"] == 1 and "assertions" not in summary
     assert summary["summary"]["pass"] == 1  # C1: no f-string execute in src/db.py
     assert skipped["assertions"]["items"][0]["type"] == "command_succeeds"
+    assert "assertions" not in ok(call(repo, "get_verification_report", {}))
     assert everything["assertions"]["total"] == 2
     assert len(everything["assertions"]["items"]) == 1

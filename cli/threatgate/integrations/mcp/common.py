@@ -70,6 +70,12 @@ def page(rows: Sequence[dict[str, Any]], offset: int, limit: int) -> Page:
             "items": list(rows[offset: offset + limit])}
 
 
+def wants_rows(summary_only: bool | None, filtered: bool) -> bool:
+    """Whether a report lists its rows: as asked, else only when a filter says which rows
+    are wanted (summaries by default, details on request)."""
+    return not summary_only if summary_only is not None else filtered
+
+
 def error_text(exc: ThreatgateError) -> str:
     """The message of a refusal with its located problems and details, one per line."""
     from threatgate.output.diagnostics import text_line

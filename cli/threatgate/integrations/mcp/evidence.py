@@ -25,6 +25,7 @@ from threatgate.integrations.mcp.common import (
     change_result,
     page,
     tool,
+    wants_rows,
 )
 from threatgate.model.vocabulary import items
 
@@ -102,11 +103,12 @@ def _register_reads(server: MCPServer, repo: Repository) -> None:
 
     @tool(server, read_only=True)
     def get_verification_report(model_id: ModelId = None, status: Verdict | None = None,
-                                summary_only: bool = False, offset: Offset = 0,
+                                summary_only: bool | None = None, offset: Offset = 0,
                                 limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
         """Check every assertion against the working tree (as `threatgate verify`, never
-        running commands): counts by verdict and per control; unless summary_only, the
-        verdicts (pass, fail, error, skipped) with reasons, filtered and paged."""
+        running commands): counts by verdict and per control; with summary_only false
+        (the default when a status is given), the verdicts (pass, fail, error, skipped)
+        with reasons, filtered by status and paged."""
         report = repo.workspace(model_id, verify=True).verification
         if report is None:  # pragma: no cover - verify=True always sets it
             return {"summary": {}, "passed": True}
@@ -115,7 +117,7 @@ def _register_reads(server: MCPServer, repo: Repository) -> None:
             "summary": {**report.counts, "controls": len(controls),
                         "verified_controls": sum(row["verified"] for row in controls)},
             "passed": not report.blocking}
-        if not summary_only:
+        if wants_rows(summary_only, status is not None):
             rows = [r.as_json() for r in report.results
                     if status is None or r.verdict.status == status]
             result["assertions"] = page(rows, offset, limit)

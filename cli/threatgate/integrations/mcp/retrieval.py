@@ -18,6 +18,7 @@ from threatgate.integrations.mcp.common import (
     Page,
     page,
     tool,
+    wants_rows,
 )
 from threatgate.model.vocabulary import COLLECTIONS, items
 
@@ -177,17 +178,18 @@ def _register_listings(server: MCPServer, repo: Repository) -> None:
                             status=status, objective=co_id).rows, offset, limit)
 
     @tool(server, read_only=True)
-    def assess_model(model_id: ModelId = None, summary_only: bool = True,
+    def assess_model(model_id: ModelId = None, summary_only: bool | None = None,
                      status: ThreatStatus | None = None, offset: Offset = 0,
                      limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
-        """The assessment: the figures of each model; unless summary_only, also the
-        threats (severity, score, state, controls), filtered by state and paged."""
+        """The assessment: the figures of each model; with summary_only false (the
+        default when a status is given), also the threats (severity, score, state,
+        controls), filtered by state and paged."""
         workspace = repo.workspace(model_id)
         result: dict[str, Any] = {
             "models": [summary(a) for a in workspace.assessments],
             "invalid": [{"path": b.path, "line": b.line, "error": b.problem}
                         for b in workspace.invalid]}
-        if not summary_only:
+        if wants_rows(summary_only, status is not None):
             result["threats"] = page(listing(workspace.assessments, "threats",
                                              status=status).rows, offset, limit)
         return result
