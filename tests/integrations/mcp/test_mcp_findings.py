@@ -32,7 +32,10 @@ def test_submit_findings_writes_all_or_nothing(repo: Path) -> None:
     added = done["result"]["added"]
     assert [f["id"] for f in added] == ["F2", "F3"]
     assert added[0]["status"] == "discovered" and added[0]["discovered_on"] == FIXED_TODAY
-    assert "findings: # gaps found in the code\n" in model.read_text(encoding="utf-8")
+    text = model.read_text(encoding="utf-8")
+    assert "findings: # gaps found in the code\n" in text
+    assert set(done["lines"]) == {"F2", "F3"}
+    assert text.splitlines()[done["lines"]["F3"] - 1] == "  - id: F3"
 
 
 def test_list_findings_filters(repo: Path) -> None:

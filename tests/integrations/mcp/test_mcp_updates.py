@@ -92,6 +92,9 @@ def test_add_threat_and_control(repo: Path) -> None:
                          "assertions": [{"type": "file_exists", "file": "src/s.py"}]})))
     assert threat["result"]["id"] == "T2" and control["result"]["id"] == "C3"
     text = model_text(repo)
+    lines = text.splitlines()
+    assert lines[threat["lines"]["T2"] - 1] == "  - id: T2"
+    assert lines[control["lines"]["C3"] - 1] == "  - id: C3"
     assert "title: Session fixation" in text and "title: Rotate session ids" in text
 
 

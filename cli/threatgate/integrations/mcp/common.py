@@ -62,6 +62,8 @@ class Change(TypedDict):
     path: str
     changed: bool
     warnings: list[str]
+    #: The line of each entity written, by id, in the file as it is now.
+    lines: dict[str, int]
     result: dict[str, Any]
 
 
@@ -116,9 +118,32 @@ def tool(server: MCPServer, *, read_only: bool = False,
     return decorate
 
 
-def change_result(path: str, outcome: Any, result: dict[str, Any]) -> Change:
-    """The result of a write: the file, whether it changed, the warnings it introduced."""
+def entity_lines(text: bytes, located: Sequence[tuple[str, str | None]]) -> dict[str, int]:
+    """The line of each (collection, id) in a model's text; ids not found are left out."""
+    from threatgate.model.loader import LoadError, load_bytes
+    from threatgate.model.vocabulary import items
+
+    wanted = [(collection, entity_id) for collection, entity_id in located if entity_id]
+    if not wanted:
+        return {}
+    try:
+        document = load_bytes(text, locate=True)
+    except LoadError:  # pragma: no cover - the edit was validated before it was written
+        return {}
+    lines = {}
+    for collection, entity_id in wanted:
+        for index, entry in items(document.data, collection):
+            if entry.get("id") == entity_id:
+                lines[str(entity_id)] = document.locate((collection, index))[0]
+    return lines
+
+
+def change_result(path: str, outcome: Any, result: dict[str, Any],
+                  located: Sequence[tuple[str, str | None]] = ()) -> Change:
+    """The result of a write: the file, whether it changed, the warnings it introduced,
+    and the line of each ``(collection, id)`` in ``located``."""
     from threatgate.output.diagnostics import text_line
 
     return {"path": path, "changed": bool(outcome.changed),
-            "warnings": [text_line(w) for w in outcome.warnings], "result": result}
+            "warnings": [text_line(w) for w in outcome.warnings],
+            "lines": entity_lines(outcome.after, located), "result": result}

@@ -61,7 +61,8 @@ def _register_writes(server: MCPServer, repo: Repository) -> None:
             editor, control_id, assertions), entity_id=control_id)
         change = outcome.value
         return change_result(path, outcome, {"id": control_id, "fields": change.fields,
-                                             "assertions": change.after.get("assertions")})
+                                             "assertions": change.after.get("assertions")},
+                             [("controls", control_id)])
 
     @tool(server, destructive=True)
     def delete_assertion(control_id: EntityId,
@@ -75,7 +76,8 @@ def _register_writes(server: MCPServer, repo: Repository) -> None:
         before, after = (outcome.value.before.get("assertions", []),
                          outcome.value.after.get("assertions", []))
         deleted = [a for i, a in enumerate(before) if i >= len(after) or after[i] != a][:1]
-        return change_result(path, outcome, {"id": control_id, "deleted": deleted[0]})
+        return change_result(path, outcome, {"id": control_id, "deleted": deleted[0]},
+                             [("controls", control_id)])
 
 
 def _register_reads(server: MCPServer, repo: Repository) -> None:

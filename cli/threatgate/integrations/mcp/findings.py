@@ -87,7 +87,8 @@ def _register_writes(server: MCPServer, repo: Repository) -> None:
         the control it leaves unimplemented. All are written in one edit, or none."""
         path, outcome = repo.edit(model_id, lambda editor: _add_all(editor, findings, repo),
                                   entity_id=findings[0]["control"])
-        return change_result(path, outcome, {"added": outcome.value})
+        return change_result(path, outcome, {"added": outcome.value},
+                             [("findings", f["id"]) for f in outcome.value])
 
     @tool(server)
     def update_finding(
@@ -107,7 +108,7 @@ def _register_writes(server: MCPServer, repo: Repository) -> None:
             "id": done.finding_id, "before": done.before, "after": done.after,
             "added_assertions": done.added_assertions,
             "verdicts": {str(i): {"status": v.status, "reason": v.reason}
-                         for i, v in done.verdicts.items()}})
+                         for i, v in done.verdicts.items()}}, [("findings", finding_id)])
 
 
 def _register_reads(server: MCPServer, repo: Repository) -> None:

@@ -138,7 +138,9 @@ def _register_generation(server: MCPServer, repo: Repository) -> None:
         merged = outcome.value
         return change_result(path, outcome, {
             "added": merged.added, "kept": merged.kept, "not_restored": merged.not_restored,
-            "unlisted_frameworks": merged.unlisted_frameworks})
+            "unlisted_frameworks": merged.unlisted_frameworks},
+            [(collection, entity_id) for collection, ids in merged.added.items()
+             for entity_id in ids])
 
 
 def _one_model(repo: Repository, model_id: str | None) -> tuple[Workspace, dict[str, Any],

@@ -65,7 +65,8 @@ def _add(repo: Repository, model_id: str | None, kind_name: str, values: dict[st
         editor, kind, values, entity_id=entity_id, today=day))
     added = outcome.value
     return change_result(path, outcome, {"kind": kind.name, "id": added.entity_id,
-                                         "entry": added.entry})
+                                         "entry": added.entry},
+                         [(kind.collection, added.entity_id)])
 
 
 def _edit(repo: Repository, model_id: str | None, kind_name: str, ident: str,
@@ -78,7 +79,8 @@ def _edit(repo: Repository, model_id: str | None, kind_name: str, ident: str,
                               entity_id=ident)
     edited = outcome.value
     return change_result(path, outcome, {"kind": kind.name, "id": edited.entity_id,
-                                         "fields": edited.fields, "after": edited.after})
+                                         "fields": edited.fields, "after": edited.after},
+                         [(kind.collection, edited.entity_id)])
 
 
 def _remove(repo: Repository, model_id: str | None, kind_name: str, ident: str,
@@ -110,7 +112,8 @@ def _register_controls(server: MCPServer, repo: Repository) -> None:
             editor, control_id, status, note=notes, today=day), entity_id=control_id)
         change = outcome.value
         return change_result(path, outcome, {"id": control_id, "before": change.before,
-                                             "after": change.after, "note": change.note})
+                                             "after": change.after, "note": change.note},
+                             [("controls", control_id)])
 
     @tool(server)
     def refine_control(control_id: EntityId, description: Text, justification: Text,
@@ -120,7 +123,8 @@ def _register_controls(server: MCPServer, repo: Repository) -> None:
         day = repo.today()
         path, outcome = repo.edit(model_id, lambda editor: controls.refine_control(
             editor, control_id, description, justification, today=day), entity_id=control_id)
-        return change_result(path, outcome, _control_change(outcome.value))
+        return change_result(path, outcome, _control_change(outcome.value),
+                             [("controls", control_id)])
 
     @tool(server)
     def add_evidence(control_id: EntityId, links: Links, model_id: ModelId = None) -> Change:
@@ -128,7 +132,8 @@ def _register_controls(server: MCPServer, repo: Repository) -> None:
         run): the links are added to its x-evidence list; links already there are kept."""
         path, outcome = repo.edit(model_id, lambda editor: controls.add_evidence_links(
             editor, control_id, links), entity_id=control_id)
-        return change_result(path, outcome, _control_change(outcome.value))
+        return change_result(path, outcome, _control_change(outcome.value),
+                             [("controls", control_id)])
 
     @tool(server, destructive=True)
     def remove_evidence(control_id: EntityId, links: Links,
@@ -136,7 +141,8 @@ def _register_controls(server: MCPServer, repo: Repository) -> None:
         """Take evidence links out of a control's x-evidence list."""
         path, outcome = repo.edit(model_id, lambda editor: controls.remove_evidence_links(
             editor, control_id, links), entity_id=control_id)
-        return change_result(path, outcome, _control_change(outcome.value))
+        return change_result(path, outcome, _control_change(outcome.value),
+                             [("controls", control_id)])
 
 
 def _control_change(change: Any) -> dict[str, Any]:
