@@ -75,12 +75,15 @@ class Repository:
         return today()
 
     def shown(self, path: Path | str) -> str:
-        """A path as results name it: relative to the repository root, '/'-separated."""
+        """A path as results name it: relative to the repository root, '/'-separated (a
+        symbolic link is named as found, not by its target)."""
         absolute = Path(path) if Path(path).is_absolute() else Path.cwd() / path
-        try:
-            return absolute.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return Path(path).as_posix()
+        for candidate, root in ((absolute, self.root), (absolute.resolve(), self.root.resolve())):
+            try:
+                return candidate.relative_to(root).as_posix()
+            except ValueError:
+                continue
+        return Path(path).as_posix()
 
     # --- models -----------------------------------------------------------------------
 
