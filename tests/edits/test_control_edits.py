@@ -97,3 +97,12 @@ def test_an_assertion_is_deleted_by_its_id(model: Path) -> None:
         edit(model, lambda e: controls.delete_assertion(e, "C2", 0, assertion_id="waf-on"))
     done = edit(model, lambda e: controls.delete_assertion(e, "C2", assertion_id="waf-rules"))
     assert done.after["assertions"] == named[:1]
+
+
+def test_an_edit_is_refused_when_the_file_would_outgrow_the_size_limit(model: Path) -> None:
+    before = model.read_bytes()
+    with pytest.raises(EditError, match="over the limit of"):
+        edit_file(model, lambda e: controls.refine_control(e, "C2", "x" * 5000, "why",
+                                                           today=DAY),
+                  today=DAY, max_bytes=len(before) + 1000)
+    assert model.read_bytes() == before

@@ -68,6 +68,10 @@ def test_huge_payloads_are_refused(repo: Path) -> None:
         ("add_evidence", {"control_id": "C2", "links": ["x" * 1_000_000]}),
         ("query_threat_model", {"query": "q" * 10_000}),
         ("edit_asset", {"asset_id": "A1", "fields": {"x-deep": deep}}),
+        ("edit_asset", {"asset_id": "A1", "fields": {f"x-{i}": i for i in range(5_000)}}),
+        ("edit_asset", {"asset_id": "A1", "fields": {"description": "d" * 1_000_000}}),
+        ("update_finding", {"finding_id": "F1", "assertions": [
+            {"type": "file_exists", "file": "f" * 300_000}]}),
         ("submit_findings", {"findings": [{"control": "C2", "title": "t" * 100_000,
                                            "severity": "low"}]}),
     ])

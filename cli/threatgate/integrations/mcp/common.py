@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypedDict, TypeVar
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from threatgate.errors import ThreatgateError
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 #: Most rows one page returns, whatever the client asks for.
 MAX_LIMIT = 500
@@ -29,8 +31,19 @@ MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 #: Longest free text (a description, a query) a tool takes.
 MAX_TEXT = 20_000
-#: Most items a tool takes in one list (assertions, findings, links).
+#: Most items a tool takes in one list (assertions, findings, links) or mapping (fields).
 MAX_ITEMS = 100
+#: Most characters of JSON a free-form argument (fields to set, assertions) may hold.
+MAX_PAYLOAD = 200_000
+
+
+def bounded_payload(value: T) -> T:
+    """Refuse a free-form argument larger than :data:`MAX_PAYLOAD` characters of JSON."""
+    size = len(json.dumps(value, default=str))
+    if size > MAX_PAYLOAD:
+        raise ValueError(f"{size} characters of JSON, more than the {MAX_PAYLOAD} accepted")
+    return value
+
 
 Offset = Annotated[int, Field(ge=0, le=10_000_000, description="Rows to skip.")]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT,
@@ -41,6 +54,11 @@ ModelId = Annotated[str | None, Field(
                                 "defining the entity named).")]
 EntityId = Annotated[str, Field(min_length=1, max_length=64, description="An entity's id.")]
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
+#: Free-form mappings (assertions, fields of an entity), bounded in count and size.
+JsonObjects = Annotated[list[dict[str, Any]], Field(max_length=MAX_ITEMS),
+                    AfterValidator(bounded_payload)]
+JsonObject = Annotated[dict[str, Any], Field(max_length=MAX_ITEMS),
+                    AfterValidator(bounded_payload)]
 #: A name, a title, one line.
 Short = Annotated[str, Field(min_length=1, max_length=500)]
 #: A list of short values (ids, tags, categories).

@@ -15,9 +15,9 @@ from pydantic import Field
 
 from threatgate.integrations.mcp.common import (
     DEFAULT_LIMIT,
-    MAX_ITEMS,
     Change,
     EntityId,
+    JsonObjects,
     Limit,
     ModelId,
     Offset,
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from threatgate.integrations.mcp.repository import Repository
 
 Verdict = Literal["pass", "fail", "error", "skipped"]
-Assertions = Annotated[list[dict[str, Any]], Field(
-    min_length=1, max_length=MAX_ITEMS,
+Assertions = Annotated[JsonObjects, Field(
+    min_length=1,
     description="Assertions as the model writes them, e.g. {\"type\": \"function_exists\", "
                 "\"file\": \"src/auth.py\", \"name\": \"verify_token\"}; `threatgate schema "
                 "assertion` lists every type and its parameters.")]

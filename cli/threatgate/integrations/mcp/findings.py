@@ -20,6 +20,7 @@ from threatgate.integrations.mcp.common import (
     MAX_ITEMS,
     Change,
     EntityId,
+    JsonObjects,
     Limit,
     ModelId,
     Offset,
@@ -94,8 +95,7 @@ def _register_writes(server: MCPServer, repo: Repository) -> None:
     def update_finding(
             finding_id: EntityId, status: FindingStatus | None = None,
             reason: Text | None = None,
-            assertions: Annotated[list[dict[str, Any]], Field(max_length=MAX_ITEMS)]
-            | None = None, model_id: ModelId = None) -> Change:
+            assertions: JsonObjects | None = None, model_id: ModelId = None) -> Change:
         """Move a finding through its lifecycle: discovered -> acknowledged -> remediated
         (with the assertions proving the fix) -> verified (they all pass), or dismissed
         (with a reason). Illegal moves are refused, naming the allowed ones."""

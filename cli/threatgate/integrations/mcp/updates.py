@@ -19,6 +19,8 @@ from threatgate.integrations.mcp.common import (
     MAX_ITEMS,
     Change,
     EntityId,
+    JsonObject,
+    JsonObjects,
     ModelId,
     Names,
     Short,
@@ -36,7 +38,7 @@ Status = Literal["planned", "in_progress", "implemented", "not_applicable", "won
 Links = Annotated[list[Annotated[str, Field(min_length=1, max_length=2000)]],
                   Field(min_length=1, max_length=MAX_ITEMS)]
 Score = Annotated[int, Field(ge=1, le=5)]
-Fields = Annotated[dict[str, Any], Field(
+Fields = Annotated[JsonObject, Field(
     description="Fields to set, by their name in the model schema (e.g. description, tags, "
                 "x-ticket); a list replaces the whole list.")]
 Unset = Annotated[list[Annotated[str, Field(max_length=100)]], Field(
@@ -215,8 +217,7 @@ def _register_additions(server: MCPServer, repo: Repository) -> None:
     @tool(server)
     def add_control(title: Short, status: Status = "planned", description: Text | None = None,
                     owner: Short | None = None, compliance: Names | None = None,
-                    assertions: Annotated[list[dict[str, Any]], Field(max_length=MAX_ITEMS)]
-                    | None = None, tags: Names | None = None,
+                    assertions: JsonObjects | None = None, tags: Names | None = None,
                     control_id: EntityId | None = None, model_id: ModelId = None) -> Change:
         """Add a control; assertions (typed evidence, see submit_assertions) are checked
         against the assertion schema."""
