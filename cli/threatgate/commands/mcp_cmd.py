@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import click
@@ -36,8 +35,10 @@ def mcp(repository: Path | None) -> int:
     Exit status: 0 when the client closes the connection, 2 when the SDK is missing or
     no repository settings can be read.
     """
-    if importlib.util.find_spec("mcp") is None:
-        raise InputError(f"the MCP server needs the mcp package: {INSTALL_HINT}")
+    try:
+        import mcp.server.mcpserver  # noqa: F401  (the SDK, current major version)
+    except ImportError:
+        raise InputError(f"the MCP server needs the mcp package: {INSTALL_HINT}") from None
     from threatgate.integrations.mcp.server import serve_stdio
 
     serve_stdio(repository or Path.cwd())

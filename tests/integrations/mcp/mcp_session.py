@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("mcp")
+# The SDK itself (a folder named mcp on the path is not enough).
+pytest.importorskip("mcp.client.stdio")
 
 from mcp import Client
 from mcp.client.session import ClientSession

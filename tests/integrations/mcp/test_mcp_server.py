@@ -92,9 +92,9 @@ def test_an_empty_repository_is_a_clear_tool_error(tmp_path: Path,
 
 def test_the_command_asks_for_the_sdk_when_it_is_missing(run_cli, project: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "mcp" else real(name, *a))
+    import sys
+
+    monkeypatch.setitem(sys.modules, "mcp.server.mcpserver", None)  # as if not installed
     result = run_cli("mcp", cwd=project)
     assert result.exit_code == 2
     assert 'pip install "threatgate[mcp]"' in result.output

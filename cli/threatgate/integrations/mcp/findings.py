@@ -130,12 +130,11 @@ def _register_reads(server: MCPServer, repo: Repository) -> None:
         implemented yet: objectives it serves, threats, findings, the evidence to look
         for and where; as Markdown to work from, and as data."""
         from threatgate.analysis.gaps import gaps_follow, gaps_page
+        from threatgate.model.discovery import discover
         from threatgate.output.gaps import gaps_markdown
         from threatgate.validate.files import options_for, validate_files
 
         paths = [repo.model_path(model_id)] if model_id else []
-        from threatgate.model.discovery import discover
-
         follow = gaps_follow(repo.today(), repo.config.expiring_days)
         report = validate_files(discover(paths, repo.config),
                                 options_for(repo.config, repo.today(), follow))
