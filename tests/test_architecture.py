@@ -52,13 +52,49 @@ def test_validate_path_keeps_heavy_imports_off(tmp_path: Path) -> None:
         "from threatgate.commands.main import main\n"
         f"sys.argv = ['threatgate', 'validate', '--no-cache', {str(model)!r}]\n"
         "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
-        "heavy = [m for m in ('git', 'jinja2', 'markdown_it', 'mcp', 'docx')"
+        "heavy = [m for m in ('git', 'jinja2', 'markdown_it', 'mcp', 'pydantic', 'anyio',"
+        " 'docx')"
         " if m in sys.modules]\n"
         "print('HEAVY', heavy, 'CODE', code)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=tmp_path)
     assert "HEAVY [] CODE 0" in done.stdout, done.stdout + done.stderr
+
+
+#: The MCP SDK (and what it brings: pydantic, anyio) is imported by the server alone.
+MCP_SERVER = ("integrations", "mcp")
+MCP_COMMAND = ("commands", "mcp_cmd.py")
+MCP_LIBRARIES = ("mcp", "pydantic", "anyio", "starlette", "uvicorn", "httpx")
+
+
+def test_the_mcp_sdk_stays_off_every_other_module() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).parts
+        if parts[:2] == MCP_SERVER or parts == MCP_COMMAND:
+            continue
+        for name in _imports(path):
+            assert name.split(".")[0] not in MCP_LIBRARIES, f"{path} imports {name}"
+            assert not name.startswith("threatgate.integrations.mcp"), f"{path} imports {name}"
+
+
+def test_other_commands_run_without_loading_the_mcp_sdk(tmp_path: Path) -> None:
+    (tmp_path / "threatmodels").mkdir()
+    (tmp_path / "threatmodels" / "m.yaml").write_text(VALID_MODEL, encoding="utf-8")
+    probe = (
+        "import sys\n"
+        "from threatgate.commands.main import main\n"
+        "codes = []\n"
+        "for argv in (['--help'], ['assess'], ['gaps'], ['findings', 'list']):\n"
+        "    sys.argv = ['threatgate', *argv]\n"
+        "    try:\n        main()\n    except SystemExit as exit:\n"
+        "        codes.append(exit.code)\n"
+        f"loaded = [m for m in {MCP_LIBRARIES!r} if m in sys.modules]\n"
+        "print('LOADED', loaded, 'CODES', codes, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert "LOADED [] CODES [0, 0, 0, 0]" in done.stderr, done.stdout + done.stderr
 
 
 def test_loader_uses_libyaml_through_the_c_extension() -> None:

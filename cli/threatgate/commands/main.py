@@ -50,6 +50,7 @@ class LazyGroup(click.Group):
         "remove": ("threatgate.commands.edit_cmds", "remove"),
         "set": ("threatgate.commands.set_cmd", "set_field"),
         "set-status": ("threatgate.commands.edit_cmds", "set_status"),
+        "mcp": ("threatgate.commands.mcp_cmd", "mcp"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

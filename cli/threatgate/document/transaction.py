@@ -243,6 +243,10 @@ def _edit_locked(path: Path, where: str, change: Callable[[ModelEditor], T], *,
         value = change(editor)
         after = editor.to_bytes()
         warnings: list[Diagnostic] = []
+        if after != raw and len(after) > max_bytes:
+            raise EditError(f"the edited file would be {len(after)} bytes, over the limit of "
+                            f"{max_bytes} (setting max_file_size); file left unchanged",
+                            rule="file-too-large")
         if after != raw:
             old = _problems(raw, today, max_depth, rules)
             new = _problems(after, today, max_depth, rules)
