@@ -66,7 +66,9 @@ def test_get_controls_filters_and_pages(repo: Path) -> None:
     assert on_web["total"] == 0
 
 
-def test_objectives_assessment_and_review_queue(repo: Path) -> None:
+def test_objectives_assessment_and_review_queue(repo: Path, write_model) -> None:
+    # An unscored threat is one item of the review queue.
+    write_model(VALID_MODEL.replace("    likelihood: 4\n    impact: 5\n", ""))
     objectives, at_risk, summary, threats, queue = (ok(r) for r in call_all(
         repo, ("get_control_objectives", {}),
         ("get_control_objectives", {"status": "at_risk"}),
