@@ -10,8 +10,9 @@ the value; it does not show that the deployed environment uses this file, nor th
 another file or an environment variable does not override it.
 
 Formats come from ``format`` or the file name: ``.json``; ``.yaml``/``.yml``; ``.toml``;
-``.ini``/``.cfg``/``.conf``; and ``.env``, ``*.env`` or ``.env.*`` for dotenv files. Files
-are parsed, never executed or expanded; each format's module in
+``.ini``/``.cfg``/``.conf``; ``.env``, ``*.env``, ``.env.*`` or ``.flaskenv`` for dotenv
+files; ``.py`` for Python settings modules (``Class.NAME`` for a class-based config).
+Files are parsed, never executed or expanded; each format's module in
 :mod:`threatgate.verify.configfiles` says how it is read.
 **Keys.** Segments are separated by dots: ``server.tls.enabled``. A segment of digits
 indexes a list (``servers.0.host``; ``servers[0].host`` is the same); on a mapping it is

@@ -22,7 +22,7 @@ from threatgate.verify.configfiles.base import (
 )
 
 #: The format modules, in the order the formats are listed to the user.
-READERS = ("jsonfile", "yamlfile", "tomlfile", "inifile", "dotenv")
+READERS = ("jsonfile", "yamlfile", "tomlfile", "inifile", "dotenv", "pyfile")
 for _reader in READERS:
     importlib.import_module(f"{__name__}.{_reader}")
 

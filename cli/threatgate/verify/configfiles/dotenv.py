@@ -1,4 +1,4 @@
-"""dotenv files (``.env``, ``*.env``, ``.env.*``).
+"""dotenv files (``.env``, ``*.env``, ``.env.*``, Flask's ``.flaskenv``).
 
 ``KEY=VALUE`` and ``export KEY=VALUE`` lines, ``#`` comment lines, a ``#`` after
 whitespace ends an unquoted value; ``'single'`` quotes are literal, ``"double"`` quotes
@@ -101,8 +101,13 @@ def _env_line(_text: str, parsed: Parsed, path: KeyPath) -> int | None:
     return (parsed.env_lines or {}).get(str(path[0])) if path else None
 
 
+#: Files in the dotenv format under names of their own (Flask's ``.flaskenv``).
+DOTENV_NAMES = frozenset({".env", ".flaskenv"})
+
+
 def _is_dotenv_name(name: str) -> bool:
-    return name == ".env" or name.endswith(".env") or name.startswith(".env.")
+    return (name in DOTENV_NAMES or name.endswith(".env") or name.startswith(".env.")
+            or name.startswith(".flaskenv."))
 
 
 FORMAT = config_format(ConfigFormat("env", _parse_dotenv, _env_line, named=_is_dotenv_name))
