@@ -27,3 +27,11 @@ def test_a_change_of_data_is_located(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(FormatError) as refused:
         format_text(TEXT)
     assert (refused.value.rule, refused.value.line, refused.value.column) == ("fmt-unsafe", 6, 5)
+
+
+def test_a_lost_comment_is_located(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = TEXT.replace("  - 5\n", "  - 5  # five\n") + "# the end\n"
+    monkeypatch.setattr(canonical, "_round_trip", lambda body: body.replace("  # five", ""))
+    with pytest.raises(FormatError) as refused:
+        format_text(text)
+    assert (refused.value.rule, refused.value.line, refused.value.column) == ("fmt-unsafe", 6, 8)

@@ -12,6 +12,7 @@ import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -188,8 +189,9 @@ def format_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
             f"formatting produced invalid YAML ({exc.message}); file left unchanged",
             rule="fmt-unsafe",
         ) from None
-    if not _comments(text) <= _comments(result):
-        raise FormatError("formatting would lose a comment; file left unchanged",
+    lost = lost_comment(text, result)
+    if lost is not None:
+        raise FormatError("formatting would lose a comment; file left unchanged", *lost,
                           rule="fmt-unsafe")
     changed = first_difference(before, after)
     if changed is not None:
@@ -266,21 +268,36 @@ def first_difference(left: Any, right: Any) -> JsonPath | None:
 
 
 _COMMENT = re.compile(r"(?:^|\s)(#.*)$")
+_LINE_BREAK = re.compile(r"\r\n|[\r\n]")
 
 
-def _comments(text: str) -> Counter[str]:
-    """Every comment-looking text in the file, to check that formatting dropped none.
+def _comment_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """(line, column, text) of every comment-looking text in the file.
 
     Quoted strings are skipped; ``#`` inside block scalars is counted on both sides
     alike, which is harmless because formatting never changes scalar text.
     """
-    found: Counter[str] = Counter()
-    for line in text.splitlines():
+    for number, line in enumerate(_LINE_BREAK.split(text), 1):
         unquoted = re.sub(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"", "", line)
         match = _COMMENT.search(unquoted)
         if match:
-            found[match.group(1).rstrip()] += 1
-    return found
+            comment = match.group(1).rstrip()
+            yield number, line.rfind(comment) + 1, comment
+
+
+def _comments(text: str) -> Counter[str]:
+    """Every comment-looking text in the file, to check that formatting dropped none."""
+    return Counter(comment for _line, _column, comment in _comment_lines(text))
+
+
+def lost_comment(text: str, result: str) -> tuple[int, int] | None:
+    """Where in ``text`` the first comment that ``result`` no longer holds is."""
+    kept = _comments(result)
+    for line, column, comment in _comment_lines(text):
+        if kept[comment] <= 0:
+            return line, column
+        kept[comment] -= 1
+    return None
 
 
 def format_bytes(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bytes:
