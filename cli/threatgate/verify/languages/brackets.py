@@ -322,6 +322,8 @@ def matches_in_bodies(code: str, pattern: str, bodies: list[tuple[int, int]]) ->
     One search of the whole code, each match placed by the innermost ``{`` open at its
     name: bodies nested in one another are not searched once each.
     """
+    if not bodies:
+        return []
     ends = dict(bodies)
     layout = structure(code)
     found = []

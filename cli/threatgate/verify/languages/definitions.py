@@ -20,7 +20,23 @@ def _word(part: str) -> str:
 
 _B = r"(?<![\w$])"  # no identifier character before
 _E = r"(?![\w$])"  # no identifier character after
-_PARAMS = r"(\((?:[^()]++|(?-1))*+\))"  # a balanced parameter list
+#: How deep parentheses may nest inside a parameter list that is recognised as one.
+MAX_PARAMETER_NESTING = 8
+
+
+def _balanced(depth: int) -> str:
+    """A parenthesised list whose parentheses nest at most ``depth`` levels inside it.
+
+    Written out level by level rather than as a recursive pattern: recursion on
+    ``f((((...`` nested a million deep costs the engine memory for every level.
+    """
+    inner = r"[^()]*+"
+    for _ in range(depth):
+        inner = rf"(?:[^()]++|\({inner}\))*+"
+    return rf"\({inner}\)"
+
+
+_PARAMS = _balanced(MAX_PARAMETER_NESTING)  # a balanced parameter list
 _GENERIC = r"(?:<[^(){};]*>\s*)?"
 MODIFIERS = ("static", "async", "get", "set", "public", "private", "protected",
              "readonly", "override", "abstract", "declare", "export", "default")
