@@ -4,7 +4,7 @@ Every function here reads code whose comments and literals are blanked, so a bra
 a string or a comment is never counted.
 
 Code files come from pull requests, so the structure is read in one pass over the
-code's tokens (:class:`Structure`, kept for the last few files) and every question after
+code's tokens (:class:`Structure`, kept for the last two files) and every question after
 that costs a lookup or a walk that remembers its answers: thousands of definitions
 nested thousands deep (``{{{{...``, ``((((...``) cost linear time, not a rescan of the
 rest of the file per bracket.
@@ -248,9 +248,10 @@ def _tokens(code: str) -> tuple[array[int], bytearray]:
     return positions, kinds
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def structure(code: str) -> Structure:
-    """The :class:`Structure` of ``code`` (kept for the last few files)."""
+    """The :class:`Structure` of ``code``, kept for the last two files only: the
+    structure of a file at the evidence cap takes a hundred megabytes or so."""
     return Structure(code)
 
 
