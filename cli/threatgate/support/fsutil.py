@@ -72,8 +72,9 @@ GIT_REFUSAL = "is inside .git/, which is never evidence (it holds credentials)"
 def in_git_folder(relative: str) -> bool:
     """Whether a repository-relative path names git's own folder or something in it.
 
-    Case-insensitive, and blind to the trailing dots and spaces and the 8.3 short name
-    (``GIT~1``) that some file systems ignore or accept for ``.git``.
+    Case-insensitive, and blind to the trailing dots and spaces, the 8.3 short name
+    (``GIT~1``) and the stream suffix (``.git::$INDEX_ALLOCATION``) that some file
+    systems ignore or accept for ``.git``.
     """
-    return any(part.casefold().rstrip(". ") in GIT_FOLDER_NAMES
+    return any(part.casefold().split(":", 1)[0].rstrip(". ") in GIT_FOLDER_NAMES
                for part in relative.replace("\\", "/").split("/"))
