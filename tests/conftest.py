@@ -95,6 +95,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory,
                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test gets its own cache folder and a fixed date."""
     monkeypatch.setenv("THREATGATE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
     monkeypatch.setenv("THREATGATE_TODAY", FIXED_TODAY)
     monkeypatch.delenv("THREATGATE_DEBUG", raising=False)
 

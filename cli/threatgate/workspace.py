@@ -18,7 +18,7 @@ from threatgate.analysis.assess import assessment_follow
 from threatgate.analysis.assessment import InvalidModel, ModelAssessment
 from threatgate.model.config import Config
 from threatgate.model.discovery import ModelFile, discover
-from threatgate.support.cache import ResultCache, default_cache_dir
+from threatgate.support.cache import ResultCache, open_cache
 from threatgate.validate.files import (
     FollowUp,
     ValidateOptions,
@@ -110,8 +110,7 @@ def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
     validation: reports need it, and reading the file again could see another version.
     """
     files = discover(list(paths), config)
-    cache = (ResultCache(default_cache_dir(), cache_salt(config, today))
-             if config.cache and use_cache else None)
+    cache = open_cache(cache_salt(config, today)) if config.cache and use_cache else None
     verification = None
     evidence = None
     if verify or baseline:

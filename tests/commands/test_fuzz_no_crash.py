@@ -1,7 +1,9 @@
 """Fuzzing: mutated models never make a command crash (exit 3 means a bug).
 
 Each example mutates tests/conftest.py's VALID_MODEL (byte flips, inserted tabs, odd line
-breaks and odd scalars, deletions) and runs the reading commands on it. The default
+breaks and odd scalars, deletions) and runs the reading commands on it, and ``diff``
+between a commit of the valid model and a commit (or the working tree) of the mutated
+one, both ways. The default
 number of examples keeps the test to a few seconds; THREATGATE_FUZZ_EXAMPLES asks for more.
 """
 
@@ -16,7 +18,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import VALID_MODEL
+from conftest import VALID_MODEL, git
 from threatgate.commands.main import cli
 
 EXAMPLES = int(os.environ.get("THREATGATE_FUZZ_EXAMPLES", "8"))
@@ -67,3 +69,36 @@ def test_no_command_crashes_on_a_mutated_model(raw: bytes,
             result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
             assert result.exit_code != 3, f"{' '.join(args)} on {raw!r}:\n{result.output}"
         assert (root / "threatmodels" / "model.yaml").read_bytes() == raw
+
+
+DIFFS = (
+    ("diff", "HEAD~1", "HEAD"),
+    ("diff", "HEAD", "HEAD~1", "--format", "json"),
+    ("diff", "HEAD~1", "HEAD", "--format", "markdown", "--fail-on-regression"),
+    ("diff", "HEAD~1", "--worktree"),
+    ("diff", "HEAD", "--worktree", "--format", "json"),
+)
+
+
+@pytest.mark.filterwarnings("ignore")
+@settings(max_examples=EXAMPLES, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(raw=mutated(), worktree=mutated())
+def test_diff_never_crashes_on_a_mutated_model(raw: bytes, worktree: bytes,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Base commit: the valid model; head commit: a mutation; working tree: another."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        model = root / "threatmodels" / "model.yaml"
+        model.parent.mkdir()
+        git(root, "init", "-q", "-b", "main")
+        for content, message in ((MODEL, "base"), (raw, "head")):
+            model.write_bytes(content)
+            git(root, "add", "-A")
+            git(root, "commit", "-q", "--allow-empty", "-m", message)
+        model.write_bytes(worktree)
+        monkeypatch.chdir(root)
+        for args in DIFFS:
+            result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+            assert result.exit_code != 3, (
+                f"{' '.join(args)} on {raw!r} (worktree {worktree!r}):\n{result.output}")

@@ -50,7 +50,7 @@ def test_malformed_entry_is_a_miss(entry: dict[str, Any], project: Path,
 
 
 def test_get_refuses_what_put_never_writes(tmp_path: Path) -> None:
-    cache = ResultCache(tmp_path, "salt")
+    cache = ResultCache(tmp_path, "salt", b"k" * 32)
     key = cache.key(b"model")
     good = {"id": "shop", "id_at": [2, 5], "problems": [["warning", "r", 3, 1, "m"]]}
     cache.put(key, good)

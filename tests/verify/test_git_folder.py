@@ -17,6 +17,7 @@ TOKEN = "ghs_checkout_token_value"
     (".git", True), (".git/config", True), (".GIT/config", True), ("a/.Git/HEAD", True),
     (".git./config", True), (".git /config", True), ("GIT~1/config", True),
     ("src\\.git\\config", True), (".github/workflows/ci.yml", False), ("git/config", False),
+    (".git::$INDEX_ALLOCATION/config", True), (".git:stream", True),
     (".gitignore", False), ("docs/.git-blame-ignore-revs", False),
 ])
 def test_what_is_git_s_folder(path: str, inside: bool) -> None:

@@ -16,6 +16,7 @@ from threatgate.commands.options import (
     today_option,
 )
 from threatgate.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from threatgate.model.config import SETTING_MAXIMA
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import one_line
 
@@ -44,7 +45,8 @@ from threatgate.output.escape.text import one_line
               help="With --list: skip this many rows.")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="With --list: show at most this many rows.")
-@click.option("--expiring-days", type=click.IntRange(min=0), default=None,
+@click.option("--expiring-days", type=click.IntRange(0, SETTING_MAXIMA["expiring_days"][0]),
+              default=None,
               help="Acceptances and attestations running out within this many days count "
                    "as expiring (default 30, or expiring_days in the settings).")
 @click.option("--no-cache", is_flag=True,

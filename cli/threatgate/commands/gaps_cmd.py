@@ -61,14 +61,14 @@ def gaps(paths: tuple[Path, ...], output_format: str, control: str | None,
     from threatgate.analysis.gaps import gaps_follow, gaps_page
     from threatgate.model.discovery import discover
     from threatgate.output.gaps import gaps_json, gaps_markdown
-    from threatgate.support.cache import ResultCache, default_cache_dir
+    from threatgate.support.cache import open_cache
     from threatgate.validate.files import cache_salt, options_for, validate_files
     from threatgate.workspace import invalid_models
 
     config = resolve_config(config_path)
     day = resolve_today(today)
     files = discover(list(paths), config)
-    cache = ResultCache(default_cache_dir(), cache_salt(config, day)) if config.cache else None
+    cache = open_cache(cache_salt(config, day)) if config.cache else None
     follow = gaps_follow(day, config.expiring_days)
     report = validate_files(files, options_for(config, day, follow, cache=cache))
     page = gaps_page(report.followed, control=control, status=status, offset=offset,

@@ -66,6 +66,14 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(module, target[1])
         return command
 
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: object) -> click.Context:
+        """Read the group's own options; a usage error is escaped like every other."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            raise escaped_usage_error(exc) from None
+
     def invoke(self, ctx: click.Context) -> object:
         """Run the subcommand; turn what it returns or raises into an exit code.
 
@@ -74,8 +82,10 @@ class LazyGroup(click.Group):
         """
         try:
             code = super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, click.Abort):
             raise
+        except click.ClickException as exc:  # Click prints it, escaped here first
+            raise escaped_usage_error(exc) from None
         except ThreatgateError as exc:
             report_error(exc)
             ctx.exit(exc.exit_code)
@@ -102,6 +112,18 @@ class LazyGroup(click.Group):
         if isinstance(code, int) and not isinstance(code, bool):
             ctx.exit(code)
         return code
+
+
+def escaped_usage_error(exc: click.ClickException) -> click.ClickException:
+    """``exc`` with what was typed on the command line escaped in its message (Click
+    prints usage errors itself): an argument holding a newline or an escape sequence
+    neither splits the line nor reaches the terminal."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc  # the help text, ours
+    exc.message = one_line(exc.message)  # type: ignore[misc]  # Final in the stubs
+    if isinstance(exc, click.FileError):
+        exc.ui_filename = one_line(exc.ui_filename)  # type: ignore[misc]
+    return exc
 
 
 def report_error(exc: ThreatgateError) -> None:

@@ -86,7 +86,7 @@ def validate(
     from threatgate.model.discovery import discover
     from threatgate.output.diagnostics import ValidationResult, summary
     from threatgate.output.registry import render
-    from threatgate.support.cache import ResultCache, default_cache_dir
+    from threatgate.support.cache import open_cache
     from threatgate.validate.files import cache_salt, sibling_model_ids, validate_files
 
     config = resolve_config(config_path)
@@ -98,7 +98,7 @@ def validate(
     files = discover(given, config)
     cache = None
     if config.cache and not no_cache:
-        cache = ResultCache(default_cache_dir(), cache_salt(config, day))
+        cache = open_cache(cache_salt(config, day))
     options: ValidateOptions[None] = ValidateOptions(
         today=day,
         max_file_size=config.max_file_size,

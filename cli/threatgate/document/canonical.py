@@ -12,12 +12,13 @@ import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from threatgate.document.roundtrip import exotic_line_break, round_trip_problem, round_trip_yaml
-from threatgate.model.loader import DEFAULT_MAX_DEPTH, LoadError, decode, load_text
+from threatgate.model.loader import DEFAULT_MAX_DEPTH, JsonPath, LoadError, decode, load_text
 from threatgate.model.schema import MODEL_SCHEMA, schema_documents
 
 ASSERTION_SCHEMA = "assertion.schema.json"
@@ -188,13 +189,16 @@ def format_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
             f"formatting produced invalid YAML ({exc.message}); file left unchanged",
             rule="fmt-unsafe",
         ) from None
-    if not _comments(text) <= _comments(result):
-        raise FormatError("formatting would lose a comment; file left unchanged",
+    lost = lost_comment(text, result)
+    if lost is not None:
+        raise FormatError("formatting would lose a comment; file left unchanged", *lost,
                           rule="fmt-unsafe")
-    if not same_data(after, before):
+    changed = first_difference(before, after)
+    if changed is not None:
+        line, column = load_text(text, max_depth=max_depth, locate=True).locate(changed)
         raise FormatError(
             "formatting would change the data, not only the layout; file left unchanged",
-            rule="fmt-unsafe",
+            line, column, rule="fmt-unsafe",
         )
     return result
 
@@ -239,39 +243,61 @@ TOO_DEEP = "cannot format this file: it is nested too deeply for fmt's YAML pars
 
 def same_data(left: Any, right: Any) -> bool:
     """Equality of loaded model data in which ``.nan`` equals ``.nan``."""
-    pending = [(left, right)]
+    return first_difference(left, right) is None
+
+
+def first_difference(left: Any, right: Any) -> JsonPath | None:
+    """The path of the first value (in document order) where two loaded documents
+    differ, ``.nan`` equal to ``.nan``; None when they are the same."""
+    pending: list[tuple[JsonPath, Any, Any]] = [((), left, right)]
     while pending:
-        a, b = pending.pop()
+        path, a, b = pending.pop()
         if isinstance(a, dict) and isinstance(b, dict):
             if a.keys() != b.keys():
-                return False
-            pending.extend((a[key], b[key]) for key in a)
+                return path
+            pending.extend(((*path, key), a[key], b[key]) for key in reversed(list(a)))
         elif isinstance(a, list) and isinstance(b, list):
             if len(a) != len(b):
-                return False
-            pending.extend(zip(a, b, strict=True))
+                return path
+            pending.extend(((*path, index), a[index], b[index])
+                           for index in reversed(range(len(a))))
         elif a != b and not (isinstance(a, float) and isinstance(b, float)
                              and math.isnan(a) and math.isnan(b)):
-            return False
-    return True
+            return path
+    return None
 
 
 _COMMENT = re.compile(r"(?:^|\s)(#.*)$")
+_LINE_BREAK = re.compile(r"\r\n|[\r\n]")
 
 
-def _comments(text: str) -> Counter[str]:
-    """Every comment-looking text in the file, to check that formatting dropped none.
+def _comment_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """(line, column, text) of every comment-looking text in the file.
 
     Quoted strings are skipped; ``#`` inside block scalars is counted on both sides
     alike, which is harmless because formatting never changes scalar text.
     """
-    found: Counter[str] = Counter()
-    for line in text.splitlines():
+    for number, line in enumerate(_LINE_BREAK.split(text), 1):
         unquoted = re.sub(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"", "", line)
         match = _COMMENT.search(unquoted)
         if match:
-            found[match.group(1).rstrip()] += 1
-    return found
+            comment = match.group(1).rstrip()
+            yield number, line.rfind(comment) + 1, comment
+
+
+def _comments(text: str) -> Counter[str]:
+    """Every comment-looking text in the file, to check that formatting dropped none."""
+    return Counter(comment for _line, _column, comment in _comment_lines(text))
+
+
+def lost_comment(text: str, result: str) -> tuple[int, int] | None:
+    """Where in ``text`` the first comment that ``result`` no longer holds is."""
+    kept = _comments(result)
+    for line, column, comment in _comment_lines(text):
+        if kept[comment] <= 0:
+            return line, column
+        kept[comment] -= 1
+    return None
 
 
 def format_bytes(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bytes:

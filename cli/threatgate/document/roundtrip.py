@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode
@@ -73,6 +74,17 @@ class ModelResolver(VersionedResolver):
     @property
     def processing_version(self) -> Any:
         return (1, 2)
+
+
+class ModelComposer(Composer):
+    """Read a scalar under the non-specific tag ``!`` (``! 5``) as text, as the loader
+    does (ruamel.yaml resolves it like a plain scalar: the number 5)."""
+
+    def compose_scalar_node(self, anchor: Any) -> Any:
+        event = self.parser.peek_event()
+        if event.ctag is not None and str(event.ctag) == "!":
+            event.ctag = Tag(suffix=_CORE + "str")
+        return super().compose_scalar_node(anchor)
 
 
 #: Line breaks of YAML 1.1 that YAML 1.2 reads as ordinary characters: libyaml (the
@@ -194,6 +206,7 @@ def round_trip_yaml() -> Any:
 
     yaml = YAML(typ="rt")
     yaml.Resolver = ModelResolver
+    yaml.Composer = ModelComposer
     yaml.Constructor = ModelConstructor
     yaml.Representer = ModelRepresenter
     yaml.indent(mapping=2, sequence=4, offset=2)

@@ -62,6 +62,11 @@ def find_root(start: Path) -> Path:
     return start
 
 
+#: Python reads integers of at most this many digits (``sys.get_int_max_str_digits``).
+MAX_INTEGER_DIGITS = 4300
+_LONG_NUMBER = re.compile(rf"(?<![0-9_])[0-9_]{{{MAX_INTEGER_DIGITS + 1},}}")
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return parse_toml(path, path.read_text(encoding="utf-8"))
@@ -77,6 +82,12 @@ def parse_toml(path: Path, text: str) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+    except ValueError:  # an integer too long for Python to read
+        found = next((run for run in _LONG_NUMBER.finditer(text)
+                      if len(run.group().replace("_", "")) > MAX_INTEGER_DIGITS), None)
+        where = f" (line {text.count(chr(10), 0, found.start()) + 1})" if found else ""
+        raise ConfigError(f"{path}: invalid TOML: a number of more than "
+                          f"{MAX_INTEGER_DIGITS} digits{where}") from None
 
 
 def settings_of(source: Path, document: dict[str, Any]) -> dict[str, Any] | None:
@@ -177,9 +188,9 @@ def check_confined(root: Path, source: Path | None, setting: str, values: tuple[
 
 #: No setting nests deeper than this (``[gate]``, ``[rules]``, lists of folders).
 MAX_SETTINGS_DEPTH = 8
-#: Upper bounds the schema leaves open: beyond them a value cannot be used (a read of
-#: that many bytes, a date that many days away) and is refused instead.
-SETTING_MAXIMA = {"max_file_size": 1 << 30, "expiring_days": 36_500}
+#: Upper bounds the schema leaves open, with the limit in words: beyond them a value
+#: cannot be used (a read of that many bytes, a date that many days away) and is refused.
+SETTING_MAXIMA = {"max_file_size": (1 << 30, "1 GiB"), "expiring_days": (36_500, "100 years")}
 
 
 def check_ranges(source: Path | None, settings: dict[str, Any]) -> None:
@@ -194,7 +205,8 @@ def check_ranges(source: Path | None, settings: dict[str, Any]) -> None:
             pending.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
             pending.extend((item, depth + 1) for item in value)
-    for key, maximum in SETTING_MAXIMA.items():
+    for key, (maximum, in_words) in SETTING_MAXIMA.items():
         value = settings.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value > maximum:
-            raise ConfigError(f"{source}: {key} = {value} is out of range (at most {maximum})")
+            raise ConfigError(f"{source}: {key} = {value} is out of range: at most "
+                              f"{maximum} ({in_words})")

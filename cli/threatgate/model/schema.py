@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from threatgate.support.fsutil import GIT_REFUSAL, in_git_folder
 from threatgate.support.resources import schema_dir
 
 MODEL_SCHEMA = "threatmodel.schema.json"
@@ -188,6 +189,9 @@ def _explain(error: Any) -> Iterator[SchemaProblem]:
         message = f"'{error.instance}' is not one of {', '.join(options)}"
         if hint:
             message += f"; did you mean '{hint[0]}'?"
+    elif keyword == "pattern" and ".git/" in str(error.schema.get("$comment", "")) \
+            and isinstance(error.instance, str) and in_git_folder(error.instance):
+        message = f"{error.instance!r} {GIT_REFUSAL}"  # a repository path into git's folder
     elif keyword == "pattern":
         message = f"{error.instance!r} does not have the expected form"
         form = error.schema.get("$comment")

@@ -5,14 +5,35 @@ depends on (threatgate's version, the schemas, the loader limits and the date us
 expiry checks), so a stale entry can never be served. Each entry is written to a
 temporary file and renamed into place, which keeps concurrent runs (parallel pre-commit
 hooks) from ever reading a half-written entry.
+
+Integrity. A cached result decides whether a model passes, so an entry is only believed
+when its tag checks out: an HMAC-SHA256, under a secret key, of the entry's cache key
+(which fixes the bytes of the file it describes and every setting) and of its payload.
+The key is 32 random bytes in a file of its own, outside the cache folder
+(``$XDG_STATE_HOME/threatgate/cache-key``, default ``~/.local/state/...``), created on
+first use, readable by its owner only. This stops whoever can write the cache folder but
+cannot read that file (a cache folder restored from CI storage that a pull request could
+write, a shared or misconfigured folder): they can delete or spoil entries, which only
+costs a fresh check, and put back entries this user's own runs wrote, which only land
+under their own key and so say what a fresh check would say; they cannot make a model
+pass. A plain hash would not do: anyone can recompute it. It does not stop whoever can
+read the key file or run code as the user: they could change threatgate itself.
+
+Trust. The cache is not used at all (silently, as with ``--no-cache``: results are
+computed afresh, never an error) when its folder, or the key file, belongs to another
+user or can be written by group or others, or the key cannot be read or created.
+An entry whose tag does not match is a miss: the file is checked again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
+import secrets
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +42,10 @@ from threatgate.diagnostics import Severity
 
 CACHE_ENV = "THREATGATE_CACHE_DIR"
 SEVERITIES = frozenset(severity.value for severity in Severity)
+#: Length of the secret key, in bytes.
+KEY_BYTES = 32
+#: An entry is its tag (hexadecimal) on the first line, then the payload (JSON).
+TAG_LENGTH = 64
 
 
 def default_cache_dir() -> Path:
@@ -29,6 +54,12 @@ def default_cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "threatgate"
+
+
+def default_key_file() -> Path:
+    """Where the cache's secret key lives: in the state folder, never the cache folder."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "threatgate" / "cache-key"
 
 
 #: An entry larger than this is not one the cache wrote (results are a few kilobytes).
@@ -59,12 +90,66 @@ def _is_position(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-class ResultCache:
-    """Results by content hash. Every failure to read or write simply misses."""
+def is_private(path: Path, *, readable_by_others: bool = True) -> bool:
+    """Whether ``path`` belongs to the current user and nobody else can write it (nor,
+    unless ``readable_by_others``, read it). Always true where there are no POSIX owners."""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    others = stat.S_IWGRP | stat.S_IWOTH
+    if not readable_by_others:
+        others |= stat.S_IRGRP | stat.S_IROTH
+    return status.st_uid == os.getuid() and not status.st_mode & others
 
-    def __init__(self, directory: Path, salt: str) -> None:
+
+def load_secret(key_file: Path) -> bytes | None:
+    """The secret key in ``key_file``, created on first use; ``None`` when it cannot be
+    read or created, or is not private to the current user."""
+    if not key_file.exists():
+        with contextlib.suppress(OSError):
+            key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=key_file.parent, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(secrets.token_bytes(KEY_BYTES))
+                # A link never replaces a key another run has just created.
+                with contextlib.suppress(FileExistsError):
+                    os.link(temporary, key_file)
+            finally:
+                os.unlink(temporary)
+    if not is_private(key_file, readable_by_others=False):
+        return None
+    try:
+        secret = key_file.read_bytes()
+    except OSError:
+        return None
+    return secret if len(secret) == KEY_BYTES else None
+
+
+def open_cache(salt: str, directory: Path | None = None,
+               key_file: Path | None = None) -> ResultCache | None:
+    """The result cache, or ``None`` when it cannot be trusted (see the module's
+    docstring): the caller then checks every file afresh."""
+    directory = directory or default_cache_dir()
+    with contextlib.suppress(OSError):
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not directory.is_dir() or not is_private(directory):
+        return None
+    secret = load_secret(key_file or default_key_file())
+    return None if secret is None else ResultCache(directory, salt, secret)
+
+
+class ResultCache:
+    """Results by content hash, each entry tagged. Every failure to read or write, and
+    every entry whose tag does not match, simply misses."""
+
+    def __init__(self, directory: Path, salt: str, secret: bytes) -> None:
         self.directory = directory
         self._salt = salt.encode()
+        self._secret = secret
 
     def key(self, raw: bytes) -> str:
         return hashlib.sha256(self._salt + b"\0" + raw).hexdigest()
@@ -72,26 +157,38 @@ class ResultCache:
     def _entry(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key[2:]}.json"
 
+    def _tag(self, key: str, payload: bytes) -> bytes:
+        message = key.encode() + b"\0" + payload
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest().encode()
+
     def get(self, key: str) -> dict[str, Any] | None:
-        """The entry of ``key``; ``None`` when there is none or it is not a well-formed
-        result (truncated, garbage, too large, nested too deeply, of another shape)."""
+        """The entry of ``key``; ``None`` when there is none, its tag does not match, or
+        it is not a well-formed result (truncated, garbage, too large, nested too
+        deeply, of another shape)."""
         try:
             with self._entry(key).open("rb") as handle:
                 data = handle.read(MAX_ENTRY_BYTES + 1)
-            if len(data) > MAX_ENTRY_BYTES:
-                return None
-            value = json.loads(data)
-        except (OSError, ValueError, RecursionError):
+        except OSError:
+            return None
+        tag, newline, payload = data[:TAG_LENGTH], data[TAG_LENGTH:TAG_LENGTH + 1], \
+            data[TAG_LENGTH + 1:]
+        if (len(data) > MAX_ENTRY_BYTES or newline != b"\n"
+                or not hmac.compare_digest(tag, self._tag(key, payload))):
+            return None
+        try:
+            value = json.loads(payload)
+        except (ValueError, RecursionError):
             return None
         return value if is_file_result(value) else None
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         entry = self._entry(key)
+        payload = json.dumps(value, separators=(",", ":")).encode()
         try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
+            entry.parent.mkdir(mode=0o700, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(value, handle, separators=(",", ":"))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(self._tag(key, payload) + b"\n" + payload)
             os.replace(temporary, entry)
         except OSError:
             with contextlib.suppress(OSError, UnboundLocalError):

@@ -62,3 +62,19 @@ def create_new(path: Path, data: bytes) -> bool:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     return True
+
+
+#: git's own folder, as some file systems also accept it (the 8.3 short name).
+GIT_FOLDER_NAMES = frozenset({".git", "git~1"})
+GIT_REFUSAL = "is inside .git/, which is never evidence (it holds credentials)"
+
+
+def in_git_folder(relative: str) -> bool:
+    """Whether a repository-relative path names git's own folder or something in it.
+
+    Case-insensitive, and blind to the trailing dots and spaces, the 8.3 short name
+    (``GIT~1``) and the stream suffix (``.git::$INDEX_ALLOCATION``) that some file
+    systems ignore or accept for ``.git``.
+    """
+    return any(part.casefold().split(":", 1)[0].rstrip(". ") in GIT_FOLDER_NAMES
+               for part in relative.replace("\\", "/").split("/"))

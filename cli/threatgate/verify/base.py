@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from threatgate.support.fsutil import GIT_REFUSAL, in_git_folder
 from threatgate.support.registry import Registry
 
 DEFAULT_MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
@@ -57,20 +58,6 @@ class Verdict:
     @classmethod
     def skipped(cls, reason: str) -> Verdict:
         return cls("skipped", reason)
-
-
-def in_git_folder(relative: str) -> bool:
-    """Whether a repository-relative path names git's own folder or something in it.
-
-    Case-insensitive, and blind to the trailing dots and spaces and the 8.3 short name
-    (``GIT~1``) that some file systems ignore or accept for ``.git``.
-    """
-    return any(part.casefold().rstrip(". ") in GIT_FOLDER_NAMES
-               for part in relative.replace("\\", "/").split("/"))
-
-
-GIT_FOLDER_NAMES = frozenset({".git", "git~1"})
-GIT_REFUSAL = "is inside .git/, which is never evidence (it holds credentials)"
 
 
 def clean_path(path: str) -> str:

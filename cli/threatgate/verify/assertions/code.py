@@ -18,6 +18,7 @@ The comment above each check says more.
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from typing import Any
 
 from threatgate.verify.base import Verdict, assertion_type
@@ -131,7 +132,10 @@ def function_calls(assertion: dict[str, Any], source: Source) -> Verdict:
     if not names:
         return Verdict.failed(f"no definition of a function named {function} in {path}",
                               path)
-    code, pattern = source.code, call_pattern(call_parts)
+    code = source.code
+    # Every call in the file, found once: bodies may nest, and are not searched each.
+    found = [(match.start(), match.end()) for match in finditer(call_pattern(call_parts), code)
+             if previous_word(code, match.start()) not in DEFINING_WORDS]
     bodies = 0
     for _start, end in names:
         body = find_body(code, end, source.language)
@@ -139,11 +143,10 @@ def function_calls(assertion: dict[str, Any], source: Source) -> Verdict:
             continue
         bodies += 1
         low, high = body
-        for match in finditer(pattern, code[low:high]):
-            if previous_word(code, low + match.start()) in DEFINING_WORDS:
-                continue
+        at = bisect_left(found, (low, low))  # the first call in the body, if any
+        if at < len(found) and found[at][1] <= high:
             return Verdict.passed(f"{function} calls {calls} in {path}", path,
-                                  source.line(low + match.start()))
+                                  source.line(found[at][0]))
     if not bodies:
         return Verdict.failed(f"{function} is declared in {path} but has no body", path)
     return Verdict.failed(f"{function} does not call {calls} in {path} (comments and "

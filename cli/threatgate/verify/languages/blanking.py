@@ -62,10 +62,13 @@ def literal_spans(text: str, language: str) -> list[Span]:
     spans: list[Span] = []
     holes: list[list[Any]] = []  # open interpolation holes: [string kind, brace depth]
     tokens = BY_NAME[language].literal_openers
+    # Braces only matter inside an interpolation hole: outside one, the search passes
+    # them by itself instead of stopping at each (a file of `{{{{...` is one search).
+    outside = tokens.replace("{}]", "]")
     regex_literals = RegexLiteralScanner(text)
     pos, size = 0, len(text)
     while pos < size:
-        found = search(tokens, text, 0, pos)
+        found = search(tokens if holes else outside, text, 0, pos)
         if found is None:
             break
         token, start = found.group(0), found.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import regex
 
-from threatgate.verify.languages.brackets import brace_depth, find_body, matching_bracket
+from threatgate.verify.languages.brackets import find_body, matches_in_bodies, matching_bracket
 from threatgate.verify.languages.source import CodeError, Source
 from threatgate.verify.regexes import finditer, search
 
@@ -20,7 +20,23 @@ def _word(part: str) -> str:
 
 _B = r"(?<![\w$])"  # no identifier character before
 _E = r"(?![\w$])"  # no identifier character after
-_PARAMS = r"(\((?:[^()]++|(?-1))*+\))"  # a balanced parameter list
+#: How deep parentheses may nest inside a parameter list that is recognised as one.
+MAX_PARAMETER_NESTING = 8
+
+
+def _balanced(depth: int) -> str:
+    """A parenthesised list whose parentheses nest at most ``depth`` levels inside it.
+
+    Written out level by level rather than as a recursive pattern: recursion on
+    ``f((((...`` nested a million deep costs the engine memory for every level.
+    """
+    inner = r"[^()]*+"
+    for _ in range(depth):
+        inner = rf"(?:[^()]++|\({inner}\))*+"
+    return rf"\({inner}\)"
+
+
+_PARAMS = _balanced(MAX_PARAMETER_NESTING)  # a balanced parameter list
 _GENERIC = r"(?:<[^(){};]*>\s*)?"
 MODIFIERS = ("static", "async", "get", "set", "public", "private", "protected",
              "readonly", "override", "abstract", "declare", "export", "default")
@@ -106,16 +122,14 @@ def _containers(source: Source, parts: tuple[str, ...]) -> list[tuple[int, int]]
     code = source.code
     ranges = [(0, len(code))]
     for index, part in enumerate(parts):
-        bodies: list[tuple[int, int]] = []
-        for low, high in ranges:
-            for pattern in _container_patterns(source.language, _word(part)):
-                for match in finditer(pattern, code[low:high]):
-                    at = low + match.start("n")
-                    if index and brace_depth(code, low, at) != 1:
-                        continue
-                    body = find_body(code, low + match.end(), source.language, arrow=False)
-                    if body is not None and body not in bodies:
-                        bodies.append(body)
+        bodies: set[tuple[int, int]] = set()
+        for pattern in _container_patterns(source.language, _word(part)):
+            matches = (matches_in_bodies(code, pattern, ranges) if index
+                       else finditer(pattern, code))
+            for match in matches:
+                body = find_body(code, match.end(), source.language, arrow=False)
+                if body is not None:
+                    bodies.add(body)
         ranges = sorted(bodies)
     return ranges
 
@@ -126,29 +140,28 @@ def function_names(source: Source, parts: tuple[str, ...]) -> list[tuple[int, in
     name = _word(parts[-1])
     found: set[tuple[int, int]] = set()
 
-    def collect(low: int, high: int, direct: bool, receiver: str | None = None) -> None:
+    def collect(bodies: list[tuple[int, int]] | None, receiver: str | None = None) -> None:
+        """Definitions anywhere (``bodies`` None) or directly in one of ``bodies``."""
         for pattern in _function_patterns(language, name):
-            for match in finditer(pattern, code[low:high]):
+            matches = (finditer(pattern, code) if bodies is None
+                       else matches_in_bodies(code, pattern, bodies))
+            for match in matches:
                 if "prev" in match.groupdict() and match.group("prev") in _NOT_A_RETURN_TYPE:
                     continue
                 if receiver is not None:
                     recv = match.groupdict().get("recv")
                     if recv is None or not _receiver_is(recv, receiver):
                         continue
-                at = low + match.start("n")
-                if direct and brace_depth(code, low, at) != 1:
-                    continue
-                found.add((at, low + match.end("n")))
+                found.add((match.start("n"), match.end("n")))
 
     if len(parts) == 1:
-        collect(0, len(code), direct=False)
+        collect(None)
     elif language == "go":
         if len(parts) != 2:
             raise CodeError("a Go method is named Type.method")
-        collect(0, len(code), direct=False, receiver=parts[0])
+        collect(None, receiver=parts[0])
     else:
-        for low, high in _containers(source, parts[:-1]):
-            collect(low, high, direct=True)
+        collect(_containers(source, parts[:-1]))
         if language in ("javascript", "typescript") and len(parts) == 2:
             owner = _word(parts[0])
             for match in finditer(rf"{_B}{owner}\s*\.\s*(?:prototype\s*\.\s*)?(?P<n>{name})"
@@ -167,21 +180,20 @@ def class_names(source: Source, parts: tuple[str, ...]) -> list[int]:
     code, language = source.code, source.language
     name = _word(parts[-1])
     starts: set[int] = set()
-    if len(parts) == 1:
-        ranges, direct = [(0, len(code))], False
-    elif language == "go":
+    if language == "go" and len(parts) > 1:
         return []  # Go types do not nest
-    else:
-        ranges, direct = _containers(source, parts[:-1]), True
-    for low, high in ranges:
-        for pattern in _class_patterns(language, name):
-            for match in finditer(pattern, code[low:high]):
-                at = low + match.start("n")
-                if not direct or brace_depth(code, low, at) == 1:
-                    starts.add(at)
+    bodies = _containers(source, parts[:-1]) if len(parts) > 1 else None
+    for pattern in _class_patterns(language, name):
+        matches = (finditer(pattern, code) if bodies is None
+                   else matches_in_bodies(code, pattern, bodies))
+        starts.update(match.start("n") for match in matches)
     if language == "go":  # type ( A struct {...}; B interface {...} )
+        searched = 0  # a block inside one already searched is not searched again
         for block in finditer(r"(?<![\w$])type\s*\(", code):
+            if block.end() <= searched:
+                continue
             low, high = block.end() - 1, matching_bracket(code, block.end() - 1)
+            searched = high
             for match in finditer(rf"(?:^|[(;\n])\s*(?P<n>{name})\s*(?:\[[^\]]*\]\s*)?"
                                   rf"(?:struct|interface){_E}", code[low:high]):
                 starts.add(low + match.start("n"))

@@ -21,6 +21,29 @@ class NoVersion(Exception):
     """The declaration states no usable version: the verdict is ``fail``."""
 
 
+#: Longer version requirements (in a manifest or a model) are refused before any version
+#: scheme reads them: a version of thousands of digits is no version (Python does not
+#: even convert integers of over 4,300 digits), and each part of it costs work.
+MAX_VERSION_LENGTH = 200
+#: A requirement shown in a verdict is cut to this many characters.
+SHOWN_VERSION_LENGTH = 80
+
+
+def shown_version(text: str) -> str:
+    """``text`` for a verdict: cut to :data:`SHOWN_VERSION_LENGTH` characters."""
+    if len(text) <= SHOWN_VERSION_LENGTH:
+        return text
+    return text[:SHOWN_VERSION_LENGTH - 3] + "..."
+
+
+def bounded_version(text: str, what: str) -> str:
+    """``text``, or :class:`ManifestError` when it is over :data:`MAX_VERSION_LENGTH`."""
+    if len(text) > MAX_VERSION_LENGTH:
+        raise ManifestError(f"{what} of {len(text)} characters ({text[:40]!r}...) is not "
+                            f"read: versions are at most {MAX_VERSION_LENGTH} characters")
+    return text
+
+
 @dataclass(frozen=True)
 class Declaration:
     """One place where the manifest names a package."""
@@ -36,7 +59,7 @@ class Declaration:
     def shown(self) -> str:
         if self.spec is not None:
             joiner = "" if self.syntax == "pep508" or not self.spec else " "
-            return f"{self.name}{joiner}{self.spec}"
+            return f"{self.name}{joiner}{shown_version(self.spec)}"
         return self.name + (f" ({self.no_version})" if self.no_version else "")
 
 

@@ -6,7 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from threatgate.verify.manifests.base import Declaration, Manifest, ManifestError, NoVersion
+from threatgate.verify.manifests.base import (
+    Declaration,
+    Manifest,
+    ManifestError,
+    NoVersion,
+    bounded_version,
+)
 from threatgate.verify.manifests.mavenversion import maven_floor
 from threatgate.verify.manifests.pep440 import (
     canonical_python_name,
@@ -40,6 +46,7 @@ class Constraint:
 
     @classmethod
     def parse(cls, text: str, ecosystem: str) -> Constraint:
+        bounded_version(text, "the constraint")
         if ecosystem == "python":
             specifiers = packaging_library().specifiers
             version_type = packaging_library().version
@@ -78,6 +85,7 @@ def declared_floor(manifest: Manifest, declaration: Declaration) -> tuple[Any, b
     if spec is None or not spec.strip():
         raise NoVersion(f"declares no version ({declaration.no_version})"
                         if declaration.no_version else "declares no version")
+    bounded_version(spec, f"{declaration.name}: a version requirement")
     floor: tuple[Any, bool] | None
     syntax = declaration.syntax
     if syntax == "pep508":

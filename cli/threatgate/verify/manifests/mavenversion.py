@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from threatgate.verify.manifests.base import ManifestError
+from threatgate.verify.manifests.base import ManifestError, bounded_version
 from threatgate.verify.manifests.semver import SemVer
 
 _MAVEN = re.compile(r"(\d{1,30})(?:\.(\d{1,30}))?(?:\.(\d{1,30}))?"
@@ -12,16 +12,8 @@ _MAVEN = re.compile(r"(\d{1,30})(?:\.(\d{1,30}))?(?:\.(\d{1,30}))?"
 _MAVEN_RANGE = re.compile(r"\s*([\[(])\s*([^,\[\]()]*?)\s*(?:(,)\s*([^,\[\]()]*?)\s*)?([\])])\s*")
 
 
-#: Longer version texts are refused before any pattern reads them.
-MAX_VERSION_LENGTH = 200
-
-
 def _bounded(text: str) -> str:
-    if len(text) > MAX_VERSION_LENGTH:
-        raise ManifestError(f"a Maven version of {len(text)} characters ({text[:40]!r}...) "
-                            f"is not read: versions are at most {MAX_VERSION_LENGTH} "
-                            "characters")
-    return text
+    return bounded_version(text, "a Maven version")
 
 
 def maven_version(text: str) -> SemVer:
