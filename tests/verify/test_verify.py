@@ -200,6 +200,24 @@ def test_drift_against_a_baseline(run_cli, write_model, repo: Path) -> None:
     assert "DRIFT C1 pattern_absent: passed at main, now fail" in text
 
 
+def test_an_unrelated_edit_of_the_evidence_file_is_no_change(run_cli, write_model,
+                                                             repo: Path) -> None:
+    git(repo, "init", "-q", "-b", "main")
+    write_model(_model("      - {type: pattern_matches, file: src/db.py, pattern: 'execute\\(sql'}\n"
+                       "      - {type: function_exists, file: src/db.py, name: run_query}\n"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    before = (repo / "src" / "db.py").read_text()
+    (repo / "src" / "db.py").write_text("# Queries, parameterised.\nimport sqlite3\n\n" + before)
+    text = run_cli("verify", "--baseline", "main", cwd=repo).stdout
+    assert "CHANGED" not in text and "DRIFT" not in text
+    assert "no drift against main" in text
+    (repo / "src" / "db.py").write_text(before.replace("execute(sql", "execute(sql, ()"))
+    changed = run_cli("verify", "--baseline", "main", "--format", "json", cwd=repo)
+    assert [c["type"] for c in json.loads(changed.stdout)["changed_evidence"]] == [
+        "pattern_matches"]
+
+
 def test_missing_baseline_is_a_usage_error(run_cli, write_model, repo: Path) -> None:
     git(repo, "init", "-q", "-b", "main")
     write_model(_model("      - {type: file_exists, file: src/db.py}\n"))

@@ -44,6 +44,9 @@ def render_text(report: VerifyReport) -> str:
         lines.append(f"{where}: CHANGED "
                      f"{now.planned.control} {now.planned.type}: still passes, but its "
                      f"evidence changed since {report.baseline}")
+    if report.baseline and not report.drift.drifted and not report.drift.changed:
+        lines.append(f"no drift against {one_line(report.baseline)}: every assertion that "
+                     "passed there passes now, on the same evidence")
     c = report.counts
     verified = sum(row["verified"] for row in report.controls())
     lines.append(f"{len(report.results)} assertions: {c['pass']} passed, {c['fail']} failed, "

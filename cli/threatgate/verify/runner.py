@@ -77,6 +77,9 @@ class AssertionResult:
     planned: PlannedAssertion
     verdict: Verdict
     evidence: dict[str, str] = field(default_factory=dict)  # files read -> sha256
+    #: sha256 of the evidence the verdict points at (the text of its line), when it points
+    #: at one: what drift compares, so an unrelated edit of the same file is no change.
+    matched: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         p = self.planned
@@ -104,7 +107,20 @@ def check_one(planned: PlannedAssertion, base_tree: Tree,
         verdict = Verdict.error(str(exc))
     except (OSError, ValueError, RecursionError, MemoryError) as exc:
         verdict = Verdict.error(f"cannot check: {type(exc).__name__}: {exc}")
-    return AssertionResult(planned, verdict, dict(tree.read_files))
+    return AssertionResult(planned, verdict, dict(tree.read_files), matched_line(verdict, tree))
+
+
+def matched_line(verdict: Verdict, tree: Tree) -> str | None:
+    """The digest of the line a passing verdict points at (None: it points at none)."""
+    if verdict.status != "pass" or not verdict.file or not verdict.line:
+        return None
+    try:
+        lines = tree.read_text(verdict.file).splitlines()
+    except (EvidenceError, OSError, ValueError):
+        return None
+    if not 0 < verdict.line <= len(lines):
+        return None
+    return hashlib.sha256(lines[verdict.line - 1].strip().encode("utf-8")).hexdigest()
 
 
 def run_assertions(planned: Iterable[PlannedAssertion], tree: Tree, *,
@@ -157,9 +173,17 @@ def compare(baseline: Iterable[AssertionResult], current: Iterable[AssertionResu
             continue
         if now.verdict.status in ("fail", "error"):
             drift.drifted.append((then, now))
-        elif now.verdict.status == "pass" and then.evidence != now.evidence:
+        elif now.verdict.status == "pass" and evidence_changed(then, now):
             drift.changed.append((then, now))
     return drift
+
+
+def evidence_changed(then: AssertionResult, now: AssertionResult) -> bool:
+    """Whether what a passing assertion rests on changed: the line its verdict points at
+    (wherever it moved to), else every file it read."""
+    if then.matched is not None or now.matched is not None:
+        return then.matched != now.matched or then.verdict.file != now.verdict.file
+    return then.evidence != now.evidence
 
 
 def evidence_digest(results: Iterable[AssertionResult]) -> tuple[str, list[dict[str, str]]]:
