@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,9 +254,11 @@ def snapshot_hooks(target: Path) -> None:
 @pytest.fixture(scope="session")
 def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
     """pre-commit with this checkout's hooks, shared by every test (and worker) of the run."""
-    executable = shutil.which("pre-commit")
+    # The pre-commit of this interpreter's environment (the virtual environment the tests
+    # run in), not another one that happens to be on PATH.
+    executable = shutil.which("pre-commit", path=str(Path(sys.executable).parent))
     if executable is None:
-        pytest.skip("pre-commit is not installed")
+        pytest.skip(f"pre-commit is not installed beside {sys.executable}")
     if not (REPO_ROOT / ".git").exists():
         pytest.skip("needs threatgate's own git checkout to install its hooks from")
     hooks = build_once(tmp_path_factory, "pre-commit-hooks", snapshot_hooks)
