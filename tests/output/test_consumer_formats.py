@@ -34,6 +34,16 @@ threats:
     likelihood: 4
     impact: 4
 """
+#: The same with a control whose evidence is missing (src/db.py) and one that holds.
+SHOP_WITH_EVIDENCE = SHOP + """\
+controls:
+  - id: C1
+    title: Queries are parameterised
+    status: implemented
+    assertions:
+      - {type: file_exists, file: src/db.py}
+      - {type: file_exists, file: threatmodels/shop.yaml}
+"""
 GATE = ("gate", "--fail-on-critical", "--fail-on-unmitigated-high", "--exit-zero")
 
 
@@ -147,15 +157,7 @@ def test_the_code_scanning_check_can_fail() -> None:
 
 def test_gate_and_verify_sarif_meet_code_scanning_requirements(run_cli: Any,
                                                                shop: Path) -> None:
-    model = shop / "threatmodels" / "shop.yaml"
-    model.write_text(SHOP + """\
-controls:
-  - id: C1
-    title: Queries are parameterised
-    status: implemented
-    assertions:
-      - {type: file_exists, file: src/db.py}
-""", encoding="utf-8")
+    (shop / "threatmodels" / "shop.yaml").write_text(SHOP_WITH_EVIDENCE, encoding="utf-8")
     golden = json.loads((GOLDEN_DIR / "gate" / "sarif.json").read_text(encoding="utf-8"))
     gate = json.loads(gate_report(run_cli, shop, "sarif"))
     verify = json.loads(run_cli("verify", "--format", "sarif", cwd=shop / "src").stdout)
@@ -252,16 +254,7 @@ def test_gate_and_verify_junit_meet_the_common_schema(run_cli: Any, shop: Path,
     assert_junit_valid(junit_schema, gate_report(run_cli, shop, "junit"))
     passing = run_cli("gate", "--format", "junit", cwd=shop).stdout
     assert_junit_valid(junit_schema, passing)
-    model = shop / "threatmodels" / "shop.yaml"
-    model.write_text(SHOP + """\
-controls:
-  - id: C1
-    title: Queries are parameterised
-    status: implemented
-    assertions:
-      - {type: file_exists, file: src/db.py}
-      - {type: file_exists, file: threatmodels/shop.yaml}
-""", encoding="utf-8")
+    (shop / "threatmodels" / "shop.yaml").write_text(SHOP_WITH_EVIDENCE, encoding="utf-8")
     assert_junit_valid(junit_schema, run_cli("verify", "--format", "junit", cwd=shop).stdout)
 
 
