@@ -162,3 +162,27 @@ def test_init_and_generate_write_the_modeline_of_this_release(tmp_path: Any) -> 
     assert model.read_text(encoding="utf-8").splitlines()[0] == schema.modeline()
     generated = dump_model({"threatgate": 1, "id": "m", "title": "M"})
     assert generated.splitlines()[0] == schema.modeline()
+
+
+def test_check_jsonschema_validates_models_with_the_bundle_alone(run_cli: Any,
+                                                                 tmp_path: Any) -> None:
+    """A consumer's own validator, given the one document and no network, accepts the
+    repository's model and rejects a broken one."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("check_jsonschema")
+    bundled = tmp_path / "threatmodel.bundle.json"
+    bundled.write_text(run_cli("schema", "--bundle").output, encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("threatgate: 1\nid: m\ntitle: M\nthreats: [{id: T1}]\n",
+                      encoding="utf-8")
+
+    def check(*models: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "check_jsonschema", "--schemafile", str(bundled),
+             *map(str, models)], capture_output=True, text=True, check=False, timeout=120)
+
+    good = check(*sorted((REPO_ROOT / "threatmodels").glob("*.yaml")))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert check(broken).returncode == 1
