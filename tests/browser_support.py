@@ -235,8 +235,10 @@ DOM_PROBLEMS_JS = r"""
         }
         if (urlAttributes.includes(name) && bad.test(attr.value)) {
           // data: images are inert (no script runs in an <img>); everything else is not.
-          const inertImage = el.tagName === "IMG" && /^\s*data:image\//i.test(attr.value)
-                             && !/svg/i.test(attr.value);
+          const inertImage = (el.tagName === "IMG" && /^\s*data:image\//i.test(attr.value)
+                              && !/svg/i.test(attr.value))
+                             || (el.tagName === "LINK" && el.rel === "icon"
+                                 && /^data:image\/png;base64,[A-Za-z0-9+\/=]+$/.test(attr.value));
           if (!inertImage) problems.push("dangerous URL in " + name + " of " + describe(el));
         }
         if (name === "style" && /url\s*\(|expression\s*\(/i.test(attr.value)

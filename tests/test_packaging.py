@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import venv
@@ -72,3 +73,60 @@ def test_installed_wheel_validates_from_its_own_data(wheel: Path, tmp_path: Path
     )
     assert done.returncode == 0, done.stderr
     assert "/_data/schemas" in done.stdout.splitlines()[0]
+
+
+def _metadata(wheel: Path) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        return archive.read(name).decode("utf-8")
+
+
+def test_wheel_is_typed(wheel: Path) -> None:
+    assert "threatgate/py.typed" in zipfile.ZipFile(wheel).namelist()
+    assert "Classifier: Typing :: Typed" in _metadata(wheel)
+
+
+def _link_targets(markdown: str) -> list[str]:
+    """Targets of Markdown links, images, reference definitions and HTML src/href,
+    outside fenced code blocks."""
+    prose = re.sub(r"^ {0,3}(```|~~~).*?^ {0,3}\1[^\n]*$", "", markdown,
+                   flags=re.MULTILINE | re.DOTALL)
+    return (re.findall(r"\]\(\s*([^)\s]+)", prose)
+            + re.findall(r"^ {0,3}\[[^\]]+\]:\s*(\S+)", prose, flags=re.MULTILINE)
+            + re.findall(r"\b(?:src|href)=[\"']([^\"']+)", prose))
+
+
+def test_long_description_has_only_absolute_links(wheel: Path) -> None:
+    """PyPI shows the README without the repository around it: a relative link is dead."""
+    metadata = _metadata(wheel)
+    assert "Description-Content-Type: text/markdown" in metadata
+    body = metadata.split("\n\n", 1)[1]
+    assert "threatgate" in body and len(body) > 1000, "the README is the long description"
+    targets = _link_targets(body)
+    assert targets, "the README has links"
+    relative = [t for t in targets if not re.match(r"^(https?|mailto):", t)]
+    assert not relative, relative
+    readme_targets = _link_targets((REPO_ROOT / "README.md").read_text(encoding="utf-8"))
+    assert any(not t.startswith("http") for t in readme_targets), \
+        "the README itself keeps relative links (they work on GitHub)"
+
+
+def test_readme_links_rewriting_keeps_code_and_unknown_targets() -> None:
+    sys.path.insert(0, str(REPO_ROOT))
+    try:
+        from hatch_build import absolute_links
+    finally:
+        sys.path.remove(str(REPO_ROOT))
+    text = ("See [docs](docs/ci.md#x), ![i](./docs/ci.md \"t\"), [top](#usage), "
+            "[web](https://example.com/a), [gone](no/such/file.md).\n"
+            "[ref]: docs/schema.md\n<img src=\"docs/ci.md\">\n"
+            "```markdown\n![b](docs/ci.md)\n```\n")
+    out = absolute_links(text, REPO_ROOT)
+    base = "https://github.com/threatgate/threatgate"
+    assert f"[docs]({base}/blob/main/docs/ci.md#x)" in out
+    assert f"![i]({base}/raw/main/docs/ci.md \"t\")" in out
+    assert f"[top]({base}/blob/main/README.md#usage)" in out
+    assert "[web](https://example.com/a)" in out and "[gone](no/such/file.md)" in out
+    assert f"[ref]: {base}/blob/main/docs/schema.md" in out
+    assert f'<img src="{base}/raw/main/docs/ci.md">' in out
+    assert "```markdown\n![b](docs/ci.md)\n```" in out

@@ -118,7 +118,7 @@ def test_adding_a_check_is_one_module(tmp_path: Path, project: Path, write_model
     assert rules.index("fail_on_untitled_threat") == rules.index("fail_on_expired") + 1
     assert sarif["runs"][0]["results"][0]["ruleId"] == "fail_on_untitled_threat"
     junit = (project / "gate.xml").read_text(encoding="utf-8")
-    assert 'name="fail_on_untitled_threat"' in junit
+    assert 'name="fail_on_untitled_threat[T1]"' in junit
 
 
 ORDERED = """\

@@ -12,7 +12,7 @@ from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import VALID_MODEL, check_golden
+from conftest import REPO_ROOT, VALID_MODEL, check_golden
 
 #: Every section of the report has something to show; posture is mixed on purpose.
 RICH_MODEL = """\
@@ -231,6 +231,11 @@ def parse_page(html: str) -> PageParser:
     return parser
 
 
+#: The favicon every page carries inline (a PNG: no markup, nothing that could run).
+FAVICON = re.search(r'<link rel="icon" type="image/png" href="(data:image/png;base64,[A-Za-z0-9+/=]+)">',
+                    (REPO_ROOT / "templates" / "site" / "base.html").read_text(encoding="utf-8"))
+assert FAVICON is not None
+
 SAFE_HREF = re.compile(r"^(#|\.\./|[a-z0-9]|https?://|mailto:)", re.IGNORECASE)
 
 
@@ -246,6 +251,8 @@ def assert_inert(parser: PageParser, scripts_allowed: int = 1) -> None:
             assert not name.startswith("on"), (tag, attrs)
             if name in ("href", "src", "action", "xlink:href"):
                 cleaned = re.sub(r"[\x00-\x20]", "", value or "").lower()
+                if tag == "link" and attrs.get("rel") == "icon" and value == FAVICON.group(1):
+                    continue  # the page's own inline favicon: an image, never script
                 assert not cleaned.startswith(("javascript:", "data:", "vbscript:")), (tag, attrs)
 
 
@@ -451,7 +458,8 @@ def test_html_is_self_contained_with_hashes(run_cli: Callable[..., Result], proj
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"sha256-{digest}" in html
     assert "<svg" in html and "http://www.w3.org/2000/svg" in html  # the diagram, inline
-    assert 'src="http' not in html and "<link" not in html
+    # Self-contained: the one <link> is the inline favicon.
+    assert 'src="http' not in html and "<link" not in html.replace(FAVICON.group(0), "")
     page = parse_page(html)
     fragments = {str(h)[1:] for h in page.links() if str(h).startswith("#")}
     assert fragments <= page.ids, fragments - page.ids

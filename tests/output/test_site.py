@@ -61,10 +61,13 @@ def test_every_link_resolves(run_cli: Run, project: Path, corpus: None) -> None:
              if name.endswith(".html")}
     checked = 0
     for name, page in pages.items():
+        inline = [link for link in page.links() if link.startswith("data:")]
+        assert len(inline) == 1 and inline[0].startswith("data:image/png;base64,"), \
+            (name, "the favicon is the one inline link")
         for link in page.links():
             parts = urlsplit(link)
-            if parts.scheme in ("http", "https", "mailto"):
-                continue  # links written by the user in descriptions
+            if parts.scheme in ("http", "https", "mailto") or link == inline[0]:
+                continue  # links written by the user in descriptions; the favicon
             assert not parts.scheme and not parts.netloc, (name, link)
             assert not link.startswith("/"), (name, link)  # relative only
             target = name
@@ -355,3 +358,57 @@ def test_public_only_leaves_private_and_invalid_models_out(run_cli: Run, project
     assert not (site / "badges" / "shop.json").exists()
     every_page = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
     assert "models/shop.html" not in every_page and "broken.yaml" not in every_page
+
+
+def _many_controls_model(count: int) -> str:
+    controls = "".join(f"  - {{id: C{n}, title: Control {n}, status: planned}}\n"
+                       for n in range(1, count + 1))
+    group = ", ".join(f"C{n}" for n in range(1, count + 1))
+    return f"""\
+threatgate: 1
+id: many
+title: Many controls
+assets:
+  - {{id: A1, name: Data, properties: [confidentiality]}}
+attackers:
+  - {{id: ATK1, name: Outsider, capability: Sends requests from the internet., position: external}}
+objectives:
+  - id: CO1
+    asset: A1
+    attacker: ATK1
+    properties: [confidentiality]
+    mitigated_by: [[{group}], [C1]]
+threats:
+  - id: T1
+    title: Data read
+    stride: [information_disclosure]
+    likelihood: 3
+    impact: 3
+    objectives: [CO1]
+    mitigations: [{group}]
+controls:
+{controls}"""
+
+
+#: Past this many controls a cell shows a summary that opens into the list.
+COLLAPSE_AFTER = 8
+
+
+@pytest.mark.parametrize("count", [7, 8, 12])
+def test_cells_with_many_controls_are_collapsed(run_cli: Run, project: Path,
+                                                write_model: Write, count: int) -> None:
+    write_model(_many_controls_model(count), "many.yaml")
+    _build(run_cli, project)
+    html = (project / "_site" / "models" / "many.html").read_text(encoding="utf-8")
+    objective = re.search(r'<tr id="objective-CO1".*?</tr>', html, re.S)
+    threat = re.search(r'<tr id="threat-T1".*?</tr>', html, re.S)
+    assert objective and threat
+    # The objective lists its groups (count + 1 controls), the threat its controls.
+    for row, listed, summary in (
+            (objective.group(0), count + 1, f"{count + 1} controls in 2 groups"),
+            (threat.group(0), count, f"{count} controls")):
+        collapsed = listed > COLLAPSE_AFTER
+        assert ('<details class="many">' in row) is collapsed, row
+        assert (f"<summary>{summary}</summary>" in row) is collapsed, row
+        # Collapsed or not, every control is linked from the cell.
+        assert all(f'href="#control-C{n}"' in row for n in range(1, count + 1)), row

@@ -24,6 +24,7 @@ in ``figure.dfd svg``.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -672,6 +673,9 @@ def crawl(watcher: Watcher, base: str, start: str) -> dict[str, Any]:
         for link in found["links"]:
             raw, target = link["raw"], link["url"]
             where = f"{url.removeprefix(base)}: {link['tag']} {raw!r}"
+            if (link["tag"], link["rel"]) == ("link", "icon") and re.fullmatch(
+                    r"data:image/png;base64,[A-Za-z0-9+/=]+", raw):
+                continue  # the inline favicon: part of the page, no request
             if not target.startswith(base):
                 if link["tag"] != "a":
                     problems.append(f"{where} loads a resource from outside the site")
@@ -932,6 +936,7 @@ def test_ci_script_installs_chromium_then_runs_the_readme_command(tmp_path: Path
         "apt-get install -y -qq --no-install-recommends chromium fonts-liberation"
         " | CI=true DEBIAN_FRONTEND=noninteractive",
         mermaid,
+        mermaid.replace("mermaid@11", "axe-core@4").replace("/mermaid ", "/axe "),
         "python3 -m venv .venv | CI=true DEBIAN_FRONTEND=",
         "pip install -e .[test] | CI=true DEBIAN_FRONTEND=",
         "python -m pytest | CI=true DEBIAN_FRONTEND=",
@@ -941,6 +946,7 @@ def test_ci_script_installs_chromium_then_runs_the_readme_command(tmp_path: Path
     # installed.
     log.unlink()
     env["THREATGATE_MERMAID_JS"] = str(tmp_path / "mermaid.min.js")
+    env["THREATGATE_AXE_JS"] = str(tmp_path / "axe.min.js")
     present = tmp_path / "chromium"
     present.write_text("#!/bin/sh\n", encoding="utf-8")
     present.chmod(0o755)
@@ -1006,3 +1012,70 @@ def test_large_model_page_filters_and_sorts(
     state, order = sort_by(page, "threats-table", "Threat")
     assert state == "ascending" and order[:3] == ["T1", "T2", "T3"] and order[-1] == "T2000"
     assert_clean(watcher, page)
+
+
+# --- accessibility --------------------------------------------------------------------------
+
+#: axe-core's axe.min.js (.ci/run installs it from npm); the accessibility checks skip
+#: without it, except in CI, where they fail.
+AXE_JS = os.environ.get("THREATGATE_AXE_JS", "")
+
+AXE_RUN_JS = """
+async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ` +
+                                     v.nodes.slice(0, 3).map(n => n.target.join(" ")).join("; "));
+}
+"""
+
+
+def axe_source() -> str:
+    if not AXE_JS or not Path(AXE_JS).is_file():
+        message = "axe-core is not installed: set THREATGATE_AXE_JS to axe.min.js"
+        if in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return Path(AXE_JS).read_text(encoding="utf-8")
+
+
+def axe_violations(browser: Browser, url: str) -> list[str]:
+    """axe-core's violations on the page; the page's CSP is bypassed to inject axe only."""
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="load")
+        page.add_script_tag(content=axe_source())
+        violations: list[str] = page.evaluate(AXE_RUN_JS)
+        return violations
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["index.html", "risks.html", "compliance.html",
+                                  f"models/{PAYMENTS}.html", f"models/{HOSTILE_ID}.html"])
+def test_pages_have_no_accessibility_violations(browser: Browser, site: Path,
+                                                path: str) -> None:
+    assert axe_violations(browser, (site / path).as_uri()) == []
+
+
+def test_axe_finds_a_violation(browser: Browser, tmp_path: Path) -> None:
+    """Two search landmarks with the same name: what the filters had before."""
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>'
+                    '<main><div role="search"><label>a <input></label></div>'
+                    '<div role="search"><label>b <input></label></div></main></body></html>',
+                    encoding="utf-8")
+    assert any(v.startswith("landmark-unique") for v in axe_violations(browser,
+                                                                       page.as_uri()))
+
+
+def test_landmarks_are_labelled_and_the_favicon_is_inline(
+        watch: Callable[..., Watcher], base: str) -> None:
+    watcher = watch(base)
+    page = open_page(watcher, model_page(base, PAYMENTS))
+    names = page.locator("[role=search]").evaluate_all(
+        "els => els.map(e => e.getAttribute('aria-label'))")
+    assert len(names) == 2 and len(set(names)) == 2 and all(names), names
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon is not None and icon.startswith("data:image/png;base64,")
+    assert_clean(watcher, page)  # no request for /favicon.ico or anything outside

@@ -152,7 +152,8 @@ def _verify(planned: list[PlannedAssertion], config: Config, baseline: str | Non
                                  progress=advance)
     from threatgate.support.git import head_commit
 
-    report = VerifyReport(results, commit=head_commit(config.root), baseline=baseline)
+    report = VerifyReport(results, commit=head_commit(config.root), baseline=baseline,
+                          root=str(config.root.resolve()))
     check_drift(report, planned, config.root)
     return report
 

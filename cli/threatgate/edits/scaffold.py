@@ -9,6 +9,7 @@ from string import Template
 
 from threatgate import __version__
 from threatgate.model.config import CONFIG_FILE, PYPROJECT
+from threatgate.model.schema import MODEL_SCHEMA, schema_url
 from threatgate.support.fsutil import atomic_write, create_new
 from threatgate.support.resources import template_dir
 
@@ -88,7 +89,8 @@ def init_repository(
     model_id = _slug(root.resolve().name)
     model = root / models_dir / f"{model_id}.yaml"
     text = _template(
-        "threatmodel.yaml", model_id=model_id, title=root.resolve().name or "My system"
+        "threatmodel.yaml", model_id=model_id, title=root.resolve().name or "My system",
+        schema_url=schema_url(MODEL_SCHEMA),
     )
     (created if create_new(model, text.encode()) else skipped).append(model)
 

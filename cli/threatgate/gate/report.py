@@ -53,7 +53,7 @@ def build_gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, run
         known = baseline_keys(baseline_assessments(config, run.baseline, day), thresholds)
         results = [apply_baseline(result, known) for result in results]
     report = GateReport(results, workspace.invalid, thresholds, generated_at(run.today, day),
-                        run.baseline)
+                        run.baseline, root=str(config.root.resolve()))
     return workspace, report
 
 

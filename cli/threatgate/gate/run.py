@@ -133,6 +133,8 @@ class GateReport:
     thresholds: Thresholds
     generated_at: str
     baseline: str | None = None
+    #: The repository root (absolute): code-scanning locations are relative to it.
+    root: str | None = None
 
     @property
     def passed(self) -> bool:

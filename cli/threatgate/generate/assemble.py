@@ -26,6 +26,7 @@ from threatgate.generate.describe import Description, vocabulary
 from threatgate.generate.engine import Generated
 from threatgate.generate.objectives import combine_groups, objective_id
 from threatgate.generate.rulepacks import RulePack
+from threatgate.model.schema import modeline
 
 ApplyPacks = Callable[[Mapping[str, Any]], Generated]
 
@@ -182,7 +183,8 @@ _FLOW_RISKY = re.compile(r"[:#\[\]{},]|\A[-?!&*|>'\"%@`\s]|\s\Z")
 
 
 def dump_model(model: Mapping[str, Any]) -> str:
-    """The model as YAML in threatgate's canonical layout (``fmt --check`` passes)."""
+    """The model file: the schema modeline of this release, then the model as YAML in
+    threatgate's canonical layout (``fmt --check`` passes)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
@@ -218,7 +220,7 @@ def dump_model(model: Mapping[str, Any]) -> str:
     yaml = round_trip_yaml()
     out = io.StringIO()
     yaml.dump(convert(dict(model)), out)
-    return format_text(out.getvalue())
+    return modeline() + "\n" + format_text(out.getvalue())
 
 
 # --- explanation ------------------------------------------------------------------------------

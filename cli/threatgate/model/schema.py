@@ -17,11 +17,29 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from threatgate import __version__
 from threatgate.support.fsutil import GIT_REFUSAL, in_git_folder
 from threatgate.support.resources import schema_dir
 
 MODEL_SCHEMA = "threatmodel.schema.json"
 CONFIG_SCHEMA = "config.schema.json"
+
+#: Where the schema files of this release are published: every file's ``$id`` is this
+#: folder plus its name, so references between the files resolve to the same release.
+SCHEMA_BASE_URL = (
+    f"https://raw.githubusercontent.com/threatgate/threatgate/v{__version__}/schemas/"
+)
+
+
+def schema_url(name: str = MODEL_SCHEMA) -> str:
+    """The published URL (and ``$id``) of a shipped schema file of this release."""
+    return SCHEMA_BASE_URL + name
+
+
+def modeline(name: str = MODEL_SCHEMA) -> str:
+    """The first line of a model file that points the YAML language server at the schema
+    of the release that wrote it (never a moving branch)."""
+    return f"# yaml-language-server: $schema={schema_url(name)}"
 
 JsonPath = tuple[str | int, ...]
 
@@ -56,6 +74,12 @@ def schema_documents() -> dict[str, Any]:
     return _documents(schema_dir())
 
 
+def document_uri(name: str, document: Mapping[str, Any]) -> str:
+    """The URI a schema document is known by: its ``$id``, else its file name."""
+    uri = document.get("$id")
+    return uri if isinstance(uri, str) else name
+
+
 def resolve_refs(spec: Mapping[str, Any], documents: Mapping[str, Any],
                  current: str) -> tuple[dict[str, Any], str]:
     """A schema node with its ``$ref`` chain merged in (the node's own keys win), and the
@@ -77,6 +101,12 @@ def resolve_refs(spec: Mapping[str, Any], documents: Mapping[str, Any],
     return merged, current
 
 
+def never_fetch(uri: str) -> Any:
+    """The retriever of every validator: the shipped schemas are all there is; a reference
+    outside them is an error in the schema files, never a download."""
+    raise LookupError(f"schema {uri} is not shipped with threatgate (nothing is fetched)")
+
+
 @cache
 def _reference_validator(name: str) -> Any:
     import jsonschema
@@ -84,9 +114,11 @@ def _reference_validator(name: str) -> Any:
     from referencing.jsonschema import DRAFT202012
 
     documents = schema_documents()
+    # Every reference resolves inside this registry; a reference it does not hold is an
+    # error, never a download.
     registry: Registry[Any] = Registry().with_resources(
-        (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
-        for uri, doc in documents.items()
+        (document_uri(name, doc), Resource.from_contents(doc, default_specification=DRAFT202012))
+        for name, doc in documents.items()
     )
     return jsonschema.Draft202012Validator(documents[name], registry=registry)
 
@@ -98,8 +130,10 @@ def _fast_validator(name: str) -> Any:
     except ImportError:  # pragma: no cover - jsonschema-rs has wheels for common platforms
         return _reference_validator(name)
     documents = schema_documents()
-    registry = jsonschema_rs.Registry(list(documents.items()))
-    return jsonschema_rs.Draft202012Validator(documents[name], registry=registry)
+    registry = jsonschema_rs.Registry(
+        [(document_uri(uri, doc), doc) for uri, doc in documents.items()], retriever=never_fetch)
+    return jsonschema_rs.Draft202012Validator(documents[name], registry=registry,
+                                              retriever=never_fetch)
 
 
 def is_valid(data: Any, name: str = MODEL_SCHEMA) -> bool:

@@ -2,10 +2,13 @@
 
 A JSON array with one issue per failure and per model that cannot be assessed, each with
 ``description``, ``check_name``, ``fingerprint``, ``severity`` and
-``location.path`` / ``location.lines.begin``. GitLab shows the issues in the merge request
-widget and diff, and matches them between the source and target branch by fingerprint:
+``location.path`` (relative to the repository root, wherever the gate ran from) /
+``location.lines.begin`` and ``end`` (the line at fault). GitLab shows the issues in the
+merge request widget and diff, and matches them between the source and target branch by
+fingerprint:
 an MD5 hex digest of the check, model id and entity at fault (plus an occurrence number),
-never of the line, so moving text in a model does not report the issue as new.
+never of the line, so moving text in a model does not report the issue as new, and never
+of the working directory, so running the gate from a subfolder does not either.
 
 Pure: data in, a string out.
 """
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from threatgate.output.escape.text import utf8_text
 from threatgate.output.registry import register_format
-from threatgate.output.sarif import INVALID_MODEL, fingerprint
+from threatgate.output.sarif import INVALID_MODEL, fingerprint, repository_path
 
 if TYPE_CHECKING:
     from threatgate.gate.run import GateReport
@@ -43,7 +46,8 @@ def _issue(check: str, description: str, severity: str, path: str, line: int,
         "categories": ["Security"],
         "severity": severity,
         "fingerprint": match_key,
-        "location": {"path": _path(path), "lines": {"begin": max(1, line)}},
+        "location": {"path": _path(path),
+                     "lines": {"begin": max(1, line), "end": max(1, line)}},
     }
 
 
@@ -53,18 +57,20 @@ def codequality_issues(report: GateReport) -> list[dict[str, Any]]:
     for result in report.results:
         model_id = result.assessment.model_id
         for failure in result.failures:
-            key = (failure.check, failure.path, model_id, failure.entity or "")
+            path = repository_path(failure.path, report.root)
+            key = (failure.check, path, model_id, failure.entity or "")
             seen[key] = seen.get(key, 0) + 1
             issues.append(_issue(
                 failure.check, failure.message, SEVERITY.get(failure.severity, "major"),
-                failure.path, failure.line,
+                path, failure.line,
                 fingerprint("threatgate", *key, str(seen[key]), digest="md5"),
             ))
     for bad in report.invalid:
+        path = repository_path(bad.path, report.root)
         issues.append(_issue(
             INVALID_MODEL, f"model cannot be assessed: {bad.message} [{bad.rule}]",
-            "critical", bad.path, bad.line,
-            fingerprint("threatgate", INVALID_MODEL, bad.path, digest="md5"),
+            "critical", path, bad.line,
+            fingerprint("threatgate", INVALID_MODEL, path, digest="md5"),
         ))
     return issues
 

@@ -1,14 +1,19 @@
 """Gate and verification results as JUnit XML, the test report GitLab, Jenkins, Azure
 DevOps and others read.
 
-The gate's report has one ``<testsuite>`` per model (named by the model id), one
-``<testcase>`` per gate check that is set, failing with every failure of that check
-listed as ``path:line:col message``. With no threshold set the gate only reports, so
-each model gets one passing ``posture`` test case. A model that cannot be assessed is a
-suite with one failing ``valid`` case.
+The gate's report has one ``<testsuite>`` per model (named by the model id) and, for
+each gate check that is set, one ``<testcase>`` named by the check when it passes, or one
+failing case per entity at fault (``fail_on_critical[T-1]``; the check's name alone for a
+failure of the whole model), each failure listed as ``path:line:col message``. A CI
+test-report diff then names the entity that newly failed. With no threshold set the gate
+only reports, so each model gets one passing ``posture`` test case. A model that cannot
+be assessed is a suite with one failing ``valid`` case.
 
 The verification's report has one suite per model and one case per assertion, failing
 when it does not hold, in error when it cannot be checked, skipped when it was not run.
+
+Only attributes the common JUnit schema (Jenkins' ``junit-10.xsd``, the superset of
+Ant's) defines are written, plus ``file`` on a test case, which GitLab shows.
 
 Everything taken from a model (titles, paths, messages) is escaped; characters XML 1.0
 cannot carry at all (most control characters) are written as visible escapes such as
@@ -64,7 +69,7 @@ class Suite:
 
 def _case(suite: ET.Element, case: Case, timed: bool) -> None:
     attributes = {"classname": xml_text(case.classname), "name": xml_text(case.name),
-                  "file": xml_text(case.file), "line": str(case.line)}
+                  "file": xml_text(case.file)}
     if timed:
         attributes["time"] = "0"
     element = ET.SubElement(suite, "testcase", attributes)
@@ -82,7 +87,8 @@ def _counts(element: ET.Element, counts: dict[str, int], timed: bool) -> None:
     element.set("tests", str(counts["tests"]))
     element.set("failures", str(counts["failure"]))
     element.set("errors", str(counts["error"]))
-    element.set("skipped", str(counts["skipped"]))
+    if element.tag == "testsuite":  # <testsuites> has no skipped count
+        element.set("skipped", str(counts["skipped"]))
     if timed:
         element.set("time", "0")
 
@@ -93,11 +99,7 @@ def junit_xml(name: str, suites: list[Suite], timestamp: str | None = None) -> s
     root = ET.Element("testsuites", {"name": name})
     total = dict.fromkeys(("tests", *COUNTS), 0)
     for suite in suites:
-        attributes = {"name": xml_text(suite.name)}
-        if not timed:
-            # Verification's reports have always named the file first.
-            attributes["file"] = xml_text(suite.file)
-        element = ET.SubElement(root, "testsuite", attributes)
+        element = ET.SubElement(root, "testsuite", {"name": xml_text(suite.name)})
         for case in suite.cases:
             _case(element, case, timed)
         if suite.output is not None:
@@ -109,7 +111,6 @@ def junit_xml(name: str, suites: list[Suite], timestamp: str | None = None) -> s
         _counts(element, counts, timed)
         if timestamp is not None:
             element.set("timestamp", xml_text(timestamp))
-            element.set("file", xml_text(suite.file))
         for key, value in counts.items():
             total[key] += value
     _counts(root, total, timed)
@@ -140,13 +141,32 @@ def _model_suite(result: ModelGate, checks: list[str]) -> Suite:
         found = by_check.get(check, [])
         if not found:
             suite.cases.append(Case(classname, check, a.path, a.location[0]))
-            continue
-        lines = tuple(f"{location(f.path, f.line, f.column)} {f.message}" for f in found)
-        suite.cases.append(Case(classname, check, found[0].path, found[0].line,
-                                Outcome("failure", summary_line(check, found), check, lines)))
+        suite.cases += [_failing_case(classname, check, entity, failures)
+                        for entity, failures in _by_entity(found, a.model_id).items()]
     if result.warnings:
         suite.output = "".join(f"warning: {xml_text(w)}\n" for w in result.warnings)
     return suite
+
+
+def _by_entity(failures: list[Failure], model_id: str) -> dict[str | None, list[Failure]]:
+    """The failures of one check grouped by the entity at fault, in the gate's order
+    (None: the model as a whole)."""
+    grouped: dict[str | None, list[Failure]] = {}
+    for failure in failures:
+        entity = failure.entity if failure.entity and failure.entity != model_id else None
+        grouped.setdefault(entity, []).append(failure)
+    return grouped
+
+
+def _failing_case(classname: str, check: str, entity: str | None,
+                  found: list[Failure]) -> Case:
+    """The test case of one entity failing one check: its identity (classname and name)
+    stays the same from run to run, whatever the wording or line of the failure."""
+    lines = tuple(f"{location(f.path, f.line, f.column)} {f.message}" for f in found)
+    name = check if entity is None else f"{check}[{entity}]"
+    message = found[0].message if len(found) == 1 else summary_line(check, found)
+    return Case(classname, name, found[0].path, found[0].line,
+                Outcome("failure", message, check, lines))
 
 
 def _invalid_suite(bad: InvalidModel) -> Suite:

@@ -14,9 +14,10 @@ it comes from here:
   present, GitHub's upload action does not compute its own from the file's lines;
 * ``properties.security-severity`` on each rule makes GitHub rank alerts as critical /
   high / medium / low security alerts rather than plain errors and warnings;
-* locations are the model paths as the gate shows them (relative to the working
-  directory, forward slashes) against ``%SRCROOT%``: run the gate from the repository
-  root so that they are relative to the repository;
+* locations are relative to the repository root (``%SRCROOT%``, declared in
+  ``originalUriBaseIds`` without a machine-specific ``file:///`` URI), with forward
+  slashes, wherever the command ran from; only a file outside the repository gets an
+  absolute ``file:`` URI;
 * a model that cannot be assessed gets an ``invalid_model`` result at its first problem
   (line 1 when that problem has no position);
 * every rule carries a short and a full description and help (text and Markdown).
@@ -28,9 +29,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -49,6 +52,10 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/threatgate/threatgate"
 SRCROOT = "%SRCROOT%"
 INVALID_MODEL = "invalid_model"
+#: The documentation of this release, linked from every rule (``helpUri``).
+DOCS_URI = f"{INFORMATION_URI}/blob/v{__version__}/docs"
+GATE_HELP_URI = f"{DOCS_URI}/ci.md#thresholds"
+ASSERTION_HELP_URI = f"{DOCS_URI}/schema.md#assertions"
 
 
 #: GitHub's bands: over 9.0 critical, 7.0 to 8.9 high, 4.0 to 6.9 medium, below low.
@@ -68,6 +75,7 @@ class Rule:
     tags: tuple[str, ...]
     #: The security-severity score, when not the one of ``severity``.
     score: str | None = None
+    help_uri: str = GATE_HELP_URI
 
 
 ALWAYS_ON = "Always on: a model that cannot be assessed fails the gate."
@@ -118,6 +126,17 @@ def _quote(text: str, safe: str) -> str:
     raise AssertionError("unreachable: a cleaned string always encodes")
 
 
+def repository_path(path: str, root: str | None) -> str:
+    """``path`` (as a command shows it: relative to the working directory, or absolute)
+    relative to the repository ``root`` when it lies inside it; else unchanged."""
+    if root is None or not Path(root).is_absolute():
+        return path
+    relative = os.path.relpath(os.path.normpath(Path.cwd() / path), root)
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return path
+    return Path(relative).as_posix()
+
+
 def artifact_location(path: str) -> dict[str, str]:
     """A SARIF artifact location: relative to %SRCROOT% when it can be, else a file URI."""
     path = path.replace("\\", "/")
@@ -149,6 +168,7 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
         "name": rule.name,
         "shortDescription": {"text": rule.short},
         "fullDescription": {"text": rule.full},
+        "helpUri": rule.help_uri,
         "help": {"text": f"{rule.full} How to fix: {rule.fix.replace('`', '')} {how_on}",
                  "markdown": help_markdown},
         "defaultConfiguration": {"level": level_of(rule.severity)},
@@ -223,11 +243,11 @@ def sarif_log(run: Run) -> str:
 
 
 def _failure_result(rule: int, model_id: str, failure: Failure,
-                    occurrence: int) -> dict[str, Any]:
+                    occurrence: int, root: str | None) -> dict[str, Any]:
     entity = failure.entity or ""
     return _result(
         rule, failure.check, level_of(failure.severity), failure.message,
-        _location(failure.path, failure.line, failure.column),
+        _location(repository_path(failure.path, root), failure.line, failure.column),
         f"{fingerprint(failure.check, model_id, entity)}:{occurrence}",
         {"model": utf8_text(model_id), "entity": utf8_text(entity), "severity": failure.severity,
          "security-severity": security_severity(failure.severity)},
@@ -256,12 +276,12 @@ def gate_results(report: GateReport, rules: list[Rule]) -> list[dict[str, Any]]:
             key = (failure.check, model_id, failure.entity or "")
             seen[key] = seen.get(key, 0) + 1
             results.append(_failure_result(index[failure.check], model_id, failure,
-                                           seen[key]))
+                                           seen[key], report.root))
     for bad in report.invalid:
         results.append(_result(
             index[INVALID_MODEL], INVALID_MODEL, level_of("high"),
             f"model cannot be assessed: {bad.message} [{bad.rule}]",
-            _location(bad.path, bad.line, bad.column),
+            _location(repository_path(bad.path, report.root), bad.line, bad.column),
             f"{fingerprint(INVALID_MODEL, utf8_text(bad.path))}:1",
             {"security-severity": security_severity("high")},
         ))
@@ -293,15 +313,16 @@ def assertion_rule(kind: str) -> Rule:
     full = definitions.get(kind, {}).get("description") or (
         f"An assertion of type {kind} of a control does not hold against the code.")
     return Rule(kind, kind, "high", f"{kind} assertion does not hold", full, VERIFY_FIX,
-                (VERIFY_APPLIES.replace("`", ""), VERIFY_APPLIES), ("evidence",), score="7.0")
+                (VERIFY_APPLIES.replace("`", ""), VERIFY_APPLIES), ("evidence",), score="7.0",
+                help_uri=ASSERTION_HELP_URI)
 
 
-def _assertion_result(rule: int, r: AssertionResult) -> dict[str, Any]:
+def _assertion_result(rule: int, r: AssertionResult, root: str | None) -> dict[str, Any]:
     p = r.planned
     key = json.dumps([p.model, p.control, p.assertion], sort_keys=True)
     result = _result(rule, p.type, "error" if p.control_status == "implemented" else "warning",
-                     f"control {p.control}: {r.verdict.reason}", _location(p.model_path, p.line),
-                     fingerprint(key))
+                     f"control {p.control}: {r.verdict.reason}",
+                     _location(repository_path(p.model_path, root), p.line), fingerprint(key))
     if r.verdict.file:
         location = _location(r.verdict.file, r.verdict.line or 1)
         if not r.verdict.line:
@@ -314,7 +335,7 @@ def _assertion_result(rule: int, r: AssertionResult) -> dict[str, Any]:
 def render_verify_sarif(report: VerifyReport) -> str:
     types = sorted({r.planned.type for r in report.results})
     index = {name: i for i, name in enumerate(types)}
-    results = [_assertion_result(index[r.planned.type], r) for r in report.results
+    results = [_assertion_result(index[r.planned.type], r, report.root) for r in report.results
                if r.verdict.status in ("fail", "error")]
     return sarif_log(Run(
         "threatgate/verify/",

@@ -25,6 +25,8 @@ class VerifyReport:
     commit: str | None = None
     baseline: str | None = None
     drift: Drift = field(default_factory=Drift)
+    #: The repository root (absolute): code-scanning locations are relative to it.
+    root: str | None = None
 
     @property
     def counts(self) -> dict[str, int]:
