@@ -937,6 +937,8 @@ def test_ci_script_installs_chromium_then_runs_the_readme_command(tmp_path: Path
         " | CI=true DEBIAN_FRONTEND=noninteractive",
         mermaid,
         mermaid.replace("mermaid@11", "axe-core@4").replace("/mermaid ", "/axe "),
+        mermaid.replace("mermaid@11", "@microsoft/sarif-multitool-linux@5").replace(
+            "/mermaid ", "/sarif "),
         "python3 -m venv .venv | CI=true DEBIAN_FRONTEND=",
         "pip install -e .[test] | CI=true DEBIAN_FRONTEND=",
         "python -m pytest | CI=true DEBIAN_FRONTEND=",
@@ -947,6 +949,7 @@ def test_ci_script_installs_chromium_then_runs_the_readme_command(tmp_path: Path
     log.unlink()
     env["THREATGATE_MERMAID_JS"] = str(tmp_path / "mermaid.min.js")
     env["THREATGATE_AXE_JS"] = str(tmp_path / "axe.min.js")
+    env["THREATGATE_SARIF_MULTITOOL"] = str(tmp_path / "Sarif.Multitool")
     present = tmp_path / "chromium"
     present.write_text("#!/bin/sh\n", encoding="utf-8")
     present.chmod(0o755)

@@ -312,7 +312,9 @@ def assertion_rule(kind: str) -> Rule:
     definitions = schema_documents().get("assertion.schema.json", {}).get("$defs", {})
     full = definitions.get(kind, {}).get("description") or (
         f"An assertion of type {kind} of a control does not hold against the code.")
-    return Rule(kind, kind, "high", f"{kind} assertion does not hold", full, VERIFY_FIX,
+    # The name differs from the id (SARIF1001): the id stays the assertion type.
+    name = "".join(part.title() for part in kind.split("_"))
+    return Rule(kind, name, "high", f"{kind} assertion does not hold", full, VERIFY_FIX,
                 (VERIFY_APPLIES.replace("`", ""), VERIFY_APPLIES), ("evidence",), score="7.0",
                 help_uri=ASSERTION_HELP_URI)
 
