@@ -22,14 +22,13 @@ from typing import Any
 import pytest
 
 from conftest import GOLDEN_DIR, REPO_ROOT, check_golden
+from sarif_schema import sarif_validator
 from threatgate import __version__
 from threatgate.gate.run import GateReport, Thresholds
 from threatgate.output.escape.xml import xml_text
 from threatgate.output.gate import render
 from threatgate.output.junit import checks_of
 from threatgate.output.sarif import RULES, artifact_location
-
-SARIF_SCHEMA = REPO_ROOT.parent / "shared" / "reference" / "sarif-schema-2.1.0.json"
 
 GOLDEN = GOLDEN_DIR / "gate"
 
@@ -251,21 +250,6 @@ def test_every_format_is_dispatched_and_unknown_ones_refused():
 
 def sarif_of(run_cli, project: Path, *, thresholds: bool = True) -> dict[str, Any]:
     return json.loads(gate_output(run_cli, project, "sarif", thresholds=thresholds))
-
-
-def sarif_validator():
-    jsonschema = pytest.importorskip("jsonschema")
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"the SARIF 2.1.0 schema is not at {SARIF_SCHEMA}")
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    if "properties" not in schema and "$ref" not in schema and "Root" in schema.get(
-            "definitions", {}):
-        # This copy keeps the log's own definition under definitions/Root; validating
-        # against the bare document would accept anything.
-        schema = {**schema, "allOf": [{"$ref": "#/definitions/Root"}]}
-    validator = jsonschema.Draft7Validator(
-        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
-    return validator
 
 
 def test_sarif_is_valid_against_the_official_schema(run_cli, gate_project):

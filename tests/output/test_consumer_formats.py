@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from conftest import GOLDEN_DIR, REPO_ROOT, git
+from conftest import GOLDEN_DIR, git
+from sarif_schema import sarif_validator
 
 JUNIT_XSD = Path(__file__).with_name("junit.xsd")
-SARIF_SCHEMA_NAME = "sarif-schema-2.1.0.json"
 
 #: A critical and a high threat, neither mitigated.
 SHOP = """\
@@ -64,13 +64,6 @@ def gate_report(run_cli: Callable[..., Any], cwd: Path, kind: str, *args: str) -
 
 
 # --- SARIF: GitHub code scanning ------------------------------------------------------------
-
-
-def sarif_schema_file() -> Path | None:
-    candidates = [REPO_ROOT.parent / "shared" / "reference" / SARIF_SCHEMA_NAME,
-                  REPO_ROOT.parent.parent / "shared" / "reference" / SARIF_SCHEMA_NAME,
-                  *sorted((REPO_ROOT / "tests").rglob(SARIF_SCHEMA_NAME))]
-    return next((path for path in candidates if path.is_file()), None)
 
 
 def github_code_scanning_problems(document: dict[str, Any]) -> list[str]:
@@ -164,16 +157,7 @@ def test_gate_and_verify_sarif_meet_code_scanning_requirements(run_cli: Any,
     assert verify["runs"][0]["results"], "the verification fails: there is a result"
     for document in (golden, gate, verify):
         assert github_code_scanning_problems(document) == []
-    schema_file = sarif_schema_file()
-    if schema_file is None:
-        pytest.skip(f"{SARIF_SCHEMA_NAME} is not available")
-    import jsonschema
-
-    schema = json.loads(schema_file.read_text(encoding="utf-8"))
-    if "properties" not in schema and "Root" in schema.get("definitions", {}):
-        schema = {**schema, "allOf": [{"$ref": "#/definitions/Root"}]}
-    validator = jsonschema.Draft7Validator(
-        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    validator = sarif_validator()
     for document in (golden, gate, verify):
         assert [error.message for error in validator.iter_errors(document)] == []
 

@@ -13,6 +13,7 @@ import pytest
 
 import threatgate.verify  # noqa: F401  (registers the assertion types)
 from conftest import REPO_ROOT, git
+from sarif_schema import sarif_validator
 from threatgate.verify.base import REGISTRY, EvidenceError, Tree, WorkingTree, clean_path
 
 
@@ -253,18 +254,9 @@ def test_junit_and_sarif_outputs(run_cli, write_model, repo: Path, tmp_path: Pat
     (finding,) = run["results"]
     assert finding["ruleId"] == "file_exists"
     assert finding["locations"][0]["physicalLocation"]["region"]["startLine"] == 10
-    reference = REPO_ROOT.parent / "shared" / "reference" / \
-        "sarif-schema-2.1.0.json"
-    if reference.exists():
-        import jsonschema
-
-        schema = json.loads(reference.read_text())
-        root_schema = {**schema, **schema.get("definitions", {}).get("Root", {})} \
-            if "properties" not in schema else schema
-        jsonschema.Draft7Validator(root_schema).validate(document)
+    sarif_validator().validate(document)
 
 
-SARIF_SCHEMA = REPO_ROOT.parent / "shared" / "reference" / "sarif-schema-2.1.0.json"
 
 
 def test_sarif_is_valid_and_written_as_the_gate_writes_it(run_cli, write_model,
@@ -286,14 +278,7 @@ def test_sarif_is_valid_and_written_as_the_gate_writes_it(run_cli, write_model,
     assert [r["ruleIndex"] for r in run["results"]] == [0, 1]
     location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location == {"uri": "threatmodels/model.yaml", "uriBaseId": "%SRCROOT%"}
-    jsonschema = pytest.importorskip("jsonschema")
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"the SARIF 2.1.0 schema is not at {SARIF_SCHEMA}")
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    if "properties" not in schema and "Root" in schema.get("definitions", {}):
-        schema = {**schema, "allOf": [{"$ref": "#/definitions/Root"}]}
-    validator = jsonschema.Draft7Validator(
-        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    validator = sarif_validator()
     assert not validator.is_valid({"version": "2.1.0", "runs": [{"results": []}]})
     assert [error.message for error in validator.iter_errors(document)] == []
 
@@ -307,7 +292,6 @@ def test_github_annotations(run_cli, write_model, repo: Path) -> None:
 
 def test_own_model_assertions_point_into_this_code() -> None:
     """threatgate's own model: every assertion of an implemented control passes here."""
-    from conftest import REPO_ROOT
     from threatgate.model.loader import load_text
     from threatgate.verify.runner import planned_assertions, run_assertions
 
