@@ -31,6 +31,7 @@ class RuleContext:
     problems: list[RuleProblem] = field(default_factory=list)
     _current: RuleInfo | None = None
     _ids: dict[str, list[EntityRef]] | None = None
+    _by_collection: dict[str, frozenset[str]] | None = None
 
     @property
     def ids(self) -> dict[str, list[EntityRef]]:
@@ -39,10 +40,15 @@ class RuleContext:
             self._ids = id_index(self.data)
         return self._ids
 
-    def ids_of(self, collection: str) -> set[str]:
-        """Ids defined in one collection."""
-        return {i for i, places in self.ids.items()
-                if any(p.collection == collection for p in places)}
+    def ids_of(self, collection: str) -> frozenset[str]:
+        """Ids defined in one collection (every collection's, built in one pass)."""
+        if self._by_collection is None:
+            found: dict[str, set[str]] = {}
+            for entity_id, places in self.ids.items():
+                for place in places:
+                    found.setdefault(place.collection, set()).add(entity_id)
+            self._by_collection = {name: frozenset(ids) for name, ids in found.items()}
+        return self._by_collection.get(collection, frozenset())
 
     def report(self, path: JsonPath, message: str) -> None:
         assert self._current is not None

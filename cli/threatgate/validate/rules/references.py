@@ -95,7 +95,7 @@ SUGGESTION_ID_LENGTH = 100
 class _Suggestions:
     """Close matches for dangling references, within a fixed budget."""
 
-    def __init__(self, known: dict[str, set[str]]) -> None:
+    def __init__(self, known: dict[str, frozenset[str]]) -> None:
         self.known = known
         self.sorted: dict[str, list[str]] = {}
         self.lookups = 0
