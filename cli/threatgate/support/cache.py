@@ -34,7 +34,6 @@ import json
 import os
 import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +110,8 @@ def load_secret(key_file: Path) -> bytes | None:
     if not key_file.exists():
         with contextlib.suppress(OSError):
             key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            import tempfile  # only when a key or an entry is written (not with --no-cache)
+
             fd, temporary = tempfile.mkstemp(dir=key_file.parent, suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -186,6 +187,8 @@ class ResultCache:
         payload = json.dumps(value, separators=(",", ":")).encode()
         try:
             entry.parent.mkdir(mode=0o700, exist_ok=True)
+            import tempfile
+
             fd, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(self._tag(key, payload) + b"\n" + payload)
