@@ -11,6 +11,7 @@ kept, never dropped silently.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -115,6 +116,13 @@ class Fields:
             return value
         self.fail(key, f"expected a number, found {kind_of(value)}")
 
+    def whole(self, key: str, *, mark: bool = True) -> int | None:
+        """A whole number (``3`` or ``3.0``); ``None`` when absent or not whole."""
+        value = self.number(key, mark=mark)
+        if value is None or not math.isfinite(value) or not float(value).is_integer():
+            return None
+        return int(value)
+
     def seq(self, key: str, *, mark: bool = True) -> list[Any]:
         """A list field (``[]`` when absent or null)."""
         value = self.raw(key, mark=mark)
@@ -175,8 +183,9 @@ def one_line(text: str | None, fallback: str) -> str:
     cleaned = " ".join(clean_text(text or "").split())
     cleaned = "".join(c for c in cleaned if unicodedata.category(c) not in _INVISIBLE)
     if len(cleaned) > MAX_NAME:
-        cleaned = cleaned[: MAX_NAME - 3].rstrip() + "..."
-    return cleaned or fallback
+        cut = cleaned[: MAX_NAME - 3]
+        cleaned = (cut.rsplit(" ", 1)[0] if " " in cut[100:] else cut).rstrip(" ,;:") + "..."
+    return cleaned or (one_line(fallback, "Unnamed") if fallback.strip() else "Unnamed")
 
 
 def plain(value: Any) -> Any:

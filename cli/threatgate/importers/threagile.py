@@ -261,9 +261,9 @@ def _individual_risks(root: Fields, draft: Draft,
         if mitigation:
             control["description"] = mitigation
         stride = stride_of(category.text("stride") or "")
-        cwe = category.number("cwe")
+        cwe = _cwe(category)
         base = {"stride": [stride] if stride else None,
-                "cwe": [f"CWE-{int(cwe)}"] if cwe else None,
+                "cwe": [cwe] if cwe else None,
                 "description": "\n\n".join(t for t in (category.text("description"),
                                                          category.text("impact")) if t) or None,
                 "mitigations": [control["id"]]}
@@ -273,6 +273,16 @@ def _individual_risks(root: Fields, draft: Draft,
         draft.add("controls", control, category.path)
         draft.keep(category, control, "controls")
     return threats
+
+
+def _cwe(category: Fields) -> str | None:
+    """``cwe: 522`` (or ``CWE-522``) as ``CWE-522``; anything else stays in x-threagile."""
+    value = category.raw("cwe", mark=False)
+    digits = str(value).upper().removeprefix("CWE-") if isinstance(value, (int, str)) else ""
+    if not digits.isdecimal() or isinstance(value, bool):
+        return None
+    category.used.add("cwe")
+    return f"CWE-{int(digits)}"
 
 
 def _risk(title: str, risk: Fields, category_id: str, base: dict[str, Any], draft: Draft,
@@ -373,7 +383,7 @@ def _tracked(fields: Fields, status: str, threat_id: str, owner: str | None,
             "id": draft.new_id(f"{threat_id}-acceptance", "AC"), "threat": threat_id,
             "owner": one_line(checked_by or owner, "unknown"),
             "justification": justification or "Accepted in Threagile risk tracking",
-            "accepted_on": day, "review_by": review.isoformat()}
+            "accepted_on": accepted_on.isoformat(), "review_by": review.isoformat()}
         draft.add("acceptances", entry, fields.path)
         draft.note(fields.path, f"review_by set {ACCEPTANCE_DAYS} days after the tracking date")
     elif status in ("mitigated", "in-progress"):

@@ -87,11 +87,12 @@ def _collection(root: Fields, key: str, draft: Draft, build: Any) -> dict[str, d
 
 
 def _entity_id(fields: Fields, draft: Draft, prefix: str) -> str:
-    numeric = fields.number("numericId")
+    numeric = fields.whole("numericId", mark=False)
     source_id = fields.text("id", mark=False)
     fields.used.add("id")
-    if numeric is not None and numeric >= 0 and float(numeric).is_integer():
-        return draft.new_id(f"{prefix}{int(numeric)}", prefix)
+    if numeric is not None and numeric >= 0:
+        fields.used.add("numericId")
+        return draft.new_id(f"{prefix}{numeric}", prefix)
     return draft.new_id(short_id(source_id or f"{prefix}{fields.path[-1]}", prefix), prefix)
 
 
@@ -120,16 +121,20 @@ def _threat(fields: Fields, draft: Draft) -> dict[str, Any]:
         if values:
             lines.append(f"- {label}: {', '.join(values)}")
     metadata = _metadata(fields)
-    comments = metadata.pop("Comments", None)
-    if isinstance(comments, str) and comments.strip():
-        lines.append(f"\nComments: {comments.strip()}")
+    comments = _comments(metadata)
+    if comments:
+        lines.append(f"\nComments: {comments}")
     entry["description"] = "\n".join(lines) or None
-    stride = [s for s in (stride_of(str(v)) for v in _listed(metadata.pop("STRIDE", []))) if s]
+    letters = _listed(metadata.get("STRIDE", []))
+    stride = [s for s in (stride_of(str(v)) for v in letters) if s]
     if stride:
         entry["stride"] = list(dict.fromkeys(stride))
-    priority = metadata.pop("Priority", None)
+    if len(stride) == len(letters):
+        metadata.pop("STRIDE", None)
+    priority = metadata.get("Priority")
     if isinstance(priority, str) and severity_of(priority):
         entry["severity"] = severity_of(priority)
+        del metadata["Priority"]
     tags = tags_of(fields.texts("tags"))
     status = fields.text("status", mark=False)
     if status in THREAT_TAGS:
@@ -157,6 +162,15 @@ def _composed(fields: Fields) -> str | None:
     return f"{text}, which leads to {impact}" if impact else text
 
 
+def _comments(metadata: dict[str, Any]) -> str | None:
+    """The ``Comments`` metadata, taken out of ``metadata`` when it is text."""
+    value = metadata.get("Comments")
+    if isinstance(value, str):
+        del metadata["Comments"]
+        return value.strip() or None
+    return None
+
+
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -181,9 +195,9 @@ def _mitigation(fields: Fields, draft: Draft) -> dict[str, Any]:
     if status is None or status in CONTROL_STATUS:
         fields.used.add("status")
     metadata = _metadata(fields)
-    comments = metadata.pop("Comments", None)
-    if isinstance(comments, str) and comments.strip():
-        entry["notes"] = comments.strip()
+    comments = _comments(metadata)
+    if comments:
+        entry["notes"] = comments
     tags = tags_of(fields.texts("tags"))
     if tags:
         entry["tags"] = tags
@@ -196,10 +210,10 @@ def _assumption(fields: Fields, draft: Draft) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": _entity_id(fields, draft, "A")}
     content = fields.text("content")
     metadata = _metadata(fields)
-    comments = metadata.pop("Comments", None)
+    comments = _comments(metadata)
     parts = [content or f"Assumption {entry['id']}"]
-    if isinstance(comments, str) and comments.strip():
-        parts.append(f"Comments: {comments.strip()}")
+    if comments:
+        parts.append(f"Comments: {comments}")
     entry["description"] = "\n\n".join(parts)
     tags = tags_of(fields.texts("tags"))
     if tags:

@@ -87,8 +87,7 @@ def _cells(detail: Fields, draft: Draft) -> list[Cell]:
     """Every cell of every diagram, in order; diagram fields other than cells are kept."""
     found: list[Cell] = []
     for index, diagram in enumerate(detail.objects("diagrams")):
-        holder = diagram.obj("diagramJson") if "diagramJson" in diagram.data else diagram
-        assert holder is not None
+        holder = diagram.obj("diagramJson") or diagram
         for cell in holder.objects("cells"):
             kind_name = cell.data.get("type")
             data = cell
@@ -242,9 +241,9 @@ def _flow_label(cell: Cell) -> str | None:
 def _threats(cell: Cell, element_id: str, collection: str, draft: Draft) -> None:
     for threat in cell.data.objects("threats"):
         source_id = threat.text("id")
-        number = threat.number("number", mark=False)
+        number = threat.whole("number", mark=False)
         if number is not None and number >= 0:
-            candidate = f"T{int(number)}"
+            candidate = f"T{number}"
         elif source_id:
             candidate = short_id(source_id, "T")
         else:
