@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from threatgate.document.canonical import FormatError
 from threatgate.errors import PolicyFailure
 from threatgate.generate.assemble import dump_model, model_id_from
 from threatgate.importers import REGISTRY, ImportFormat
@@ -106,7 +107,11 @@ def import_model(raw: bytes, display: str, *, format_name: str | None = None,
     model = draft.finish()
     model["title"] = one_line(model.get("title"), display.rsplit("/", 1)[-1])
     model["id"] = model_id or model_id_from(model["title"])
-    text = dump_model(model)
+    try:
+        text = dump_model(model)
+    except FormatError as exc:
+        raise ImportRefused(f"the source holds values a model cannot carry: {exc.message}",
+                            path=display, rule="import-invalid") from None
     _validate(text, display, today, max_depth)
     return Imported(chosen, model, text, draft.report)
 

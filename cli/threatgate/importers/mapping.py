@@ -192,6 +192,8 @@ def plain(value: Any) -> Any:
     """A source value as the model can carry it in an extension field (text cleaned)."""
     if isinstance(value, str):
         return clean_text(value) if ("\n" in value or _needs_cleaning(value)) else value
+    if isinstance(value, float) and "e" in repr(value):
+        return repr(value)  # exponent notation does not survive every YAML reader alike
     if isinstance(value, list):
         return [plain(v) for v in value]
     if isinstance(value, dict):
@@ -316,7 +318,7 @@ class Draft:
 
     def finish(self) -> dict[str, Any]:
         """The model: top-level fields, then the non-empty collections in schema order."""
-        model = dict(self.model)
+        model = {key: value for key, value in self.model.items() if value is not None}
         extension = model.pop(self.extension, None)
         for collection, entries in self.entries.items():
             if entries:

@@ -130,11 +130,11 @@ def _classification(text: str | None) -> str | None:
 def _element_objects(root: Fields) -> list[Fields]:
     """``elements``, then actors and assets that ``elements`` does not already list."""
     found = list(root.objects("elements"))
-    seen = {f.data.get("name") for f in found}
+    seen = {repr(f.data.get("name")) for f in found}
     for key in ("actors", "assets"):
         for fields in root.objects(key):
-            if fields.data.get("name") not in seen:
-                seen.add(fields.data.get("name"))
+            if repr(fields.data.get("name")) not in seen:
+                seen.add(repr(fields.data.get("name")))
                 found.append(fields)
     return found
 
@@ -275,7 +275,7 @@ def _references(fields: Fields, entry: dict[str, Any]) -> None:
                      *[str(c) for c in _as_list(fields.raw("cwes", mark=False))]])
     cwes = [f"CWE-{n}" for n in dict.fromkeys(CWE.findall(text))]
     for value in _as_list(fields.raw("cwes", mark=False)):
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             cwes.append(f"CWE-{value}")
     if cwes:
         entry["cwe"] = list(dict.fromkeys(cwes))
