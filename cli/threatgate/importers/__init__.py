@@ -1,8 +1,8 @@
 """Import threat models made in other tools: one module per format, registered.
 
 Importing this package imports every format module (each registers itself with
-:func:`threatgate.importers.registry.register`); ``base``, ``mapping``, ``registry`` and
-``convert`` are the shared machinery, not formats.
+:func:`threatgate.importers.registry.register`); ``base``, ``mapping``, ``registry``,
+``emit`` and ``convert`` are the shared machinery, not formats.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from threatgate.importers.base import ImportRefused
 from threatgate.importers.registry import REGISTRY, ImportFormat, register
 
 #: The modules of this package that are not formats.
-MACHINERY = frozenset({"base", "mapping", "registry", "convert"})
+MACHINERY = frozenset({"base", "mapping", "registry", "convert", "emit"})
 
 for _module in pkgutil.iter_modules(__path__):
     if _module.name not in MACHINERY:

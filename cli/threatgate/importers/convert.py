@@ -8,9 +8,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from threatgate.document.canonical import FormatError
 from threatgate.errors import PolicyFailure
-from threatgate.generate.assemble import dump_model, model_id_from
+from threatgate.generate.assemble import model_id_from
+from threatgate.importers.emit import render_model
 from threatgate.importers import REGISTRY, ImportFormat
 from threatgate.importers.base import ImportRefused
 from threatgate.importers.mapping import Draft, Fidelity, Source, kind_of, one_line
@@ -107,11 +107,7 @@ def import_model(raw: bytes, display: str, *, format_name: str | None = None,
     model = draft.finish()
     model["title"] = one_line(model.get("title"), display.rsplit("/", 1)[-1])
     model["id"] = model_id or model_id_from(model["title"])
-    try:
-        text = dump_model(model)
-    except FormatError as exc:
-        raise ImportRefused(f"the source holds values a model cannot carry: {exc.message}",
-                            path=display, rule="import-invalid") from None
+    text = render_model(model)
     _validate(text, display, today, max_depth)
     return Imported(chosen, model, text, draft.report)
 
