@@ -77,7 +77,7 @@ def import_command(source: Path, format_name: str | None, out: Path, force: bool
         raise InputError(exc.message, path=shown_source) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=shown_source) from None
-    imported = import_model(raw, shown_source, format_name=format_name, model_id=model_id,
+    imported = import_model(raw, shown_source, format_name=format_name, chosen_id=model_id,
                             today=resolve_today(today), max_depth=config.max_depth)
     write_new_model(out, imported.text.encode("utf-8"), config.root,
                     label=f"--out {shown_out}", replace=force)

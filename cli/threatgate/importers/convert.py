@@ -9,16 +9,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from threatgate.errors import PolicyFailure
-from threatgate.generate.assemble import model_id_from
-from threatgate.importers.emit import render_model
 from threatgate.importers import REGISTRY, ImportFormat
 from threatgate.importers.base import ImportRefused
-from threatgate.importers.mapping import Draft, Fidelity, Source, kind_of, one_line
-from threatgate.model.loader import LoadError, decode, load_text
+from threatgate.importers.emit import render_model
+from threatgate.importers.mapping import (
+    MAX_SOURCE_DEPTH,
+    Draft,
+    Fidelity,
+    Source,
+    kind_of,
+    model_id,
+    one_line,
+)
+from threatgate.model.loader import LoadError, decode, load_bytes, load_text
 from threatgate.model.vocabulary import COLLECTIONS
-
-#: Nesting the source may have; deeper input is refused with its location.
-MAX_SOURCE_DEPTH = 48
 
 
 @dataclass(frozen=True)
@@ -32,38 +36,52 @@ class Imported:
 
 
 def parse(raw: bytes, display: str) -> Source:
-    """The source document, located when it reads as YAML (JSON is YAML too)."""
+    """The source document. JSON is read by the JSON reader (fast), anything else by the
+    model loader; positions are computed only when a refusal needs them."""
     try:
         text = decode(raw)
     except LoadError as exc:
         raise ImportRefused(exc.message, path=display, line=exc.line, column=exc.column,
                             rule=exc.rule) from None
+    if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")):
+        data = _json(text, display)
+        if data is not None:
+            return Source(data, display, text=text)
     try:
-        document = load_text(text, max_depth=MAX_SOURCE_DEPTH, locate=True)
+        document = load_text(text, max_depth=MAX_SOURCE_DEPTH)
     except LoadError as exc:
-        if not text.lstrip().startswith(("{", "[")):
-            raise ImportRefused(exc.message, path=display, line=exc.line, column=exc.column,
-                                rule=exc.rule) from None
-        return Source(_json(text, display), display)
-    return Source(document.data, display, document)
+        raise ImportRefused(exc.message, path=display, line=exc.line, column=exc.column,
+                            rule=exc.rule) from None
+    return Source(document.data, display, text=text)
 
 
-def _json(text: str, display: str) -> dict[str, Any]:
-    """JSON that the YAML reader refused (e.g. tabs), read by the JSON reader."""
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key")
+    return dict(pairs)
+
+
+def _json(text: str, display: str) -> dict[str, Any] | None:
+    """JSON as data, or ``None`` to let the model loader say what is wrong where (a
+    duplicate key, a syntax error YAML also sees). A JSON error YAML does not see is
+    reported with the JSON reader's position."""
     try:
-        data = json.loads(text)
+        data = json.loads(text.lstrip("\ufeff"), object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
+        try:
+            load_text(text, max_depth=MAX_SOURCE_DEPTH)
+        except LoadError:
+            return None
         raise ImportRefused(f"invalid JSON: {exc.msg}", path=display, line=exc.lineno,
                             column=exc.colno, rule="import-syntax") from None
-    except RecursionError:
-        raise ImportRefused(f"nesting deeper than {MAX_SOURCE_DEPTH} levels", path=display,
-                            rule="import-syntax") from None
+    except (ValueError, RecursionError):
+        return None
     if not isinstance(data, dict):
         raise ImportRefused(f"expected an object at the top, found {kind_of(data)}",
                             path=display, rule="import-format")
     if _depth(data) > MAX_SOURCE_DEPTH:
-        raise ImportRefused(f"nesting deeper than {MAX_SOURCE_DEPTH} levels", path=display,
-                            rule="import-syntax")
+        return None
     return data
 
 
@@ -92,7 +110,7 @@ def detect(source: Source) -> ImportFormat:
 
 
 def import_model(raw: bytes, display: str, *, format_name: str | None = None,
-                 model_id: str | None = None, today: dt.date, max_depth: int) -> Imported:
+                 chosen_id: str | None = None, today: dt.date, max_depth: int) -> Imported:
     """Import one source file; raises :class:`ImportRefused` (exit 1) for bad content."""
     source = parse(raw, display)
     if format_name is None:
@@ -106,22 +124,36 @@ def import_model(raw: bytes, display: str, *, format_name: str | None = None,
     chosen.convert(source, draft)
     model = draft.finish()
     model["title"] = one_line(model.get("title"), display.rsplit("/", 1)[-1])
-    model["id"] = model_id or model_id_from(model["title"])
+    model["id"] = chosen_id or model_id(model["title"])
     text = render_model(model)
     _validate(text, display, today, max_depth)
     return Imported(chosen, model, text, draft.report)
 
 
 def _validate(text: str, display: str, today: dt.date, max_depth: int) -> None:
-    """Refuse to hand out a model that ``threatgate validate`` would reject."""
-    from threatgate.validate.files import check_bytes
+    """Refuse to hand out a model that ``threatgate validate`` would reject.
 
-    problems = [p for p in check_bytes(text.encode("utf-8"), today, max_depth)["problems"]
-                if p[0] == "error"]
-    if problems:
-        details = [f"line {line}: {message} [{rule}]" for _, rule, line, _, message in problems]
-        raise PolicyFailure(f"{display}: the imported model would not be valid; nothing "
-                            "written", details=details[:20])
+    The text is read back as validate reads it and checked against the schema and the
+    rules; only when something is wrong is it validated again with positions, for the
+    message (locating every node of a large model costs more than checking it).
+    """
+    from threatgate.model import schema
+    from threatgate.validate.files import check_bytes
+    from threatgate.validate.rules import run_rules
+
+    raw = text.encode("utf-8")
+    try:
+        data = load_bytes(raw, max_depth=max_depth).data
+        clean = not schema.check(data) and not any(
+            found.severity.value == "error" for found in run_rules(data, today))
+    except LoadError:
+        clean = False
+    if clean:
+        return
+    problems = [p for p in check_bytes(raw, today, max_depth)["problems"] if p[0] == "error"]
+    details = [f"line {line}: {message} [{rule}]" for _, rule, line, _, message in problems]
+    raise PolicyFailure(f"{display}: the imported model would not be valid; nothing written",
+                        details=details[:20])
 
 
 # --- the fidelity report --------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from threatgate.document.canonical import key_orders
@@ -140,6 +141,7 @@ def _flow(value: Any) -> str:
     return _inline(value) or "null"
 
 
+@lru_cache(maxsize=65536)
 def _plain(text: str, *, flow: bool = False) -> bool:
     """Whether ``text`` reads back as itself written without quotes, in any YAML reader
     (inside an inline list when ``flow``)."""

@@ -18,13 +18,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from threatgate.generate.assemble import clean_text
 from threatgate.importers.base import ImportRefused, SourcePath, pointer
-from threatgate.model.loader import LoadedDocument
+from threatgate.model.loader import LoadedDocument, LoadError, load_text
 from threatgate.model.vocabulary import COLLECTIONS
 
 MAX_ID = 64
 MAX_NAME = 200
+#: Nesting the source may have; deeper input is refused with its location.
+MAX_SOURCE_DEPTH = 48
 
 
 # --- the source --------------------------------------------------------------------------
@@ -37,12 +38,22 @@ class Source:
     data: dict[str, Any]
     display: str
     document: LoadedDocument | None = None
+    #: The source text, read again with positions only when a refusal needs them.
+    text: str | None = None
 
     def fail(self, path: SourcePath, message: str) -> NoReturn:
         """Refuse the import at ``path``: its line and column, and its JSON pointer."""
-        line, column = self.document.locate(path) if self.document else (1, 1)
+        line, column = self.locate(path)
         raise ImportRefused(f"{message} (at {pointer(path)})", path=self.display,
                             line=line, column=column)
+
+    def locate(self, path: SourcePath) -> tuple[int, int]:
+        if self.document is None and self.text is not None:
+            try:
+                self.document = load_text(self.text, max_depth=MAX_SOURCE_DEPTH, locate=True)
+            except LoadError:
+                self.text = None
+        return self.document.locate(path) if self.document else (1, 1)
 
     def root(self) -> Fields:
         return Fields(self, (), self.data)
@@ -175,13 +186,33 @@ class Fields:
 
 # --- text and ids ------------------------------------------------------------------------
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """Text as a model carries it: newlines for every line break, no control characters
+    or lone surrogates, no surrounding blanks."""
+    if text.isascii() and text.isprintable():
+        return text.strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n").replace("\x85", "\n")
+    return _CONTROL.sub("", text).strip()
+
+
+def model_id(title: str) -> str:
+    """A model id from a title: ASCII lower case, digits and hyphens, at most 64."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    made = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:MAX_ID].rstrip("-")
+    return made or "imported-model"
+
 _INVISIBLE = ("Cf", "Cs", "Co", "Cn")
 
 
 def one_line(text: str | None, fallback: str) -> str:
     """A name: one line of at most 200 characters, never empty."""
     cleaned = " ".join(clean_text(text or "").split())
-    cleaned = "".join(c for c in cleaned if unicodedata.category(c) not in _INVISIBLE)
+    if not cleaned.isascii():
+        cleaned = "".join(c for c in cleaned if unicodedata.category(c) not in _INVISIBLE)
     if len(cleaned) > MAX_NAME:
         cut = cleaned[: MAX_NAME - 3]
         cleaned = (cut.rsplit(" ", 1)[0] if " " in cut[100:] else cut).rstrip(" ,;:") + "..."
@@ -254,6 +285,7 @@ class Draft:
         self.extension = f"x-{format_name}"
         self.model: dict[str, Any] = {"threatgate": 1}
         self.entries: dict[str, list[dict[str, Any]]] = {c: [] for c in COLLECTIONS}
+        self.by_id: dict[tuple[str, str], dict[str, Any]] = {}
         self.ids: set[str] = set()
         self.report = Fidelity()
 
@@ -271,6 +303,8 @@ class Draft:
     def add(self, collection: str, entry: dict[str, Any], source: SourcePath) -> dict[str, Any]:
         """Add an entry, recording what it was made from."""
         self.entries[collection].append(entry)
+        if isinstance(entry.get("id"), str):
+            self.by_id.setdefault((collection, entry["id"]), entry)
         self.report.mapped.append({"from": pointer(source), "to": target(collection, entry)})
         return entry
 
@@ -304,7 +338,7 @@ class Draft:
 
     def find(self, collection: str, entity_id: str) -> dict[str, Any]:
         """The entry of ``collection`` with ``entity_id`` (added earlier by the importer)."""
-        return next(e for e in self.entries[collection] if e.get("id") == entity_id)
+        return self.by_id[(collection, entity_id)]
 
     def link_mitigation(self, threat_id: str, control_id: str) -> None:
         """List ``control_id`` among the mitigations of the threat ``threat_id``."""
