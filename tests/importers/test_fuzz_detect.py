@@ -43,7 +43,8 @@ KEYS = [
 WORDS = ["tm.Process", "tm.Flow", "tm.Actor", "tm.BoundaryBox", "flow", "process",
          "Spoofing", "High", "Open", "Mitigated", "accepted", "mitigated", "2026-01-15",
          "Server", "Datastore", "a", "", "CWE-89", "T", "x" * 300, "\u2028", "\ud800",
-         "mitigationResolved", "STRIDE", "Priority", "*", "a/b~c"]
+         "mitigationResolved", "STRIDE", "Priority", "*", "a/b~c", "\ufeff", "x?", "a: b",
+         "\tx", "l1 \nl2", "yes", "1:20", "\u00e9\U0001f600", "\x85", "#c", "- x", "k" * 130]
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**20),
                     st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(WORDS),
@@ -81,6 +82,7 @@ def test_arbitrary_content_never_crashes(document: dict[str, object], as_yaml: b
     assert "would not be valid" not in done.output  # the importer made a bad model
     if done.exit_code == 0:
         assert run_cli("validate", "threatmodels/x.yaml", cwd=project).exit_code == 0
+        assert run_cli("fmt", "--check", "threatmodels/x.yaml", cwd=project).exit_code == 0
 
 
 # --- the fixtures of every format, mutated at random places ------------------------------
@@ -137,3 +139,4 @@ def test_mutated_fixtures_never_crash(document: dict[str, Any], run_cli,
     assert "would not be valid" not in done.output
     if done.exit_code == 0:
         assert run_cli("validate", "threatmodels/x.yaml", cwd=project).exit_code == 0
+        assert run_cli("fmt", "--check", "threatmodels/x.yaml", cwd=project).exit_code == 0

@@ -28,8 +28,14 @@ _PLAIN_START = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`0-9.+~=<\\]")
 _YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"})
 #: Characters written as they are inside quotes (YAML's printable set, without line
 #: separators and the byte-order mark that readers treat specially).
-_UNSAFE = re.compile("[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+_UNSAFE = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
                      "\U00010000-\U0010ffff]")
+#: The escapes of ruamel.yaml's double-quoted style, which ``fmt`` writes.
+_ESCAPES = {"\0": "0", "\x07": "a", "\x08": "b", "\t": "t", "\n": "n", "\x0b": "v",
+            "\x0c": "f", "\r": "r", "\x1b": "e", '"': '"', "\\": "\\", "\x85": "N",
+            "\xa0": "_", "\u2028": "L", "\u2029": "P"}
+#: Characters ruamel.yaml writes as they are inside double quotes.
+_DOUBLE_RAW = re.compile("[\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def render_model(model: Mapping[str, Any]) -> str:
@@ -82,8 +88,7 @@ def _sequence(lines: list[str], items: list[Any], indent: int) -> None:
             lines.append(f"{dash}|")
             _block_text(lines, item, indent + 2)
         else:
-            text = _inline(item)
-            lines.append(f"{dash}{text}" if text else dash.rstrip())
+            lines.append(f"{dash}{_inline(item)}")
 
 
 def _block_text(lines: list[str], text: str, indent: int) -> None:
@@ -95,7 +100,8 @@ def _literal(text: str) -> bool:
     """Text written as a literal block: several lines (or a very long one), nothing a
     block cannot hold."""
     return (("\n" in text or len(text) > 1000) and not _UNSAFE.search(text.replace("\n", ""))
-            and not text[:1].isspace() and text.strip() != "")
+            and not text[:1].isspace() and text.strip() != "" and " \n" not in text
+            and not text.endswith(" "))
 
 
 def _inline_list(items: list[Any]) -> bool:
@@ -151,7 +157,7 @@ def _plain(text: str, *, flow: bool = False) -> bool:
         return False
     if ": " in text or " #" in text or text.endswith(":"):
         return False
-    if flow and any(char in text for char in ",[]{}:#"):
+    if flow and any(char in text for char in ",[]{}:#?"):
         return False
     return text.lower() not in _YAML11_WORDS and isinstance(resolve_plain(text), str)
 
@@ -162,18 +168,21 @@ def _key(key: Any) -> str:
 
 
 def _quoted(text: str) -> str:
-    """Single quotes when they can hold the text, else double quotes with escapes."""
+    """Single quotes when they can hold the text, else double quotes escaped as
+    ruamel.yaml escapes them (so that ``fmt`` writes them back unchanged)."""
     if "\n" not in text and not _UNSAFE.search(text):
         return "'" + text.replace("'", "''") + "'"
-    out = []
-    for char in text:
-        if char == '"' or char == "\\":
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        elif _UNSAFE.match(char):
-            code = ord(char)
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
+    return '"' + "".join(_escaped(char) for char in text) + '"'
+
+
+def _escaped(char: str) -> str:
+    if char in '"\\':
+        return "\\" + char
+    if _DOUBLE_RAW.match(char) and char not in "\u2028\u2029\ufeff":
+        return char
+    if char in _ESCAPES:
+        return "\\" + _ESCAPES[char]
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02X}"
+    return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"

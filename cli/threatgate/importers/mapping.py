@@ -24,6 +24,8 @@ from threatgate.model.vocabulary import COLLECTIONS
 
 MAX_ID = 64
 MAX_NAME = 200
+#: Keys longer than this are written by YAML in a form fmt does not keep.
+MAX_KEY = 100
 #: Nesting the source may have; deeper input is refused with its location.
 MAX_SOURCE_DEPTH = 48
 
@@ -226,10 +228,36 @@ def plain(value: Any) -> Any:
     if isinstance(value, float) and "e" in repr(value):
         return repr(value)  # exponent notation does not survive every YAML reader alike
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        # A list of objects directly inside a list has no layout fmt keeps: it is kept
+        # as {"items": [...]}.
+        return [{"items": plain(v)} if isinstance(v, list) and _holds_object(v) else plain(v)
+                for v in value]
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        if any(len(str(k)) > MAX_KEY for k in value):
+            # YAML writes a key this long in its explicit "? key" form, which fmt and
+            # many readers treat differently: keep the pairs as a list instead.
+            return [{"key": plain(str(k)), "value": plain(v)} for k, v in value.items()]
+        return {plain(str(k)): plain(v) for k, v in value.items()}
     return value
+
+
+def _holds_object(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            return True
+        if isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def extension_key(key: str) -> str:
+    """A key of an extension field: at most 100 characters (a digest keeps it unique)."""
+    if len(key) > MAX_KEY:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        key = key[: MAX_KEY - 9] + "-" + digest
+    return str(plain(key))
 
 
 def _needs_cleaning(text: str) -> bool:
@@ -319,18 +347,21 @@ class Draft:
         kept = holder.setdefault(self.extension, {})
         prefix = f"{self.extension}."
         if under is not None:
+            under = extension_key(under)
             kept = kept.setdefault(under, {})
             prefix += f"{under}."
         where = target(collection, entry) if collection and entry is not None else "model"
         for key, value in rest.items():
-            kept[key] = plain(value)
+            name = extension_key(str(key))
+            kept[name] = plain(value)
             self.report.kept.append({"from": pointer(fields.at(key)),
-                                     "to": f"{where}: {prefix}{key}"})
+                                     "to": f"{where}: {prefix}{name}"})
 
     def keep_value(self, source: SourcePath, key: str, value: Any,
                    entry: dict[str, Any] | None, collection: str | None, why: str) -> None:
         """Keep one value that has no equivalent on ``entry`` (the model when ``None``)."""
         holder = self.model if entry is None else entry
+        key = extension_key(key)
         holder.setdefault(self.extension, {})[key] = plain(value)
         self.report.kept.append({"from": pointer(source),
                                  "to": f"{target(collection, entry)}: {self.extension}.{key}",
