@@ -233,9 +233,9 @@ def plain(value: Any) -> Any:
         return [{"items": plain(v)} if isinstance(v, list) and _holds_object(v) else plain(v)
                 for v in value]
     if isinstance(value, dict):
-        if any(len(str(k)) > MAX_KEY for k in value):
-            # YAML writes a key this long in its explicit "? key" form, which fmt and
-            # many readers treat differently: keep the pairs as a list instead.
+        if any(len(str(k)) > MAX_KEY or not plain(str(k)).isprintable() for k in value):
+            # YAML writes a long or multi-line key in its explicit "? key" form, which
+            # fmt and many readers treat differently: keep the pairs as a list instead.
             return [{"key": plain(str(k)), "value": plain(v)} for k, v in value.items()]
         return {plain(str(k)): plain(v) for k, v in value.items()}
     return value
@@ -254,6 +254,7 @@ def _holds_object(value: Any) -> bool:
 
 def extension_key(key: str) -> str:
     """A key of an extension field: at most 100 characters (a digest keeps it unique)."""
+    key = " ".join(clean_text(key).split())
     if len(key) > MAX_KEY:
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         key = key[: MAX_KEY - 9] + "-" + digest
