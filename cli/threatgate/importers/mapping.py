@@ -289,6 +289,20 @@ def short_id(source_id: str, prefix: str) -> str:
     return slug(source_id, prefix)
 
 
+def describe(entry: dict[str, Any], fields: Fields, key: str = "description") -> None:
+    """Copy a text field of the source into the entry's ``description``, if it says something."""
+    text = fields.text(key)
+    if text:
+        entry["description"] = text
+
+
+def copy_tags(entry: dict[str, Any], fields: Fields) -> None:
+    """Copy the source's ``tags`` into the entry's tags (made valid)."""
+    tags = tags_of(fields.texts("tags"))
+    if tags:
+        entry["tags"] = tags
+
+
 # --- the fidelity report ---------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from threatgate.importers.mapping import (
     Draft,
     Fields,
     Source,
+    describe,
     likelihood_of,
     one_line,
     severity_of,
@@ -75,7 +76,7 @@ def _boundaries(root: Fields, draft: Draft) -> dict[str, str]:
         name = _name(fields, "a boundary")
         entry: dict[str, Any] = {"id": draft.new_id(name, "TB"), "name": one_line(name, "Boundary")}
         ids.setdefault(name, entry["id"])
-        _describe(entry, fields)
+        describe(entry, fields)
         if fields.text("inBoundary", mark=False):
             draft.note(fields.at("inBoundary"), "boundaries do not nest in the model: "
                        "inBoundary kept in x-pytm")
@@ -83,12 +84,6 @@ def _boundaries(root: Fields, draft: Draft) -> dict[str, str]:
         _scope(fields, entry)
         draft.keep(fields, entry, "trust_boundaries")
     return ids
-
-
-def _describe(entry: dict[str, Any], fields: Fields) -> None:
-    text = fields.text("description")
-    if text:
-        entry["description"] = text
 
 
 def _scope(fields: Fields, entry: dict[str, Any]) -> None:
@@ -103,7 +98,7 @@ def _data(root: Fields, draft: Draft) -> dict[str, str]:
         name = _name(fields, "a data item")
         entry: dict[str, Any] = {"id": draft.new_id(name, "D"), "name": one_line(name, "Data")}
         ids.setdefault(name, entry["id"])
-        _describe(entry, fields)
+        describe(entry, fields)
         level = _classification(fields.text("classification", mark=False))
         entry["properties"] = (["integrity"] if level == "public"
                                else ["confidentiality", "integrity"])
@@ -150,7 +145,7 @@ def _elements(root: Fields, draft: Draft, boundaries: dict[str, str]) -> dict[st
             draft.keep_value(fields.at("__class__"), "__class__", klass, entry, "components",
                              "an element class without an equivalent type")
         ids.setdefault(name, entry["id"])
-        _describe(entry, fields)
+        describe(entry, fields)
         boundary = fields.text("inBoundary")
         if boundary:
             if boundary not in boundaries:
@@ -176,7 +171,7 @@ def _flows(root: Fields, draft: Draft, names: dict[str, str],
         entry: dict[str, Any] = {"id": draft.new_id(name, "DF"), "name": one_line(name, "Flow"),
                                  "from": ends[0], "to": ends[1]}
         ids.setdefault(name, entry["id"])
-        _describe(entry, fields)
+        describe(entry, fields)
         protocol = fields.text("protocol")
         if protocol:
             entry["protocol"] = protocol[:64]

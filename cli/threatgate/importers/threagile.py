@@ -20,6 +20,8 @@ from threatgate.importers.mapping import (
     Fields,
     Source,
     component_flags,
+    copy_tags,
+    describe,
     one_line,
     stride_of,
     tags_of,
@@ -115,7 +117,7 @@ def _data_assets(root: Fields, draft: Draft) -> dict[str, str]:
         source_id = fields.text("id") or name
         entry = _named(draft, source_id, name, "A")
         ids[source_id] = entry["id"]
-        _describe(entry, fields)
+        describe(entry, fields)
         properties = [p for p, lowest in LOWEST_RATING.items()
                       if (fields.text(p, mark=False) or lowest) != lowest]
         if not properties:
@@ -125,7 +127,7 @@ def _data_assets(root: Fields, draft: Draft) -> dict[str, str]:
         rating = fields.text("confidentiality", mark=False)
         if rating in CLASSIFICATIONS:
             entry["classification"] = CLASSIFICATIONS[rating]
-        _tags(entry, fields)
+        copy_tags(entry, fields)
         draft.add("assets", entry, fields.path)
         draft.keep(fields, entry, "assets")
     return ids
@@ -136,26 +138,14 @@ def _named(draft: Draft, source_id: str, name: str, prefix: str) -> dict[str, An
     return {"id": draft.new_id(source_id, prefix), "name": one_line(name, source_id)}
 
 
-def _describe(entry: dict[str, Any], fields: Fields, key: str = "description") -> None:
-    text = fields.text(key)
-    if text:
-        entry["description"] = text
-
-
-def _tags(entry: dict[str, Any], fields: Fields) -> None:
-    tags = tags_of(fields.texts("tags"))
-    if tags:
-        entry["tags"] = tags
-
-
 def _boundaries(root: Fields, draft: Draft) -> dict[str, tuple[str, list[str]]]:
     """Boundary source id -> (model id, source ids of the assets inside)."""
     found: dict[str, tuple[str, list[str]]] = {}
     for name, fields in root.named("trust_boundaries"):
         source_id = fields.text("id") or name
         entry = _named(draft, source_id, name, "TB")
-        _describe(entry, fields)
-        _tags(entry, fields)
+        describe(entry, fields)
+        copy_tags(entry, fields)
         found[source_id] = (entry["id"], fields.texts("technical_assets_inside"))
         if fields.seq("trust_boundaries_nested", mark=False):
             draft.note(fields.at("trust_boundaries_nested"),
@@ -176,7 +166,7 @@ def _technical_assets(root: Fields, draft: Draft,
         source_id = fields.text("id") or name
         entry = _named(draft, source_id, name, "C")
         ids[source_id] = entry["id"]
-        _describe(entry, fields)
+        describe(entry, fields)
         technology = fields.text("technology", mark=False) or ""
         kind = fields.text("type", mark=False) or ""
         entry["type"] = TECHNOLOGY_TYPES.get(technology) or KIND_TYPES.get(kind, "service")
@@ -219,7 +209,7 @@ def _links(root: Fields, draft: Draft, components: dict[str, str],
                                      "name": one_line(name, link_id),
                                      "from": components[str(source_id)], "to": components[target]}
             flows[link_id] = entry["id"]
-            _describe(entry, fields)
+            describe(entry, fields)
             protocol = fields.text("protocol")
             if protocol:
                 entry["protocol"] = protocol[:64]
@@ -234,7 +224,7 @@ def _links(root: Fields, draft: Draft, components: dict[str, str],
             _check_refs(fields, data, assets, "data asset")
             if data:
                 entry["data"] = list(dict.fromkeys(assets[d] for d in data))
-            _tags(entry, fields)
+            copy_tags(entry, fields)
             draft.add("dataflows", entry, fields.path)
             draft.keep(fields, entry, "dataflows")
     return flows

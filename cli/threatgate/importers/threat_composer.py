@@ -18,6 +18,7 @@ from threatgate.importers.mapping import (
     Draft,
     Fields,
     Source,
+    copy_tags,
     one_line,
     severity_of,
     short_id,
@@ -198,9 +199,7 @@ def _mitigation(fields: Fields, draft: Draft) -> dict[str, Any]:
     comments = _comments(metadata)
     if comments:
         entry["notes"] = comments
-    tags = tags_of(fields.texts("tags"))
-    if tags:
-        entry["tags"] = tags
+    copy_tags(entry, fields)
     draft.add("controls", entry, fields.path)
     _keep_metadata(fields, metadata, entry, "controls", draft)
     return entry
@@ -215,9 +214,7 @@ def _assumption(fields: Fields, draft: Draft) -> dict[str, Any]:
     if comments:
         parts.append(f"Comments: {comments}")
     entry["description"] = "\n\n".join(parts)
-    tags = tags_of(fields.texts("tags"))
-    if tags:
-        entry["tags"] = tags
+    copy_tags(entry, fields)
     draft.add("assumptions", entry, fields.path)
     _keep_metadata(fields, metadata, entry, "assumptions", draft)
     return entry

@@ -20,6 +20,7 @@ from threatgate.importers.mapping import (
     Fields,
     Source,
     component_flags,
+    describe,
     one_line,
     severity_of,
     short_id,
@@ -121,7 +122,7 @@ def _elements(cells: list[Cell], draft: Draft) -> dict[str, str]:
         if cell.kind in ("boundary", "box"):
             entry = {"id": draft.new_id(short_id(cell_id, "TB"), "TB"),
                      "name": one_line(name, "Trust boundary")}
-            _describe(entry, cell.data)
+            describe(entry, cell.data)
             draft.add("trust_boundaries", entry, cell.cell.path)
             collection = "trust_boundaries"
         else:
@@ -140,17 +141,11 @@ def _label(cell: Cell) -> str | None:
     return label if isinstance(label, str) else None
 
 
-def _describe(entry: dict[str, Any], fields: Fields) -> None:
-    text = fields.text("description")
-    if text:
-        entry["description"] = text
-
-
 def _component(cell: Cell, cell_id: str, name: str | None, draft: Draft) -> dict[str, Any]:
     data = cell.data
     entry: dict[str, Any] = {"id": draft.new_id(short_id(cell_id, "C"), "C"),
                              "name": one_line(name, cell.kind.capitalize())}
-    _describe(entry, data)
+    describe(entry, data)
     if cell.kind == "actor":
         entry["type"] = "external"
         wanted = {"authenticates_users": data.flag("providesAuthentication", mark=False)}
@@ -192,7 +187,7 @@ def _flows(cells: list[Cell], draft: Draft, ids: dict[str, str]) -> None:
         entry: dict[str, Any] = {"id": draft.new_id(short_id(cell_id, "DF"), "DF"),
                                  "name": one_line(name, "Data flow"),
                                  "from": ends[0], "to": ends[1]}
-        _describe(entry, cell.data)
+        describe(entry, cell.data)
         protocol = cell.data.text("protocol")
         if protocol:
             entry["protocol"] = protocol[:64]
@@ -253,7 +248,7 @@ def _threats(cell: Cell, element_id: str, collection: str, draft: Draft) -> None
         entry: dict[str, Any] = {"id": draft.new_id(candidate, "T"),
                                  "title": one_line(threat.text("title"), "Threat"),
                                  collection: [element_id]}
-        _describe(entry, threat)
+        describe(entry, threat)
         kind = threat.text("type", mark=False)
         stride = stride_of(kind or "")
         if stride:

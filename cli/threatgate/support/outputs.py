@@ -79,6 +79,12 @@ def write_file(target: Path, data: bytes, protected: Protected, *, label: str,
                what: str) -> None:
     """Write one output file under the rule; ``label`` names it in messages."""
     check_file(target, protected, label=label, what=what)
+    _write(target, data, label)
+
+
+def _write(target: Path, data: bytes, label: str) -> None:
+    """Create the parent folders and replace ``target`` atomically; a write error is a
+    usage error naming ``label``."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(target, data)
@@ -106,11 +112,7 @@ def write_new_model(target: Path, data: bytes, root: Path, *, label: str,
                     replace: bool) -> None:
     """Write a model file a command creates, under :func:`check_new_model`, atomically."""
     check_new_model(target, root, label=label, replace=replace)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data)
-    except OSError as exc:
-        raise InputError(f"{label}: cannot write: {exc.strerror or exc}") from None
+    _write(target, data, label)
 
 
 def check_folder(folder: Path, protected: Protected, *, label: str, what: str) -> None:
