@@ -31,25 +31,47 @@ from threatgate.model.vocabulary import SEVERITIES
 
 NAME = "threagile"
 
-#: Threagile technologies -> component types of the catalogue.
-TECHNOLOGY_TYPES = {
-    "browser": "browser", "desktop": "desktop_app", "mobile-app": "mobile_app",
-    "client-system": "client", "devops-client": "client", "cli": "client", "tool": "client",
-    "web-server": "web_app", "web-application": "web_app", "cms": "web_app",
-    "web-service-rest": "rest_api", "web-service-soap": "service",
-    "database": "database", "identity-store-database": "database",
-    "file-server": "file_storage", "local-file-system": "file_storage",
-    "block-storage": "file_storage", "data-lake": "object_storage",
-    "search-index": "search_index", "search-engine": "search_index",
-    "reverse-proxy": "load_balancer", "load-balancer": "load_balancer", "waf": "load_balancer",
-    "gateway": "api_gateway", "build-pipeline": "ci_cd",
-    "sourcecode-repository": "source_repository", "artifact-registry": "artifact_registry",
-    "monitoring": "logging_service", "identity-provider": "identity_provider",
-    "container-platform": "container_platform", "event-listener": "worker",
-    "message-queue": "message_queue", "function": "serverless_function",
-    "iot-device": "iot_device", "ai": "llm_service", "mail-server": "email_service",
-    "vault": "secrets_store", "hsm": "secrets_store",
-}
+#: Threagile technologies -> component types of the catalogue (technology, then type).
+TECHNOLOGY_TYPES = dict(line.split() for line in """
+    browser browser
+    desktop desktop_app
+    mobile-app mobile_app
+    client-system client
+    devops-client client
+    cli client
+    tool client
+    web-server web_app
+    web-application web_app
+    cms web_app
+    web-service-rest rest_api
+    web-service-soap service
+    database database
+    identity-store-database database
+    file-server file_storage
+    local-file-system file_storage
+    block-storage file_storage
+    data-lake object_storage
+    search-index search_index
+    search-engine search_index
+    reverse-proxy load_balancer
+    load-balancer load_balancer
+    waf load_balancer
+    gateway api_gateway
+    build-pipeline ci_cd
+    sourcecode-repository source_repository
+    artifact-registry artifact_registry
+    monitoring logging_service
+    identity-provider identity_provider
+    container-platform container_platform
+    event-listener worker
+    message-queue message_queue
+    function serverless_function
+    iot-device iot_device
+    ai llm_service
+    mail-server email_service
+    vault secrets_store
+    hsm secrets_store
+""".strip().splitlines())
 #: Threagile asset types -> generic component types, when the technology says nothing.
 KIND_TYPES = {"external-entity": "external", "process": "service", "datastore": "datastore"}
 #: Confidentiality ratings -> classifications (Threagile's five levels onto four).
