@@ -98,9 +98,6 @@ def convert(source: Source, draft: Draft) -> None:
         draft.model["owner"] = one_line(author.text("name"), "unknown")
         draft.keep(author, under="author")
     draft.model["description"] = _description(root, draft)
-    tags = tags_of(root.texts("tags_available"))
-    if tags:
-        draft.model["tags"] = tags
     assets = _data_assets(root, draft)
     boundaries = _boundaries(root, draft)
     components = _technical_assets(root, draft, boundaries)
@@ -111,7 +108,7 @@ def convert(source: Source, draft: Draft) -> None:
     _security_requirements(root, draft)
     _risk_tracking(root, draft, threats)
     for key in ("threagile_version", "date", "business_criticality", "shared_runtimes",
-                "questions", "contributors"):
+                "questions", "contributors", "tags_available"):
         root.raw(key, mark=False)
     draft.keep(root)
 
