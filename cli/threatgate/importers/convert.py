@@ -181,4 +181,7 @@ def report_text(data: dict[str, Any]) -> str:
         lines.append(f"  {item['from']} -> {item['to']}{why}")
     lines.append(f"notes ({len(data['notes'])}):")
     lines.extend(f"  {item['from']}: {item['note']}" for item in data["notes"])
+    if data["empty_fields_left_out"]:
+        lines.append(f"empty fields left out (null, \"\", [] or {{}}): "
+                     f"{data['empty_fields_left_out']}")
     return "\n".join(lines) + "\n"

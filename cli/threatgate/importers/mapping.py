@@ -185,6 +185,10 @@ class Fields:
         """The fields not mapped, empty ones left out."""
         return {k: v for k, v in self.data.items() if k not in self.used and not empty(v)}
 
+    def empties(self) -> int:
+        """How many fields not mapped are empty (null, "", [] or {}): they say nothing."""
+        return sum(1 for k, v in self.data.items() if k not in self.used and empty(v))
+
 
 # --- text and ids ------------------------------------------------------------------------
 
@@ -313,9 +317,12 @@ class Fidelity:
     mapped: list[dict[str, str]] = field(default_factory=list)
     kept: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
+    #: Fields without a value (null, "", [] or {}) left out of extension fields.
+    empty: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"mapped": self.mapped, "kept": self.kept, "notes": self.notes}
+        return {"mapped": self.mapped, "kept": self.kept, "notes": self.notes,
+                "empty_fields_left_out": self.empty}
 
 
 # --- the draft model -----------------------------------------------------------------------
@@ -355,6 +362,7 @@ class Draft:
              collection: str | None = None, *, under: str | None = None) -> None:
         """Store the fields the importer did not map in the extension field of ``entry``
         (of the model when ``None``), below the key ``under`` if given, and report them."""
+        self.report.empty += fields.empties()
         rest = fields.rest()
         if not rest:
             return
