@@ -192,13 +192,16 @@ class Fields:
 
 # --- text and ids ------------------------------------------------------------------------
 
+_NOT_PLAIN_ASCII = re.compile(r"[^\x20-\x7e]")
+#: Characters that make YAML write a key in its explicit form.
+_LINE_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_text(text: str) -> str:
     """Text as a model carries it: newlines for every line break, no control characters
     or lone surrogates, no surrounding blanks."""
-    if text.isascii() and text.isprintable():
+    if not _NOT_PLAIN_ASCII.search(text):
         return text.strip()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n").replace("\x85", "\n")
@@ -234,10 +237,10 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         # A list of objects directly inside a list has no layout fmt keeps: it is kept
         # as {"items": [...]}.
-        return [{"items": plain(v)} if isinstance(v, list) and _holds_object(v) else plain(v)
-                for v in value]
+        items = [plain(v) for v in value]
+        return [{"items": v} if isinstance(v, list) and _holds_object(v) else v for v in items]
     if isinstance(value, dict):
-        if any(len(str(k)) > MAX_KEY or not plain(str(k)).isprintable() for k in value):
+        if any(len(str(k)) > MAX_KEY or _LINE_OR_CONTROL.search(str(k)) for k in value):
             # YAML writes a long or multi-line key in its explicit "? key" form, which
             # fmt and many readers treat differently: keep the pairs as a list instead.
             return [{"key": plain(str(k)), "value": plain(v)} for k, v in value.items()]
