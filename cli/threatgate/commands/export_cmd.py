@@ -108,6 +108,10 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
            severity with controls, controls with evidence, assumptions, acceptances,
            findings, compliance mapping. Needs: pip install 'threatgate[docx]'.
            Binary: needs --out, or standard output redirected away from a terminal.
+    threat-dragon
+           An OWASP Threat Dragon v2 JSON model, to edit the diagram there: cells
+           with the model's ids, each threat on its first component or data flow;
+           `threatgate import` reads it back.
     sarif, junit, codequality
            The report `threatgate gate --format ...` writes for these models, with
            the thresholds of the [gate] settings. Export does not enforce them.

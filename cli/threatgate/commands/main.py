@@ -44,6 +44,7 @@ class LazyGroup(click.Group):
         "site": ("threatgate.commands.site_cmd", "site"),
         "export": ("threatgate.commands.export_cmd", "export"),
         "generate": ("threatgate.commands.generate_cmd", "generate"),
+        "import": ("threatgate.commands.import_cmd", "import_command"),
         "rules": ("threatgate.commands.rules_cmd", "rules"),
         "add": ("threatgate.commands.edit_cmds", "add"),
         "edit": ("threatgate.commands.edit_cmds", "edit"),

@@ -79,11 +79,40 @@ def write_file(target: Path, data: bytes, protected: Protected, *, label: str,
                what: str) -> None:
     """Write one output file under the rule; ``label`` names it in messages."""
     check_file(target, protected, label=label, what=what)
+    _write(target, data, label)
+
+
+def _write(target: Path, data: bytes, label: str) -> None:
+    """Create the parent folders and replace ``target`` atomically; a write error is a
+    usage error naming ``label``."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(target, data)
     except OSError as exc:
         raise InputError(f"{label}: cannot write: {exc.strerror or exc}") from None
+
+
+def check_new_model(target: Path, root: Path, *, label: str, replace: bool) -> None:
+    """Refuse, before any work, a model file a command would create (``import``): it must
+    be a ``.yaml``/``.yml`` file inside the repository ``root`` (links resolved), and an
+    existing file is replaced only when ``replace`` is given."""
+    if target.suffix.lower() not in YAML_SUFFIXES:
+        raise InputError(f"{label}: a model file ends in .yaml or .yml")
+    if target.is_dir():
+        raise InputError(f"{label}: is a folder")
+    real_root = root.resolve()
+    if not inside(target.resolve(), real_root):
+        raise InputError(f"{label}: is outside the repository ({real_root}); refusing to "
+                         "write a model there")
+    if (target.exists() or target.is_symlink()) and not replace:
+        raise InputError(f"{label}: exists; use --force to overwrite it")
+
+
+def write_new_model(target: Path, data: bytes, root: Path, *, label: str,
+                    replace: bool) -> None:
+    """Write a model file a command creates, under :func:`check_new_model`, atomically."""
+    check_new_model(target, root, label=label, replace=replace)
+    _write(target, data, label)
 
 
 def check_folder(folder: Path, protected: Protected, *, label: str, what: str) -> None:
