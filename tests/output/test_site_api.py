@@ -222,3 +222,19 @@ def test_ids_that_would_collide_are_left_out() -> None:
     assert [m.model_id for m in kept] == ["a", "b.json"]
     assert [(e["id"], e["path"]) for e in left_out] == [
         ("../up", "w.yaml"), ("a", "z.yaml"), ("a.json", "y.yaml")]
+
+
+def test_every_endpoint_and_field_is_documented(run_cli: Run, project: Path,
+                                                 corpus: None) -> None:
+    files = _site(run_cli, project, "_site", "--verify")
+    text = (Path(__file__).parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    for name in files:
+        if name.startswith("api/models/payments-api"):
+            endpoint = name.replace("payments-api", "{id}")
+            assert f"`{endpoint}`" in text or f"`{endpoint.rsplit('/', 1)[1]}`" in text, name
+    index = json.loads(files["api/models.json"])
+    for field in [*index, *index["models"][0], *index["models"][0]["links"]]:
+        assert f"`{field}`" in text or f"`models[].{field}`" in text, field
+    document = json.loads(files["api/models/payments-api.json"])
+    for field in document:
+        assert f"`{field}`" in text, field
