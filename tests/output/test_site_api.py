@@ -183,6 +183,10 @@ def test_verification_with_verify(run_cli: Run, project: Path, corpus: None) -> 
     assert {a["model"] for a in verification["assertions"]} <= {"payments-api"}
     entry = next(m for m in documents["api/models.json"]["models"] if m["id"] == "payments-api")
     assert entry["links"]["verification"] == "models/payments-api/verification.json"
+    for model_id, file in (("payments-api", "payments.yaml"), ("shop", "team/shop.yaml")):
+        verified = run_cli("verify", f"threatmodels/{file}", "--format", "json", cwd=project)
+        assert documents[f"api/models/{model_id}/verification.json"] == \
+            json.loads(verified.stdout), model_id
 
 
 def test_gate_thresholds_needing_verification(run_cli: Run, project: Path,

@@ -241,18 +241,18 @@ def _from_root(workspace: Workspace, config: Config) -> Workspace:
 def _api_models(loaded: Loaded, workspace: Workspace, gate: GateReport,
                 config: Config) -> list[ApiModel]:
     """What the JSON API publishes about each model of the site (paths from the root)."""
-    from threatgate.output.html.api import ApiModel, one_model_gate, one_model_verification
+    from threatgate.output.html.api import ApiModel, gate_by_model, key_of, verification_by_model
 
+    # The assessments with their paths from the root, as the gate report has them.
+    models = [SiteModel(m.report, dataclasses.replace(m.assessment, path=m.report.path))
+              for m in loaded.models]
+    keys = [key_of(model) for model in models]
+    gates = gate_by_model(gate, keys)
     verification = _from_root(workspace, config).verification
-    api = []
-    for model in loaded.models:
-        site_model = SiteModel(model.report, dataclasses.replace(model.assessment,
-                                                                 path=model.report.path))
-        api.append(ApiModel(site_model, workspace.data[model.assessment.path],
-                            one_model_gate(gate, site_model),
-                            None if verification is None
-                            else one_model_verification(verification, site_model)))
-    return api
+    verified = None if verification is None else verification_by_model(verification, keys)
+    return [ApiModel(model, workspace.data[original.assessment.path], gates[key],
+                     None if verified is None else verified[key])
+            for model, original, key in zip(models, loaded.models, keys, strict=True)]
 
 
 def _build(loaded: Loaded, title: str, generated: str | None,

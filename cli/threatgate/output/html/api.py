@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ from threatgate.output.verification import render_json as verification_json
 from threatgate.views.reports import SiteModel
 
 if TYPE_CHECKING:
-    from threatgate.gate.run import GateReport
+    from threatgate.gate.run import GateReport, ModelGate
     from threatgate.verify.results import VerifyReport
     from threatgate.verify.runner import AssertionResult
 
@@ -188,24 +188,41 @@ def build_api(models: Sequence[ApiModel]) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def one_model_gate(report: GateReport, model: SiteModel) -> GateReport:
-    """The gate report restricted to one model, as ``threatgate gate MODEL`` writes it."""
-    a = model.assessment
-    results = [r for r in report.results
-               if (r.assessment.model_id, r.assessment.path) == (a.model_id, a.path)]
-    return dataclasses.replace(report, results=results, invalid=[])
+ModelKey = tuple[str, str]
 
 
-def one_model_verification(report: VerifyReport, model: SiteModel) -> VerifyReport:
-    """The verification restricted to one model's assertions (and their drift)."""
+def key_of(model: SiteModel) -> ModelKey:
+    """A model's id and path: two files may declare the same id."""
+    return model.assessment.model_id, model.assessment.path
+
+
+def gate_by_model(report: GateReport, keys: Iterable[ModelKey]) -> dict[ModelKey, GateReport]:
+    """The gate report of each of these models alone, as ``threatgate gate MODEL`` writes it."""
+    results: dict[ModelKey, list[ModelGate]] = {}
+    for result in report.results:
+        results.setdefault((result.assessment.model_id, result.assessment.path), []).append(
+            result)
+    return {k: dataclasses.replace(report, results=results.get(k, []), invalid=[])
+            for k in keys}
+
+
+def verification_by_model(report: VerifyReport,
+                          keys: Iterable[ModelKey]) -> dict[ModelKey, VerifyReport]:
+    """The verification of each of these models alone: its verdicts and their drift."""
     from threatgate.verify.runner import Drift
 
-    a = model.assessment
+    def key(result: AssertionResult) -> ModelKey:
+        return result.planned.model, result.planned.model_path
 
-    def mine(result: AssertionResult) -> bool:
-        return (result.planned.model, result.planned.model_path) == (a.model_id, a.path)
-
-    drift = Drift([pair for pair in report.drift.drifted if mine(pair[1])],
-                  [pair for pair in report.drift.changed if mine(pair[1])])
-    return dataclasses.replace(report, results=[r for r in report.results if mine(r)],
-                               drift=drift)
+    results: dict[ModelKey, list[AssertionResult]] = {}
+    drifted: dict[ModelKey, list[tuple[AssertionResult, AssertionResult]]] = {}
+    changed: dict[ModelKey, list[tuple[AssertionResult, AssertionResult]]] = {}
+    for result in report.results:
+        results.setdefault(key(result), []).append(result)
+    for pair in report.drift.drifted:
+        drifted.setdefault(key(pair[1]), []).append(pair)
+    for pair in report.drift.changed:
+        changed.setdefault(key(pair[1]), []).append(pair)
+    return {k: dataclasses.replace(report, results=results.get(k, []),
+                                   drift=Drift(drifted.get(k, []), changed.get(k, [])))
+            for k in keys}
