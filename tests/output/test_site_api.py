@@ -242,3 +242,18 @@ def test_every_endpoint_and_field_is_documented(run_cli: Run, project: Path,
     document = json.loads(files["api/models/payments-api.json"])
     for field in document:
         assert f"`{field}`" in text, field
+
+
+def test_site_without_gate_status_when_the_gate_cannot_run(run_cli: Run, project: Path,
+                                                           corpus: None) -> None:
+    (project / "threatgate.toml").write_text(GATE + 'fail_on_drift = "no-such-ref"\n',
+                                             encoding="utf-8")
+    result = run_cli("site", "_site", "--today", TODAY, cwd=project)
+    assert result.exit_code == 0, result.output
+    assert "security-status.json" in result.stderr
+    api = project / "_site" / "api"
+    assert not list(api.rglob("security-status.json"))
+    index = json.loads((api / "models.json").read_text(encoding="utf-8"))
+    assert all(m["pass"] is None and "security_status" not in m["links"]
+               for m in index["models"])
+    assert (api / "models" / "failing" / "controls.json").is_file()

@@ -20,7 +20,7 @@ from threatgate.commands.options import (
     resolve_today,
     today_option,
 )
-from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError
+from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError, ThreatgateError
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import one_line
 from threatgate.support.outputs import inside, publish_folder
@@ -196,12 +196,14 @@ def _published(loaded: Loaded, public_only: bool) -> Loaded:
 
 def _gate_report(workspace: Workspace, paths: tuple[Path, ...], config: Config,
                  day: dt.date, today: str | None, run_verify: bool,
-                 no_cache: bool) -> GateReport:
+                 no_cache: bool) -> GateReport | None:
     """The report of `threatgate gate` (with --verify when the site has it) on these models.
 
     The site's workspace is reused when the thresholds need no other verification than
     the site's; otherwise the models are loaded again the way the gate loads them. Without
-    --today the report has no timestamp, so that the site stays deterministic.
+    --today the report has no timestamp, so that the site stays deterministic. When the
+    gate cannot run (its drift reference does not exist here), None: the site is built
+    without the gate's status, with a warning.
     """
     from threatgate.gate.report import GateRun, gate_workspace, verification_needed
     from threatgate.gate.run import Thresholds
@@ -210,10 +212,15 @@ def _gate_report(workspace: Workspace, paths: tuple[Path, ...], config: Config,
     run = GateRun(Thresholds(**dict(config.gate)), today=today, use_cache=not no_cache,
                   verify=run_verify)
     verify, reference = verification_needed(run)
-    if (verify, reference) != (run_verify, None):
-        workspace = load_workspace(paths, config, day, use_cache=run.use_cache, verify=verify,
-                                   baseline=reference, progress=progress_bar)
-    report = gate_workspace(_from_root(workspace, config), config, day, run)
+    try:
+        if (verify, reference) != (run_verify, None):
+            workspace = load_workspace(paths, config, day, use_cache=run.use_cache,
+                                       verify=verify, baseline=reference, progress=progress_bar)
+        report = gate_workspace(_from_root(workspace, config), config, day, run)
+    except ThreatgateError as exc:
+        echo(f"threatgate: warning: the gate cannot run, so the site has no "
+             f"security-status.json: {one_line(exc.message)}", err=True)
+        return None
     return report if today else dataclasses.replace(report, generated_at=None)
 
 
@@ -238,7 +245,7 @@ def _from_root(workspace: Workspace, config: Config) -> Workspace:
     return dataclasses.replace(workspace, assessments=assessments, verification=verification)
 
 
-def _api_models(loaded: Loaded, workspace: Workspace, gate: GateReport,
+def _api_models(loaded: Loaded, workspace: Workspace, gate: GateReport | None,
                 config: Config) -> list[ApiModel]:
     """What the JSON API publishes about each model of the site (paths from the root)."""
     from threatgate.output.html.api import ApiModel, gate_by_model, key_of, verification_by_model
@@ -247,10 +254,11 @@ def _api_models(loaded: Loaded, workspace: Workspace, gate: GateReport,
     models = [SiteModel(m.report, dataclasses.replace(m.assessment, path=m.report.path))
               for m in loaded.models]
     keys = [key_of(model) for model in models]
-    gates = gate_by_model(gate, keys)
+    gates = None if gate is None else gate_by_model(gate, keys)
     verification = _from_root(workspace, config).verification
     verified = None if verification is None else verification_by_model(verification, keys)
-    return [ApiModel(model, workspace.data[original.assessment.path], gates[key],
+    return [ApiModel(model, workspace.data[original.assessment.path],
+                     None if gates is None else gates[key],
                      None if verified is None else verified[key])
             for model, original, key in zip(models, loaded.models, keys, strict=True)]
 

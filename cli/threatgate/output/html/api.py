@@ -57,8 +57,9 @@ class ApiModel:
     site: SiteModel
     #: The model as validated (normalised for the model document).
     data: Mapping[str, Any]
-    #: The gate report of this model alone, with the repository's configured thresholds.
-    gate: GateReport
+    #: The gate report of this model alone, with the repository's configured thresholds
+    #: (None when the gate could not run, e.g. its drift reference does not exist here).
+    gate: GateReport | None
     #: The verification of this model alone, when the site was built with ``--verify``.
     verification: VerifyReport | None = None
 
@@ -70,7 +71,9 @@ class ApiModel:
 def endpoints(model: ApiModel) -> dict[str, str]:
     """The files of one model, by endpoint name, relative to ``api/models/``."""
     stem = model.model_id
-    files = {"model": f"{stem}.json", "security_status": f"{stem}/security-status.json"}
+    files = {"model": f"{stem}.json"}
+    if model.gate is not None:
+        files["security_status"] = f"{stem}/security-status.json"
     files.update((name, f"{stem}/{name}.json") for name in LISTINGS)
     files["findings_summary"] = f"{stem}/findings/summary.json"
     if model.verification is not None:
@@ -120,7 +123,7 @@ def _index_entry(model: ApiModel) -> dict[str, Any]:
         "owner": a.owner,
         "path": model.site.report.path,
         "public": a.badge_public,
-        "pass": model.gate.passed,
+        "pass": None if model.gate is None else model.gate.passed,
         "posture": posture_summary(a),
         "links": {"page": f"../{model.site.page}",
                   "badge": f"../badges/{stem}.json",
@@ -169,8 +172,9 @@ def model_files(model: ApiModel) -> dict[str, bytes]:
     folder = f"{API_ROOT}/models/"
     a = model.site.assessment
     files = {folder + names["model"]: _document(model_document(model)),
-             folder + names["security_status"]: page_bytes(gate_json(model.gate)),
              folder + names["findings_summary"]: _document(findings_summary(model))}
+    if model.gate is not None:
+        files[folder + names["security_status"]] = page_bytes(gate_json(model.gate))
     for name in LISTINGS:
         files[folder + names[name]] = page_bytes(page_json(listing([a], name)))
     if model.verification is not None:
