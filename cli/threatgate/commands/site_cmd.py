@@ -255,8 +255,10 @@ def _api_models(loaded: Loaded, workspace: Workspace, gate: GateReport | None,
               for m in loaded.models]
     keys = [key_of(model) for model in models]
     gates = None if gate is None else gate_by_model(gate, keys)
-    verification = _from_root(workspace, config).verification
-    verified = None if verification is None else verification_by_model(verification, keys)
+    verified = None
+    if workspace.verification is not None:
+        verification = _from_root(workspace, config).verification
+        verified = verification_by_model(verification, keys) if verification else None
     return [ApiModel(model, workspace.data[original.assessment.path],
                      None if gates is None else gates[key],
                      None if verified is None else verified[key])
