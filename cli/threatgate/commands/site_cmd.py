@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import os
 from collections.abc import Iterator
@@ -19,14 +20,19 @@ from threatgate.commands.options import (
     resolve_today,
     today_option,
 )
-from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError
+from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError, ThreatgateError
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import one_line
 from threatgate.support.outputs import inside, publish_folder
-from threatgate.views.reports import Loaded, load_reports
+from threatgate.views.reports import Loaded, SiteModel, load_reports, repo_path
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from threatgate.gate.run import GateReport
     from threatgate.model.config import Config
+    from threatgate.output.html.api import ApiModel
+    from threatgate.workspace import Workspace
 
 #: Lists the files the last build wrote, so the next build removes only its own stale files.
 MANIFEST = ".threatgate-site.json"
@@ -120,6 +126,12 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
       compliance.html   requirement coverage per framework (when any is mapped)
       badges/           the files of `threatgate badge` (Shields JSON and SVG)
       index.json        every model with its posture, badge state and page
+      api/              the GET endpoints of hosted threat-modelling tools as
+                        static JSON: models.json, and per model models/<id>.json,
+                        security-status.json (its gate JSON with the [gate]
+                        thresholds: `jq .pass`), controls, objectives, threats,
+                        findings (+ findings/summary.json), verification.json
+                        with --verify (see docs/api.md)
       assets/           the stylesheet (with a print style) and the table script
 
     Links are relative and nothing is loaded from the network, so the site works
@@ -151,9 +163,11 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
         workspace = load_workspace(paths, config, day, verify=run_verify, keep_data=True,
                                    use_cache=not no_cache, progress=progress_bar)
         loaded = load_reports(workspace, config)
+        gate = _gate_report(workspace, paths, config, day, today, run_verify, no_cache)
     loaded = _published(loaded, public_only)
+    api = _api_models(loaded, workspace, gate, config)
     with _collector_paused():
-        files = _build(loaded, title, day.isoformat() if today else None)
+        files = _build(loaded, title, day.isoformat() if today else None, api)
     try:
         done = publish_folder(target, files, manifest=MANIFEST, generator="threatgate site",
                               clean=clean)
@@ -180,12 +194,86 @@ def _published(loaded: Loaded, public_only: bool) -> Loaded:
     return loaded
 
 
-def _build(loaded: Loaded, title: str, generated: str | None) -> dict[str, bytes]:
+def _gate_report(workspace: Workspace, paths: tuple[Path, ...], config: Config,
+                 day: dt.date, today: str | None, run_verify: bool,
+                 no_cache: bool) -> GateReport | None:
+    """The report of `threatgate gate` (with --verify when the site has it) on these models.
+
+    The site's workspace is reused when the thresholds need no other verification than
+    the site's; otherwise the models are loaded again the way the gate loads them. Without
+    --today the report has no timestamp, so that the site stays deterministic. When the
+    gate cannot run (its drift reference does not exist here), None: the site is built
+    without the gate's status, with a warning.
+    """
+    from threatgate.gate.report import GateRun, gate_workspace, verification_needed
+    from threatgate.gate.run import Thresholds
+    from threatgate.workspace import load_workspace
+
+    run = GateRun(Thresholds(**dict(config.gate)), today=today, use_cache=not no_cache,
+                  verify=run_verify)
+    verify, reference = verification_needed(run)
+    try:
+        if (verify, reference) != (run_verify, None):
+            workspace = load_workspace(paths, config, day, use_cache=run.use_cache,
+                                       verify=verify, baseline=reference, progress=progress_bar)
+        report = gate_workspace(_from_root(workspace, config), config, day, run)
+    except ThreatgateError as exc:
+        echo(f"threatgate: warning: the gate cannot run, so the site has no "
+             f"security-status.json: {one_line(exc.message)}", err=True)
+        return None
+    return report if today else dataclasses.replace(report, generated_at=None)
+
+
+def _from_root(workspace: Workspace, config: Config) -> Workspace:
+    """The workspace with each model's path from the repository root, as the pages show
+    it, so that the site is the same from whatever folder it is built."""
+    from threatgate.verify.runner import AssertionResult, Drift
+
+    def rooted(result: AssertionResult) -> AssertionResult:
+        planned = dataclasses.replace(
+            result.planned, model_path=repo_path(result.planned.model_path, config.root))
+        return dataclasses.replace(result, planned=planned)
+
+    verification = workspace.verification
+    if verification is not None:
+        drift = Drift([(rooted(a), rooted(b)) for a, b in verification.drift.drifted],
+                      [(rooted(a), rooted(b)) for a, b in verification.drift.changed])
+        verification = dataclasses.replace(
+            verification, results=[rooted(r) for r in verification.results], drift=drift)
+    assessments = [dataclasses.replace(a, path=repo_path(a.path, config.root))
+                   for a in workspace.assessments]
+    return dataclasses.replace(workspace, assessments=assessments, verification=verification)
+
+
+def _api_models(loaded: Loaded, workspace: Workspace, gate: GateReport | None,
+                config: Config) -> list[ApiModel]:
+    """What the JSON API publishes about each model of the site (paths from the root)."""
+    from threatgate.output.html.api import ApiModel, gate_by_model, key_of, verification_by_model
+
+    # The assessments with their paths from the root, as the gate report has them.
+    models = [SiteModel(m.report, dataclasses.replace(m.assessment, path=m.report.path))
+              for m in loaded.models]
+    keys = [key_of(model) for model in models]
+    gates = None if gate is None else gate_by_model(gate, keys)
+    verified = None
+    if workspace.verification is not None:
+        verification = _from_root(workspace, config).verification
+        verified = verification_by_model(verification, keys) if verification else None
+    return [ApiModel(model, workspace.data[original.assessment.path],
+                     None if gates is None else gates[key],
+                     None if verified is None else verified[key])
+            for model, original, key in zip(models, loaded.models, keys, strict=True)]
+
+
+def _build(loaded: Loaded, title: str, generated: str | None,
+           api: list[ApiModel]) -> dict[str, bytes]:
     """Every file of the site, with a progress bar for many models on a terminal."""
+    from threatgate.output.html.api import build_api
     from threatgate.output.html.site import SiteOptions, build_site
 
     # One line, never blank: it heads every page and names it in the browser's tab.
     options = SiteOptions(title=" ".join(title.split()) or "Threat models",
                           generated=generated)
     with progress_bar(len(loaded.models), "rendering", PROGRESS_FROM) as advance:
-        return build_site(loaded.models, loaded.invalid, options, progress=advance)
+        files = build_site(loaded.models, loaded.invalid, options, progress=advance)
+    return dict(sorted({**files, **build_api(api)}.items()))

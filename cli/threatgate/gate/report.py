@@ -34,11 +34,22 @@ class GateRun:
 def build_gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, run: GateRun,
                       progress: ProgressBar | None = None) -> tuple[Workspace, GateReport]:
     """Load, assess (and verify when the thresholds need it) and gate these models."""
+    verify, reference = verification_needed(run)
+    workspace = load_workspace(paths, config, day, use_cache=run.use_cache, verify=verify,
+                               baseline=reference, progress=progress)
+    return workspace, gate_workspace(workspace, config, day, run)
+
+
+def verification_needed(run: GateRun) -> tuple[bool, str | None]:
+    """Whether the models must be verified to gate them, and at which git reference too."""
     thresholds = run.thresholds
-    workspace = load_workspace(
-        paths, config, day, use_cache=run.use_cache,
-        verify=run.verify or thresholds.needs_verification,
-        baseline=thresholds.verification_reference, progress=progress)
+    return (run.verify or thresholds.needs_verification, thresholds.verification_reference)
+
+
+def gate_workspace(workspace: Workspace, config: Config, day: dt.date,
+                   run: GateRun) -> GateReport:
+    """Gate the models of a workspace loaded as :func:`verification_needed` says."""
+    thresholds = run.thresholds
     drifted: dict[str, list[DriftedAssertion]] = {}
     if workspace.verification is not None:
         for _then, now in workspace.verification.drift.drifted:
@@ -52,9 +63,8 @@ def build_gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, run
 
         known = baseline_keys(baseline_assessments(config, run.baseline, day), thresholds)
         results = [apply_baseline(result, known) for result in results]
-    report = GateReport(results, workspace.invalid, thresholds, generated_at(run.today, day),
-                        run.baseline, root=str(config.root.resolve()))
-    return workspace, report
+    return GateReport(results, workspace.invalid, thresholds, generated_at(run.today, day),
+                      run.baseline, root=str(config.root.resolve()))
 
 
 def generated_at(today: str | None, day: dt.date) -> str:

@@ -91,7 +91,8 @@ def summary_line(check: str, failures: list[Failure]) -> str:
     return "; ".join(f.message for f in failures)
 
 
-def model_json(result: ModelGate, thresholds: Thresholds, generated_at: str) -> dict[str, Any]:
+def model_json(result: ModelGate, thresholds: Thresholds,
+               generated_at: str | None) -> dict[str, Any]:
     a = result.assessment
     by_check: dict[str, list[Failure]] = {}
     for failure in result.failures:
@@ -131,7 +132,8 @@ class GateReport:
     results: list[ModelGate]
     invalid: list[InvalidModel]
     thresholds: Thresholds
-    generated_at: str
+    #: None when the report is published without a date (a deterministic static site).
+    generated_at: str | None
     baseline: str | None = None
     #: The repository root (absolute): code-scanning locations are relative to it.
     root: str | None = None

@@ -183,7 +183,8 @@ def render_junit(report: GateReport) -> str:
     checks = checks_of(report.thresholds)
     suites = [_model_suite(result, checks) for result in report.results]
     suites += [_invalid_suite(bad) for bad in report.invalid]
-    return junit_xml("threatgate gate", suites, report.generated_at.removesuffix("Z"))
+    stamp = report.generated_at
+    return junit_xml("threatgate gate", suites, stamp.removesuffix("Z") if stamp else None)
 
 
 # --- verification ---------------------------------------------------------------------

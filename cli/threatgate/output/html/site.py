@@ -30,12 +30,14 @@ from threatgate.views.reports import InvalidEntry, SiteModel
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+    from threatgate.analysis.assessment import ModelAssessment
+
 #: Content-Security-Policy of the site's pages: nothing but the site's own files.
 SITE_CSP = ("default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "base-uri 'none'; form-action 'none'")
 UNKNOWN_STEM = "unknown"
 #: The schema's model id (common.schema.json#/$defs/modelId): safe as a file name.
-_MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+SAFE_MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 ASSETS = ("site.css", "site.js")
 
 
@@ -168,9 +170,20 @@ def _badges(models: Sequence[SiteModel], invalid: Sequence[InvalidEntry]
     for entry in invalid:
         # An invalid model's id may be anything, "../x" included: only a well-formed
         # one names a file, so that no model can make the site write outside OUT.
-        if entry.model_id and _MODEL_ID.fullmatch(entry.model_id):
+        if entry.model_id and SAFE_MODEL_ID.fullmatch(entry.model_id):
             made.setdefault(badge_file_stem(entry.model_id), UNKNOWN)
     return made
+
+
+def posture_summary(a: ModelAssessment) -> dict[str, Any]:
+    """The counts the index shows for a model: threats, objectives, controls, findings."""
+    return {
+        "threats": {"total": len(a.threats), "by_severity": a.by_severity,
+                    **a.threat_states, "mitigation_ratio": a.mitigation_ratio},
+        "objectives": a.objective_states,
+        "controls": a.control_progress,
+        "findings": a.findings_by_status,
+    }
 
 
 def _summary_row(model: SiteModel) -> dict[str, Any]:
@@ -187,13 +200,7 @@ def _summary_row(model: SiteModel) -> dict[str, Any]:
                   "json": f"badges/{badge_file_stem(a.model_id)}.json",
                   "svg": f"badges/{badge_file_stem(a.model_id)}.svg"},
         "public": a.badge_public,
-        "posture": {
-            "threats": {"total": len(a.threats), "by_severity": a.by_severity,
-                        **a.threat_states, "mitigation_ratio": a.mitigation_ratio},
-            "objectives": a.objective_states,
-            "controls": a.control_progress,
-            "findings": a.findings_by_status,
-        },
+        "posture": posture_summary(a),
         "frameworks": list(a.frameworks),
     }
 
