@@ -92,7 +92,25 @@ def test_every_endpoint_exists_and_is_json(run_cli: Run, project: Path,
     assert document["model"]["badge"] == "public"
     assert document["model"]["tags"] == []  # normalised: every list field present
     assert document["assessment"]["id"] == "failing"
-    assert "compliance.json" not in " ".join(documents)
+    compliance = documents["api/models/passing/compliance.json"]
+    [framework] = compliance["frameworks"]
+    assert (framework["id"], framework["listed"]) == ("asvs-5.0", True)
+    assert [(r["id"], [c["id"] for c in r["controls"]]) for r in framework["requirements"]] \
+        == [("V1.2.4", ["C1"])]
+    assert framework["controls"] == {"mapped": 1, "implemented": 1}
+    assert framework["objectives_served"] == ["CO1"]
+    assert framework["badge"]["label"] == "asvs-5.0"
+
+
+def test_a_model_without_frameworks_has_no_compliance_document(
+        run_cli: Run, project: Path, write_model: Write) -> None:
+    plain = PASSING.replace("frameworks: [asvs-5.0]\n", "").replace(
+        '    compliance: ["asvs-5.0:V1.2.4"]\n', "")
+    write_model(plain, "plain.yaml")
+    documents = _api(_site(run_cli, project, "_site"))
+    assert "api/models/passing/security-status.json" in documents
+    assert not [name for name in documents if name.endswith("compliance.json")]
+    assert "compliance" not in documents["api/models.json"]["models"][0]["links"]
 
 
 def test_relative_links_resolve(run_cli: Run, project: Path, corpus: None) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.assessment import FINDING_STATUSES, OPEN_FINDING_STATUSES
-from threatgate.analysis.badges import badge_file_stem
+from threatgate.analysis.badges import badge_file_stem, framework_badge
 from threatgate.analysis.listings import listing
 from threatgate.model.vocabulary import FINDING_SEVERITIES
 from threatgate.output.assessment import page_json, summary_json
@@ -78,6 +78,8 @@ def endpoints(model: ApiModel) -> dict[str, str]:
     files["findings_summary"] = f"{stem}/findings/summary.json"
     if model.verification is not None:
         files["verification"] = f"{stem}/verification.json"
+    if compliance_document(model) is not None:
+        files["compliance"] = f"{stem}/compliance.json"
     return files
 
 
@@ -166,6 +168,46 @@ def findings_summary(model: ApiModel) -> dict[str, Any]:
     }
 
 
+def _mapped(model: ApiModel) -> dict[str, dict[str, list[Any]]]:
+    """framework -> requirement -> the controls whose ``compliance`` names it."""
+    mapped: dict[str, dict[str, list[Any]]] = {}
+    for control in model.site.assessment.controls:
+        for ref in control.compliance:
+            framework, sep, requirement = ref.partition(":")
+            if sep and framework and requirement:
+                mapped.setdefault(framework, {}).setdefault(requirement, []).append(control)
+    return mapped
+
+
+def compliance_document(model: ApiModel) -> dict[str, Any] | None:
+    """``compliance.json``: per framework the model lists or its controls name, the
+    requirements mapped, the controls mapping each (status and verification), the
+    objectives those controls serve, and the framework's badge. None without any."""
+    a = model.site.assessment
+    mapped = _mapped(model)
+    frameworks = sorted(set(a.frameworks) | set(mapped))
+    if not frameworks:
+        return None
+    entries = []
+    for framework in frameworks:
+        requirements = mapped.get(framework, {})
+        controls = {c.id: c for listed in requirements.values() for c in listed}
+        entries.append({
+            "id": framework,
+            "listed": framework in a.frameworks,
+            "requirements": [
+                {"id": requirement, "controls": [
+                    {"id": c.id, "title": c.title, "status": c.status,
+                     "verification": c.verification} for c in listed]}
+                for requirement, listed in sorted(requirements.items())],
+            "controls": {"mapped": len(controls),
+                         "implemented": sum(c.active for c in controls.values())},
+            "objectives_served": sorted({o for c in controls.values() for o in c.objectives}),
+            "badge": framework_badge(a, framework).endpoint(),
+        })
+    return {"api": API_VERSION, "model": a.model_id, "frameworks": entries}
+
+
 def model_files(model: ApiModel) -> dict[str, bytes]:
     """Every endpoint of one model, by path relative to the site's root."""
     names = endpoints(model)
@@ -180,6 +222,9 @@ def model_files(model: ApiModel) -> dict[str, bytes]:
     if model.verification is not None:
         files[folder + names["verification"]] = page_bytes(
             verification_json(model.verification))
+    compliance = compliance_document(model)
+    if compliance is not None:
+        files[folder + names["compliance"]] = _document(compliance)
     return files
 
 
