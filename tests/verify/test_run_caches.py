@@ -8,6 +8,7 @@ repository is refused for every file in it.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from threatgate.verify.base import (
     glob_files,
     glob_matcher,
 )
+from threatgate.verify.runner import planned_from, run_assertions
 
 
 def test_the_read_cache_keeps_at_most_its_size_dropping_the_oldest() -> None:
@@ -76,3 +78,21 @@ def test_a_folder_linking_outside_is_refused_for_each_of_its_files(tmp_path: Pat
         assert not tree.exists("src/out/secret.txt")
         with pytest.raises(GitFolderError):
             tree.read_text("src/git/config")
+
+
+def test_commands_and_evidence_checks_come_back_in_the_planned_order(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("hello", encoding="utf-8")
+    slow = [sys.executable, "-c", "import time; time.sleep(0.2)"]
+    assertions: list[dict[str, object]] = []
+    for index in range(6):
+        assertions.append({"type": "command_succeeds", "command": slow, "id": f"c{index}"})
+        assertions.append({"type": "file_exists", "file": "a.txt", "id": f"f{index}"})
+        assertions.append({"type": "file_exists", "file": "missing.txt", "id": f"m{index}"})
+    done: list[int] = []
+    results = run_assertions(planned_from(assertions), WorkingTree(tmp_path),
+                             allow_commands=True, workers=3, progress=done.append)
+    assert [r.planned.assertion["id"] for r in results] == [a["id"] for a in assertions]
+    assert [r.verdict.status for r in results] == ["pass", "pass", "fail"] * 6
+    assert len(done) == len(assertions)
+    skipped = run_assertions(planned_from(assertions[:1]), WorkingTree(tmp_path))
+    assert skipped[0].verdict.status == "skipped"

@@ -16,10 +16,6 @@ import regex
 from threatgate.verify.base import EvidenceError
 
 TIMEOUT_SECONDS = 1.0
-#: Searches run with ``concurrent=True``: the ``regex`` engine then releases the GIL while
-#: it matches (the texts are immutable ``str``), so the assertions' threads search in
-#: parallel instead of one at a time.
-CONCURRENT = True
 
 
 #: Longer patterns are refused before they are compiled.
@@ -126,8 +122,7 @@ def flags_of(assertion: dict[str, Any]) -> int:
 def search(pattern: str, text: str, flags: int = 0, pos: int = 0) -> Any:
     """The first match (or None), giving up after :data:`TIMEOUT_SECONDS`."""
     try:
-        return compile_pattern(pattern, flags).search(text, pos, timeout=TIMEOUT_SECONDS,
-                                                      concurrent=CONCURRENT)
+        return compile_pattern(pattern, flags).search(text, pos, timeout=TIMEOUT_SECONDS)
     except TimeoutError:
         raise EvidenceError(f"regular expression {pattern!r} ran out of time "
                             f"({TIMEOUT_SECONDS:g} s); simplify it") from None
@@ -137,16 +132,14 @@ def match_at(pattern: str, text: str, pos: int) -> Any:
     """The match of ``pattern`` starting exactly at ``pos`` (or None), time-limited like
     :func:`search` (an anchored search would scan on)."""
     try:
-        return compile_pattern(pattern).match(text, pos, timeout=TIMEOUT_SECONDS,
-                                              concurrent=CONCURRENT)
+        return compile_pattern(pattern).match(text, pos, timeout=TIMEOUT_SECONDS)
     except TimeoutError:
         raise EvidenceError(f"a search ran out of time ({TIMEOUT_SECONDS:g} s)") from None
 
 
 def finditer(pattern: str, text: str, flags: int = 0) -> Iterator[Any]:
     try:
-        yield from compile_pattern(pattern, flags).finditer(text, timeout=TIMEOUT_SECONDS,
-                                                            concurrent=CONCURRENT)
+        yield from compile_pattern(pattern, flags).finditer(text, timeout=TIMEOUT_SECONDS)
     except TimeoutError:
         raise EvidenceError(f"regular expression {pattern!r} ran out of time "
                             f"({TIMEOUT_SECONDS:g} s); simplify it") from None
