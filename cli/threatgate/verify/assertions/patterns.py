@@ -110,16 +110,31 @@ SECRET_SCREENS: dict[str, str] = {
 }
 
 
-def may_hold_secret(text: str) -> bool:
-    """False only when no secret shape can match ``text`` (one search per screen).
+#: Screen answers by the sha256 of the content: globs of several assertions overlap, so
+#: the same file is screened once. Emptied when it reaches :data:`MAX_SCREENED` entries.
+_SCREENED: dict[str, bool] = {}
+MAX_SCREENED = 65_536
+
+
+def may_hold_secret(text: str, digest: str | None = None) -> bool:
+    """False only when no secret shape can match ``text`` (one search per screen), whose
+    sha256 is ``digest`` when known.
 
     A screen that runs out of time answers True, so the full scan decides, with its own
     error if it runs out of time as well.
     """
+    known = _SCREENED.get(digest) if digest is not None else None
+    if known is not None:
+        return known
     try:
-        return any(search(screen, text) for screen in dict.fromkeys(SECRET_SCREENS.values()))
+        found = any(search(screen, text) for screen in dict.fromkeys(SECRET_SCREENS.values()))
     except EvidenceError:
         return True
+    if digest is not None:
+        if len(_SCREENED) >= MAX_SCREENED:
+            _SCREENED.clear()
+        _SCREENED[digest] = found
+    return found
 
 
 @assertion_type("no_plaintext_secret", path_params=("glob",))
@@ -133,7 +148,7 @@ def no_plaintext_secret(assertion: dict[str, Any], tree: Tree) -> Verdict:
             text = tree.read_text(path)
         except EvidenceError:
             continue  # binary or oversized files are not scanned
-        if not may_hold_secret(text):
+        if not may_hold_secret(text, tree.read_files.get(path)):
             continue
         for kind, pattern in SECRET_PATTERNS.items():
             for match in finditer(pattern, text):
