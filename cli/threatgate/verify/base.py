@@ -14,7 +14,9 @@ import copy
 import fnmatch
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -23,6 +25,8 @@ from threatgate.support.fsutil import GIT_REFUSAL, in_git_folder
 from threatgate.support.registry import Registry
 
 DEFAULT_MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+#: The most bytes of file content a run keeps to serve repeated reads of the same file.
+READ_CACHE_BYTES = 64 * 1024 * 1024
 Status = Literal["pass", "fail", "error", "skipped"]
 
 
@@ -76,13 +80,51 @@ def clean_path(path: str) -> str:
     return "/".join(part for part in parts if part != ".")
 
 
+class ReadCache:
+    """The content and sha256 of recently read files, up to a total size (least recently
+    used first out). Shared by the forks of a tree, so by threads: guarded by a lock."""
+
+    def __init__(self, max_bytes: int = READ_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, path: str) -> tuple[bytes, str] | None:
+        with self._lock:
+            entry = self._entries.get(path)
+            if entry is not None:
+                self._entries.move_to_end(path)
+            return entry
+
+    def put(self, path: str, entry: tuple[bytes, str]) -> None:
+        if len(entry[0]) > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(path, None)
+            if old is not None:
+                self.size -= len(old[0])
+            self._entries[path] = entry
+            self.size += len(entry[0])
+            while self.size > self.max_bytes:
+                _path, (data, _digest) = self._entries.popitem(last=False)
+                self.size -= len(data)
+
+
 class Tree:
-    """Read-only access to the files of one version of the repository."""
+    """Read-only access to the files of one version of the repository.
+
+    Within a run (a tree and its forks) a file's content is read once while it stays in
+    the bounded :class:`ReadCache`, and each distinct glob is matched once; every read is
+    still recorded in the fork's ``read_files``.
+    """
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES) -> None:
         self.max_bytes = max_bytes
         #: path -> sha256 of every file read, for the evidence digest.
         self.read_files: dict[str, str] = {}
+        self.read_cache = ReadCache()
+        self._globbed: dict[str, list[str]] = {}
 
     # To implement: _exists(path), _read(path) -> bytes, _files() -> iterator of paths.
     def _exists(self, path: str) -> bool:
@@ -105,9 +147,13 @@ class Tree:
 
     def read_bytes(self, path: str) -> bytes:
         relative = clean_path(path)
-        data = self._read(relative)
-        self.read_files[relative] = hashlib.sha256(data).hexdigest()
-        return data
+        entry = self.read_cache.get(relative)
+        if entry is None:
+            data = self._read(relative)
+            entry = (data, hashlib.sha256(data).hexdigest())
+            self.read_cache.put(relative, entry)
+        self.read_files[relative] = entry[1]
+        return entry[0]
 
     def read_text(self, path: str) -> str:
         data = self.read_bytes(path)
@@ -121,8 +167,28 @@ class Tree:
         Files under ``.git/`` never match (``.gi?/config`` finds nothing).
         """
         clean = clean_path(pattern)
-        regex = glob_matcher(clean)
-        return sorted(p for p in self._files() if regex(p) and not in_git_folder(p))
+        found = self._globbed.get(clean)
+        if found is None:
+            found = self._globbed[clean] = glob_files(clean, self._files())
+        return list(found)
+
+
+def glob_files(pattern: str, files: Iterable[str]) -> list[str]:
+    """The files matching a clean glob, sorted, none under ``.git/``.
+
+    Only the files under the glob's leading literal folders (no ``*``, ``?`` or ``[``)
+    are matched against it: a literal segment matches only itself.
+    """
+    parts = pattern.split("/")
+    literal: list[str] = []
+    for part in parts[:-1]:
+        if any(char in part for char in "*?["):
+            break
+        literal.append(part)
+    prefix = "/".join(literal) + "/" if literal else ""
+    matches = glob_matcher(pattern)
+    return sorted(p for p in files
+                  if p.startswith(prefix) and matches(p) and not in_git_folder(p))
 
 
 def glob_matcher(pattern: str) -> Callable[[str], bool]:
@@ -155,10 +221,27 @@ class WorkingTree(Tree):
         super().__init__(max_bytes)
         self.root = root.resolve()
         self._listing: dict[str, list[str]] = {}
+        #: folder -> its resolved path, resolved once per run and shared by every fork.
+        self._folders: dict[str, Path] = {}
+
+    def _real_path(self, path: str) -> Path:
+        """``(root / path).resolve()``, resolving each folder once per run: the result is
+        the resolved folder joined with the name, unless the name is a symbolic link."""
+        folder, _, name = path.rpartition("/")
+        parent = self._folders.get(folder)
+        if parent is None:
+            try:
+                parent = self._folders[folder] = (self.root / folder).resolve()
+            except (OSError, RuntimeError):
+                return (self.root / path).resolve()  # raises as it always did
+        candidate = parent / name if name else parent
+        # os.path.islink, like resolve(), treats an lstat error as "not a link" (is_symlink
+        # raises on some).
+        return candidate.resolve() if os.path.islink(candidate) else candidate  # noqa: PTH114
 
     def _resolve(self, path: str) -> Path:
-        target = (self.root / path).resolve()
-        if target != self.root and self.root not in target.parents:
+        target = self._real_path(path)
+        if target != self.root and not target.is_relative_to(self.root):
             raise EvidenceError(f"{path} resolves outside the repository (a symbolic link)")
         if in_git_folder(target.relative_to(self.root).as_posix()):
             raise GitFolderError(f"{path} resolves to {target.relative_to(self.root)}, which "
