@@ -13,9 +13,8 @@ existed, the defaults.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from threatgate.errors import ConfigError
 from threatgate.model.config import (
@@ -26,7 +25,7 @@ from threatgate.model.config import (
     parse_toml,
     settings_of,
 )
-from threatgate.model.discovery import MODEL_SUFFIXES
+from threatgate.model.discovery import in_model_folders
 from threatgate.support.git import Repository
 
 
@@ -40,18 +39,7 @@ class SideConfig:
 
     def is_model_path(self, top: Path, path: str) -> bool:
         """Whether this configuration makes ``path`` (relative to ``top``) a model file."""
-        parts = PurePosixPath(path).parts
-        if not path.endswith(MODEL_SUFFIXES) or any(p.startswith(".") for p in parts):
-            return False
-        try:
-            relative = (top / path).relative_to(self.config.root.resolve()).as_posix()
-        except ValueError:
-            return False
-        folders = [PurePosixPath(m).as_posix() for m in self.config.models]
-        in_folder = any(f == "." or relative == f or relative.startswith(f + "/")
-                        for f in folders)
-        return in_folder and not any(fnmatch.fnmatch(relative, pattern)
-                                     for pattern in self.config.exclude)
+        return in_model_folders(top / path, self.config)
 
 
 @dataclass

@@ -51,11 +51,13 @@ def _shrunk_groups(comparison: Comparison, objective_id: str, h_index: int,
                 because_of={f"control:{c}" for c in dropped})
 
 
-def lost_controls(objective: dict[str, Any], base: dict[str, Any],
-                  head: dict[str, Any]) -> set[str]:
+Indexed = dict[str, tuple[int, dict[str, Any]]]
+
+
+def lost_controls(objective: dict[str, Any], old: Indexed, new: Indexed) -> set[str]:
     """Controls of the objective's BASE groups that were active at BASE and are not (or
-    are gone) at HEAD: what a control regression explains."""
-    old, new = indexed(base, "controls"), indexed(head, "controls")
+    are gone) at HEAD (``old``/``new``: the controls by id): what a control regression
+    explains."""
     lost = set()
     for group in objective.get("mitigated_by") or []:
         for control_id in id_list(group):
@@ -88,6 +90,7 @@ def find_objective_regressions(comparison: Comparison) -> None:
     old_objectives = indexed(base.data, "objectives")
     new_objectives = indexed(head.data, "objectives")
     before, after = postures(base), postures(head)
+    old_controls, new_controls = indexed(base.data, "controls"), indexed(head.data, "controls")
     for objective_id, (b_index, was) in old_objectives.items():
         prev = before.get(objective_id)
         now = new_objectives.get(objective_id, (0, {}))[1]
@@ -112,7 +115,8 @@ def find_objective_regressions(comparison: Comparison) -> None:
                 f"objective {objective_id} was {objective_word(prev)} and is now "
                 f"{cur.status.replace('_', ' ')} {why}", head, where,
                 severity=comparison.tier([objective_id]),
-                because_of={f"control:{c}" for c in lost_controls(was, base.data, head.data)})
+                because_of={f"control:{c}" for c in lost_controls(was, old_controls,
+                                                                   new_controls)})
         elif prev.status == "at_risk" and cur.status == "unassessed":
             comparison.add(
                 "objective-unassessed", objective_id,

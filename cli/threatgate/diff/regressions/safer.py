@@ -156,7 +156,7 @@ def _threats(comparison: Comparison) -> None:
     if base.assessment is None or head.assessment is None:
         return
     old_states = {t.id: t.state for t in base.assessment.threats}
-    old_threats = indexed(base.data, "threats")
+    old_threats, new_threats = indexed(base.data, "threats"), indexed(head.data, "threats")
     head_controls = by_id(head.data, "controls")
     for threat in head.assessment.threats:
         if threat.state != "mitigated" or old_states.get(threat.id, "mitigated") == "mitigated":
@@ -164,7 +164,7 @@ def _threats(comparison: Comparison) -> None:
         named = id_list(old_threats[threat.id][1].get("mitigations"))
         if any(c in head_controls and is_active(head_controls[c]) for c in named):
             continue  # a control it already named became active
-        h_index = indexed(head.data, "threats")[threat.id][0]
+        h_index = new_threats[threat.id][0]
         comparison.add(
             "threat-mitigation-added", threat.id,
             f"threat {threat.id} “{threat.title}” is now mitigated by "
