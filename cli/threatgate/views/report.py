@@ -238,6 +238,38 @@ class Report:
         return bool(self.components or self.dataflows or self.boundaries)
 
 
+def summary_facts(report: Report) -> list[tuple[str, str]]:
+    """The summary's rows as plain text, in the order every report shows them.
+
+    Only the posture message is the user's text; the other values are numbers and the
+    model's fixed vocabulary.
+    """
+    s = report.summary
+    severities = ", ".join(f"{n} {name}" for name, n in s.by_severity.items() if n) or "none"
+    states = ", ".join(f"{n} {name}" for name, n in s.threat_states.items())
+    o = s.objectives
+    objectives = (f"{o['mitigated']} of {o['total']} mitigated ({o['mitigated_by_controls']} "
+                  f"by controls, {o['mitigated_by_assumption']} by assumption), "
+                  f"{o['at_risk']} at risk, {o['unassessed']} unassessed")
+    c = s.controls
+    verification = ("assertions checked in this run" if s.verification_ran
+                    else "assertions not checked in this run (use --verify)")
+    rows = [
+        ("Posture", report.posture.message),
+        ("Threats", f"{s.threats} ({severities})"),
+        ("Threat states", states),
+        ("Mitigation ratio", f"{round(s.mitigation_ratio * 100)}%"),
+        ("Objectives", objectives),
+        ("Controls", f"{c['implemented']} of {c['defined']} implemented, {c['verified']} verified"),
+        ("Verification", f"{c['verified']} of {c['implemented']} implemented controls "
+                         f"verified; {verification}"),
+        ("Findings", f"{s.findings_open} open of {s.findings}"),
+    ]
+    if s.expired or s.expiring:
+        rows.append(("Dates", f"{s.expired} expired, {s.expiring} expiring soon"))
+    return rows
+
+
 def unique_anchors(names: list[str]) -> list[str]:
     """The anchors, with ``-2``, ``-3``, ... added where sanitising made two the same."""
     seen: set[str] = set()

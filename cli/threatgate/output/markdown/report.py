@@ -27,6 +27,7 @@ from threatgate.views.report import (
     Report,
     ThreatRow,
     anchor,
+    summary_facts,
 )
 
 
@@ -84,35 +85,9 @@ def _words(value: str) -> str:
     return value.replace("_", " ")
 
 
-def _percent(ratio: float) -> str:
-    return f"{round(ratio * 100)}%"
-
-
 def _summary(report: Report) -> list[str]:
-    s = report.summary
-    severities = ", ".join(f"{n} {name}" for name, n in s.by_severity.items() if n) or "none"
-    states = ", ".join(f"{n} {name}" for name, n in s.threat_states.items())
-    o = s.objectives
-    objectives = (f"{o['mitigated']} of {o['total']} mitigated ({o['mitigated_by_controls']} "
-                  f"by controls, {o['mitigated_by_assumption']} by assumption), "
-                  f"{o['at_risk']} at risk, {o['unassessed']} unassessed")
-    c = s.controls
-    controls = f"{c['implemented']} of {c['defined']} implemented, {c['verified']} verified"
-    verification = ("assertions checked in this run" if s.verification_ran
-                    else "assertions not checked in this run (use --verify)")
-    rows = [
-        ["Posture", md_cell_literal(f"{report.posture.message}")],
-        ["Threats", f"{s.threats} ({severities})"],
-        ["Threat states", states],
-        ["Mitigation ratio", _percent(s.mitigation_ratio)],
-        ["Objectives", objectives],
-        ["Controls", controls],
-        ["Verification", f"{c['verified']} of {c['implemented']} implemented controls "
-                         f"verified; {verification}"],
-        ["Findings", f"{s.findings_open} open of {s.findings}"],
-    ]
-    if s.expired or s.expiring:
-        rows.append(["Dates", f"{s.expired} expired, {s.expiring} expiring soon"])
+    rows = [[name, md_cell_literal(value) if name == "Posture" else value]
+            for name, value in summary_facts(report)]
     return ["## Summary", "", *_table(["", ""], rows)]
 
 
