@@ -13,7 +13,6 @@ import json
 import socket
 import struct
 import threading
-import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,7 +45,8 @@ class Reply:
 @dataclass
 class Fault:
     """``kind``: ``status`` (answer ``status`` with ``headers``), ``reset``, ``hang``, and
-    ``reset-after`` / ``hang-after`` (the request takes effect, then the answer is lost)."""
+    ``status-after`` / ``reset-after`` / ``hang-after`` (the request takes effect first:
+    then the error is answered, or the answer is lost)."""
 
     kind: str
     status: int = 500
@@ -124,14 +124,16 @@ class StandIn:
         fault = self._take_fault(seen)
         if fault is None:
             self._send(handler, self.app(seen))
-        elif fault.kind == "status":
+        elif fault.kind in ("status", "status-after"):
+            if fault.kind == "status-after":
+                self.app(seen)
             self._send(handler, Reply(fault.status, {"errorMessages": ["injected"]},
                                       fault.headers))
         else:
             if fault.kind.endswith("-after"):
                 self.app(seen)
             if fault.kind.startswith("hang"):
-                time.sleep(HANG_SECONDS)
+                threading.Event().wait(HANG_SECONDS)
             _reset(handler)
 
     def _send(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:

@@ -296,18 +296,27 @@ def set_status(editor: ModelEditor, control_id: str, status: str, *, note: str |
     before = str(entry.get("status"))
     if before == status:
         return StatusChange(control_id, before, status, None)
-    changes: dict[str, Any] = {"status": status}
-    line = None
-    if note is not None:
-        line = f"{today.isoformat()} {before} -> {status}: {note.strip()}"
-        notes = entry.get("notes")
-        if isinstance(notes, str) and notes.strip():
-            ending = "\n" if notes.endswith("\n") else ""
-            changes["notes"] = notes.rstrip("\n") + "\n" + line + ending
-        else:
-            changes["notes"] = line
+    changes, line = status_fields(entry, status, note, today)
     editor.update("controls", index, changes)
     return StatusChange(control_id, before, status, line)
+
+
+def status_fields(entry: Mapping[str, Any], status: str, note: str | None,
+                  today: dt.date) -> tuple[dict[str, Any], str | None]:
+    """The fields of a control entry that move it to ``status``, with ``note`` appended to
+    its notes as ``YYYY-MM-DD OLD -> NEW: NOTE``; and that line."""
+    before = str(entry.get("status"))
+    changes: dict[str, Any] = {"status": status}
+    if note is None:
+        return changes, None
+    line = f"{today.isoformat()} {before} -> {status}: {note.strip()}"
+    notes = entry.get("notes")
+    if isinstance(notes, str) and notes.strip():
+        ending = "\n" if notes.endswith("\n") else ""
+        changes["notes"] = notes.rstrip("\n") + "\n" + line + ending
+    else:
+        changes["notes"] = line
+    return changes, line
 
 
 # --- choosing the model, showing the change ---------------------------------------------------

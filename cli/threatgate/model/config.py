@@ -33,6 +33,8 @@ class Config:
     gate: dict[str, Any] = field(default_factory=dict)
     generate_packs: tuple[str, ...] = ()
     builtin_packs: bool = True
+    #: The ``[jira]`` table as written (read by the Jira integration).
+    jira: dict[str, Any] = field(default_factory=dict)
 
     @property
     def model_dirs(self) -> list[Path]:
@@ -152,6 +154,7 @@ def build_config(root: Path, source: Path | None, settings: dict[str, Any]) -> C
         gate=dict(settings.get("gate", {})),
         generate_packs=packs,
         builtin_packs=settings.get("generate", {}).get("builtin_packs", True),
+        jira=dict(settings.get("jira", {})),
     )
 
 

@@ -1,0 +1,95 @@
+"""The ``[jira]`` settings of ``threatgate.toml`` and the credentials from the environment.
+
+A missing setting or credential is a usage error (exit 2) that names it; the credentials
+themselves are never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from threatgate.errors import InputError
+from threatgate.integrations.http import Credentials
+from threatgate.integrations.http.client import check_base_url
+
+EMAIL_ENV = "JIRA_EMAIL"
+TOKEN_ENV = "JIRA_API_TOKEN"
+PAT_ENV = "JIRA_PAT"
+CLOUD = "cloud"
+DATA_CENTER = "data_center"
+
+#: Jira status names and status categories (keys, lower case) -> control status.
+DEFAULT_STATUS_MAP: Mapping[str, str] = {
+    "done": "implemented",
+    "indeterminate": "in_progress",
+    "new": "planned",
+    "won't do": "wont_do",
+}
+
+
+def fold(name: str) -> str:
+    """A status or transition name compared without regard to case or the kind of
+    apostrophe (Jira Cloud writes ``Won’t Do`` as often as ``Won't Do``)."""
+    return " ".join(name.replace("\u2019", "'").replace("\u2018", "'").casefold().split())
+
+
+@dataclass(frozen=True)
+class JiraSettings:
+    url: str
+    project: str
+    issue_type: str = "Task"
+    parent: str | None = None
+    label_prefix: str = "threatgate"
+    #: Folded status names and category keys -> control status.
+    status_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_MAP))
+    wont_do_transition: str = "Won't Do"
+    #: ``cloud``, ``data_center``, or ``None`` to ask the site.
+    deployment: str | None = None
+    site_url: str | None = None
+
+
+def jira_settings(table: Mapping[str, Any], source: str) -> JiraSettings:
+    """The settings of the ``[jira]`` table (already checked against the schema);
+    ``source`` names the configuration file in messages."""
+    for name, example in (("url", "https://acme.atlassian.net"), ("project", "SEC")):
+        if not table.get(name):
+            raise InputError(f"{source}: [jira] {name} is not set (e.g. {name} = "
+                             f"\"{example}\"); see docs/jira.md")
+    status_map = dict(DEFAULT_STATUS_MAP)
+    status_map.update({fold(name): status
+                       for name, status in (table.get("status_map") or {}).items()})
+    site_url = table.get("site_url")
+    return JiraSettings(
+        url=check_base_url(str(table["url"]), "[jira] url").rstrip("/"),
+        project=str(table["project"]),
+        issue_type=str(table.get("issue_type", "Task")),
+        parent=table.get("parent"),
+        label_prefix=str(table.get("label_prefix", "threatgate")),
+        status_map=status_map,
+        wont_do_transition=str(table.get("wont_do_transition", "Won't Do")),
+        deployment=table.get("deployment"),
+        site_url=str(site_url).rstrip("/") if site_url else None,
+    )
+
+
+def credentials_from(env: Mapping[str, str] | None = None,
+                     deployment: str | None = None) -> Credentials:
+    """Basic credentials (``JIRA_EMAIL`` + ``JIRA_API_TOKEN``, Jira Cloud) or a bearer
+    personal access token (``JIRA_PAT``, Data Center). With both, the token pair is used
+    unless ``deployment`` is ``data_center``."""
+    environ = os.environ if env is None else env
+    email, token, pat = (environ.get(EMAIL_ENV, "").strip(), environ.get(TOKEN_ENV, "").strip(),
+                         environ.get(PAT_ENV, "").strip())
+    if pat and (deployment == DATA_CENTER or not (email and token)):
+        return Credentials.bearer(pat)
+    if email and token:
+        return Credentials.basic(email, token)
+    if email or token:
+        missing = TOKEN_ENV if email else EMAIL_ENV
+        raise InputError(f"{missing} is not set: Jira Cloud needs both {EMAIL_ENV} and "
+                         f"{TOKEN_ENV} (or set {PAT_ENV} for Data Center)")
+    raise InputError(f"no Jira credentials: set {EMAIL_ENV} and {TOKEN_ENV} (Jira Cloud) "
+                     f"or {PAT_ENV} (Data Center) in the environment")

@@ -1,0 +1,87 @@
+"""Closing the issue of a control that is no longer work: the configured Won't Do
+transition, then one comment saying why.
+
+Neither step is repeated blindly: when the answer to a transition or a comment is lost
+(:class:`~threatgate.integrations.http.OutcomeUnknown`), the issue is read again first, so
+an issue is never commented twice. The transition comes first: once the issue is closed a
+later run leaves it alone, so a comment can never be added twice by two runs either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from threatgate.integrations.http import HttpError, OutcomeUnknown
+from threatgate.integrations.jira.client import Issue, JiraClient, mapping
+from threatgate.integrations.jira.payloads import adf_document, adf_paragraph, plain_text
+from threatgate.integrations.jira.settings import fold
+
+#: Seconds to wait before looking at an issue whose last change may or may not have landed.
+RECHECK_DELAY = 2.0
+
+
+class NoSuchTransition(HttpError):
+    """The issue's workflow offers no transition by the configured name."""
+
+
+def find_transition(transitions: list[dict[str, Any]], wanted: str) -> dict[str, Any] | None:
+    """The transition named ``wanted``, or leading to a status of that name (without regard
+    to case or the kind of apostrophe)."""
+    target = fold(wanted)
+    for transition in transitions:
+        if fold(str(transition.get("name", ""))) == target:
+            return transition
+    for transition in transitions:
+        to = transition.get("to")
+        if isinstance(to, dict) and fold(str(to.get("name", ""))) == target:
+            return transition
+    return None
+
+
+def comment_body(text: str, cloud: bool) -> Any:
+    return adf_document([adf_paragraph(text)]) if cloud else text
+
+
+class Closer:
+    """Closes issues through ``jira`` with the transition named ``transition_name``."""
+
+    def __init__(self, jira: JiraClient, transition_name: str,
+                 pause: Callable[[float], None]) -> None:
+        self.jira = jira
+        self.transition_name = transition_name
+        self.pause = pause
+
+    def close(self, issue: Issue, comment: str) -> str:
+        """Transition ``issue`` and comment once; the status it moved to."""
+        transitions = self.jira.transitions(issue.key)
+        chosen = find_transition(transitions, self.transition_name)
+        if chosen is None:
+            offered = ", ".join(sorted(str(t.get("name", "")) for t in transitions)) or "none"
+            raise NoSuchTransition(f"{issue.key} offers no transition {self.transition_name!r} "
+                                   f"(it offers: {offered}); set [jira] wont_do_transition")
+        to = mapping(chosen.get("to"))
+        target = str(to.get("name") or chosen.get("name") or self.transition_name)
+        self._transition(issue.key, str(chosen.get("id", "")), target)
+        self._comment_once(issue.key, comment)
+        return target
+
+    def _transition(self, key: str, transition_id: str, target: str) -> None:
+        try:
+            self.jira.transition(key, transition_id)
+        except OutcomeUnknown:
+            self.pause(RECHECK_DELAY)
+            now = self.jira.issue(key)
+            if fold(now.status) != fold(target) and now.category != "done":
+                self.jira.transition(key, transition_id)
+
+    def _comment_once(self, key: str, text: str) -> None:
+        body = comment_body(text, self.jira.cloud)
+        try:
+            self.jira.comment(key, body)
+        except OutcomeUnknown:
+            self.pause(RECHECK_DELAY)
+            wanted = " ".join(text.split())
+            if not any(wanted in " ".join(plain_text(b).split())
+                       for b in self.jira.comments(key)):
+                self.jira.comment(key, body)
