@@ -118,7 +118,7 @@ class StandIn:
         raw = handler.rfile.read(length) if length else b""
         parsed = urllib.parse.urlsplit(handler.path)
         seen = Seen(handler.command, parsed.path, urllib.parse.parse_qs(parsed.query),
-                    dict(handler.headers), json.loads(raw) if raw else None)
+                    dict(handler.headers), _body(raw))
         with self.lock:
             self.requests.append(seen)
         fault = self._take_fault(seen)
@@ -146,6 +146,16 @@ class StandIn:
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)
+
+
+def _body(raw: bytes) -> Any:
+    """A request's body: its JSON, or the bytes themselves (a multipart upload)."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return raw
 
 
 def _reset(handler: BaseHTTPRequestHandler) -> None:

@@ -52,6 +52,7 @@ class LazyGroup(click.Group):
         "set": ("threatgate.commands.set_cmd", "set_field"),
         "set-status": ("threatgate.commands.edit_cmds", "set_status"),
         "mcp": ("threatgate.commands.mcp_cmd", "mcp"),
+        "confluence": ("threatgate.commands.confluence_cmd", "confluence"),
         "jira": ("threatgate.commands.jira_cmd", "jira"),
     }
 

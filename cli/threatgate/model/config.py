@@ -35,6 +35,8 @@ class Config:
     builtin_packs: bool = True
     #: The ``[jira]`` table as written (read by the Jira integration).
     jira: dict[str, Any] = field(default_factory=dict)
+    #: The ``[confluence]`` table as written (read by the Confluence integration).
+    confluence: dict[str, Any] = field(default_factory=dict)
 
     @property
     def model_dirs(self) -> list[Path]:
@@ -155,6 +157,7 @@ def build_config(root: Path, source: Path | None, settings: dict[str, Any]) -> C
         generate_packs=packs,
         builtin_packs=settings.get("generate", {}).get("builtin_packs", True),
         jira=dict(settings.get("jira", {})),
+        confluence=dict(settings.get("confluence", {})),
     )
 
 

@@ -69,6 +69,25 @@ def check_base_url(url: str, setting: str) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file sent as ``multipart/form-data``, with the extra headers its endpoint needs."""
+
+    filename: str
+    content: bytes
+    media_type: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Body:
+    """What one request sends besides its method and path."""
+
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    upload: Upload | None = None
+
+
 class HttpClient:
     """JSON requests to ``base_url`` (e.g. ``https://acme.atlassian.net``) as ``service``
     (the name in messages, e.g. ``Jira``)."""
@@ -115,8 +134,16 @@ class HttpClient:
     def put(self, path: str, json: Any) -> Any:
         return self.request("PUT", path, json=json)
 
+    def upload(self, path: str, filename: str, content: bytes, media_type: str, *,
+               headers: Mapping[str, str] | None = None) -> Any:
+        """PUT one file as ``multipart/form-data`` (field ``file``), the way Atlassian's
+        attachment endpoints take it; PUT there creates or replaces, so it is repeatable."""
+        upload = Upload(filename, content, media_type, dict(headers or {}))
+        return self.request("PUT", path, upload=upload)
+
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                json: Any = None, repeatable: bool | None = None) -> Any:
+                json: Any = None, repeatable: bool | None = None,
+                upload: Upload | None = None) -> Any:
         """Send until answered or out of attempts or time; the decoded JSON reply (``None``
         for an empty one)."""
         if repeatable is None:
@@ -125,7 +152,8 @@ class HttpClient:
         started, failures = self._clock(), 0
         while True:
             left = self.policy.deadline - (self._clock() - started)
-            outcome = self._attempt(method, path, params, json, repeatable, what, left)
+            outcome = self._attempt(method, path, Body(params, json, upload), repeatable,
+                                    what, left)
             if not isinstance(outcome, Retry):
                 return outcome
             failures += 1
@@ -142,14 +170,21 @@ class HttpClient:
                                         f"{self.policy.deadline:g} s")
             self._sleep(wait)
 
-    def _attempt(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
-                 repeatable: bool, what: str, left: float) -> Any:
+    def _attempt(self, method: str, path: str, body: Body, repeatable: bool, what: str,
+                 left: float) -> Any:
         """One try: the decoded reply, a :class:`Retry`, or an error raised."""
         timeout = max(min(self.policy.attempt_timeout, left), 0.001)
         self.requests_sent += 1
+        upload = body.upload
         try:
-            response = self._http.request(method, path.lstrip("/"), params=params, json=json,
-                                          timeout=timeout)
+            if upload is None:
+                response = self._http.request(method, path.lstrip("/"), params=body.params,
+                                              json=body.json, timeout=timeout)
+            else:
+                files = {"file": (upload.filename, upload.content, upload.media_type)}
+                response = self._http.request(method, path.lstrip("/"), params=body.params,
+                                              files=files, headers=upload.headers,
+                                              timeout=timeout)
         except httpx.TransportError as exc:
             fault = self._transport_fault(exc, timeout)
             if not repeatable and not isinstance(exc, NOT_SENT):

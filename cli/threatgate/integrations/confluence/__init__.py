@@ -1,0 +1,1 @@
+"""Confluence: each model published as a page (Cloud REST v2, Data Center REST v1)."""
