@@ -99,11 +99,11 @@ def implemented_requirement(document: ModelDocument,
     controls = requirement.controls
     return {
         "uuid": entity_uuid(a.model_id, "implemented-requirement", requirement.framework,
-                            requirement.requirement),
+                            requirement.control_id),
         "control-id": requirement.control_id,
         "description": "Implemented by the threatgate controls:\n\n" + "\n".join(
             f"- {control_line(c)}" for c in controls),
-        "props": props(prop("requirement", requirement.reference),
+        "props": props(*(prop("requirement", r) for r in requirement.references),
                        prop("implementation-status", requirement.implementation_status),
                        *(prop("control", c.id, css_class=c.status) for c in controls)),
         "remarks": "\n".join(f"- {control_remark(c, a.verification_run)}" for c in controls),

@@ -53,10 +53,11 @@ def control_id(framework: str, requirement: str) -> str:
     """The OSCAL ``control-id`` of a requirement of a framework.
 
     NIST SP 800-53: as NIST's catalogs write it, ``AC-2(1)`` -> ``ac-2.1`` (zero padding
-    dropped: ``AC-02(01)`` is the same control). Any other framework: lower case, each run
-    of characters other than letters, digits, ``.``, ``-`` and ``_`` as one ``-``, and a
-    leading ``_`` when the result would not start with a letter: ``V1.2.4`` -> ``v1.2.4``,
-    ``A01:2021`` -> ``a01-2021``, ``6.2.4`` -> ``_6.2.4``.
+    dropped: ``AC-02(01)`` is the same control). Any other framework (and a NIST id of
+    another form): lower case, each run of characters other than ASCII letters, digits,
+    ``.``, ``-`` and ``_`` as one ``-`` (none at the end), and a leading ``_`` when the
+    result would not start with a letter: ``V1.2.4`` -> ``v1.2.4``, ``A01:2021`` ->
+    ``a01-2021``, ``6.2.4`` -> ``_6.2.4``.
     """
     lowered = requirement.strip().lower()
     if is_nist(framework):
@@ -66,6 +67,7 @@ def control_id(framework: str, requirement: str) -> str:
             part = enhancement or dotted
             return f"{family}-{int(number)}" + (f".{int(part)}" if part else "")
     token = _NOT_TOKEN.sub("-", lowered)
+    token = token.rstrip("-") or token
     return token if token[:1].isalpha() else "_" + token
 
 

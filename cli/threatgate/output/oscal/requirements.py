@@ -18,20 +18,26 @@ STATUS_WORDS = {"in_progress": "in progress", "not_applicable": "not applicable"
 
 @dataclass(frozen=True)
 class MappedRequirement:
-    """One requirement of a framework and the controls of the model mapped to it."""
+    """One requirement of a framework and the controls of the model mapped to it.
+
+    Mappings that name the same catalog control (``AC-2(1)``, ``AC-02(01)`` and
+    ``ac-2.1``) are one requirement: ``requirements`` keeps each spelling the model uses.
+    """
 
     framework: str
-    requirement: str
+    control_id: str
+    requirements: tuple[str, ...]
     controls: tuple[ControlView, ...]
 
     @property
-    def reference(self) -> str:
-        """As the model writes it: ``asvs-5.0:V1.2.4``."""
-        return f"{self.framework}:{self.requirement}"
+    def requirement(self) -> str:
+        """The requirement id as the model first writes it."""
+        return self.requirements[0]
 
     @property
-    def control_id(self) -> str:
-        return control_id(self.framework, self.requirement)
+    def references(self) -> list[str]:
+        """As the model writes them: ``asvs-5.0:V1.2.4``."""
+        return [f"{self.framework}:{r}" for r in self.requirements]
 
     @property
     def implementation_status(self) -> str:
@@ -44,15 +50,19 @@ class MappedRequirement:
 
 def mapped_requirements(assessment: ModelAssessment) -> dict[str, list[MappedRequirement]]:
     """framework -> its requirements mapped by at least one control, frameworks sorted by
-    id and requirements in the natural order of their ids (V1.2.9 before V1.2.10);
-    controls in model order."""
-    found: dict[str, dict[str, list[ControlView]]] = {}
+    id and requirements in the natural order of their control ids (v1.2.9 before
+    v1.2.10); controls in model order, each once."""
+    found: dict[str, dict[str, tuple[dict[str, None], dict[str, ControlView]]]] = {}
     for control in assessment.controls:
-        for reference in dict.fromkeys(control.compliance):
+        for reference in control.compliance:
             framework, requirement = split_reference(reference)
-            found.setdefault(framework, {}).setdefault(requirement, []).append(control)
-    return {framework: [MappedRequirement(framework, requirement, tuple(controls))
-                        for requirement, controls in sorted(
+            spellings, controls = found.setdefault(framework, {}).setdefault(
+                control_id(framework, requirement), ({}, {}))
+            spellings[requirement] = None
+            controls.setdefault(control.id, control)
+    return {framework: [MappedRequirement(framework, cid, tuple(spellings),
+                                          tuple(controls.values()))
+                        for cid, (spellings, controls) in sorted(
                             requirements.items(), key=lambda item: natural_key(item[0]))]
             for framework, requirements in sorted(found.items())}
 

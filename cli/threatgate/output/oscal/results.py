@@ -154,8 +154,7 @@ def reviewed_controls(requirements: dict[str, list[MappedRequirement]]) -> dict[
         "description": f"The requirements of {line(framework)} mapped in the model.",
         "props": props(prop("framework", framework)),
         "links": [{"href": catalog_href(framework), "rel": "reference"}],
-        "include-controls": [{"control-id": cid}
-                             for cid in dict.fromkeys(r.control_id for r in found)],
+        "include-controls": [{"control-id": r.control_id} for r in found],
     } for framework, found in requirements.items()]
     return {"control-selections": selections or [
         {"description": "No requirement is mapped to a control of the model."}]}
@@ -184,12 +183,12 @@ def finding(document: ModelDocument, requirement: MappedRequirement,
                for uuid, _v in by_control.get(c.id, [])]
     return {
         "uuid": entity_uuid(a.model_id, "finding", requirement.framework,
-                            requirement.requirement),
+                            requirement.control_id),
         "title": line(f"{requirement.framework} {requirement.requirement}"),
         "description": "\n".join(
             f"- {control_line(c)}: {control_summary(c, by_control.get(c.id, []))}"
             for c in requirement.controls),
-        "props": props(prop("requirement", requirement.reference),
+        "props": props(*(prop("requirement", r) for r in requirement.references),
                        *(prop("control", c.id, css_class=outcomes[c.id])
                          for c in requirement.controls)),
         "target": {
