@@ -308,3 +308,10 @@ def test_several_models_go_to_a_folder(export, write_model, project: Path) -> No
     assert sorted(p.name for p in (project / "out").iterdir()) == [
         "ledger.oscal-ar.json", "shop.oscal-ar.json"]
     assessment_results((project / "out" / "ledger.oscal-ar.json").read_bytes())
+
+
+def test_file_names_become_uri_references(export, write_model) -> None:
+    write_model(LEDGER, name="my ledger #1.yaml")
+    body = component_definition(export("--format", "oscal", "--today", TODAY))
+    (resource,) = body["back-matter"]["resources"]
+    assert resource["rlinks"][0]["href"] == "threatmodels/my%20ledger%20%231.yaml"

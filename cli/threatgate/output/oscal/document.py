@@ -91,7 +91,7 @@ def source_uuid(document: ModelDocument) -> str:
 def back_matter(document: ModelDocument) -> dict[str, Any]:
     """The model file as the one resource, with its SHA-256."""
     path = utf8_text(document.assessment.path).replace("\\", "/")
-    rlink: dict[str, Any] = {"href": quote(path, safe="/"), "media-type": YAML_MEDIA_TYPE}
+    rlink: dict[str, Any] = {"href": path_href(path), "media-type": YAML_MEDIA_TYPE}
     if document.sha256:
         rlink["hashes"] = [{"algorithm": "SHA-256", "value": document.sha256}]
     return {"resources": [{
@@ -100,6 +100,11 @@ def back_matter(document: ModelDocument) -> dict[str, Any]:
         "description": f"The threat model file {line(path)}.",
         "rlinks": [rlink],
     }]}
+
+
+def path_href(path: str) -> str:
+    """A file path as a relative URI reference (``src/a b.py`` -> ``src/a%20b.py``)."""
+    return quote(utf8_text(path).replace("\\", "/"), safe="/")
 
 
 def control_line(control: ControlView) -> str:

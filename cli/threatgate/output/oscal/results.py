@@ -19,9 +19,8 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from threatgate.output.escape.text import location, utf8_text
+from threatgate.output.escape.text import location
 from threatgate.output.oscal.document import (
     back_matter,
     control_line,
@@ -29,6 +28,7 @@ from threatgate.output.oscal.document import (
     line,
     metadata,
     model_title,
+    path_href,
     prop,
     props,
     source_uuid,
@@ -144,8 +144,7 @@ def evidence(verdict: Verdict) -> list[dict[str, Any]]:
         return []
     at = verdict.get("evidence_line")
     place = location(file, at if isinstance(at, int) and at > 0 else None)
-    return [{"href": quote(utf8_text(file).replace("\\", "/"), safe="/"),
-             "description": line(place)}]
+    return [{"href": path_href(file), "description": line(place)}]
 
 
 def reviewed_controls(requirements: dict[str, list[MappedRequirement]]) -> dict[str, Any]:
