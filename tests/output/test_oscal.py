@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import uuid
 from pathlib import Path
@@ -315,3 +316,11 @@ def test_file_names_become_uri_references(export, write_model) -> None:
     body = component_definition(export("--format", "oscal", "--today", TODAY))
     (resource,) = body["back-matter"]["resources"]
     assert resource["rlinks"][0]["href"] == "threatmodels/my%20ledger%20%231.yaml"
+
+
+def test_a_file_name_that_is_not_utf8(export, write_model, project: Path) -> None:
+    write_model(LEDGER, name="ledger.yaml").rename(
+        project.joinpath("threatmodels").joinpath(os.fsdecode(b"l\xffdger.yaml")))
+    body = component_definition(export("--format", "oscal", "--today", TODAY))
+    (resource,) = body["back-matter"]["resources"]
+    assert resource["rlinks"][0]["href"] == "threatmodels/l%5Cxffdger.yaml"

@@ -90,7 +90,7 @@ def source_uuid(document: ModelDocument) -> str:
 
 def back_matter(document: ModelDocument) -> dict[str, Any]:
     """The model file as the one resource, with its SHA-256."""
-    path = utf8_text(document.assessment.path).replace("\\", "/")
+    path = utf8_text(document.assessment.path)
     rlink: dict[str, Any] = {"href": path_href(path), "media-type": YAML_MEDIA_TYPE}
     if document.sha256:
         rlink["hashes"] = [{"algorithm": "SHA-256", "value": document.sha256}]
@@ -104,7 +104,7 @@ def back_matter(document: ModelDocument) -> dict[str, Any]:
 
 def path_href(path: str) -> str:
     """A file path as a relative URI reference (``src/a b.py`` -> ``src/a%20b.py``)."""
-    return quote(utf8_text(path).replace("\\", "/"), safe="/")
+    return quote(utf8_text(path), safe="/")
 
 
 def control_line(control: ControlView) -> str:
@@ -114,6 +114,7 @@ def control_line(control: ControlView) -> str:
 
 
 def dump(root: str, body: Mapping[str, Any]) -> bytes:
-    """The document as indented UTF-8 JSON with a final newline."""
-    return (json.dumps({root: compact(body)}, indent=2, ensure_ascii=False) + "\n").encode(
-        "utf-8")
+    """The document as indented UTF-8 JSON with a final newline (a lone surrogate, from a
+    file name that is not UTF-8, as ``\\udcXX``)."""
+    text = json.dumps({root: compact(body)}, indent=2, ensure_ascii=False) + "\n"
+    return text.encode("utf-8", "backslashreplace")
