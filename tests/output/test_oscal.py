@@ -324,3 +324,13 @@ def test_a_file_name_that_is_not_utf8(export, write_model, project: Path) -> Non
     body = component_definition(export("--format", "oscal", "--today", TODAY))
     (resource,) = body["back-matter"]["resources"]
     assert resource["rlinks"][0]["href"] == "threatmodels/l%5Cxffdger.yaml"
+
+
+def test_with_verify_the_component_definition_tells_the_evidence(export, write_model) -> None:
+    write_model(LEDGER, name="ledger.yaml")
+    body = component_definition(export("--format", "oscal", "--verify", "--today", TODAY))
+    remarks = {r["control-id"]: r["remarks"]
+               for ci in body["components"][0]["control-implementations"]
+               for r in ci["implemented-requirements"]}
+    assert remarks["v2.2.1"] == "- **C1**: implemented, evidence verified"
+    assert remarks["ac-2.1"] == "- **C2**: implemented, evidence failing"
