@@ -42,13 +42,15 @@ def test_command_choices_are_the_registered_formats(command, kind, expected):
 
 
 def test_export_offers_its_documents_and_the_gate_report_files():
-    assert registry.format_names("export") == ["json", "docx", "threat-dragon"]
+    assert registry.format_names("export") == ["json", "docx", "threat-dragon", "oscal",
+                                               "oscal-ar"]
     assert registry.format_names("gate", report_files_only=True) == [
         "sarif", "junit", "codequality"]
-    assert choices(export) == ["csv", "json", "docx", "threat-dragon", "sarif", "junit",
-                               "codequality"]
+    assert choices(export) == ["csv", "json", "docx", "threat-dragon", "oscal", "oscal-ar",
+                               "sarif", "junit", "codequality"]
     assert [(f.suffix, f.binary) for f in registry.formats("export")] == [
-        (".json", False), (".docx", True), (".json", False)]
+        (".json", False), (".docx", True), (".json", False), (".oscal.json", False),
+        (".oscal-ar.json", False)]
 
 
 def test_every_writer_is_found_by_its_kind():

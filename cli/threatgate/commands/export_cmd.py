@@ -53,14 +53,17 @@ class _Exported:
               type=click.Choice([CSV, *format_names("export"),
                                  *format_names("gate", report_files_only=True)]),
               help="csv: threats and controls tables; json: the normalised model with its "
-                   "assessment; docx: a Word report; sarif, junit, codequality: the gate's "
-                   "report, as `threatgate gate --format` writes it.")
+                   "assessment; docx: a Word report; oscal, oscal-ar: an OSCAL component "
+                   "definition, OSCAL assessment results of the verification; sarif, "
+                   "junit, codequality: the gate's report, as `threatgate gate --format` "
+                   "writes it.")
 @click.option("--out", "out_value", type=click.Path(), default=None,
               metavar="PATH",
               help="Where to write instead of standard output. csv: a folder receiving "
-                   "<model>.threats.csv and <model>.controls.csv per model. json, docx: a "
-                   "file for one model, or a folder (an existing one, one ending in '/', or "
-                   "always for several models) receiving <model>.json or <model>.docx. "
+                   "<model>.threats.csv and <model>.controls.csv per model. json, docx, "
+                   "oscal, ...: a file for one model, or a folder (an existing one, one "
+                   "ending in '/', or always for several models) receiving <model>.json, "
+                   "<model>.docx, <model>.oscal.json, ... "
                    "sarif, junit, codequality: a file. Files are replaced atomically; an "
                    "existing folder is never overwritten by a file.")
 @click.option("--table", type=click.Choice(["threats", "controls"]), default=None,
@@ -78,9 +81,8 @@ class _Exported:
 @config_option
 @today_option
 def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
-           table: str | None,
-           excel: bool, run_verify: bool, no_cache: bool, config_path: Path | None,
-           today: str | None) -> int:
+           table: str | None, excel: bool, run_verify: bool, no_cache: bool,
+           config_path: Path | None, today: str | None) -> int:
     """Export models for spreadsheets, other tools, auditors and code scanning.
 
     MODEL is a model file, a folder of them or a model id (e.g. shop); without
@@ -112,12 +114,15 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
            An OWASP Threat Dragon v2 JSON model, to edit the diagram there: cells
            with the model's ids, each threat on its first component or data flow;
            `threatgate import` reads it back.
+    oscal, oscal-ar
+           OSCAL 1.1 component definition (controls as implemented requirements) and
+           assessment results of the verification, run for it (docs/oscal.md).
     sarif, junit, codequality
            The report `threatgate gate --format ...` writes for these models, with
            the thresholds of the [gate] settings. Export does not enforce them.
 
     Output is deterministic: the same models and --today give the same bytes (the
-    Word report is dated --today).
+    Word report is dated --today, OSCAL documents at its midnight).
 
     \b
     Examples:
@@ -146,15 +151,31 @@ def export(paths: tuple[Path, ...], output_format: str, out_value: str | None,
                                        output_format)
         _emit_file(out, blob, binary=False, as_folder=as_folder)
         return _finish(workspace)
-    workspace = load_workspace(paths, config, day, verify=run_verify, use_cache=not no_cache,
-                               progress=progress_bar)
+    workspace = load_workspace(paths, config, day, use_cache=not no_cache, progress=progress_bar,
+                               verify=run_verify or _needs_verification(output_format))
     models = _valid_models(workspace, config)
     verdicts = _verdicts(workspace) if workspace.verification is not None else None
     if output_format == CSV:
         _export_csv(models, out, table, excel, verdicts)
     else:
-        _export_each(models, output_format, out, as_folder, day, verdicts, workspace)
+        _export_each(models, output_format, out, as_folder, day, verdicts, workspace, today)
     return _finish(workspace)
+
+
+def _needs_verification(output_format: str) -> bool:
+    """Whether the document reports on the verification (it then runs, as with --verify)."""
+    from threatgate.output.registry import format_of
+
+    return (output_format in format_names("export")
+            and format_of("export", output_format).needs_verification)
+
+
+def _generated_at(today: str | None, day: dt.date) -> str:
+    """When the export ran (just after its verification, if any): midnight of a pinned
+    --today, else now."""
+    from threatgate.gate.report import generated_at
+
+    return generated_at(today, day)
 
 
 def _finish(workspace: Workspace) -> int:
@@ -240,10 +261,11 @@ def _export_csv(models: list[_Exported], out: Path | None, table: str | None, ex
 
 def _export_each(models: list[_Exported], output_format: str, out: Path | None,
                  as_folder: bool, day: dt.date, verdicts: dict[str, Verdicts] | None,
-                 workspace: Workspace) -> None:
+                 workspace: Workspace, today: str | None) -> None:
     """One document per model, in a registered export format."""
     from threatgate.output.registry import format_of
 
+    stamp = _generated_at(today, day)
     document_format = format_of("export", output_format)
     several = len(models) > 1
     if out is None and several:
@@ -252,7 +274,7 @@ def _export_each(models: list[_Exported], output_format: str, out: Path | None,
     into_folder = out is not None and (several or out.is_dir() or as_folder)
     for model in models:
         blob = _render_bytes("export", output_format,
-                            _document(model, day, verdicts, workspace))
+                            _document(model, day, verdicts, workspace, stamp))
         if out is None:
             _emit_file(None, blob, binary=document_format.binary, as_folder=False)
         elif into_folder:
@@ -262,7 +284,7 @@ def _export_each(models: list[_Exported], output_format: str, out: Path | None,
 
 
 def _document(model: _Exported, day: dt.date, verdicts: dict[str, Verdicts] | None,
-              workspace: Workspace) -> ModelDocument:
+              workspace: Workspace, stamp: str) -> ModelDocument:
     """The model with what verification found about it, if it ran."""
     from threatgate.output.model_export import ModelDocument
 
@@ -273,7 +295,8 @@ def _document(model: _Exported, day: dt.date, verdicts: dict[str, Verdicts] | No
                    if r.planned.model == a.model_id
                    and printable_path(r.planned.model_path) == a.path]
     return ModelDocument(model.data, a, model.sha256, day,
-                         None if verdicts is None else verdicts.get(a.model_id, {}), results)
+                         None if verdicts is None else verdicts.get(a.model_id, {}), results,
+                         stamp)
 
 
 def _gate_report(paths: tuple[Path, ...], config: Config, day: dt.date, today: str | None,

@@ -31,6 +31,9 @@ class ModelDocument:
     verdicts: Verdicts | None = None
     #: The JSON of the model's assertion results, when verification ran.
     verification: list[dict[str, Any]] | None = None
+    #: When the export (and its verification) ran, ISO 8601 in UTC; midnight of
+    #: ``today`` when not given. Only documents that must carry a time (OSCAL) use it.
+    generated_at: str | None = None
 
 
 @register_format("export", "json", 20, suffix=".json")

@@ -1,9 +1,9 @@
 """Output formats: for each kind of result, format name -> writer.
 
-A writer module of this package registers its formats with :func:`register_format`
-when it is imported, and commands take their ``--format`` choices from
-:func:`format_names`: adding a format is one module of this package, with nothing else
-to edit. Write the kind as a string literal (``@register_format("gate", ...)``): the
+A writer module of this package (or of a folder in it) registers its formats with
+:func:`register_format` when it is imported, and commands take their ``--format`` choices
+from :func:`format_names`: adding a format is one module of this package, with nothing
+else to edit. Write the kind as a string literal (``@register_format("gate", ...)``): the
 modules of a kind are found by it without importing every renderer.
 
 Kinds of result and what their writers receive:
@@ -20,7 +20,6 @@ Writers are pure: a result in, text (or bytes) out.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -46,20 +45,25 @@ class Format:
     suffix: str = ""
     #: Bytes that are not text: never printed to a terminal.
     binary: bool = False
+    #: The writer reports on the verification's verdicts: ``threatgate export`` runs the
+    #: verification for it (as ``--verify`` does).
+    needs_verification: bool = False
 
 
 _FORMATS: dict[tuple[str, str], Format] = {}
 
 
 def register_format(kind: str, name: str, order: int, *, report_file: bool = False,
-                    suffix: str = "", binary: bool = False) -> Callable[[W], W]:
+                    suffix: str = "", binary: bool = False,
+                    needs_verification: bool = False) -> Callable[[W], W]:
     """Register the decorated function as the writer of format ``name`` for ``kind``."""
 
     def decorate(write: W) -> W:
         key = (kind, name)
         if key in _FORMATS and _FORMATS[key].write is not write:
             raise ValueError(f"format {name!r} of {kind} results is registered twice")
-        _FORMATS[key] = Format(kind, name, order, write, report_file, suffix, binary)
+        _FORMATS[key] = Format(kind, name, order, write, report_file, suffix, binary,
+                               needs_verification)
         return write
 
     return decorate
@@ -67,19 +71,20 @@ def register_format(kind: str, name: str, order: int, *, report_file: bool = Fal
 
 @cache
 def discover(kind: str) -> None:
-    """Import the modules of this package that register formats of ``kind``.
+    """Import the modules of this package (and of its folders) that register formats of
+    ``kind``.
 
-    Only the top-level modules whose source registers a format of that kind are
-    imported, so that looking up the validation formats does not load the gate.
+    Only the modules whose source registers a format of that kind are imported, so that
+    looking up the validation formats does not load the gate.
     """
     marker = f'register_format("{kind}"'
     package = Path(__file__).parent
-    for module in pkgutil.iter_modules([str(package)]):
-        source = package / f"{module.name}.py"
-        if module.ispkg or module.name == "registry" or not source.is_file():
+    for source in sorted(package.rglob("*.py")):
+        name = source.relative_to(package).with_suffix("").parts
+        if name[-1] == "__init__" or name == ("registry",):
             continue
         if marker in source.read_text(encoding="utf-8"):
-            importlib.import_module(f"{__package__}.{module.name}")
+            importlib.import_module(".".join((__package__, *name)))
 
 
 def formats(kind: str) -> list[Format]:
