@@ -8,7 +8,7 @@ segment with its count, so no number depends on reading a colour.
 
 from __future__ import annotations
 
-from threatgate.output.svg.chart import link, rect, svg_document, text
+from threatgate.output.svg.chart import hotspot, rect, svg_document, text, tooltip
 from threatgate.output.svg.palette import (
     INK,
     LINE,
@@ -47,7 +47,7 @@ def segments(bar: Bar, x: float, y: float, width: float, height: float) -> list[
         if text_width(number, LEGEND_SIZE) + 6 <= share:
             part += text(left + share / 2, y + height / 2 + 4, number, LEGEND_SIZE,
                          fill=text_on(fill), anchor="middle", weight="600")
-        drawn.append(link(None, f"{segment.count} {segment.label}", part))
+        drawn.append(tooltip(f"{segment.count} {segment.label}", part))
         left += share
     return drawn
 
@@ -115,13 +115,18 @@ def _open_severe(row: OverviewRow, y: float, scale: int | None) -> list[str]:
     return drawn
 
 
-def _overview_row(row: OverviewRow, y: float, scale: int | None, strong: bool) -> str:
+def _overview_row(row: OverviewRow, y: float, scale: int | None, strong: bool,
+                  links: list[str]) -> str:
+    """The row's drawing; a model's row adds the link to its page to ``links``."""
     name = wrap(row.label, NAME_WIDTH - 8, 12, 1)
     parts = [text(NAME_X, y + ROW_BAR - 2, name[0] if name else "", 12,
                   fill=LINK if row.page else INK, weight="600" if strong else "")]
     parts += segments(row.posture, POSTURE_X, y, POSTURE_WIDTH, ROW_BAR)
     parts += _open_severe(row, y, scale)
-    return link(row.page, row.summary(), "".join(parts))
+    if row.page:
+        links.append(hotspot(row.page, row.summary(), NAME_X, y - 4,
+                             OVERVIEW_WIDTH - 2 * NAME_X, ROW_HEIGHT - 2))
+    return tooltip(row.summary(), "".join(parts))
 
 
 def _overview_legend(y: float) -> list[str]:
@@ -154,13 +159,14 @@ def render_overview_svg(view: Overview) -> str:
             text(SEVERE_X, 16, "Open critical and high threats", 11, fill=MUTED,
                  weight="600")]
     y = float(HEADER)
+    links: list[str] = []
     for row in view.rows:
-        body.append(_overview_row(row, y, scale, False))
+        body.append(_overview_row(row, y, scale, False, links))
         y += ROW_HEIGHT
     body.append(rect(NAME_X, y - 5, OVERVIEW_WIDTH - 2 * NAME_X, 1, LINE))
     for summed in (view.others, view.total):
         if summed is not None:
-            body.append(_overview_row(summed, y, None, summed is view.total))
+            body.append(_overview_row(summed, y, None, summed is view.total, links))
             y += ROW_HEIGHT
     body += _overview_legend(y + 10)
     height = y + 22
@@ -168,4 +174,4 @@ def render_overview_svg(view: Overview) -> str:
     rows = [*view.rows, *([view.others] if view.others else []), view.total]
     description = ". ".join(r.summary() for r in rows) + "."
     return svg_document(OVERVIEW_WIDTH, height, overview_title(view), description, body,
-                        "overview")
+                        "overview", links)

@@ -10,7 +10,7 @@ each a link to its row, so a cell leads to its threats without any script.
 
 from __future__ import annotations
 
-from threatgate.output.svg.chart import link, rect, svg_document, text
+from threatgate.output.svg.chart import hotspot, rect, svg_document, text, tooltip
 from threatgate.output.svg.numbers import num
 from threatgate.output.svg.palette import INK, MUTED, SEVERITY_COLOURS, WHITE, tint
 from threatgate.views.pictures import RiskCell, RiskMatrix
@@ -58,7 +58,9 @@ def _counts(cell: RiskCell, x: float, y: float, width: float, height: float) -> 
                  weight=weight) for i, (value, size, fill, weight) in enumerate(lines)]
 
 
-def _box(cell: RiskCell, x: float, y: float, width: float, height: float) -> str:
+def _box(cell: RiskCell, x: float, y: float, width: float, height: float,
+         links: list[str]) -> str:
+    """The cell's drawing; a non-empty cell adds its link to ``links``."""
     colour = SEVERITY_COLOURS[cell.band]
     parts = [rect(x, y, width, height, tint(colour, FILL_SHARE),
                   f' stroke="{WHITE}" stroke-width="2"')]
@@ -66,8 +68,10 @@ def _box(cell: RiskCell, x: float, y: float, width: float, height: float) -> str
         parts.append(rect(x + 2.5, y + 2.5, width - 5, height - 5, "none",
                           f' stroke="{colour}" stroke-width="2"'))
     parts += _counts(cell, x, y, width, height)
-    href = f"#{cell.anchor}" if cell.total else None
-    return link(href, cell_description(cell) + _ids(cell), "".join(parts))
+    title = cell_description(cell) + _ids(cell)
+    if cell.total:
+        links.append(hotspot(f"#{cell.anchor}", title, x, y, width, height))
+    return tooltip(title, "".join(parts))
 
 
 def _axes() -> list[str]:
@@ -117,13 +121,15 @@ def matrix_description(matrix: RiskMatrix) -> str:
 def render_matrix_svg(matrix: RiskMatrix) -> str:
     """The matrix as a standalone SVG document (the same matrix gives the same bytes)."""
     body = [rect(0, 0, WIDTH, HEIGHT, WHITE)]
+    links: list[str] = []
     for row_number, row in enumerate(matrix.rows):
         for column, cell in enumerate(row):
             body.append(_box(cell, LEFT + column * CELL_WIDTH, TOP + row_number * CELL_HEIGHT,
-                             CELL_WIDTH, CELL_HEIGHT))
+                             CELL_WIDTH, CELL_HEIGHT, links))
     body += _axes()
     body.append(text(PANEL_X, TOP + 12, "Not scored", 11, weight="600"))
-    body.append(_box(matrix.unscored, PANEL_X, TOP + 18, PANEL_WIDTH - 40, CELL_HEIGHT))
+    body.append(_box(matrix.unscored, PANEL_X, TOP + 18, PANEL_WIDTH - 40, CELL_HEIGHT,
+                     links))
     body += _legend(TOP + 18 + CELL_HEIGHT + 30)
     return svg_document(WIDTH, HEIGHT, matrix_title(matrix), matrix_description(matrix),
-                        body, "matrix")
+                        body, "matrix", links)
