@@ -12,7 +12,9 @@ import pytest
 
 from conftest import REPO_ROOT
 from handbuilt import GATE_MODEL
-from pictures_support import EDGES_MODEL, EMPTY_MODEL, many, report_of
+from pictures_support import EDGES_MODEL, EMPTY_MODEL, TODAY, many, report_of
+from threatgate.analysis.assess import assess_model
+from threatgate.model.loader import load_text
 from threatgate.output.markdown.pictures import CELL_LINKS, matrix_markdown
 from threatgate.output.svg.bars import render_bars_svg, render_overview_svg
 from threatgate.output.svg.matrix import render_matrix_svg
@@ -206,3 +208,25 @@ def test_every_segment_has_a_colour_and_readable_numbers() -> None:
     assert keys <= set(SEGMENT_COLOURS)
     assert text_on("#1a7f37") == WHITE and text_on("#afb8c1") == INK
     assert tint("#a40e26", 0.0) == WHITE and tint("#a40e26", 1.0) == "#a40e26"
+
+
+def test_a_thousand_models_keep_the_index_picture_bounded() -> None:
+    """The site's index of 1,000 models: the overview draws OVERVIEW_ROWS models, the
+    others summed and the totals, and its table beside says the same in as many rows."""
+    from threatgate.output.html.site import build_site
+    from threatgate.views.reports import SiteModel
+
+    assessment = assess_model(load_text(GATE_MODEL).data, path="m.yaml", today=TODAY)
+    models = []
+    for report, _ in many(1000):
+        # Light pages (threats only): the index is what is measured.
+        light = dataclasses.replace(report, objectives=[], controls=[])
+        models.append(SiteModel(light, dataclasses.replace(
+            assessment, model_id=report.model_id, title=report.title)))
+    index = build_site(models)["index.html"].decode("utf-8")
+    figure = index.split('<figure class="picture overview">', 1)[1].split("</figure>", 1)[0]
+    assert len(figure) < 40_000
+    assert len(re.findall(r'<a href="models/', figure)) == OVERVIEW_ROWS
+    table = index.split('id="overview-table"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr") == 1 + OVERVIEW_ROWS + 2  # the header, rows, others, totals
+    assert "985 other models" in table and "All 1000 models" in table

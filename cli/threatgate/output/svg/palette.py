@@ -7,6 +7,8 @@ or printed on its own, so the values are repeated here; a test keeps both in ste
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 #: ``--critical`` ... ``--unscored`` of site.css.
 SEVERITY_COLOURS = {
     "critical": "#a40e26",
@@ -56,6 +58,7 @@ def _channels(colour: str) -> tuple[int, int, int]:
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
+@lru_cache(maxsize=64)
 def tint(colour: str, share: float) -> str:
     """``colour`` mixed with white, ``share`` of it kept (a light fill that prints)."""
     mixed = (round(255 - (255 - c) * share) for c in _channels(colour))
