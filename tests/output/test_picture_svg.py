@@ -230,3 +230,12 @@ def test_a_thousand_models_keep_the_index_picture_bounded() -> None:
     table = index.split('id="overview-table"', 1)[1].split("</table>", 1)[0]
     assert table.count("<tr") == 1 + OVERVIEW_ROWS + 2  # the header, rows, others, totals
     assert "985 other models" in table and "All 1000 models" in table
+
+
+def test_long_titles_are_shortened_in_the_pictures() -> None:
+    """A model title of 5,000 characters: the picture names it in one shortened line."""
+    models = [(dataclasses.replace(report, title="x" * 5000 + str(i)), page)
+              for i, (report, page) in enumerate(many(40))]
+    svg = render_overview_svg(overview(models))
+    parsed(svg)
+    assert len(svg) < 40_000 and "x" * 100 not in svg

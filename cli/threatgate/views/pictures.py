@@ -140,13 +140,15 @@ class Bar:
     def total(self) -> int:
         return sum(s.count for s in self.segments)
 
-    def summary(self) -> str:
-        """``5 objectives: 2 mitigated by controls, 3 at risk: missing controls``."""
+    def summary(self, label: str | None = None) -> str:
+        """``Objectives: 5 objectives: 2 mitigated by controls, 3 at risk: missing
+        controls``; ``label`` in place of the bar's own (a shortened model title)."""
+        name = self.label if label is None else label
         if self.note and not self.total:
-            return f"{self.label}: {self.note}"
+            return f"{name}: {self.note}"
         parts = [f"{s.count} {s.label}" for s in self.segments if s.count]
-        return f"{self.label}: {self.total} {self.unit}" + (": " + ", ".join(parts)
-                                                          if parts else "")
+        return f"{name}: {self.total} {self.unit}" + (": " + ", ".join(parts)
+                                                     if parts else "")
 
 
 def _words(value: str) -> str:
@@ -214,9 +216,9 @@ class OverviewRow:
     open_critical: int
     open_high: int
 
-    def summary(self) -> str:
-        return (f"{self.posture.summary()}; open threats: {self.open_critical} critical, "
-                f"{self.open_high} high")
+    def summary(self, label: str | None = None) -> str:
+        return (f"{self.posture.summary(label)}; open threats: {self.open_critical} "
+                f"critical, {self.open_high} high")
 
 
 @dataclass(frozen=True)

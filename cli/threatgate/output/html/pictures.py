@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from threatgate.output.escape.text import one_line_shortened
 from threatgate.views.pictures import Bar, Overview, RiskMatrix, model_bars, overview, risk_matrix
 from threatgate.views.report import Report
 from threatgate.views.reports import SiteModel
@@ -43,7 +44,7 @@ def model_pictures(report: Report) -> ModelPictures:
 
     matrix = risk_matrix(report.threats)
     bars = model_bars(report)
-    name = report.title or report.model_id
+    name = one_line_shortened(report.title or report.model_id, 80)
     return ModelPictures(matrix, _markup(render_matrix_svg(matrix)), bars,
                          _markup(render_bars_svg(bars, f"Posture of {name}: " + "; ".join(
                              bar.summary() for bar in bars))))

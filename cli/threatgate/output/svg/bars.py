@@ -8,6 +8,7 @@ segment with its count, so no number depends on reading a colour.
 
 from __future__ import annotations
 
+from threatgate.output.escape.text import one_line_shortened
 from threatgate.output.svg.chart import hotspot, rect, svg_document, text, tooltip
 from threatgate.output.svg.palette import (
     INK,
@@ -28,6 +29,13 @@ BAR_X, BAR_WIDTH, BAR_HEIGHT = 120, 500, 18
 LEGEND_SIZE = 11
 LEGEND_LINE = 16
 SWATCH = 10
+#: A model's title in a tooltip or the description: the page and the table show it whole.
+LABEL_LIMIT = 80
+
+
+def row_text(row: OverviewRow) -> str:
+    """The row's numbers, its title shortened (the text of 17 rows stays small)."""
+    return row.summary(one_line_shortened(row.label, LABEL_LIMIT))
 
 
 def segments(bar: Bar, x: float, y: float, width: float, height: float) -> list[str]:
@@ -124,9 +132,9 @@ def _overview_row(row: OverviewRow, y: float, scale: int | None, strong: bool,
     parts += segments(row.posture, POSTURE_X, y, POSTURE_WIDTH, ROW_BAR)
     parts += _open_severe(row, y, scale)
     if row.page:
-        links.append(hotspot(row.page, row.summary(), NAME_X, y - 4,
+        links.append(hotspot(row.page, row_text(row), NAME_X, y - 4,
                              OVERVIEW_WIDTH - 2 * NAME_X, ROW_HEIGHT - 2))
-    return tooltip(row.summary(), "".join(parts))
+    return tooltip(row_text(row), "".join(parts))
 
 
 def _overview_legend(y: float) -> list[str]:
@@ -147,7 +155,7 @@ def _overview_legend(y: float) -> list[str]:
 def overview_title(view: Overview) -> str:
     shown = (f"; the {len(view.rows)} models with the most open critical and high threats "
              f"one by one, {view.others.models} summed" if view.others else "")
-    return f"Models at a glance: {view.total.summary()}{shown}"
+    return f"Models at a glance: {row_text(view.total)}{shown}"
 
 
 def render_overview_svg(view: Overview) -> str:
@@ -172,6 +180,6 @@ def render_overview_svg(view: Overview) -> str:
     height = y + 22
     body.insert(0, rect(0, 0, OVERVIEW_WIDTH, height, WHITE))
     rows = [*view.rows, *([view.others] if view.others else []), view.total]
-    description = ". ".join(r.summary() for r in rows) + "."
+    description = ". ".join(row_text(r) for r in rows) + "."
     return svg_document(OVERVIEW_WIDTH, height, overview_title(view), description, body,
                         "overview", links)
