@@ -634,7 +634,8 @@ LINKS_JS = """() => ({
   links: Array.from(document.querySelectorAll("a[href], link[href], script[src], img[src]"))
          .map(e => ({tag: e.tagName.toLowerCase(),
                      raw: e.getAttribute("href") ?? e.getAttribute("src"),
-                     url: e.href || e.src,
+                     url: e.href instanceof SVGAnimatedString  // a link in an SVG picture
+                          ? new URL(e.href.baseVal, document.baseURI).href : e.href || e.src,
                      rel: e.getAttribute("rel") || ""})),
 })"""
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK
+from threatgate.output.html.pictures import index_pictures, model_pictures
 from threatgate.views.report import Ref, Report, anchor, unique_anchors
 from threatgate.views.reports import InvalidEntry, SiteModel
 
@@ -154,7 +155,8 @@ def render_model_html(report: Report, *, generated: str | None = None) -> str:
     csp = (f"default-src 'none'; img-src 'self' data:; style-src {_hash(css)}; "
            f"script-src {_hash(js)}; base-uri 'none'; form-action 'none'")
     return environment().get_template("model.html").render(
-        report=report, svg=_svg(report), root="", standalone=True, inline_css=css,
+        report=report, svg=_svg(report), pictures=model_pictures(report), root="",
+        standalone=True, inline_css=css,
         inline_js=js, csp=csp, site_title=None, generated=generated, badge_src=None,
         has_compliance=False)
 
@@ -282,7 +284,8 @@ def build_site(
     page = env.get_template("model.html")
     for model in models:
         report = model.report
-        html = page.render(report=report, svg=_svg(report), root="../",
+        html = page.render(report=report, svg=_svg(report), pictures=model_pictures(report),
+                           root="../",
                            badge_src=f"../badges/{badge_file_stem(report.model_id)}.svg",
                            **common)
         files[model.page] = page_bytes(html)
@@ -293,7 +296,7 @@ def build_site(
     files["index.json"] = _index_json(rows, invalid, options)
     files["index.html"] = page_bytes(env.get_template("index.html").render(
         root="", groups=_groups(models), invalid=invalid, rows={r["id"]: r for r in rows},
-        **common))
+        pictures=index_pictures(models), **common))
     threats, objectives = _risks(models)
     files["risks.html"] = page_bytes(env.get_template("risks.html").render(
         root="", threats=threats, objectives=objectives, **common))

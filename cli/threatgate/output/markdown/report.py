@@ -19,6 +19,8 @@ from threatgate.output.escape.markdown import (
     md_paragraphs,
 )
 from threatgate.output.escape.text import one_line
+from threatgate.output.markdown.pictures import matrix_markdown
+from threatgate.views.pictures import risk_matrix
 from threatgate.views.report import (
     AcceptanceRow,
     ControlRow,
@@ -312,6 +314,7 @@ def render_report_markdown(report: Report, mermaid: str | None = None,
     if report.description:
         lines += [description_html(report.description), ""]
     lines += _summary(report)
+    lines += matrix_markdown(risk_matrix(report.threats))
     lines += _architecture(report, mermaid)
     lines += _matrix(report)
     lines += _objectives(report)
