@@ -74,6 +74,9 @@ class StandIn:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The headers and the body go out in two writes: without this, each answer
+            # would wait for the client's delayed acknowledgement.
+            disable_nagle_algorithm = True
 
             def handle_one(self) -> None:
                 stand_in.serve(self)
