@@ -156,7 +156,8 @@ _WIKI_SPECIAL = re.compile(r"([*_+^~?!#{}\[\]|-])")
 def wiki_text(text: str) -> str:
     """``text`` on one line, shown literally by Jira's wiki renderer."""
     # A backslash would escape what follows (two make a line break): write it as an entity.
-    return _WIKI_SPECIAL.sub(r"\\\1", one_line(text).replace("\\", "&#92;"))
+    return "&#92;".join(_WIKI_SPECIAL.sub(r"\\\1", part)
+                        for part in one_line(text).split("\\"))
 
 
 def wiki_link(text: str, url: str) -> str:
