@@ -61,7 +61,7 @@ class Fault:
 
 
 #: How long a ``hang`` holds the request: longer than the tests' attempt timeout.
-HANG_SECONDS = 0.6
+HANG_SECONDS = 1.5
 
 
 class StandIn:

@@ -21,7 +21,7 @@ from threatgate.integrations.http.client import check_base_url
 from threatgate.integrations.http.retry import retry_after_seconds
 
 TOKEN = "tok-SECRET-123"
-POLICY = RetryPolicy(deadline=60, attempt_timeout=0.25, base_delay=1, max_delay=8,
+POLICY = RetryPolicy(deadline=60, attempt_timeout=1.0, base_delay=1, max_delay=8,
                      max_retry_after=30, max_attempts=6)
 
 
