@@ -105,3 +105,19 @@ def test_a_model_can_be_named_by_id(jira_repo: Path, jira_site: FakeJira,
     unknown = run_jira("sync", "nope")
     assert unknown.exit_code == 2
     assert "no model with id 'nope'" in unknown.stderr
+
+
+def test_a_refused_edit_fails_each_change_and_writes_nothing(
+        jira_repo: Path, jira_site: FakeJira, run_jira: Run) -> None:
+    path = jira_repo / "threatmodels" / "shop.yaml"
+    jira_site.add_issue(["threatgate:shop", "threatgate:shop:C2"], status="Done")
+    before = path.read_text()
+    path.chmod(0o444)
+    try:
+        result = run_jira("sync")
+    finally:
+        path.chmod(0o644)
+    assert result.exit_code == 1
+    assert "threatmodels/shop.yaml: control C2: not written: " in result.stderr
+    assert result.stdout.rstrip().endswith("0 unchanged, 1 failed")
+    assert path.read_text() == before
