@@ -61,7 +61,7 @@ class Fault:
 
 
 #: How long a ``hang`` holds the request: longer than the tests' attempt timeout.
-HANG_SECONDS = 0.6
+HANG_SECONDS = 1.5
 
 
 class StandIn:
@@ -74,6 +74,9 @@ class StandIn:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The headers and the body go out in two writes: without this, each answer
+            # would wait for the client's delayed acknowledgement.
+            disable_nagle_algorithm = True
 
             def handle_one(self) -> None:
                 stand_in.serve(self)

@@ -22,7 +22,7 @@ from threatgate.commands.options import (
     resolve_today,
     today_option,
 )
-from threatgate.errors import EXIT_FAILURE, EXIT_OK, InputError
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, InputError, ThreatgateError
 from threatgate.model.config import CONFIG_FILE, Config
 
 if TYPE_CHECKING:
@@ -139,7 +139,6 @@ def push(models: tuple[str, ...], dry_run: bool, record: bool, config_path: Path
 
 def record_keys(session: Session, keys: dict[ModelTarget, dict[str, str]], config: Config,
                 day: dt.date) -> None:
-    from threatgate.document.errors import EditError
     from threatgate.integrations.jira.writeback import record_tickets
 
     verb = "would record" if session.dry_run else "recorded"
@@ -148,7 +147,7 @@ def record_keys(session: Session, keys: dict[ModelTarget, dict[str, str]], confi
             continue
         try:
             outcome = record_tickets(target.path, by_control, config, day, session.dry_run)
-        except EditError as exc:
+        except ThreatgateError as exc:  # the edit was refused: nothing written
             session.outcome.fail(f"{target.report.path}: the issue keys were not recorded: "
                                  f"{exc.message}")
             continue

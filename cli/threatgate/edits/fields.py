@@ -51,7 +51,7 @@ _SINGULAR = {
     "objectives": "objective", "mitigations": "mitigation", "properties": "property",
     "components": "component", "dataflows": "dataflow", "tags": "tag",
     "assertions": "assertion", "flags": "flag", "assumptions": "assumption",
-    "mitigated_by": "group",
+    "mitigated_by": "group", "tickets": "ticket",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -21,7 +22,7 @@ from threatgate.integrations.http.client import check_base_url
 from threatgate.integrations.http.retry import retry_after_seconds
 
 TOKEN = "tok-SECRET-123"
-POLICY = RetryPolicy(deadline=60, attempt_timeout=0.25, base_delay=1, max_delay=8,
+POLICY = RetryPolicy(deadline=60, attempt_timeout=1.0, base_delay=1, max_delay=8,
                      max_retry_after=30, max_attempts=6)
 
 
@@ -207,3 +208,15 @@ def test_base_urls_that_would_leak_credentials_are_refused(url: str, message: st
         check_base_url(url, "[jira] url")
     assert "pw" not in str(info.value)
     assert check_base_url("http://127.0.0.1:8080", "[jira] url")
+
+
+def test_no_token_in_the_log_even_at_debug_level(server: StandIn, fake: FakeTime,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        client(server, fake).get("/x")
+        client(server, fake, Credentials.bearer(TOKEN)).get("/x")
+        server.inject("status", status=500)
+        client(server, fake).get("/x")
+    assert caplog.text and TOKEN not in caplog.text
+    encoded = base64.b64encode(f"me@example.com:{TOKEN}".encode()).decode()
+    assert encoded not in caplog.text

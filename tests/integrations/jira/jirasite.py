@@ -15,7 +15,7 @@ from threatgate.commands.main import cli
 from threatgate.integrations.http import RetryPolicy
 from threatgate.integrations.jira import session
 
-FAST = RetryPolicy(deadline=30, attempt_timeout=0.3, base_delay=0.01, max_delay=0.05,
+FAST = RetryPolicy(deadline=30, attempt_timeout=1.0, base_delay=0.01, max_delay=0.05,
                    max_retry_after=5, max_attempts=6)
 
 

@@ -185,7 +185,7 @@ class HttpClient:
                 response = self._http.request(method, path.lstrip("/"), params=body.params,
                                               files=files, headers=upload.headers,
                                               timeout=timeout)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # transport failures, undecodable bodies
             fault = self._transport_fault(exc, timeout)
             if not repeatable and not isinstance(exc, NOT_SENT):
                 raise OutcomeUnknown(self._message(what, f"{fault}; it may have taken "
@@ -217,7 +217,7 @@ class HttpClient:
                                              "something other than JSON"),
                                status=response.status_code) from None
 
-    def _transport_fault(self, exc: httpx.TransportError, timeout: float) -> str:
+    def _transport_fault(self, exc: httpx.RequestError, timeout: float) -> str:
         if isinstance(exc, httpx.TimeoutException):
             return f"no answer within {timeout:g} s"
         if isinstance(exc, httpx.ConnectError):

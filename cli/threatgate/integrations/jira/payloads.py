@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import quote
 
-from threatgate.views.report import ControlRow, Report, anchor
+from threatgate.views.report import ControlRow, Ref, Report, anchor
 
 #: Jira refuses a summary longer than this.
 MAX_SUMMARY = 255
@@ -74,19 +74,24 @@ def one_line(text: str) -> str:
 
 def issue_content(report: Report, control: ControlRow, site_url: str | None) -> IssueContent:
     severity = {threat.id: threat.severity for threat in report.threats}
+
+    def threat_line(ref: Ref) -> str:
+        text = f"{ref.id}: {ref.label}" if ref.label else ref.id
+        return one_line(f"{text} ({severity[ref.id]})" if ref.id in severity else text)
+
+    link = None
+    if site_url:
+        link = f"{site_url}/models/{quote(report.model_id)}.html#{anchor('control', control.id)}"
     return IssueContent(
         model_id=report.model_id, model_title=one_line(report.title), model_path=report.path,
         control_id=control.id, title=one_line(control.title),
         description=control.description.strip(),
         objectives=tuple(one_line(f"{ref.id}: {ref.label}" if ref.label else ref.id)
                          for ref in control.objectives),
-        threats=tuple(one_line(f"{ref.id}: {ref.label}" + (
-            f" ({severity[ref.id]})" if ref.id in severity else "")) if ref.label else ref.id
-            for ref in control.threats),
+        threats=tuple(threat_line(ref) for ref in control.threats),
         evidence=tuple(one_line(f"{row.type}: {row.summary}" if row.summary else row.type)
                        for row in control.assertions),
-        link=(f"{site_url}/models/{quote(report.model_id)}.html#"
-              f"{anchor('control', control.id)}") if site_url else None,
+        link=link,
     )
 
 
@@ -156,7 +161,8 @@ _WIKI_SPECIAL = re.compile(r"([*_+^~?!#{}\[\]|-])")
 def wiki_text(text: str) -> str:
     """``text`` on one line, shown literally by Jira's wiki renderer."""
     # A backslash would escape what follows (two make a line break): write it as an entity.
-    return _WIKI_SPECIAL.sub(r"\\\1", one_line(text).replace("\\", "&#92;"))
+    return "&#92;".join(_WIKI_SPECIAL.sub(r"\\\1", part)
+                        for part in one_line(text).split("\\"))
 
 
 def wiki_link(text: str, url: str) -> str:

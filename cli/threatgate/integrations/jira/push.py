@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from threatgate.integrations.http import HttpError, OutcomeUnknown
+from threatgate.integrations.http import HttpError
 from threatgate.integrations.jira.client import Issue
 from threatgate.integrations.jira.labels import (
     control_label,
@@ -22,6 +22,7 @@ from threatgate.integrations.jira.labels import (
     model_label,
     parse_control_label,
 )
+from threatgate.integrations.jira.once import exactly_once
 from threatgate.integrations.jira.payloads import (
     IssueContent,
     description_for,
@@ -34,13 +35,11 @@ from threatgate.integrations.jira.session import (
     Session,
     control_key,
 )
-from threatgate.integrations.jira.transitions import RECHECK_DELAY, Closer
+from threatgate.integrations.jira.transitions import Closer
 from threatgate.views.report import ControlRow
 
 WORK_STATUSES = frozenset({"planned", "in_progress"})
 CLOSED_STATUSES = frozenset({"not_applicable", "wont_do"})
-#: A create is tried at most this many times, each after a search found no issue.
-CREATE_ATTEMPTS = 3
 
 
 @dataclass
@@ -131,19 +130,14 @@ def create_issue(session: Session, content: IssueContent) -> str:
     again (the create may have succeeded)."""
     label = control_label(session.settings.label_prefix, content.model_id, content.control_id)
     fields = create_fields(session, content)
-    for attempt in range(1, CREATE_ATTEMPTS + 1):
-        try:
-            return session.jira.create(fields)
-        except OutcomeUnknown:
-            if attempt == CREATE_ATTEMPTS:
-                raise
-            session.pause(RECHECK_DELAY * attempt)
-            found = [issue for issue in session.jira.search(
-                        labels_jql(session.settings.project, [label]))
-                     if label_key(label) in {label_key(text) for text in issue.labels}]
-            if found:
-                return min(found, key=lambda issue: (issue.number, issue.key)).key
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    def look() -> str | None:
+        found = [issue for issue in session.jira.search(
+                    labels_jql(session.settings.project, [label]))
+                 if label_key(label) in {label_key(text) for text in issue.labels}]
+        return min(found, key=lambda issue: (issue.number, issue.key)).key if found else None
+
+    return exactly_once(lambda: session.jira.create(fields), look, session.pause)
 
 
 def close_issue(session: Session, closer: Closer, issue: Issue, model_id: str,

@@ -21,6 +21,8 @@ from threatgate.views.report import Report
 
 #: (model id, control id), compared without regard to case as Jira compares labels.
 ControlKey = tuple[str, str]
+#: Model labels named in one search.
+LABELS_PER_SEARCH = 40
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,13 +45,16 @@ class Session:
     def find_issues(self, models: Iterable[ModelTarget]) -> dict[ControlKey, list[Issue]]:
         """The issues carrying the labels of ``models``, by the control they track (one
         search, read page by page), oldest first."""
-        labels = [model_label(self.settings.label_prefix, m.report.model_id) for m in models]
+        labels = sorted({model_label(self.settings.label_prefix, m.report.model_id)
+                         for m in models})
         found: dict[ControlKey, list[Issue]] = {}
-        if not labels:
-            return found
-        for issue in self.jira.search(labels_jql(self.settings.project, labels)):
-            for key in self.tracked_by(issue):
-                found.setdefault(key, []).append(issue)
+        # A few searches rather than one URL too long for the site.
+        for start in range(0, len(labels), LABELS_PER_SEARCH):
+            jql = labels_jql(self.settings.project, labels[start:start + LABELS_PER_SEARCH])
+            for issue in self.jira.search(jql):
+                for key in self.tracked_by(issue):
+                    if issue not in found.get(key, []):
+                        found.setdefault(key, []).append(issue)
         for issues in found.values():
             issues.sort(key=lambda issue: (issue.number, issue.key))
         return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from threatgate.document.errors import EditError
+from threatgate.errors import ThreatgateError
 from threatgate.integrations.http import HttpError
 from threatgate.integrations.jira.client import Issue
 from threatgate.integrations.jira.session import ModelTarget, Session, control_key
@@ -67,7 +67,7 @@ def apply_moves(session: Session, model: ModelTarget, moves: list[StatusMove], c
                 today: dt.date, where: str) -> None:
     try:
         outcome = write_statuses(model.path, moves, config, today, session.dry_run)
-    except EditError as exc:
+    except ThreatgateError as exc:  # the edit was refused: nothing written
         for move in moves:
             session.outcome.fail(f"{where}: control {move.control_id}: not written: "
                                  f"{exc.message}")

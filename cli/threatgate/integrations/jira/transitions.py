@@ -1,9 +1,9 @@
 """Closing the issue of a control that is no longer work: the configured Won't Do
 transition, then one comment saying why.
 
-Neither step is repeated blindly: when the answer to a transition or a comment is lost
-(:class:`~threatgate.integrations.http.OutcomeUnknown`), the issue is read again first, so
-an issue is never commented twice. The transition comes first: once the issue is closed a
+Neither step is repeated blindly (:mod:`~threatgate.integrations.jira.once`): when the
+answer to a transition or a comment is lost, the issue is read again first, so an issue is
+never commented twice. The transition comes first: once the issue is closed a
 later run leaves it alone, so a comment can never be added twice by two runs either.
 """
 
@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from threatgate.integrations.http import HttpError, OutcomeUnknown
+from threatgate.integrations.http import HttpError
 from threatgate.integrations.jira.client import Issue, JiraClient, mapping
+from threatgate.integrations.jira.once import exactly_once
 from threatgate.integrations.jira.payloads import adf_document, adf_paragraph, plain_text
 from threatgate.integrations.jira.settings import fold
-
-#: Seconds to wait before looking at an issue whose last change may or may not have landed.
-RECHECK_DELAY = 2.0
 
 
 class NoSuchTransition(HttpError):
@@ -67,21 +65,27 @@ class Closer:
         return target
 
     def _transition(self, key: str, transition_id: str, target: str) -> None:
-        try:
-            self.jira.transition(key, transition_id)
-        except OutcomeUnknown:
-            self.pause(RECHECK_DELAY)
+        def moved() -> bool | None:
             now = self.jira.issue(key)
-            if fold(now.status) != fold(target) and now.category != "done":
-                self.jira.transition(key, transition_id)
+            return True if fold(now.status) == fold(target) or now.category == "done" else None
+
+        def make() -> bool:
+            self.jira.transition(key, transition_id)
+            return True
+
+        exactly_once(make, moved, self.pause)
 
     def _comment_once(self, key: str, text: str) -> None:
         body = comment_body(text, self.jira.cloud)
-        try:
+        wanted = " ".join(text.split())
+
+        def there() -> bool | None:
+            bodies = self.jira.comments(key)
+            return True if any(wanted in " ".join(plain_text(b).split())
+                               for b in bodies) else None
+
+        def make() -> bool:
             self.jira.comment(key, body)
-        except OutcomeUnknown:
-            self.pause(RECHECK_DELAY)
-            wanted = " ".join(text.split())
-            if not any(wanted in " ".join(plain_text(b).split())
-                       for b in self.jira.comments(key)):
-                self.jira.comment(key, body)
+            return True
+
+        exactly_once(make, there, self.pause)
