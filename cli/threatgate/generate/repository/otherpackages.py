@@ -1,0 +1,103 @@
+"""Dependency manifests ``verify`` does not read: Pipfile, composer.json, Gemfile,
+build.gradle and build.gradle.kts.
+
+Each declaration becomes a clue of its ecosystem (``python``, ``composer``, ``gem``,
+``maven`` as ``group:artifact``) with its line; as ``dependency_exists`` does not read
+these files, the proof is a ``pattern_matches`` on the declaring file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from threatgate.generate.repository.base import (
+    Clue,
+    UnreadableFile,
+    file_name,
+    line_at,
+    repository_reader,
+)
+from threatgate.verify.manifests.base import find_line
+from threatgate.verify.textdata import load_json, load_toml
+
+GRADLE_FILES = ("build.gradle", "build.gradle.kts")
+
+
+def name_proof(path: str, name: str) -> dict[str, str]:
+    """A ``pattern_matches`` that the file still names the package."""
+    return {"type": "pattern_matches", "file": path,
+            "pattern": r"(?<![\w.-])" + re.escape(name) + r"(?![\w.-])"}
+
+
+def _declared(path: str, ecosystem: str, names: list[tuple[str, int]]) -> Iterator[Clue]:
+    for name, line in names:
+        yield Clue(ecosystem, name, path, line, name_proof(path, name))
+    if names:
+        yield Clue("project", "manifest", path, min(line for _, line in names))
+
+
+def _table_names(text: str, data: Any, sections: tuple[str, ...]) -> list[tuple[str, int]]:
+    names = []
+    for section in sections:
+        table = data.get(section) if isinstance(data, dict) else None
+        if not isinstance(table, dict):
+            continue
+        header = re.search(rf"^[ \t]*\[[ \t]*[\"']?{re.escape(section)}[\"']?[ \t]*\]",
+                           text, re.MULTILINE)
+        start = header.end() if header else 0
+        for name in table:
+            line = find_line(text, rf"^[ \t]*[\"']?{re.escape(str(name))}[\"']?[ \t]*=", start)
+            names.append((str(name), line or 1))
+    return names
+
+
+@repository_reader("pipfile", "Pipfile", claims=lambda path: file_name(path) == "Pipfile")
+def read_pipfile(text: str, path: str) -> Iterator[Clue]:
+    data = load_toml(text, path, UnreadableFile)
+    yield from _declared(path, "python", _table_names(text, data, ("packages",)))
+
+
+@repository_reader("composer", "composer.json",
+                   claims=lambda path: file_name(path) == "composer.json")
+def read_composer(text: str, path: str) -> Iterator[Clue]:
+    data = load_json(text, path, UnreadableFile)
+    names = []
+    for section in ("require",):
+        table = data.get(section) if isinstance(data, dict) else None
+        if not isinstance(table, dict):
+            continue
+        at = re.search(rf"\"{section}\"\s*:", text)
+        for name in table:
+            if "/" in str(name):  # php and ext-* are platform requirements
+                line = find_line(text, rf"\"{re.escape(str(name))}\"\s*:", at.end() if at else 0)
+                names.append((str(name), line or 1))
+    yield from _declared(path, "composer", names)
+
+
+_GEM = re.compile(r"""^[ \t]*gem[ \t(]+["']([A-Za-z0-9_.-]+)["']""", re.MULTILINE)
+
+
+@repository_reader("gemfile", "Gemfile", claims=lambda path: file_name(path) == "Gemfile")
+def read_gemfile(text: str, path: str) -> Iterator[Clue]:
+    yield from _declared(path, "gem", [(m[1], line_at(text, m.start()))
+                                       for m in _GEM.finditer(text)])
+
+
+#: implementation 'g:a:v', api("g:a:v"), compile group: 'g', name: 'a', kotlin("...") not.
+_GRADLE = re.compile(
+    r"""^[ \t]*(?:implementation|api|compile|compileOnly|runtimeOnly|testImplementation"""
+    r"""|kapt|annotationProcessor)[ \t]*\(?[ \t]*["']([\w.-]+):([\w.-]+)(?::[^"']*)?["']""",
+    re.MULTILINE)
+_GRADLE_MAP = re.compile(
+    r"""^[ \t]*\w+[ \t(]+group[ \t]*[:=][ \t]*["']([\w.-]+)["'][ \t]*,[ \t]*"""
+    r"""name[ \t]*[:=][ \t]*["']([\w.-]+)["']""", re.MULTILINE)
+
+
+@repository_reader("gradle", "build.gradle, build.gradle.kts",
+                   claims=lambda path: file_name(path) in GRADLE_FILES)
+def read_gradle(text: str, path: str) -> Iterator[Clue]:
+    found = [(f"{m[1]}:{m[2]}", line_at(text, m.start()))
+             for pattern in (_GRADLE, _GRADLE_MAP) for m in pattern.finditer(text)]
+    yield from _declared(path, "maven", sorted(found, key=lambda item: item[1]))

@@ -1,0 +1,54 @@
+"""Terraform (``*.tf``): the types of ``resource`` and ``data`` blocks, the providers
+(``provider "aws"`` blocks and ``required_providers`` entries) and a state ``backend``.
+
+HCL is not parsed: block headers are matched line by line, which is all the mapping needs
+and cannot fail on a file Terraform itself would refuse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from threatgate.generate.repository.base import Clue, line_at, repository_reader
+
+_BLOCK = re.compile(r"""^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"[^"\n]*"[ \t]*\{""",
+                    re.MULTILINE)
+_PROVIDER = re.compile(r"""^[ \t]*provider[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]*\{""", re.MULTILINE)
+_REQUIRED = re.compile(r"""^[ \t]*required_providers[ \t]*\{""", re.MULTILINE)
+_REQUIRED_ENTRY = re.compile(r"""^[ \t]*([A-Za-z0-9_-]+)[ \t]*=[ \t]*\{""", re.MULTILINE)
+_BACKEND = re.compile(r"""^[ \t]*backend[ \t]+"([A-Za-z0-9_-]+)"[ \t]*\{""", re.MULTILINE)
+
+
+def _proof(path: str, block: str, name: str) -> dict[str, str]:
+    return {"type": "pattern_matches", "file": path,
+            "pattern": rf"{block}\s+\"{re.escape(name)}\""}
+
+
+def _block_end(text: str, start: int) -> int:
+    """Where the block whose body starts at ``start`` (after its ``{``) closes."""
+    depth = 1
+    for found in re.finditer(r"[{}]", text[start:]):
+        depth += 1 if found[0] == "{" else -1
+        if depth == 0:
+            return start + found.start()
+    return len(text)
+
+
+def _required_providers(text: str, path: str) -> Iterator[Clue]:
+    for block in _REQUIRED.finditer(text):
+        end = _block_end(text, block.end())
+        for entry in _REQUIRED_ENTRY.finditer(text, block.end(), end):
+            yield Clue("terraform", entry[1], path, line_at(text, entry.start()))
+
+
+@repository_reader("terraform", "Terraform (*.tf)", claims=lambda path: path.endswith(".tf"))
+def read_terraform(text: str, path: str) -> Iterator[Clue]:
+    for match in _BLOCK.finditer(text):
+        yield Clue("terraform", match[2], path, line_at(text, match.start()),
+                   _proof(path, match[1], match[2]))
+    for match in _PROVIDER.finditer(text):
+        yield Clue("terraform", match[1], path, line_at(text, match.start()))
+    yield from _required_providers(text, path)
+    for match in _BACKEND.finditer(text):
+        yield Clue("terraform", "backend", path, line_at(text, match.start()))
