@@ -15,7 +15,9 @@ files are skipped.
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -30,6 +32,10 @@ MAX_FILE_BYTES = 1024 * 1024
 #: Most files looked at (listed) in the folder, and most files read by the readers.
 MAX_FILES_LISTED = 50_000
 MAX_FILES_READ = 2_000
+#: Most bytes, and most lines and commas (what the cost of reading grows with), read in
+#: one scan; the files after that are not read, and a note says so.
+MAX_TOTAL_BYTES = 32 * 1024 * 1024
+MAX_TOTAL_SEPARATORS = 300_000
 #: Deepest folder the walk enters, counted from the folder scanned.
 MAX_DEPTH = 12
 #: Most clues a single file may give (a generated lock file is not a list of choices).
@@ -108,9 +114,15 @@ def file_name(path: str) -> str:
     return PurePosixPath(path).name
 
 
-def line_at(text: str, index: int) -> int:
-    """The 1-based line of a character offset."""
-    return text.count("\n", 0, index) + 1
+class LineIndex:
+    """The 1-based line of character offsets of one text, found by bisection (a reader
+    locating thousands of entries must not count lines from the start each time)."""
+
+    def __init__(self, text: str) -> None:
+        self.breaks = [match.start() for match in re.finditer("\n", text)]
+
+    def line(self, index: int) -> int:
+        return bisect.bisect_left(self.breaks, index) + 1
 
 
 @dataclass

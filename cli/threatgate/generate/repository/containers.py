@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from threatgate.generate.repository.base import Clue, file_name, line_at, repository_reader
+from threatgate.generate.repository.base import Clue, LineIndex, file_name, repository_reader
 from threatgate.generate.repository.yamlnodes import line_of, load_documents, mapping, text_of
 
 _FROM = re.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?",
@@ -43,9 +43,10 @@ def is_compose(path: str) -> bool:
 @repository_reader("dockerfile", "Dockerfile", claims=is_dockerfile)
 def read_dockerfile(text: str, path: str) -> Iterator[Clue]:
     stages: set[str] = set()
+    lines = LineIndex(text)
     first = None
     for match in _FROM.finditer(text):
-        line = line_at(text, match.start())
+        line = lines.line(match.start())
         first = line if first is None else first
         image = plain_image(match[1])
         if image and image.lower() not in stages and image.lower() != "scratch":

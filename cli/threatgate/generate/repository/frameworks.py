@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from threatgate.generate.repository.base import Clue, file_name, line_at, repository_reader
+from threatgate.generate.repository.base import Clue, LineIndex, file_name, repository_reader
 
 _MIDDLEWARE = re.compile(r"""["']((?:[A-Za-z_][A-Za-z0-9_]*\.)+[A-Za-z_][A-Za-z0-9_]*"""
                          r"""Middleware)["']""")
@@ -24,10 +24,11 @@ def is_settings(path: str) -> bool:
 
 @repository_reader("frameworks", "framework settings (Django settings.py)", claims=is_settings)
 def read_settings(text: str, path: str) -> Iterator[Clue]:
+    lines = LineIndex(text)
     for match in _MIDDLEWARE.finditer(text):
         if "#" in text[text.rfind("\n", 0, match.start()) + 1:match.start()]:
             continue  # commented out
         name = match[1]
-        yield Clue("middleware", name, path, line_at(text, match.start()),
+        yield Clue("middleware", name, path, lines.line(match.start()),
                    {"type": "middleware_registered", "file": path,
                     "name": name.rsplit(".", 1)[-1]})

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from threatgate.generate.repository.base import Clue, file_name, line_at, repository_reader
+from threatgate.generate.repository.base import Clue, LineIndex, file_name, repository_reader
 from threatgate.generate.repository.containers import plain_image
 from threatgate.generate.repository.yamlnodes import (
     Located,
@@ -68,12 +68,13 @@ def _chart(documents: list[Any], path: str) -> Iterator[Clue]:
 
 
 def _template(text: str, path: str) -> Iterator[Clue]:
+    lines = LineIndex(text)
     for match in _TEMPLATE_KIND.finditer(text):
-        yield Clue("kubernetes", match[1], path, line_at(text, match.start()))
+        yield Clue("kubernetes", match[1], path, lines.line(match.start()))
     for match in _TEMPLATE_IMAGE.finditer(text):
         plain = plain_image(match[1])
         if plain:
-            yield Clue("image", plain, path, line_at(text, match.start(1)))
+            yield Clue("image", plain, path, lines.line(match.start(1)))
 
 
 @repository_reader("kubernetes", "Kubernetes manifests and Helm charts (Chart.yaml, "

@@ -14,12 +14,11 @@ from typing import Any
 
 from threatgate.generate.repository.base import (
     Clue,
+    LineIndex,
     UnreadableFile,
     file_name,
-    line_at,
     repository_reader,
 )
-from threatgate.verify.manifests.base import find_line
 from threatgate.verify.textdata import load_json, load_toml
 
 GRADLE_FILES = ("build.gradle", "build.gradle.kts")
@@ -38,6 +37,23 @@ def _declared(path: str, ecosystem: str, names: list[tuple[str, int]]) -> Iterat
         yield Clue("project", "manifest", path, min(line for _, line in names))
 
 
+def first_lines(text: str, pattern: re.Pattern[str], start: int = 0) -> dict[str, int]:
+    """Each name ``pattern`` captures from ``start`` on, with the line it first appears on
+    (one pass over the text, however many names)."""
+    lines: dict[str, int] = {}
+    line, counted = 1, start
+    line += text.count("\n", 0, start)
+    for match in pattern.finditer(text, start):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.setdefault(match[1], line)
+    return lines
+
+
+_TOML_KEY = re.compile(r"""^[ \t]*["']?([^"'=\s\[\]]+)["']?[ \t]*=""", re.MULTILINE)
+_JSON_KEY = re.compile(r'"((?:[^"\\\n]|\\.)*)"\s*:')
+
+
 def _table_names(text: str, data: Any, sections: tuple[str, ...]) -> list[tuple[str, int]]:
     names = []
     for section in sections:
@@ -46,10 +62,8 @@ def _table_names(text: str, data: Any, sections: tuple[str, ...]) -> list[tuple[
             continue
         header = re.search(rf"^[ \t]*\[[ \t]*[\"']?{re.escape(section)}[\"']?[ \t]*\]",
                            text, re.MULTILINE)
-        start = header.end() if header else 0
-        for name in table:
-            line = find_line(text, rf"^[ \t]*[\"']?{re.escape(str(name))}[\"']?[ \t]*=", start)
-            names.append((str(name), line or 1))
+        lines = first_lines(text, _TOML_KEY, header.end() if header else 0)
+        names += [(str(name), lines.get(str(name), 1)) for name in table]
     return names
 
 
@@ -69,10 +83,9 @@ def read_composer(text: str, path: str) -> Iterator[Clue]:
         if not isinstance(table, dict):
             continue
         at = re.search(rf"\"{section}\"\s*:", text)
-        for name in table:
-            if "/" in str(name):  # php and ext-* are platform requirements
-                line = find_line(text, rf"\"{re.escape(str(name))}\"\s*:", at.end() if at else 0)
-                names.append((str(name), line or 1))
+        lines = first_lines(text, _JSON_KEY, at.end() if at else 0)
+        names += [(str(name), lines.get(str(name), 1)) for name in table
+                  if "/" in str(name)]  # php and ext-* are platform requirements
     yield from _declared(path, "composer", names)
 
 
@@ -81,7 +94,8 @@ _GEM = re.compile(r"""^[ \t]*gem[ \t(]+["']([A-Za-z0-9_.-]+)["']""", re.MULTILIN
 
 @repository_reader("gemfile", "Gemfile", claims=lambda path: file_name(path) == "Gemfile")
 def read_gemfile(text: str, path: str) -> Iterator[Clue]:
-    yield from _declared(path, "gem", [(m[1], line_at(text, m.start()))
+    lines = LineIndex(text)
+    yield from _declared(path, "gem", [(m[1], lines.line(m.start()))
                                        for m in _GEM.finditer(text)])
 
 
@@ -98,6 +112,7 @@ _GRADLE_MAP = re.compile(
 @repository_reader("gradle", "build.gradle, build.gradle.kts",
                    claims=lambda path: file_name(path) in GRADLE_FILES)
 def read_gradle(text: str, path: str) -> Iterator[Clue]:
-    found = [(f"{m[1]}:{m[2]}", line_at(text, m.start()))
+    lines = LineIndex(text)
+    found = [(f"{m[1]}:{m[2]}", lines.line(m.start()))
              for pattern in (_GRADLE, _GRADLE_MAP) for m in pattern.finditer(text)]
     yield from _declared(path, "maven", sorted(found, key=lambda item: item[1]))

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 
 from threatgate.generate.repository.base import (
     Clue,
+    LineIndex,
     UnreadableFile,
     file_name,
-    line_at,
     repository_reader,
 )
 from threatgate.verify.manifests import FORMATS, Manifest, ManifestError
@@ -53,6 +53,11 @@ def development_only(section: str, path: str) -> bool:
     return bool(DEVELOPMENT_WORDS & set(re.findall(r"[a-z]+", spaced.lower())))
 
 
+#: Most lines and commas a manifest read through ``verify`` may hold: its readers locate
+#: each declaration by searching the text, which grows with the square of the entries.
+MAX_MANIFEST_SEPARATORS = 2_000
+
+
 def dependency_proof(path: str, name: str) -> dict[str, str]:
     return {"type": "dependency_exists", "file": path, "name": name}
 
@@ -63,6 +68,10 @@ def dependency_proof(path: str, name: str) -> dict[str, str]:
 def read_manifests(text: str, path: str) -> Iterator[Clue]:
     kind = manifest_kind_of(path)
     assert kind is not None
+    separators = text.count("\n") + text.count(",")
+    if separators > MAX_MANIFEST_SEPARATORS:
+        raise UnreadableFile(f"{path} has {separators} lines and commas, over the "
+                             f"{MAX_MANIFEST_SEPARATORS} a manifest is read with")
     try:
         manifest: Manifest = FORMATS[kind].read(text, path)
     except (ManifestError, ValueError, RecursionError) as exc:
@@ -82,4 +91,4 @@ def read_manifests(text: str, path: str) -> Iterator[Clue]:
         yield Clue("project", "manifest", path, first)
     script = _SCRIPTS.search(text) if kind in ("pyproject", "package.json") else None
     if script is not None:
-        yield Clue("project", "script", path, line_at(text, script.start()))
+        yield Clue("project", "script", path, LineIndex(text).line(script.start()))

@@ -20,6 +20,8 @@ from threatgate.generate.describe import Description, Detection, Trigger, descri
 from threatgate.generate.repository.base import (
     MAX_CLUES_PER_FILE,
     MAX_FILES_READ,
+    MAX_TOTAL_BYTES,
+    MAX_TOTAL_SEPARATORS,
     Clue,
     RepositoryFiles,
     UnreadableFile,
@@ -41,6 +43,9 @@ class RepositoryScan:
     found: dict[str, list[Clue]] = field(default_factory=dict)
     files_read: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Bytes and separators (lines and commas) read so far.
+    read_bytes: int = 0
+    read_separators: int = 0
 
     @property
     def name(self) -> str:
@@ -75,6 +80,8 @@ def _read(files: RepositoryFiles, path: str, scan: RepositoryScan) -> None:
     except UnreadableFile as exc:
         scan.notes.append(f"{path}: skipped: {exc}")
         return
+    scan.read_bytes += len(text)
+    scan.read_separators += text.count("\n") + text.count(",")
     scan.files_read.append(path)
     for reader in readers:
         try:
@@ -99,6 +106,10 @@ def scan_repository(folder: Path) -> RepositoryScan:
         scan.notes.append(f"only the first {MAX_FILES_READ} of {len(candidates)} files "
                           "the readers claim were read")
     for path in candidates[:MAX_FILES_READ]:
+        if scan.read_bytes > MAX_TOTAL_BYTES or scan.read_separators > MAX_TOTAL_SEPARATORS:
+            scan.notes.append(f"{path} and the files after it were not read: "
+                              f"{len(scan.files_read)} files read make the most one scan reads")
+            break
         _read(files, path, scan)
     return scan
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 
-from threatgate.generate.repository.base import Clue, line_at, repository_reader
+from threatgate.generate.repository.base import Clue, LineIndex, repository_reader
 
 _BLOCK = re.compile(r"""^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"[^"\n]*"[ \t]*\{""",
                     re.MULTILINE)
@@ -25,30 +26,37 @@ def _proof(path: str, block: str, name: str) -> dict[str, str]:
             "pattern": rf"{block}\s+\"{re.escape(name)}\""}
 
 
+#: Longest ``required_providers`` block read (a block that never closes ends there), and
+#: most such blocks read in a file (a module has one).
+MAX_BLOCK = 20_000
+MAX_REQUIRED_BLOCKS = 10
+
+
 def _block_end(text: str, start: int) -> int:
     """Where the block whose body starts at ``start`` (after its ``{``) closes."""
-    depth = 1
-    for found in re.finditer(r"[{}]", text[start:]):
+    depth, limit = 1, min(len(text), start + MAX_BLOCK)
+    for found in re.finditer(r"[{}]", text[start:limit]):
         depth += 1 if found[0] == "{" else -1
         if depth == 0:
             return start + found.start()
-    return len(text)
+    return limit
 
 
-def _required_providers(text: str, path: str) -> Iterator[Clue]:
-    for block in _REQUIRED.finditer(text):
+def _required_providers(text: str, path: str, lines: LineIndex) -> Iterator[Clue]:
+    for block in islice(_REQUIRED.finditer(text), MAX_REQUIRED_BLOCKS):
         end = _block_end(text, block.end())
         for entry in _REQUIRED_ENTRY.finditer(text, block.end(), end):
-            yield Clue("terraform", entry[1], path, line_at(text, entry.start()))
+            yield Clue("terraform", entry[1], path, lines.line(entry.start()))
 
 
 @repository_reader("terraform", "Terraform (*.tf)", claims=lambda path: path.endswith(".tf"))
 def read_terraform(text: str, path: str) -> Iterator[Clue]:
+    lines = LineIndex(text)
     for match in _BLOCK.finditer(text):
-        yield Clue("terraform", match[2], path, line_at(text, match.start()),
+        yield Clue("terraform", match[2], path, lines.line(match.start()),
                    _proof(path, match[1], match[2]))
     for match in _PROVIDER.finditer(text):
-        yield Clue("terraform", match[1], path, line_at(text, match.start()))
-    yield from _required_providers(text, path)
+        yield Clue("terraform", match[1], path, lines.line(match.start()))
+    yield from _required_providers(text, path, lines)
     for match in _BACKEND.finditer(text):
-        yield Clue("terraform", "backend", path, line_at(text, match.start()))
+        yield Clue("terraform", "backend", path, lines.line(match.start()))
