@@ -345,3 +345,22 @@ def test_ci_kubernetes_helm_serverless(tmp_path: Path) -> None:
     assert places["serverless_function"] == ["serverless.yml:4", "sam/template.yaml:4"]
     assert places["document_database"] == ["sam/template.yaml:6"]
     assert {"ci_cd", "container_platform", "worker", "cache"} <= set(resolve(scan).technologies)
+
+
+def test_a_merge_keeps_the_sources(tmp_path: Path, run_cli: RunCli) -> None:
+    from threatgate.document.editor import ModelEditor
+    from threatgate.edits.generation import GENERATION, record_generation
+    from threatgate.model.loader import load_text
+
+    root = write_repo(tmp_path / "app", {"requirements.txt": "django\nstripe\n"})
+    model_file = tmp_path / "model.yaml"
+    assert run_cli("generate", "--from-repo", str(root), "--out", str(model_file)).exit_code == 0
+    editor = ModelEditor(model_file.read_bytes())
+    before = editor.data[GENERATION]["sources"]
+    assert before["payment_provider"] == ["requirements.txt:2"]
+    record_generation(editor, emitted=["T-new"])
+    written = load_text(editor.text).data[GENERATION]
+    assert written["sources"] == before and "T-new" in written["emitted"]
+    model_file.write_text(editor.text, encoding="utf-8")
+    assert run_cli("validate", str(model_file)).exit_code == 0
+    assert run_cli("fmt", "--check", str(model_file)).exit_code == 0

@@ -225,3 +225,23 @@ def test_the_scan_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(scan_module, "MAX_TOTAL_SEPARATORS", 10)
     bounded = scan_repository(root)
     assert len(bounded.files_read) == 1 and "were not read" in bounded.notes[-1]
+
+
+def test_unprintable_file_names_are_left_out(tmp_path: Path, run_cli: RunCli) -> None:
+    root = write_repo(tmp_path / "repo", {"requirements.txt": "flask\n",
+                                          "a\nb/package.json": STRIPE,
+                                          "c\u2028/requirements.txt": "openai\n"})
+    scan = scan_repository(root)
+    assert set(scan.found) == {"http_api", "dependencies"}
+    model, _ = generate_from(run_cli, root)
+    assert "rest_api" in components(model)
+
+
+def test_names_no_model_can_hold_reveal_nothing(tmp_path: Path, run_cli: RunCli) -> None:
+    package = ('{"dependencies": {"@langchain/x\\u2028y": "1", "@langchain/' + "a" * 300
+               + '": "1", "express": "4"}}')
+    root = write_repo(tmp_path / "repo", {"package.json": package})
+    scan = scan_repository(root)
+    assert "llm" not in scan.found and "http_api" in scan.found
+    model, _ = generate_from(run_cli, root)
+    assert "llm_service" not in components(model)

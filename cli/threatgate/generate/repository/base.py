@@ -146,15 +146,29 @@ def list_files(root: Path) -> Listing:
         here = Path(current)
         relative = here.relative_to(root)
         depth = len(relative.parts)
-        dirs[:] = sorted(d for d in dirs if d not in NOT_THE_PROJECT
+        dirs[:] = sorted(d for d in dirs if d not in NOT_THE_PROJECT and d.isprintable()
                          and not in_git_folder(d) and not (here / d).is_symlink()
                          and depth < MAX_DEPTH)
         for name in sorted(names):
             if len(files) >= MAX_FILES_LISTED:
                 notes.append(f"only the first {MAX_FILES_LISTED} files were looked at")
                 return Listing(files, notes)
-            files.append((relative / name).as_posix())
+            path = (relative / name).as_posix()
+            if nameable(path):
+                files.append(path)
+            elif len(notes) < MAX_FILES_READ:
+                notes.append(f"{path!r}: skipped: its name cannot be written in a model")
     return Listing(files, notes)
+
+
+#: Longest path a model can name (the assertions' ``file``).
+MAX_PATH = 1000
+
+
+def nameable(path: str) -> bool:
+    """Whether a model can name the path: printable, not too long (a hostile file name
+    holding line breaks or control characters is left out, not written into YAML)."""
+    return path.isprintable() and len(path) <= MAX_PATH
 
 
 class RepositoryFiles:

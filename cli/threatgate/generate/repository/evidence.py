@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from threatgate.edits.generation import GENERATION, add_sources
 from threatgate.generate.repository.base import READERS, Clue
 from threatgate.generate.repository.scan import RepositoryScan, resolve
 from threatgate.generate.repository.signals import signals
 
 #: Most assertions proposed for one control.
 MAX_ASSERTIONS = 3
-SOURCES = "sources"
 
 
 @dataclass
@@ -95,10 +95,9 @@ def apply_to_model(model: dict[str, Any], scan: RepositoryScan) -> list[Proposal
         for entry in _controls_named(model, proposal.control):
             if _with_assertion(entry, proposal.assertion()):
                 proposal.attached_to.append(str(entry["id"]))
-    placed = sources(scan, model)
-    record = model.get("generation")
-    if placed and isinstance(record, dict):
-        record[SOURCES] = placed
+    record = model.get(GENERATION)
+    if isinstance(record, dict):
+        add_sources(record, sources(scan, model))
     return found
 
 

@@ -33,6 +33,8 @@ from threatgate.support.fsutil import in_git_folder
 
 #: Most places kept per signal (the first ones, in file order).
 MAX_PLACES = 5
+#: Longest name a clue may give (the assertions' package and header names).
+MAX_NAME = 200
 
 
 @dataclass
@@ -52,6 +54,10 @@ class RepositoryScan:
         return self.root.name or "repository"
 
     def add(self, clue: Clue) -> None:
+        """Keep a clue under the signals it reveals (a name no model could hold, with
+        control characters or over :data:`MAX_NAME` characters, reveals nothing)."""
+        if not clue.value.isprintable() or len(clue.value) > MAX_NAME:
+            return
         for signal in signals_of(clue):
             places = self.found.setdefault(signal, [])
             if len(places) < MAX_PLACES and clue not in places:
