@@ -364,3 +364,24 @@ def test_a_merge_keeps_the_sources(tmp_path: Path, run_cli: RunCli) -> None:
     model_file.write_text(editor.text, encoding="utf-8")
     assert run_cli("validate", str(model_file)).exit_code == 0
     assert run_cli("fmt", "--check", str(model_file)).exit_code == 0
+
+
+def test_caddy_and_apache_headers_are_proved(tmp_path: Path) -> None:
+    from threatgate.generate.repository.evidence import proposals
+
+    root = write_repo(tmp_path / "sites", {
+        "Caddyfile": "example.com {\n  reverse_proxy app:8000\n"
+                     "  header X-Frame-Options DENY\n  header {\n"
+                     "    Content-Security-Policy \"default-src 'self'\"\n  }\n}\n",
+        "apache2/site.conf": "<VirtualHost *:443>\n  ProxyPass / http://app/\n"
+                             "  Header always set Strict-Transport-Security \"max-age=1\"\n"
+                             "</VirtualHost>\n"})
+    scan = scan_repository(root)
+    places = {s: [c.where for c in clues] for s, clues in scan.found.items()}
+    assert places["frame_options"] == ["Caddyfile:3"]
+    assert places["content_security_policy_header"] == ["Caddyfile:5"]
+    assert places["strict_transport_security"] == ["apache2/site.conf:3"]
+    assert places["reverse_proxy"] == ["Caddyfile:2", "apache2/site.conf:2"]
+    proposed = [p.assertion() for p in proposals(scan)]
+    assert {a["type"] for a in proposed} == {"pattern_matches", "http_header_set"}
+    assert all(v.startswith("pass") for v in verdicts(root, proposed))
