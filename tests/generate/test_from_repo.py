@@ -385,3 +385,16 @@ def test_caddy_and_apache_headers_are_proved(tmp_path: Path) -> None:
     proposed = [p.assertion() for p in proposals(scan)]
     assert {a["type"] for a in proposed} == {"pattern_matches", "http_header_set"}
     assert all(v.startswith("pass") for v in verdicts(root, proposed))
+
+
+def test_terraform_modules_and_kubernetes_secrets(tmp_path: Path) -> None:
+    root = write_repo(tmp_path / "infra", {
+        "main.tf": 'module "db" {\n  source  = "terraform-aws-modules/rds/aws"\n'
+                   '  version = "6.0"\n}\n\nmodule "vpc" {\n'
+                   '  source = "terraform-aws-modules/vpc/aws"\n}\n',
+        "k8s/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\n"})
+    scan = scan_repository(root)
+    places = {s: [c.where for c in clues] for s, clues in scan.found.items()}
+    assert places == {"sql_database": ["main.tf:2"], "deployment_secrets": ["k8s/secret.yaml:2"]}
+    resolved = resolve(scan)
+    assert set(resolved.technologies) == {"database"} and set(resolved.data) == {"secrets"}

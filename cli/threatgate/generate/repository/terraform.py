@@ -1,5 +1,6 @@
 """Terraform (``*.tf``): the types of ``resource`` and ``data`` blocks, the providers
-(``provider "aws"`` blocks and ``required_providers`` entries) and a state ``backend``.
+(``provider "aws"`` blocks and ``required_providers`` entries), the ``source`` of each
+``module`` (as ``module:<source>``) and a state ``backend``.
 
 HCL is not parsed: block headers are matched line by line, which is all the mapping needs
 and cannot fail on a file Terraform itself would refuse.
@@ -18,6 +19,10 @@ _BLOCK = re.compile(r"""^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"[^"
 _PROVIDER = re.compile(r"""^[ \t]*provider[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]*\{""", re.MULTILINE)
 _REQUIRED = re.compile(r"""^[ \t]*required_providers[ \t]*\{""", re.MULTILINE)
 _REQUIRED_ENTRY = re.compile(r"""^[ \t]*([A-Za-z0-9_-]+)[ \t]*=[ \t]*\{""", re.MULTILINE)
+_MODULE = re.compile(r"""^[ \t]*module[ \t]+"[^"\n]*"[ \t]*\{""", re.MULTILINE)
+_SOURCE = re.compile(r'^[ \t]*source[ \t]*=[ \t]*"([^"\n]+)"', re.MULTILINE)
+#: Most ``module`` blocks read in a file.
+MAX_MODULES = 200
 _BACKEND = re.compile(r"""^[ \t]*backend[ \t]+"([A-Za-z0-9_-]+)"[ \t]*\{""", re.MULTILINE)
 
 
@@ -58,5 +63,9 @@ def read_terraform(text: str, path: str) -> Iterator[Clue]:
     for match in _PROVIDER.finditer(text):
         yield Clue("terraform", match[1], path, lines.line(match.start()))
     yield from _required_providers(text, path, lines)
+    for block in islice(_MODULE.finditer(text), MAX_MODULES):
+        source = _SOURCE.search(text, block.end(), _block_end(text, block.end()))
+        if source is not None:  # the registry or repository the module comes from
+            yield Clue("terraform", f"module:{source[1]}", path, lines.line(source.start()))
     for match in _BACKEND.finditer(text):
         yield Clue("terraform", "backend", path, lines.line(match.start()))
