@@ -398,3 +398,25 @@ def test_terraform_modules_and_kubernetes_secrets(tmp_path: Path) -> None:
     assert places == {"sql_database": ["main.tf:2"], "deployment_secrets": ["k8s/secret.yaml:2"]}
     resolved = resolve(scan)
     assert set(resolved.technologies) == {"database"} and set(resolved.data) == {"secrets"}
+
+
+def test_rails_and_its_development_group(tmp_path: Path, run_cli: RunCli) -> None:
+    gemfile = """source "https://rubygems.org"
+gem "rails", "~> 7.1"
+gem "pg"
+gem "sidekiq"
+gem "devise"
+gem "mongoid", group: :test
+group :development, :test do
+  gem "sqlite3"
+  gem "openai"
+end
+"""
+    root = write_repo(tmp_path / "rails", {"Gemfile": gemfile})
+    model, explained = generate_from(run_cli, root)
+    assert {"web_app", "browser", "database", "worker"} <= set(components(model))
+    assert not {"llm_service", "cache"} & set(components(model))
+    assert "credentials" in [a["kind"] for a in model["assets"]]
+    places = signal_places(explained)
+    assert places["postgresql"] == ["Gemfile:3"] and "sql_database" not in places
+    assert "document_database" not in places

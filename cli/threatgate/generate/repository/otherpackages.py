@@ -19,6 +19,7 @@ from threatgate.generate.repository.base import (
     file_name,
     repository_reader,
 )
+from threatgate.generate.repository.packages import development_only
 from threatgate.verify.textdata import load_json, load_toml
 
 GRADLE_FILES = ("build.gradle", "build.gradle.kts")
@@ -89,14 +90,37 @@ def read_composer(text: str, path: str) -> Iterator[Clue]:
     yield from _declared(path, "composer", names)
 
 
-_GEM = re.compile(r"""^[ \t]*gem[ \t(]+["']([A-Za-z0-9_.-]+)["']""", re.MULTILINE)
+_GEM = re.compile(r"""^[ \t]*gem[ \t(]+["']([A-Za-z0-9_.-]+)["']""")
+_GROUP = re.compile(r"^([ \t]*)group\b(.*)\bdo\b")
+_INLINE_GROUP = re.compile(r"\bgroups?:\s*(\[[^\]]*\]|:\w+)")
+
+
+def _development_group(names: str) -> bool:
+    """Whether every group named (``:development, :test``) serves development only."""
+    words = re.findall(r"\w+", names)
+    return bool(words) and all(development_only(word, "") for word in words)
 
 
 @repository_reader("gemfile", "Gemfile", claims=lambda path: file_name(path) == "Gemfile")
 def read_gemfile(text: str, path: str) -> Iterator[Clue]:
-    lines = LineIndex(text)
-    yield from _declared(path, "gem", [(m[1], lines.line(m.start()))
-                                       for m in _GEM.finditer(text)])
+    """Gems outside ``group :development, :test do ... end`` blocks (and without such a
+    ``group:`` option)."""
+    gems: list[tuple[str, int]] = []
+    skipping_until: str | None = None   # the indentation of the development group's end
+    for number, line in enumerate(text.splitlines(), 1):
+        if skipping_until is not None:
+            if re.match(rf"{skipping_until}end\b", line):
+                skipping_until = None
+            continue
+        group = _GROUP.match(line)
+        if group is not None and _development_group(group[2]):
+            skipping_until = re.escape(group[1])
+            continue
+        gem = _GEM.match(line)
+        inline = _INLINE_GROUP.search(line)
+        if gem is not None and not (inline and _development_group(inline[1])):
+            gems.append((gem[1], number))
+    yield from _declared(path, "gem", gems)
 
 
 #: implementation 'g:a:v', api("g:a:v"), compile group: 'g', name: 'a', kotlin("...") not.
