@@ -245,3 +245,17 @@ def test_names_no_model_can_hold_reveal_nothing(tmp_path: Path, run_cli: RunCli)
     assert "llm" not in scan.found and "http_api" in scan.found
     model, _ = generate_from(run_cli, root)
     assert "llm_service" not in components(model)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX special files")
+def test_link_loops_and_special_files_are_skipped(tmp_path: Path) -> None:
+    root = write_repo(tmp_path / "repo", {"requirements-prod.txt": "flask\n"})
+    (root / "requirements.txt").symlink_to(root / "loop")
+    (root / "loop").symlink_to(root / "requirements.txt")
+    os.mkfifo(root / "package.json")  # reading it would wait for ever
+    (root / "d").mkdir()
+    (root / "d" / "up").symlink_to(root / "d", target_is_directory=True)
+    scan = scan_repository(root)
+    assert set(scan.found) == {"http_api", "dependencies"}
+    notes = "\n".join(scan.notes)
+    assert "requirements.txt: skipped" in notes and "package.json: skipped" in notes

@@ -186,3 +186,5 @@ class RepositoryFiles:
             raise UnreadableFile(str(exc)) from None
         except OSError as exc:
             raise UnreadableFile(f"{path} cannot be read: {exc.strerror or exc}") from None
+        except RuntimeError as exc:  # a loop of symbolic links
+            raise UnreadableFile(f"{path} cannot be read: {exc}") from None

@@ -110,6 +110,9 @@ def explanation(scan: RepositoryScan, found: list[Proposal]) -> dict[str, Any]:
         for key, signal_ids in section.items():
             for signal_id in signal_ids:
                 meaning.setdefault(signal_id, []).append(key)
+    for signal_id in scan.found:
+        meaning.setdefault(signal_id, []).extend(
+            f"control {control}" for control in table[signal_id].controls)
     return {
         "folder": scan.name,
         "files_read": len(scan.files_read),
@@ -132,7 +135,8 @@ def explanation_text(section: Mapping[str, Any]) -> str:
     lines = [f"Repository {section['folder']} ({section['files_read']} files read):"]
     for item in section["signals"]:
         places = ", ".join(f"{f['file']}:{f['line']} ({f['value']})" for f in item["found"])
-        means = ", ".join(item["means"]) or "nothing the generator models yet"
+        means = ", ".join(item["means"]) if item["modelled"] else (
+            "nothing: the generator has no such technology yet")
         lines.append(f"  {item['name']} -> {means} <- {places}")
     if section["assertions"]:
         lines.append("Proposed assertions (the control's status is unchanged):")
