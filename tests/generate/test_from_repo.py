@@ -420,3 +420,25 @@ end
     places = signal_places(explained)
     assert places["postgresql"] == ["Gemfile:3"] and "sql_database" not in places
     assert "document_database" not in places
+
+
+def test_pipfile_composer_and_gradle_proofs_pass(tmp_path: Path) -> None:
+    from threatgate.generate.repository.evidence import proposals
+
+    root = write_repo(tmp_path / "mixed", {
+        "api/Pipfile": '[packages]\nflask = "*"\n"flask-limiter" = "*"\n\n'
+                       '[dev-packages]\npytest = "*"\n',
+        "web/composer.json": '{"require": {"php": "^8.2", "laravel/framework": "^11.0",\n'
+                             '  "stripe/stripe-php": "^13"}, "require-dev": {"openai-php/client": "1"}}',
+        "jvm/build.gradle": "dependencies {\n  implementation 'org.springframework."
+                            "security:spring-security-crypto:6.3.0'\n}\n"})
+    scan = scan_repository(root)
+    places = {s: [c.where for c in clues] for s, clues in scan.found.items()}
+    assert places["rate_limiting"] == ["api/Pipfile:3"]
+    assert places["laravel"] == ["web/composer.json:1"]
+    assert places["payment"] == ["web/composer.json:2"]
+    assert places["password_hashing"] == ["jvm/build.gradle:2"]
+    assert "llm" not in places and "http_api" in places
+    proposed = [p.assertion() for p in proposals(scan)]
+    assert len(proposed) == 3
+    assert all(v.startswith("pass") for v in verdicts(root, proposed))
