@@ -69,7 +69,8 @@ def repository_root(folder: Path) -> Path:
     try:
         root = folder.resolve(strict=True)
     except (OSError, RuntimeError):
-        raise InputError(f"--from-repo {folder}: no such folder") from None
+        raise InputError(f"--from-repo {folder}: no such folder (a description goes "
+                         "before --from-repo)") from None
     if not root.is_dir():
         raise InputError(f"--from-repo {folder}: not a folder")
     if in_git_folder(root.as_posix()):
