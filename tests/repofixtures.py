@@ -47,6 +47,11 @@ def control(model: Mapping[str, Any], control_id: str) -> dict[str, Any]:
     return dict(found[0])
 
 
+def scan_places(scan: Any) -> dict[str, list[str]]:
+    """Signal id -> 'file:line' places, from a :class:`RepositoryScan`."""
+    return {signal: [clue.where for clue in clues] for signal, clues in scan.found.items()}
+
+
 def signal_places(explained: Mapping[str, Any]) -> dict[str, list[str]]:
     """Signal id -> 'file:line' places, from the repository section of the explanation."""
     return {item["signal"]: [f"{f['file']}:{f['line']}" for f in item["found"]]

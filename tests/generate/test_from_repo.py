@@ -18,6 +18,7 @@ from repofixtures import (
     components,
     control,
     generate_from,
+    scan_places,
     signal_places,
     write_repo,
 )
@@ -334,7 +335,7 @@ def test_ci_kubernetes_helm_serverless(tmp_path: Path) -> None:
                              "    Type: !Sub AWS::DynamoDB::Table\n",
     }
     scan = scan_repository(write_repo(tmp_path / "platform", files))
-    places = {s: [c.where for c in clues] for s, clues in scan.found.items()}
+    places = scan_places(scan)
     assert places["ci_cd"] == [".github/workflows/ci.yml:1"]
     assert places["containers"] == ["chart/Chart.yaml:2", "chart/templates/deploy.yaml:2",
                                     "deploy/app.yaml:2"]
@@ -377,7 +378,7 @@ def test_caddy_and_apache_headers_are_proved(tmp_path: Path) -> None:
                              "  Header always set Strict-Transport-Security \"max-age=1\"\n"
                              "</VirtualHost>\n"})
     scan = scan_repository(root)
-    places = {s: [c.where for c in clues] for s, clues in scan.found.items()}
+    places = scan_places(scan)
     assert places["frame_options"] == ["Caddyfile:3"]
     assert places["content_security_policy_header"] == ["Caddyfile:5"]
     assert places["strict_transport_security"] == ["apache2/site.conf:3"]
@@ -394,7 +395,7 @@ def test_terraform_modules_and_kubernetes_secrets(tmp_path: Path) -> None:
                    '  source = "terraform-aws-modules/vpc/aws"\n}\n',
         "k8s/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\n"})
     scan = scan_repository(root)
-    places = {s: [c.where for c in clues] for s, clues in scan.found.items()}
+    places = scan_places(scan)
     assert places == {"sql_database": ["main.tf:2"], "deployment_secrets": ["k8s/secret.yaml:2"]}
     resolved = resolve(scan)
     assert set(resolved.technologies) == {"database"} and set(resolved.data) == {"secrets"}
@@ -433,7 +434,7 @@ def test_pipfile_composer_and_gradle_proofs_pass(tmp_path: Path) -> None:
         "jvm/build.gradle": "dependencies {\n  implementation 'org.springframework."
                             "security:spring-security-crypto:6.3.0'\n}\n"})
     scan = scan_repository(root)
-    places = {s: [c.where for c in clues] for s, clues in scan.found.items()}
+    places = scan_places(scan)
     assert places["rate_limiting"] == ["api/Pipfile:3"]
     assert places["laravel"] == ["web/composer.json:1"]
     assert places["payment"] == ["web/composer.json:2"]
