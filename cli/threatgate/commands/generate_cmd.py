@@ -111,6 +111,10 @@ def _explain(explained: dict[str, Any], output_format: str, to_stderr: bool) -> 
         rendered = dump_plain(explained)
     else:
         rendered = explanation_text(explained)
+        if "repository" in explained:
+            from threatgate.generate.repository.evidence import explanation_text as scanned
+
+            rendered += scanned(explained["repository"])
     echo(terminal_text(rendered), nl=False, err=to_stderr)
 
 
@@ -120,6 +124,12 @@ def _explain(explained: dict[str, Any], output_format: str, to_stderr: bool) -> 
               help="Instead of a description: re-run the rules on this model file's "
                    "components and data flows and merge the new threats and controls into "
                    "it in place.")
+@click.option("--from-repo", "from_repo", is_flag=False, flag_value=".", default=None,
+              type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]",
+              help="Also read the repository in DIR (default: the current folder): its "
+                   "dependency manifests, container, Kubernetes, Terraform, serverless, CI "
+                   "and web-server files say which technologies it uses; nothing is run. "
+                   "DESCRIPTION becomes optional; give it before --from-repo.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the generated model to this file (folders are created). Default: "
                    "stdout.")
@@ -145,7 +155,8 @@ def _explain(explained: dict[str, Any], output_format: str, to_stderr: bool) -> 
                    "THREATGATE_LLM_API_KEY, THREATGATE_LLM_MODEL and THREATGATE_LLM_TIMEOUT.")
 @config_option
 @today_option
-def describe_command(description: str | None, model_path: Path | None, out: Path | None,
+def describe_command(description: str | None, model_path: Path | None,
+                     from_repo: Path | None, out: Path | None,
                      force: bool, model_id: str | None, title: str | None, interactive: bool,
                      explain: bool, output_format: str, packs: tuple[Path, ...],
                      no_builtin_packs: bool, suggest_url: str | None,
@@ -167,6 +178,7 @@ def describe_command(description: str | None, model_path: Path | None, out: Path
       threatgate generate "Card payments with Stripe for the web shop" --out threatmodels/pay.yaml
       threatgate generate "Public REST API with API keys" --explain --format json
       threatgate generate --model threatmodels/pay.yaml
+      threatgate generate --from-repo . --explain --out threatmodels/app.yaml
       threatgate generate -- objectives        # the description is the word "objectives"
 
     Exit status: 0 ok, 1 the merge would make the model invalid, 2 usage error
@@ -176,27 +188,39 @@ def describe_command(description: str | None, model_path: Path | None, out: Path
         if description is not None:
             raise click.UsageError("give either DESCRIPTION or --model FILE, not both")
         for flag, given in (("--out", out), ("--id", model_id), ("--title", title),
-                            ("--interactive", interactive or None)):
+                            ("--interactive", interactive or None), ("--from-repo", from_repo)):
             if given is not None:
                 raise click.UsageError(f"{flag} applies to a new model, not to --model")
         return _merge(model_path, explain, output_format, packs, not no_builtin_packs,
                       suggest_url, config_path, today)
-    if description is None:
+    if description is None and from_repo is None:
         raise click.UsageError('give a DESCRIPTION (e.g. threatgate generate "User login '
-                               'with OAuth") or --model FILE')
+                               'with OAuth"), --from-repo [DIR] or --model FILE')
     if out is not None and out.exists() and not force:
         raise InputError(f"{_display(out)} exists; use --force to overwrite it")
     _new_model(description, out, model_id, title, interactive, explain, output_format, packs,
                not no_builtin_packs, suggest_url, resolve_today(today),
-               resolve_config(config_path))
+               resolve_config(config_path), from_repo)
     return EXIT_OK
 
 
-def _new_model(text: str, out: Path | None, model_id: str | None, title: str | None,
-               interactive: bool, explain: bool, output_format: str, packs: tuple[Path, ...],
-               builtin: bool, suggest_url: str | None, day: Any, config: Config) -> None:
-    from threatgate.generate.assemble import assemble, dump_model, explanation
+def _detect(text: str | None, repository: Path | None) -> tuple[Any, Any]:
+    """The detection result of the description and/or the repository, and the scan."""
     from threatgate.generate.describe import describe
+
+    if repository is None:
+        return describe(text or ""), None
+    from threatgate.generate.repository.scan import repository_description, scan_repository
+
+    scan = scan_repository(repository)
+    return repository_description(scan, text), scan
+
+
+def _new_model(text: str | None, out: Path | None, model_id: str | None, title: str | None,
+               interactive: bool, explain: bool, output_format: str, packs: tuple[Path, ...],
+               builtin: bool, suggest_url: str | None, day: Any, config: Config,
+               repository: Path | None = None) -> None:
+    from threatgate.generate.assemble import assemble, dump_model, explanation
     from threatgate.generate.engine import apply_packs
     from threatgate.support.fsutil import atomic_write
     from threatgate.validate.files import check_bytes
@@ -209,12 +233,19 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
                                      "with a letter or digit, at most 64", param_hint="--id")
     if title is not None and (not title.strip() or "\n" in title or len(title) > 200):
         raise click.BadParameter("one line of 1 to 200 characters", param_hint="--title")
-    found = describe(text)
+    found, scan = _detect(text, repository)
     if interactive:
         found = _confirm_technologies(found)
     loaded = _load_packs(packs, builtin, config)
+    if title is None and scan is not None and text is None:
+        title = f"Repository {scan.name}"
     assembled = assemble(found, packs=loaded, run=lambda m: apply_packs(m, loaded),
                          model_id=model_id, title=title.strip() if title else None)
+    proposed = None
+    if scan is not None:
+        from threatgate.generate.repository.evidence import apply_to_model
+
+        proposed = apply_to_model(assembled.model, scan)
     if suggest_url:
         from threatgate.generate import suggest
         from threatgate.integrations import llm
@@ -231,7 +262,12 @@ def _new_model(text: str, out: Path | None, model_id: str | None, title: str | N
         raise PolicyFailure(f"the generated model is not valid ({rule} at line {line}: "
                               f"{message}); nothing written")
     if explain:
-        _explain(explanation(assembled, found), output_format, to_stderr=out is None)
+        explained = explanation(assembled, found)
+        if scan is not None and proposed is not None:
+            from threatgate.generate.repository.evidence import with_repository
+
+            explained = with_repository(explained, scan, proposed)
+        _explain(explained, output_format, to_stderr=out is None)
     if out is None:
         echo(rendered, nl=False)
         return

@@ -33,6 +33,16 @@ def new_record(packs: Sequence[str], emitted: Sequence[str]) -> dict[str, list[s
     return {"packs": list(packs), "emitted": list(emitted)}
 
 
+#: Where ``generate --from-repo`` found each generated entity: id -> ``file:line`` places.
+SOURCES = "sources"
+
+
+def add_sources(record: dict[str, Any], sources: Mapping[str, Sequence[str]]) -> None:
+    """Write into a new model's record where its entities were found (kept by merges)."""
+    if sources:
+        record[SOURCES] = {str(key): list(places) for key, places in sources.items()}
+
+
 def generation_record(data: Mapping[str, Any]) -> dict[str, list[str]]:
     """The model's record, every field present (empty when missing)."""
     record = data.get(GENERATION)
@@ -51,20 +61,25 @@ def reconcile(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return emitted, removed
 
 
-def _render(value: Mapping[str, list[str]], newline: str) -> str:
+def _render(value: Mapping[str, Any], newline: str) -> str:
     """The record as text: short lists inline, long ones one id per line."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
-    inner = CommentedMap()
-    for key in FIELDS:
-        if key not in value:
-            continue
-        seq = CommentedSeq(value[key])
-        if sum(len(v) + 2 for v in value[key]) <= 80:
+    def render(item: Any, quoted: bool = False) -> Any:
+        if isinstance(item, Mapping):  # ``sources``: id -> places (``file:line``, quoted)
+            return CommentedMap((k, render(v, quoted=True)) for k, v in item.items())
+        seq = CommentedSeq([SingleQuotedScalarString(v) for v in item] if quoted else item)
+        if sum(len(str(v)) + 2 for v in item) <= 80:
             seq.fa.set_flow_style()
         else:
             seq.fa.set_block_style()
-        inner[key] = seq
+        return seq
+
+    inner = CommentedMap()
+    for key in (*FIELDS, *(k for k in value if k not in FIELDS)):
+        if key in value:
+            inner[key] = render(value[key])
     out = io.StringIO()
     round_trip_yaml().dump(CommentedMap([(GENERATION, inner)]), out)
     return with_newline(out.getvalue().rstrip("\n"), newline)
@@ -84,8 +99,10 @@ def record_generation(editor: ModelEditor, *, packs: Iterable[str] | None = None
     gone = set(record["removed"])
     record["emitted"] = [i for i in dict.fromkeys([*record["emitted"], *emitted])
                          if i not in gone]
-    value = {k: v for k, v in record.items() if v}
     before = editor.data.get(GENERATION)
+    value: dict[str, Any] = {k: v for k, v in record.items() if v}
+    if isinstance(before, dict):  # other fields (``sources``) are kept as they are
+        value.update((k, v) for k, v in before.items() if k not in FIELDS)
     if before == value or (before is None and not value):
         return record
     _write(editor, _render(value, editor.newline) if value else "")
