@@ -22,16 +22,14 @@ from threatgate.commands.options import (
     resolve_today,
     today_option,
 )
-from threatgate.errors import EXIT_FAILURE, EXIT_OK, InputError, ThreatgateError
+from threatgate.commands.service_runs import say, valid_models
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, ThreatgateError
 from threatgate.model.config import CONFIG_FILE, Config
 
 if TYPE_CHECKING:
-    from threatgate.integrations.jira.outcome import Outcome
     from threatgate.integrations.jira.session import ModelTarget, Session
+    from threatgate.integrations.outcome import Outcome
 
-
-def say(line: str, problem: bool) -> None:
-    echo(line, err=problem)
 
 
 def load_targets(models: tuple[str, ...], config: Config, day: dt.date,
@@ -39,22 +37,9 @@ def load_targets(models: tuple[str, ...], config: Config, day: dt.date,
     """The valid models named (all of the configured folders without any); the others
     are counted as failed."""
     from threatgate.integrations.jira.session import ModelTarget
-    from threatgate.model.discovery import model_file
-    from threatgate.views.reports import load_reports
-    from threatgate.workspace import load_workspace
 
-    paths = []
-    for given in models:
-        path = model_file(Path(given), config)
-        if path is None:
-            raise InputError(f"no model with id {given!r} in {', '.join(config.models)} "
-                             "(give a model id or a .yaml file)")
-        paths.append(path)
-    workspace = load_workspace(tuple(paths), config, day, keep_data=True)
-    loaded = load_reports(workspace, config)
-    for invalid in loaded.invalid:
-        outcome.fail(f"{invalid.path}: not a valid model, skipped: {invalid.problem}")
-    return [ModelTarget(m.report, config.root / m.report.path) for m in loaded.models]
+    return [ModelTarget(m.report, config.root / m.report.path)
+            for m in valid_models(models, config, day, outcome)]
 
 
 def run(verb: str, models: tuple[str, ...], dry_run: bool, config_path: Path | None,
@@ -63,9 +48,9 @@ def run(verb: str, models: tuple[str, ...], dry_run: bool, config_path: Path | N
     """Settings and credentials first (exit 2 naming what is missing), then the models,
     then ``work`` on a connected session; the summary always ends the run."""
     from threatgate.integrations.http import HttpError
-    from threatgate.integrations.jira.outcome import Outcome
     from threatgate.integrations.jira.session import open_session
     from threatgate.integrations.jira.settings import credentials_from, jira_settings
+    from threatgate.integrations.outcome import Outcome
 
     config = resolve_config(config_path)
     settings = jira_settings(config.jira, str(config.source or CONFIG_FILE))

@@ -15,8 +15,8 @@ from threatgate.integrations.jira.labels import (
     model_label,
     parse_control_label,
 )
-from threatgate.integrations.jira.outcome import Outcome
 from threatgate.integrations.jira.settings import JiraSettings, credentials_from
+from threatgate.integrations.outcome import Outcome
 from threatgate.views.report import Report
 
 #: (model id, control id), compared without regard to case as Jira compares labels.

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.errors import InputError
-from threatgate.integrations.http import Credentials
+from threatgate.integrations.http.auth import CredentialNames, Credentials, credentials_from_env
 from threatgate.integrations.http.client import check_base_url
 
 EMAIL_ENV = "JIRA_EMAIL"
 TOKEN_ENV = "JIRA_API_TOKEN"
 PAT_ENV = "JIRA_PAT"
+CREDENTIALS = CredentialNames("Jira", EMAIL_ENV, TOKEN_ENV, PAT_ENV)
 CLOUD = "cloud"
 DATA_CENTER = "data_center"
 
@@ -80,16 +81,5 @@ def credentials_from(env: Mapping[str, str] | None = None,
     """Basic credentials (``JIRA_EMAIL`` + ``JIRA_API_TOKEN``, Jira Cloud) or a bearer
     personal access token (``JIRA_PAT``, Data Center). With both, the token pair is used
     unless ``deployment`` is ``data_center``."""
-    environ = os.environ if env is None else env
-    email, token, pat = (environ.get(EMAIL_ENV, "").strip(), environ.get(TOKEN_ENV, "").strip(),
-                         environ.get(PAT_ENV, "").strip())
-    if pat and (deployment == DATA_CENTER or not (email and token)):
-        return Credentials.bearer(pat)
-    if email and token:
-        return Credentials.basic(email, token)
-    if email or token:
-        missing = TOKEN_ENV if email else EMAIL_ENV
-        raise InputError(f"{missing} is not set: Jira Cloud needs both {EMAIL_ENV} and "
-                         f"{TOKEN_ENV} (or set {PAT_ENV} for Data Center)")
-    raise InputError(f"no Jira credentials: set {EMAIL_ENV} and {TOKEN_ENV} (Jira Cloud) "
-                     f"or {PAT_ENV} (Data Center) in the environment")
+    return credentials_from_env(CREDENTIALS, os.environ if env is None else env,
+                                prefer_pat=deployment == DATA_CENTER)
