@@ -78,3 +78,16 @@ def in_git_folder(relative: str) -> bool:
     """
     return any(part.casefold().split(":", 1)[0].rstrip(". ") in GIT_FOLDER_NAMES
                for part in relative.replace("\\", "/").split("/"))
+
+
+#: Unicode categories of characters that show nothing or break a line: control, format,
+#: surrogate, private use, unassigned, and separators other than the plain space.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
+
+
+def shown_as_is(text: str) -> bool:
+    """Whether every character of ``text`` shows as itself on one line (a name with a
+    control character, a line break or an invisible character is not)."""
+    import unicodedata
+
+    return all(char == " " or unicodedata.category(char) not in _INVISIBLE for char in text)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from threatgate.support.fsutil import in_git_folder
+from threatgate.support.fsutil import in_git_folder, shown_as_is
 from threatgate.support.registry import Registry
 from threatgate.verify.base import SKIPPED_DIRS, EvidenceError, WorkingTree
 
@@ -146,7 +146,7 @@ def list_files(root: Path) -> Listing:
         here = Path(current)
         relative = here.relative_to(root)
         depth = len(relative.parts)
-        dirs[:] = sorted(d for d in dirs if d not in NOT_THE_PROJECT and d.isprintable()
+        dirs[:] = sorted(d for d in dirs if d not in NOT_THE_PROJECT and shown_as_is(d)
                          and not in_git_folder(d) and not (here / d).is_symlink()
                          and depth < MAX_DEPTH)
         for name in sorted(names):
@@ -168,7 +168,7 @@ MAX_PATH = 1000
 def nameable(path: str) -> bool:
     """Whether a model can name the path: printable, not too long (a hostile file name
     holding line breaks or control characters is left out, not written into YAML)."""
-    return path.isprintable() and len(path) <= MAX_PATH
+    return shown_as_is(path) and len(path) <= MAX_PATH
 
 
 class RepositoryFiles:

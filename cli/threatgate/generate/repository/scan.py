@@ -29,7 +29,7 @@ from threatgate.generate.repository.base import (
     readers_for,
 )
 from threatgate.generate.repository.signals import first_known, signals, signals_of
-from threatgate.support.fsutil import in_git_folder
+from threatgate.support.fsutil import in_git_folder, shown_as_is
 
 #: Most places kept per signal (the first ones, in file order).
 MAX_PLACES = 5
@@ -56,7 +56,7 @@ class RepositoryScan:
     def add(self, clue: Clue) -> None:
         """Keep a clue under the signals it reveals (a name no model could hold, with
         control characters or over :data:`MAX_NAME` characters, reveals nothing)."""
-        if not clue.value.isprintable() or len(clue.value) > MAX_NAME:
+        if not shown_as_is(clue.value) or len(clue.value) > MAX_NAME:
             return
         for signal in signals_of(clue):
             places = self.found.setdefault(signal, [])
