@@ -10,7 +10,7 @@ that looks like an option is refused outright.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -211,6 +211,55 @@ class Repository:
     def read_blob(self, sha: str) -> bytes:
         data: bytes = self._repo.odb.stream(bytes.fromhex(sha)).read()
         return data
+
+    def is_shallow(self) -> bool:
+        """Whether the repository is a shallow clone (its history is cut off)."""
+        return self.run("rev-parse", "--is-shallow-repository").strip() == b"true"
+
+    def read_blobs(self, shas: Iterable[str], max_size: int) -> dict[str, bytes | int]:
+        """The bytes of each blob, or its size when it is over ``max_size`` (not read).
+
+        Two ``git cat-file`` processes for the whole lot, whatever their number: the
+        sizes first (``--batch-check``), then the blobs within the limit (``--batch``).
+        A missing object is left out.
+        """
+        wanted = sorted(set(shas))
+        if not wanted:
+            return {}
+        found: dict[str, bytes | int] = {}
+        small: list[str] = []
+        for line in self._batch("--batch-check", wanted).splitlines():
+            sha, kind, size = [*line.decode("ascii", "replace").split(" "), "", ""][:3]
+            if kind != "blob" or not size.isdigit():
+                continue
+            if int(size) > max_size:
+                found[sha] = int(size)
+            else:
+                small.append(sha)
+        out = self._batch("--batch", small) if small else b""
+        position = 0
+        while position < len(out):
+            end = out.index(b"\n", position)
+            sha, _, size = out[position:end].decode("ascii", "replace").split(" ")[:3]
+            start = end + 1
+            found[sha] = out[start:start + int(size)]
+            position = start + int(size) + 1
+        return found
+
+    def _batch(self, mode: str, shas: list[str]) -> bytes:
+        """The output of ``git cat-file MODE`` given these object ids (full ids only)."""
+        import subprocess
+
+        if any(len(sha) != 40 or not all(c in "0123456789abcdef" for c in sha)
+               for sha in shas):
+            raise InputError("git cat-file: not a full object id")
+        done = subprocess.run(["git", "cat-file", mode],
+                              input="".join(f"{sha}\n" for sha in shas).encode("ascii"),
+                              cwd=self.top or self.root, capture_output=True, check=False)
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip()
+            raise InputError(f"git cat-file failed: {detail}")
+        return done.stdout
 
 
 def head_commit(root: Path) -> str | None:

@@ -1,0 +1,244 @@
+"""What ``threatgate history`` finds: per model, its posture at every commit that changed
+it, and for the repository the totals at every such commit.
+
+A posture holds the numbers ``threatgate assess`` gives for the model as it stood in that
+commit, assessed on the commit's date (acceptances and attestations in force then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from threatgate.model.vocabulary import CONTROL_STATUSES, SEVERE, SEVERITY_ORDER
+
+#: The counts of a posture, in the order every output lists them.
+THREAT_STATES = ("mitigated", "accepted", "open")
+OBJECTIVE_STATES = ("mitigated", "at_risk", "unassessed")
+#: What happened to a model in a commit.
+EVENTS = ("added", "changed", "renamed", "unreadable", "removed")
+
+
+@dataclass(frozen=True)
+class Posture:
+    """A model's (or the repository's) posture at one commit.
+
+    ``verified`` is None: no verification result is recorded with a commit (``verify``
+    checks the working tree when it runs, and keeps nothing in the repository), so how
+    many objectives were verified back then is unknown, never guessed.
+    """
+
+    threats: int
+    by_severity: Mapping[str, int]
+    states: Mapping[str, int]
+    open_by_severity: Mapping[str, int]
+    objectives: int
+    objective_states: Mapping[str, int]
+    controls: Mapping[str, int]
+    verified: int | None = None
+
+    @property
+    def mitigated(self) -> int:
+        return self.states.get("mitigated", 0)
+
+    @property
+    def mitigation_ratio(self) -> float:
+        """Mitigated threats over all threats (0.0 without threats), as ``assess`` rounds it."""
+        return round(self.mitigated / self.threats, 4) if self.threats else 0.0
+
+    @property
+    def open_severe(self) -> int:
+        """Open critical and high threats."""
+        return sum(self.open_by_severity.get(name, 0) for name in SEVERE)
+
+    @property
+    def at_risk(self) -> int:
+        return self.objective_states.get("at_risk", 0)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "threats": {"total": self.threats, "by_severity": dict(self.by_severity),
+                        **dict(self.states), "mitigation_ratio": self.mitigation_ratio,
+                        "open_by_severity": dict(self.open_by_severity)},
+            "objectives": {"total": self.objectives, **dict(self.objective_states)},
+            "controls": dict(self.controls),
+            "verified": self.verified,
+        }
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> Posture:
+        """The posture :meth:`as_json` wrote (KeyError or TypeError when it is not one)."""
+        threats, objectives = value["threats"], value["objectives"]
+        return cls(
+            threats=int(threats["total"]),
+            by_severity=_counts(threats["by_severity"], SEVERITY_ORDER),
+            states=_counts(threats, THREAT_STATES),
+            open_by_severity=_counts(threats["open_by_severity"], SEVERITY_ORDER),
+            objectives=int(objectives["total"]),
+            objective_states=_counts(objectives, OBJECTIVE_STATES),
+            controls=_counts(value["controls"], CONTROL_STATUSES),
+        )
+
+    @classmethod
+    def total(cls, postures: Iterable[Posture]) -> Posture:
+        """The sum of several models' postures (the repository's)."""
+        items = list(postures)
+
+        def summed(name: str, keys: tuple[str, ...]) -> dict[str, int]:
+            return {k: sum(getattr(p, name).get(k, 0) for p in items) for k in keys}
+
+        return cls(
+            threats=sum(p.threats for p in items),
+            by_severity=summed("by_severity", SEVERITY_ORDER),
+            states=summed("states", THREAT_STATES),
+            open_by_severity=summed("open_by_severity", SEVERITY_ORDER),
+            objectives=sum(p.objectives for p in items),
+            objective_states=summed("objective_states", OBJECTIVE_STATES),
+            controls=summed("controls", CONTROL_STATUSES),
+        )
+
+
+def _counts(value: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, int]:
+    counts = {key: value[key] for key in keys}
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+               for n in counts.values()):
+        raise TypeError("a count is not a non-negative integer")
+    return counts
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A commit of the first-parent line that changed a model file."""
+
+    sha: str
+    date: str  # the committer's date, YYYY-MM-DD
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+@dataclass(frozen=True)
+class ModelPoint:
+    """What a commit did to one model, and the model's posture after it (None: unknown
+    for an unreadable model, none for a removed one)."""
+
+    commit: Commit
+    event: str
+    path: str
+    posture: Posture | None = None
+    #: Why the model could not be assessed (``line:column: message [rule]``).
+    problem: str | None = None
+    #: For a renamed model, its former path.
+    previous_path: str | None = None
+
+
+@dataclass
+class ModelSeries:
+    model_id: str
+    #: The model's posture before the first commit of the history (None: it did not exist
+    #: or could not be read then).
+    start: Posture | None = None
+    start_path: str | None = None
+    #: Why the model could not be read before the first commit (None when it could).
+    start_problem: str | None = None
+    points: list[ModelPoint] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        """The model's latest path."""
+        return self.points[-1].path if self.points else self.start_path or ""
+
+    def at(self, commits: list[Commit]) -> list[ModelPoint | None]:
+        """The model's latest point at each commit (None before its first one)."""
+        by_commit = {point.commit.sha: point for point in self.points}
+        latest: ModelPoint | None = None
+        out: list[ModelPoint | None] = []
+        for commit in commits:
+            latest = by_commit.get(commit.sha, latest)
+            out.append(latest)
+        return out
+
+    def postures(self, commits: list[Commit]) -> list[Posture | None]:
+        """The model's posture after each commit: carried over from its last change, None
+        while it is unreadable, removed or not there yet."""
+        return [self.start if point is None else point.posture
+                for point in self.at(commits)]
+
+    def unreadable(self, commits: list[Commit]) -> list[bool]:
+        """Whether the model could not be read after each commit (a gap in its series)."""
+        return [self.start_problem is not None if point is None
+                else point.event == "unreadable" for point in self.at(commits)]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the history leaves out at a commit, and why."""
+
+    commit: Commit | None  # None: at the start of the history
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How far the history reaches: the oldest commit read, and whether the clone is
+    shallow (its history cut off there)."""
+
+    shallow: bool
+    oldest: Commit | None
+    #: The commit before the first one listed (the models' state the series start from).
+    base: str | None
+    #: Whether --max-count or --since cut the history short.
+    limited: bool
+    #: In a shallow clone, the oldest commit of the first-parent line it holds.
+    boundary: Commit | None = None
+
+    def notes(self) -> list[str]:
+        """What a reader must know about how far the history goes."""
+        if not self.shallow:
+            return []
+        where = (f" back to {self.boundary.short} ({self.boundary.date})"
+                 if self.boundary else "")
+        return [f"this is a shallow clone: its history reaches only{where}, so older "
+                "commits are not in this history; fetch the whole history with `git fetch "
+                "--unshallow` (in GitHub Actions, actions/checkout with `fetch-depth: 0`)"]
+
+
+@dataclass
+class RepositoryPoint:
+    commit: Commit
+    posture: Posture
+    #: The models counted (readable at that commit).
+    models: int
+    #: Models left out of the totals because they could not be read at that commit.
+    unreadable: list[str] = field(default_factory=list)
+
+
+@dataclass
+class History:
+    commits: list[Commit]  # oldest first
+    models: list[ModelSeries]
+    reach: Reach
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def repository(self, model_ids: Iterable[str] | None = None) -> list[RepositoryPoint]:
+        """The totals over the models (all, or those of ``model_ids``) at each commit."""
+        wanted = None if model_ids is None else set(model_ids)
+        chosen = [s for s in self.models if wanted is None or s.model_id in wanted]
+        columns = [(s, s.postures(self.commits), s.unreadable(self.commits)) for s in chosen]
+        out: list[RepositoryPoint] = []
+        for index, commit in enumerate(self.commits):
+            counted: list[Posture] = []
+            unreadable: list[str] = []
+            for series, postures, gaps in columns:
+                posture = postures[index]
+                if posture is not None:
+                    counted.append(posture)
+                elif gaps[index]:
+                    unreadable.append(series.model_id)
+            out.append(RepositoryPoint(commit, Posture.total(counted), len(counted),
+                                       unreadable))
+        return out
