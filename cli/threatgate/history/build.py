@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 from threatgate.errors import InputError
@@ -122,12 +122,13 @@ def build_history(config: Config, request: HistoryRequest, *,
     since = None if request.since is None else git.resolve(request.since)
     pathspecs = model_pathspecs(config, top)
     changes = first_parent_changes(git, head, since, request.max_count, pathspecs)
+    model_path = lru_cache(maxsize=None)(partial(is_model_path, config, top))
     for change in changes:
-        change.files[:] = [f for f in change.files if is_model_path(config, top, f.path)
+        change.files[:] = [f for f in change.files if model_path(f.path)
                            and GITLINK_MODE not in (f.base_mode, f.head_mode)]
     base = changes[0].parents[0] if changes and changes[0].parents else None
     seed = [] if base is None else [e for e in tree_entries(git, base, pathspecs)
-                                    if is_model_path(config, top, e.path)]
+                                    if model_path(e.path)]
     if cache is None and request.use_cache and config.cache:
         cache = open_cache(history_salt(config))
     results = BlobResults(config, read or partial(git.read_blobs, max_size=config.max_file_size),

@@ -7,8 +7,9 @@ commit, assessed on the commit's date (acceptances and attestations in force the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from threatgate.model.vocabulary import CONTROL_STATUSES, SEVERE, SEVERITY_ORDER
@@ -18,6 +19,9 @@ THREAT_STATES = ("mitigated", "accepted", "open")
 OBJECTIVE_STATES = ("mitigated", "at_risk", "unassessed")
 #: What happened to a model in a commit.
 EVENTS = ("added", "changed", "renamed", "unreadable", "removed")
+#: How many counts :attr:`Posture.vector` holds.
+VECTOR_WIDTH = (2 + 2 * len(SEVERITY_ORDER) + len(THREAT_STATES) + len(OBJECTIVE_STATES)
+                + len(CONTROL_STATUSES))
 
 
 @dataclass(frozen=True)
@@ -80,23 +84,36 @@ class Posture:
             controls=_counts(value["controls"], CONTROL_STATUSES),
         )
 
+    @cached_property
+    def vector(self) -> tuple[int, ...]:
+        """The counts in a fixed order (:meth:`from_vector` reads them back)."""
+        return (self.threats, *(self.by_severity.get(k, 0) for k in SEVERITY_ORDER),
+                *(self.states.get(k, 0) for k in THREAT_STATES),
+                *(self.open_by_severity.get(k, 0) for k in SEVERITY_ORDER), self.objectives,
+                *(self.objective_states.get(k, 0) for k in OBJECTIVE_STATES),
+                *(self.controls.get(k, 0) for k in CONTROL_STATUSES))
+
+    @classmethod
+    def from_vector(cls, vector: Sequence[int]) -> Posture:
+        values = iter(vector)
+
+        def take(keys: tuple[str, ...]) -> dict[str, int]:
+            return {key: next(values) for key in keys}
+
+        threats = next(values)
+        by_severity, states = take(SEVERITY_ORDER), take(THREAT_STATES)
+        open_by_severity = take(SEVERITY_ORDER)
+        objectives = next(values)
+        return cls(threats, by_severity, states, open_by_severity, objectives,
+                   take(OBJECTIVE_STATES), take(CONTROL_STATUSES))
+
     @classmethod
     def total(cls, postures: Iterable[Posture]) -> Posture:
         """The sum of several models' postures (the repository's)."""
-        items = list(postures)
-
-        def summed(name: str, keys: tuple[str, ...]) -> dict[str, int]:
-            return {k: sum(getattr(p, name).get(k, 0) for p in items) for k in keys}
-
-        return cls(
-            threats=sum(p.threats for p in items),
-            by_severity=summed("by_severity", SEVERITY_ORDER),
-            states=summed("states", THREAT_STATES),
-            open_by_severity=summed("open_by_severity", SEVERITY_ORDER),
-            objectives=sum(p.objectives for p in items),
-            objective_states=summed("objective_states", OBJECTIVE_STATES),
-            controls=summed("controls", CONTROL_STATUSES),
-        )
+        vectors = [p.vector for p in postures]
+        if not vectors:
+            return cls.from_vector([0] * VECTOR_WIDTH)
+        return cls.from_vector([sum(column) for column in zip(*vectors, strict=True)])
 
 
 def _counts(value: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, int]:

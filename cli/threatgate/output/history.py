@@ -86,9 +86,22 @@ def model_document(history: History, series: ModelSeries) -> dict[str, Any]:
             **{k: v for k, v in _series(series).items() if k != "id"}}
 
 
+def json_lines(value: Any, level: int = 0) -> str:
+    """JSON indented as usual, except that each entry of a commit (an object with a
+    ``commit`` key) takes one line: a long history stays readable, and quick to write."""
+    pad, end = "  " * (level + 1), "  " * level
+    if isinstance(value, dict) and value and "commit" not in value:
+        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {json_lines(v, level + 1)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{end}}}"
+    if isinstance(value, list) and value and isinstance(value[0], dict | list):
+        return "[\n" + ",\n".join(pad + json_lines(v, level + 1) for v in value) + f"\n{end}]"
+    return json.dumps(value, ensure_ascii=False)
+
+
 @register_format("history", "json", 20, suffix=".json")
 def render_json(history: History) -> str:
-    return json.dumps(history_document(history), indent=2, ensure_ascii=False) + "\n"
+    return json_lines(history_document(history)) + "\n"
 
 
 # --- text -------------------------------------------------------------------------------
