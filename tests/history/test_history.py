@@ -249,3 +249,20 @@ def test_a_model_is_assessed_on_the_date_of_its_commit(git_repo: Path) -> None:
     assert [c.date for c in history.commits] == ["2026-01-01", "2026-04-01"]
     assert states == [{"mitigated": 0, "accepted": 1, "open": 0},
                       {"mitigated": 0, "accepted": 0, "open": 1}]
+
+
+def test_a_repository_without_commits_has_an_empty_history(git_repo: Path,
+                                                            run_cli: Callable[..., Result]
+                                                            ) -> None:
+    write(git_repo, "new.yaml", model_text("new"))
+    done = run_cli("history", "--format", "json", cwd=git_repo)
+    assert done.exit_code == 0, done.output
+    document = json.loads(done.stdout)
+    assert document["commits"] == [] and document["models"] == []
+
+
+def test_history_outside_a_repository(project: Path, run_cli: Callable[..., Result]) -> None:
+    (project / ".git").rmdir()
+    done = run_cli("history", cwd=project)
+    assert done.exit_code == 2
+    assert "is not inside a git repository" in done.output

@@ -66,3 +66,18 @@ def test_text_from_the_repository_stays_on_one_line(git_repo: Path,
     rows = list(csv.reader(io.StringIO(table)))
     assert all(len(row) == len(rows[0]) for row in rows)
     assert all("\n" not in cell for row in rows for cell in row)
+
+
+def test_every_key_of_the_json_is_documented(scripted: Path,
+                                             run_cli: Callable[..., Result]) -> None:
+    document = json.loads(run_cli("history", "--format", "json", cwd=scripted).stdout)
+    text = (Path(__file__).parents[2] / "docs" / "history.md").read_text(encoding="utf-8")
+    model = document["models"][0]
+    keys = [*document, *document["reach"], *document["repository"][0], *model,
+            *model["points"][0], *document["repository"][0]["posture"],
+            *document["repository"][0]["posture"]["threats"]]
+    for key in keys:
+        assert f"`{key}`" in text or f"`{key}[]`" in text or f'"{key}"' in text, key
+    for column in run_cli("history", "--format", "csv", cwd=scripted).stdout.split("\n")[0] \
+            .split(","):
+        assert column in text or column.split("_")[0] in text, column

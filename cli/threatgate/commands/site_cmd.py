@@ -179,6 +179,8 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
 
         history, _ = build_history(config, HistoryRequest(max_count=history_count,
                                                           use_cache=not no_cache))
+        for note in history.reach.notes():
+            echo(f"threatgate: note: {one_line(note)}", err=True)
     api = _api_models(loaded, workspace, gate, config, history)
     with _collector_paused():
         files = _build(loaded, title, day.isoformat() if today else None, api, history)

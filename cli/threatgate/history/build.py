@@ -118,7 +118,11 @@ def build_history(config: Config, request: HistoryRequest, *,
     if git.top is None:
         raise InputError(f"{config.root}: a bare repository has no working tree")
     top = git.top
-    head = git.resolve("HEAD")
+    try:
+        head = git.resolve("HEAD")
+    except InputError:  # no commit yet: the history is empty
+        return History([], [], Reach(False, None, None, False)), BlobResults(
+            config, lambda shas: {}, None)
     since = None if request.since is None else git.resolve(request.since)
     pathspecs = model_pathspecs(config, top)
     changes = first_parent_changes(git, head, since, request.max_count, pathspecs)
