@@ -3,6 +3,7 @@ by hand from the scripted repository (tests/scripted_history.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -266,3 +267,20 @@ def test_history_outside_a_repository(project: Path, run_cli: Callable[..., Resu
     done = run_cli("history", cwd=project)
     assert done.exit_code == 2
     assert "is not inside a git repository" in done.output
+
+
+def test_many_blobs_are_assessed_in_worker_processes_alike(git_repo: Path) -> None:
+    from threatgate.history.blobs import BlobResults, assess_blob
+    from threatgate.validate.files import PARALLEL_THRESHOLD
+
+    config = load_config(git_repo)
+    texts = {f"{index:040x}": model_text(f"m{index}", [("T1", 1 + index % 5, 4, [])]).encode()
+             for index in range(PARALLEL_THRESHOLD + 6)}
+    texts["f" * 40] = b"id: broken\nthreats: [\n"
+    results = BlobResults(config, lambda shas: {sha: texts[sha] for sha in shas}, None)
+    day = dt.date(2026, 1, 1)
+    results.fetch((sha, day) for sha in texts)
+    assert results.blobs_read == len(texts)
+    for sha, raw in texts.items():
+        assert results.get(sha, day) == assess_blob(raw, config, day)
+    assert results.get("f" * 40, day).model_id == "broken"

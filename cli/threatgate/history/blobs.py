@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +28,13 @@ from threatgate.model.config import Config
 from threatgate.model.loader import LoadError, load_bytes, node_limit
 from threatgate.model.vocabulary import SEVERITY_ORDER
 from threatgate.support.cache import ResultCache
-from threatgate.validate.files import VALIDATION_CODE, cache_salt, code_digest, summarise_document
+from threatgate.validate.files import (
+    PARALLEL_THRESHOLD,
+    VALIDATION_CODE,
+    cache_salt,
+    code_digest,
+    summarise_document,
+)
 
 #: Reads blobs by object id: their bytes, or their size when over the limit (not read).
 BlobReader = Callable[[list[str]], Mapping[str, bytes | int]]
@@ -144,12 +154,18 @@ class BlobResults:
                 missing.append(item)
             else:
                 self.found[item] = result
-        for start in range(0, len(missing), READ_CHUNK):
-            self._assess(missing[start:start + READ_CHUNK])
+        with _workers(len(missing)) as pool:
+            for start in range(0, len(missing), READ_CHUNK):
+                self._assess(missing[start:start + READ_CHUNK], pool)
 
-    def _assess(self, missing: list[tuple[str, dt.date]]) -> None:
+    def _assess(self, missing: list[tuple[str, dt.date]], pool: Executor | None) -> None:
         blobs = self.read(sorted({sha for sha, _ in missing}))
         self.blobs_read += len(blobs)
+        readable = [(blobs[sha], as_of) for sha, as_of in missing
+                    if isinstance(blobs.get(sha), bytes)]
+        assess = partial(_assess_pair, self.config)
+        assessed = iter(pool.map(assess, readable, chunksize=8) if pool
+                        else map(assess, readable))
         for sha, as_of in missing:
             raw = blobs.get(sha)
             if raw is None:
@@ -160,10 +176,32 @@ class BlobResults:
                                     f"of {self.config.max_file_size} bytes (setting "
                                     "max_file_size) [file-too-large]")
             else:
-                result = assess_blob(raw, self.config, as_of)
+                result = next(assessed)
             self.found[(sha, as_of)] = result
             if self.cache is not None and raw is not None:
                 self.cache.put(self._key(sha, as_of), result.as_json())
 
     def get(self, sha: str, as_of: dt.date) -> BlobResult:
         return self.found[(sha, as_of)]
+
+
+def _assess_pair(config: Config, pair: tuple[bytes, dt.date]) -> BlobResult:
+    return assess_blob(pair[0], config, pair[1])
+
+
+@contextmanager
+def _workers(count: int) -> Iterator[Executor | None]:
+    """Worker processes for ``count`` blobs to assess (one per core), or None when there
+    are too few to be worth starting them, as validation decides."""
+    workers = os.cpu_count() or 1
+    if workers == 1 or count < PARALLEL_THRESHOLD:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Fork keeps start-up cheap (the parent's imports are inherited); elsewhere spawn.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield pool
