@@ -124,3 +124,11 @@ def test_site_history_outside_a_repository(project: Path, write_model: Callable[
     done = run_cli("site", "_site", "--history", "3", cwd=project)
     assert done.exit_code == 2
     assert "is not inside a git repository" in done.output
+
+
+def test_site_history_of_a_repository_without_commits(git_repo: Path, run_cli: Run) -> None:
+    write(git_repo, "new.yaml", model_text("new"))
+    out = _site(run_cli, git_repo, "--history", "3")
+    page = (out / "history.html").read_text(encoding="utf-8")
+    assert "No commit changed a model file." in page
+    assert "it is not committed yet" in page
