@@ -58,11 +58,12 @@ def test_text_from_the_repository_stays_on_one_line(git_repo: Path,
     write(git_repo, "evil.yaml", model_text("evil") + "x-bad: [\n")
     commit(git_repo, "Evil\x1b[31m subject\n\nbody")
     (git_repo / "threatmodels" / "=cmd.yaml").write_text(model_text("cmd"), encoding="utf-8")
-    commit(git_repo, "A file named like a formula")
+    commit(git_repo, "=HYPERLINK(\"http://x.invalid\")")
     text = run_cli("history", cwd=git_repo).stdout
     assert "\x1b" not in text
     table = run_cli("history", "--format", "csv", cwd=git_repo).stdout
     assert ",'=cmd.yaml" not in table and "threatmodels/=cmd.yaml" in table
+    assert ",\"'=HYPERLINK(\"\"http://x.invalid\"\")\"," in table
     rows = list(csv.reader(io.StringIO(table)))
     assert all(len(row) == len(rows[0]) for row in rows)
     assert all("\n" not in cell for row in rows for cell in row)

@@ -184,7 +184,7 @@ def render_text(history: History) -> str:
 # --- CSV --------------------------------------------------------------------------------
 
 CSV_COLUMNS: tuple[str, ...] = (
-    "scope", "model", "commit", "date", "event", "path", "threats",
+    "scope", "model", "commit", "date", "subject", "event", "path", "threats",
     *SEVERITY_ORDER, *THREAT_STATES, "open_critical", "open_high", "mitigation_ratio",
     "objectives", *(f"objectives_{s}" for s in OBJECTIVE_STATES),
     *(f"controls_{s}" for s in CONTROL_STATUSES), "verified", "problem",
@@ -193,7 +193,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 def _csv_numbers(posture: Posture | None) -> list[Any]:
     if posture is None:
-        return [""] * (len(CSV_COLUMNS) - 7)
+        return [""] * (len(CSV_COLUMNS) - 8)
     return [posture.threats, *(posture.by_severity[s] for s in SEVERITY_ORDER),
             *(posture.states[s] for s in THREAT_STATES), posture.open_by_severity["critical"],
             posture.open_by_severity["high"], posture.mitigation_ratio, posture.objectives,
@@ -212,11 +212,13 @@ def render_csv(history: History) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for point in history.repository():
-        writer.writerow(["repository", "", point.commit.sha, point.commit.date, "", "",
+        writer.writerow(["repository", "", point.commit.sha, point.commit.date,
+                         one_line_cell(point.commit.subject), "", "",
                          *_csv_numbers(point.posture), ""])
     for series in history.models:
         for p in series.points:
-            cells = [series.model_id, p.commit.sha, p.commit.date, p.event, p.path]
+            cells = [series.model_id, p.commit.sha, p.commit.date, p.commit.subject, p.event,
+                     p.path]
             writer.writerow(["model", *(one_line_cell(c) for c in cells),
                              *_csv_numbers(p.posture), one_line_cell(p.problem or "")])
     return buffer.getvalue()
