@@ -170,9 +170,9 @@ def test_a_second_run_reads_no_blob(scripted: Path) -> None:
             return reader(shas)
         return read
 
-    from threatgate.support.git import Repository
+    from threatgate.support.git import GitProgram
 
-    git_reader = Repository(scripted).read_blobs
+    git_reader = GitProgram(scripted).read_blobs
 
     def real(shas: list[str]) -> Mapping[str, bytes | int]:
         return git_reader(shas, config.max_file_size)
@@ -284,3 +284,18 @@ def test_many_blobs_are_assessed_in_worker_processes_alike(git_repo: Path) -> No
     for sha, raw in texts.items():
         assert results.get(sha, day) == assess_blob(raw, config, day)
     assert results.get("f" * 40, day).model_id == "broken"
+
+
+def test_history_starts_without_gitpython(scripted: Path) -> None:
+    """The second run is all start-up: it must not pay for GitPython (nor Jinja2)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom threatgate.commands.main import main\n"
+             "sys.argv = ['threatgate', 'history']\n"
+             "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
+             "heavy = [m for m in ('git', 'jinja2') if m in sys.modules]\n"
+             "print('HEAVY', heavy, 'CODE', code, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=scripted)
+    assert "HEAVY [] CODE 0" in done.stderr, done.stderr

@@ -37,7 +37,7 @@ from threatgate.history.walk import (
 from threatgate.model.config import Config
 from threatgate.model.discovery import names_model_id
 from threatgate.support.cache import ResultCache, open_cache
-from threatgate.support.git import GITLINK_MODE, SYMLINK_MODE, Repository
+from threatgate.support.git import GITLINK_MODE, SYMLINK_MODE, GitProgram
 
 
 @dataclass(frozen=True)
@@ -114,9 +114,7 @@ def build_history(config: Config, request: HistoryRequest, *,
     ``read`` reads blobs (default: ``git cat-file``); ``cache`` defaults to the result
     cache when the settings and ``request.use_cache`` allow it.
     """
-    git = Repository(config.root)
-    if git.top is None:
-        raise InputError(f"{config.root}: a bare repository has no working tree")
+    git = GitProgram(config.root)
     top = git.top
     try:
         head = git.resolve("HEAD")
@@ -163,12 +161,12 @@ def _day(commit: Commit) -> dt.date:
         return dt.date.min
 
 
-def _commit_day(git: Repository, sha: str) -> dt.date:
+def _commit_day(git: GitProgram, sha: str) -> dt.date:
     raw = git.run("show", "-s", "--format=%cI", sha).decode("ascii", "replace").strip()
     return _day(Commit(sha, raw[:10], ""))
 
 
-def _reach(git: Repository, head: str, changes: list[CommitChanges], base: str | None,
+def _reach(git: GitProgram, head: str, changes: list[CommitChanges], base: str | None,
            request: HistoryRequest) -> Reach:
     shallow = git.is_shallow()
     boundary = None

@@ -15,7 +15,7 @@ from pathlib import Path
 from threatgate.history.results import Commit
 from threatgate.model.config import Config
 from threatgate.model.discovery import in_model_folders
-from threatgate.support.git import GITLINK_MODE, ZERO_SHA, ChangedFile, Repository
+from threatgate.support.git import GITLINK_MODE, ZERO_SHA, ChangedFile, GitProgram
 
 #: Marks the start of a commit's header in the log (a header never starts with ':').
 HEADER = b"commit "
@@ -54,7 +54,7 @@ def is_model_path(config: Config, top: Path, path: str) -> bool:
     return in_model_folders(top / path, config)
 
 
-def first_parent_changes(git: Repository, head: str, since: str | None,
+def first_parent_changes(git: GitProgram, head: str, since: str | None,
                          max_count: int | None, pathspecs: list[str]) -> list[CommitChanges]:
     """The commits of ``head``'s first-parent line that changed a file under
     ``pathspecs`` (after ``since``, at most ``max_count``, the newest), oldest first.
@@ -97,7 +97,7 @@ def parse_log(raw: bytes) -> list[CommitChanges]:
     return found
 
 
-def tree_entries(git: Repository, commit: str, pathspecs: list[str]) -> list[TreeEntry]:
+def tree_entries(git: GitProgram, commit: str, pathspecs: list[str]) -> list[TreeEntry]:
     """The files under ``pathspecs`` in ``commit``'s tree, with their blob ids (submodules
     left out)."""
     if not pathspecs:

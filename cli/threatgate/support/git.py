@@ -132,9 +132,7 @@ class Repository:
         return str(self._commit(ref).hexsha)
 
     def _missing(self, ref: str) -> InputError:
-        shallow = Path(self._repo.git_dir, "shallow").exists()
-        return InputError(f"git reference {ref!r} does not exist (it is not a reference git "
-                          f"can resolve here){SHALLOW_HINT if shallow else ''}")
+        return missing_reference(ref, Path(self._repo.git_dir, "shallow").exists())
 
     def snapshot(self, ref: str) -> Snapshot:
         """The files of ``ref`` below ``root``, with paths relative to ``root``."""
@@ -212,6 +210,58 @@ class Repository:
         data: bytes = self._repo.odb.stream(bytes.fromhex(sha)).read()
         return data
 
+
+def missing_reference(ref: str, shallow: bool) -> InputError:
+    return InputError(f"git reference {ref!r} does not exist (it is not a reference git "
+                      f"can resolve here){SHALLOW_HINT if shallow else ''}")
+
+
+class GitProgram:
+    """The repository holding ``root`` through the ``git`` program alone, without
+    GitPython: plumbing for the commands that read history (references, logs, trees and
+    blobs by id) and should start quickly. The same rules as :class:`Repository`:
+    pathspecs are literal, references are resolved by ``rev-parse --verify
+    --end-of-options`` and one that looks like an option is refused."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        try:
+            bare = self._git(["rev-parse", "--is-bare-repository"], root).strip() == b"true"
+        except InputError:
+            raise InputError(f"{root} is not inside a git repository") from None
+        if bare:
+            raise InputError(f"{root}: a bare repository has no working tree")
+        self.top = Path(os.fsdecode(self._git(["rev-parse", "--show-toplevel"], root)
+                                    .rstrip(b"\n"))).resolve()
+
+    def _git(self, args: list[str], cwd: Path, data: bytes | None = None) -> bytes:
+        import subprocess
+
+        try:
+            done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, input=data,
+                                  capture_output=True, check=False)
+        except OSError as exc:
+            raise InputError(f"git is not available: {exc}") from None
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip()
+            raise InputError(f"git {args[0]} failed: {detail}")
+        return done.stdout
+
+    def run(self, *args: str) -> bytes:
+        """The output of ``git ARGS`` at the repository's top folder."""
+        return self._git(list(args), self.top)
+
+    def resolve(self, ref: str) -> str:
+        """The full id of the commit ``ref`` names (:class:`InputError` when there is none)."""
+        if ref.startswith("-") or "\0" in ref:
+            raise missing_reference(ref, self.is_shallow())
+        try:
+            sha = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", ref)
+            return self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
+                            sha.decode("ascii").strip() + "^{commit}").decode("ascii").strip()
+        except (InputError, UnicodeDecodeError):
+            raise missing_reference(ref, self.is_shallow()) from None
+
     def is_shallow(self) -> bool:
         """Whether the repository is a shallow clone (its history is cut off)."""
         return self.run("rev-parse", "--is-shallow-repository").strip() == b"true"
@@ -248,18 +298,11 @@ class Repository:
 
     def _batch(self, mode: str, shas: list[str]) -> bytes:
         """The output of ``git cat-file MODE`` given these object ids (full ids only)."""
-        import subprocess
-
         if any(len(sha) != 40 or not all(c in "0123456789abcdef" for c in sha)
                for sha in shas):
             raise InputError("git cat-file: not a full object id")
-        done = subprocess.run(["git", "cat-file", mode],
-                              input="".join(f"{sha}\n" for sha in shas).encode("ascii"),
-                              cwd=self.top or self.root, capture_output=True, check=False)
-        if done.returncode != 0:
-            detail = done.stderr.decode("utf-8", "replace").strip()
-            raise InputError(f"git cat-file failed: {detail}")
-        return done.stdout
+        return self._git(["cat-file", mode], self.top,
+                         "".join(f"{sha}\n" for sha in shas).encode("ascii"))
 
 
 def head_commit(root: Path) -> str | None:
