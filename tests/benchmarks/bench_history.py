@@ -21,7 +21,8 @@ second run, from the cache, in under 1 s.
    Python's compiled-module cache is on (``PYTHONDONTWRITEBYTECODE`` is dropped), as for
    any installed threatgate;
 4. prints the median, minimum and maximum of each kind and PASS or FAIL against its
-   target (on the median).
+   target (on the median), and the processor time of the runs (children included), which
+   tells a slow machine from a busy one.
 
 The exit status is 0 when the benchmark ran, even if a target is missed (a report, not a
 gate); 1 when a tool fails or the history is not what the repository holds; 2 for a
@@ -41,6 +42,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -174,34 +176,43 @@ def check(threatgate: str, root: Path, env: dict[str, str], changed: list[int]) 
 def timed_rounds(threatgate: str, root: Path, scratch: Path, env: dict[str, str],
                  repeat: int, digest: str) -> dict[str, list[float]]:
     """K rounds of one cold run (an empty cache) then one warm run (the cache it filled)."""
-    runs: dict[str, list[float]] = {"cold": [], "warm": []}
+    runs: dict[str, list[float]] = {"cold": [], "warm": [], "cold cpu": [], "warm cpu": []}
     for round_number in range(repeat):
         cache = scratch / f"cache-{round_number}"
         round_env = {**env, "THREATGATE_CACHE_DIR": str(cache)}
         for kind in ("cold", "warm"):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             seconds, done = run_timed([threatgate, *HISTORY_ARGS], root, round_env)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            runs[f"{kind} cpu"].append(after.ru_utime - before.ru_utime
+                                       + after.ru_stime - before.ru_stime)
             if done.returncode:
                 raise failure(f"threatgate history ({kind})", done)
             if hashlib.sha256(done.stdout.encode()).hexdigest() != digest:
                 raise BenchError(f"a {kind} run printed another history")
             runs[kind].append(seconds)
-            print(f"  round {round_number + 1} {kind}: {seconds:.3f} s", flush=True)
+            print(f"  round {round_number + 1} {kind}: {seconds:.3f} s "
+                  f"(cpu {runs[kind + ' cpu'][-1]:.3f} s)", flush=True)
     return runs
 
 
 def report(runs: dict[str, list[float]]) -> dict[str, Any]:
     targets = {"cold": TARGET_COLD, "warm": TARGET_WARM}
     print()
-    print(f"{'run':<6}  {'median':>8}  {'min':>8}  {'max':>8}  {'target':>8}  result")
-    print(f"{'-' * 6}  {'-' * 8}  {'-' * 8}  {'-' * 8}  {'-' * 8}  ------")
+    print(f"{'run':<8}  {'median':>8}  {'min':>8}  {'max':>8}  {'target':>8}  result")
+    print(f"{'-' * 8}  {'-' * 8}  {'-' * 8}  {'-' * 8}  {'-' * 8}  ------")
     figures: dict[str, Any] = {}
     for kind, seconds in runs.items():
         median = statistics.median(seconds)
-        verdict = "PASS" if median < targets[kind] else "FAIL"
-        print(f"{kind:<6}  {median:8.3f}  {min(seconds):8.3f}  {max(seconds):8.3f}  "
-              f"{targets[kind]:8.1f}  {verdict}")
+        # The targets are wall-clock; the processor time (all processes, children
+        # included) is shown for reading a run on a busy machine.
+        target = targets.get(kind)
+        verdict = "info" if target is None else "PASS" if median < target else "FAIL"
+        shown = "-" if target is None else f"{target:.1f}"
+        print(f"{kind:<8}  {median:8.3f}  {min(seconds):8.3f}  {max(seconds):8.3f}  "
+              f"{shown:>8}  {verdict}")
         figures[kind] = {"median": median, "min": min(seconds), "max": max(seconds),
-                         "runs": seconds, "target": targets[kind], "result": verdict}
+                         "runs": seconds, "target": target, "result": verdict}
     return figures
 
 
