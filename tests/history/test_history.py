@@ -299,3 +299,14 @@ def test_history_starts_without_gitpython(scripted: Path) -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=scripted)
     assert "HEAVY [] CODE 0" in done.stderr, done.stderr
+
+
+def test_other_files_of_the_model_folders_are_no_change(git_repo: Path) -> None:
+    write(git_repo, "a.yaml", model_text("a"))
+    commit(git_repo, "A model")
+    write(git_repo, "notes.md", "Not a model.\n")
+    write(git_repo, ".hidden/b.yaml", model_text("b"))
+    commit(git_repo, "Notes and a hidden folder")
+    history = walk(git_repo)
+    assert [c.subject for c in history.commits] == ["A model"]
+    assert [s.model_id for s in history.models] == ["a"]

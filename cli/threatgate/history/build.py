@@ -128,6 +128,8 @@ def build_history(config: Config, request: HistoryRequest, *,
     for change in changes:
         change.files[:] = [f for f in change.files if model_path(f.path)
                            and GITLINK_MODE not in (f.base_mode, f.head_mode)]
+    # A commit that changed only other files of the model folders changed no model.
+    changes = [change for change in changes if change.files]
     base = changes[0].parents[0] if changes and changes[0].parents else None
     seed = [] if base is None else [e for e in tree_entries(git, base, pathspecs)
                                     if model_path(e.path)]
