@@ -15,7 +15,7 @@ from click.testing import Result
 from conftest import git
 from scripted_history import SUBJECTS, build, commit, model_text, write
 from threatgate.history.build import HistoryRequest, build_history
-from threatgate.history.results import History, Posture
+from threatgate.history.results import EVENTS, History, Posture
 from threatgate.model.config import load_config
 
 #: (threats, mitigated, open critical, open high, mitigation ratio, objectives at risk).
@@ -90,6 +90,8 @@ def test_every_first_parent_commit_that_changed_a_model_in_order(scripted: Path)
     assert repository == REPOSITORY
     assert not history.reach.shallow and not history.reach.limited
     assert history.reach.base is None
+    # The script goes through every event.
+    assert {p.event for s in history.models for p in s.points} == set(EVENTS)
 
 
 def test_the_details_of_a_posture(scripted: Path) -> None:
