@@ -82,3 +82,12 @@ def test_every_key_of_the_json_is_documented(scripted: Path,
     for column in run_cli("history", "--format", "csv", cwd=scripted).stdout.split("\n")[0] \
             .split(","):
         assert column in text or column.split("_")[0] in text, column
+
+
+def test_a_limited_history_starts_from_the_models_as_they_were(
+        scripted: Path, run_cli: Callable[..., Result],
+        golden: Callable[[str, str], None]) -> None:
+    done = run_cli("history", "--max-count", "3", cwd=scripted)
+    assert done.exit_code == 0, done.output
+    golden("history/scripted-max-count-3.txt", done.stdout)
+    assert "(before)" in done.stdout and "note: starts after" in done.stdout

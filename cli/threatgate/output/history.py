@@ -141,7 +141,8 @@ def _text_table(rows: list[list[str]]) -> list[str]:
     """Rows of numbers aligned in columns; a row without numbers (an unreadable or
     removed model) holds its problem after the first three cells."""
     full = [r for r in rows if len(r) == len(COLUMNS)]
-    widths = [max(len(r[i]) for r in full) for i in range(len(COLUMNS))]
+    widths = [max(len(r[i]) for r in (rows if i < 3 else full) if i < len(r))
+              for i in range(len(COLUMNS))]
     out = []
     for row in rows:
         if len(row) == len(COLUMNS):
