@@ -86,7 +86,9 @@ def test_site_with_history(scripted: Path, run_cli: Run) -> None:
     # The shop was deleted: only payments is on the site, and in the totals.
     assert page.count('<figure class="trend-chart">') == 2
     assert 'data-model="payments"' in page and 'data-model="shop"' not in page
-    assert page.count("<tr data-commit=") == 2 * 4
+    # The repository's table: a row per commit; the model's: where it starts, each change.
+    assert page.count("<tr data-commit=") == 4 + 3
+    assert page.count('<tr data-commit="">') == 1
     assert 'href="history.html"' in (out / "index.html").read_text(encoding="utf-8")
     history, _ = build_history(load_config(scripted), HistoryRequest(max_count=4))
     api = json.loads((out / "api/models/payments/history.json").read_text(encoding="utf-8"))
@@ -131,4 +133,17 @@ def test_site_history_of_a_repository_without_commits(git_repo: Path, run_cli: R
     out = _site(run_cli, git_repo, "--history", "3")
     page = (out / "history.html").read_text(encoding="utf-8")
     assert "No commit changed a model file." in page
-    assert "it is not committed yet" in page
+    assert 'data-model="new"' in page and "not committed yet" in page
+
+
+def test_models_no_commit_changed_share_one_table(git_repo: Path, run_cli: Run) -> None:
+    write(git_repo, "still.yaml", model_text("still", [("T1", 4, 5, [])]))
+    commit(git_repo, "A model")
+    write(git_repo, "moving.yaml", model_text("moving"))
+    commit(git_repo, "Another")
+    out = _site(run_cli, git_repo, "--history", "1")
+    page = (out / "history.html").read_text(encoding="utf-8")
+    assert page.count('<figure class="trend-chart">') == 2  # the repository and moving
+    unchanged = page.split('id="history-unchanged"', 1)[1]
+    assert 'data-model="still"' in unchanged and "moving" not in unchanged
+    assert "<td>0%</td><td>1</td><td>0</td><td>0</td>" in unchanged

@@ -56,17 +56,22 @@ def test_trend_charts_render_with_their_numbers(watch: Callable[..., Watcher],  
         assert chart["role"] == "img"
         assert chart["width"] > 200 and chart["height"] > 100, chart
         assert chart["lines"] >= 4, chart  # ratio, critical, high, at risk
-        assert len(chart["rows"]) == 8
-        # The label says what the table says, commit by commit.
-        ratios = ", ".join(row[2] if row[2] != "-" else "unknown" for row in chart["rows"])
-        assert f"mitigation ratio {ratios};" in chart["label"], chart["label"]
-        at_risk = ", ".join(row[5] if row[5] != "-" else "unknown" for row in chart["rows"])
-        assert f"objectives at risk {at_risk}." in chart["label"]
     repository, payments = charts
-    assert [row[2] for row in repository["rows"]] == [
-        "0%", "33%", "67%", "67%", "-", "50%", "50%", "50%"]
-    assert payments["rows"][4][6].startswith("unreadable: ")
+    # The repository's table has a row per commit, and the label says what it says.
+    assert len(repository["rows"]) == 8
+    ratios = [row[2] if row[2] != "-" else "unknown" for row in repository["rows"]]
+    assert f"mitigation ratio {', '.join(ratios)};" in repository["label"]
+    at_risk = [row[5] if row[5] != "-" else "unknown" for row in repository["rows"]]
+    assert f"objectives at risk {', '.join(at_risk)}." in repository["label"]
+    assert ratios == ["0%", "33%", "67%", "67%", "unknown", "50%", "50%", "50%"]
     assert "payments" in repository["rows"][4][6]
+    # The model's table lists its changes; at each, the label has the same value.
+    commits = [row[0] for row in repository["rows"]]
+    label = payments["label"].split("mitigation ratio ", 1)[1].split(";", 1)[0].split(", ")
+    assert [row[6].split(":")[0] for row in payments["rows"]] == [
+        "added", "changed", "changed", "renamed", "unreadable", "changed"]
+    for row in payments["rows"]:
+        assert label[commits.index(row[0])] == (row[2] if row[2] != "-" else "unknown")
     # The nav leads there from every page.
     index = open_page(watcher, base + "index.html")
     index.click("nav.site-nav a[data-nav=history]")

@@ -20,13 +20,12 @@ from threatgate.views.reports import SiteModel
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-#: What a row says when the posture after a commit is not known.
-UNKNOWN_NOTES = {"unreadable": "not readable at this commit", "removed": "removed"}
-
-
 @dataclass(frozen=True)
 class TrendRow:
-    commit: Commit
+    """A row of a chart's table: the posture after a commit (None: the row of the state
+    the history starts from)."""
+
+    commit: Commit | None
     posture: Posture | None
     note: str
 
@@ -49,7 +48,16 @@ class TrendSection:
     model_id: str | None  # None: the repository
     page: str | None
     svg: Any  # markupsafe.Markup: escaped by the SVG renderer
+    #: The repository's: one per commit; a model's: where it starts and each change.
     rows: list[TrendRow]
+
+
+@dataclass(frozen=True)
+class UnchangedModel:
+    """A model of the site that no commit of the history changed: its numbers now."""
+
+    model: SiteModel
+    row: TrendRow
 
 
 def repository_rows(history: History, model_ids: Sequence[str]) -> list[TrendRow]:
@@ -63,51 +71,60 @@ def repository_rows(history: History, model_ids: Sequence[str]) -> list[TrendRow
     return rows
 
 
-def model_rows(history: History, series: ModelSeries) -> list[TrendRow]:
+def model_rows(series: ModelSeries) -> list[TrendRow]:
+    """Where the model starts (when it was there before the history) and each change."""
     rows = []
-    points = series.at(history.commits)
-    for commit, posture, point in zip(history.commits, series.postures(history.commits),
-                                      points, strict=True):
-        if point is None:
-            note = (UNKNOWN_NOTES["unreadable"] if series.start_problem is not None
-                    else "" if posture is not None else "not there yet")
-        elif point.commit == commit:
-            note = point.event + (f": {point.problem}" if point.problem else "")
-        else:
-            note = "" if posture is not None else UNKNOWN_NOTES.get(point.event, point.event)
-        rows.append(TrendRow(commit, posture, note))
+    if series.start_path is not None:
+        rows.append(TrendRow(None, series.start, "before" if series.start_problem is None
+                             else f"not readable: {series.start_problem}"))
+    for point in series.points:
+        note = point.event + (f": {point.problem}" if point.problem else "")
+        rows.append(TrendRow(point.commit, point.posture, note))
     return rows
 
 
-def _section(target: str, title: str, model_id: str | None, page: str | None,
-             rows: list[TrendRow]) -> TrendSection:
+def _svg(title: str, commits: Sequence[Commit], postures: Sequence[Posture | None]) -> Any:
     from markupsafe import Markup
 
-    points = [TrendPoint(r.commit.short, r.commit.date, r.posture) for r in rows]
-    svg = Markup(render_trend_svg(title, points))  # escaped by the renderer
-    return TrendSection(target, title, model_id, page, svg, rows)
+    points = [TrendPoint(c.short, c.date, p) for c, p in zip(commits, postures, strict=True)]
+    return Markup(render_trend_svg(title, points))  # escaped by the renderer
 
 
-def history_sections(history: History, models: Sequence[SiteModel]) -> list[TrendSection]:
-    """The repository's section, then one per model of the site (by id)."""
+def history_sections(history: History, models: Sequence[SiteModel]
+                     ) -> tuple[list[TrendSection], list[UnchangedModel]]:
+    """The repository's section, then one per model of the site (by id) that a commit of
+    the history changed; the others in one table, so that the page grows with the
+    changes, not with the number of models."""
     series = {s.model_id: s for s in history.models}
     shown = sorted({m.assessment.model_id: m for m in reversed(models)}.values(),
                    key=lambda m: m.assessment.model_id)
     ids = [m.assessment.model_id for m in shown]
     anchors = unique_anchors(["history-repository",
                               *(anchor("history", model_id) for model_id in ids)])
-    sections = [_section(anchors[0], "Repository", None, None,
-                         repository_rows(history, ids))]
+    rows = repository_rows(history, ids)
+    sections = [TrendSection(anchors[0], "Repository", None, None,
+                             _svg("Repository", history.commits, [r.posture for r in rows]),
+                             rows)]
+    unchanged = []
     for model, target in zip(shown, anchors[1:], strict=True):
         found = series.get(model.assessment.model_id)
-        rows = [] if found is None else model_rows(history, found)
+        if found is None or not found.points:
+            note = ("not committed yet" if found is None else "" if found.start_problem is None
+                    else f"not readable: {found.start_problem}")
+            posture = None if found is None else found.start
+            unchanged.append(UnchangedModel(model, TrendRow(None, posture, note)))
+            continue
         title = model.report.title or model.assessment.model_id
-        sections.append(_section(target, title, model.assessment.model_id, model.page, rows))
-    return sections
+        sections.append(TrendSection(
+            target, title, model.assessment.model_id, model.page,
+            _svg(title, history.commits, found.postures(history.commits)),
+            model_rows(found)))
+    return sections, unchanged
 
 
 def render_history_page(env: Environment, history: History, models: Sequence[SiteModel],
                         common: dict[str, Any]) -> str:
+    sections, unchanged = history_sections(history, models)
     return env.get_template("history.html").render(
-        root="", sections=history_sections(history, models), history=history,
+        root="", sections=sections, unchanged=unchanged, history=history,
         notes=history.reach.notes(), **common)

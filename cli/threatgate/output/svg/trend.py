@@ -30,7 +30,7 @@ BOTTOM = 26
 #: the lowest and the highest (the table beside the chart has them all).
 LISTED_VALUES = 12
 #: Up to this many commits, each value is marked with a dot.
-MARKED_VALUES = 60
+MARKED_VALUES = 20
 MUTED, GRID = "#57606a", "#d0d7de"
 
 
