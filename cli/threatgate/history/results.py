@@ -107,14 +107,6 @@ class Posture:
         return cls(threats, by_severity, states, open_by_severity, objectives,
                    take(OBJECTIVE_STATES), take(CONTROL_STATUSES))
 
-    @classmethod
-    def total(cls, postures: Iterable[Posture]) -> Posture:
-        """The sum of several models' postures (the repository's)."""
-        vectors = [p.vector for p in postures]
-        if not vectors:
-            return cls.from_vector([0] * VECTOR_WIDTH)
-        return cls.from_vector([sum(column) for column in zip(*vectors, strict=True)])
-
 
 def _counts(value: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, int]:
     counts = {key: value[key] for key in keys}
@@ -184,11 +176,6 @@ class ModelSeries:
         return [self.start if point is None else point.posture
                 for point in self.at(commits)]
 
-    def unreadable(self, commits: list[Commit]) -> list[bool]:
-        """Whether the model could not be read after each commit (a gap in its series)."""
-        return [self.start_problem is not None if point is None
-                else point.event == "unreadable" for point in self.at(commits)]
-
 
 @dataclass(frozen=True)
 class Skipped:
@@ -242,20 +229,39 @@ class History:
     skipped: list[Skipped] = field(default_factory=list)
 
     def repository(self, model_ids: Iterable[str] | None = None) -> list[RepositoryPoint]:
-        """The totals over the models (all, or those of ``model_ids``) at each commit."""
+        """The totals over the models (all, or those of ``model_ids``) at each commit.
+
+        Kept as a running sum: each commit takes out the postures it replaced and adds
+        the new ones, so the work grows with the changes, not models x commits."""
         wanted = None if model_ids is None else set(model_ids)
         chosen = [s for s in self.models if wanted is None or s.model_id in wanted]
-        columns = [(s, s.postures(self.commits), s.unreadable(self.commits)) for s in chosen]
+        running = [0] * VECTOR_WIDTH
+        current: dict[str, Posture | None] = {}
+        unreadable = {s.model_id for s in chosen if s.start_problem is not None}
+        changes: dict[str, list[tuple[str, ModelPoint]]] = {}
+        for series in chosen:
+            current[series.model_id] = series.start
+            for point in series.points:
+                changes.setdefault(point.commit.sha, []).append((series.model_id, point))
+        counted = self._add(running, list(current.values()), 1)
         out: list[RepositoryPoint] = []
-        for index, commit in enumerate(self.commits):
-            counted: list[Posture] = []
-            unreadable: list[str] = []
-            for series, postures, gaps in columns:
-                posture = postures[index]
-                if posture is not None:
-                    counted.append(posture)
-                elif gaps[index]:
-                    unreadable.append(series.model_id)
-            out.append(RepositoryPoint(commit, Posture.total(counted), len(counted),
-                                       unreadable))
+        for commit in self.commits:
+            for model_id, point in changes.get(commit.sha, []):
+                counted += self._add(running, [current[model_id]], -1)
+                counted += self._add(running, [point.posture], 1)
+                current[model_id] = point.posture
+                (unreadable.add if point.event == "unreadable" else unreadable.discard)(
+                    model_id)
+            out.append(RepositoryPoint(commit, Posture.from_vector(running), counted,
+                                       sorted(unreadable)))
         return out
+
+    @staticmethod
+    def _add(running: list[int], postures: list[Posture | None], sign: int) -> int:
+        """Add (``sign`` 1) or take out (-1) the known postures; how many models that
+        counts in or out."""
+        known = [p for p in postures if p is not None]
+        for posture in known:
+            for index, value in enumerate(posture.vector):
+                running[index] += sign * value
+        return sign * len(known)
