@@ -309,4 +309,5 @@ def build_site(
 
         files["history.html"] = page_bytes(render_history_page(env, options.history, models,
                                                                common))
+        files["assets/history.css"] = page_bytes(_asset("history.css"))
     return dict(sorted(files.items()))
