@@ -1,10 +1,12 @@
 """The package's one access to git: references, files at a commit, and what changed.
 
-Everything goes through GitPython, imported only when a repository is opened so that the
-paths that never touch git (validate above all) do not pay for it. References given by
-users are resolved by ``git rev-parse --verify --end-of-options`` and only full object ids
-reach any other git command line, so a reference can never be taken for an option; one
-that looks like an option is refused outright.
+:class:`Repository` goes through GitPython, imported only when a repository is opened so
+that the paths that never touch git (validate above all) do not pay for it;
+:class:`GitProgram` runs the git program itself, for the plumbing of the history (a run
+from the cache is all start-up, and GitPython's import would be most of it). References
+given by users are resolved by ``git rev-parse --verify --end-of-options`` and only full
+object ids reach any other git command line, so a reference can never be taken for an
+option; one that looks like an option is refused outright.
 """
 
 from __future__ import annotations
