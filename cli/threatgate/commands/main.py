@@ -40,6 +40,7 @@ class LazyGroup(click.Group):
         "findings": ("threatgate.commands.findings_cmd", "findings"),
         "gaps": ("threatgate.commands.gaps_cmd", "gaps"),
         "diff": ("threatgate.commands.diff_cmd", "diff"),
+        "history": ("threatgate.commands.history_cmd", "history"),
         "render": ("threatgate.commands.render_cmd", "render"),
         "site": ("threatgate.commands.site_cmd", "site"),
         "export": ("threatgate.commands.export_cmd", "export"),

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from threatgate.gate.run import GateReport
+    from threatgate.history.results import History
     from threatgate.model.config import Config
     from threatgate.output.html.api import ApiModel
     from threatgate.workspace import Workspace
@@ -106,11 +107,15 @@ def _check_out(out: Path, config: Config, paths: tuple[Path, ...] = ()) -> Path:
               help="Publish only the models that opt in with `badge: public` (for a site "
                    "anyone can read); other models, and invalid ones, are left out "
                    "entirely.")
+@click.option("--history", "history_count", type=click.IntRange(min=1), metavar="N",
+              help="Also draw how the posture moved over the last N commits that changed a "
+                   "model (history.html, api/models/<id>/history.json; see `threatgate "
+                   "history`). Needs the git history: in CI, fetch-depth: 0.")
 @config_option
 @today_option
 def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean: bool,
-         no_cache: bool, public_only: bool, config_path: Path | None,
-         today: str | None) -> int:
+         no_cache: bool, public_only: bool, history_count: int | None,
+         config_path: Path | None, today: str | None) -> int:
     """Build a static website of every model in the repository into OUT.
 
     PATH (files or folders) limits the site to those models; by default every model
@@ -124,6 +129,9 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
                         threat and control tables you can filter and sort
       risks.html        open critical and high threats, objectives at risk
       compliance.html   requirement coverage per framework (when any is mapped)
+      history.html      with --history N: the trend of the repository and of each
+                        model (mitigation ratio, open critical and high, objectives
+                        at risk) as charts, with their numbers in tables
       badges/           the files of `threatgate badge` (Shields JSON and SVG)
       index.json        every model with its posture, badge state and page
       api/              the GET endpoints of hosted threat-modelling tools as
@@ -165,9 +173,17 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
         loaded = load_reports(workspace, config)
         gate = _gate_report(workspace, paths, config, day, today, run_verify, no_cache)
     loaded = _published(loaded, public_only)
-    api = _api_models(loaded, workspace, gate, config)
+    history = None
+    if history_count is not None:
+        from threatgate.history.build import HistoryRequest, build_history
+
+        history, _ = build_history(config, HistoryRequest(max_count=history_count,
+                                                          use_cache=not no_cache))
+        for note in history.reach.notes():
+            echo(f"threatgate: note: {one_line(note)}", err=True)
+    api = _api_models(loaded, workspace, gate, config, history)
     with _collector_paused():
-        files = _build(loaded, title, day.isoformat() if today else None, api)
+        files = _build(loaded, title, day.isoformat() if today else None, api, history)
     try:
         done = publish_folder(target, files, manifest=MANIFEST, generator="threatgate site",
                               clean=clean)
@@ -246,7 +262,7 @@ def _from_root(workspace: Workspace, config: Config) -> Workspace:
 
 
 def _api_models(loaded: Loaded, workspace: Workspace, gate: GateReport | None,
-                config: Config) -> list[ApiModel]:
+                config: Config, history: History | None = None) -> list[ApiModel]:
     """What the JSON API publishes about each model of the site (paths from the root)."""
     from threatgate.output.html.api import ApiModel, gate_by_model, key_of, verification_by_model
 
@@ -259,21 +275,27 @@ def _api_models(loaded: Loaded, workspace: Workspace, gate: GateReport | None,
     if workspace.verification is not None:
         verification = _from_root(workspace, config).verification
         verified = verification_by_model(verification, keys) if verification else None
+    histories = {}
+    if history is not None:
+        from threatgate.output.history import model_document
+
+        histories = {s.model_id: model_document(history, s) for s in history.models}
     return [ApiModel(model, workspace.data[original.assessment.path],
                      None if gates is None else gates[key],
-                     None if verified is None else verified[key])
+                     None if verified is None else verified[key],
+                     histories.get(model.assessment.model_id))
             for model, original, key in zip(models, loaded.models, keys, strict=True)]
 
 
 def _build(loaded: Loaded, title: str, generated: str | None,
-           api: list[ApiModel]) -> dict[str, bytes]:
+           api: list[ApiModel], history: History | None = None) -> dict[str, bytes]:
     """Every file of the site, with a progress bar for many models on a terminal."""
     from threatgate.output.html.api import build_api
     from threatgate.output.html.site import SiteOptions, build_site
 
     # One line, never blank: it heads every page and names it in the browser's tab.
     options = SiteOptions(title=" ".join(title.split()) or "Threat models",
-                          generated=generated)
+                          generated=generated, history=history)
     with progress_bar(len(loaded.models), "rendering", PROGRESS_FROM) as advance:
         files = build_site(loaded.models, loaded.invalid, options, progress=advance)
     return dict(sorted({**files, **build_api(api)}.items()))

@@ -1,16 +1,18 @@
 """The package's one access to git: references, files at a commit, and what changed.
 
-Everything goes through GitPython, imported only when a repository is opened so that the
-paths that never touch git (validate above all) do not pay for it. References given by
-users are resolved by ``git rev-parse --verify --end-of-options`` and only full object ids
-reach any other git command line, so a reference can never be taken for an option; one
-that looks like an option is refused outright.
+:class:`Repository` goes through GitPython, imported only when a repository is opened so
+that the paths that never touch git (validate above all) do not pay for it;
+:class:`GitProgram` runs the git program itself, for the plumbing of the history (a run
+from the cache is all start-up, and GitPython's import would be most of it). References
+given by users are resolved by ``git rev-parse --verify --end-of-options`` and only full
+object ids reach any other git command line, so a reference can never be taken for an
+option; one that looks like an option is refused outright.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -132,9 +134,7 @@ class Repository:
         return str(self._commit(ref).hexsha)
 
     def _missing(self, ref: str) -> InputError:
-        shallow = Path(self._repo.git_dir, "shallow").exists()
-        return InputError(f"git reference {ref!r} does not exist (it is not a reference git "
-                          f"can resolve here){SHALLOW_HINT if shallow else ''}")
+        return missing_reference(ref, Path(self._repo.git_dir, "shallow").exists())
 
     def snapshot(self, ref: str) -> Snapshot:
         """The files of ``ref`` below ``root``, with paths relative to ``root``."""
@@ -211,6 +211,100 @@ class Repository:
     def read_blob(self, sha: str) -> bytes:
         data: bytes = self._repo.odb.stream(bytes.fromhex(sha)).read()
         return data
+
+
+def missing_reference(ref: str, shallow: bool) -> InputError:
+    return InputError(f"git reference {ref!r} does not exist (it is not a reference git "
+                      f"can resolve here){SHALLOW_HINT if shallow else ''}")
+
+
+class GitProgram:
+    """The repository holding ``root`` through the ``git`` program alone, without
+    GitPython: plumbing for the commands that read history (references, logs, trees and
+    blobs by id) and should start quickly. The same rules as :class:`Repository`:
+    pathspecs are literal, references are resolved by ``rev-parse --verify
+    --end-of-options`` and one that looks like an option is refused."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        try:
+            bare = self._git(["rev-parse", "--is-bare-repository"], root).strip() == b"true"
+        except InputError:
+            raise InputError(f"{root} is not inside a git repository") from None
+        if bare:
+            raise InputError(f"{root}: a bare repository has no working tree")
+        self.top = Path(os.fsdecode(self._git(["rev-parse", "--show-toplevel"], root)
+                                    .rstrip(b"\n"))).resolve()
+
+    def _git(self, args: list[str], cwd: Path, data: bytes | None = None) -> bytes:
+        import subprocess
+
+        try:
+            done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, input=data,
+                                  capture_output=True, check=False)
+        except OSError as exc:
+            raise InputError(f"git is not available: {exc}") from None
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip()
+            raise InputError(f"git {args[0]} failed: {detail}")
+        return done.stdout
+
+    def run(self, *args: str) -> bytes:
+        """The output of ``git ARGS`` at the repository's top folder."""
+        return self._git(list(args), self.top)
+
+    def resolve(self, ref: str) -> str:
+        """The full id of the commit ``ref`` names (:class:`InputError` when there is none)."""
+        if ref.startswith("-") or "\0" in ref:
+            raise missing_reference(ref, self.is_shallow())
+        try:
+            sha = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", ref)
+            return self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
+                            sha.decode("ascii").strip() + "^{commit}").decode("ascii").strip()
+        except (InputError, UnicodeDecodeError):
+            raise missing_reference(ref, self.is_shallow()) from None
+
+    def is_shallow(self) -> bool:
+        """Whether the repository is a shallow clone (its history is cut off)."""
+        return self.run("rev-parse", "--is-shallow-repository").strip() == b"true"
+
+    def read_blobs(self, shas: Iterable[str], max_size: int) -> dict[str, bytes | int]:
+        """The bytes of each blob, or its size when it is over ``max_size`` (not read).
+
+        Two ``git cat-file`` processes for the whole lot, whatever their number: the
+        sizes first (``--batch-check``), then the blobs within the limit (``--batch``).
+        A missing object is left out.
+        """
+        wanted = sorted(set(shas))
+        if not wanted:
+            return {}
+        found: dict[str, bytes | int] = {}
+        small: list[str] = []
+        for line in self._batch("--batch-check", wanted).splitlines():
+            sha, kind, size = [*line.decode("ascii", "replace").split(" "), "", ""][:3]
+            if kind != "blob" or not size.isdigit():
+                continue
+            if int(size) > max_size:
+                found[sha] = int(size)
+            else:
+                small.append(sha)
+        out = self._batch("--batch", small) if small else b""
+        position = 0
+        while position < len(out):
+            end = out.index(b"\n", position)
+            sha, _, size = out[position:end].decode("ascii", "replace").split(" ")[:3]
+            start = end + 1
+            found[sha] = out[start:start + int(size)]
+            position = start + int(size) + 1
+        return found
+
+    def _batch(self, mode: str, shas: list[str]) -> bytes:
+        """The output of ``git cat-file MODE`` given these object ids (full ids only)."""
+        if any(len(sha) != 40 or not all(c in "0123456789abcdef" for c in sha)
+               for sha in shas):
+            raise InputError("git cat-file: not a full object id")
+        return self._git(["cat-file", mode], self.top,
+                         "".join(f"{sha}\n" for sha in shas).encode("ascii"))
 
 
 def head_commit(root: Path) -> str | None:

@@ -112,12 +112,12 @@ class ValidationReport(Generic[T]):
 VALIDATION_CODE = ("diagnostics.py", "errors.py", "support", "model", "validate")
 
 
-def code_digest(package: Path) -> str:
-    """Digest of the validation code of ``package`` (each module's path, size and
-    modification time, no file read), so results never outlive a change of the rules, at
-    the cost of a few ``stat`` calls per run."""
+def code_digest(package: Path, parts: tuple[str, ...] = VALIDATION_CODE) -> str:
+    """Digest of the code ``parts`` of ``package`` (by default the validation code; each
+    module's path, size and modification time, no file read), so results never outlive a
+    change of the rules, at the cost of a few ``stat`` calls per run."""
     digest = hashlib.sha256()
-    for name in VALIDATION_CODE:
+    for name in parts:
         found = package / name
         for path in sorted(found.rglob("*.py")) if found.is_dir() else [found]:
             info = path.stat()
@@ -165,6 +165,12 @@ def _summarise(document: LoadedDocument, today: dt.date) -> dict[str, Any]:
         problems.append([found.severity.value, found.rule, line, column, found.message])
     model_id = data.get("id") if isinstance(data.get("id"), str) else None
     return {"id": model_id, "id_at": list(document.locate(("id",))), "problems": problems}
+
+
+def summarise_document(document: LoadedDocument, today: dt.date) -> dict[str, Any]:
+    """The summary :func:`check_bytes` gives, of a document its caller has loaded (to go on
+    working with it)."""
+    return _summarise(document, today)
 
 
 def _unreadable(rule: str, message: str) -> dict[str, Any]:

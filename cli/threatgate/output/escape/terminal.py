@@ -49,7 +49,7 @@ def terminal_lines(text: str, *, workflow_commands: bool = False) -> str:
     the output is made of commands written by
     :func:`threatgate.output.escape.workflow.workflow_command`.
     """
-    if not text.isprintable():
+    if not text.replace("\n", "").replace("\t", "").isprintable():
         text = "".join(char if char.isprintable() or char in "\n\t" else visible_escape(char)
                        for char in text)
     # The runner also reads the older ``##[command]`` form anywhere in a line.

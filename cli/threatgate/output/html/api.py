@@ -9,6 +9,7 @@ the writer of the command that prints the same thing, never by a second implemen
 * ``controls.json``, ``objectives.json``, ``threats.json`` and ``findings.json`` are the
   listings of ``threatgate assess --list NAME --format json`` for that model;
 * ``verification.json`` is the verify JSON restricted to that model;
+* ``history.json`` is the model's entry of ``threatgate history --format json``;
 * the model document holds the model as ``threatgate export --format json`` normalises
   it and the assessment of ``threatgate assess --format json --details``.
 
@@ -62,6 +63,8 @@ class ApiModel:
     gate: GateReport | None
     #: The verification of this model alone, when the site was built with ``--verify``.
     verification: VerifyReport | None = None
+    #: The model's posture history (``history.json``), when built with ``--history N``.
+    history: Mapping[str, Any] | None = None
 
     @property
     def model_id(self) -> str:
@@ -80,6 +83,8 @@ def endpoints(model: ApiModel) -> dict[str, str]:
         files["verification"] = f"{stem}/verification.json"
     if compliance_document(model) is not None:
         files["compliance"] = f"{stem}/compliance.json"
+    if model.history is not None:
+        files["history"] = f"{stem}/history.json"
     return files
 
 
@@ -225,6 +230,8 @@ def model_files(model: ApiModel) -> dict[str, bytes]:
     compliance = compliance_document(model)
     if compliance is not None:
         files[folder + names["compliance"]] = _document(compliance)
+    if model.history is not None:
+        files[folder + names["history"]] = _document(model.history)
     return files
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
     from threatgate.analysis.assessment import ModelAssessment
+    from threatgate.history.results import History
 
 #: Content-Security-Policy of the site's pages: nothing but the site's own files.
 SITE_CSP = ("default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -61,6 +62,8 @@ class SiteOptions:
     title: str = "Threat models"
     #: Shown as "as of" on every page; None shows no date (the output has no timestamp).
     generated: str | None = None
+    #: With ``site --history N``: the history the history page draws.
+    history: History | None = None
 
 
 # --- templates --------------------------------------------------------------------------
@@ -273,6 +276,7 @@ def build_site(
     common = {"site_title": options.title, "generated": options.generated,
               "standalone": False, "csp": SITE_CSP, "inline_css": "", "inline_js": "",
               "has_compliance": bool(compliance)}
+    common["has_history"] = options.history is not None
     files: dict[str, bytes] = {}
     for name in ASSETS:
         files[f"assets/{name}"] = page_bytes(_asset(name))
@@ -303,4 +307,10 @@ def build_site(
     if compliance:
         files["compliance.html"] = page_bytes(env.get_template("compliance.html").render(
             root="", frameworks=compliance, **common))
+    if options.history is not None:
+        from threatgate.output.html.history_page import render_history_page
+
+        files["history.html"] = page_bytes(render_history_page(env, options.history, models,
+                                                               common))
+        files["assets/history.css"] = page_bytes(_asset("history.css"))
     return dict(sorted(files.items()))
