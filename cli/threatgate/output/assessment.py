@@ -7,6 +7,7 @@ from typing import Any
 
 from threatgate.analysis.assessment import InvalidModel, ModelAssessment
 from threatgate.analysis.listings import Page
+from threatgate.analysis.posture import ObjectivePosture
 from threatgate.output.escape.markdown import md_cell
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import location, one_line
@@ -54,6 +55,13 @@ def _totals(models: list[dict[str, Any]]) -> dict[str, Any]:
     return totals
 
 
+def _why_blocked(posture: ObjectivePosture) -> dict[str, list[str]]:
+    """Why no group can complete, when that is why the objective is at risk (else nothing)."""
+    if posture.reason != "insufficient_by_design":
+        return {}
+    return {"blocked": posture.blocked}
+
+
 def summary_json(assessments: list[ModelAssessment], invalid: list[InvalidModel],
                  today: str, details: bool = False) -> str:
     models = [model_summary(a) for a in assessments]
@@ -64,7 +72,7 @@ def summary_json(assessments: list[ModelAssessment], invalid: list[InvalidModel]
                 for t in _residual(a)]
             model["at_risk"] = [
                 {"id": o.id, "tier": o.tier, "reason": o.posture.reason,
-                 "missing": o.posture.missing}
+                 "missing": o.posture.missing, **_why_blocked(o.posture)}
                 for o in a.objectives if o.posture.status == "at_risk"]
             model["review_queue"] = [
                 {"kind": q.kind, "id": q.entity, "message": q.message, "line": q.location[0]}
@@ -144,7 +152,8 @@ def _details_text(a: ModelAssessment) -> list[str]:
         out.append("  objectives at risk:")
         for o in at_risk[:DETAIL_LIMIT]:
             missing = f", missing {', '.join(o.posture.missing)}" if o.posture.missing else ""
-            out.append(f"    {o.id} [{o.tier}] {o.posture.reason}{missing}")
+            blocked = "".join(f"; {why}" for why in _why_blocked(o.posture).get("blocked", ()))
+            out.append(f"    {o.id} [{o.tier}] {o.posture.reason}{missing}{one_line(blocked)}")
     dind = sorted({c for o in a.objectives for c in o.posture.defense_in_depth})
     if dind:
         out.append(f"  defense in depth (not required): {', '.join(dind)}")
