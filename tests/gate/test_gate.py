@@ -111,6 +111,44 @@ def test_fail_on_at_risk_by_tier(gated, tier: str, expected: list[str]) -> None:
     assert code == (1 if expected else 0)
 
 
+WAIVED_MODEL = """\
+threatgate: 1
+id: waived
+title: Waived
+assets:
+  - {id: A1, name: Data, properties: [integrity]}
+attackers:
+  - {id: ATK1, name: Outsider, capability: Sends requests, position: external}
+objectives:
+  - {id: CO1, asset: A1, attacker: ATK1, mitigated_by: [[C1, C2]]}
+  - {id: CO2, asset: A1, attacker: ATK1, mitigated_by: [[C2]]}
+  - {id: CO3, asset: A1, attacker: ATK1, mitigated_by: [[C1, C3]]}
+threats:
+  - {id: T1, title: T, likelihood: 4, impact: 4, objectives: [CO1, CO2, CO3]}
+controls:
+  - {id: C1, title: C, status: implemented}
+  - {id: C2, title: D, status: not_applicable}
+  - {id: C3, title: E, status: wont_do}
+"""
+
+
+def test_fail_on_at_risk_leaves_not_applicable_controls_out(run_cli, write_model,
+                                                            project) -> None:
+    """[C1, C2] passes (C2 is not applicable); [C2] alone and [C1, C3] (wont_do) fail,
+    saying why."""
+    write_model(WAIVED_MODEL)
+    result = run_cli("gate", "--format", "json", "--fail-on-at-risk", "high", cwd=project)
+    failures = {f["entity"]: f["message"]
+                for f in _failures(json.loads(result.stdout), "fail_on_at_risk")}
+    assert result.exit_code == 1
+    assert failures == {
+        "CO2": "objective CO2 (high) is at risk: insufficient_by_design; group 1 [C2]: "
+               "because every control in it is not_applicable (C2)",
+        "CO3": "objective CO3 (high) is at risk: insufficient_by_design; group 1 [C1, C3]: "
+               "because of C3 (wont_do)",
+    }
+
+
 def test_fail_on_expired(gated) -> None:
     code, document = gated("--fail-on-expired")
     assert code == 1

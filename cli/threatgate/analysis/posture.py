@@ -122,6 +122,15 @@ class ObjectivePosture:
     #: For each group that can never complete, why ("group 2 [C3]: because of ...").
     blocked: list[str] = field(default_factory=list)
 
+    @property
+    def why_no_group(self) -> list[str]:
+        """Why no group can complete, when that is why the objective is at risk."""
+        return self.blocked if self.reason == "insufficient_by_design" else []
+
+    def reason_text(self) -> str:
+        """The reason, followed by why no group can complete when that is the reason."""
+        return "; ".join([str(self.reason), *self.why_no_group])
+
 
 def objective_posture(
     objective: Mapping[str, Any],

@@ -72,7 +72,7 @@ def _objectives_at_risk(objectives: list[ObjectiveView]) -> Iterator[QueueItem]:
                 "at_risk_objective",
                 objective.id,
                 f"objective {objective.id} ({objective.tier}) is at risk: "
-                f"{objective.posture.reason}",
+                f"{objective.posture.reason_text()}",
                 objective.location,
             )
 

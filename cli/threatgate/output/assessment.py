@@ -7,7 +7,6 @@ from typing import Any
 
 from threatgate.analysis.assessment import InvalidModel, ModelAssessment
 from threatgate.analysis.listings import Page
-from threatgate.analysis.posture import ObjectivePosture
 from threatgate.output.escape.markdown import md_cell
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import location, one_line
@@ -55,13 +54,6 @@ def _totals(models: list[dict[str, Any]]) -> dict[str, Any]:
     return totals
 
 
-def _why_blocked(posture: ObjectivePosture) -> dict[str, list[str]]:
-    """Why no group can complete, when that is why the objective is at risk (else nothing)."""
-    if posture.reason != "insufficient_by_design":
-        return {}
-    return {"blocked": posture.blocked}
-
-
 def summary_json(assessments: list[ModelAssessment], invalid: list[InvalidModel],
                  today: str, details: bool = False) -> str:
     models = [model_summary(a) for a in assessments]
@@ -72,7 +64,8 @@ def summary_json(assessments: list[ModelAssessment], invalid: list[InvalidModel]
                 for t in _residual(a)]
             model["at_risk"] = [
                 {"id": o.id, "tier": o.tier, "reason": o.posture.reason,
-                 "missing": o.posture.missing, **_why_blocked(o.posture)}
+                 "missing": o.posture.missing,
+                 **({"blocked": o.posture.why_no_group} if o.posture.why_no_group else {})}
                 for o in a.objectives if o.posture.status == "at_risk"]
             model["review_queue"] = [
                 {"kind": q.kind, "id": q.entity, "message": q.message, "line": q.location[0]}
@@ -152,8 +145,8 @@ def _details_text(a: ModelAssessment) -> list[str]:
         out.append("  objectives at risk:")
         for o in at_risk[:DETAIL_LIMIT]:
             missing = f", missing {', '.join(o.posture.missing)}" if o.posture.missing else ""
-            blocked = "".join(f"; {why}" for why in _why_blocked(o.posture).get("blocked", ()))
-            out.append(f"    {o.id} [{o.tier}] {o.posture.reason}{missing}{one_line(blocked)}")
+            reason = one_line(o.posture.reason_text())
+            out.append(f"    {o.id} [{o.tier}] {reason}{missing}")
     dind = sorted({c for o in a.objectives for c in o.posture.defense_in_depth})
     if dind:
         out.append(f"  defense in depth (not required): {', '.join(dind)}")
