@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.casefiles import read_yaml
-from tests.conftest import CASES_DIR
 
+from casefiles import read_yaml
+from conftest import CASES_DIR
+from handbuilt import WAIVED_MODEL
 from threatgate.analysis.posture import Evidence, objective_posture
 from threatgate.model.vocabulary import CONTROL_STATUSES
 
@@ -127,31 +128,15 @@ def test_wont_do_still_blocks_its_group(model: tuple[list[list[str]], dict[str, 
         assert all(statuses[c] in ("implemented", "not_applicable") for c in posture.group)
 
 
-NOT_APPLICABLE_MODEL = """\
-threatgate: 1
-id: m
-title: M
-assets:
-  - {id: A1, name: Data, properties: [integrity]}
-attackers:
-  - {id: ATK1, name: Outsider, capability: Sends requests, position: external}
-objectives:
-  - {id: CO1, asset: A1, attacker: ATK1, mitigated_by: [[C1, C2]]}
-  - {id: CO2, asset: A1, attacker: ATK1, mitigated_by: [[C2]]}
-controls:
-  - {id: C1, title: C, status: implemented}
-  - {id: C2, title: D, status: not_applicable}
-"""
-
-
 def test_assess_says_why_no_group_can_complete(project: Path, write_model, run_cli) -> None:
-    write_model(NOT_APPLICABLE_MODEL)
+    write_model(WAIVED_MODEL)
     text = run_cli("assess", "--details", cwd=project).stdout
-    assert "CO2 [unscored] insufficient_by_design; group 1 [C2]: because every control in " \
+    assert "CO2 [high] insufficient_by_design; group 1 [C2]: because every control in " \
            "it is not_applicable (C2)" in text
     assert "CO1 [" not in text  # mitigated: C2 drops out of [C1, C2]
     details = json.loads(run_cli("assess", "--details", "--format", "json", cwd=project).stdout)
     at_risk = details["models"][0]["at_risk"]
-    assert [(o["id"], o["reason"]) for o in at_risk] == [("CO2", "insufficient_by_design")]
+    assert [(o["id"], o["reason"]) for o in at_risk] == [("CO2", "insufficient_by_design"),
+                                                         ("CO3", "insufficient_by_design")]
     assert at_risk[0]["blocked"] == [
         "group 1 [C2]: because every control in it is not_applicable (C2)"]

@@ -28,6 +28,7 @@ import json
 import pytest
 
 from handbuilt import GATE_MODEL as MODEL
+from handbuilt import WAIVED_MODEL
 
 
 @pytest.fixture
@@ -109,27 +110,6 @@ def test_fail_on_at_risk_by_tier(gated, tier: str, expected: list[str]) -> None:
     code, document = gated("--fail-on-at-risk", tier)
     assert [f["entity"] for f in _failures(document, "fail_on_at_risk")] == expected
     assert code == (1 if expected else 0)
-
-
-WAIVED_MODEL = """\
-threatgate: 1
-id: waived
-title: Waived
-assets:
-  - {id: A1, name: Data, properties: [integrity]}
-attackers:
-  - {id: ATK1, name: Outsider, capability: Sends requests, position: external}
-objectives:
-  - {id: CO1, asset: A1, attacker: ATK1, mitigated_by: [[C1, C2]]}
-  - {id: CO2, asset: A1, attacker: ATK1, mitigated_by: [[C2]]}
-  - {id: CO3, asset: A1, attacker: ATK1, mitigated_by: [[C1, C3]]}
-threats:
-  - {id: T1, title: T, likelihood: 4, impact: 4, objectives: [CO1, CO2, CO3]}
-controls:
-  - {id: C1, title: C, status: implemented}
-  - {id: C2, title: D, status: not_applicable}
-  - {id: C3, title: E, status: wont_do}
-"""
 
 
 def test_fail_on_at_risk_leaves_not_applicable_controls_out(run_cli, write_model,
