@@ -71,7 +71,9 @@ def test_controls_carry_their_evidence_links(repo: Path) -> None:
     counts = {row["id"]: row["evidence_links"] for row in ok(listed)["items"]}
     assert counts == {"C1": 2, "C2": 0}
     assert "x-evidence" not in ok(listed)["items"][0]
-    assert ok(detailed)["items"][0]["x-evidence"] == ["https://ci/run/7", "d.md"]
+    row = ok(detailed)["items"][0]
+    assert row["evidence_links"] == row["x-evidence"] == ["https://ci/run/7", "d.md"]
+    assert isinstance(row["assertions"], list)  # details: lists where the summary counts
 
 
 def test_get_controls_filters_and_pages(repo: Path) -> None:

@@ -134,7 +134,7 @@ def _register_models(server: MCPServer, repo: Repository) -> None:
 
 def _add_control_fields(repo: Repository, rows: list[dict[str, Any]], details: bool) -> None:
     """Add to each control's row how many evidence links it has (``x-evidence``) and, with
-    ``details``, its own fields (description, notes, assertions, the links, ...)."""
+    ``details``, the links and its own fields (description, notes, assertions, ...)."""
     from threatgate.edits.controls import EVIDENCE_FIELD
 
     documents = dict(repo.documents())
@@ -147,7 +147,10 @@ def _add_control_fields(repo: Repository, rows: list[dict[str, Any]], details: b
                               } if document else {}
         entry = indexed[shown].get(row["id"], {})
         links = entry.get(EVIDENCE_FIELD)
-        row["evidence_links"] = len(links) if isinstance(links, list) else 0
+        links = [link for link in links if isinstance(link, str)] if isinstance(
+            links, list) else []
+        # A count, as for assertions; the links themselves with details.
+        row["evidence_links"] = links if details else len(links)
         if details:
             row.update({key: entry[key] for key in CONTROL_DETAILS if key in entry})
 
