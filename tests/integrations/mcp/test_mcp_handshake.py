@@ -87,6 +87,9 @@ def test_a_record_of_other_versions_is_not_used(tmp_path: Path) -> None:
     other.write_text(json.dumps({**data, "depends_on": {**data["depends_on"], "mcp": "0.1"}}),
                      encoding="utf-8")
     assert recorded(other) is None
+    stale = {**data["depends_on"], "sources": "0" * 64}  # a tool edited since
+    other.write_text(json.dumps({**data, "depends_on": stale}), encoding="utf-8")
+    assert recorded(other) is None
     other.write_text("{not json", encoding="utf-8")
     assert recorded(other) is None
     assert recorded(tmp_path / "missing.json") is None

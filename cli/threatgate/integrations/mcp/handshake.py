@@ -33,6 +33,26 @@ RECORD = Path(__file__).with_name("handshake.json")
 DEPENDS_ON = ("mcp", "pydantic")
 
 
+def sources_digest() -> str:
+    """A digest of this package's modules: the tools, their schemas and descriptions, and
+    the server's instructions are all written there, so an edit of any of them makes the
+    record stale until it is recorded again."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        text = module.read_bytes().replace(b"\r\n", b"\n")  # a checkout's line endings
+        digest.update(module.name.encode() + b"\0" + text + b"\0")
+    return digest.hexdigest()
+
+
+def dependencies() -> dict[str, str | None]:
+    """What the recorded answers depend on: the SDK's and pydantic's versions, and the
+    sources of the tools."""
+    return {**{name: installed_version(name) for name in DEPENDS_ON},
+            "sources": sources_digest()}
+
+
 def installed_version(distribution: str) -> str | None:
     """The installed version of a distribution, read from its ``.dist-info`` folder next
     to the package (without importing it, or ``importlib.metadata``); None if unknown."""
@@ -83,10 +103,11 @@ class Handshake:
 
 
 def recorded(record: Path = RECORD) -> Handshake | None:
-    """The recorded handshake when it applies to the installed SDK and pydantic."""
+    """The recorded handshake when it applies to the installed SDK and pydantic and to
+    the tools as they are now."""
     try:
         data = json.loads(record.read_text(encoding="utf-8"))
-        wanted = {name: installed_version(name) for name in DEPENDS_ON}
+        wanted = dependencies()
         if data["depends_on"] != wanted or None in wanted.values():
             return None
         return Handshake(tuple(data["handshake_versions"]), data["latest_handshake_version"],

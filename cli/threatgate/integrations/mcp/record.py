@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from threatgate.integrations.mcp.handshake import DEPENDS_ON, RECORD, installed_version
+from threatgate.integrations.mcp.handshake import RECORD, dependencies
 from threatgate.integrations.mcp.repository import Repository
 from threatgate.integrations.mcp.server import build_server, serve_sdk
 from threatgate.integrations.mcp.wire import END, SdkAnswers, SdkLines, Wire
@@ -49,7 +49,7 @@ def capture(repo: Repository) -> dict[str, Any]:
     result = dict(initialize["result"])
     result.pop("protocolVersion")
     result["serverInfo"] = {k: v for k, v in result["serverInfo"].items() if k != "version"}
-    return {"depends_on": {name: installed_version(name) for name in DEPENDS_ON},
+    return {"depends_on": dependencies(),
             "handshake_versions": list(HANDSHAKE_PROTOCOL_VERSIONS),
             "latest_handshake_version": LATEST_HANDSHAKE_VERSION,
             "initialize": result, "tools_list": tools["result"]}
