@@ -95,22 +95,34 @@ def test_a_record_of_other_versions_is_not_used(tmp_path: Path) -> None:
     assert recorded(tmp_path / "missing.json") is None
 
 
-def test_the_front_answers_the_handshake_and_keeps_the_rest_in_order() -> None:
+CALL = '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_controls"}}\n'
+SESSION = [initialize_line("2025-06-18") + "\n", INITIALIZED_LINE + "\n",
+           TOOLS_LIST_LINE + "\n", CALL, "not json\n"]
+
+
+def _front(handshake: Any) -> tuple[Front, list[dict[str, Any]]]:
     sink = io.BytesIO()
     wire = Wire(io.BytesIO(), sink)
-    call = '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_controls"}}\n'
-    wire.feed([initialize_line("2025-06-18") + "\n", INITIALIZED_LINE + "\n",
-               TOOLS_LIST_LINE + "\n", call, "not json\n"])
+    wire.feed(SESSION)
     wire.lines.put(END)
     wire.lines.put(READY)
-    front = Front(wire)
+    front = Front(wire, handshake)
     front.run()
-    answers = [json.loads(line) for line in sink.getvalue().decode().splitlines()]
+    return front, [json.loads(line) for line in sink.getvalue().decode().splitlines()]
+
+
+def test_the_front_answers_the_handshake_and_keeps_the_rest_in_order() -> None:
+    front, answers = _front(recorded())
     assert [a["id"] for a in answers] == [1, 2]
     assert answers[0]["result"]["protocolVersion"] == "2025-06-18"
-    assert front.replay == [initialize_line("2025-06-18") + "\n", INITIALIZED_LINE + "\n",
-                            call, "not json\n"]
+    assert front.replay == [SESSION[0], SESSION[1], CALL, "not json\n"]
     assert front.answered == {1} and front.closed
+
+
+def test_without_a_record_that_applies_the_sdk_answers_everything() -> None:
+    front, answers = _front(None)
+    assert answers == []
+    assert front.replay == SESSION and front.answered == set() and front.closed
 
 
 def test_over_stdio_each_request_is_answered_once(project: Path, write_model) -> None:

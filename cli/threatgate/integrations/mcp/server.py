@@ -32,6 +32,7 @@ from threatgate.integrations.mcp.repository import Repository
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+    from threatgate.integrations.mcp.handshake import Handshake
     from threatgate.integrations.mcp.wire import SdkAnswers, SdkLines, Wire
 
 INSTALL_HINT = 'pip install "threatgate[mcp]"'
@@ -123,20 +124,20 @@ class Loader:
 
 @dataclass
 class Front:
-    """The session until the SDK is ready: the handshake answered from the record, the
-    rest kept to be replayed to the SDK in order."""
+    """The session until the SDK is ready: the handshake answered from the record (when
+    there is one that applies), the rest kept to be replayed to the SDK in order."""
 
     wire: Wire
+    handshake: Handshake | None
     replay: list[str] = field(default_factory=list)
     answered: set[Any] = field(default_factory=set)
     initialized: bool = False
     closed: bool = False
 
     def run(self) -> None:
-        from threatgate.integrations.mcp.handshake import recorded
         from threatgate.integrations.mcp.wire import READY
 
-        handshake = recorded()
+        handshake = self.handshake
         while True:
             line = self.wire.lines.get()
             if line is READY:
@@ -172,6 +173,7 @@ def serve_stdio(start: Path) -> None:
     """
     import anyio
 
+    from threatgate.integrations.mcp.handshake import recorded
     from threatgate.integrations.mcp.wire import END, SdkAnswers, SdkLines, Wire
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
@@ -181,7 +183,7 @@ def serve_stdio(start: Path) -> None:
     wire.start_reading()
     loader = Loader(repo, wire)
     loader.start()
-    front = Front(wire)
+    front = Front(wire, recorded())
     front.run()
     if loader.server is None:
         if isinstance(loader.failure, ImportError):
