@@ -63,3 +63,27 @@ findings:
   - {id: F3, control: C1, title: F three, severity: critical, status: verified}
   - {id: F4, control: C2, title: F four, severity: medium, status: dismissed, reason: dup}
 """
+
+
+#: not_applicable controls in mitigation groups (tests/gate, tests/analysis): CO1 [[C1, C2]]
+#: is mitigated (C2 drops out of its group); CO2 [[C2]] has nothing but a not_applicable
+#: control and CO3 [[C1, C3]] a wont_do one, so neither can complete.
+WAIVED_MODEL = """\
+threatgate: 1
+id: waived
+title: Waived
+assets:
+  - {id: A1, name: Data, properties: [integrity]}
+attackers:
+  - {id: ATK1, name: Outsider, capability: Sends requests, position: external}
+objectives:
+  - {id: CO1, asset: A1, attacker: ATK1, mitigated_by: [[C1, C2]]}
+  - {id: CO2, asset: A1, attacker: ATK1, mitigated_by: [[C2]]}
+  - {id: CO3, asset: A1, attacker: ATK1, mitigated_by: [[C1, C3]]}
+threats:
+  - {id: T1, title: T, likelihood: 4, impact: 4, objectives: [CO1, CO2, CO3]}
+controls:
+  - {id: C1, title: C, status: implemented}
+  - {id: C2, title: D, status: not_applicable}
+  - {id: C3, title: E, status: wont_do}
+"""

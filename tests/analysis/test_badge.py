@@ -188,6 +188,16 @@ def test_gap_of_low_tier_is_orange():
     assert (badge.state, badge.message, badge.color) == ("gaps", "2 of 3 objectives at risk", "orange")
 
 
+def test_a_not_applicable_control_is_left_out_of_its_group():
+    """MITIGATED's CO1 is [[C1, C2]]: with C1 not applicable, C2's evidence decides."""
+    waived = MITIGATED.replace("status: implemented", "status: not_applicable", 1)
+    assert badge_for(_assess(waived, {"C2": "passed"})).state == "verified"
+    assert badge_for(_assess(waived, {"C2": "failed"})).state == "gaps"
+    # A group of nothing but not_applicable controls never completes.
+    alone = waived.replace("mitigated_by: [[C1, C2]]", "mitigated_by: [[C1]]")
+    assert badge_for(_assess(alone, {"C2": "passed"})).state == "gaps"
+
+
 def test_objectives_all_covered_by_assumptions_count_as_verified():
     text = MITIGATED.replace("mitigated_by: [[C1, C2]]", "assumptions: [AS1]")
     assessment = _assess(text)

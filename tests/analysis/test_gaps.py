@@ -116,7 +116,8 @@ def test_golden_output(gaps, golden, name: str, args: tuple[str, ...]) -> None:
 
 def test_only_planned_and_in_progress_controls_ranked_by_leverage(gaps) -> None:
     page = json.loads(gaps("--format", "json").stdout)
-    assert [row["id"] for row in page["items"]] == ["C2", "C4", "C6"]
+    # C6 closes CO4 on its own: C5, the other control of its group, is not_applicable.
+    assert [row["id"] for row in page["items"]] == ["C2", "C6", "C4"]
     assert {row["status"] for row in page["items"]} == {"planned", "in_progress"}
 
 
@@ -127,7 +128,7 @@ def test_what_implementing_each_control_does_to_its_objectives(gaps) -> None:
     assert effects == {
         "C2": {"CO1": "closes", "CO2": "advances"},
         "C4": {"CO2": "advances", "CO3": "defense_in_depth"},
-        "C6": {"CO4": "blocked"},
+        "C6": {"CO4": "closes"},
     }
     assert [t["id"] for t in rows["C2"]["threats"]] == ["T1"]
     assert [(f["id"], f["status"]) for f in rows["C2"]["findings"]] == [
@@ -157,10 +158,10 @@ def test_markdown_escapes_text_from_the_model(gaps) -> None:
 
 def test_filters_and_paging(gaps) -> None:
     page = json.loads(gaps("--format", "json", "--status", "planned").stdout)
-    assert [row["id"] for row in page["items"]] == ["C4", "C6"]
+    assert [row["id"] for row in page["items"]] == ["C6", "C4"]
     page = json.loads(gaps("--format", "json", "--offset", "1", "--limit", "1").stdout)
     assert (page["total"], page["offset"], page["limit"]) == (3, 1, 1)
-    assert [row["id"] for row in page["items"]] == ["C4"]
+    assert [row["id"] for row in page["items"]] == ["C6"]
     assert "Showing 2-2 of 3." in gaps("--offset", "1", "--limit", "1").stdout
     assert gaps("--status", "implemented").exit_code == 2
 

@@ -28,6 +28,7 @@ import json
 import pytest
 
 from handbuilt import GATE_MODEL as MODEL
+from handbuilt import WAIVED_MODEL
 
 
 @pytest.fixture
@@ -109,6 +110,23 @@ def test_fail_on_at_risk_by_tier(gated, tier: str, expected: list[str]) -> None:
     code, document = gated("--fail-on-at-risk", tier)
     assert [f["entity"] for f in _failures(document, "fail_on_at_risk")] == expected
     assert code == (1 if expected else 0)
+
+
+def test_fail_on_at_risk_leaves_not_applicable_controls_out(run_cli, write_model,
+                                                            project) -> None:
+    """[C1, C2] passes (C2 is not applicable); [C2] alone and [C1, C3] (wont_do) fail,
+    saying why."""
+    write_model(WAIVED_MODEL)
+    result = run_cli("gate", "--format", "json", "--fail-on-at-risk", "high", cwd=project)
+    failures = {f["entity"]: f["message"]
+                for f in _failures(json.loads(result.stdout), "fail_on_at_risk")}
+    assert result.exit_code == 1
+    assert failures == {
+        "CO2": "objective CO2 (high) is at risk: insufficient_by_design; group 1 [C2]: "
+               "because every control in it is not_applicable (C2)",
+        "CO3": "objective CO3 (high) is at risk: insufficient_by_design; group 1 [C1, C3]: "
+               "because of C3 (wont_do)",
+    }
 
 
 def test_fail_on_expired(gated) -> None:

@@ -5,7 +5,7 @@ For each control whose status is ``planned`` or ``in_progress`` the checklist ga
 * the objectives it serves, and what implementing it would do to each: close it (the
   control is the last one missing from a group), advance it (others are missing too),
   add defense in depth (already mitigated), or nothing (every group holding it also
-  holds a wont_do or not_applicable control);
+  holds a wont_do control; not_applicable ones are left out of their group);
 * the threats it mitigates, with their severity and state;
 * the findings recorded for it, with the places checked and the evidence expected;
 * the evidence ``threatgate verify`` will look for, one sentence per assertion (of the

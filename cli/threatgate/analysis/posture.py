@@ -12,9 +12,12 @@ Everything here is a pure function of a validated model's data, "today" and, whe
   *open*;
 * an assumption is *attested* when ``attested_by`` is set and ``expires``, if given, is
   today or later;
-* an objective is mitigated by controls when one mitigation group is entirely active,
-  else by an attested assumption, else at risk with a reason; unassessed when it has
-  neither groups nor assumptions.
+* a mitigation group is judged without its ``not_applicable`` controls: it completes when
+  every other control in it is active; a ``wont_do`` control blocks it for good, and so
+  does having nothing but ``not_applicable`` controls (nothing left to do the work);
+* an objective is mitigated by controls when one mitigation group completes, else by an
+  attested assumption, else at risk with a reason; unassessed when it has neither groups
+  nor assumptions.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from threatgate.model.dates import parse_date
+from threatgate.model.groups import GroupJudgement, judge_group
 from threatgate.model.vocabulary import (
-    NEVER_COMPLETE,
     SEVERITY_RANK,
     id_list,
     is_score,
@@ -34,8 +37,6 @@ from threatgate.model.vocabulary import (
     severity_from_score,
     text,
 )
-
-#: Rank of a severity, highest first (critical = 0).
 
 ThreatState = Literal["mitigated", "accepted", "open"]
 Evidence = Literal["passed", "failed"]
@@ -118,6 +119,17 @@ class ObjectivePosture:
     #: Controls that, once implemented, would complete the nearest group.
     missing: list[str] = field(default_factory=list)
     defense_in_depth: list[str] = field(default_factory=list)
+    #: For each group that can never complete, why ("group 2 [C3]: because of ...").
+    blocked: list[str] = field(default_factory=list)
+
+    @property
+    def why_no_group(self) -> list[str]:
+        """Why no group can complete, when that is why the objective is at risk."""
+        return self.blocked if self.reason == "insufficient_by_design" else []
+
+    def reason_text(self) -> str:
+        """The reason, followed by why no group can complete when that is the reason."""
+        return "; ".join([str(self.reason), *self.why_no_group])
 
 
 def objective_posture(
@@ -127,34 +139,32 @@ def objective_posture(
     today: dt.date,
     evidence: Mapping[str, Evidence] | None = None,
 ) -> ObjectivePosture:
-    groups = [id_list(group) for group in objective.get("mitigated_by") or []]
-    groups = [group for group in groups if group]
+    numbered = [(number, id_list(group))
+                for number, group in enumerate(objective.get("mitigated_by") or [], 1)]
+    groups = [group for _, group in numbered if group]
     listed = id_list(objective.get("assumptions"))
 
     def status(control_id: str) -> str | None:
         control = controls.get(control_id)
         return text(control, "status") if control else None
 
-    complete = [g for g in groups if all(status(c) == "implemented" for c in g)]
+    judged = [judge_group(group, status) for group in groups]
+    complete = [j for j in judged if j.complete]
     if complete:
-        verified = [
-            g
-            for g in complete
-            if all(verification_of(controls[c], evidence) == "verified" for c in g)
-        ]
-        failing = [
-            g
-            for g in complete
-            if any(verification_of(controls[c], evidence) == "failing" for c in g)
-        ]
+        def verification(judgement: GroupJudgement) -> list[str]:
+            return [verification_of(controls[c], evidence) for c in judgement.required]
+
+        verified = [j for j in complete if all(v == "verified" for v in verification(j))]
+        failing = [j for j in complete if "failing" in verification(j)]
         if verified or len(failing) < len(complete):
-            chosen = verified[0] if verified else next(g for g in complete if g not in failing)
-            others = sorted({c for g in groups if g is not chosen for c in g} - set(chosen))
+            chosen = verified[0] if verified else next(j for j in complete if j not in failing)
+            others = sorted({c for j in judged if j is not chosen for c in j.controls}
+                            - set(chosen.controls))
             return ObjectivePosture(
                 "mitigated",
                 "controls",
                 "verified" if verified else "implemented",
-                group=list(chosen),
+                group=list(chosen.controls),
                 defense_in_depth=others,
             )
 
@@ -171,12 +181,11 @@ def objective_posture(
     reasons: list[str] = []
     if complete:
         reasons.append("failing_evidence")
-    reachable = [g for g in groups if not any(status(c) in NEVER_COMPLETE for c in g)]
+    reachable = [j for j in judged if j.can_complete]
     missing: list[str] = []
     if reachable:
         reasons.append("missing_controls")
-        nearest = min(reachable, key=lambda g: sum(status(c) != "implemented" for c in g))
-        missing = [c for c in nearest if status(c) != "implemented"]
+        missing = list(min(reachable, key=lambda j: len(j.missing)).missing)
     if "expired" in states.values():
         reasons.append("expired_attestation")
     if "pending" in states.values():
@@ -186,7 +195,11 @@ def objective_posture(
     if not groups:
         reasons.append("no_mitigation_group")
     reasons.sort(key=AT_RISK_REASONS.index)
-    return ObjectivePosture("at_risk", reason=reasons[0], reasons=reasons, missing=missing)
+    numbers = [number for number, group in numbered if group]
+    blocked = [f"group {number} [{', '.join(j.controls)}]: {j.why_never()}"
+               for number, j in zip(numbers, judged, strict=True) if not j.can_complete]
+    return ObjectivePosture("at_risk", reason=reasons[0], reasons=reasons, missing=missing,
+                            blocked=blocked)
 
 
 def threat_state(

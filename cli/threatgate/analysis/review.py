@@ -27,6 +27,7 @@ from threatgate.analysis.assessment import (
     ThreatView,
 )
 from threatgate.analysis.posture import by_id, is_active
+from threatgate.model.groups import judge_group
 from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK, id_list, items
 
 #: Control statuses that are decisions not to implement: such a control closes nothing.
@@ -71,7 +72,7 @@ def _objectives_at_risk(objectives: list[ObjectiveView]) -> Iterator[QueueItem]:
                 "at_risk_objective",
                 objective.id,
                 f"objective {objective.id} ({objective.tier}) is at risk: "
-                f"{objective.posture.reason}",
+                f"{objective.posture.reason_text()}",
                 objective.location,
             )
 
@@ -176,6 +177,11 @@ def _objectives_served(
     """For each missing control: the at-risk objectives its implementation would close (it
     is the last one missing from a group) and those it would advance (any group)."""
     at_risk = {o.id for o in assessment.objectives if o.posture.status == "at_risk"}
+
+    def status(control_id: str) -> str | None:
+        control = controls.get(control_id)
+        return str(control.get("status")) if control else None
+
     closes: dict[str, set[str]] = {}
     advances: dict[str, set[str]] = {}
     for _, objective in items(model, "objectives"):
@@ -183,14 +189,11 @@ def _objectives_served(
         if objective_id not in at_risk:
             continue
         for group in objective.get("mitigated_by") or []:
-            missing = [c for c in id_list(group) if c in controls and not is_active(controls[c])]
-            reachable = all(c in controls for c in id_list(group)) and not any(
-                controls[c].get("status") in DECLINED for c in missing
-            )
-            if not reachable:
+            judged = judge_group(id_list(group), status)
+            if not judged.can_complete or not set(judged.controls) <= controls.keys():
                 continue
-            for control_id in missing:
+            for control_id in judged.missing:
                 advances.setdefault(control_id, set()).add(str(objective_id))
-                if len(missing) == 1:
+                if len(judged.missing) == 1:
                     closes.setdefault(control_id, set()).add(str(objective_id))
     return closes, advances

@@ -8,8 +8,6 @@ import click
 
 from threatgate.errors import EXIT_OK, InputError
 
-INSTALL_HINT = 'pip install "threatgate[mcp]"'
-
 
 @click.command()
 @click.option("--repository", "-C", "repository", default=None, metavar="DIR",
@@ -35,11 +33,9 @@ def mcp(repository: Path | None) -> int:
     Exit status: 0 when the client closes the connection, 2 when the SDK is missing or
     no repository settings can be read.
     """
-    try:
-        import mcp.server.mcpserver  # noqa: F401  (the SDK, current major version)
-    except ImportError:
-        raise InputError(f"the MCP server needs the mcp package: {INSTALL_HINT}") from None
-    from threatgate.integrations.mcp.server import serve_stdio
+    from threatgate.integrations.mcp.server import SDK_MISSING, sdk_available, serve_stdio
 
+    if not sdk_available():  # found without importing it: the server imports it meanwhile
+        raise InputError(SDK_MISSING)
     serve_stdio(repository or Path.cwd())
     return EXIT_OK

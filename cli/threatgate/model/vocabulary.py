@@ -37,8 +37,6 @@ FINDING_RANK = {name: rank for rank, name in enumerate(FINDING_SEVERITIES)}
 #: Severities that count as "critical or high" wherever the gate or a report says so.
 SEVERE = frozenset({"critical", "high"})
 CONTROL_STATUSES = ("planned", "in_progress", "implemented", "not_applicable", "wont_do")
-#: Statuses with which a control can never complete a mitigation group.
-NEVER_COMPLETE = frozenset({"not_applicable", "wont_do"})
 
 
 def severity_from_score(likelihood: float, impact: float) -> str:

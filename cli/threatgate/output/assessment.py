@@ -64,7 +64,8 @@ def summary_json(assessments: list[ModelAssessment], invalid: list[InvalidModel]
                 for t in _residual(a)]
             model["at_risk"] = [
                 {"id": o.id, "tier": o.tier, "reason": o.posture.reason,
-                 "missing": o.posture.missing}
+                 "missing": o.posture.missing,
+                 **({"blocked": o.posture.why_no_group} if o.posture.why_no_group else {})}
                 for o in a.objectives if o.posture.status == "at_risk"]
             model["review_queue"] = [
                 {"kind": q.kind, "id": q.entity, "message": q.message, "line": q.location[0]}
@@ -144,7 +145,8 @@ def _details_text(a: ModelAssessment) -> list[str]:
         out.append("  objectives at risk:")
         for o in at_risk[:DETAIL_LIMIT]:
             missing = f", missing {', '.join(o.posture.missing)}" if o.posture.missing else ""
-            out.append(f"    {o.id} [{o.tier}] {o.posture.reason}{missing}")
+            reason = one_line(o.posture.reason_text())
+            out.append(f"    {o.id} [{o.tier}] {reason}{missing}")
     dind = sorted({c for o in a.objectives for c in o.posture.defense_in_depth})
     if dind:
         out.append(f"  defense in depth (not required): {', '.join(dind)}")

@@ -13,8 +13,8 @@ EFFECTS = {
     "advances": "implementing {control} brings it closer (other controls of its group "
                 "are missing too)",
     "defense_in_depth": "already mitigated; {control} adds defense in depth",
-    "blocked": "every group holding {control} also holds a wont_do or not_applicable "
-               "control, so {control} alone cannot close it",
+    "blocked": "every group holding {control} also holds a wont_do control, so "
+               "{control} alone cannot close it",
 }
 
 

@@ -42,10 +42,38 @@ def test_get_threat_model_by_id_or_path_with_objectives_and_entities(repo: Path)
     assert "control_objectives" not in plain and "entities" not in plain
     assert by_path["id"] == "shop"
     assert by_path["control_objectives"][0]["id"] == "CO1"
-    entities = {(row["kind"], row["id"]): row for row in by_path["entities"]}
+    listed = by_path["entities"]
+    assert (listed["offset"], listed["limit"], listed["total"]) == (0, 50, len(listed["items"]))
+    entities = {(row["kind"], row["id"]): row for row in listed["items"]}
     assert entities[("asset", "A1")]["line"] == VALID_MODEL.splitlines().index(
         "  - id: A1") + 1
     assert entities[("component", "api")]["path"] == "threatmodels/model.yaml"
+
+
+def test_get_threat_model_pages_its_entities(repo: Path) -> None:
+    whole, first, rest, beyond = (ok(r)["entities"] for r in call_all(
+        repo, ("get_threat_model", {"include_entities": True}),
+        ("get_threat_model", {"include_entities": True, "limit": 2}),
+        ("get_threat_model", {"include_entities": True, "offset": 2, "limit": 500}),
+        ("get_threat_model", {"include_entities": True, "offset": 10_000})))
+    total = whole["total"]
+    assert total >= 3 and first["total"] == rest["total"] == beyond["total"] == total
+    assert first["items"] + rest["items"] == whole["items"]
+    assert len(first["items"]) == 2 and beyond["items"] == []
+    assert refused(call(repo, "get_threat_model", {"include_entities": True, "limit": 0}))
+
+
+def test_controls_carry_their_evidence_links(repo: Path) -> None:
+    added, listed, detailed = call_all(
+        repo, ("add_evidence", {"control_id": "C1", "links": ["https://ci/run/7", "d.md"]}),
+        ("get_controls", {}), ("get_controls", {"control_id": "C1", "details": True}))
+    assert ok(added)["result"]["after"]["x-evidence"] == ["https://ci/run/7", "d.md"]
+    counts = {row["id"]: row["evidence_links"] for row in ok(listed)["items"]}
+    assert counts == {"C1": 2, "C2": 0}
+    assert "x-evidence" not in ok(listed)["items"][0]
+    row = ok(detailed)["items"][0]
+    assert row["evidence_links"] == row["x-evidence"] == ["https://ci/run/7", "d.md"]
+    assert isinstance(row["assertions"], list)  # details: lists where the summary counts
 
 
 def test_get_controls_filters_and_pages(repo: Path) -> None:

@@ -16,7 +16,7 @@ def _failures(subject: GateInput, tier: str) -> Iterator[Failure]:
             yield subject.failure(
                 "fail_on_at_risk",
                 f"objective {objective.id} ({objective.tier}) is at risk: "
-                f"{objective.posture.reason}", objective.location, objective.id,
+                f"{objective.posture.reason_text()}", objective.location, objective.id,
                 objective.tier if objective.tier != "unscored" else "medium")
 
 
@@ -32,7 +32,8 @@ CHECK = register(GateCheck(
         "A control objective of the configured risk tier or higher is neither mitigated "
         "by a complete mitigation group nor covered by an attested assumption.",
         "Complete one mitigation group of the objective (every control in it "
-        "implemented), or cover it by an assumption attested by its owner.",
+        "implemented, not_applicable ones left out), or cover it by an assumption "
+        "attested by its owner.",
         "--fail-on-at-risk TIER", 'fail_on_at_risk = "high"',
         ("threat-model", "control-objective"),
         "{count} control objective(s) at risk"),

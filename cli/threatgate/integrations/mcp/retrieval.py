@@ -37,7 +37,10 @@ ThreatStatus = Literal["mitigated", "accepted", "open"]
 Kind = Literal["trust_boundaries", "components", "dataflows", "assets", "attackers",
                "objectives", "threats", "controls", "assumptions", "acceptances", "findings"]
 
-#: Fields of a control added to its row with ``details``.
+#: The collections whose entities ``get_threat_model`` lists with ``include_entities``.
+ENTITY_COLLECTIONS = ("trust_boundaries", "components", "dataflows", "assets", "attackers",
+                      "assumptions")
+#: Fields of a control added to its row with ``details`` (x-evidence: its evidence links).
 CONTROL_DETAILS = ("description", "owner", "notes", "compliance", "assertions", "tags",
                    "x-evidence")
 
@@ -104,10 +107,12 @@ def _register_models(server: MCPServer, repo: Repository) -> None:
 
     @tool(server, read_only=True)
     def get_threat_model(model_id: ModelId = None, include_cos: bool = False,
-                         include_entities: bool = False) -> dict[str, Any]:
+                         include_entities: bool = False, offset: Offset = 0,
+                         limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
         """One model: its figures; with include_cos its control objectives and their
-        posture; with include_entities a short row (id, name, file, line) for every
-        component, data flow, trust boundary, asset, attacker and assumption."""
+        posture; with include_entities a page (offset, limit, total) of short rows (id,
+        name, file, line) for its components, data flows, trust boundaries, assets,
+        attackers and assumptions."""
         workspace = repo.workspace(model_id)
         if not workspace.assessments:
             bad = workspace.invalid[0]
@@ -121,20 +126,33 @@ def _register_models(server: MCPServer, repo: Repository) -> None:
             result["control_objectives"] = listing([a], "objectives").rows
         if include_entities:
             path, document = repo.documents(model_id or a.path)[0]
-            result["entities"] = [row for collection in (
-                "trust_boundaries", "components", "dataflows", "assets", "attackers",
-                "assumptions") for row in entity_rows(path, document, collection)]
+            result["entities"] = page([row for collection in ENTITY_COLLECTIONS
+                                       for row in entity_rows(path, document, collection)],
+                                      offset, limit)
         return result
 
 
-def _with_details(repo: Repository, rows: list[dict[str, Any]]) -> None:
-    """Add each control's own fields to its row (description, notes, assertions, ...)."""
+def _add_control_fields(repo: Repository, rows: list[dict[str, Any]], details: bool) -> None:
+    """Add to each control's row how many evidence links it has (``x-evidence``) and, with
+    ``details``, the links and its own fields (description, notes, assertions, ...)."""
+    from threatgate.edits.controls import EVIDENCE_FIELD
+
     documents = dict(repo.documents())
+    indexed: dict[str, dict[Any, dict[str, Any]]] = {}
     for row in rows:
-        document = documents.get(repo.shown(row["path"]))
-        entries = dict(items(document.data, "controls")) if document else {}
-        entry = next((e for e in entries.values() if e.get("id") == row["id"]), {})
-        row.update({key: entry[key] for key in CONTROL_DETAILS if key in entry})
+        shown = repo.shown(row["path"])
+        if shown not in indexed:
+            document = documents.get(shown)
+            indexed[shown] = {e.get("id"): e for _, e in items(document.data, "controls")
+                              } if document else {}
+        entry = indexed[shown].get(row["id"], {})
+        links = entry.get(EVIDENCE_FIELD)
+        links = [link for link in links if isinstance(link, str)] if isinstance(
+            links, list) else []
+        # A count, as for assertions; the links themselves with details.
+        row["evidence_links"] = links if details else len(links)
+        if details:
+            row.update({key: entry[key] for key in CONTROL_DETAILS if key in entry})
 
 
 def _component_controls(repo: Repository, component_id: str) -> set[str]:
@@ -155,17 +173,17 @@ def _register_listings(server: MCPServer, repo: Repository) -> None:
                      status: ControlStatus | None = None, co_id: EntityId | None = None,
                      component_id: EntityId | None = None, details: bool = False,
                      offset: Offset = 0, limit: Limit = DEFAULT_LIMIT) -> Page:
-        """Controls with their status, verification, objectives and threats (file and
-        line of each). Filter by control, status (or verified/failing), objective or
-        component; details adds description, notes, assertions and evidence links."""
+        """Controls with their status, verification, objectives, threats and how many
+        evidence links they have (file and line of each). Filter by control, status (or
+        verified/failing), objective or component; details adds description, notes,
+        assertions and the evidence links (x-evidence)."""
         found = listing(repo.workspace(model_id).assessments, "controls", status=status,
                         control=control_id, objective=co_id).rows
         if component_id is not None:
             wanted = _component_controls(repo, component_id)
             found = [row for row in found if row["id"] in wanted]
         result = page(found, offset, limit)
-        if details:
-            _with_details(repo, result["items"])
+        _add_control_fields(repo, result["items"], details)
         return result
 
     @tool(server, read_only=True)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from threatgate.diagnostics import Severity
-from threatgate.model.vocabulary import NEVER_COMPLETE, id_list, items, objective_removed, text
+from threatgate.model.groups import judge_group
+from threatgate.model.vocabulary import id_list, items, objective_removed, text
 from threatgate.validate.rules.base import RuleContext, rule
 
 
@@ -74,19 +75,19 @@ def unused_attackers(context: RuleContext) -> None:
 @rule(
     "group-cannot-complete",
     Severity.WARNING,
-    "A mitigation group holds a wont_do or not_applicable control, so it can never complete.",
+    "A mitigation group holds a wont_do control, or only not_applicable controls, so it can "
+    "never complete.",
 )
 def groups_that_cannot_complete(context: RuleContext) -> None:
     statuses = {text(c, "id"): text(c, "status") for _, c in items(context.data, "controls")}
     for index, objective in _objectives(context.data):
         for group_index, group in enumerate(_groups(objective)):
-            blocked = [c for c in group if statuses.get(c) in NEVER_COMPLETE]
-            if blocked:
-                names = ", ".join(f"{c} ({statuses[c]})" for c in blocked)
+            why = judge_group(group, statuses.get).why_never()
+            if why:
                 context.report(
                     ("objectives", index, "mitigated_by", group_index),
                     f"objective {objective.get('id', index)}: mitigation group "
-                    f"{group_index + 1} can never complete because of {names}",
+                    f"{group_index + 1} can never complete {why}",
                 )
 
 
