@@ -19,13 +19,31 @@ from threatgate.integrations.mcp.server import build_server, serve_sdk
 from threatgate.integrations.mcp.wire import END, SdkAnswers, SdkLines, Wire
 
 
+class AnswerSink(io.BytesIO):
+    """The answers written by the SDK; the session's input ends (:data:`END`) once every
+    request was answered, never before: ending it first would race the last answer."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__()
+        self.expected = expected
+        self.wire: Wire | None = None
+
+    def write(self, data: Any) -> int:
+        written = super().write(data)
+        if self.wire is not None and self.getvalue().count(b"\n") >= self.expected:
+            self.wire.lines.put(END)
+        return written
+
+
 def sdk_answers(repo: Repository, lines: list[str]) -> list[dict[str, Any]]:
-    """What the SDK answers to ``lines`` sent in one session, as JSON messages."""
+    """What the SDK answers to ``lines`` (requests and notifications) sent in one session,
+    as JSON messages."""
     import anyio
 
-    sink = io.BytesIO()
-    wire = Wire(io.BytesIO(), sink)
-    wire.lines.put(END)
+    sink = AnswerSink(sum(1 for line in lines if "id" in json.loads(line)))
+    wire = sink.wire = Wire(io.BytesIO(), sink)
+    if sink.expected == 0:
+        wire.lines.put(END)
     anyio.run(serve_sdk, build_server(repo), SdkLines(wire, lines), SdkAnswers(wire, set()))
     return [json.loads(line) for line in sink.getvalue().decode("utf-8").splitlines()]
 
