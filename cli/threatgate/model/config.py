@@ -33,6 +33,8 @@ class Config:
     gate: dict[str, Any] = field(default_factory=dict)
     generate_packs: tuple[str, ...] = ()
     builtin_packs: bool = True
+    #: ``[compliance] folder``: the repository's own compliance catalogues.
+    compliance_folder: str = "compliance"
 
     @property
     def model_dirs(self) -> list[Path]:
@@ -42,6 +44,11 @@ class Config:
     def pack_paths(self) -> list[Path]:
         """The extra rule packs of ``[generate] packs``, relative to the repository root."""
         return [self.root / pack for pack in self.generate_packs]
+
+    @property
+    def compliance_dir(self) -> Path:
+        """The folder of the repository's own compliance catalogues."""
+        return self.root / self.compliance_folder
 
 
 def _has_tool_table(pyproject: Path) -> bool:
@@ -138,6 +145,8 @@ def build_config(root: Path, source: Path | None, settings: dict[str, Any]) -> C
     packs = tuple(settings.get("generate", {}).get("packs", ()))
     check_confined(root, source, "models", models)
     check_confined(root, source, "generate.packs", packs)
+    compliance_folder = settings.get("compliance", {}).get("folder", Config.compliance_folder)
+    check_confined(root, source, "compliance.folder", (compliance_folder,))
     check_confined(root, source, "exclude", exclude, patterns=True)
     return Config(
         root=root,
@@ -152,6 +161,7 @@ def build_config(root: Path, source: Path | None, settings: dict[str, Any]) -> C
         gate=dict(settings.get("gate", {})),
         generate_packs=packs,
         builtin_packs=settings.get("generate", {}).get("builtin_packs", True),
+        compliance_folder=compliance_folder,
     )
 
 
