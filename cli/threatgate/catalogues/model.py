@@ -121,9 +121,10 @@ def fold_id(requirement_id: str) -> str:
     return ".".join(p.lstrip("0") or "0" if p.isdigit() else p for p in parts if p)
 
 
-def did_you_mean(wanted: str, known: Iterable[str], limit: int = 3) -> list[str]:
-    """The names of ``known`` closest to ``wanted`` (difflib's ratio, at least 0.6)."""
-    return difflib.get_close_matches(wanted, list(known), n=limit, cutoff=0.6)
+def did_you_mean(wanted: str, known: Iterable[str], limit: int = 3,
+                 cutoff: float = 0.6) -> list[str]:
+    """The names of ``known`` closest to ``wanted`` (difflib's ratio, at least ``cutoff``)."""
+    return difflib.get_close_matches(wanted, list(known), n=limit, cutoff=cutoff)
 
 
 def catalogue_from_json(document: Mapping[str, Any]) -> Catalogue:
