@@ -29,9 +29,9 @@ def compliance_references(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str,
             yield (("controls", index, "compliance", ref_index),
                    f"control {control.get('id', index)} maps to", ref)
     for index, exclusion in items(data, "exclusions"):
-        ref = exclusion.get("requirement")
-        if isinstance(ref, str):
-            yield ("exclusions", index, "requirement"), "an exclusion names", ref
+        excluded = exclusion.get("requirement")
+        if isinstance(excluded, str):
+            yield ("exclusions", index, "requirement"), "an exclusion names", excluded
 
 
 def _close_framework(context: RuleContext, framework: str) -> list[str]:
