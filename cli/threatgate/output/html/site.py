@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK
+from threatgate.views.compliance import coverage_of
 from threatgate.views.report import Ref, Report, anchor, unique_anchors
 from threatgate.views.reports import InvalidEntry, SiteModel
 
@@ -166,7 +167,8 @@ def _badges(models: Sequence[SiteModel], invalid: Sequence[InvalidEntry]
         a = model.assessment
         made.setdefault(badge_file_stem(a.model_id), model_badge(a))
         for framework in a.frameworks:
-            made.setdefault(badge_file_stem(a.model_id, framework), framework_badge(a, framework))
+            made.setdefault(badge_file_stem(a.model_id, framework), framework_badge(
+                a, framework, coverage_of(model.report.compliance, framework)))
     for entry in invalid:
         # An invalid model's id may be anything, "../x" included: only a well-formed
         # one names a file, so that no model can make the site write outside OUT.
