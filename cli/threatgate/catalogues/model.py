@@ -28,6 +28,8 @@ FORMAT_VERSION = 1
 FRAMEWORK_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
 #: A requirement id: anything printable without spaces (as in ``complianceRef``).
 REQUIREMENT_ID = re.compile(r"\S+")
+#: An id and its last number: ``V1.2.`` and ``4`` of ``V1.2.4``.
+LAST_NUMBER = re.compile(r"(.*?)([0-9]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,22 @@ class Catalogue:
         same = self._folded.get(fold_id(requirement_id))
         if same is not None:
             return [same]
-        return did_you_mean(requirement_id, self._index, limit)
+        return did_you_mean(requirement_id, self._index, limit) or self._siblings(
+            requirement_id, limit)
+
+    def _siblings(self, requirement_id: str, limit: int) -> list[str]:
+        """Ids that differ only in the last number (``R3`` -> ``R2``, ``R1``), nearest
+        first: short ids are too short for a similarity ratio."""
+        found = LAST_NUMBER.fullmatch(requirement_id)
+        if found is None:
+            return []
+        prefix, number = found.group(1), int(found.group(2))
+        near = []
+        for known in self._index:
+            other = LAST_NUMBER.fullmatch(known)
+            if other is not None and other.group(1) == prefix:
+                near.append((abs(int(other.group(2)) - number), known))
+        return [known for _, known in sorted(near)[:limit]]
 
     def as_json(self) -> dict[str, Any]:
         """The catalogue in its file format."""

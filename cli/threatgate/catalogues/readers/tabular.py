@@ -63,26 +63,41 @@ def catalogue_from_csv(raw: bytes, framework: str) -> Catalogue:
     return build(_csv_rows(_decode(raw)), framework, framework)
 
 
-def catalogue_from_yaml(raw: bytes, framework: str) -> Catalogue:
+def _load_yaml(raw: bytes) -> tuple[Any, Callable[[tuple[str | int, ...]], int]]:
+    """The YAML data and a function giving the line of a data path. The model loader
+    (safe, bounded) reads only mappings: a top-level list is read as the value of a
+    ``requirements`` key put in front of it, one line up."""
+    text = _decode(raw)
     try:
-        document = load_bytes(raw, locate=True)
+        document = load_bytes(text.encode("utf-8"), locate=True)
+        return document.data, lambda path: document.locate(path)[0]
     except LoadError as exc:
-        raise SourceError(exc.message, line=exc.line) from None
-    data: Any = document.data
+        if exc.rule != "not-a-mapping" or not text.lstrip().startswith("-"):
+            raise SourceError(exc.message, line=exc.line) from None
+    try:
+        wrapped = load_bytes(f"requirements:\n{text}".encode(), locate=True)
+    except LoadError as exc:
+        raise SourceError(exc.message, line=max(1, exc.line - 1)) from None
+    return (wrapped.data["requirements"],
+            lambda path: max(1, wrapped.locate(("requirements", *path))[0] - 1))
+
+
+def catalogue_from_yaml(raw: bytes, framework: str) -> Catalogue:
+    data, line_of = _load_yaml(raw)
     title = framework
     prefix: tuple[str | int, ...] = ()
     if isinstance(data, dict):
         unknown = sorted(set(data) - {"title", "requirements"})
         if unknown:
             raise SourceError(f"unknown key(s) {', '.join(map(str, unknown))}; a catalogue "
-                              "has title and requirements", line=document.locate(())[0])
+                              "has title and requirements", line=line_of(()))
         title = str(data.get("title") or framework)
         data, prefix = data.get("requirements"), ("requirements",)
     if not isinstance(data, list):
-        raise SourceError("expected a list of requirements", line=document.locate(prefix)[0])
+        raise SourceError("expected a list of requirements", line=line_of(prefix))
     rows: list[Row] = []
     for index, item in enumerate(data):
-        line = document.locate((*prefix, index))[0]
+        line = line_of((*prefix, index))
         if not isinstance(item, dict):
             raise SourceError("a requirement is not a mapping", line=line)
         unknown = sorted(set(item) - set(COLUMNS))

@@ -3,23 +3,50 @@
 A control's ``compliance`` entries and the model's ``exclusions`` name requirements as
 ``FRAMEWORK:REQUIREMENT``. When the framework has a catalogue, the requirement must be in
 it; a framework id that is not a catalogue's but is close to one is taken for a typo.
-A framework with no catalogue at all (and no close one) cannot be checked: that is a
-warning, so models that use frameworks threatgate does not know stay valid, and
-``threatgate compliance import`` makes them checkable.
+A framework with no catalogue at all (and no close one, such as ``pci-dss-4.0`` or
+``masvs-2.0``) is not checked: its requirement ids stay free text, as models and rule
+packs use them, until ``threatgate compliance import`` gives it a catalogue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from threatgate.catalogues.model import Catalogue, did_you_mean
+from threatgate.catalogues.model import Catalogue
 from threatgate.diagnostics import Severity
 from threatgate.model.vocabulary import id_list, items
 from threatgate.validate.rules.base import JsonPath, RuleContext, rule
 
-#: How close a framework id must be to a known one to be taken for a typo of it.
-FRAMEWORK_CUTOFF = 0.8
+#: A framework id's family and version: ``asvs`` and ``5.0`` of ``asvs-5.0``.
+VERSIONED = re.compile(r"(.*?)[-_.]?((?:v|r|rev)?[0-9][0-9.]*)")
+#: How close a family must be to a known one (same version) to be taken for a typo.
+FAMILY_CUTOFF = 0.75
+
+
+def _family(framework: str) -> tuple[str, str]:
+    found = VERSIONED.fullmatch(framework)
+    return (found.group(1), found.group(2)) if found else (framework, "")
+
+
+def typo_of(framework: str, known: Iterable[str]) -> str | None:
+    """The known framework ``framework`` misspells: the same letters and digits
+    (``asvs50``), or a family one edit or so away with the same version (``asv-5.0``).
+    Another version of a family (``asvs-4.0``) or another family (``masvs-2.0``) is a
+    framework of its own, not a typo."""
+    squashed = re.sub(r"[^a-z0-9]", "", framework)
+    family, version = _family(framework)
+    same_version: dict[str, str] = {}
+    for other in known:
+        if re.sub(r"[^a-z0-9]", "", other) == squashed:
+            return other
+        other_family, other_version = _family(other)
+        if other_version == version:
+            same_version[other_family] = other
+    close = difflib.get_close_matches(family, list(same_version), n=1, cutoff=FAMILY_CUTOFF)
+    return same_version[close[0]] if close and version else None
 
 
 def compliance_references(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str, str]]:
@@ -35,7 +62,8 @@ def compliance_references(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str,
 
 
 def _close_framework(context: RuleContext, framework: str) -> list[str]:
-    return did_you_mean(framework, context.catalogues.ids(), 1, FRAMEWORK_CUTOFF)
+    typo = typo_of(framework, context.catalogues.ids())
+    return [typo] if typo else []
 
 
 class _Catalogues:
@@ -80,25 +108,3 @@ def unknown_requirements(context: RuleContext) -> None:
                     else "; `threatgate compliance list` shows the frameworks")
             context.report(path, f"{who} {ref}, which is not a requirement of "
                                  f"{framework}{hint}")
-
-
-@rule(
-    "framework-without-catalogue",
-    Severity.WARNING,
-    "A framework the model lists or maps has no catalogue, so its requirement ids are not "
-    "checked; `threatgate compliance import` adds one.",
-)
-def frameworks_without_catalogue(context: RuleContext) -> None:
-    catalogue_of = _Catalogues(context)
-    places: dict[str, JsonPath] = {}
-    for index, framework in enumerate(id_list(context.data.get("frameworks"))):
-        places.setdefault(framework, ("frameworks", index))
-    for path, _who, ref in compliance_references(context.data):
-        framework, sep, requirement = ref.partition(":")
-        if sep and requirement:
-            places.setdefault(framework, path)
-    for framework, path in places.items():
-        if catalogue_of(framework) is None and not _close_framework(context, framework):
-            context.report(path, f"framework {framework!r} has no catalogue, so its "
-                                 "requirement ids are not checked; add one with "
-                                 "`threatgate compliance import`")
