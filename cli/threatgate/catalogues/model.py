@@ -64,10 +64,13 @@ class Catalogue:
                                            compare=False)
     _folded: dict[str, str] = field(default_factory=dict, init=False, repr=False,
                                     compare=False)
+    _titles: dict[str, str] = field(default_factory=dict, init=False, repr=False,
+                                    compare=False)
 
     def __post_init__(self) -> None:
         self._index.update((r.id, r) for r in self.requirements)
         self._folded.update((fold_id(r.id), r.id) for r in self.requirements)
+        self._titles.update((g.id, g.title) for g in self.groups)
 
     def __contains__(self, requirement_id: object) -> bool:
         return requirement_id in self._index
@@ -76,8 +79,9 @@ class Catalogue:
         return self._index.get(requirement_id)
 
     @property
-    def group_titles(self) -> dict[str, str]:
-        return {g.id: g.title for g in self.groups}
+    def group_titles(self) -> Mapping[str, str]:
+        """Group id -> its title."""
+        return self._titles
 
     def in_scope(self, requirement: Requirement, level: str | None) -> bool:
         """Whether ``requirement`` counts at ``level`` (None: every requirement)."""
