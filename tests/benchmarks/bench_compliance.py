@@ -16,8 +16,10 @@ assessing it costs. This script:
    computed, one page of requirement rows per framework is printed), best of K runs,
    the two commands alternating so that a busy spell on a shared machine slows both
    sides of the ratio;
-4. prints both times and the ratio report / assess against the target (<= 1.5), and,
-   for information, the report printing every row (``--limit`` left out).
+4. prints both times and the ratio report / assess against the target (<= 1.5).
+
+Printing every row (no ``--limit``) is left out: over 1,000 models that is some 700,000
+requirement rows, a measure of JSON output rather than of the coverage.
 
 The exit status is 0 when the benchmark ran, even if the target is missed (this is a
 report); 1 when a command fails or disagrees with the corpus; 2 for a usage error.
@@ -79,7 +81,6 @@ def commands(threatgate: str) -> dict[str, list[str]]:
     return {
         "assess": [threatgate, "assess", *common],
         "report": [threatgate, "compliance", "report", *common, "--limit", PAGE],
-        "report_all_rows": [threatgate, "compliance", "report", *common],
     }
 
 
@@ -110,8 +111,7 @@ def measure(argv: dict[str, list[str]], root: Path, env: dict[str, str],
             if done.returncode != 0:
                 raise failure(" ".join(command[1:3]), done, stdout_tail=2000)
             runs[key].append(seconds)
-    labels = {"assess": "assess", "report": f"compliance report (--limit {PAGE})",
-              "report_all_rows": "compliance report (every row)"}
+    labels = {"assess": "assess", "report": f"compliance report (--limit {PAGE})"}
     results = {}
     for key, times in runs.items():
         shown = " ".join(["threatgate", *argv[key][1:]])
@@ -158,7 +158,6 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
     ratio: dict[str, Any] = {
         "label": "compliance report / assess", "ratio": value, "target": TARGET_RATIO,
         "result": "PASS" if value <= TARGET_RATIO else "FAIL",
-        "every_row_ratio": results["report_all_rows"].seconds / results["assess"].seconds,
     }
 
     info = machine_info()
@@ -171,8 +170,6 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
     print()
     print_ratio_header(30)
     print(f"{ratio['label']:<30}  {value:7.2f}  {TARGET_RATIO:7.2f}  {ratio['result']}")
-    print(f"{'(every row printed) / assess':<30}  {ratio['every_row_ratio']:7.2f}  "
-          f"{'-':>7}  info")
     if args.json_out is not None:
         write_json(args.json_out, {
             "machine": info, "today": FIXED_TODAY, "models": args.models,

@@ -117,3 +117,16 @@ def test_importing_the_package_loads_no_catalogue() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=REPO_ROOT)
     assert done.stdout.strip() == "0", done.stderr
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_catalogues_with_their_licenses(tmp_path: Path) -> None:
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "--wheel-dir", str(tmp_path), str(REPO_ROOT)],
+                   check=True, capture_output=True, text=True)
+    (wheel,) = tmp_path.glob("threatgate-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for shipped in sorted(SHIPPED_DIR.iterdir()):
+        assert f"threatgate/catalogues/data/{shipped.name}" in names
