@@ -44,11 +44,22 @@ def read_catalogue(path: Path) -> Catalogue:
     return _parse(path, info.st_size, info.st_mtime_ns)
 
 
-def _ids_in(folder: Path | None) -> dict[str, Path]:
-    if folder is None or not folder.is_dir():
-        return {}
+@cache
+def _listing(folder: Path, _mtime: int) -> dict[str, Path]:
     return {p.name[: -len(SUFFIX)]: p for p in sorted(folder.glob(f"*{SUFFIX}"))
             if p.is_file()}
+
+
+def _ids_in(folder: Path | None) -> dict[str, Path]:
+    """Framework id -> file of a folder, listed again only when the folder changes (a
+    validation asks for every model)."""
+    if folder is None:
+        return {}
+    try:
+        mtime = folder.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return _listing(folder, mtime) if folder.is_dir() else {}
 
 
 @dataclass(frozen=True)
