@@ -238,3 +238,11 @@ def test_gate_and_badge_read_the_repository_catalogues(run_cli, project: Path,
     badges = _json(run_cli("badge", cwd=project))
     assert badges["shop--acme-1"]["message"] == "50.0% covered (1/2)"
     assert badges["shop--acme-1"]["color"] == "orange"
+
+
+def test_suggest_refuses_an_unknown_selection(run_cli, project: Path, model: Path) -> None:
+    before = model.read_bytes()
+    result = run_cli("compliance", "suggest", "--framework", "asvs-5.0", "--apply",
+                     "--select", "no-such-control", cwd=project)
+    assert result.exit_code == 2 and "not among the suggestions" in result.stderr
+    assert model.read_bytes() == before

@@ -18,7 +18,7 @@ from threatgate.commands.options import (
     today_option,
 )
 from threatgate.compliance.coverage import STATUS_FILTERS
-from threatgate.errors import EXIT_FAILURE, EXIT_OK
+from threatgate.errors import EXIT_FAILURE, EXIT_OK, InputError
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import one_line, one_line_shortened
 from threatgate.output.registry import format_names
@@ -233,14 +233,14 @@ def automap(model: Path | None, framework: str, level: str | None, only: str | N
                      f"{one_line_shortened(c.requirement.text, 70)}")
             if not r.candidates:
                 echo("  no candidate")
-    if apply:
+    chosen = [(r.control, f"{catalogue.id}:{r.candidates[0].requirement.id}")
+              for r in ranked if r.candidates]
+    if apply and chosen:
         library = _library(config)
-        for r in ranked:
-            if r.candidates:
-                best = f"{catalogue.id}:{r.candidates[0].requirement.id}"
-                _edit(path, config, today, False, lambda editor, r=r, best=best:
-                      map_requirements(editor, r.control, [best], library))
-                echo(f"{r.control} mapped to {best}", err=output_format == "json")
+        _edit(path, config, today, False, lambda editor: [
+            map_requirements(editor, control, [best], library) for control, best in chosen])
+        for control, best in chosen:
+            echo(f"{control} mapped to {best}", err=output_format == "json")
     return EXIT_OK
 
 
@@ -357,6 +357,10 @@ def suggest(model: Path | None, framework: str, level: str | None, apply: bool,
             echo(f"  needs {one_line(s.control.needs)}")
         if not found:
             echo(f"no rule-pack control covers an uncovered requirement of {catalogue.id}")
+    unknown = sorted(set(selected) - {s.control.slug for s in found})
+    if unknown:
+        raise InputError(f"--select {', '.join(unknown)}: not among the suggestions "
+                         f"({', '.join(s.control.slug for s in found) or 'none'})")
     if apply and found:
         chosen = [s for s in found if not selected or s.control.slug in selected]
         new = [NewControl(s.control.title, s.control.description,
