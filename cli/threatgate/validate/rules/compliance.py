@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from threatgate.catalogues.model import Catalogue
@@ -31,7 +32,8 @@ def _family(framework: str) -> tuple[str, str]:
     return (found.group(1), found.group(2)) if found else (framework, "")
 
 
-def typo_of(framework: str, known: Iterable[str]) -> str | None:
+@cache
+def typo_of(framework: str, known: tuple[str, ...]) -> str | None:
     """The known framework ``framework`` misspells: the same letters and digits
     (``asvs50``), or a family one edit or so away with the same version (``asv-5.0``).
     Another version of a family (``asvs-4.0``) or another family (``masvs-2.0``) is a
@@ -61,22 +63,24 @@ def compliance_references(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str,
             yield ("exclusions", index, "requirement"), "an exclusion names", excluded
 
 
-def _close_framework(context: RuleContext, framework: str) -> list[str]:
-    typo = typo_of(framework, context.catalogues.ids())
-    return [typo] if typo else []
-
-
 class _Catalogues:
     """The catalogues one model asks for, each looked up once."""
 
     def __init__(self, context: RuleContext) -> None:
         self.context = context
         self.found: dict[str, Catalogue | None] = {}
+        self.known: tuple[str, ...] | None = None
 
     def __call__(self, framework: str) -> Catalogue | None:
         if framework not in self.found:
             self.found[framework] = self.context.catalogues.get(framework)
         return self.found[framework]
+
+    def typo(self, framework: str) -> str | None:
+        """The framework with a catalogue that ``framework`` misspells, if any."""
+        if self.known is None:
+            self.known = tuple(self.context.catalogues.ids())
+        return typo_of(framework, self.known)
 
 
 @rule(
@@ -88,20 +92,20 @@ class _Catalogues:
 def unknown_requirements(context: RuleContext) -> None:
     catalogue_of = _Catalogues(context)
     for index, framework in enumerate(id_list(context.data.get("frameworks"))):
-        close = [] if catalogue_of(framework) else _close_framework(context, framework)
-        if close:
+        typo = None if catalogue_of(framework) else catalogue_of.typo(framework)
+        if typo:
             context.report(("frameworks", index),
-                           f"unknown framework {framework!r}; did you mean {close[0]!r}?")
+                           f"unknown framework {framework!r}; did you mean {typo!r}?")
     for path, who, ref in compliance_references(context.data):
         framework, sep, requirement = ref.partition(":")
         if not sep or not requirement:
             continue
         catalogue = catalogue_of(framework)
         if catalogue is None:
-            close = _close_framework(context, framework)
-            if close:
+            typo = catalogue_of.typo(framework)
+            if typo:
                 context.report(path, f"{who} {ref}: unknown framework {framework!r}; did you "
-                                     f"mean {close[0]}:{requirement}?")
+                                     f"mean {typo}:{requirement}?")
         elif requirement not in catalogue:
             hints = catalogue.suggest(requirement)
             hint = (f"; did you mean {', '.join(f'{framework}:{h}' for h in hints)}?" if hints
