@@ -246,3 +246,8 @@ def test_suggest_refuses_an_unknown_selection(run_cli, project: Path, model: Pat
                      "--select", "no-such-control", cwd=project)
     assert result.exit_code == 2 and "not among the suggestions" in result.stderr
     assert model.read_bytes() == before
+
+
+def test_automap_refuses_an_unknown_control(run_cli, project: Path, model: Path) -> None:
+    result = run_cli("compliance", "automap", "--control", "C99", cwd=project)
+    assert result.exit_code == 2 and "no such control" in result.stderr

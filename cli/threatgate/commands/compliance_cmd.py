@@ -25,6 +25,7 @@ from threatgate.output.registry import format_names
 
 if TYPE_CHECKING:
     from threatgate.catalogues.library import CatalogueLibrary
+    from threatgate.catalogues.model import Catalogue
     from threatgate.document.transaction import EditOutcome
     from threatgate.model.config import Config
 
@@ -178,7 +179,7 @@ def map_control(control: str, requirements: tuple[str, ...], model: Path | None,
 
 
 def _framework_catalogue(library: CatalogueLibrary, framework: str, level: str | None
-                         ) -> tuple[Any, str | None]:
+                         ) -> tuple[Catalogue, str | None]:
     from threatgate.compliance.run import selected_frameworks
 
     return selected_frameworks([], library, [framework], level)[0]
@@ -217,6 +218,8 @@ def automap(model: Path | None, framework: str, level: str | None, only: str | N
     texts = {str(c.get("id")): " ".join(str(c.get(k) or "") for k in ("description",
                                                                         "notes"))
              for c in data.get("controls") or [] if isinstance(c, dict)}
+    if only is not None and only not in texts:
+        raise InputError(f"--control {only}: no such control in {shown_path(path)}")
     ranked = rank([(c, f"{c.title} {texts.get(c.id, '')}") for c in assessment.controls
                    if only is None or c.id == only], catalogue, resolved, top)
     if output_format == "json":
