@@ -87,3 +87,18 @@ def test_markdown_report_gets_coverage_and_exclusions(run_cli, project: Path,
             "1 excluded).") in text
     assert "| Excluded requirement | Reason |" in text
     assert "| V5.1.1 | No file uploads" in text and "<b>at all</b>" not in text
+
+
+def test_api_compliance_document_carries_the_coverage(run_cli, project: Path,
+                                                      write_model) -> None:
+    import json
+
+    write_model(MODEL.replace("frameworks: [asvs-5.0]", "frameworks: [asvs-5.0, pci-dss-4.0]"))
+    _site(run_cli, project)
+    document = json.loads((project / "_site" / "api" / "models" / "shop" / "compliance.json")
+                          .read_text(encoding="utf-8"))
+    by_id = {f["id"]: f for f in document["frameworks"]}
+    assert by_id["asvs-5.0"]["coverage"] == {
+        "requirements": 345, "verified": 0, "covered": 1, "partial": 0, "planned": 0,
+        "unmapped": 343, "excluded": 1, "coverage": 0.0029}
+    assert by_id["pci-dss-4.0"]["coverage"] is None

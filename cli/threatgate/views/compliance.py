@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from threatgate.analysis.assessment import ModelAssessment
 from threatgate.analysis.badges import CoverageSummary
@@ -88,4 +88,13 @@ def coverage_of(sections: Iterable[HasMatrix], framework: str) -> CoverageSummar
     for section in sections:
         if section.id == framework and section.matrix is not None:
             return section.matrix.summary
+    return None
+
+
+def coverage_counts(sections: Iterable[HasMatrix], framework: str) -> dict[str, Any] | None:
+    """The counts of ``threatgate compliance report`` for one model and framework (None:
+    the framework has no catalogue)."""
+    for section in sections:
+        if section.id == framework and section.matrix is not None:
+            return {**section.matrix.counts, "coverage": section.matrix.coverage}
     return None
