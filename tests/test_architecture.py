@@ -210,9 +210,9 @@ def test_click_only_under_commands() -> None:
 
 
 #: The layers, from the bottom up (docs/architecture.md): each imports only those before it.
-LAYERS = ("diagnostics", "errors", "support", "model", "validate", "document", "analysis",
-          "verify", "workspace", "edits", "gate", "diff", "history", "generate", "importers",
-          "views", "output", "integrations", "commands")
+LAYERS = ("diagnostics", "errors", "support", "model", "catalogues", "validate", "document",
+          "analysis", "verify", "workspace", "compliance", "edits", "gate", "diff", "history",
+          "generate", "importers", "views", "output", "integrations", "commands")
 #: The settings check their ``[rules]`` table against the rule registry when loaded, so that
 #: an unknown rule id is refused by every command, not only by those that validate.
 LAYER_EXCEPTIONS = {("threatgate.model.config", "validate")}

@@ -152,14 +152,22 @@ PEOPLE = (
 APPROVERS = ("cto", "ciso", "risk-committee", "head-of-engineering", "product-owner")
 
 #: framework id -> a function producing one of its requirement ids.
+def _catalogue_ids(framework: str) -> list[str]:
+    """The requirement ids of a shipped catalogue: mappings to a framework with a
+    catalogue are checked against it, so the corpus picks real ones."""
+    from threatgate.catalogues.library import SHIPPED
+
+    return [requirement.id for requirement in SHIPPED.require(framework).requirements]
+
+
+ASVS_IDS = _catalogue_ids("asvs-5.0")
+NIST_IDS = _catalogue_ids("nist-800-53-r5")
 FRAMEWORKS: dict[str, Callable[[random.Random], str]] = {
-    "asvs-5.0": lambda r: f"V{r.randint(1, 14)}.{r.randint(1, 9)}.{r.randint(1, 9)}",
+    "asvs-5.0": lambda r: r.choice(ASVS_IDS),
     "pci-dss-4.0": lambda r: f"{r.randint(1, 12)}.{r.randint(1, 6)}.{r.randint(1, 5)}",
     "iso-27001-2022": lambda r: f"A.{r.randint(5, 8)}.{r.randint(1, 34)}",
     "soc2-2017": lambda r: f"CC{r.randint(1, 9)}.{r.randint(1, 8)}",
-    "nist-800-53-r5": lambda r: (
-        f"{r.choice(['AC', 'AU', 'IA', 'SC', 'SI', 'CM'])}-{r.randint(1, 25)}"
-    ),
+    "nist-800-53-r5": lambda r: r.choice(NIST_IDS),
 }
 
 TRUST_BOUNDARIES = (

@@ -35,7 +35,7 @@ GOLDEN = GOLDEN_DIR / "gate"
 THRESHOLDS = (
     "--fail-on-critical", "--fail-on-unmitigated-high", "--min-mitigation-ratio", "0.5",
     "--fail-on-at-risk", "high", "--fail-on-expired", "--max-open-findings", "high=0",
-    "--require-evidence", "--fail-on-empty",
+    "--require-evidence", "--fail-on-empty", "--min-compliance", "owasp-top10-2021=0.5",
 )
 GOLDEN_FILES = {
     "text": "text.txt",
@@ -90,7 +90,8 @@ controls:
 
 #: Fails every check but fail_on_empty: a critical open threat (T1), a high one (T2), an
 #: expired acceptance (T3) and attestation (AS1), an implemented control without
-#: assertions (C2), two objectives at risk (CO1 critical, CO2 high), an open high finding.
+#: assertions (C2), two objectives at risk (CO1 critical, CO2 high), an open high finding,
+#: no OWASP Top 10 category covered (it excludes one, so it answers to that framework).
 PAYMENTS = """\
 threatgate: 1
 id: payments
@@ -156,6 +157,8 @@ acceptances:
 findings:
   - {id: F1, control: C1, title: Card numbers in debug logs, severity: high, status: discovered}
   - {id: F2, control: C2, title: Stack trace on /refund, severity: low, status: acknowledged}
+exclusions:
+  - {requirement: "owasp-top10-2021:A10", reason: No outbound requests}
 """
 
 #: Not valid (likelihood out of range at line 7): cannot be assessed, always fails.
@@ -173,7 +176,7 @@ threats:
 #: Control characters, quotes and '<>' are legal in POSIX file names, not on Windows.
 posix_names = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX file names")
 
-PAYMENTS_FAILURES = 9  # fail_on_at_risk and fail_on_expired fail twice each
+PAYMENTS_FAILURES = 10  # fail_on_at_risk and fail_on_expired fail twice each
 
 
 @pytest.fixture(autouse=True)
@@ -425,7 +428,7 @@ def test_junit_counts_and_cases(run_cli, gate_project):
     assert_junit_counts(root)
     suites = {suite.get("name"): suite for suite in root.iter("testsuite")}
     assert list(suites) == ["catalog", "payments", "threatmodels/broken.yaml"]
-    assert (root.get("tests"), root.get("failures")) == ("19", "10")
+    assert (root.get("tests"), root.get("failures")) == ("21", "11")
     for model in ("catalog", "payments"):
         cases = suites[model].findall("testcase")
         # One case per passing check, one per entity failing a check.
@@ -509,7 +512,7 @@ def test_xml_text_drops_what_xml_cannot_carry():
 
 def test_junit_knows_every_check():
     everything = Thresholds(True, True, 0.5, "high", True, {"high": 0}, True, True, "main",
-                            True)
+                            True, {"asvs-5.0": 0.5})
     assert checks_of(everything) == [f.name for f in fields(Thresholds)]
     assert checks_of(Thresholds()) == []
     assert checks_of(Thresholds(min_mitigation_ratio=0.0)) == ["min_mitigation_ratio"]

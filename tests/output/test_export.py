@@ -228,7 +228,7 @@ def test_json_model_is_normalised(export, write_model) -> None:
     assert [k for k in model if isinstance(model[k], list) and k not in ("frameworks", "tags")
             ] == ["components", "dataflows", "trust_boundaries", "assets", "attackers",
                   "objectives", "threats", "controls", "assumptions", "acceptances",
-                  "findings"]
+                  "findings", "exclusions"]
     objectives = {o["id"]: o for o in model["objectives"]}
     assert objectives["CO1"]["properties"] == ["confidentiality", "integrity"]  # the asset's
     assert objectives["CO2"]["properties"] == ["integrity"]  # its own

@@ -155,7 +155,7 @@ title: {one}
 description: {many}
 system: {one}
 owner: {one}
-frameworks: [asvs-5.0]
+frameworks: [asvs-5.0, xss-1.0]
 badge: public
 components:
   - {{id: web, name: {one}, description: {many}, type: client, boundary: internet}}
@@ -182,7 +182,7 @@ controls:
     description: {many}
     status: implemented
     owner: {one}
-    compliance: ["asvs-5.0:<script>alert(1)</script>", "asvs-5.0:javascript:alert(1)"]
+    compliance: ["xss-1.0:<script>alert(1)</script>", "xss-1.0:javascript:alert(1)"]
     assertions:
       - {{type: pattern_absent, file: "src/<script>.py", pattern: {_q("<img src=x onerror=alert(1)>")}}}
   - {{id: C2, title: {one}, description: {many}, status: planned}}

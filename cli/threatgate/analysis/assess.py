@@ -15,6 +15,7 @@ from typing import Any
 from threatgate.analysis.assessment import (
     ControlView,
     DatedItem,
+    ExclusionView,
     FindingView,
     Locate,
     ModelAssessment,
@@ -72,6 +73,7 @@ def assess_model(
         dated=dated_items(model, today, expiring_days, locate),
         location=locate(("id",)),
         verification_run=evidence is not None,
+        exclusions=assess_exclusions(model, locate),
     )
     assessment.review_queue = review_queue(assessment)
     assessment.leverage = remediation_leverage(model, assessment)
@@ -174,6 +176,12 @@ def assess_controls(
         )
         for index, c in items(model, "controls")
     ]
+
+
+def assess_exclusions(model: dict[str, Any], locate: Locate) -> list[ExclusionView]:
+    return [ExclusionView(str(e.get("requirement")), str(e.get("reason", "")),
+                          locate(("exclusions", index)))
+            for index, e in items(model, "exclusions")]
 
 
 def assess_findings(model: dict[str, Any], locate: Locate) -> list[FindingView]:

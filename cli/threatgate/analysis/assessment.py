@@ -74,6 +74,15 @@ class ControlView:
 
 
 @dataclass
+class ExclusionView:
+    """A compliance requirement the model excludes from its scope, and why."""
+
+    requirement: str
+    reason: str
+    location: Location
+
+
+@dataclass
 class FindingView:
     id: str
     control: str
@@ -139,6 +148,8 @@ class ModelAssessment:
     #: Whether the evidence was verified (``verify``, ``assess --verify``): without it
     #: nothing is "verified" or "not verified", only unknown.
     verification_run: bool = False
+    #: Compliance requirements excluded from the model's scope (never counted as gaps).
+    exclusions: list[ExclusionView] = field(default_factory=list)
 
     # --- summaries -------------------------------------------------------------------
 

@@ -12,9 +12,13 @@ A badge is one of five states, computed from the objectives' posture in an asses
 * ``unknown``: the model is missing, not valid, or not published (``badge: public``).
   Every unknown badge is the same, so a private model cannot be told from a missing one.
 
-A framework badge covers the objectives served (in any mitigation group) by a control
-whose ``compliance`` names that framework. The assessment does not keep the controls'
-compliance references, so the framework badge reads them from the model's data.
+A framework with a catalogue gets a coverage badge (:func:`badge_from_coverage`, from
+the coverage ``threatgate compliance report`` computes): ``verified`` when every
+requirement in scope is covered by verified controls, ``implemented`` when every one is
+covered, ``gaps`` with the share covered otherwise (red below half), ``no_controls`` while
+no requirement is mapped. A framework without a catalogue keeps the objective badge: it
+covers the objectives served (in any mitigation group) by a control whose ``compliance``
+names that framework.
 
 The endpoint JSON holds only keys the Shields endpoint badge accepts (it rejects unknown
 keys): ``schemaVersion`` (always 1), ``label``, ``message`` and ``color``.
@@ -123,6 +127,38 @@ def badge_from_objectives(
     )
 
 
+@dataclass(frozen=True)
+class CoverageSummary:
+    """What a framework badge shows of the framework's coverage by one model."""
+
+    covered: int
+    verified: int
+    #: Requirements that count: those in the catalogue less the excluded ones.
+    in_scope: int
+    #: Requirements in scope that at least one control maps.
+    mapped: int
+    coverage: float
+
+
+#: Below this share covered, a coverage badge is red rather than orange.
+RED_COVERAGE = 0.5
+
+
+def badge_from_coverage(summary: CoverageSummary, *, label: str) -> Badge:
+    """The badge of a framework's coverage (see the module docstring)."""
+    if summary.in_scope == 0 or summary.mapped == 0:
+        return Badge("no_controls", label, "no requirements mapped yet", "lightgrey")
+    if summary.covered == summary.in_scope:
+        if summary.verified == summary.covered:
+            return Badge("verified", label, f"{summary.covered}/{summary.in_scope} "
+                         "requirements verified", "brightgreen")
+        return Badge("implemented", label, f"{summary.covered}/{summary.in_scope} "
+                     "requirements covered, verification pending", "green")
+    percent = f"{summary.coverage * 100:.1f}%"
+    return Badge("gaps", label, f"{percent} covered ({summary.covered}/{summary.in_scope})",
+                 "red" if summary.coverage < RED_COVERAGE else "orange")
+
+
 def framework_controls(assessment: ModelAssessment) -> dict[str, set[str]]:
     """Framework id -> ids of the controls whose ``compliance`` names that framework."""
     mapped: dict[str, set[str]] = {}
@@ -143,10 +179,14 @@ def model_badge(assessment: ModelAssessment | None) -> Badge:
     )
 
 
-def framework_badge(assessment: ModelAssessment | None, framework: str) -> Badge:
-    """The badge of one framework: the objectives its mapped controls serve."""
+def framework_badge(assessment: ModelAssessment | None, framework: str,
+                    coverage: CoverageSummary | None = None) -> Badge:
+    """The badge of one framework: its ``coverage`` when it has a catalogue, else the
+    objectives its mapped controls serve."""
     if assessment is None or not assessment.badge_public:
         return UNKNOWN
+    if coverage is not None:
+        return badge_from_coverage(coverage, label=framework)
     controls = framework_controls(assessment).get(framework, set())
     served = {o for c in assessment.controls if c.id in controls for o in c.objectives}
     scope = [o for o in assessment.objectives if o.id in served]

@@ -25,6 +25,7 @@ from threatgate.support.outputs import check_folder, write_into
 if TYPE_CHECKING:
     from threatgate.analysis.assessment import ModelAssessment
     from threatgate.analysis.badges import Badge
+    from threatgate.model.config import Config
     from threatgate.workspace import Workspace
 
 #: The schema's modelId and frameworkId patterns: safe as file names and in URLs.
@@ -75,8 +76,10 @@ def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, 
     MODEL is a model id; without any, every model in the configured folders gets a
     badge. For each model, --out DIR receives DIR/<model>.json and DIR/<model>.svg, and
     for each framework the model lists, DIR/<model>--<framework>.json and .svg (a
-    framework badge covers the objectives served by controls whose `compliance` names
-    that framework). DIR/unknown.json and unknown.svg are written too.
+    framework with a catalogue shows its requirement coverage, as `threatgate compliance
+    report` computes it: "42% covered (12/28)", all covered "verification pending", all
+    verified; one without a catalogue covers the objectives served by controls whose
+    `compliance` names it). DIR/unknown.json and unknown.svg are written too.
 
     \b
     States:
@@ -116,7 +119,7 @@ def badge(models: tuple[str, ...], out_dir: Path | None, frameworks: tuple[str, 
         check_folder(out_dir, protected_paths(config), label=f"--out {out_dir}", what="badges")
     day = resolve_today(today)
     workspace = load_workspace((), config, day, verify=run_verify, progress=progress_bar)
-    badges = _make_badges(_subjects(workspace, models, frameworks))
+    badges = _make_badges(_subjects(workspace, models, frameworks), config)
     if out_dir is None:
         printed = {stem: badge.endpoint() for stem, badge in badges}
         echo(json.dumps(printed, indent=2, ensure_ascii=False))
@@ -177,9 +180,12 @@ def _subjects(workspace: Workspace, models: tuple[str, ...],
     return subjects
 
 
-def _make_badges(subjects: list[_Subject]) -> list[tuple[str, Badge]]:
-    from threatgate.analysis.badges import badge_file_stem, framework_badge, model_badge
+def _make_badges(subjects: list[_Subject], config: Config) -> list[tuple[str, Badge]]:
+    from threatgate.analysis.badges import badge_file_stem, model_badge
+    from threatgate.catalogues.library import library_for
+    from threatgate.compliance.badges import compliance_badge
 
+    catalogues = library_for(config)
     made: list[tuple[str, Badge]] = []
     for subject in subjects:
         assessment = subject.assessment
@@ -190,7 +196,7 @@ def _make_badges(subjects: list[_Subject]) -> list[tuple[str, Badge]]:
         made.append((badge_file_stem(subject.model_id), model_badge(assessment)))
         for framework in subject.frameworks:
             made.append((badge_file_stem(subject.model_id, framework),
-                         framework_badge(assessment, framework)))
+                         compliance_badge(assessment, framework, catalogues)))
     return made
 
 

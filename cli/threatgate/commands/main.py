@@ -39,6 +39,7 @@ class LazyGroup(click.Group):
         "badge": ("threatgate.commands.badge_cmd", "badge"),
         "findings": ("threatgate.commands.findings_cmd", "findings"),
         "gaps": ("threatgate.commands.gaps_cmd", "gaps"),
+        "compliance": ("threatgate.commands.compliance_cmd", "compliance"),
         "diff": ("threatgate.commands.diff_cmd", "diff"),
         "history": ("threatgate.commands.history_cmd", "history"),
         "render": ("threatgate.commands.render_cmd", "render"),

@@ -87,7 +87,12 @@ def validate(
     from threatgate.output.diagnostics import ValidationResult, summary
     from threatgate.output.registry import render
     from threatgate.support.cache import open_cache
-    from threatgate.validate.files import cache_salt, sibling_model_ids, validate_files
+    from threatgate.validate.files import (
+        cache_salt,
+        options_for,
+        sibling_model_ids,
+        validate_files,
+    )
 
     config = resolve_config(config_path)
     day = resolve_today(today)
@@ -99,14 +104,7 @@ def validate(
     cache = None
     if config.cache and not no_cache:
         cache = open_cache(cache_salt(config, day))
-    options: ValidateOptions[None] = ValidateOptions(
-        today=day,
-        max_file_size=config.max_file_size,
-        max_depth=config.max_depth,
-        rules=dict(config.rules),
-        cache=cache,
-        jobs=jobs,
-    )
+    options: ValidateOptions[None] = options_for(config, day, cache=cache, jobs=jobs)
     others: dict[str, str] = {}
     if paths and any(folder.is_dir() for folder in config.model_dirs):
         checked = {item.path.resolve() for item in files}

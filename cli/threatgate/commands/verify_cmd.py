@@ -90,16 +90,14 @@ def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_onl
     """
     import threatgate.verify  # noqa: F401  (registers the assertion types)
     from threatgate.model.discovery import discover
-    from threatgate.validate.files import ValidateOptions, validate_files
+    from threatgate.validate.files import options_for, validate_files
     from threatgate.verify.runner import planned_assertions
 
     config = resolve_config(config_path)
     day = resolve_today(today)
     targets = parse_outputs(outputs, format_names("verify"))
     files = discover(list(paths), config)
-    validation = validate_files(files, ValidateOptions(
-        today=day, max_file_size=config.max_file_size, max_depth=config.max_depth,
-        rules=dict(config.rules), follow=planned_assertions))
+    validation = validate_files(files, options_for(config, day, planned_assertions))
     planned = [p for found in validation.followed for p in found]
     invalid = [result for result in validation.files if result.followed is None]
     if controls:

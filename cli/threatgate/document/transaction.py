@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from threatgate.catalogues.library import SHIPPED, CatalogueLibrary
 from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.document.editor import ModelEditor
 from threatgate.document.errors import EditError
@@ -46,11 +47,11 @@ Problem = tuple[str, str, int, int, str]
 
 
 def _problems(raw: bytes, today: dt.date, max_depth: int,
-              rules: Mapping[str, str]) -> list[Problem]:
+              rules: Mapping[str, str], catalogues: CatalogueLibrary | None) -> list[Problem]:
     """Every validation problem of ``raw`` with its effective severity (settings applied)."""
     from threatgate.validate.files import check_bytes
 
-    summary = check_bytes(raw, today, max_depth)
+    summary = check_bytes(raw, today, max_depth, catalogues or SHIPPED)
     return [(rules.get(rule) or severity, rule, line, column, message)
             for severity, rule, line, column, message in summary["problems"]]
 
@@ -172,7 +173,8 @@ class EditOutcome(Generic[T]):
 def edit_file(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
               max_depth: int = DEFAULT_MAX_DEPTH, max_bytes: int = DEFAULT_MAX_BYTES,
               rules: Mapping[str, str] | None = None, lock_timeout: float = LOCK_TIMEOUT,
-              write: bool = True, display: str | None = None) -> EditOutcome[T]:
+              write: bool = True, display: str | None = None,
+              catalogues: CatalogueLibrary | None = None) -> EditOutcome[T]:
     """Apply ``change`` to the model file at ``path`` and write the result atomically.
 
     The file is read after the lock is taken, so ``change`` always sees the latest
@@ -184,6 +186,8 @@ def edit_file(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
 
     An :class:`EditError` names the file as ``display`` (default: ``path`` relative to
     the current folder), and its problems are located in that file's edited text.
+    ``catalogues`` are the compliance frameworks mappings are checked against (default:
+    the shipped ones).
     """
     where = display if display is not None else display_path(path, Path.cwd())
     try:
@@ -195,7 +199,8 @@ def edit_file(path: Path, change: Callable[[ModelEditor], T], *, today: dt.date,
         try:
             return _edit_locked(target, where, change, today=today, max_depth=max_depth,
                                 max_bytes=max_bytes, rules=rules or {},
-                                lock_timeout=lock_timeout, write=write)
+                                lock_timeout=lock_timeout, write=write,
+                                catalogues=catalogues)
         except OSError as exc:  # the lock or the write: a read-only folder, a full disk
             raise EditError(f"cannot write {target}: {exc.strerror or exc}; file left "
                             "unchanged", rule="file-unwritable", exit_code=EXIT_USAGE) from None
@@ -225,7 +230,8 @@ def _check_writable(path: Path) -> None:
 
 def _edit_locked(path: Path, where: str, change: Callable[[ModelEditor], T], *,
                  today: dt.date, max_depth: int, max_bytes: int, rules: Mapping[str, str],
-                 lock_timeout: float, write: bool) -> EditOutcome[T]:
+                 lock_timeout: float, write: bool,
+                 catalogues: CatalogueLibrary | None = None) -> EditOutcome[T]:
     with exclusive_lock(path, lock_timeout):
         try:
             raw = read_bytes(path, max_bytes)
@@ -248,8 +254,8 @@ def _edit_locked(path: Path, where: str, change: Callable[[ModelEditor], T], *,
                             f"{max_bytes} (setting max_file_size); file left unchanged",
                             rule="file-too-large")
         if after != raw:
-            old = _problems(raw, today, max_depth, rules)
-            new = _problems(after, today, max_depth, rules)
+            old = _problems(raw, today, max_depth, rules, catalogues)
+            new = _problems(after, today, max_depth, rules, catalogues)
             problems = _introduced(old, new, Severity.ERROR, where)
             if problems:
                 raise EditError("the edit would make the model invalid; file left unchanged",

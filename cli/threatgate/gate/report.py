@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from threatgate.catalogues.library import library_for
 from threatgate.gate.run import DriftedAssertion, GateReport, Thresholds, gate_model
 from threatgate.model.config import Config
 from threatgate.model.dates import TODAY_ENV
@@ -56,7 +57,8 @@ def gate_workspace(workspace: Workspace, config: Config, day: dt.date,
             p = now.planned
             drifted.setdefault(p.model, []).append(
                 DriftedAssertion(p.control, p.type, p.line, now.verdict.reason))
-    results = [gate_model(a, thresholds, drifted.get(a.model_id))
+    catalogues = library_for(config)
+    results = [gate_model(a, thresholds, drifted.get(a.model_id), catalogues)
                for a in workspace.assessments]
     if run.baseline:
         from threatgate.gate.ratchet import apply_baseline, baseline_assessments, baseline_keys

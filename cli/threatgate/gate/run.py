@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.analysis.assessment import InvalidModel, ModelAssessment
+from threatgate.catalogues.library import SHIPPED, CatalogueLibrary
 from threatgate.gate.checks import CHECKS, REGISTRY, DriftedAssertion, Failure, GateCheck, GateInput
 from threatgate.gate.thresholds import Thresholds
 from threatgate.model.vocabulary import SEVERITY_ORDER
@@ -58,14 +59,15 @@ def _threat_failures(subject: GateInput, checks: list[GateCheck],
 
 
 def gate_model(assessment: ModelAssessment, thresholds: Thresholds,
-               drifted: list[DriftedAssertion] | None = None) -> ModelGate:
+               drifted: list[DriftedAssertion] | None = None,
+               catalogues: CatalogueLibrary = SHIPPED) -> ModelGate:
     """Run every check the thresholds turn on against one model.
 
     Failures are listed in check order, except that checks which run first (an empty
     model) come ahead of all others, and the threat checks' failures are listed
     together, threat by threat, where the first of them stands.
     """
-    subject = GateInput(assessment, tuple(drifted or ()))
+    subject = GateInput(assessment, tuple(drifted or ()), catalogues)
     enabled = thresholds.enabled
     threat_checks = [check for check in enabled if check.threat_failure is not None]
     failures: list[Failure] = []

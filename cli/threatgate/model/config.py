@@ -37,6 +37,8 @@ class Config:
     jira: dict[str, Any] = field(default_factory=dict)
     #: The ``[confluence]`` table as written (read by the Confluence integration).
     confluence: dict[str, Any] = field(default_factory=dict)
+    #: ``[compliance] folder``: the repository's own compliance catalogues.
+    compliance_folder: str = "compliance"
 
     @property
     def model_dirs(self) -> list[Path]:
@@ -46,6 +48,11 @@ class Config:
     def pack_paths(self) -> list[Path]:
         """The extra rule packs of ``[generate] packs``, relative to the repository root."""
         return [self.root / pack for pack in self.generate_packs]
+
+    @property
+    def compliance_dir(self) -> Path:
+        """The folder of the repository's own compliance catalogues."""
+        return self.root / self.compliance_folder
 
 
 def _has_tool_table(pyproject: Path) -> bool:
@@ -142,6 +149,8 @@ def build_config(root: Path, source: Path | None, settings: dict[str, Any]) -> C
     packs = tuple(settings.get("generate", {}).get("packs", ()))
     check_confined(root, source, "models", models)
     check_confined(root, source, "generate.packs", packs)
+    compliance_folder = settings.get("compliance", {}).get("folder", Config.compliance_folder)
+    check_confined(root, source, "compliance.folder", (compliance_folder,))
     check_confined(root, source, "exclude", exclude, patterns=True)
     return Config(
         root=root,
@@ -158,6 +167,7 @@ def build_config(root: Path, source: Path | None, settings: dict[str, Any]) -> C
         builtin_packs=settings.get("generate", {}).get("builtin_packs", True),
         jira=dict(settings.get("jira", {})),
         confluence=dict(settings.get("confluence", {})),
+        compliance_folder=compliance_folder,
     )
 
 

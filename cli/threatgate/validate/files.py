@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from threatgate import __version__
+from threatgate.catalogues.library import SHIPPED, CatalogueLibrary, library_for
 from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.model import schema
 from threatgate.model.config import Config
@@ -50,6 +51,8 @@ class ValidateOptions(Generic[T_co]):
     #: Its (picklable) result lands in :attr:`FileResult.followed`; assess uses this to
     #: work on the document the validation already parsed.
     follow: FollowUp[T_co] | None = None
+    #: The compliance catalogues mappings are checked against.
+    catalogues: CatalogueLibrary = SHIPPED
 
 
 def options_for(config: Config, today: dt.date, follow: FollowUp[T] | None = None, *,
@@ -57,7 +60,7 @@ def options_for(config: Config, today: dt.date, follow: FollowUp[T] | None = Non
     """The validation settings of ``config``, with ``follow`` run on each valid model."""
     return ValidateOptions(today=today, max_file_size=config.max_file_size,
                            max_depth=config.max_depth, rules=dict(config.rules), cache=cache,
-                           jobs=jobs, follow=follow)
+                           jobs=jobs, follow=follow, catalogues=library_for(config))
 
 
 @dataclass
@@ -109,7 +112,7 @@ class ValidationReport(Generic[T]):
 
 #: The code a validation result depends on: the layers at and below ``validate`` (the
 #: architecture test keeps validate from importing anything above them).
-VALIDATION_CODE = ("diagnostics.py", "errors.py", "support", "model", "validate")
+VALIDATION_CODE = ("diagnostics.py", "errors.py", "support", "model", "catalogues", "validate")
 
 
 def code_digest(package: Path, parts: tuple[str, ...] = VALIDATION_CODE) -> str:
@@ -132,6 +135,7 @@ def cache_salt(config: Config, today: dt.date) -> str:
     for name, document in sorted(schema.schema_documents().items()):
         digest.update(name.encode())
         digest.update(repr(document).encode())
+    digest.update(library_for(config).digest().encode())
     return f"{__version__}|{digest.hexdigest()}|{config.max_file_size}|{config.max_depth}|{today}"
 
 
@@ -139,20 +143,22 @@ def _kebab(keyword: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", keyword).lower()
 
 
-def check_bytes(raw: bytes, today: dt.date, max_depth: int) -> dict[str, Any]:
+def check_bytes(raw: bytes, today: dt.date, max_depth: int,
+                catalogues: CatalogueLibrary = SHIPPED) -> dict[str, Any]:
     """Validate one file's bytes. Returns a path-independent, JSON-ready summary."""
     try:
         document = load_bytes(raw, max_depth=max_depth, locate=True)
     except LoadError as exc:
         return _load_failure(exc)
-    return _summarise(document, today)
+    return _summarise(document, today, catalogues)
 
 
 def _load_failure(exc: LoadError) -> dict[str, Any]:
     return {"id": None, "problems": [["error", exc.rule, exc.line, exc.column, exc.message]]}
 
 
-def _summarise(document: LoadedDocument, today: dt.date) -> dict[str, Any]:
+def _summarise(document: LoadedDocument, today: dt.date,
+               catalogues: CatalogueLibrary = SHIPPED) -> dict[str, Any]:
     data = document.data
     problems: list[list[Any]] = []
     for problem in schema.check(data):
@@ -160,7 +166,7 @@ def _summarise(document: LoadedDocument, today: dt.date) -> dict[str, Any]:
         problems.append(
             ["error", f"schema-{_kebab(problem.keyword)}", line, column, problem.message]
         )
-    for found in run_rules(data, today):
+    for found in run_rules(data, today, catalogues):
         line, column = document.locate(found.path)
         problems.append([found.severity.value, found.rule, line, column, found.message])
     model_id = data.get("id") if isinstance(data.get("id"), str) else None
@@ -204,7 +210,7 @@ def _check_file(item: ModelFile, options: ValidateOptions[T]) -> tuple[dict[str,
         except LoadError as exc:
             summary = _load_failure(exc)
         else:
-            summary = _summarise(document, options.today)
+            summary = _summarise(document, options.today, options.catalogues)
         if cache:
             cache.put(key, summary)
     followed = None

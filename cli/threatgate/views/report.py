@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from threatgate.analysis.badges import Badge
 from threatgate.model.vocabulary import SEVERITY_ORDER
+from threatgate.views.compliance import ComplianceMatrix
 from threatgate.views.diagram import Diagram
 
 #: (control id, assertion index) -> (verdict status, reason), from a verification run.
@@ -196,6 +197,9 @@ class FrameworkSection:
     anchor: str
     requirements: list[RequirementRow]
     coverage: dict[str, int]
+    #: Every requirement of the framework's catalogue with its status (None: the
+    #: framework has no catalogue, only its mapped requirements are known).
+    matrix: ComplianceMatrix | None = None
 
 
 @dataclass

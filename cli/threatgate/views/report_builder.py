@@ -16,7 +16,9 @@ from typing import Any
 from threatgate.analysis.assessment import OPEN_FINDING_STATUSES, ControlView, ModelAssessment
 from threatgate.analysis.badges import MODEL_LABEL, badge_from_objectives, model_badge
 from threatgate.analysis.posture import acceptance_in_force, assumption_state
+from threatgate.catalogues.library import SHIPPED, CatalogueLibrary
 from threatgate.model.vocabulary import SEVERITY_RANK, id_list, items, text
+from threatgate.views.compliance import compliance_matrix
 from threatgate.views.diagram import build_diagram
 from threatgate.views.report import (
     AcceptanceRow,
@@ -59,6 +61,7 @@ def build_report(
     assessment: ModelAssessment,
     today: dt.date,
     outcomes: AssertionOutcomes | None = None,
+    catalogues: CatalogueLibrary = SHIPPED,
 ) -> Report:
     """The report of one model whose assessment is ``assessment``.
 
@@ -97,7 +100,7 @@ def build_report(
         acceptances=acceptance_rows(model, index, today),
         findings=finding_rows(model, assessment, index),
         compliance=compliance_sections(assessment.frameworks, controls, assessment.controls,
-                                       index),
+                                       index, assessment, catalogues),
         diagram=build_diagram(model),
     )
 
@@ -357,8 +360,13 @@ def report_summary(a: ModelAssessment, outcomes: AssertionOutcomes | None) -> Su
 
 
 def compliance_sections(frameworks: list[str], controls: list[ControlRow],
-                        views: list[ControlView], index: ReportIndex) -> list[FrameworkSection]:
-    """Requirement coverage per framework: covered when every mapped control is active."""
+                        views: list[ControlView], index: ReportIndex,
+                        assessment: ModelAssessment | None = None,
+                        catalogues: CatalogueLibrary = SHIPPED) -> list[FrameworkSection]:
+    """The mapped requirements per framework: covered when every mapped control is active,
+    partial when some are, uncovered when none is; with the whole catalogue's matrix
+    (every requirement, the exact statuses of ``threatgate compliance report``) for a
+    framework that has one."""
     by_id = {c.id: c for c in views}
     mapped: dict[str, dict[str, list[str]]] = {}
     for control in controls:
@@ -381,8 +389,10 @@ def compliance_sections(frameworks: list[str], controls: list[ControlRow],
             row.anchor = unique
         counts = {k: sum(r.coverage == k for r in rows) for k in ("covered", "partial",
                                                                   "uncovered")}
+        matrix = (compliance_matrix(assessment, framework, catalogues)
+                  if assessment is not None else None)
         sections.append(FrameworkSection(framework, anchor("framework", framework), rows,
-                                         counts))
+                                         counts, matrix))
     return sections
 
 

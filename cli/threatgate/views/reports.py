@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from threatgate.analysis.assessment import ModelAssessment
+from threatgate.catalogues.library import library_for
 from threatgate.diagnostics import Severity
 from threatgate.model.config import Config
 from threatgate.views.report import AssertionOutcomes, Report
@@ -70,6 +71,7 @@ def load_reports(workspace: Workspace, config: Config) -> Loaded:
     """
     models: list[SiteModel] = []
     invalid: list[InvalidEntry] = []
+    catalogues = library_for(config)
     for result in workspace.report.files:
         path = repo_path(result.display, config.root)
         has_errors = any(d.severity == Severity.ERROR for d in result.diagnostics)
@@ -79,7 +81,7 @@ def load_reports(workspace: Workspace, config: Config) -> Loaded:
             invalid.append(InvalidEntry(path, result.first_problem(), result.model_id))
             continue
         report = build_report(data, assessment, workspace.today,
-                              assertion_outcomes(workspace, assessment.model_id))
+                              assertion_outcomes(workspace, assessment.model_id), catalogues)
         report.path = path
         models.append(SiteModel(report, assessment))
     return Loaded(models, invalid)

@@ -22,8 +22,10 @@
     rows.forEach(function (row) {
       var visible = !needle || row.textContent.toLowerCase().indexOf(needle) !== -1;
       selects.forEach(function (select) {
+        // The row's attribute holds one value or several, separated by spaces.
         var key = select.getAttribute("data-filter-key");
-        if (select.value && row.getAttribute("data-" + key) !== select.value) {
+        var values = (row.getAttribute("data-" + key) || "").split(" ");
+        if (select.value && values.indexOf(select.value) === -1) {
           visible = false;
         }
       });

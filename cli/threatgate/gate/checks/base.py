@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from threatgate.analysis.assessment import Location, ModelAssessment, ThreatView
+from threatgate.catalogues.library import SHIPPED, CatalogueLibrary
 from threatgate.support.registry import Registry
 
 
@@ -48,6 +49,8 @@ class GateInput:
 
     assessment: ModelAssessment
     drifted: tuple[DriftedAssertion, ...] = ()
+    #: The compliance catalogues of the repository (coverage thresholds).
+    catalogues: CatalogueLibrary = SHIPPED
 
     def failure(self, check: str, message: str, location: Location,
                 entity: str | None = None, severity: str = "high") -> Failure:

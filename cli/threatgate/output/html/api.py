@@ -36,6 +36,7 @@ from threatgate.output.gate import render_json as gate_json
 from threatgate.output.html.site import SAFE_MODEL_ID, page_bytes, posture_summary
 from threatgate.output.json_export import normalise_model
 from threatgate.output.verification import render_json as verification_json
+from threatgate.views.compliance import coverage_counts, coverage_of
 from threatgate.views.reports import SiteModel
 
 if TYPE_CHECKING:
@@ -208,7 +209,9 @@ def compliance_document(model: ApiModel) -> dict[str, Any] | None:
             "controls": {"mapped": len(controls),
                          "implemented": sum(c.active for c in controls.values())},
             "objectives_served": sorted({o for c in controls.values() for o in c.objectives}),
-            "badge": framework_badge(a, framework).endpoint(),
+            "coverage": coverage_counts(model.site.report.compliance, framework),
+            "badge": framework_badge(
+                a, framework, coverage_of(model.site.report.compliance, framework)).endpoint(),
         })
     return {"api": API_VERSION, "model": a.model_id, "frameworks": entries}
 

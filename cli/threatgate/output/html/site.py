@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK
+from threatgate.output.html.compliance_page import STATUS_OPTIONS, compliance_pages
 from threatgate.output.html.pictures import index_pictures, model_pictures
+from threatgate.views.compliance import coverage_of
 from threatgate.views.report import Ref, Report, anchor, unique_anchors
 from threatgate.views.reports import InvalidEntry, SiteModel
 
@@ -171,7 +173,8 @@ def _badges(models: Sequence[SiteModel], invalid: Sequence[InvalidEntry]
         a = model.assessment
         made.setdefault(badge_file_stem(a.model_id), model_badge(a))
         for framework in a.frameworks:
-            made.setdefault(badge_file_stem(a.model_id, framework), framework_badge(a, framework))
+            made.setdefault(badge_file_stem(a.model_id, framework), framework_badge(
+                a, framework, coverage_of(model.report.compliance, framework)))
     for entry in invalid:
         # An invalid model's id may be anything, "../x" included: only a well-formed
         # one names a file, so that no model can make the site write outside OUT.
@@ -239,15 +242,6 @@ def _risks(models: Sequence[SiteModel]) -> tuple[list[dict[str, Any]], list[dict
     return threats, objectives
 
 
-def _compliance(models: Sequence[SiteModel]) -> list[dict[str, Any]]:
-    frameworks: dict[str, list[tuple[SiteModel, Any]]] = {}
-    for model in models:
-        for section in model.report.compliance:
-            frameworks.setdefault(section.id, []).append((model, section))
-    return [{"id": name, "anchor": anchor("framework", name), "entries": entries}
-            for name, entries in sorted(frameworks.items())]
-
-
 def _groups(models: Sequence[SiteModel]) -> list[dict[str, Any]]:
     systems: dict[str, list[SiteModel]] = {}
     for model in models:
@@ -272,7 +266,7 @@ def build_site(
     env = environment()
     models = sorted(models, key=lambda m: m.report.model_id)
     invalid = sorted(invalid, key=lambda e: (e.path, e.problem))
-    compliance = _compliance(models)
+    compliance = compliance_pages(models)
     common = {"site_title": options.title, "generated": options.generated,
               "standalone": False, "csp": SITE_CSP, "inline_css": "", "inline_js": "",
               "has_compliance": bool(compliance)}
@@ -306,7 +300,7 @@ def build_site(
         root="", threats=threats, objectives=objectives, **common))
     if compliance:
         files["compliance.html"] = page_bytes(env.get_template("compliance.html").render(
-            root="", frameworks=compliance, **common))
+            root="", frameworks=compliance, status_options=STATUS_OPTIONS, **common))
     if options.history is not None:
         from threatgate.output.html.history_page import render_history_page
 

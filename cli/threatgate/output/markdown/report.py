@@ -19,6 +19,7 @@ from threatgate.output.escape.markdown import (
     md_paragraphs,
 )
 from threatgate.output.escape.text import one_line
+from threatgate.output.markdown.compliance import coverage_lines
 from threatgate.output.markdown.pictures import matrix_markdown
 from threatgate.views.pictures import risk_matrix
 from threatgate.views.report import (
@@ -286,7 +287,8 @@ def _compliance(report: Report) -> list[str]:
         intro = (f"Requirements: {counts}." if section.requirements
                  else "No control maps to this framework yet.")
         lines += [f"### {md_cell_literal(section.id)}", "",
-                  _anchor(section.anchor) + md_cell_literal(intro), ""]
+                  _anchor(section.anchor) + md_cell_literal(intro), "",
+                  *coverage_lines(section.matrix)]
         if section.requirements:
             rows = [[f"{_anchor(r.anchor)}{md_cell_literal(r.requirement)}",
                      _links(r.controls, show_status=True), r.coverage]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from threatgate.catalogues.library import SHIPPED, CatalogueLibrary
 from threatgate.diagnostics import Severity
 from threatgate.model.vocabulary import EntityRef, id_index
 from threatgate.support.registry import Registry
@@ -29,6 +30,8 @@ class RuleContext:
     data: dict[str, Any]
     today: dt.date
     problems: list[RuleProblem] = field(default_factory=list)
+    #: The compliance frameworks mappings are checked against (read only when needed).
+    catalogues: CatalogueLibrary = SHIPPED
     _current: RuleInfo | None = None
     _ids: dict[str, list[EntityRef]] | None = None
     _by_collection: dict[str, frozenset[str]] | None = None
@@ -79,8 +82,9 @@ def rule(
     return register
 
 
-def run_rules(data: dict[str, Any], today: dt.date) -> list[RuleProblem]:
-    context = RuleContext(data, today)
+def run_rules(data: dict[str, Any], today: dt.date,
+              catalogues: CatalogueLibrary = SHIPPED) -> list[RuleProblem]:
+    context = RuleContext(data, today, catalogues=catalogues)
     for info in RULES.values():
         context._current = info
         info.check(context)
