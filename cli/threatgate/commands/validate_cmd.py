@@ -87,7 +87,7 @@ def validate(
     from threatgate.output.diagnostics import ValidationResult, summary
     from threatgate.output.registry import render
     from threatgate.support.cache import open_cache
-    from threatgate.validate.files import cache_salt, sibling_model_ids, validate_files
+    from threatgate.validate.files import cache_salt, repository_model_ids, validate_files
 
     config = resolve_config(config_path)
     day = resolve_today(today)
@@ -109,15 +109,7 @@ def validate(
     )
     others: dict[str, str] = {}
     if paths and any(folder.is_dir() for folder in config.model_dirs):
-        checked = {item.path.resolve() for item in files}
-        try:
-            repository = discover([], config)
-        except Exception:  # noqa: BLE001 - the siblings are a bonus check, never a failure
-            repository = []
-        others = sibling_model_ids(
-            [item for item in repository if item.path.resolve() not in checked],
-            config.max_file_size,
-        )
+        others = repository_model_ids(files, config, cache)
 
     with progress_bar(len(files), "validating") as advance:
         report = validate_files(files, options, others, progress=advance)

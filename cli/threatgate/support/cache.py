@@ -33,6 +33,7 @@ import hmac
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -162,10 +163,11 @@ class ResultCache:
         message = key.encode() + b"\0" + payload
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest().encode()
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str,
+            shape: Callable[[Any], bool] = is_file_result) -> dict[str, Any] | None:
         """The entry of ``key``; ``None`` when there is none, its tag does not match, or
         it is not a well-formed result (truncated, garbage, too large, nested too
-        deeply, of another shape)."""
+        deeply, not of the ``shape`` its kind of entry has)."""
         try:
             with self._entry(key).open("rb") as handle:
                 data = handle.read(MAX_ENTRY_BYTES + 1)
@@ -180,7 +182,7 @@ class ResultCache:
             value = json.loads(payload)
         except (ValueError, RecursionError):
             return None
-        return value if is_file_result(value) else None
+        return value if isinstance(value, dict) and shape(value) else None
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         entry = self._entry(key)

@@ -20,7 +20,7 @@ from threatgate import __version__
 from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.model import schema
 from threatgate.model.config import Config
-from threatgate.model.discovery import ModelFile
+from threatgate.model.discovery import ModelFile, discover
 from threatgate.model.loader import LoadedDocument, LoadError, load_bytes, node_limit, read_bytes
 from threatgate.support.cache import ResultCache
 from threatgate.validate.rules import run_rules
@@ -305,23 +305,110 @@ def _check_model_ids(results: list[FileResult[T]], other_ids: dict[str, str]) ->
 
 
 _TOP_LEVEL_ID = re.compile(rb"^id:[ \t]*['\"]?([a-z0-9][a-z0-9._-]*)", re.MULTILINE)
+#: The id of a model sits near its top: this much is read first, the rest only if needed.
+HEAD_BYTES = 4096
 
 
-def sibling_model_ids(siblings: list[ModelFile], max_bytes: int) -> dict[str, str]:
+def sibling_model_ids(siblings: list[ModelFile], max_bytes: int,
+                      cache: ResultCache | None = None) -> dict[str, str]:
     """Model ids of files that are not being validated, read with a quick scan.
 
     Used when only some files are checked (a pre-commit hook passes the changed ones) to
-    still catch an id that another model of the repository already uses.
+    still catch an id that another model of the repository already uses. With a cache,
+    the ids of an unchanged set of files (each file's path, size, modification time and
+    inode) are one entry, so a hook run in a large repository reads no sibling.
     """
+    wanted = [item for item in siblings if not item.refused]
+    key = ""
+    if cache is not None:
+        listing = _stat_listing(wanted)
+        key = cache.key(b"sibling-ids\0" + listing + f"\0{max_bytes}".encode())
+        found = cache.get(key, shape=_is_id_listing)
+        if found is not None:
+            return dict(found["ids"])
     ids: dict[str, str] = {}
-    for item in siblings:
-        if item.refused:
-            continue
-        try:
-            raw = read_bytes(item.path, max_bytes)
-        except (OSError, LoadError):
-            continue
-        match = _TOP_LEVEL_ID.search(raw)
-        if match:
-            ids.setdefault(match.group(1).decode(), item.display)
+    for item in wanted:
+        model_id = first_model_id(item.path, max_bytes)
+        if model_id is not None:
+            ids.setdefault(model_id, item.display)
+    if cache is not None:
+        cache.put(key, {"ids": ids})
     return ids
+
+
+def repository_model_ids(checked: list[ModelFile], config: Config,
+                         cache: ResultCache | None = None) -> dict[str, str]:
+    """The ids of the repository's models other than ``checked`` (by real path): what the
+    files a hook passes must not reuse."""
+    try:
+        repository = discover([], config)
+    except Exception:  # noqa: BLE001 - the siblings are a bonus check, never a failure
+        return {}
+    given = set(real_paths(checked))
+    siblings = [item for item, real in zip(repository, real_paths(repository), strict=True)
+                if real not in given]
+    return sibling_model_ids(siblings, config.max_file_size, cache)
+
+
+def _stat_listing(items: list[ModelFile]) -> bytes:
+    """Each file's display path, size, modification time and inode, one a line (a file
+    that cannot be stat'ed is listed as missing, and so read afresh if it comes back)."""
+    lines = []
+    for item in items:
+        try:
+            info = item.path.stat()
+        except OSError:
+            lines.append(f"{item.display}|-")
+            continue
+        lines.append(f"{item.display}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}")
+    return "\n".join(lines).encode("utf-8", "surrogateescape")
+
+
+def _is_id_listing(value: dict[str, Any]) -> bool:
+    ids = value.get("ids")
+    return isinstance(ids, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in ids.items())
+
+
+def first_model_id(path: Path, max_bytes: int) -> str | None:
+    """The model id a file sets at its top level (the first ``id:`` line), reading only
+    its first lines when the id is there; None when there is none, or the file is over
+    ``max_bytes`` or cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size > max_bytes:
+                return None
+            head = handle.read(HEAD_BYTES)
+            # Only whole lines of a cut read: the first match among them is the file's.
+            end = head.rfind(b"\n") + 1 if len(head) == HEAD_BYTES else len(head)
+            match = _TOP_LEVEL_ID.search(head, 0, end)
+            if match is None:
+                raw = head + handle.read(max_bytes + 1 - len(head))
+                if len(raw) > max_bytes:
+                    return None
+                match = _TOP_LEVEL_ID.search(raw)
+    except OSError:
+        return None
+    return match.group(1).decode() if match else None
+
+
+def real_paths(items: list[ModelFile]) -> list[tuple[Path, str]]:
+    """``item.path.resolve()`` of each item as (folder, name), which compare as the paths
+    do: known to discovery, or resolving each folder once (a file that is not a symbolic
+    link is its resolved folder and its name)."""
+    folders: dict[Path, Path] = {}
+    out = []
+    for item in items:
+        path = item.path
+        if item.real_folder is not None:
+            out.append((item.real_folder, path.name))
+            continue
+        if path.name in ("", ".", "..") or os.path.islink(path):  # noqa: PTH114
+            real = path.resolve()
+            out.append((real.parent, real.name))
+            continue
+        parent = folders.get(path.parent)
+        if parent is None:
+            parent = folders[path.parent] = path.parent.resolve()
+        out.append((parent, path.name))
+    return out
