@@ -50,6 +50,7 @@ from benchkit import (
     Target,
     add_json_option,
     add_repeat_option,
+    bench_env,
     failure,
     fill_defaults,
     interleave,
@@ -1240,12 +1241,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
-    env = {
-        **os.environ,
-        "THREATGATE_TODAY": FIXED_TODAY,
-        "THREATGATE_CACHE_DIR": str(scratch / "unused-cache"),
-    }
-    env.pop("THREATGATE_DEBUG", None)
+    env = bench_env(scratch, THREATGATE_TODAY=FIXED_TODAY,
+                    THREATGATE_CACHE_DIR=str(scratch / "unused-cache"))
     threatgate = tool("threatgate")
     bundled = scratch / "threatmodel.bundled.schema.json"
     _, done = run_timed([threatgate, "schema", "--bundle"], scratch, env)

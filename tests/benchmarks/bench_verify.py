@@ -60,6 +60,7 @@ from benchkit import (
     Target,
     add_json_option,
     add_repeat_option,
+    bench_env,
     failure,
     fill_defaults,
     interleave,
@@ -1215,13 +1216,8 @@ def prepare_root(root: Path) -> None:
 
 
 def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
-    env = {
-        **os.environ,
-        **GIT_ENV,
-        "THREATGATE_TODAY": FIXED_TODAY,
-        "THREATGATE_CACHE_DIR": str(scratch / "cache"),
-    }
-    env.pop("THREATGATE_DEBUG", None)
+    env = bench_env(scratch, **GIT_ENV, THREATGATE_TODAY=FIXED_TODAY,
+                    THREATGATE_CACHE_DIR=str(scratch / "cache"))
     threatgate, git = tool("threatgate"), tool("git")
 
     print(

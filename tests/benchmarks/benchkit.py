@@ -36,6 +36,19 @@ GIT_ENV = {
 }
 
 
+def bench_env(scratch: Path, **extra: str) -> dict[str, str]:
+    """The environment every timed command runs in: this one, with ``extra``, and with
+    Python's compiled modules written (to a folder of ``scratch``) and reused, as an
+    installed package has them. A shell that sets ``PYTHONDONTWRITEBYTECODE`` would
+    otherwise make every run compile threatgate from source, which the tools it is
+    compared with (installed, compiled) never do. The untimed checks before the timed
+    runs fill that folder."""
+    env = {**os.environ, **extra, "PYTHONPYCACHEPREFIX": str(scratch / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("THREATGATE_DEBUG", None)
+    return env
+
+
 class BenchError(Exception):
     """A tool failed, the tools disagree, or the generated input is not what it should be."""
 
