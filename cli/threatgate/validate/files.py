@@ -21,7 +21,14 @@ from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.model import schema
 from threatgate.model.config import Config
 from threatgate.model.discovery import ModelFile, discover
-from threatgate.model.loader import LoadedDocument, LoadError, load_bytes, node_limit, read_bytes
+from threatgate.model.loader import (
+    DEFAULT_MAX_NODES,
+    LoadedDocument,
+    LoadError,
+    load_bytes,
+    node_limit,
+    read_bytes,
+)
 from threatgate.support.cache import ResultCache
 from threatgate.validate.rules import run_rules
 
@@ -139,30 +146,48 @@ def _kebab(keyword: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", keyword).lower()
 
 
-def check_bytes(raw: bytes, today: dt.date, max_depth: int) -> dict[str, Any]:
-    """Validate one file's bytes. Returns a path-independent, JSON-ready summary."""
+def check_bytes(raw: bytes, today: dt.date, max_depth: int,
+                max_nodes: int = DEFAULT_MAX_NODES) -> dict[str, Any]:
+    """Validate one file's bytes. Returns a path-independent, JSON-ready summary.
+
+    The file is loaded recording only where its top-level keys sit (the model id's place
+    is in every summary); only a file with problems is loaded again recording every
+    position, to locate them."""
     try:
-        document = load_bytes(raw, max_depth=max_depth, locate=True)
+        document = load_bytes(raw, max_depth=max_depth, locate="top", max_nodes=max_nodes)
     except LoadError as exc:
         return _load_failure(exc)
-    return _summarise(document, today)
+    found = _findings(document.data, today)
+    if found:  # the same data, with every position recorded to locate the problems
+        document = load_bytes(raw, max_depth=max_depth, locate=True, max_nodes=max_nodes)
+    return _summarise(document, today, found)
 
 
 def _load_failure(exc: LoadError) -> dict[str, Any]:
     return {"id": None, "problems": [["error", exc.rule, exc.line, exc.column, exc.message]]}
 
 
-def _summarise(document: LoadedDocument, today: dt.date) -> dict[str, Any]:
+#: A problem found in a model, not yet located: (severity, rule, data path, message).
+Finding = tuple[str, str, tuple[str | int, ...], str]
+
+
+def _findings(data: dict[str, Any], today: dt.date) -> list[Finding]:
+    found: list[Finding] = [("error", f"schema-{_kebab(problem.keyword)}", problem.path,
+                             problem.message) for problem in schema.check(data)]
+    found += [(rule.severity.value, rule.rule, rule.path, rule.message)
+              for rule in run_rules(data, today)]
+    return found
+
+
+def _summarise(document: LoadedDocument, today: dt.date,
+               found: list[Finding] | None = None) -> dict[str, Any]:
+    """The summary of a loaded model, its problems (``found`` in it already, or found
+    now) located in ``document``."""
     data = document.data
-    problems: list[list[Any]] = []
-    for problem in schema.check(data):
-        line, column = document.locate(problem.path)
-        problems.append(
-            ["error", f"schema-{_kebab(problem.keyword)}", line, column, problem.message]
-        )
-    for found in run_rules(data, today):
-        line, column = document.locate(found.path)
-        problems.append([found.severity.value, found.rule, line, column, found.message])
+    if found is None:
+        found = _findings(data, today)
+    problems = [[severity, rule, *document.locate(path), message]
+                for severity, rule, path, message in found]
     model_id = data.get("id") if isinstance(data.get("id"), str) else None
     return {"id": model_id, "id_at": list(document.locate(("id",))), "problems": problems}
 
@@ -192,13 +217,17 @@ def _check_file(item: ModelFile, options: ValidateOptions[T]) -> tuple[dict[str,
     summary = cache.get(key) if cache else None
     document: LoadedDocument | None = None
     if summary is None:
-        try:
-            document = load_bytes(raw, max_depth=options.max_depth, locate=True,
-                                  max_nodes=node_limit(options.max_file_size))
-        except LoadError as exc:
-            summary = _load_failure(exc)
-        else:
-            summary = _summarise(document, options.today)
+        if options.follow is None:
+            summary = check_bytes(raw, options.today, options.max_depth,
+                                  node_limit(options.max_file_size))
+        else:  # the follow-up step points into the model: every position is recorded
+            try:
+                document = load_bytes(raw, max_depth=options.max_depth, locate=True,
+                                      max_nodes=node_limit(options.max_file_size))
+            except LoadError as exc:
+                summary = _load_failure(exc)
+            else:
+                summary = _summarise(document, options.today)
         if cache:
             cache.put(key, summary)
     followed = None
