@@ -61,13 +61,15 @@ Done = subprocess.CompletedProcess[str]
 
 @dataclass
 class Measurement:
-    """Every run of one command: wall-clock seconds and the child's peak RSS (KiB)."""
+    """Every run of one command: wall-clock seconds, the child's CPU seconds (user and
+    system, its own waited-for children included) and its peak RSS (KiB)."""
 
     key: str
     label: str
     command: str
     runs: list[float] = field(default_factory=list)
     peak_kib: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -83,6 +85,11 @@ class Measurement:
         return max(self.runs)
 
     @property
+    def cpu_seconds(self) -> float:
+        """The median CPU time: steadier than wall time on a machine others share."""
+        return statistics.median(self.cpu) if self.cpu else 0.0
+
+    @property
     def peak_mib(self) -> float:
         """The median of the runs' peak resident set sizes, in MiB."""
         return statistics.median(self.peak_kib) / 1024 if self.peak_kib else 0.0
@@ -91,7 +98,7 @@ class Measurement:
         return {
             "key": self.key, "label": self.label, "command": self.command,
             "median": self.seconds, "min": self.best, "max": self.worst,
-            "runs": self.runs, "peak_rss_kib": self.peak_kib,
+            "runs": self.runs, "cpu_runs": self.cpu, "peak_rss_kib": self.peak_kib,
         }
 
 
@@ -119,9 +126,12 @@ def tool(name: str) -> str:
     return found
 
 
-def run_measured(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, Done]:
+def run_measured(
+    argv: Sequence[str], cwd: Path, env: dict[str, str]
+) -> tuple[float, int, Done, float]:
     """Run a command to completion: its wall-clock time, its peak resident set size in
-    KiB (from ``wait4``, the child and its own waited-for children) and its outcome."""
+    KiB (from ``wait4``, the child and its own waited-for children), its outcome and its
+    CPU time (user and system)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=err)
@@ -135,12 +145,12 @@ def run_measured(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[f
             out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
     # ru_maxrss is KiB on Linux, bytes on macOS.
     peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    return seconds, peak, done
+    return seconds, peak, done, usage.ru_utime + usage.ru_stime
 
 
 def run_timed(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, Done]:
     """Run a command to completion; return its wall-clock time and its outcome."""
-    seconds, _peak, done = run_measured(argv, cwd, env)
+    seconds, _peak, done, _cpu = run_measured(argv, cwd, env)
     return seconds, done
 
 
@@ -207,13 +217,14 @@ def interleave(
         for job in jobs:
             if job.prepare is not None:
                 job.prepare()
-            seconds, peak, done = run_measured(job.argv, job.cwd or cwd, job.env)
+            seconds, peak, done, cpu = run_measured(job.argv, job.cwd or cwd, job.env)
             if done.returncode not in job.ok:
                 raise failure(f"{job.failure}{job.label} ({job.shown})", done, stdout_tail)
             if job.check is not None:
                 job.check(done)
             results[job.key].runs.append(seconds)
             results[job.key].peak_kib.append(peak)
+            results[job.key].cpu.append(cpu)
         print(f"  round {round_number + 1}/{repeat} done", flush=True)
     return results
 
@@ -246,10 +257,13 @@ def ratio_rows(results: dict[str, Measurement], targets: Sequence[Target]) -> li
             pairs = list(zip(top.runs, bottom.runs, strict=False))
             value = top.seconds / bottom.seconds if bottom.seconds else float("inf")
         per_round = [a / b for a, b in pairs if b]
+        cpu = (top.cpu_seconds / bottom.cpu_seconds
+               if target.kind == "seconds" and bottom.cpu_seconds else None)
         verdict = "info" if target.limit is None else (
             "PASS" if value <= target.limit else "FAIL")
         rows.append({
             "key": target.key, "label": target.label, "kind": target.kind, "ratio": value,
+            "cpu_ratio": cpu,
             "round_min": min(per_round, default=value), "round_max": max(per_round, default=value),
             "target": target.limit, "result": verdict,
         })
@@ -260,13 +274,14 @@ def print_interleaved(results: dict[str, Measurement], memory: bool = False) -> 
     """The table of medians, minima and maxima (and peak RSS), one row per measurement."""
     width = max(len(m.label) for m in results.values())
     rss = f"  {'peak MiB':>8}" if memory else ""
-    print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}  {'max':>8}{rss}  command")
-    print(f"{'-' * width}  {'-' * 8}  {'-' * 8}  {'-' * 8}{'  --------' if memory else ''}"
-          "  -------")
+    print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}  {'max':>8}  {'CPU med':>8}"
+          f"{rss}  command")
+    print(f"{'-' * width}  {'-' * 8}  {'-' * 8}  {'-' * 8}  {'-' * 8}"
+          f"{'  --------' if memory else ''}  -------")
     for m in results.values():
         rss = f"  {m.peak_mib:8.1f}" if memory else ""
-        print(f"{m.label:<{width}}  {m.seconds:8.3f}  {m.best:8.3f}  {m.worst:8.3f}{rss}"
-              f"  {m.command}")
+        print(f"{m.label:<{width}}  {m.seconds:8.3f}  {m.best:8.3f}  {m.worst:8.3f}  "
+              f"{m.cpu_seconds:8.3f}{rss}  {m.command}")
 
 
 def print_ratios(rows: list[dict[str, Any]]) -> None:
@@ -274,13 +289,15 @@ def print_ratios(rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     width = max(len(r["label"]) for r in rows)
-    print(f"{'ratio (of medians)':<{width}}  {'value':>7}  {'rounds':>15}  {'target':>8}  result")
-    print(f"{'-' * width}  {'-' * 7}  {'-' * 15}  {'-' * 8}  ------")
+    print(f"{'ratio (of medians)':<{width}}  {'value':>7}  {'rounds':>15}  {'CPU':>7}  "
+          f"{'target':>8}  result")
+    print(f"{'-' * width}  {'-' * 7}  {'-' * 15}  {'-' * 7}  {'-' * 8}  ------")
     for r in rows:
         target = "-" if r["target"] is None else f"<= {r['target']:g}"
         spread = f"{r['round_min']:.3f}..{r['round_max']:.3f}"
-        print(f"{r['label']:<{width}}  {r['ratio']:7.3f}  {spread:>15}  {target:>8}  "
-              f"{r['result']}")
+        cpu = "-" if r.get("cpu_ratio") is None else f"{r['cpu_ratio']:.3f}"
+        print(f"{r['label']:<{width}}  {r['ratio']:7.3f}  {spread:>15}  {cpu:>7}  "
+              f"{target:>8}  {r['result']}")
 
 
 # --- report ----------------------------------------------------------------------------
