@@ -33,12 +33,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +48,21 @@ from benchkit import (
     GIT_ENV,
     BenchError,
     Done,
+    Job,
+    Measurement,
+    Target,
     add_json_option,
     add_repeat_option,
-    best_of,
+    bench_env,
     failure,
     fill_defaults,
+    interleave,
     machine_info,
     output,
     print_header,
-    print_ratio_header,
-    print_runs,
+    print_interleaved,
+    print_ratios,
+    ratio_rows,
     run_in_scratch,
     run_timed,
     source_info,
@@ -184,72 +188,43 @@ def check_report(stdout: str, expected_id: str, where: str) -> dict[str, Any]:
 # --- timing --------------------------------------------------------------------------------
 
 
-@dataclass
-class Measurement:
-    key: str
-    label: str
-    models: int
-    bytes: int
-    seconds: float  # best run
-    runs: list[float] = field(default_factory=list)
-    check: dict[str, Any] = field(default_factory=dict)
-
-
-def measure(
-    threatgate: str,
-    repo: Repository,
-    env: dict[str, str],
-    repeat: int,
-    expected_id: str,
-    check: dict[str, Any],
-) -> Measurement:
-    """Time ``threatgate diff`` ``repeat`` times; every run must exit 0 and report the
-    same one modified model. Keeps the best wall-clock time."""
+def diff_job(threatgate: str, repo: Repository, env: dict[str, str], expected_id: str,
+             check: dict[str, Any]) -> Job:
+    """``threatgate diff`` in one repository; every run must exit 0 and report the same
+    one modified model."""
 
     def same_report(done: Done) -> None:
         if check_report(done.stdout, expected_id, repo.key) != check:
             raise BenchError(f"{repo.key}: threatgate diff reported differently between runs")
 
-    what = f"threatgate {' '.join(DIFF_ARGS)} ({repo.key})"
-    runs = best_of(repeat, [threatgate, *DIFF_ARGS], repo.root, env, what, check=same_report)
-    label = f"{repo.models} models, 1 changed"
-    result = Measurement(repo.key, label, repo.models, repo.bytes, min(runs), runs, check)
-    print_runs(label, 24, runs)
-    return result
+    return Job(repo.key, f"{repo.models} models, 1 changed", [threatgate, *DIFF_ARGS],
+               f"threatgate {' '.join(DIFF_ARGS)}", env, check=same_report, cwd=repo.root)
 
 
 # --- report --------------------------------------------------------------------------------
 
 
-def print_report(
-    info: dict[str, Any], repeat: int, small: Measurement, large: Measurement, ratio: dict[str, Any]
-) -> None:
+def print_report(info: dict[str, Any], repeat: int, repos: list[Repository],
+                 checks: list[dict[str, Any]], results: dict[str, Measurement],
+                 rows: list[dict[str, Any]]) -> None:
     print_header(
         f"threatgate diff benchmark: `threatgate {' '.join(DIFF_ARGS)}`, one model of "
-        f"{small.models} / {large.models} changed; best of {repeat}",
+        f"{repos[0].models} / {repos[1].models} changed; {repeat} interleaved rounds",
         info,
         f"{info['threatgate']}; {info['git']}",
     )
     print()
-    header = (
-        f"{'repository':<24}  {'models':>6}  {'MB':>5}  {'seconds':>8}  "
-        f"{'reported':>8}  {'modified':>8}  regressions"
-    )
-    print(header)
-    print("  ".join("-" * n for n in (24, 6, 5, 8, 8, 8, 11)))
-    for m in (small, large):
-        print(
-            f"{m.label:<24}  {m.models:>6}  {m.bytes / 1e6:5.1f}  {m.seconds:8.3f}  "
-            f"{m.check['models_reported']:>8}  {m.check['models_modified']:>8}  "
-            f"{', '.join(m.check['regressions'])}"
-        )
+    print(f"{'repository':<10}  {'models':>6}  {'MB':>5}  {'reported':>8}  {'modified':>8}  "
+          "regressions")
+    print("  ".join("-" * n for n in (10, 6, 5, 8, 8, 11)))
+    for repo, check in zip(repos, checks, strict=True):
+        print(f"{repo.key:<10}  {repo.models:>6}  {repo.bytes / 1e6:5.1f}  "
+              f"{check['models_reported']:>8}  {check['models_modified']:>8}  "
+              f"{', '.join(check['regressions'])}")
     print()
-    label = ratio["label"]
-    print_ratio_header(len(label))
-    print(
-        f"{label}  {ratio['ratio']:7.3f}  {'<= ' + format(TARGET_RATIO, '.2f'):>7}  "
-        f"{ratio['result']}"
-    )
+    print_interleaved(results, memory=True)
+    print()
+    print_ratios(rows)
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -283,7 +258,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
-    env = {**os.environ, **GIT_ENV, "THREATGATE_TODAY": FIXED_TODAY}
+    env = bench_env(scratch, **GIT_ENV, THREATGATE_TODAY=FIXED_TODAY)
     threatgate = tool("threatgate")
     tool("git")
 
@@ -302,24 +277,19 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
     print("checking the models and the diff ...", flush=True)
     checks = [check_repository(threatgate, repo, env, expected_id) for repo in repos]
 
-    print(f"timing (best of {args.repeat}) ...", flush=True)
-    small, large = (
-        measure(threatgate, repo, env, args.repeat, expected_id, check)
-        for repo, check in zip(repos, checks, strict=True)
-    )
-    value = large.seconds / small.seconds
-    ratio = {
-        "label": f"{large.models} models / {small.models} models",
-        "ratio": value,
-        "target": TARGET_RATIO,
-        "result": "PASS" if value <= TARGET_RATIO else "FAIL",
-    }
+    print(f"timing ({args.repeat} rounds, the two in turn) ...", flush=True)
+    jobs = [diff_job(threatgate, repo, env, expected_id, check)
+            for repo, check in zip(repos, checks, strict=True)]
+    results = interleave(jobs, args.repeat, scratch)
+    rows = ratio_rows(results, [Target(
+        "large_vs_small", f"{args.models} models / {SMALL_MODELS} models, one changed",
+        "large", "small", TARGET_RATIO)])
 
     info = machine_info()
     info["threatgate"] = output([threatgate, "--version"])
     info["threatgate_source"] = source_info(env)
     info["git"] = output(["git", "--version"])
-    print_report(info, args.repeat, small, large, ratio)
+    print_report(info, args.repeat, repos, checks, results, rows)
 
     if args.json_out is not None:
         document = {
@@ -328,8 +298,8 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
             "changed_model": {"index": CHANGED_INDEX, "id": expected_id},
             "today": FIXED_TODAY,
             "repeat": args.repeat,
-            "measurements": [asdict(m) for m in (small, large)],
-            "ratio": ratio,
+            "measurements": [m.as_json() for m in results.values()],
+            "ratios": rows,
         }
         write_json(args.json_out, document)
     return 0

@@ -37,26 +37,29 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from benchkit import (
     BenchError,
+    Job,
     Measurement,
+    Target,
     add_json_option,
     add_repeat_option,
-    best_of,
+    bench_env,
     failure,
     fill_defaults,
+    interleave,
     machine_info,
     output,
     print_header,
-    print_measurements,
-    print_ratio_header,
-    print_runs,
+    print_interleaved,
+    print_ratios,
+    ratio_rows,
     run_in_root,
     run_timed,
     source_info,
@@ -80,15 +83,32 @@ MODELS_DIR = "bench-models"
 SINGLE_DIR = "bench-single"
 MARKER = ".threatgate-bench"
 
-#: (key, description, numerator, denominator, limit); limit None = informational.
-TARGETS: tuple[tuple[str, str, str, str, float | None], ...] = (
-    ("single", "1 file: threatgate / check-jsonschema", "tg_single", "cj_single", 0.5),
-    ("corpus", "N files: threatgate cold / check-jsonschema", "tg_cold", "cj_corpus", 0.25),
-    ("warm", "N files: threatgate warm / check-jsonschema", "tg_warm", "cj_corpus", 0.05),
-    ("gate", "N files: assess+gate cold / validate cold", "tg_gate", "tg_cold", 1.5),
-    ("floor", "N files: threatgate cold / PyYAML C floor", "tg_cold", "floor_pyyaml", None),
-    ("floor_ruamel", "N files: threatgate cold / ruamel C floor", "tg_cold", "floor_ruamel", None),
+#: The ratios the project's targets are about (limit None: information only).
+TARGETS: tuple[Target, ...] = (
+    Target("single_bundled", "1 file: threatgate / check-jsonschema (bundled schema)",
+           "tg_single", "cj_single_bundled", 0.1),
+    Target("single", "1 file: threatgate / check-jsonschema (split schema)",
+           "tg_single", "cj_single", 0.5),
+    Target("precommit", "pre-commit: 1 file among N models / the file alone",
+           "tg_precommit", "tg_alone", 1.1),
+    Target("precommit_cached", "pre-commit, cache on: 1 file among N models / alone",
+           "tg_precommit_cached", "tg_alone_cached", 1.1),
+    Target("corpus", "N files: threatgate cold / check-jsonschema (split schema)",
+           "tg_cold", "cj_corpus", 0.25),
+    Target("corpus_bundled", "N files: threatgate cold / check-jsonschema (bundled)",
+           "tg_cold", "cj_corpus_bundled", None),
+    Target("warm", "N files: threatgate warm / check-jsonschema (split schema)",
+           "tg_warm", "cj_corpus", 0.05),
+    Target("gate", "N files: assess+gate cold / validate cold", "tg_gate", "tg_cold", 1.5),
+    Target("floor", "N files: threatgate cold / PyYAML C floor", "tg_cold", "floor_pyyaml",
+           None),
+    Target("floor_ruamel", "N files: threatgate cold / ruamel C floor", "tg_cold",
+           "floor_ruamel", None),
 )
+PRECOMMIT_DIR = "bench-repo"  # a repository of the N models (hard links)
+ALONE_DIR = "bench-alone"  # a repository holding only the changed model
+#: The model the pre-commit case changes: its name in both repositories.
+PRECOMMIT_MODEL = "threatmodels/model-0007.yaml"
 
 
 # --- vocabulary -----------------------------------------------------------------------
@@ -1005,7 +1025,7 @@ class Corpus:
 def build_corpus(root: Path, count: int) -> Corpus:
     """Write the single model and ``count`` models under ``root`` (replacing earlier ones)."""
     root.mkdir(parents=True, exist_ok=True)
-    for name in (MODELS_DIR, SINGLE_DIR):
+    for name in (MODELS_DIR, SINGLE_DIR, PRECOMMIT_DIR, ALONE_DIR):
         folder = root / name
         if folder.exists():
             if not (root / MARKER).exists():
@@ -1027,33 +1047,27 @@ def build_corpus(root: Path, count: int) -> Corpus:
         (root / relative).write_bytes(raw)
         files.append(relative)
         total += len(raw)
+    build_precommit_repositories(root, files)
     return Corpus(root, single, Path(MODELS_DIR), files, total, len(single_text))
 
 
+def build_precommit_repositories(root: Path, files: list[Path]) -> None:
+    """Two repositories (a ``threatgate.toml`` each): one holding every model under
+    ``threatmodels/`` (hard links to the corpus, copies where links fail), one holding only
+    :data:`PRECOMMIT_MODEL`, the file a pre-commit hook is given in both."""
+    for name, chosen in ((PRECOMMIT_DIR, files), (ALONE_DIR, files[7:8] or files[:1])):
+        models = root / name / "threatmodels"
+        models.mkdir(parents=True)
+        (root / name / "threatgate.toml").write_text("", encoding="utf-8")
+        for relative in chosen:
+            target = models / relative.name
+            try:
+                os.link(root / relative, target)
+            except OSError:
+                shutil.copyfile(root / relative, target)
+
+
 # --- running and timing ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Job:
-    """One command to time."""
-
-    key: str
-    label: str
-    argv: list[str]
-    shown: str  # the command as the report shows it
-    env: dict[str, str]
-    failure: str = ""  # what a non-zero exit status means, when it means more than a crash
-    prepare: Callable[[], None] | None = None  # runs once, untimed, just before the job
-
-
-def measure(job: Job, cwd: Path, repeat: int) -> Measurement:
-    """Run the job ``repeat`` times; every run must exit 0. Keeps the best wall-clock time."""
-    if job.prepare is not None:
-        job.prepare()
-    runs = best_of(repeat, job.argv, cwd, job.env, f"{job.failure}{job.label} ({job.shown})")
-    result = Measurement(job.key, job.label, job.shown, min(runs), runs)
-    print_runs(job.label, 50, runs)
-    return result
 
 
 FLOOR_PYYAML = """\
@@ -1081,6 +1095,8 @@ for name in sys.argv[1:]:
 class Tools:
     threatgate: str
     check_jsonschema: list[str]  # the command up to the instance files
+    #: The same with the schema bundled into one document (``threatgate schema --bundle``).
+    check_jsonschema_bundled: list[str]
 
 
 def check_models(tools: Tools, corpus: Corpus, env: dict[str, str]) -> tuple[int, int]:
@@ -1110,9 +1126,11 @@ def check_models(tools: Tools, corpus: Corpus, env: dict[str, str]) -> tuple[int
             f"generated models are not valid (threatgate validate exited with status "
             f"{done.returncode}, {len(problems)} problems):\n{shown}"
         )
-    _, done = run_timed([*tools.check_jsonschema, str(corpus.single)], corpus.root, env)
-    if done.returncode != 0:
-        raise failure("the tools disagree: threatgate accepts the model, check-jsonschema", done)
+    for command in (tools.check_jsonschema, tools.check_jsonschema_bundled):
+        _, done = run_timed([*command, str(corpus.single)], corpus.root, env)
+        if done.returncode != 0:
+            raise failure("the tools disagree: threatgate accepts the model, "
+                          "check-jsonschema", done)
 
     probe = corpus.root / SINGLE_DIR / "invalid-probe.yml"
     text = (corpus.root / corpus.single).read_text(encoding="utf-8")
@@ -1132,6 +1150,7 @@ def check_models(tools: Tools, corpus: Corpus, env: dict[str, str]) -> tuple[int
         for name, argv in (
             ("threatgate", [tools.threatgate, "validate", "--no-cache", str(probe)]),
             ("check-jsonschema", [*tools.check_jsonschema, str(probe)]),
+            ("check-jsonschema (bundled)", [*tools.check_jsonschema_bundled, str(probe)]),
         ):
             _, done = run_timed(argv, corpus.root, env)
             if done.returncode != 1:
@@ -1165,14 +1184,6 @@ def _check_jsonschema_command(env: dict[str, str], scratch: Path) -> list[str]:
 # --- report ----------------------------------------------------------------------------
 
 
-def ratios(results: dict[str, Measurement]) -> Iterator[dict[str, Any]]:
-    for key, label, top, bottom, limit in TARGETS:
-        if top in results and bottom in results and results[bottom].seconds > 0:
-            value = results[top].seconds / results[bottom].seconds
-            verdict = "info" if limit is None else ("PASS" if value <= limit else "FAIL")
-            yield {"key": key, "label": label, "ratio": value, "target": limit, "result": verdict}
-
-
 def print_report(
     info: dict[str, Any],
     corpus: Corpus,
@@ -1185,19 +1196,15 @@ def print_report(
     print_header(
         f"threatgate validate benchmark: {n} models, {mb:.1f} MB "
         f"(avg {corpus.total_bytes / max(n, 1) / 1000:.1f} KB); single file "
-        f"{corpus.single_bytes / 1000:.1f} KB; best of {repeat}",
+        f"{corpus.single_bytes / 1000:.1f} KB; {repeat} interleaved rounds",
         info,
         f"{info['threatgate']}; {info['check_jsonschema']}; "
         f"PyYAML {yaml.__version__} (libyaml {yaml.__with_libyaml__})",
     )
     print()
-    print_measurements(results)
+    print_interleaved(results, memory=True)
     print()
-    width = max(len(r["label"]) for r in checked)
-    print_ratio_header(width)
-    for r in checked:
-        target = "-" if r["target"] is None else f"<= {r['target']:.2f}"
-        print(f"{r['label']:<{width}}  {r['ratio']:7.4f}  {target:>7}  {r['result']}")
+    print_ratios(checked)
 
 
 # --- main ------------------------------------------------------------------------------
@@ -1225,6 +1232,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help=f"smoke test: {QUICK_MODELS} models, {QUICK_REPEAT} run each",
     )
+    parser.add_argument(
+        "--single-only",
+        action="store_true",
+        help="time only the one-file and pre-commit cases (check-jsonschema takes about "
+        "0.5 s per file, so the N-file runs take most of a full run)",
+    )
     add_json_option(parser)
     args = parser.parse_args(argv)
     fill_defaults(
@@ -1236,13 +1249,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
-    env = {
-        **os.environ,
-        "THREATGATE_TODAY": FIXED_TODAY,
-        "THREATGATE_CACHE_DIR": str(scratch / "unused-cache"),
-    }
-    env.pop("THREATGATE_DEBUG", None)
-    tools = Tools(tool("threatgate"), _check_jsonschema_command(env, scratch))
+    env = bench_env(scratch, THREATGATE_TODAY=FIXED_TODAY,
+                    THREATGATE_CACHE_DIR=str(scratch / "unused-cache"))
+    threatgate = tool("threatgate")
+    bundled = scratch / "threatmodel.bundled.schema.json"
+    _, done = run_timed([threatgate, "schema", "--bundle"], scratch, env)
+    if done.returncode != 0:
+        raise failure("threatgate schema --bundle", done)
+    bundled.write_text(done.stdout, encoding="utf-8")
+    tools = Tools(threatgate, _check_jsonschema_command(env, scratch),
+                  [tool("check-jsonschema"), "--schemafile", str(bundled)])
     if not getattr(yaml, "__with_libyaml__", False):
         raise BenchError("PyYAML is installed without libyaml: the C loader floor needs it")
 
@@ -1264,58 +1280,88 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
     files = [str(p) for p in corpus.files]
     n = len(files)
     folder = str(corpus.models_dir)
-    tg, cj = tools.threatgate, tools.check_jsonschema
+    tg, cj, cjb = tools.threatgate, tools.check_jsonschema, tools.check_jsonschema_bundled
     cj_shown = "check-jsonschema --schemafile schemas/threatmodel.schema.json"
+    cjb_shown = "check-jsonschema --schemafile BUNDLED (threatgate schema --bundle)"
 
-    # The warm re-run: a first run fills a fresh cache, just before the timed runs (the
-    # cache key covers threatgate's code, so an edit in between would empty the cache).
+    # The warm re-run: a first run fills a fresh cache, just before the first timed run
+    # (the cache key covers threatgate's code, so an edit in between would empty the cache).
     cache_dir = Path(tempfile.mkdtemp(prefix="cache-", dir=scratch))
     warm_env = {**env, "THREATGATE_CACHE_DIR": str(cache_dir)}
     warm_argv = [tg, "validate", folder]
     fill: dict[str, float] = {}
 
     def fill_cache() -> None:
+        if fill:
+            return
         fill["seconds"], done = run_timed(warm_argv, root, warm_env)
         if done.returncode != 0:
             raise failure("threatgate validate (first run, filling the cache)", done)
         entries = sum(1 for _ in cache_dir.rglob("*.json"))
         if entries < n:
             raise BenchError(f"the cache holds {entries} entries after a run over {n} files")
-        label = "(first run with a fresh cache, not timed)"
-        print(f"  {label:<50} {fill['seconds']:8.3f} s", flush=True)
+        print(f"  (first run with a fresh cache, not timed: {fill['seconds']:.3f} s)",
+              flush=True)
 
+    # The pre-commit case: the hook passes the one changed file; the other models of the
+    # repository are only scanned for their ids. Cache on: a cache of its own, which the
+    # first round fills (siblings and the file), as a developer's machine has.
+    precommit_env = {**env, "THREATGATE_CACHE_DIR": str(scratch / "precommit-cache")}
+    hook = [tg, "validate", "--models-only"]
     disagree = "the tools disagree (threatgate accepts every model): "
     jobs = [
         Job("python", "python start-up", [sys.executable, "-c", "pass"], "python -c pass", env),
         Job("tg_single", "1 file: threatgate validate --no-cache",
             [tg, "validate", "--no-cache", str(corpus.single)],
             "threatgate validate --no-cache FILE", env),
-        Job("cj_single", "1 file: check-jsonschema", [*cj, str(corpus.single)],
-            f"{cj_shown} FILE", env, disagree),
-        Job("tg_cold", f"{n} files: threatgate validate --no-cache (cold)",
-            [tg, "validate", "--no-cache", folder], "threatgate validate --no-cache DIR", env),
-        Job("tg_gate", f"{n} files: threatgate gate --no-cache (cold)",
-            [tg, "gate", "--no-cache", folder], "threatgate gate --no-cache DIR", env),
-        Job("cj_corpus", f"{n} files: check-jsonschema", [*cj, *files],
-            f"{cj_shown} FILE...", env, disagree),
-        Job("tg_warm", f"{n} files: threatgate validate (warm cache)", warm_argv,
-            "threatgate validate DIR (2nd run, same cache)", warm_env, prepare=fill_cache),
-        Job("floor_pyyaml", f"{n} files: floor, PyYAML CSafeLoader load",
-            [sys.executable, "-c", FLOOR_PYYAML, *files],
-            "python: yaml.load(Loader=CSafeLoader) each file", env),
-        Job("floor_ruamel", f"{n} files: ruamel.yaml YAML(typ='safe') load",
-            [sys.executable, "-c", FLOOR_RUAMEL, *files],
-            "python: ruamel YAML(typ='safe').load each file", env),
-    ]  # fmt: skip
-    print(f"timing (best of {args.repeat}) ...", flush=True)
-    results = {job.key: measure(job, root, args.repeat) for job in jobs}
+        Job("cj_single", "1 file: check-jsonschema (split schema)", [*cj, str(corpus.single)],
+            f"{cj_shown} FILE", env, failure=disagree),
+        Job("cj_single_bundled", "1 file: check-jsonschema (bundled schema)",
+            [*cjb, str(corpus.single)], f"{cjb_shown} FILE", env, failure=disagree),
+        Job("tg_precommit", f"pre-commit: 1 file of {n} models, --no-cache",
+            [*hook, "--no-cache", PRECOMMIT_MODEL],
+            "threatgate validate --models-only --no-cache FILE", env,
+            cwd=root / PRECOMMIT_DIR),
+        Job("tg_alone", "pre-commit: the same file alone, --no-cache",
+            [*hook, "--no-cache", PRECOMMIT_MODEL],
+            "threatgate validate --models-only --no-cache FILE", env, cwd=root / ALONE_DIR),
+        Job("tg_precommit_cached", f"pre-commit: 1 file of {n} models, cache on",
+            [*hook, PRECOMMIT_MODEL], "threatgate validate --models-only FILE",
+            precommit_env, cwd=root / PRECOMMIT_DIR),
+        Job("tg_alone_cached", "pre-commit: the same file alone, cache on",
+            [*hook, PRECOMMIT_MODEL], "threatgate validate --models-only FILE",
+            precommit_env, cwd=root / ALONE_DIR),
+    ]
+    if not args.single_only:
+        jobs += [
+            Job("tg_cold", f"{n} files: threatgate validate --no-cache (cold)",
+                [tg, "validate", "--no-cache", folder], "threatgate validate --no-cache DIR",
+                env),
+            Job("tg_gate", f"{n} files: threatgate gate --no-cache (cold)",
+                [tg, "gate", "--no-cache", folder], "threatgate gate --no-cache DIR", env),
+            Job("cj_corpus", f"{n} files: check-jsonschema (split schema)", [*cj, *files],
+                f"{cj_shown} FILE...", env, failure=disagree),
+            Job("cj_corpus_bundled", f"{n} files: check-jsonschema (bundled schema)",
+                [*cjb, *files], f"{cjb_shown} FILE...", env, failure=disagree),
+            Job("tg_warm", f"{n} files: threatgate validate (warm cache)", warm_argv,
+                "threatgate validate DIR (2nd run, same cache)", warm_env,
+                prepare=fill_cache),
+            Job("floor_pyyaml", f"{n} files: floor, PyYAML CSafeLoader load",
+                [sys.executable, "-c", FLOOR_PYYAML, *files],
+                "python: yaml.load(Loader=CSafeLoader) each file", env),
+            Job("floor_ruamel", f"{n} files: ruamel.yaml YAML(typ='safe') load",
+                [sys.executable, "-c", FLOOR_RUAMEL, *files],
+                "python: ruamel YAML(typ='safe').load each file", env),
+        ]
+    print(f"timing ({args.repeat} rounds, the commands in turn) ...", flush=True)
+    results = interleave(jobs, args.repeat, root)
 
     info = machine_info()
     info["threatgate"] = output([tools.threatgate, "--version"])
     # Anything printed means changed files under cli/threatgate/ or schemas/.
     info["threatgate_source"] = source_info(env, (".", "../../schemas"))
     info["check_jsonschema"] = output([tools.check_jsonschema[0], "--version"])
-    checked = list(ratios(results))
+    checked = ratio_rows(results, TARGETS)
     print_report(info, corpus, args.repeat, results, checked)
 
     if args.json_out is not None:
@@ -1330,8 +1376,8 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
                 "threatgate_warnings": warnings,
             },
             "repeat": args.repeat,
-            "cache_fill_seconds": fill["seconds"],
-            "measurements": [asdict(m) for m in results.values()],
+            "cache_fill_seconds": fill.get("seconds"),
+            "measurements": [m.as_json() for m in results.values()],
             "ratios": checked,
         }
         write_json(args.json_out, document)

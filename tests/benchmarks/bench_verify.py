@@ -46,7 +46,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,17 +55,21 @@ from benchkit import (
     GIT_ENV,
     BenchError,
     Done,
+    Job,
     Measurement,
+    Target,
     add_json_option,
     add_repeat_option,
-    best_of,
+    bench_env,
     failure,
     fill_defaults,
+    interleave,
     machine_info,
     output,
     print_header,
-    print_measurements,
-    print_runs,
+    print_interleaved,
+    print_ratios,
+    ratio_rows,
     run_in_root,
     run_timed,
     source_info,
@@ -85,6 +89,8 @@ QUICK_REPEAT = 1
 PER_MODEL = 100
 SEED = 20260601
 FIXED_TODAY = "2026-06-01"
+#: The issue's target: verify at most this many times the git grep queries' wall time.
+TARGET_RATIO = 1.5
 MARKER = "threatgate-bench-verify"  # inside .git/, so that --out DIR can be re-used
 
 #: Assertion types and how many of every 100 assertions are of each.
@@ -1114,23 +1120,6 @@ def check_threatgate(done: Done, planned: list[Planned]) -> dict[str, Any]:
     return report
 
 
-def measure(
-    key: str,
-    label: str,
-    shown: str,
-    argv: list[str],
-    cwd: Path,
-    env: dict[str, str],
-    repeat: int,
-    ok: tuple[int, ...],
-    check: Any = None,
-) -> Measurement:
-    runs = best_of(repeat, argv, cwd, env, f"{label} ({shown})", ok, check, STDOUT_TAIL)
-    result = Measurement(key, label, shown, min(runs), runs)
-    print_runs(label, 44, runs)
-    return result
-
-
 # --- report ----------------------------------------------------------------------------
 
 
@@ -1143,13 +1132,13 @@ def print_report(
     print_header(
         f"threatgate verify benchmark: {info['assertions']} assertions in {info['models']} "
         f"models; repository of {info['repo_files']} files ({info['source_files']} source "
-        f"files, {info['source_bytes'] / 1e6:.1f} MB); best of {repeat}",
+        f"files, {info['source_bytes'] / 1e6:.1f} MB); {repeat} interleaved rounds",
         info,
         f"{info['threatgate']}; {info['git']}",
     )
     print(f"generated repository: commit {info['commit']} (seed {SEED})")
     print()
-    print_measurements(results)
+    print_interleaved(results, memory=True)
     print()
     width = max(len(label) for label, _, _ in figures)
     value_width = max(len(value) for _, value, _ in figures)
@@ -1193,6 +1182,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"smoke test: {QUICK_FILES} files, {QUICK_ASSERTIONS} "
         f"assertions, {QUICK_REPEAT} run each",
     )
+    parser.add_argument(
+        "--compare-jobs",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="also time threatgate verify --jobs N (repeatable), against the default",
+    )
     add_json_option(parser)
     args = parser.parse_args(argv)
     fill_defaults(
@@ -1219,13 +1216,8 @@ def prepare_root(root: Path) -> None:
 
 
 def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
-    env = {
-        **os.environ,
-        **GIT_ENV,
-        "THREATGATE_TODAY": FIXED_TODAY,
-        "THREATGATE_CACHE_DIR": str(scratch / "cache"),
-    }
-    env.pop("THREATGATE_DEBUG", None)
+    env = bench_env(scratch, **GIT_ENV, THREATGATE_TODAY=FIXED_TODAY,
+                    THREATGATE_CACHE_DIR=str(scratch / "cache"))
     threatgate, git = tool("threatgate"), tool("git")
 
     print(
@@ -1322,31 +1314,21 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
             f"assertions):\n{shown}"
         )
 
-    print(f"timing (best of {args.repeat}) ...", flush=True)
-    results = {
-        "threatgate": measure(
-            "threatgate",
-            "threatgate verify --format json",
-            "threatgate verify --format json",
-            tg_argv,
-            root,
-            env,
-            args.repeat,
-            (0, 1),
-            same_verdicts,
-        ),
-        "git_grep": measure(
-            "git_grep",
-            f"git grep, {len(queries)} queries in turn",
-            f"sh queries.sh: git grep -l {'/'.join(sorted(engines))} [-i] -e PATTERN... "
-            "-- PATHSPEC, one per query",
-            ["sh", str(script)],
-            root,
-            env,
-            args.repeat,
-            (0,),
-        ),
-    }
+    print(f"timing ({args.repeat} rounds, the commands in turn) ...", flush=True)
+    grep_shown = (f"sh queries.sh: git grep -l {'/'.join(sorted(engines))} [-i] -e PATTERN... "
+                  "-- PATHSPEC, one per query")
+    jobs = [
+        Job("threatgate", "threatgate verify --format json", tg_argv,
+            "threatgate verify --format json", env, ok=(0, 1), check=same_verdicts),
+        Job("git_grep", f"git grep, {len(queries)} queries in turn", ["sh", str(script)],
+            grep_shown, env),
+    ]
+    for jobs_flag in args.compare_jobs:
+        jobs.append(Job(f"threatgate_j{jobs_flag}", f"threatgate verify --jobs {jobs_flag}",
+                        [*tg_argv, "--jobs", str(jobs_flag)],
+                        f"threatgate verify --format json --jobs {jobs_flag}", env,
+                        ok=(0, 1), check=same_verdicts))
+    results = interleave(jobs, args.repeat, root, STDOUT_TAIL)
 
     tg, gg = results["threatgate"].seconds, results["git_grep"].seconds
     evidence = len(report["evidence_files"])
@@ -1376,12 +1358,12 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
         ),
         ("distinct evidence files read", f"{evidence}", "the report's evidence_files"),
         ("evidence reads, summed over assertions", f"{total_reads}", "as planned"),
-        ("threatgate wall time (s)", f"{tg:.3f}", "verify --format json, default --jobs 8"),
+        ("threatgate wall time (s, median)", f"{tg:.3f}", "verify --format json, default --jobs"),
         ("assertions per second", f"{len(planned) / tg:.0f}", ""),
         ("distinct files read per second", f"{evidence / tg:.0f}", ""),
         ("evidence reads per second", f"{total_reads / tg:.0f}", ""),
         ("git grep queries", f"{len(queries)}", f"{len(queries) - pcre} with -E, {pcre} with -P"),
-        ("git grep wall time (s)", f"{gg:.3f}", "queries run one after the other"),
+        ("git grep wall time (s, median)", f"{gg:.3f}", "queries run one after the other"),
         (
             "files searched by git grep",
             f"{searched}",
@@ -1389,9 +1371,16 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
         ),
         ("git grep files searched per second", f"{searched / gg:.0f}", ""),
         ("git grep answers agreeing with threatgate", f"{agree}/{len(planned)}", "info"),
-        ("ratio threatgate / git grep (wall time)", f"{tg / gg:.2f}", "info (no target set)"),
     ]
+    checked = ratio_rows(results, [
+        Target("threatgate_vs_git_grep", "threatgate verify / git grep (wall time)",
+               "threatgate", "git_grep", TARGET_RATIO),
+        *(Target(f"jobs_{n}", f"verify --jobs {n} / default --jobs", f"threatgate_j{n}",
+                 "threatgate", None) for n in args.compare_jobs),
+    ])
     print_report(info, args.repeat, results, figures)
+    print()
+    print_ratios(checked)
 
     if args.json_out is not None:
         document = {
@@ -1404,7 +1393,7 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
                 "commit": commit,
             },
             "repeat": args.repeat,
-            "measurements": [asdict(m) for m in results.values()],
+            "measurements": [m.as_json() for m in results.values()],
             "threatgate": {
                 "summary": summary,
                 "evidence_files": evidence,
@@ -1421,15 +1410,7 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
                 "files_searched_per_second": searched / gg,
                 "agreeing_answers": agree,
             },
-            "ratios": [
-                {
-                    "key": "threatgate_vs_git_grep",
-                    "label": "threatgate verify / git grep (wall time)",
-                    "ratio": tg / gg,
-                    "target": None,
-                    "result": "info",
-                }
-            ],
+            "ratios": checked,
         }
         write_json(args.json_out, document)
     return 0

@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,19 @@ GIT_ENV = {
 }
 
 
+def bench_env(scratch: Path, **extra: str) -> dict[str, str]:
+    """The environment every timed command runs in: this one, with ``extra``, and with
+    Python's compiled modules written (to a folder of ``scratch``) and reused, as an
+    installed package has them. A shell that sets ``PYTHONDONTWRITEBYTECODE`` would
+    otherwise make every run compile threatgate from source, which the tools it is
+    compared with (installed, compiled) never do. The untimed checks before the timed
+    runs fill that folder."""
+    env = {**os.environ, **extra, "PYTHONPYCACHEPREFIX": str(scratch / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("THREATGATE_DEBUG", None)
+    return env
+
+
 class BenchError(Exception):
     """A tool failed, the tools disagree, or the generated input is not what it should be."""
 
@@ -47,11 +61,61 @@ Done = subprocess.CompletedProcess[str]
 
 @dataclass
 class Measurement:
+    """Every run of one command: wall-clock seconds, the child's CPU seconds (user and
+    system, its own waited-for children included) and its peak RSS (KiB)."""
+
     key: str
     label: str
     command: str
-    seconds: float  # best run
     runs: list[float] = field(default_factory=list)
+    peak_kib: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        """The median run: the figure ratios are computed from."""
+        return statistics.median(self.runs)
+
+    @property
+    def best(self) -> float:
+        return min(self.runs)
+
+    @property
+    def worst(self) -> float:
+        return max(self.runs)
+
+    @property
+    def cpu_seconds(self) -> float:
+        """The median CPU time: steadier than wall time on a machine others share."""
+        return statistics.median(self.cpu) if self.cpu else 0.0
+
+    @property
+    def peak_mib(self) -> float:
+        """The median of the runs' peak resident set sizes, in MiB."""
+        return statistics.median(self.peak_kib) / 1024 if self.peak_kib else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "label": self.label, "command": self.command,
+            "median": self.seconds, "min": self.best, "max": self.worst,
+            "runs": self.runs, "cpu_runs": self.cpu, "peak_rss_kib": self.peak_kib,
+        }
+
+
+@dataclass
+class Job:
+    """One command to time among others, in turn with them."""
+
+    key: str
+    label: str
+    argv: list[str]
+    shown: str  # the command as the report shows it
+    env: dict[str, str]
+    ok: tuple[int, ...] = (0,)
+    check: Callable[[Done], object] | None = None
+    failure: str = ""  # what a failing status means, when it means more than a crash
+    prepare: Callable[[], None] | None = None  # runs, untimed, before each of its runs
+    cwd: Path | None = None  # default: the folder given to interleave()
 
 
 def tool(name: str) -> str:
@@ -62,11 +126,32 @@ def tool(name: str) -> str:
     return found
 
 
+def run_measured(
+    argv: Sequence[str], cwd: Path, env: dict[str, str]
+) -> tuple[float, int, Done, float]:
+    """Run a command to completion: its wall-clock time, its peak resident set size in
+    KiB (from ``wait4``, the child and its own waited-for children), its outcome and its
+    CPU time (user and system)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(
+            list(argv), child.returncode,
+            out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+    # ru_maxrss is KiB on Linux, bytes on macOS.
+    peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    return seconds, peak, done, usage.ru_utime + usage.ru_stime
+
+
 def run_timed(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, Done]:
     """Run a command to completion; return its wall-clock time and its outcome."""
-    start = time.perf_counter()
-    done = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done
+    seconds, _peak, done, _cpu = run_measured(argv, cwd, env)
+    return seconds, done
 
 
 def failure(what: str, done: Done, stdout_tail: int | None = None) -> BenchError:
@@ -118,6 +203,101 @@ def print_runs(label: str, width: int, runs: list[float]) -> None:
     """The progress line for one measurement: its best time and every run."""
     runs_text = ", ".join(f"{r:.3f}" for r in runs)
     print(f"  {label:<{width}} {min(runs):8.3f} s   runs: {runs_text}", flush=True)
+
+
+def interleave(
+    jobs: Sequence[Job], repeat: int, cwd: Path, stdout_tail: int | None = None
+) -> dict[str, Measurement]:
+    """Run every job ``repeat`` times in turn (A, B, C, A, B, C, ...), so that a busy
+    spell on a shared machine slows every side of a ratio rather than one.
+
+    Every run must exit with a status in its job's ``ok`` and pass its ``check``."""
+    results = {job.key: Measurement(job.key, job.label, job.shown) for job in jobs}
+    for round_number in range(repeat):
+        for job in jobs:
+            if job.prepare is not None:
+                job.prepare()
+            seconds, peak, done, cpu = run_measured(job.argv, job.cwd or cwd, job.env)
+            if done.returncode not in job.ok:
+                raise failure(f"{job.failure}{job.label} ({job.shown})", done, stdout_tail)
+            if job.check is not None:
+                job.check(done)
+            results[job.key].runs.append(seconds)
+            results[job.key].peak_kib.append(peak)
+            results[job.key].cpu.append(cpu)
+        print(f"  round {round_number + 1}/{repeat} done", flush=True)
+    return results
+
+
+@dataclass(frozen=True)
+class Target:
+    """A ratio of two measurements' medians and its limit (None: information only)."""
+
+    key: str
+    label: str
+    top: str
+    bottom: str
+    limit: float | None
+    #: "seconds" compares median wall time, "memory" median peak RSS.
+    kind: str = "seconds"
+
+
+def ratio_rows(results: dict[str, Measurement], targets: Sequence[Target]) -> list[dict[str, Any]]:
+    """Each target whose two measurements exist: the ratio of the medians, the lowest and
+    highest ratio of runs made in the same round, the limit and PASS/FAIL (or info)."""
+    rows = []
+    for target in targets:
+        top, bottom = results.get(target.top), results.get(target.bottom)
+        if top is None or bottom is None:
+            continue
+        if target.kind == "memory":
+            pairs = list(zip(top.peak_kib, bottom.peak_kib, strict=False))
+            value = top.peak_mib / bottom.peak_mib if bottom.peak_mib else float("inf")
+        else:
+            pairs = list(zip(top.runs, bottom.runs, strict=False))
+            value = top.seconds / bottom.seconds if bottom.seconds else float("inf")
+        per_round = [a / b for a, b in pairs if b]
+        cpu = (top.cpu_seconds / bottom.cpu_seconds
+               if target.kind == "seconds" and bottom.cpu_seconds else None)
+        verdict = "info" if target.limit is None else (
+            "PASS" if value <= target.limit else "FAIL")
+        rows.append({
+            "key": target.key, "label": target.label, "kind": target.kind, "ratio": value,
+            "cpu_ratio": cpu,
+            "round_min": min(per_round, default=value), "round_max": max(per_round, default=value),
+            "target": target.limit, "result": verdict,
+        })
+    return rows
+
+
+def print_interleaved(results: dict[str, Measurement], memory: bool = False) -> None:
+    """The table of medians, minima and maxima (and peak RSS), one row per measurement."""
+    width = max(len(m.label) for m in results.values())
+    rss = f"  {'peak MiB':>8}" if memory else ""
+    print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}  {'max':>8}  {'CPU med':>8}"
+          f"{rss}  command")
+    print(f"{'-' * width}  {'-' * 8}  {'-' * 8}  {'-' * 8}  {'-' * 8}"
+          f"{'  --------' if memory else ''}  -------")
+    for m in results.values():
+        rss = f"  {m.peak_mib:8.1f}" if memory else ""
+        print(f"{m.label:<{width}}  {m.seconds:8.3f}  {m.best:8.3f}  {m.worst:8.3f}  "
+              f"{m.cpu_seconds:8.3f}{rss}  {m.command}")
+
+
+def print_ratios(rows: list[dict[str, Any]]) -> None:
+    """Every ratio with the range of its same-round ratios, its target and verdict."""
+    if not rows:
+        return
+    width = max(len(r["label"]) for r in rows)
+    print(f"{'ratio (of medians)':<{width}}  {'value':>7}  {'rounds':>15}  {'CPU':>7}  "
+          f"{'target':>8}  result")
+    print(f"{'-' * width}  {'-' * 7}  {'-' * 15}  {'-' * 7}  {'-' * 8}  ------")
+    for r in rows:
+        target = "-" if r["target"] is None else f"<= {r['target']:g}"
+        spread = f"{r['round_min']:.3f}..{r['round_max']:.3f}"
+        cpu = "-" if r.get("cpu_ratio") is None else f"{r['cpu_ratio']:.3f}"
+        print(f"{r['label']:<{width}}  {r['ratio']:7.3f}  {spread:>15}  {cpu:>7}  "
+              f"{target:>8}  {r['result']}")
 
 
 # --- report ----------------------------------------------------------------------------

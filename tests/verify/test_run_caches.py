@@ -57,6 +57,7 @@ def test_glob_files_is_matching_every_file(pattern: str) -> None:
     expected = sorted(p for p in PATHS if matches(p) and not p.startswith(".git/")
                       and "/.git/" not in p)
     assert glob_files(pattern, PATHS) == expected
+    assert glob_files(pattern, sorted(PATHS), presorted=True) == expected
 
 
 def test_a_folder_linking_outside_is_refused_for_each_of_its_files(tmp_path: Path) -> None:
@@ -96,3 +97,32 @@ def test_commands_and_evidence_checks_come_back_in_the_planned_order(tmp_path: P
     assert len(done) == len(assertions)
     skipped = run_assertions(planned_from(assertions[:1]), WorkingTree(tmp_path))
     assert skipped[0].verdict.status == "skipped"
+
+
+def test_a_file_read_by_several_assertions_is_parsed_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast
+
+    (tmp_path / "app.py").write_text("import hmac\n\ndef check(a, b):\n"
+                                     "    return hmac.compare_digest(a, b)\n", encoding="utf-8")
+    parses: list[str] = []
+    real_parse = ast.parse
+
+    def counting_parse(source: str, *args: object, **kwargs: object) -> ast.Module:
+        parses.append(source)
+        return real_parse(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    assertions = [
+        {"type": "function_exists", "file": "app.py", "name": "check"},
+        {"type": "import_present", "file": "app.py", "module": "hmac"},
+        {"type": "function_calls", "file": "app.py", "function": "check",
+         "calls": "hmac.compare_digest"},
+    ]
+    results = run_assertions(planned_from(assertions), WorkingTree(tmp_path))
+    assert [r.verdict.status for r in results] == ["pass", "pass", "pass"]
+    assert len(parses) == 1
+    assert all(r.evidence == results[0].evidence != {} for r in results)
+    (tmp_path / "app.py").write_text("def other():\n    pass\n", encoding="utf-8")
+    again = run_assertions(planned_from(assertions[:1]), WorkingTree(tmp_path))
+    assert again[0].verdict.status == "fail"  # a new run reads the file afresh

@@ -11,6 +11,7 @@ import random
 import pytest
 
 from threatgate.verify.assertions.patterns import (
+    SCREEN_HINTS,
     SECRET_PATTERNS,
     SECRET_SCREENS,
     may_hold_secret,
@@ -74,3 +75,17 @@ def test_random_texts_the_patterns_flag_always_pass_the_screen() -> None:
         found = any(next(iter(finditer(p, text)), None) for p in SECRET_PATTERNS.values())
         if found:
             assert may_hold_secret(text), text
+
+
+def test_a_screen_matches_only_texts_holding_one_of_its_hints() -> None:
+    """The hints let a text skip a case-insensitive screen: they must be in every text the
+    screen matches, whatever the case and the letters that fold onto ASCII."""
+    pieces = ["PassWord", "PASSWD", "ſecret", "Secret_Key", "API_KEY", "apiKey", "TO\u212aEN",
+              "token", "x_", " ", "=", ":=", "=>", ":", "'", '"', "environ.get(", "ENV.fetch(",
+              "getEnv(", "Env.Get(", "env(", "(", ".", "pass", "word", "ENV", "get"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        for kind, hints in SCREEN_HINTS.items():
+            if search(SECRET_SCREENS[kind], text):
+                assert any(hint in text.casefold() for hint in hints), (kind, text)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import ClassVar
 
 import click
@@ -107,6 +106,8 @@ class LazyGroup(click.Group):
                 "threatgate: internal error (a bug in threatgate; please report it)", err=True
             )
             if os.environ.get(DEBUG_ENV):
+                import traceback  # only on this path: it costs every run otherwise
+
                 echo(traceback.format_exc(), err=True)
             else:
                 exc_type, exc_value = sys.exc_info()[:2]

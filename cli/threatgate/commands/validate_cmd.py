@@ -90,7 +90,7 @@ def validate(
     from threatgate.validate.files import (
         cache_salt,
         options_for,
-        sibling_model_ids,
+        repository_model_ids,
         validate_files,
     )
 
@@ -107,15 +107,7 @@ def validate(
     options: ValidateOptions[None] = options_for(config, day, cache=cache, jobs=jobs)
     others: dict[str, str] = {}
     if paths and any(folder.is_dir() for folder in config.model_dirs):
-        checked = {item.path.resolve() for item in files}
-        try:
-            repository = discover([], config)
-        except Exception:  # noqa: BLE001 - the siblings are a bonus check, never a failure
-            repository = []
-        others = sibling_model_ids(
-            [item for item in repository if item.path.resolve() not in checked],
-            config.max_file_size,
-        )
+        others = repository_model_ids(files, config, cache)
 
     with progress_bar(len(files), "validating") as advance:
         report = validate_files(files, options, others, progress=advance)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -87,6 +86,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def parse_toml(path: Path, text: str) -> dict[str, Any]:
     """The TOML ``text`` of the file ``path`` (named in errors)."""
+    import tomllib  # only when there is a settings file to read
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

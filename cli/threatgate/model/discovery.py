@@ -23,6 +23,10 @@ class ModelFile:
     display: str
     #: Why the file must not be read (a symlink leaving the repository), if anything.
     refused: str | None = None
+    #: ``path.resolve().parent`` when the walk that found the file knows it (the file is
+    #: not a symbolic link and its folder was resolved): ``real_folder / path.name`` is
+    #: the file's real path.
+    real_folder: Path | None = None
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -94,6 +98,7 @@ def _walk(folder: Path, config: Config, cwd: Path, found: list[ModelFile]) -> No
             dirs[:] = []
             continue
         seen_dirs.add(real)
+        shown = display_path(here, cwd)
         kept = []
         for name in sorted(dirs):
             if name.startswith("."):
@@ -115,8 +120,11 @@ def _walk(folder: Path, config: Config, cwd: Path, found: list[ModelFile]) -> No
             path = here / name
             if _excluded(path, config):
                 continue
-            reason = _escape(path, root) if path.is_symlink() else None
-            found.append(ModelFile(path, display_path(path, cwd), reason))
+            display = name if shown == "." else f"{shown}/{name}"
+            if path.is_symlink():
+                found.append(ModelFile(path, display, _escape(path, root)))
+            else:  # its folder is resolved already: the file is that folder and its name
+                found.append(ModelFile(path, display, real_folder=real))
 
 
 def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list[ModelFile]:

@@ -11,7 +11,8 @@ a general YAML constructor, is what makes it both fast and strict:
 * scalars follow the YAML 1.2 core schema, so dates stay strings and ``no`` stays a
   string;
 * the same pass can record where every key and item sits (``locate=True``), so errors
-  found later by the schema or the semantic rules point at the right line.
+  found later by the schema or the semantic rules point at the right line, or only
+  where the top-level keys sit (``locate="top"``), which costs next to nothing.
 
 The builder is iterative: no input, however deeply nested, can exhaust the stack.
 """
@@ -23,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ruamel.yaml import events as yaml_events
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -32,6 +33,9 @@ try:  # The C extension is a hard requirement: the pure-Python parser is far slo
     from _ruamel_yaml import CParser
 except ImportError:  # pragma: no cover - depends on the installation
     from ruamel.yaml.clib._ruamel_yaml import CParser
+
+#: Which positions a load records: none, the top-level keys, or every key and item.
+Locate = bool | Literal["top"]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 32
@@ -249,7 +253,7 @@ def _yaml_error(exc: YAMLError, text: str) -> LoadError:
 
 
 def load_text(
-    text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, locate: bool = False,
+    text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, locate: Locate = False,
     max_nodes: int = DEFAULT_MAX_NODES,
 ) -> LoadedDocument:
     """Parse one YAML document holding a mapping; raise :class:`LoadError` otherwise
@@ -258,14 +262,14 @@ def load_text(
         text = text[1:]
     parser = CParser(text)
     try:
-        return _build(parser, text, max_depth, locate, max_nodes)
+        return _build(parser, max_depth, locate, max_nodes)
     except YAMLError as exc:
         raise _yaml_error(exc, text) from None
     finally:
         parser.dispose()
 
 
-def _build(parser: Any, text: str, max_depth: int, locate: bool, max_nodes: int) -> LoadedDocument:
+def _build(parser: Any, max_depth: int, locate: Locate, max_nodes: int) -> LoadedDocument:
     """Build the document from the parser's events (the hot loop; refusals leave it)."""
     get_event = parser.get_event
     scalar_event = yaml_events.ScalarEvent
@@ -326,7 +330,7 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool, max_nodes: int)
                 if value in top.container:
                     raise _duplicate_key_error(event, value)
                 top.key = value
-                if locate:
+                if locate is True or (locate == "top" and len(stack) == 1):  # path (key,)
                     locations[(*top.path, value)] = _mark(event)
                 continue
             path = (*top.path, top.key)
@@ -335,14 +339,14 @@ def _build(parser: Any, text: str, max_depth: int, locate: bool, max_nodes: int)
         else:
             path = (*top.path, len(top.container))
             top.container.append(value)
-            if locate:
+            if locate is True:
                 locations[path] = _mark(event)
         if new_frame is not None:
             new_frame.path = path
             stack.append(new_frame)
 
     _end_document(get_event, root, root_mark)
-    if locate:
+    if locate:  # True or "top"
         locations[()] = root_mark
     return LoadedDocument(root, locations)
 
@@ -468,7 +472,7 @@ def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
 
 def load_bytes(
-    raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH, locate: bool = False,
+    raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH, locate: Locate = False,
     max_nodes: int = DEFAULT_MAX_NODES,
 ) -> LoadedDocument:
     """Decode and parse the bytes of a model file."""

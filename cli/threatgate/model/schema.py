@@ -9,7 +9,6 @@ common path. Without ``jsonschema-rs`` the reference implementation does both jo
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -199,6 +198,8 @@ def _explain(error: Any) -> Iterator[SchemaProblem]:
 
         yield from _explain(best_match(error.context))
         return
+    import difflib  # only to explain a problem: valid models never need it
+
     if keyword == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         for key in error.instance:

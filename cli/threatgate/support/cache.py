@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -111,7 +110,8 @@ def load_secret(key_file: Path) -> bytes | None:
     if not key_file.exists():
         with contextlib.suppress(OSError):
             key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            import tempfile  # only when a key or an entry is written (not with --no-cache)
+            import secrets  # only when a key or an entry is written (not with --no-cache)
+            import tempfile
 
             fd, temporary = tempfile.mkstemp(dir=key_file.parent, suffix=".tmp")
             try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -21,6 +20,8 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     A symbolic link at ``path`` is replaced by the file, never written through, and its
     target's permissions are not copied.
     """
+    import tempfile  # imported where a file is written: reading commands never pay for it
+
     mode = new_file_mode() if path.is_symlink() else existing_mode(path)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

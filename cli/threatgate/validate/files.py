@@ -21,8 +21,15 @@ from threatgate.catalogues.library import SHIPPED, CatalogueLibrary, library_for
 from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.model import schema
 from threatgate.model.config import Config
-from threatgate.model.discovery import ModelFile
-from threatgate.model.loader import LoadedDocument, LoadError, load_bytes, node_limit, read_bytes
+from threatgate.model.discovery import ModelFile, discover
+from threatgate.model.loader import (
+    DEFAULT_MAX_NODES,
+    LoadedDocument,
+    LoadError,
+    load_bytes,
+    node_limit,
+    read_bytes,
+)
 from threatgate.support.cache import ResultCache
 from threatgate.validate.rules import run_rules
 
@@ -144,31 +151,49 @@ def _kebab(keyword: str) -> str:
 
 
 def check_bytes(raw: bytes, today: dt.date, max_depth: int,
-                catalogues: CatalogueLibrary = SHIPPED) -> dict[str, Any]:
-    """Validate one file's bytes. Returns a path-independent, JSON-ready summary."""
+                catalogues: CatalogueLibrary = SHIPPED, *,
+                max_nodes: int = DEFAULT_MAX_NODES) -> dict[str, Any]:
+    """Validate one file's bytes. Returns a path-independent, JSON-ready summary.
+
+    The file is loaded recording only where its top-level keys sit (the model id's place
+    is in every summary); only a file with problems is loaded again recording every
+    position, to locate them."""
     try:
-        document = load_bytes(raw, max_depth=max_depth, locate=True)
+        document = load_bytes(raw, max_depth=max_depth, locate="top", max_nodes=max_nodes)
     except LoadError as exc:
         return _load_failure(exc)
-    return _summarise(document, today, catalogues)
+    found = _findings(document.data, today, catalogues)
+    if found:  # the same data, with every position recorded to locate the problems
+        document = load_bytes(raw, max_depth=max_depth, locate=True, max_nodes=max_nodes)
+    return _summarise(document, today, found)
 
 
 def _load_failure(exc: LoadError) -> dict[str, Any]:
     return {"id": None, "problems": [["error", exc.rule, exc.line, exc.column, exc.message]]}
 
 
-def _summarise(document: LoadedDocument, today: dt.date,
+#: A problem found in a model, not yet located: (severity, rule, data path, message).
+Finding = tuple[str, str, tuple[str | int, ...], str]
+
+
+def _findings(data: dict[str, Any], today: dt.date,
+              catalogues: CatalogueLibrary = SHIPPED) -> list[Finding]:
+    found: list[Finding] = [("error", f"schema-{_kebab(problem.keyword)}", problem.path,
+                             problem.message) for problem in schema.check(data)]
+    found += [(rule.severity.value, rule.rule, rule.path, rule.message)
+              for rule in run_rules(data, today, catalogues)]
+    return found
+
+
+def _summarise(document: LoadedDocument, today: dt.date, found: list[Finding] | None = None,
                catalogues: CatalogueLibrary = SHIPPED) -> dict[str, Any]:
+    """The summary of a loaded model, its problems (``found`` in it already, or found
+    now) located in ``document``."""
     data = document.data
-    problems: list[list[Any]] = []
-    for problem in schema.check(data):
-        line, column = document.locate(problem.path)
-        problems.append(
-            ["error", f"schema-{_kebab(problem.keyword)}", line, column, problem.message]
-        )
-    for found in run_rules(data, today, catalogues):
-        line, column = document.locate(found.path)
-        problems.append([found.severity.value, found.rule, line, column, found.message])
+    if found is None:
+        found = _findings(data, today, catalogues)
+    problems = [[severity, rule, *document.locate(path), message]
+                for severity, rule, path, message in found]
     model_id = data.get("id") if isinstance(data.get("id"), str) else None
     return {"id": model_id, "id_at": list(document.locate(("id",))), "problems": problems}
 
@@ -204,13 +229,17 @@ def _check_file(item: ModelFile, options: ValidateOptions[T]) -> tuple[dict[str,
     summary = cache.get(key) if cache else None
     document: LoadedDocument | None = None
     if summary is None:
-        try:
-            document = load_bytes(raw, max_depth=options.max_depth, locate=True,
+        if options.follow is None:
+            summary = check_bytes(raw, options.today, options.max_depth, options.catalogues,
                                   max_nodes=node_limit(options.max_file_size))
-        except LoadError as exc:
-            summary = _load_failure(exc)
-        else:
-            summary = _summarise(document, options.today, options.catalogues)
+        else:  # the follow-up step points into the model: every position is recorded
+            try:
+                document = load_bytes(raw, max_depth=options.max_depth, locate=True,
+                                      max_nodes=node_limit(options.max_file_size))
+            except LoadError as exc:
+                summary = _load_failure(exc)
+            else:
+                summary = _summarise(document, options.today, catalogues=options.catalogues)
         if cache:
             cache.put(key, summary)
     followed = None
@@ -317,23 +346,110 @@ def _check_model_ids(results: list[FileResult[T]], other_ids: dict[str, str]) ->
 
 
 _TOP_LEVEL_ID = re.compile(rb"^id:[ \t]*['\"]?([a-z0-9][a-z0-9._-]*)", re.MULTILINE)
+#: The id of a model sits near its top: this much is read first, the rest only if needed.
+HEAD_BYTES = 4096
 
 
-def sibling_model_ids(siblings: list[ModelFile], max_bytes: int) -> dict[str, str]:
+def sibling_model_ids(siblings: list[ModelFile], max_bytes: int,
+                      cache: ResultCache | None = None) -> dict[str, str]:
     """Model ids of files that are not being validated, read with a quick scan.
 
     Used when only some files are checked (a pre-commit hook passes the changed ones) to
-    still catch an id that another model of the repository already uses.
+    still catch an id that another model of the repository already uses. With a cache,
+    the ids of an unchanged set of files (each file's path, size, modification time and
+    inode) are one entry, so a hook run in a large repository reads no sibling.
     """
+    wanted = [item for item in siblings if not item.refused]
+    key = ""
+    if cache is not None:
+        listing = _stat_listing(wanted)
+        key = cache.key(b"sibling-ids\0" + listing + f"\0{max_bytes}".encode())
+        found = cache.get(key, _is_id_listing)
+        if found is not None:
+            return dict(found["ids"])
     ids: dict[str, str] = {}
-    for item in siblings:
-        if item.refused:
-            continue
-        try:
-            raw = read_bytes(item.path, max_bytes)
-        except (OSError, LoadError):
-            continue
-        match = _TOP_LEVEL_ID.search(raw)
-        if match:
-            ids.setdefault(match.group(1).decode(), item.display)
+    for item in wanted:
+        model_id = first_model_id(item.path, max_bytes)
+        if model_id is not None:
+            ids.setdefault(model_id, item.display)
+    if cache is not None:
+        cache.put(key, {"ids": ids})
     return ids
+
+
+def repository_model_ids(checked: list[ModelFile], config: Config,
+                         cache: ResultCache | None = None) -> dict[str, str]:
+    """The ids of the repository's models other than ``checked`` (by real path): what the
+    files a hook passes must not reuse."""
+    try:
+        repository = discover([], config)
+    except Exception:  # noqa: BLE001 - the siblings are a bonus check, never a failure
+        return {}
+    given = set(real_paths(checked))
+    siblings = [item for item, real in zip(repository, real_paths(repository), strict=True)
+                if real not in given]
+    return sibling_model_ids(siblings, config.max_file_size, cache)
+
+
+def _stat_listing(items: list[ModelFile]) -> bytes:
+    """Each file's display path, size, modification time and inode, one a line (a file
+    that cannot be stat'ed is listed as missing, and so read afresh if it comes back)."""
+    lines = []
+    for item in items:
+        try:
+            info = item.path.stat()
+        except OSError:
+            lines.append(f"{item.display}|-")
+            continue
+        lines.append(f"{item.display}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}")
+    return "\n".join(lines).encode("utf-8", "surrogateescape")
+
+
+def _is_id_listing(value: dict[str, Any]) -> bool:
+    ids = value.get("ids")
+    return isinstance(ids, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in ids.items())
+
+
+def first_model_id(path: Path, max_bytes: int) -> str | None:
+    """The model id a file sets at its top level (the first ``id:`` line), reading only
+    its first lines when the id is there; None when there is none, or the file is over
+    ``max_bytes`` or cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size > max_bytes:
+                return None
+            head = handle.read(HEAD_BYTES)
+            # Only whole lines of a cut read: the first match among them is the file's.
+            end = head.rfind(b"\n") + 1 if len(head) == HEAD_BYTES else len(head)
+            match = _TOP_LEVEL_ID.search(head, 0, end)
+            if match is None:
+                raw = head + handle.read(max_bytes + 1 - len(head))
+                if len(raw) > max_bytes:
+                    return None
+                match = _TOP_LEVEL_ID.search(raw)
+    except OSError:
+        return None
+    return match.group(1).decode() if match else None
+
+
+def real_paths(items: list[ModelFile]) -> list[tuple[Path, str]]:
+    """``item.path.resolve()`` of each item as (folder, name), which compare as the paths
+    do: known to discovery, or resolving each folder once (a file that is not a symbolic
+    link is its resolved folder and its name)."""
+    folders: dict[Path, Path] = {}
+    out = []
+    for item in items:
+        path = item.path
+        if item.real_folder is not None:
+            out.append((item.real_folder, path.name))
+            continue
+        if path.name in ("", ".", "..") or os.path.islink(path):  # noqa: PTH114
+            real = path.resolve()
+            out.append((real.parent, real.name))
+            continue
+        parent = folders.get(path.parent)
+        if parent is None:
+            parent = folders[path.parent] = path.parent.resolve()
+        out.append((parent, path.name))
+    return out

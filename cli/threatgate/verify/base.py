@@ -15,9 +15,11 @@ import fnmatch
 import hashlib
 import os
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -27,6 +29,8 @@ from threatgate.support.registry import Registry
 DEFAULT_MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 #: The most bytes of file content a run keeps to serve repeated reads of the same file.
 READ_CACHE_BYTES = 64 * 1024 * 1024
+#: The most values (parsed files and the like) a run keeps in :meth:`Tree.memo`.
+MEMO_ENTRIES = 256
 Status = Literal["pass", "fail", "error", "skipped"]
 
 
@@ -64,10 +68,13 @@ class Verdict:
         return cls("skipped", reason)
 
 
+@lru_cache(maxsize=65_536)
 def clean_path(path: str) -> str:
     """A repository-relative POSIX path, or :class:`EvidenceError` if it could leave.
 
-    A path into ``.git/`` is refused as well: git's own files are never evidence.
+    A path into ``.git/`` is refused as well: git's own files are never evidence. The
+    same paths come back from every assertion of a glob, so answers are kept (a refusal
+    is raised again each time: exceptions are not cached).
     """
     text = path.replace("\\", "/")
     if not text or text.startswith("/") or (len(text) > 1 and text[1] == ":"):
@@ -125,6 +132,9 @@ class Tree:
         self.read_files: dict[str, str] = {}
         self.read_cache = ReadCache()
         self._globbed: dict[str, list[str]] = {}
+        self._sorted_files: list[str] | None = None
+        self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._memo_lock = threading.Lock()
 
     # To implement: _exists(path), _read(path) -> bytes, _files() -> iterator of paths.
     def _exists(self, path: str) -> bool:
@@ -144,6 +154,25 @@ class Tree:
 
     def exists(self, path: str) -> bool:
         return self._exists(clean_path(path))
+
+    def memo(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value of ``make()`` computed once per run for ``key`` and shared by every
+        fork (a parsed file: key it by the content's digest), the most recently used
+        :data:`MEMO_ENTRIES` kept. ``make`` raising leaves nothing behind."""
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = make()
+        with self._memo_lock:
+            self._memo[key] = value
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
+        return value
+
+    def digest_of(self, path: str) -> str:
+        """The sha256 of a file this fork has read (:meth:`read_bytes` first)."""
+        return self.read_files[clean_path(path)]
 
     def read_bytes(self, path: str) -> bytes:
         relative = clean_path(path)
@@ -169,15 +198,19 @@ class Tree:
         clean = clean_path(pattern)
         found = self._globbed.get(clean)
         if found is None:
-            found = self._globbed[clean] = glob_files(clean, self._files())
+            if self._sorted_files is None:
+                self._sorted_files = sorted(self._files())
+            found = self._globbed[clean] = glob_files(clean, self._sorted_files,
+                                                      presorted=True)
         return list(found)
 
 
-def glob_files(pattern: str, files: Iterable[str]) -> list[str]:
+def glob_files(pattern: str, files: Iterable[str], *, presorted: bool = False) -> list[str]:
     """The files matching a clean glob, sorted, none under ``.git/``.
 
     Only the files under the glob's leading literal folders (no ``*``, ``?`` or ``[``)
-    are matched against it: a literal segment matches only itself.
+    are matched against it: a literal segment matches only itself. Given a sorted list
+    (``presorted``), only the run of files under those folders is looked at.
     """
     parts = pattern.split("/")
     literal: list[str] = []
@@ -187,6 +220,10 @@ def glob_files(pattern: str, files: Iterable[str]) -> list[str]:
         literal.append(part)
     prefix = "/".join(literal) + "/" if literal else ""
     matches = glob_matcher(pattern)
+    if prefix and presorted:
+        listed = files if isinstance(files, list) else list(files)
+        # The paths that start with "a/b/" sort between "a/b/" and "a/b0" ("0" follows "/").
+        files = listed[bisect_left(listed, prefix):bisect_left(listed, prefix[:-1] + "0")]
     return sorted(p for p in files
                   if p.startswith(prefix) and matches(p) and not in_git_folder(p))
 

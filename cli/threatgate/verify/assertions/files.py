@@ -29,7 +29,7 @@ from threatgate.verify.base import (
 from threatgate.verify.languages import EXTENSIONS, blank_comments_and_strings
 from threatgate.verify.languages.definitions import function_names
 from threatgate.verify.languages.python import python_functions
-from threatgate.verify.languages.source import CodeError, Source, name_parts
+from threatgate.verify.languages.source import CodeError, name_parts, source_of
 from threatgate.verify.regexes import finditer, line_of
 
 
@@ -74,13 +74,13 @@ def _code_only(path: str, text: str) -> str:
     return blank_comments_and_strings(text, language) if language else text
 
 
-def _qualified(path: str, text: str, name: str) -> int | None:
+def _qualified(tree: Tree, path: str, name: str) -> int | None:
     """The line of the method ``Class.method`` in a file of a language the code checks
     read (None: not there, or a file they cannot read)."""
     language = EXTENSIONS.get(PurePosixPath(path).suffix.lower())
     if language is None:
         return None
-    source = Source(path, language, text)
+    source = source_of(tree, path, language)
     parts = name_parts(name, language)
     try:
         if language == "python":
@@ -95,10 +95,10 @@ def _qualified(path: str, text: str, name: str) -> int | None:
 def _qualified_test(name: str, matches: list[str], tree: Tree, pattern: str) -> Verdict:
     for path in matches:
         try:
-            text = tree.read_text(path)
+            tree.read_text(path)
         except EvidenceError:
             continue  # binary or oversized: not a test file
-        line = _qualified(path, text, name)
+        line = _qualified(tree, path, name)
         if line is not None:
             return Verdict.passed(f"test {name} is defined in {path}", path, line)
     return Verdict.failed(f"no test method {name} in the {len(matches)} file(s) matching "

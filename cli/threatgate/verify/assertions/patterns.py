@@ -110,6 +110,31 @@ SECRET_SCREENS: dict[str, str] = {
 }
 
 
+#: Words that every match of a case-insensitive screen holds once case-folded (``str.
+#: casefold`` folds ``ſ`` to ``s`` and the Kelvin sign to ``k``, as the engine does): a
+#: text none of whose folded form holds one cannot match the screen, and that test runs
+#: at C speed where the case-insensitive search is slow.
+SCREEN_HINTS: dict[str, tuple[str, ...]] = {
+    "password assignment": ("passw", "secret", "api_key", "apikey", "token"),
+    "password fallback": ("passw", "secret", "api_key", "apikey", "token"),
+    "password default": ("environ.get(", "env.get(", "env.fetch(", "env("),
+}
+
+
+def _screens_for(text: str) -> list[str]:
+    """The distinct screens that can match ``text`` (those whose hints it holds)."""
+    folded: str | None = None
+    screens: dict[str, None] = {}
+    for kind, screen in SECRET_SCREENS.items():
+        hints = SCREEN_HINTS.get(kind)
+        if hints is not None:
+            folded = text.casefold() if folded is None else folded
+            if not any(hint in folded for hint in hints):
+                continue
+        screens[screen] = None
+    return list(screens)
+
+
 #: Screen answers by the sha256 of the content: globs of several assertions overlap, so
 #: the same file is screened once. Emptied when it reaches :data:`MAX_SCREENED` entries.
 _SCREENED: dict[str, bool] = {}
@@ -127,7 +152,7 @@ def may_hold_secret(text: str, digest: str | None = None) -> bool:
     if known is not None:
         return known
     try:
-        found = any(search(screen, text) for screen in dict.fromkeys(SECRET_SCREENS.values()))
+        found = any(search(screen, text) for screen in _screens_for(text))
     except EvidenceError:
         return True
     if digest is not None:
@@ -145,10 +170,16 @@ def no_plaintext_secret(assertion: dict[str, Any], tree: Tree) -> Verdict:
     allowed = [str(a) for a in assertion.get("allow") or []]
     for path in files:
         try:
+            tree.read_bytes(path)
+        except EvidenceError:
+            continue  # oversized or unreadable files are not scanned
+        if _SCREENED.get(tree.digest_of(path)) is False:
+            continue  # this content was screened already: no secret (and it is text)
+        try:
             text = tree.read_text(path)
         except EvidenceError:
-            continue  # binary or oversized files are not scanned
-        if not may_hold_secret(text, tree.read_files.get(path)):
+            continue  # binary files are not scanned
+        if not may_hold_secret(text, tree.digest_of(path)):
             continue
         for kind, pattern in SECRET_PATTERNS.items():
             for match in finditer(pattern, text):

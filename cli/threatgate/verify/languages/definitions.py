@@ -137,6 +137,8 @@ def _containers(source: Source, parts: tuple[str, ...]) -> list[tuple[int, int]]
 def function_names(source: Source, parts: tuple[str, ...]) -> list[tuple[int, int]]:
     """(start, end) of the name of every definition of the function ``parts``."""
     code, language = source.code, source.language
+    if parts[-1] not in code:
+        return []  # every pattern holds the name as written: none can match
     name = _word(parts[-1])
     found: set[tuple[int, int]] = set()
 
@@ -178,6 +180,8 @@ def _receiver_is(receiver: str, type_name: str) -> bool:
 def class_names(source: Source, parts: tuple[str, ...]) -> list[int]:
     """Start of the name of every class-like definition ``parts``."""
     code, language = source.code, source.language
+    if parts[-1] not in code:
+        return []  # every pattern holds the name as written: none can match
     name = _word(parts[-1])
     starts: set[int] = set()
     if language == "go" and len(parts) > 1:

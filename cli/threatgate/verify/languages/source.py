@@ -8,7 +8,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable
 from functools import cached_property, wraps
-from typing import Any
+from typing import Any, cast
 
 import regex
 
@@ -25,6 +25,12 @@ class CodeError(Exception):
 PyDef = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
 
+#: The nodes a ``def`` or ``class`` statement can sit in: statements, and the clauses of
+#: ``try`` and ``match``. Expressions never hold one (a lambda holds an expression), so
+#: they are not walked.
+_STATEMENT_NODES = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
 def python_definitions(module: ast.Module) -> list[tuple[tuple[str, ...], PyDef]]:
     """Every function, method and class with its qualified name, in source order."""
     found: list[tuple[tuple[str, ...], PyDef]] = []
@@ -36,7 +42,7 @@ def python_definitions(module: ast.Module) -> list[tuple[tuple[str, ...], PyDef]
                 qualified = (*prefix, child.name)
                 found.append((qualified, child))
                 stack.append((qualified, child))
-            else:
+            elif isinstance(child, _STATEMENT_NODES):
                 stack.append((prefix, child))
     found.sort(key=lambda item: (item[1].lineno, item[1].col_offset))
     return found
@@ -109,6 +115,15 @@ def language_of(assertion: dict[str, Any]) -> str:
     return EXTENSIONS[extension]
 
 
+def source_of(tree: Tree, path: str, language: str) -> Source:
+    """The file as a :class:`Source`, one per content and language in a run: its syntax
+    tree, blanked code and definitions are worked out once however many assertions read
+    it (each read is still recorded as the assertion's evidence)."""
+    text = tree.read_text(path)
+    return cast(Source, tree.memo(("source", path, language, tree.digest_of(path)),
+                                  lambda: Source(path, language, text)))
+
+
 CheckBody = Callable[[dict[str, Any], Source], Verdict]
 
 
@@ -125,7 +140,7 @@ def code_check(body: CheckBody) -> Callable[[dict[str, Any], Tree], Verdict]:
         path = str(assertion["file"])
         try:
             language = language_of(assertion)
-            source = Source(path, language, tree.read_text(path))
+            source = source_of(tree, path, language)
             try:
                 return body(assertion, source)
             except EvidenceError:  # only the time limit of a search, once the file is read
