@@ -240,9 +240,11 @@ def _all_props(document: Any) -> list[dict[str, Any]]:
     return []
 
 
+#: Ids of frameworks with a catalogue are checked at validation, so they are spelt as the
+#: catalogue does; the odd ones are those of frameworks without a catalogue (unchecked).
 ODD_REQUIREMENTS = ["asvs-5.0:V1.2.4", "asvs-5.0:V1.2.10", "asvs-5.0:V1.2.9",
-                    "nist-800-53-r5:AC-02(01)", "nist-800-53-r5:ac-2.1", "nist-800-53-r5:AC-2",
-                    "owasp-top10-2021:A01:2021", "pci-dss-4.0:6.2.4", "cwe:CWE-79",
+                    "nist-800-53-r5:AC-2(1)", "pci-dss-4.0:06.2.4", "nist-800-53-r5:AC-2",
+                    "owasp-top10-2021:A01", "pci-dss-4.0:6.2.4", "cwe:CWE-79",
                     "custom-1:Ü/ß(ä)", "custom-1:--x"]
 
 
@@ -270,9 +272,9 @@ def test_many_controls_and_odd_requirement_ids(export, write_model) -> None:
         "asvs-5.0": ["v1.2.4", "v1.2.9", "v1.2.10"],
         "custom-1": ["_-", "_--x"],
         "cwe": ["cwe-79"],
-        "nist-800-53-r5": ["ac-2", "ac-2.1"],  # AC-02(01) and ac-2.1 are one control
-        "owasp-top10-2021": ["a01-2021"],
-        "pci-dss-4.0": ["_6.2.4"],
+        "nist-800-53-r5": ["ac-2", "ac-2.1"],
+        "owasp-top10-2021": ["a01"],
+        "pci-dss-4.0": ["_06.2.4", "_6.2.4"],
     }
     implemented = [r for ci in cd["components"][0]["control-implementations"]
                    for r in ci["implemented-requirements"]]
@@ -280,9 +282,9 @@ def test_many_controls_and_odd_requirement_ids(export, write_model) -> None:
         assert TOKEN.fullmatch(requirement["control-id"]), requirement["control-id"]
         controls = [p["value"] for p in requirement["props"] if p["name"] == "control"]
         assert len(controls) == len(set(controls)) > 100
-    (merged,) = [r for r in implemented if r["control-id"] == "ac-2.1"]
-    assert [p["value"] for p in merged["props"] if p["name"] == "requirement"] == [
-        "nist-800-53-r5:AC-02(01)", "nist-800-53-r5:ac-2.1"]
+    (nist,) = [r for r in implemented if r["control-id"] == "ac-2.1"]
+    assert [p["value"] for p in nist["props"] if p["name"] == "requirement"] == [
+        "nist-800-53-r5:AC-2(1)"]
     (result,) = ar["results"]
     assert len(result["observations"]) == 400
     assert len(result["findings"]) == len(implemented)
