@@ -16,7 +16,7 @@ the Markdown report (the SVG renderers draw it, the tables beside them list it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from threatgate.analysis.posture import AT_RISK_REASONS
@@ -195,6 +195,21 @@ def verification_bar(controls: Sequence[ControlRow], ran: bool) -> Bar:
         Segment(f"verification_{state}", label,
                 sum(c.verification == state for c in implemented))
         for state, label in VERIFICATION_STATES), note="no implemented controls")
+
+
+def coverage_bar(label: str, counts: Mapping[str, int]) -> Bar:
+    """A framework's requirements by coverage status (``threatgate compliance report``'s
+    counts): covered and verified, covered, partial, planned, unmapped, excluded."""
+    verified = counts.get("verified", 0)
+    return Bar(label, "requirements", (
+        Segment("coverage_verified", "covered and verified", verified),
+        Segment("coverage_covered", "covered, not verified",
+                counts.get("covered", 0) - verified),
+        Segment("coverage_partial", "partial", counts.get("partial", 0)),
+        Segment("coverage_planned", "planned", counts.get("planned", 0)),
+        Segment("coverage_unmapped", "unmapped", counts.get("unmapped", 0)),
+        Segment("coverage_excluded", "excluded", counts.get("excluded", 0)),
+    ), note="no requirements in scope")
 
 
 def model_bars(report: Report) -> list[Bar]:

@@ -43,6 +43,10 @@ EXPECTED = {
                  "get_scan_prompt": set()},
     "outputs": {"generate_threat_model": set(), "regenerate_controls": set(),
                 "export_threat_model": set()},
+    "compliance": {"list_compliance_frameworks": set(),
+                   "get_compliance_report": {"framework", "model_id", "status", "offset",
+                                             "limit"},
+                   "map_control_to_requirement": {"control_id", "requirements", "remove"}},
 }
 
 

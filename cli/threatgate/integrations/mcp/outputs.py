@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from threatgate.integrations.mcp.repository import Repository
     from threatgate.workspace import Workspace
 
-ExportFormat = Literal["csv", "json", "markdown", "html", "docx", "sarif"]
+ExportFormat = Literal["csv", "json", "markdown", "html", "docx", "sarif", "oscal"]
 #: A model id that can name a file in the model folder (no '/', no leading '.').
 NEW_ID = r"[a-z0-9][a-z0-9._-]{0,63}"
 NewId = Annotated[str, Field(pattern=f"^{NEW_ID}$",
@@ -203,7 +203,9 @@ def _register_export(server: MCPServer, repo: Repository) -> None:
                             = 1_000_000) -> dict[str, Any]:
         """Export one model: csv (the threats or controls table), json (the normalised
         model with its assessment), markdown or html (the report), docx (a Word report,
-        base64), sarif (the gate's report). Content longer than max_chars is refused."""
+        base64), sarif (the gate's report), oscal (an OSCAL 1.1 component definition of
+        the controls and the requirements they implement). Content longer than max_chars
+        is refused."""
         content = _rendered(repo, model_id, format, table)
         if isinstance(content, bytes) and format == "docx":
             text, encoding = base64.b64encode(content).decode("ascii"), "base64"

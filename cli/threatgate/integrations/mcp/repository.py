@@ -164,13 +164,14 @@ class Repository:
     def edit(self, model_id: str | None, change: Callable[[ModelEditor], T], *,
              entity_id: str | None = None) -> tuple[str, EditOutcome[T]]:
         """Run ``change`` on a model as the edit verbs do: locked, validated, atomic."""
+        from threatgate.catalogues.library import library_for
         from threatgate.document.transaction import edit_file
 
         path = self.model_path(model_id, entity_id)
         shown = self.shown(path)
         outcome = edit_file(path, change, today=self.today(), max_depth=self.config.max_depth,
                             max_bytes=self.config.max_file_size, rules=self.config.rules,
-                            display=shown)
+                            display=shown, catalogues=library_for(self.config))
         return shown, outcome
 
     # --- raw documents ----------------------------------------------------------------

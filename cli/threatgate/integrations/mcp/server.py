@@ -45,6 +45,7 @@ TOOL_FAMILIES = (
     "threatgate.integrations.mcp.evidence",
     "threatgate.integrations.mcp.findings",
     "threatgate.integrations.mcp.outputs",
+    "threatgate.integrations.mcp.compliance",
 )
 
 INSTRUCTIONS = (
@@ -52,9 +53,10 @@ INSTRUCTIONS = (
     "Read them with list_threat_models, get_controls, get_control_objectives and "
     "assess_model; find work with get_review_queue and get_scan_prompt; record what you "
     "implemented with submit_assertions and update_control_status, and gaps you found "
-    "with submit_findings. Every write edits the model file in place (comments kept) and "
-    "is refused when it would make the model invalid. Listings are paged: offset, limit, "
-    "total."
+    "with submit_findings; check framework coverage with get_compliance_report and map "
+    "controls to requirements with map_control_to_requirement. Every write edits the model "
+    "file in place (comments kept) and is refused when it would make the model invalid. "
+    "Listings are paged: offset, limit, total."
 )
 
 

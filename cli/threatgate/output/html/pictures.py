@@ -7,11 +7,20 @@ with the table that says the same in text.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.output.escape.text import one_line_shortened
-from threatgate.views.pictures import Bar, Overview, RiskMatrix, model_bars, overview, risk_matrix
+from threatgate.output.html.compliance_page import FrameworkPage
+from threatgate.views.pictures import (
+    Bar,
+    Overview,
+    RiskMatrix,
+    coverage_bar,
+    model_bars,
+    overview,
+    risk_matrix,
+)
 from threatgate.views.report import Report
 from threatgate.views.reports import SiteModel
 
@@ -28,6 +37,9 @@ class ModelPictures:
 class IndexPictures:
     overview: Overview
     overview_svg: Any
+    #: One bar per framework with a catalogue: its requirements over every model.
+    coverage: list[Bar] = field(default_factory=list)
+    coverage_svg: Any = None
 
 
 def _markup(svg: str) -> Any:
@@ -50,11 +62,17 @@ def model_pictures(report: Report) -> ModelPictures:
                              bar.summary() for bar in bars))))
 
 
-def index_pictures(models: Sequence[SiteModel]) -> IndexPictures | None:
-    """The overview of every model for the index (None without any valid model)."""
-    from threatgate.output.svg.bars import render_overview_svg
+def index_pictures(models: Sequence[SiteModel],
+                   frameworks: Sequence[FrameworkPage] = ()) -> IndexPictures | None:
+    """The overview of every model for the index (None without any valid model), and the
+    coverage of each framework with a catalogue, summed over the models."""
+    from threatgate.output.svg.bars import render_bars_svg, render_overview_svg
 
     if not models:
         return None
     view = overview([(m.report, m.page) for m in models])
-    return IndexPictures(view, _markup(render_overview_svg(view)))
+    bars = [coverage_bar(one_line_shortened(page.id, 40), page.totals)
+            for page in frameworks if page.totals]
+    drawn = (_markup(render_bars_svg(bars, "Compliance coverage: " + "; ".join(
+        bar.summary() for bar in bars))) if bars else None)
+    return IndexPictures(view, _markup(render_overview_svg(view)), bars, drawn)

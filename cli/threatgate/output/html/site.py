@@ -294,7 +294,7 @@ def build_site(
     files["index.json"] = _index_json(rows, invalid, options)
     files["index.html"] = page_bytes(env.get_template("index.html").render(
         root="", groups=_groups(models), invalid=invalid, rows={r["id"]: r for r in rows},
-        pictures=index_pictures(models), **common))
+        pictures=index_pictures(models, compliance), **common))
     threats, objectives = _risks(models)
     files["risks.html"] = page_bytes(env.get_template("risks.html").render(
         root="", threats=threats, objectives=objectives, **common))

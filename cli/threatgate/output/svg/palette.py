@@ -50,6 +50,12 @@ SEGMENT_COLOURS = {
     "verification_failing": BAD,
     "verification_pending": WARN,
     "verification_none": "#afb8c1",
+    "coverage_verified": OK,
+    "coverage_covered": "#4ac26b",
+    "coverage_partial": WARN,
+    "coverage_planned": "#6e7781",
+    "coverage_unmapped": BAD,
+    "coverage_excluded": "#afb8c1",
 }
 
 
