@@ -66,10 +66,10 @@ def _matches(item: str, threat: Any) -> bool:
 
 
 def test_at_least_fifteen_cases() -> None:
-    assert len(list(CASES.glob("*.yaml"))) >= 15
+    assert len(list(CASES.glob("[0-9]*.yaml"))) >= 15
 
 
-@pytest.mark.parametrize("path", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(CASES.glob("[0-9]*.yaml")), ids=lambda p: p.stem)
 def test_case(path: Path, packs: list[Any]) -> None:
     case = _load_case(path)
     result = generate(case["description"], packs)
@@ -91,7 +91,7 @@ def test_case(path: Path, packs: list[Any]) -> None:
         assert unwanted not in positions
 
 
-@pytest.mark.parametrize("path", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(CASES.glob("[0-9]*.yaml")), ids=lambda p: p.stem)
 def test_case_model_is_valid_and_formatted(path: Path, packs: list[Any], tmp_path: Path,
                                            run_cli: RunCli) -> None:
     result = generate(_load_case(path)["description"], packs)
@@ -338,7 +338,9 @@ def test_cli_explain_json(run_cli: RunCli, project: Path) -> None:
     explained = json.loads(done.stdout)
     oauth = next(t for t in explained["technologies"] if t["technology"] == "identity_provider")
     assert oauth["words"] == ["OAuth"] and oauth["offsets"] == [[16, 21]]
-    assert any(d["kind"] == "credentials" and "login" in d["words"] for d in explained["data"])
+    # "login" with OAuth names signing in through the identity provider, not a password
+    assert any(d["key"] == "credentials" and "login" in d["words"]
+               for d in explained["displaced"])
     assert explained["rules"] and all(r["rule"] and r["elements"] for r in explained["rules"])
     assert any(a["what"] == "web_app" for a in explained["assumed"])
 

@@ -251,9 +251,11 @@ def explanation(assembled: Assembled, description: Description) -> dict[str, Any
         elif note.kind == "assumed":
             assumed.append({"what": note.key, "reason": note.reason})
     ignored = [{"words": t.text, "offsets": [t.start, t.end]} for t in description.negated]
+    displaced = [{"section": d.section, "key": d.key, "words": d.words, "explained_by": by}
+                 for d, by in description.displaced]
     return {
         "technologies": technologies, "data": data, "flags": flags, "assumed": assumed,
-        "negated": ignored,
+        "negated": ignored, "displaced": displaced, "questions": list(arch.questions),
         "rules": [{"rule": f.rule, "elements": list(f.elements), "reason": f.reason}
                   for f in assembled.generated.fired],
         "not_applicable": [{"rule": n.rule, "explanation": n.explanation}
@@ -283,6 +285,12 @@ def explanation_text(explained: Mapping[str, Any]) -> str:
     if explained.get("negated"):
         words = ", ".join(f'"{item["words"]}"' for item in explained["negated"])
         lines.append(f"Ignored (negated): {words}")
+    for item in explained.get("displaced", []):
+        words = ", ".join(f'"{w}"' for w in item["words"])
+        lines.append(f"Not taken as {item['key']} ({words}): explained by {item['explained_by']}")
+    if explained.get("questions"):
+        lines.append("Questions (answer them in the description to sharpen the model):")
+        lines.extend(f"  - {question}" for question in explained["questions"])
     lines.append(f"Rules fired ({len(explained['rules'])}):")
     for item in explained["rules"]:
         lines.append(f"  {item['rule']} on {', '.join(item['elements'])}: {item['reason']}")
