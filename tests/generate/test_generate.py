@@ -261,17 +261,25 @@ def test_too_long_description_is_refused(run_cli: RunCli) -> None:
 
 
 def test_combine_groups() -> None:
+    """Each group is one way to meet the objective: the threats' own groups as
+    alternatives, never their union."""
     assert combine_groups([]) == []
-    assert combine_groups([[["C1"], ["C2"]], [["C3"]]]) == [["C1", "C3"], ["C2", "C3"]]
-    # a superset of another combination is dropped: {C2} alone mitigates both
-    assert combine_groups([[["C1"], ["C2"]], [["C2"], ["C3", "C2"]]]) == [["C2"], ["C1", "C3"]] \
-        or combine_groups([[["C1"], ["C2"]], [["C2"], ["C3", "C2"]]])[0] == ["C2"]
-    groups = combine_groups([[["C1"], ["C2", "C3"]], [["C2"]]])
-    assert groups == [["C1", "C2"], ["C2", "C3"]]
+    assert combine_groups([[["C1"], ["C2"]], [["C3"]]]) == [["C1"], ["C2"], ["C3"]]
+    # a group containing another is dropped; the one answering two threats comes first
+    assert combine_groups([[["C1"], ["C2"]], [["C2"], ["C3", "C2"]]]) == [["C2"], ["C1"]]
     assert combine_groups([[["C1"]], [["C1"]]]) == [["C1"]]
-    many = combine_groups([[[f"C{i}a"], [f"C{i}b"]] for i in range(20)])
-    assert len(many) == 1 and len(many[0]) == 20
-    assert len(combine_groups([[[f"C{i}a"], [f"C{i}b"]] for i in range(6)])) == 16
+    many = combine_groups([[[f"C{i}a"], [f"C{i}b", f"C{i}c"]] for i in range(20)])
+    assert len(many) == 16 and all(len(g) == 1 for g in many)
+    assert combine_groups([[[f"C{i}" for i in range(9)]]]) == [[f"C{i}" for i in range(6)]]
+
+
+def test_generated_groups_are_small(packs: list[Any]) -> None:
+    model = generate("Web shop with login, card payments via Stripe, uploads to S3, an admin "
+                     "panel, Kafka, Redis, PostgreSQL, Elasticsearch and an LLM chatbot",
+                     packs).model
+    groups = [g for o in model["objectives"] for g in o.get("mitigated_by", [])]
+    assert groups and max(len(g) for g in groups) <= 6
+    assert sum(len(g) for g in groups) / len(groups) <= 3
 
 
 def test_objective_ids_are_bounded() -> None:
