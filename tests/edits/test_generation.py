@@ -68,10 +68,19 @@ def test_merge_and_removal_write_the_record_of_an_existing_file() -> None:
     written = load_text(editor.text).data[GENERATION]
     assert written == {"packs": ["web"], "emitted": ["T1", "C1", "T9"], "removed": ["C1"]}
     head, _, tail = editor.text.partition("generation:")
-    assert head + tail[tail.index("components:"):] == VALID_MODEL
+    assert head == VALID_MODEL and "\n" not in tail.split("removed:")[1].strip()
 
 
 def test_removing_nothing_leaves_the_text_alone() -> None:
     editor = ModelEditor(VALID_MODEL.encode())
     record_removed(editor, [])
     assert editor.text == VALID_MODEL
+
+
+def test_a_record_left_at_the_top_moves_to_the_end_when_rewritten() -> None:
+    top = VALID_MODEL.replace("components:", "generation:\n  packs: [web]\ncomponents:", 1)
+    editor = ModelEditor(top.encode())
+    record_generation(editor, emitted=["T1"], digests={"T1": "0123abcd"})
+    assert editor.text.startswith(VALID_MODEL)
+    assert load_text(editor.text).data[GENERATION] == {
+        "packs": ["web"], "emitted": ["T1"], "digests": {"T1": "0123abcd"}}

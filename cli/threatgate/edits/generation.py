@@ -1,16 +1,21 @@
 """The ``generation`` record of a model: what the generator wrote, and what was removed.
 
 The top-level ``generation`` mapping lists the rule packs that ran (``packs``), the ids
-the generator wrote (``emitted``) and the generated ids removed by hand (``removed``),
-so that ``threatgate generate --model`` never writes a removed entity again. This module
-is the only writer of the record: for a new model (:func:`new_record`), when a merge
-adds entities (:func:`record_generation`) and when a generated entity is removed
+the generator wrote (``emitted``), a short digest of each generated threat and control
+as written (``digests``: an entry whose rule no longer fires is removed only while
+nobody has edited it) and the generated ids removed by hand (``removed``), so that
+``threatgate generate --model`` never writes a removed entity again. The record is
+bookkeeping: it sits at the end of the file, its lists in flow style. This module is
+the only writer of the record: for a new model (:func:`new_record`), when a merge adds
+or retires entities (:func:`record_generation`) and when a generated entity is removed
 (:func:`record_removed`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,23 +27,41 @@ from threatgate.model.vocabulary import id_index, id_list
 
 GENERATION = "generation"
 FIELDS = ("packs", "emitted", "removed")
-#: Top-level keys the schema puts after ``generation`` (a new record goes before them).
-AFTER_GENERATION = ("components", "dataflows", "trust_boundaries", "assets", "attackers",
-                    "objectives", "threats", "controls", "assumptions", "acceptances",
-                    "findings")
+DIGESTS = "digests"
+#: The collections whose generated entries carry a digest (those the generator retires).
+DIGESTED = ("threats", "controls")
 
 
-def new_record(packs: Sequence[str], emitted: Sequence[str]) -> dict[str, list[str]]:
+def entry_digest(entry: Mapping[str, Any]) -> str:
+    """A short digest of an entry's content, the same whatever its layout in the file."""
+    text = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def new_record(packs: Sequence[str], emitted: Sequence[str],
+               digests: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The record of a model the generator wrote from scratch."""
-    return {"packs": list(packs), "emitted": list(emitted)}
+    record: dict[str, Any] = {"packs": list(packs), "emitted": list(emitted)}
+    if digests:
+        record[DIGESTS] = dict(digests)
+    return record
 
 
 def generation_record(data: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The model's record, every field present (empty when missing)."""
+    """The model's record, every list field present (empty when missing)."""
     record = data.get(GENERATION)
     if not isinstance(record, dict):
         return {key: [] for key in FIELDS}
     return {key: id_list(record.get(key)) for key in FIELDS}
+
+
+def recorded_digests(data: Mapping[str, Any]) -> dict[str, str]:
+    """The digest of each generated threat and control as the generator wrote it."""
+    record = data.get(GENERATION)
+    digests = record.get(DIGESTS) if isinstance(record, dict) else None
+    if not isinstance(digests, dict):
+        return {}
+    return {str(k): v for k, v in digests.items() if isinstance(v, str)}
 
 
 def reconcile(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
@@ -51,20 +74,19 @@ def reconcile(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return emitted, removed
 
 
-def _render(value: Mapping[str, list[str]], newline: str) -> str:
-    """The record as text: short lists inline, long ones one id per line."""
+def _render(value: Mapping[str, Any], newline: str) -> str:
+    """The record as text: every list and the digests in flow style, one line each (the
+    layout of ``fmt``)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     inner = CommentedMap()
-    for key in FIELDS:
+    for key in (*FIELDS[:2], DIGESTS, *FIELDS[2:]):
         if key not in value:
             continue
-        seq = CommentedSeq(value[key])
-        if sum(len(v) + 2 for v in value[key]) <= 80:
-            seq.fa.set_flow_style()
-        else:
-            seq.fa.set_block_style()
-        inner[key] = seq
+        item: CommentedMap | CommentedSeq = (
+            CommentedMap(value[key]) if key == DIGESTS else CommentedSeq(value[key]))
+        item.fa.set_flow_style()
+        inner[key] = item
     out = io.StringIO()
     round_trip_yaml().dump(CommentedMap([(GENERATION, inner)]), out)
     return with_newline(out.getvalue().rstrip("\n"), newline)
@@ -72,19 +94,31 @@ def _render(value: Mapping[str, list[str]], newline: str) -> str:
 
 def record_generation(editor: ModelEditor, *, packs: Iterable[str] | None = None,
                       emitted: Iterable[str] = (),
-                      removed: Iterable[str] | None = None) -> dict[str, list[str]]:
+                      removed: Iterable[str] | None = None,
+                      digests: Mapping[str, str] | None = None,
+                      retired: Iterable[str] = ()) -> dict[str, list[str]]:
     """Write the record after a merge: packs (if given) replace the list, ``emitted``
-    ids are added to it, ``removed`` (if given) replaces that list and takes its ids out
-    of ``emitted``. Only the record's own lines change."""
+    ids are added to it (with their ``digests``), ``removed`` (if given) replaces that
+    list and takes its ids out of ``emitted``, and ``retired`` ids (entries the
+    generator took back because their rule no longer fires) leave ``emitted`` without
+    entering ``removed``, so that they come back if their rule fires again. Only the
+    record's own lines change."""
     record = generation_record(editor.data)
+    known = recorded_digests(editor.data)
     if packs is not None:
         record["packs"] = list(dict.fromkeys(packs))
     if removed is not None:
         record["removed"] = list(dict.fromkeys(removed))
-    gone = set(record["removed"])
+    gone = set(record["removed"]) | set(retired)
     record["emitted"] = [i for i in dict.fromkeys([*record["emitted"], *emitted])
                          if i not in gone]
-    value = {k: v for k, v in record.items() if v}
+    kept = set(record["emitted"])
+    merged = {k: v for k, v in {**known, **(digests or {})}.items() if k in kept}
+    value: dict[str, Any] = {k: v for k, v in record.items() if v}
+    if merged:
+        value = {"packs": value.get("packs"), "emitted": value.get("emitted"),
+                 DIGESTS: merged, "removed": value.get("removed")}
+        value = {k: v for k, v in value.items() if v}
     before = editor.data.get(GENERATION)
     if before == value or (before is None and not value):
         return record
@@ -98,8 +132,8 @@ def record_generation(editor: ModelEditor, *, packs: Iterable[str] | None = None
 
 
 def _write(editor: ModelEditor, rendered: str) -> None:
-    """Replace the record's lines by ``rendered`` (nothing: the key goes), or insert it
-    before the first key the schema puts after it."""
+    """Replace the record's lines by ``rendered`` (nothing: the key goes), or add it at
+    the end of the file, where the schema puts it."""
     nodes, _ = editor.parse()
     pair = top_level(nodes, GENERATION)
     newline, current = editor.newline, editor.text
@@ -107,24 +141,18 @@ def _write(editor: ModelEditor, rendered: str) -> None:
         key_node, value_node = pair
         start = line_start(current, key_node.start_mark.index)
         end = line_end(current, max(content_end(value_node, current), key_node.end_mark.index))
-        if not rendered:  # drop the key and its line break
-            end = min(len(current), end + len(newline))
-        editor.splice(start, end, rendered)
-        return
-    following = [k for k, _ in getattr(nodes, "value", [])
-                 if getattr(k, "value", None) in AFTER_GENERATION]
-    if following:
-        position = line_start(current, following[0].start_mark.index)
-        # Comment lines right above a key introduce it: the record goes above them.
-        while position > 0:
-            previous = line_start(current, position - 1)
-            if not current[previous:position].lstrip().startswith("#"):
-                break
-            position = previous
-        editor.splice(position, position, rendered + newline)
-    else:
-        tail = "" if not current or current.endswith(("\n", "\r")) else newline
-        editor.splice(len(current), len(current), tail + rendered + newline)
+        if rendered and not current[end:].strip():
+            editor.splice(start, end, rendered)
+            return
+        # drop the key and its line break; a record left above other keys by an older
+        # release moves to the end of the file, where the schema now puts it
+        end = min(len(current), end + len(newline))
+        editor.splice(start, end, "")
+        if not rendered:
+            return
+        current = editor.text
+    tail = "" if not current or current.endswith(("\n", "\r")) else newline
+    editor.splice(len(current), len(current), tail + rendered + newline)
 
 
 def record_removed(editor: ModelEditor, ids: Sequence[str]) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from threatgate.edits.generation import GENERATION, new_record
+from threatgate.edits.generation import DIGESTED, GENERATION, entry_digest, new_record
 from threatgate.generate.architecture import Architecture, architecture
 from threatgate.generate.describe import Description, vocabulary
 from threatgate.generate.engine import Generated
@@ -72,11 +72,33 @@ def title_from(description: str) -> str:
     return (first[:1].upper() + first[1:]) or "Generated threat model"
 
 
+#: The longest model id made from a title (``--id`` chooses any other).
+MAX_MODEL_ID = 32
+#: Words left out of an id made from a long title.
+_FILLER = frozenset({
+    "a", "an", "and", "the", "of", "for", "to", "in", "on", "by", "with", "from", "via",
+    "where", "which", "that", "who", "is", "are", "our", "their", "its", "into", "over",
+    "through", "when"})
+
+
 def model_id_from(title: str) -> str:
-    """A model id from a title: ASCII lower case, hyphens, at most 64 characters."""
+    """A short model id from a title: ASCII lower case, hyphens, at most 32 characters.
+
+    A title that does not fit loses its filler words ("with", "the", ...), then its last
+    words, so the id names the first things the title says.
+    """
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    slug = slug[:64].rstrip("-")
+    words = [w for w in re.split(r"[^a-z0-9]+", ascii_text.lower()) if w]
+    if len("-".join(words)) > MAX_MODEL_ID:
+        words = [w for w in words if w not in _FILLER] or words
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > MAX_MODEL_ID:
+            break
+        slug = candidate
+    if not slug and words:
+        slug = words[0][:MAX_MODEL_ID]
     return slug or "generated-model"
 
 
@@ -167,10 +189,11 @@ def assemble(description: Description, *, packs: Sequence[RulePack], run: ApplyP
                 "attackers": arch.attackers, "objectives": links.objectives,
                 "threats": threats, "controls": controls}
     emitted = [str(e["id"]) for entries in sections.values() for e in entries]
-    model[GENERATION] = new_record([p.name for p in packs], emitted)
     for key, entries in sections.items():
         if entries:
             model[key] = entries
+    digests = {str(e["id"]): entry_digest(e) for key in DIGESTED for e in sections[key]}
+    model[GENERATION] = new_record([p.name for p in packs], emitted, digests)
     return Assembled(model, arch, generated)
 
 
@@ -219,7 +242,13 @@ def dump_model(model: Mapping[str, Any]) -> str:
 
     yaml = round_trip_yaml()
     out = io.StringIO()
-    yaml.dump(convert(dict(model)), out)
+    document = convert({k: v for k, v in model.items() if k != GENERATION})
+    if GENERATION in model:  # bookkeeping: compact, in flow style, at the end
+        record = CommentedMap()
+        for key, value in model[GENERATION].items():
+            record[key] = convert(value, inline=True)
+        document[GENERATION] = record
+    yaml.dump(document, out)
     return modeline() + "\n" + format_text(out.getvalue())
 
 

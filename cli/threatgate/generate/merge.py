@@ -25,7 +25,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from threatgate.edits.generation import generation_record, reconcile, record_generation
+from threatgate.edits.generation import (
+    entry_digest,
+    generation_record,
+    reconcile,
+    record_generation,
+)
 from threatgate.model.vocabulary import id_index, id_list, items, objective_removed, text
 
 if TYPE_CHECKING:
@@ -141,7 +146,9 @@ def merge_generated(editor: ModelEditor, generated: Generated,
     if added_threats:
         result.added["threats"] = added_threats
     new_ids = [*added_controls, *added_threats]
+    digests = {str(e["id"]): entry_digest(e) for e in [*new_controls, *new_threats]}
     if new_ids or result.newly_removed or list(packs) != record["packs"] or (
             emitted_before != record["emitted"]):
-        record_generation(editor, packs=packs, emitted=new_ids, removed=removed)
+        record_generation(editor, packs=packs, emitted=new_ids, removed=removed,
+                          digests=digests)
     return result
