@@ -307,7 +307,8 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
         _report_suggestions(notes["suggestions"])
     summary = {
         "path": _display(path), "changed": outcome.changed, "added": result.added,
-        "kept": result.kept, "not_restored": result.not_restored,
+        "kept": result.kept, "conflicts": result.conflicts,
+        "not_restored": result.not_restored,
         "newly_removed": result.newly_removed,
         "unlisted_frameworks": result.unlisted_frameworks,
         "suggested": notes["suggestions"].ids if "suggestions" in notes else [],
@@ -321,6 +322,10 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
     echo(f"{_display(path)}: added {added}; {len(result.kept)} already present "
                f"(left as written), {len(result.not_restored)} removed by hand (not "
                "restored)")
+    if result.conflicts:
+        echo(f"  not written, the id is held by an entry the generator did not write: "
+             f"{terminal_text(', '.join(result.conflicts))}; rename that entry to get "
+             "the generated one", err=True)
     if result.unlisted_frameworks:
         echo(f"  the new controls map to {', '.join(result.unlisted_frameworks)}; add "
                    "them to the model's `frameworks` to track compliance", err=True)

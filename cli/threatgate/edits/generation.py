@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -30,6 +31,21 @@ FIELDS = ("packs", "emitted", "removed")
 DIGESTS = "digests"
 #: The collections whose generated entries carry a digest (those the generator retires).
 DIGESTED = ("threats", "controls")
+
+
+#: The ids the generator makes, by collection: ``T-<pack>.<rule>-<component>``,
+#: ``C-<control>`` and ``CO-<asset>-<attacker>``. Ids made by hand never take this form.
+GENERATOR_NAMESPACE = {
+    "threats": re.compile(r"T-[a-z][a-z0-9_]*\.[A-Za-z0-9_.]+-"),
+    "controls": re.compile(r"C-[a-z]"),
+    "objectives": re.compile(r"CO-"),
+}
+
+
+def in_generator_namespace(collection: str, entity_id: str) -> bool:
+    """Whether ``entity_id`` has the form of an id the generator makes in ``collection``."""
+    pattern = GENERATOR_NAMESPACE.get(collection)
+    return bool(pattern and pattern.match(entity_id))
 
 
 def entry_digest(entry: Mapping[str, Any]) -> str:

@@ -49,6 +49,9 @@ class MergeResult:
 
     added: dict[str, list[str]] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)        # exists already: user edits win
+    #: Ids the generator would write that something it did not produce holds (written
+    #: by hand, or of another kind): not written, reported.
+    conflicts: list[str] = field(default_factory=list)
     not_restored: list[str] = field(default_factory=list)  # removed by hand earlier
     newly_removed: list[str] = field(default_factory=list)
     #: Frameworks the added controls map to that the model's ``frameworks`` lacks.
@@ -98,6 +101,13 @@ def merge_generated(editor: ModelEditor, generated: Generated,
     result = MergeResult(newly_removed=[i for i in removed if i not in record["removed"]])
     removed_set = set(removed)
     present = set(id_index(data))
+    ours = set(emitted_before) | {
+        text(e, "id") for key in ("threats", "controls") for _, e in items(dict(data), key)
+        if e.get("origin") == "generated"}
+
+    def held(entity_id: str) -> None:
+        (result.kept if entity_id in ours else result.conflicts).append(entity_id)
+
     added_controls: list[str] = []
     new_controls: list[dict[str, Any]] = []
     for control in generated.controls:
@@ -105,7 +115,7 @@ def merge_generated(editor: ModelEditor, generated: Generated,
         if control_id in removed_set:
             result.not_restored.append(control_id)
         elif control_id in present:
-            result.kept.append(control_id)
+            held(control_id)
         else:
             new_controls.append({**control, "origin": "generated"})
             present.add(control_id)
@@ -124,7 +134,7 @@ def merge_generated(editor: ModelEditor, generated: Generated,
             result.not_restored.append(threat_id)
             continue
         if threat_id in present:
-            result.kept.append(threat_id)
+            held(threat_id)
             continue
         entry = {k: v for k, v in threat.entry.items() if k != "objectives"}
         mitigations = [c for c in id_list(entry.get("mitigations")) if c in controls_now]
