@@ -25,6 +25,7 @@ from threatgate.document.layout import content_end, line_end, line_start, top_le
 from threatgate.document.roundtrip import round_trip_yaml
 from threatgate.document.values import with_newline
 from threatgate.model.vocabulary import id_index, id_list
+from threatgate.validate.rules.architecture import GENERATED_THREAT
 
 GENERATION = "generation"
 FIELDS = ("packs", "emitted", "removed")
@@ -36,7 +37,7 @@ DIGESTED = ("threats", "controls")
 #: The ids the generator makes, by collection: ``T-<pack>.<rule>-<component>``,
 #: ``C-<control>`` and ``CO-<asset>-<attacker>``. Ids made by hand never take this form.
 GENERATOR_NAMESPACE = {
-    "threats": re.compile(r"T-[a-z][a-z0-9_]*\.[A-Za-z0-9_.]+-"),
+    "threats": GENERATED_THREAT,
     "controls": re.compile(r"C-[a-z]"),
     "objectives": re.compile(r"CO-"),
 }

@@ -7,7 +7,14 @@ caller turns paths into file locations.
 
 from __future__ import annotations
 
-from threatgate.validate.rules import dates, ids, references, scoring, smells  # noqa: F401  (registers)
+from threatgate.validate.rules import (  # noqa: F401  (registers)
+    architecture,
+    dates,
+    ids,
+    references,
+    scoring,
+    smells,
+)
 from threatgate.validate.rules.base import RULES, RuleContext, RuleInfo, RuleProblem, run_rules
 
 __all__ = ["RULES", "RuleContext", "RuleInfo", "RuleProblem", "run_rules"]
