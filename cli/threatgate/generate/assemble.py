@@ -23,6 +23,7 @@ from typing import Any
 from threatgate.edits.generation import DIGESTED, GENERATION, entry_digest, new_record
 from threatgate.generate.architecture import Architecture, architecture
 from threatgate.generate.describe import Description, vocabulary
+from threatgate.generate.emit import FLOW_RISKY, emit
 from threatgate.generate.engine import Generated
 from threatgate.generate.objectives import combine_groups, objective_id
 from threatgate.generate.rulepacks import RulePack
@@ -200,19 +201,20 @@ def assemble(description: Description, *, packs: Sequence[RulePack], run: ApplyP
 # --- writing ----------------------------------------------------------------------------------
 
 
-#: Plain scalars that ruamel.yaml writes unquoted inside ``[...]`` or ``{...}`` but that
-#: libyaml (which reads model files) parses differently, e.g. ``asvs-5.0:V1.2.4``.
-_FLOW_RISKY = re.compile(r"[:#\[\]{},]|\A[-?!&*|>'\"%@`\s]|\s\Z")
-
-
 def dump_model(model: Mapping[str, Any]) -> str:
     """The model file: the schema modeline of this release, then the model as YAML in
-    threatgate's canonical layout (``fmt --check`` passes)."""
+    threatgate's canonical layout (``fmt --check`` passes), written in one pass."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
-    from threatgate.document.canonical import format_text
+    from threatgate.document.canonical import key_orders
     from threatgate.document.roundtrip import round_trip_yaml
+
+    orders = key_orders()
+
+    def ordered(mapping: Mapping[str, Any], order: Sequence[str]) -> dict[str, Any]:
+        rank = {key: i for i, key in enumerate(order)}
+        return dict(sorted(mapping.items(), key=lambda kv: rank.get(kv[0], len(rank))))
 
     def convert(value: Any, *, inline: bool = False) -> Any:
         if isinstance(value, Mapping):
@@ -236,20 +238,31 @@ def dump_model(model: Mapping[str, Any]) -> str:
             return seq
         if isinstance(value, str) and "\n" in value:
             return LiteralScalarString(value.rstrip("\n") + "\n")
-        if isinstance(value, str) and inline and _FLOW_RISKY.search(value):
+        if isinstance(value, str) and inline and FLOW_RISKY.search(value):
             return SingleQuotedScalarString(value)
         return value
 
     yaml = round_trip_yaml()
     out = io.StringIO()
-    document = convert({k: v for k, v in model.items() if k != GENERATION})
+    # Keys in the schema's order, as `fmt` puts them: the text is written once, in its
+    # canonical layout, instead of being written, read back and rewritten.
+    body = ordered({k: v for k, v in model.items() if k != GENERATION}, orders.top)
+    for collection, order in orders.items.items():
+        if isinstance(body.get(collection), list):
+            body[collection] = [ordered(e, order) if isinstance(e, Mapping) else e
+                                for e in body[collection]]
+    direct = emit({**body, **({GENERATION: model[GENERATION]} if GENERATION in model else {})},
+                  frozenset({GENERATION}))
+    if direct is not None:
+        return modeline() + "\n" + direct
+    document = convert(body)
     if GENERATION in model:  # bookkeeping: compact, in flow style, at the end
         record = CommentedMap()
         for key, value in model[GENERATION].items():
             record[key] = convert(value, inline=True)
         document[GENERATION] = record
     yaml.dump(document, out)
-    return modeline() + "\n" + format_text(out.getvalue())
+    return modeline() + "\n" + out.getvalue()
 
 
 # --- explanation ------------------------------------------------------------------------------
