@@ -125,14 +125,14 @@ def architecture(flows: int) -> tuple[list[tuple[str, str, str, int]], list[tupl
 
 def threatgate_model(flows: int) -> str:
     components, edges = architecture(flows)
-    lines = ["threatgate: 1", "id: bench", "title: Benchmark architecture", "trust_boundaries:"]
-    lines += [f"  - {{id: b{n}, name: Zone {n}}}" for n in range(4)]
-    lines.append("components:")
+    lines = ["threatgate: 1", "id: bench", "title: Benchmark architecture", "components:"]
     lines += [f"  - {{id: {cid}, name: Component {cid}, type: {kind}, boundary: b{zone}}}"
               for cid, kind, _, zone in components]
     lines.append("dataflows:")
     lines += [f"  - {{id: {fid}, from: {a}, to: {b}, protocol: {proto}}}"
               for fid, a, b, proto in edges]
+    lines.append("trust_boundaries:")
+    lines += [f"  - {{id: b{n}, name: Zone {n}}}" for n in range(4)]
     return "\n".join(lines) + "\n"
 
 

@@ -249,3 +249,16 @@ def test_malformed_architecture_never_crashes(run_cli: RunCli, write_model: Call
     assert "internal error" not in done.output
     if done.exit_code == 1:
         assert path.read_bytes() == before
+
+
+def test_a_first_merge_writes_new_sections_in_fmt_layout(
+        run_cli: RunCli, write_model: Callable[..., Path], project: Path) -> None:
+    before = ARCHITECTURE.split("threats:")[0].split("objectives:")[0]
+    path = write_model(before + "# what is left to do\nassumptions: []\n", "arch.yaml")
+    assert run_cli("generate", "--model", str(path), cwd=project).exit_code == 0
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith(before)  # nothing written by hand moved
+    assert after.index("threats:") < after.index("# what is left to do") < after.index(
+        "assumptions: []") < after.index("generation:")
+    done = run_cli("fmt", "--check", str(path), cwd=project)
+    assert done.exit_code == 0, done.output

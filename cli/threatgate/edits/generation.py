@@ -91,10 +91,49 @@ def reconcile(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return emitted, removed
 
 
+_SIMPLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+
+
+def _simple(text: str) -> str | None:
+    """An id or digest as fmt writes it in a flow list, when that is simple to say."""
+    from threatgate.document.roundtrip import plain_scalar_kind, yaml_1_2_reads_as_text
+
+    if not _SIMPLE.match(text):
+        return None
+    if plain_scalar_kind(text) == "str" and yaml_1_2_reads_as_text(text):
+        return text
+    return f"'{text}'"
+
+
+def _render_simple(value: Mapping[str, Any], newline: str) -> str | None:
+    """The record written directly, when every value in it is simple (large records
+    then need no pass through ruamel.yaml)."""
+    lines = [f"{GENERATION}:"]
+    for key in (*FIELDS[:2], DIGESTS, *FIELDS[2:]):
+        if key not in value:
+            continue
+        if key == DIGESTS:
+            pairs = [(_simple(str(k)), _simple(str(v))) for k, v in value[key].items()]
+            if any(a is None or b is None for a, b in pairs):
+                return None
+            lines.append(f"  {key}: {{{', '.join(f'{a}: {b}' for a, b in pairs)}}}")
+        else:
+            items = [_simple(str(v)) for v in value[key]]
+            if any(item is None for item in items):
+                return None
+            lines.append(f"  {key}: [{', '.join(str(i) for i in items)}]")
+    text = newline.join(lines)
+    return text if len(max(lines, key=len)) < 4000 else None
+
+
 def _render(value: Mapping[str, Any], newline: str) -> str:
     """The record as text: every list and the digests in flow style, one line each (the
     layout of ``fmt``)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    simple = _render_simple(value, newline)
+    if simple is not None:
+        return simple
 
     inner = CommentedMap()
     for key in (*FIELDS[:2], DIGESTS, *FIELDS[2:]):
@@ -148,7 +187,67 @@ def record_generation(editor: ModelEditor, *, packs: Iterable[str] | None = None
     return record
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset at which each line of ``text`` starts."""
+    return [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
+
+
+def top_level_lines(text: str) -> dict[str, int] | None:
+    """The line (0-based) of each top-level key, or None where keys do not sit one per
+    line at the first column (flow style, exotic line breaks). Found with the fast
+    loader, so that large files need no round-trip parse."""
+    from threatgate.model.loader import LoadError, load_text
+
+    if any(c in text for c in "\x85\u2028\u2029"):
+        return None
+    try:
+        located = load_text(text, locate=True).locations
+    except LoadError:
+        return None
+    keys = {str(path[0]): position for path, position in located.items() if len(path) == 1}
+    lines = [line for line, _ in keys.values()]
+    if any(column != 1 for _, column in keys.values()) or len(set(lines)) != len(lines):
+        return None
+    return {key: line - 1 for key, (line, _) in keys.items()}
+
+
+def _record_span(text: str, lines: Mapping[str, int]) -> tuple[int, int, bool]:
+    """Where the record's lines are (start, end) and whether a key follows it; comment
+    and blank lines before the next key are not the record's."""
+    starts = line_starts(text)
+    mine = lines[GENERATION]
+    later = sorted(line for line in lines.values() if line > mine)
+    index = later[0] if later else len(starts)
+    while index - 1 > mine:
+        line = text[starts[index - 1]:starts[index] if index < len(starts) else len(text)]
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        index -= 1
+    end = starts[index] if index < len(starts) else len(text)
+    return starts[mine], end, bool(later)
+
+
 def _write(editor: ModelEditor, rendered: str) -> None:
+    lines = top_level_lines(editor.text)
+    if lines is None:
+        _write_parsed(editor, rendered)
+        return
+    newline, current = editor.newline, editor.text
+    if GENERATION in lines:
+        start, end, followed = _record_span(current, lines)
+        if rendered and not followed:
+            editor.splice(start, end, rendered + newline)
+            return
+        editor.splice(start, end, "")
+        if not rendered:
+            return
+        current = editor.text
+    if rendered:
+        tail = "" if not current or current.endswith(("\n", "\r")) else newline
+        editor.splice(len(current), len(current), tail + rendered + newline)
+
+
+def _write_parsed(editor: ModelEditor, rendered: str) -> None:
     """Replace the record's lines by ``rendered`` (nothing: the key goes), or add it at
     the end of the file, where the schema puts it."""
     nodes, _ = editor.parse()

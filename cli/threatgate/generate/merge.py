@@ -21,6 +21,7 @@ attackers they endanger; new objectives are the business of
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,8 +29,10 @@ from typing import TYPE_CHECKING, Any
 from threatgate.edits.generation import (
     entry_digest,
     generation_record,
+    line_starts,
     reconcile,
     record_generation,
+    top_level_lines,
 )
 from threatgate.model.vocabulary import id_index, id_list, items, objective_removed, text
 
@@ -39,8 +42,51 @@ if TYPE_CHECKING:
 
 
 def append_all(editor: ModelEditor, collection: str, entries: Sequence[Mapping[str, Any]]) -> None:
-    """Append several entries to a top-level list with one parse of the file."""
-    editor.append_many(collection, entries)
+    """Append several entries to a top-level list with one parse of the file.
+
+    A list the file does not have yet is written as a whole new section in ``fmt``'s
+    layout, without parsing the file with ruamel.yaml (slow on large models)."""
+    if entries and not new_section(editor, collection, entries):
+        editor.append_many(collection, entries)
+
+
+def new_section(editor: ModelEditor, collection: str,
+                entries: Sequence[Mapping[str, Any]]) -> bool:
+    """Write ``entries`` as a new top-level list where the schema's key order puts it
+    (before the next key, and the comment lines that introduce it); False when the
+    file has the list already or its layout does not allow it."""
+    from threatgate.document.canonical import key_orders
+    from threatgate.generate.emit import emit
+
+    if collection in editor.data:
+        return False
+    lines = top_level_lines(editor.text)
+    orders = key_orders()
+    keys = {name: i for i, name in enumerate(orders.items.get(collection, ()))}
+    ordered = [dict(sorted(e.items(), key=lambda kv: keys.get(kv[0], len(keys))))
+               for e in entries]
+    rendered = emit({collection: ordered})
+    if lines is None or rendered is None:
+        return False
+    rank = {name: i for i, name in enumerate(orders.top)}
+    later = sorted(line for key, line in lines.items()
+                   if rank.get(key, len(rank)) > rank.get(collection, len(rank)))
+    text, newline = editor.text, editor.newline
+    rendered = rendered.replace("\n", newline)
+    starts = line_starts(text)
+    if later and later[0] < len(starts):
+        index = later[0]
+        while index > 0 and text[starts[index - 1]:starts[index]].lstrip().startswith("#"):
+            index -= 1
+        position = starts[index]
+    else:
+        position = len(text)
+        if text and not text.endswith(("\n", "\r")):
+            rendered = newline + rendered
+    editor.splice(position, position, rendered)
+    editor.data[collection] = [copy.deepcopy(dict(e)) for e in entries]
+    editor.check_data()
+    return True
 
 
 @dataclass
