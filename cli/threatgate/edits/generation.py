@@ -105,6 +105,53 @@ def _simple(text: str) -> str | None:
     return f"'{text}'"
 
 
+#: ruamel.yaml's line width and where it continues a wrapped flow list or mapping of the
+#: record (so that the text is byte for byte what ``fmt`` writes).
+WIDTH, SEQUENCE_INDENT, MAPPING_INDENT, ENTRY_INDENT = 4096, 8, 6, 4
+
+
+class _FlowWriter:
+    """ruamel.yaml's emitter, reduced to what the record holds: flow lists and mappings
+    of one-word plain or single-quoted scalars, wrapped where ruamel.yaml wraps them."""
+
+    def __init__(self, head: str, indent: int) -> None:
+        self.out, self.column, self.indent = [head], len(head), indent
+        self.whitespace = True
+
+    def _write(self, data: str) -> None:
+        self.out.append(data)
+        self.column += len(data)
+
+    def _break(self, indent: int) -> None:
+        self.out.append("\n" + " " * indent)
+        self.column, self.whitespace = indent, True
+
+    def separator(self) -> None:
+        self._write(",")
+        self.whitespace = False
+        if self.column > WIDTH:  # between entries: the collection's own indentation
+            self._break(ENTRY_INDENT)
+
+    def colon(self) -> None:
+        self._write(":")
+        self.whitespace = False
+
+    def scalar(self, text: str) -> None:
+        if text.startswith("'"):
+            self._write(text if self.whitespace else " " + text)
+        else:
+            if not self.whitespace:
+                self._write(" ")
+            if len(text) + self.column > WIDTH and self.column > self.indent:
+                self._break(self.indent)  # inside a scalar node: one level deeper
+            self._write(text)
+        self.whitespace = False
+
+    def text(self, close: str) -> str:
+        self._write(close)
+        return "".join(self.out)
+
+
 def _render_simple(value: Mapping[str, Any], newline: str) -> str | None:
     """The record written directly, when every value in it is simple (large records
     then need no pass through ruamel.yaml)."""
@@ -113,17 +160,28 @@ def _render_simple(value: Mapping[str, Any], newline: str) -> str | None:
         if key not in value:
             continue
         if key == DIGESTS:
-            pairs = [(_simple(str(k)), _simple(str(v))) for k, v in value[key].items()]
-            if any(a is None or b is None for a, b in pairs):
-                return None
-            lines.append(f"  {key}: {{{', '.join(f'{a}: {b}' for a, b in pairs)}}}")
+            writer = _FlowWriter(f"  {key}: {{", MAPPING_INDENT)
+            for position, (k, v) in enumerate(value[key].items()):
+                name, digest = _simple(str(k)), _simple(str(v))
+                if name is None or digest is None or name.startswith("'"):
+                    return None
+                if position:
+                    writer.separator()
+                writer.scalar(name)
+                writer.colon()
+                writer.scalar(digest)
+            lines.append(writer.text("}"))
         else:
-            items = [_simple(str(v)) for v in value[key]]
-            if any(item is None for item in items):
-                return None
-            lines.append(f"  {key}: [{', '.join(str(i) for i in items)}]")
-    text = newline.join(lines)
-    return text if len(max(lines, key=len)) < 4000 else None
+            writer = _FlowWriter(f"  {key}: [", SEQUENCE_INDENT)
+            for position, item in enumerate(value[key]):
+                text = _simple(str(item))
+                if text is None:
+                    return None
+                if position:
+                    writer.separator()
+                writer.scalar(text)
+            lines.append(writer.text("]"))
+    return newline.join(line.replace("\n", newline) for line in lines)
 
 
 def _render(value: Mapping[str, Any], newline: str) -> str:
@@ -192,14 +250,24 @@ def line_starts(text: str) -> list[int]:
     return [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
 
 
-def top_level_lines(text: str) -> dict[str, int] | None:
+_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?=[ \t]|\r?$)", re.MULTILINE)
+_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
+
+
+def top_level_lines(text: str, keys: Iterable[str] | None = None) -> dict[str, int] | None:
     """The line (0-based) of each top-level key, or None where keys do not sit one per
-    line at the first column (flow style, exotic line breaks). Found with the fast
-    loader, so that large files need no round-trip parse."""
+    line at the first column (flow style, exotic line breaks). With the file's ``keys``
+    (its loaded data), a scan of the lines that finds exactly them is enough; otherwise
+    the fast loader locates them. Large files need no round-trip parse either way."""
     from threatgate.model.loader import LoadError, load_text
 
     if any(c in text for c in "\x85\u2028\u2029"):
         return None
+    if keys is not None and "\r" not in text and not _MARKERS.search(text):
+        found = [(m.group(1), m.start()) for m in _TOP_KEY.finditer(text)]
+        names = [name for name, _ in found]
+        if len(set(names)) == len(names) and set(names) == set(keys):
+            return {name: text.count("\n", 0, start) for name, start in found}
     try:
         located = load_text(text, locate=True).locations
     except LoadError:
@@ -228,7 +296,7 @@ def _record_span(text: str, lines: Mapping[str, int]) -> tuple[int, int, bool]:
 
 
 def _write(editor: ModelEditor, rendered: str) -> None:
-    lines = top_level_lines(editor.text)
+    lines = top_level_lines(editor.text, editor.data.keys())
     if lines is None:
         _write_parsed(editor, rendered)
         return

@@ -60,7 +60,7 @@ def new_section(editor: ModelEditor, collection: str,
 
     if collection in editor.data:
         return False
-    lines = top_level_lines(editor.text)
+    lines = top_level_lines(editor.text, editor.data.keys())
     orders = key_orders()
     keys = {name: i for i, name in enumerate(orders.items.get(collection, ()))}
     ordered = [dict(sorted(e.items(), key=lambda kv: keys.get(kv[0], len(keys))))
