@@ -158,7 +158,8 @@ def _assume_components(draft: Draft) -> bool:
     if "client" in tiers and "entry" not in tiers:
         clients = [k for k in components if components[k]["x-tier"] == "client"]
         app_clients = set(group["app_clients"]) & set(components)
-        if set(clients) <= set(standalone):
+        signs_in = bool(set(USER_SECRETS) & set(draft.kinds))  # accounts live on a server
+        if set(clients) <= set(standalone) and not signs_in:
             draft.questions.extend(
                 f"Does {components[k]['name']} talk to a server of yours? Name it to model "
                 "that connection." for k in standalone)
