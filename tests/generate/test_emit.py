@@ -39,3 +39,14 @@ def test_direct_text_equals_the_canonical_round_trip(text: str,
 @pytest.mark.parametrize("value", [{"k": None}, {"k": "x" * 5000}, {"k": [{}]}])
 def test_values_it_does_not_write_are_left_to_ruamel(value: dict[str, Any]) -> None:
     assert emit(value) is None
+
+
+@pytest.mark.parametrize("text", ["?", ":x", "? a", ": b", "a: b", "#x", "x #y", "-", "- a",
+                                  "ok.", "O'Brien's app", "(a) b", "a\tb", "é"])
+def test_scalars_are_written_as_ruamel_writes_them(text: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    model = {"threatgate": 1, "id": "x", "title": text,
+             "threats": [{"id": "T1", "title": text, "tags": [text]}]}
+    fast = assemble.dump_model(model)
+    monkeypatch.setattr(assemble, "emit", lambda *args, **kwargs: None)
+    assert assemble.dump_model(model) == fast

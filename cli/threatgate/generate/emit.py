@@ -23,6 +23,11 @@ INLINE = 80
 #: ruamel.yaml folds lines longer than its width (4096); a model with such a line is
 #: written by ruamel.yaml.
 LONGEST_LINE = 4000
+#: Text that is plain in block context whatever ruamel.yaml's analysis: it starts with
+#: a letter or digit, ends with one or with "." or ")", and holds no indicator that
+#: matters there (no ":", "#", tab, line break or character outside printable ASCII).
+PROSE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,;()/'\"+_=!?&*%$<>\[\]{}|~^`@-]*[A-Za-z0-9.)]|"
+                   r"[A-Za-z0-9]")
 #: Plain scalars that ruamel.yaml writes unquoted inside ``[...]`` or ``{...}`` but that
 #: libyaml (which reads model files) parses differently, e.g. ``asvs-5.0:V1.2.4``.
 FLOW_RISKY = re.compile(r"[:#\[\]{},]|\A[-?!&*|>'\"%@`\s]|\s\Z")
@@ -38,7 +43,11 @@ def _analyser() -> Any:
 
     from ruamel.yaml.emitter import Emitter
 
-    return Emitter(io.StringIO())
+    emitter = Emitter(io.StringIO())
+    # Without a dumper the emitter is its own serializer; its analysis asks for the
+    # YAML version written, which is none (as for fmt's round-trip instance).
+    emitter.use_version = None  # type: ignore[attr-defined]
+    return emitter
 
 
 @cache
@@ -51,6 +60,9 @@ def _scalar(text: str, flow: bool, quoted: bool) -> str:
     """
     from threatgate.document.roundtrip import plain_scalar_kind, yaml_1_2_reads_as_text
 
+    if not flow and not quoted and PROSE.fullmatch(text) and ": " not in text and (
+            plain_scalar_kind(text) == "str" and yaml_1_2_reads_as_text(text)):
+        return text  # ordinary words: plain, as ruamel.yaml's analysis would say
     analysis = _analyser().analyze_scalar(text)
     if analysis.multiline or analysis.empty:
         raise Unsupported(text)
