@@ -18,14 +18,13 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from threatgate.document.editor import ModelEditor
-from threatgate.document.layout import content_end, line_end, line_start, top_level
-from threatgate.document.roundtrip import round_trip_yaml
-from threatgate.document.values import with_newline
 from threatgate.model.vocabulary import id_index, id_list
 from threatgate.validate.rules.architecture import GENERATED_THREAT
+
+if TYPE_CHECKING:  # the editing machinery is loaded only by the edits themselves
+    from threatgate.document.editor import ModelEditor
 
 GENERATION = "generation"
 FIELDS = ("packs", "emitted", "removed")
@@ -192,6 +191,8 @@ def _render(value: Mapping[str, Any], newline: str) -> str:
     simple = _render_simple(value, newline)
     if simple is not None:
         return simple
+    from threatgate.document.roundtrip import round_trip_yaml
+    from threatgate.document.values import with_newline
 
     inner = CommentedMap()
     for key in (*FIELDS[:2], DIGESTS, *FIELDS[2:]):
@@ -318,6 +319,8 @@ def _write(editor: ModelEditor, rendered: str) -> None:
 def _write_parsed(editor: ModelEditor, rendered: str) -> None:
     """Replace the record's lines by ``rendered`` (nothing: the key goes), or add it at
     the end of the file, where the schema puts it."""
+    from threatgate.document.layout import content_end, line_end, line_start, top_level
+
     nodes, _ = editor.parse()
     pair = top_level(nodes, GENERATION)
     newline, current = editor.newline, editor.text
