@@ -613,3 +613,18 @@ def test_packs_from_the_settings_are_used(run_cli, project):
     none = run_cli("generate", "User login with password", cwd=project)
     assert none.exit_code == 2
     assert "no rule pack" in none.output
+
+
+def test_an_unknown_system_gets_a_generic_component_and_a_question(run_cli: RunCli,
+                                                                   project: Path) -> None:
+    out = project / "threatmodels" / "m.yaml"
+    done = run_cli("generate", "Something that does things for people", "--explain",
+                   "--format", "json", "--out", str(out), cwd=project)
+    assert done.exit_code == 0, done.output
+    explained = json.loads(done.stdout)
+    assert explained["questions"] and "What kind of system" in explained["questions"][0]
+    model = load_text(out.read_text(encoding="utf-8")).data
+    assert [c["type"] for c in model["components"]] == ["service"]
+    assert not [t for t in model.get("threats", []) if "password" in t["title"].lower()]
+    text = run_cli("generate", "A command-line tool", "--explain", cwd=project)
+    assert "Does Command-line tool talk to a server of yours?" in text.output
