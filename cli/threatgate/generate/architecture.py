@@ -272,6 +272,15 @@ def _apply_flags(components: dict[str, dict[str, Any]], description: Description
         # so the web interfaces have no password, brute-force or recovery flow of their own.
         for key in web:
             _add_flags(components[key], ["no_authenticates_users"])
+    if not set(USER_SECRETS) & (detected | set(asset_of)) and role["sign_in"] not in components:
+        # Nobody is said to sign in: a web interface gets no password flow of its own
+        # (an administrative one always signs its operators in).
+        catalogue = builtin_catalogue()
+        for key in web:
+            flags = catalogue.effective_flags(components[key]["type"],
+                                              components[key].get("flags", []))
+            if "has_admin_interface" not in flags:
+                _add_flags(components[key], ["no_authenticates_users"])
     negated_kinds = {key for trigger in description.negated
                      for key in vocab.phrases("data").get(trigger.phrase, [])}
     if set(SIGN_IN_KINDS) & negated_kinds and not set(SIGN_IN_KINDS) & detected:
