@@ -41,20 +41,30 @@ if TYPE_CHECKING:
     from threatgate.generate.engine import Generated
 
 
-def append_all(editor: ModelEditor, collection: str, entries: Sequence[Mapping[str, Any]]) -> None:
-    """Append several entries to a top-level list with one parse of the file.
+def append_all(editor: ModelEditor, lists: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    """Append entries to top-level lists, each with one parse of the file.
 
     A list the file does not have yet is written as a whole new section in ``fmt``'s
-    layout, without parsing the file with ruamel.yaml (slow on large models)."""
-    if entries and not new_section(editor, collection, entries):
-        editor.append_many(collection, entries)
+    layout, without parsing the file with ruamel.yaml (slow on large models); the new
+    sections are checked together, once."""
+    written = False
+    for collection, entries in lists.items():
+        if not entries:
+            continue
+        if new_section(editor, collection, entries, check=False):
+            written = True
+        else:
+            editor.append_many(collection, entries)
+    if written:
+        editor.check_data()
 
 
 def new_section(editor: ModelEditor, collection: str,
-                entries: Sequence[Mapping[str, Any]]) -> bool:
+                entries: Sequence[Mapping[str, Any]], *, check: bool = True) -> bool:
     """Write ``entries`` as a new top-level list where the schema's key order puts it
     (before the next key, and the comment lines that introduce it); False when the
-    file has the list already or its layout does not allow it."""
+    file has the list already or its layout does not allow it. ``check``: read the
+    text back at once (else the caller does)."""
     from threatgate.document.canonical import key_orders
     from threatgate.generate.emit import emit
 
@@ -85,7 +95,8 @@ def new_section(editor: ModelEditor, collection: str,
             rendered = newline + rendered
     editor.splice(position, position, rendered)
     editor.data[collection] = [copy.deepcopy(dict(e)) for e in entries]
-    editor.check_data()
+    if check:
+        editor.check_data()
     return True
 
 
@@ -166,12 +177,12 @@ def merge_generated(editor: ModelEditor, generated: Generated,
             new_controls.append({**control, "origin": "generated"})
             present.add(control_id)
             added_controls.append(control_id)
-    append_all(editor, "controls", new_controls)
     listed = set(id_list(data.get("frameworks")))
     result.unlisted_frameworks = sorted({
         ref.split(":", 1)[0] for c in new_controls for ref in id_list(c.get("compliance"))
         if ":" in ref and ref.split(":", 1)[0] not in listed})
-    controls_now = {text(c, "id") for _, c in items(editor.data, "controls")}
+    controls_now = {text(c, "id") for _, c in items(editor.data, "controls")} | set(
+        added_controls)
     added_threats: list[str] = []
     new_threats: list[dict[str, Any]] = []
     for threat in generated.threats:
@@ -196,7 +207,7 @@ def merge_generated(editor: ModelEditor, generated: Generated,
         new_threats.append(entry)
         present.add(threat_id)
         added_threats.append(threat_id)
-    append_all(editor, "threats", new_threats)
+    append_all(editor, {"controls": new_controls, "threats": new_threats})
     if added_controls:
         result.added["controls"] = added_controls
     if added_threats:
