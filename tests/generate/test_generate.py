@@ -628,3 +628,11 @@ def test_an_unknown_system_gets_a_generic_component_and_a_question(run_cli: RunC
     assert not [t for t in model.get("threats", []) if "password" in t["title"].lower()]
     text = run_cli("generate", "A command-line tool", "--explain", cwd=project)
     assert "Does Command-line tool talk to a server of yours?" in text.output
+
+
+@pytest.mark.parametrize("text", ["Users cannot upload files", "Users can't upload files",
+                                  "Customers don't log in", "The site doesn't take payments"])
+def test_contracted_negations_are_understood(text: str) -> None:
+    found = describe(text)
+    assert found.negated and not {"file_upload"} & set(found.technology_keys())
+    assert not {"credentials", "payment_card"} & set(found.data_kinds())

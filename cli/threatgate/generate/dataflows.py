@@ -70,6 +70,10 @@ def dataflows(components: Mapping[str, Mapping[str, Any]], kinds: list[str],
     front = entries[0] if entries else None
     apis = [k for k in wired.groups["apis"] if k in components]
     processors = [k for k in wired.groups["processors"] if k in components]
+    if not processors and not entries:
+        # Programs on people's machines with no server of ours reach stores and
+        # services themselves (an Electron app syncing to Dropbox).
+        processors = [k for k in wired.groups["standalone_clients"] if k in components]
     ends = Ends(components, front, apis[0] if apis else front, apis, processors)
     client_kinds = [k for k in kinds if vocabulary().data[k].client]
     _client_flows(flows, ends, client_kinds)

@@ -201,8 +201,9 @@ def _matcher(section: str,
 
 
 #: A negation shortly before a phrase, in the same clause: "no", "without", "not", ...
-_NEGATION = re.compile(r"(?:^|[^\w])(?:no|without|not(?![\s-]+only)|never|nor|non|excluding"
-                       r"|except)(?:[\s-]+[\w/-]+){0,2}[\s-]+\Z")
+_NEGATION = re.compile(r"(?:^|[^\w'])(?:no|without|not(?![\s-]+only)|never|nor|non|excluding"
+                       r"|except|cannot|can't|don't|doesn't|won't|isn't|aren't|mustn't)"
+                       r"(?:[\s-]+[\w/-]+){0,2}[\s-]+\Z")
 _CLAUSE_END = re.compile(r"[.;:,!?()\n]")
 
 
