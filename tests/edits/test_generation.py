@@ -68,10 +68,45 @@ def test_merge_and_removal_write_the_record_of_an_existing_file() -> None:
     written = load_text(editor.text).data[GENERATION]
     assert written == {"packs": ["web"], "emitted": ["T1", "C1", "T9"], "removed": ["C1"]}
     head, _, tail = editor.text.partition("generation:")
-    assert head + tail[tail.index("components:"):] == VALID_MODEL
+    assert head == VALID_MODEL and "\n" not in tail.split("removed:")[1].strip()
 
 
 def test_removing_nothing_leaves_the_text_alone() -> None:
     editor = ModelEditor(VALID_MODEL.encode())
     record_removed(editor, [])
     assert editor.text == VALID_MODEL
+
+
+def test_a_record_left_at_the_top_moves_to_the_end_when_rewritten() -> None:
+    top = VALID_MODEL.replace("components:", "generation:\n  packs: [web]\ncomponents:", 1)
+    editor = ModelEditor(top.encode())
+    record_generation(editor, emitted=["T1"], digests={"T1": "0123abcd"})
+    assert editor.text.startswith(VALID_MODEL)
+    assert load_text(editor.text).data[GENERATION] == {
+        "packs": ["web"], "emitted": ["T1"], "digests": {"T1": "0123abcd"}}
+
+
+def test_large_records_are_written_exactly_as_ruamel_writes_them(monkeypatch) -> None:
+    """The record is written directly; long lists wrap where ruamel.yaml wraps them."""
+    import random
+
+    from threatgate.edits import generation
+
+    rng = random.Random(7)
+    for size in (3, 130, 600, 1500):
+        ids = [f"T-web.r{rng.randint(0, 10 ** rng.randint(1, 12))}-c_{i}" for i in range(size)]
+        value = {"packs": ["web", "api"], "emitted": ids, "removed": [*ids[:size // 3], "12"],
+                 "digests": {i: rng.choice(["abcdef12", "91593072", "1e100000"]) for i in ids}}
+        direct = generation._render(value, "\n")
+        monkeypatch.setattr(generation, "_render_simple", lambda *args: None)
+        assert generation._render(value, "\n") == direct
+        monkeypatch.undo()
+
+
+def test_top_level_lines_by_scan_and_by_loader() -> None:
+    from threatgate.edits.generation import top_level_lines
+
+    text = "a: 1\nb:\n  - x\n# c: no\nc: |\n  d: no\n"
+    assert top_level_lines(text, ["a", "b", "c"]) == top_level_lines(text) == {
+        "a": 0, "b": 1, "c": 4}
+    assert top_level_lines("a: [1,\n2]\nb: 2\n", ["a", "b"]) == {"a": 0, "b": 2}

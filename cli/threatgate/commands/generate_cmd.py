@@ -301,6 +301,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
     from threatgate.document.transaction import edit_file
     from threatgate.generate.engine import apply_packs
     from threatgate.generate.merge import architecture_of, merge_generated
+    from threatgate.generate.retire import retire
     from threatgate.model.config import load_config
 
     day = resolve_today(today)
@@ -317,6 +318,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
     def change(editor: Any) -> Any:
         generated = apply_packs(architecture_of(editor.data), loaded)
         fired.extend(generated.fired)
+        notes["retired"] = retire(editor, generated, [p.name for p in loaded])
         result = merge_generated(editor, generated, [p.name for p in loaded])
         if ask is not None:
             from threatgate.generate import suggest
@@ -343,7 +345,9 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
         _report_suggestions(notes["suggestions"])
     summary = {
         "path": _display(path), "changed": outcome.changed, "added": result.added,
-        "kept": result.kept, "not_restored": result.not_restored,
+        "kept": result.kept, "conflicts": result.conflicts,
+        "retired": notes["retired"].removed, "retired_kept": notes["retired"].marked,
+        "not_restored": result.not_restored,
         "newly_removed": result.newly_removed,
         "unlisted_frameworks": result.unlisted_frameworks,
         "suggested": notes["suggestions"].ids if "suggestions" in notes else [],
@@ -353,17 +357,30 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
             {"rule": f.rule, "elements": list(f.elements), "reason": f.reason}
             for f in fired]}, indent=2, ensure_ascii=False))
         return EXIT_OK
-    added = ", ".join(f"{len(v)} {k}" for k, v in result.added.items()) or "nothing new"
-    echo(f"{_display(path)}: added {added}; {len(result.kept)} already present "
-               f"(left as written), {len(result.not_restored)} removed by hand (not "
-               "restored)")
-    if result.unlisted_frameworks:
-        echo(f"  the new controls map to {', '.join(result.unlisted_frameworks)}; add "
-                   "them to the model's `frameworks` to track compliance", err=True)
+    _report_merge(_display(path), result, notes["retired"])
     if explain:
         for f in fired:
             echo(f"  {f.rule} on {', '.join(f.elements)}: {terminal_text(f.reason)}")
     return EXIT_OK
+
+
+def _report_merge(where: str, result: Any, retired: Any) -> None:
+    """What a merge did, for a person: added, kept, retired, refused."""
+    added = ", ".join(f"{len(v)} {k}" for k, v in result.added.items()) or "nothing new"
+    echo(f"{where}: added {added}; {len(result.kept)} already present (left as written), "
+         f"{len(result.not_restored)} removed by hand (not restored)")
+    if retired.removed:
+        echo(f"  retired (their rule no longer fires): {', '.join(retired.removed)}")
+    if retired.marked:
+        echo(f"  rule no longer fires, kept because you edited or linked them (tagged "
+             f"retired): {terminal_text(', '.join(retired.marked))}", err=True)
+    if result.conflicts:
+        echo(f"  not written, the id is held by an entry the generator did not write: "
+             f"{terminal_text(', '.join(result.conflicts))}; rename that entry to get "
+             "the generated one", err=True)
+    if result.unlisted_frameworks:
+        echo(f"  the new controls map to {', '.join(result.unlisted_frameworks)}; add "
+             "them to the model's `frameworks` to track compliance", err=True)
 
 
 @generate.command("objectives")

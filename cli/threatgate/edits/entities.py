@@ -29,6 +29,7 @@ from threatgate.edits.fields import (
     known_field,
     list_field,
 )
+from threatgate.edits.generation import generation_record, in_generator_namespace
 from threatgate.errors import InputError
 from threatgate.model.vocabulary import article, id_index, items
 
@@ -93,16 +94,29 @@ def next_id(data: dict[str, Any], text: str, kind: Kind,
     removed and recorded in ``generation.removed``, is never handed out again. Ids are
     unique across every kind of entity. Kinds named rather than numbered (components,
     trust boundaries) get an id made from the name.
+
+    The style is that of the ids written by hand; ids the generator made (its
+    namespace, ``T-<rule>-<component>``, ``C-<control>``) never set it and are never
+    handed out, so the rule that later fires for an id always finds it free. A kind
+    with generated ids only is numbered in their dash style (``T-1``, ``C-1``), which
+    the generator never makes.
     """
     taken = set(id_index(data))
+    generated = {*generation_record(data)["emitted"], *generation_record(data)["removed"]}
     numbered: dict[str, list[str]] = {}
+    dashed = False
     for _, entry in items(data, kind.collection):
-        match = _NUMBERED.match(str(entry.get("id", "")))
+        entity_id = str(entry.get("id", ""))
+        if (entity_id in generated or entry.get("origin") == "generated"
+                or in_generator_namespace(kind.collection, entity_id)):
+            dashed = dashed or entity_id.startswith(f"{kind.prefix}-")
+            continue
+        match = _NUMBERED.match(entity_id)
         if match and match.group(1):
             numbered.setdefault(match.group(1), []).append(match.group(2))
     if not numbered and not kind.prefix:
         return _slug_id(name or kind.name, taken)
-    prefix = kind.prefix
+    prefix = f"{kind.prefix}-" if dashed and kind.prefix else kind.prefix
     if numbered:
         prefix = max(numbered, key=lambda p: (len(numbered[p]), p == kind.prefix))
     digits = numbered.get(prefix, [])

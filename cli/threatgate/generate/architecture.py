@@ -26,8 +26,12 @@ from threatgate.generate.describe import Description, vocabulary
 from threatgate.generate.wiring import Wiring, wiring
 
 #: Which asset kinds give a component which behaviour flag.
-KIND_FLAGS = {"personal_data": "handles_personal_data", "payment_card": "handles_payment_data",
-              "files": "accepts_uploads"}
+KIND_FLAGS = {"personal_data": "handles_personal_data", "payment_card": "handles_payment_data"}
+#: Files make an entry point accept uploads only when an upload is named: images
+#: fetched from a service ("avatars come from Gravatar") are no uploads.
+UPLOAD_KIND, UPLOAD_FLAG = "files", "accepts_uploads"
+#: Data kinds whose negation ("without login") means nobody signs in.
+SIGN_IN_KINDS = ("credentials", "session_token")
 #: Data kinds that come with people using the system.
 PEOPLE_KINDS = {"credentials", "session_token", "personal_data", "payment_card", "files",
                 "api_keys"}
@@ -57,6 +61,8 @@ class Architecture:
     assets: list[dict[str, Any]]
     attackers: list[dict[str, Any]]
     notes: list[Note] = field(default_factory=list)
+    #: What the description leaves open, asked in ``generate --explain``.
+    questions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +73,7 @@ class Draft:
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     kinds: list[str] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
 
     def tiers(self) -> set[str]:
         return {c["x-tier"] for c in self.components.values()}
@@ -133,37 +140,63 @@ def architecture(description: Description) -> Architecture:
     attackers = _attackers(components, kinds)
     for component in ordered:
         del component["x-tier"]
-    return Architecture(ordered, flows, boundaries, assets, attackers, draft.notes)
+    return Architecture(ordered, flows, boundaries, assets, attackers, draft.notes,
+                        draft.questions)
 
 
 def _assume_components(draft: Draft) -> bool:
     """Add the components the named ones imply; whether the system has an entry point."""
     role, group, components = draft.wiring.roles, draft.wiring.groups, draft.components
     if not components:
-        draft.assume(role["web_client"], "no technology recognised: assumed a web application")
-        draft.assume(role["web_entry"], "no technology recognised: assumed a web application")
+        draft.assume(role["unknown_system"], "no technology recognised")
+        draft.questions.append(
+            "What kind of system is it? Name it (a web application, an API, a command-line "
+            "tool, a batch job, a desktop app, firmware, ...) to get the threats of its kind.")
+    standalone = [k for k in group["standalone_clients"] if k in components]
+    runs_itself = bool(standalone) or any(k in components for k in group["processors"])
     tiers = draft.tiers()
     if "client" in tiers and "entry" not in tiers:
+        clients = [k for k in components if components[k]["x-tier"] == "client"]
         app_clients = set(group["app_clients"]) & set(components)
-        draft.assume(role["api_entry"] if app_clients and role["web_client"] not in components
-                     else role["web_entry"], "users need a server-side entry point")
+        signs_in = bool(set(USER_SECRETS) & set(draft.kinds))  # accounts live on a server
+        if set(clients) <= set(standalone) and not signs_in:
+            draft.questions.extend(
+                f"Does {components[k]['name']} talk to a server of yours? Name it to model "
+                "that connection." for k in standalone)
+        else:
+            draft.assume(role["api_entry"] if app_clients and role["web_client"] not in
+                         components else role["web_entry"],
+                         "users need a server-side entry point")
     tiers = draft.tiers()
     people = PEOPLE_KINDS & set(draft.kinds)
-    if "entry" not in tiers and people and role["pipeline"] not in components:
-        draft.assume(role["web_entry"], "users (" + ", ".join(sorted(people))
-                     + ") need an entry point")
+    if ("entry" not in tiers and people and role["pipeline"] not in components
+            and not runs_itself):
+        signing_in = bool(set(USER_SECRETS) & people)
+        # People who sign in need a place to do it: a web application unless said
+        # otherwise; people merely named could use anything.
+        draft.assume(role["web_entry"] if signing_in else role["unknown_system"],
+                     "users (" + ", ".join(sorted(people)) + ") need an entry point")
+        draft.questions.append(
+            "How do people reach the system: a web application, an API, an app? Name it "
+            "to get the threats of its kind." if not signing_in else
+            "Do people sign in to a web application? Name the application (or the app or "
+            "API they use) if not.")
     tiers = draft.tiers()
     if ("entry" not in tiers and tiers & {"data", "third_party"}
-            and role["pipeline"] not in components
-            and role["background_worker"] not in components):
+            and role["pipeline"] not in components and not runs_itself):
         draft.assume(role["fallback_entry"],
                      "something must use the data stores and services named")
+    if role["proxy"] in components and not [
+            k for k, c in components.items() if c["x-tier"] == "entry" and k != role["proxy"]]:
+        draft.assume(role["fallback_entry"], "a reverse proxy forwards to an application")
     has_entry = "entry" in draft.tiers()
     if has_entry and "client" not in draft.tiers():
         if any(k in components for k in group["web_interfaces"]):
             draft.assume(role["web_client"], "a web interface is used from a browser")
         elif any(k in components for k in group["api_entries"]):
             draft.assume(role["program_client"], "an API is called by clients")
+        elif role["proxy"] in components:
+            draft.assume(role["proxy_client"], "a reverse proxy is reached by clients")
     if role["pipeline"] in components:
         draft.assume(role["repository"], "a pipeline builds code from a repository")
     if ((role["pipeline"] in components or role["repository"] in components)
@@ -191,6 +224,7 @@ def _assume_kinds(draft: Draft, has_entry: bool) -> None:
                    for k, c in components.items()].count(True) == 0
     if (has_entry and "data" not in draft.tiers() and kept
             and role["pipeline"] not in components
+            and role["unknown_system"] not in components
             and not (only_static and set(kinds) <= {"business_data"})):
         draft.assume(role["user_store"], "the system keeps " + ", ".join(sorted(kept))
                      + " somewhere")
@@ -229,18 +263,30 @@ def _apply_flags(components: dict[str, dict[str, Any]], description: Description
         spec = vocab.flags[detection.key]
         for key, component in components.items():
             if key in spec.on or component["x-tier"] in spec.on:
-                component.setdefault("flags", [])
-                if spec.flag not in component["flags"]:
-                    component["flags"].append(spec.flag)
+                _add_flags(component, [spec.flag, *spec.also])
     entries = [k for k in wired.groups["entry_order"] if k in components]
     detected = {d.key for d in description.data}
-    if (role["sign_in"] in components and "credentials" not in detected
-            and role["web_entry"] in components):
+    web = [k for k in wired.groups["web_interfaces"] if k in components]
+    if role["sign_in"] in components and "credentials" not in detected:
         # Single sign-on only (no password named): the identity provider signs users in,
-        # so the web application has no password, brute-force or recovery flow of its own.
-        flags = components[role["web_entry"]].setdefault("flags", [])
-        if "no_authenticates_users" not in flags:
-            flags.append("no_authenticates_users")
+        # so the web interfaces have no password, brute-force or recovery flow of their own.
+        for key in web:
+            _add_flags(components[key], ["no_authenticates_users"])
+    if not set(USER_SECRETS) & (detected | set(asset_of)) and role["sign_in"] not in components:
+        # Nobody is said to sign in: a web interface gets no password flow of its own
+        # (an administrative one always signs its operators in).
+        catalogue = builtin_catalogue()
+        for key in web:
+            flags = catalogue.effective_flags(components[key]["type"],
+                                              components[key].get("flags", []))
+            if "has_admin_interface" not in flags:
+                _add_flags(components[key], ["no_authenticates_users"])
+    negated_kinds = {key for trigger in description.negated
+                     for key in vocab.phrases("data").get(trigger.phrase, [])}
+    if set(SIGN_IN_KINDS) & negated_kinds and not set(SIGN_IN_KINDS) & detected:
+        # "without login": nobody signs in, so there is no session either.
+        for key in entries:
+            _add_flags(components[key], ["no_authenticates_users", "no_holds_sessions"])
     if entries and role["sign_in"] not in components:
         # The system itself signs users in and keeps their sessions.
         implied = {"credentials": ("authenticates_users",),
@@ -253,9 +299,14 @@ def _apply_flags(components: dict[str, dict[str, Any]], description: Description
                 flags[:] = [f for f in flags
                             if not (f.startswith("no_") and f[3:] in implied_flags)]
     kind_of = {asset: kind for kind, asset in asset_of.items()}
+    kind_flags = dict(KIND_FLAGS)
+    named = set(description.technology_keys())
+    if role["uploads"] in components or named & set(vocab.data[UPLOAD_KIND].stored_in):
+        # files the system receives and keeps; fetched from a service they are no upload
+        kind_flags[UPLOAD_KIND] = UPLOAD_FLAG
     for flow_entry in flows:
         for asset in flow_entry.get("data", []):
-            flag = KIND_FLAGS.get(kind_of.get(asset, ""))
+            flag = kind_flags.get(kind_of.get(asset, ""))
             if not flag:
                 continue
             for end in (flow_entry["from"], flow_entry["to"]):
@@ -269,6 +320,16 @@ def _apply_flags(components: dict[str, dict[str, Any]], description: Description
             reordered = {k: component[k] for k in COMPONENT_ORDER if k in component}
             component.clear()
             component.update(reordered)
+
+
+def _add_flags(component: dict[str, Any], flags: Sequence[str]) -> None:
+    """Add flags to a component; ``no_<flag>`` and ``<flag>`` cancel each other out."""
+    current = component.setdefault("flags", [])
+    for flag in flags:
+        opposite = flag[3:] if flag.startswith("no_") else f"no_{flag}"
+        current[:] = [f for f in current if f != opposite]
+        if flag not in current:
+            current.append(flag)
 
 
 ATTACKERS = {
@@ -313,7 +374,8 @@ def _attackers(components: dict[str, dict[str, Any]], kinds: list[str]) -> list[
         chosen.append(("user", "external"))
     if brought("internal"):
         chosen.append(("internal", "internal"))
-    if brought("insider"):
+    staff = any("serves_staff" in c.get("flags", []) for c in components.values())
+    if brought("insider") or staff:
         chosen.append(("insider", "insider"))
     if brought("physical"):  # devices in the field, phones lost or stolen
         chosen.append(("physical", "physical"))

@@ -20,9 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from threatgate.edits.generation import GENERATION, new_record
+from threatgate.edits.generation import DIGESTED, GENERATION, entry_digest, new_record
 from threatgate.generate.architecture import Architecture, architecture
 from threatgate.generate.describe import Description, vocabulary
+from threatgate.generate.emit import FLOW_RISKY, emit
 from threatgate.generate.engine import Generated
 from threatgate.generate.objectives import combine_groups, objective_id
 from threatgate.generate.rulepacks import RulePack
@@ -72,11 +73,33 @@ def title_from(description: str) -> str:
     return (first[:1].upper() + first[1:]) or "Generated threat model"
 
 
+#: The longest model id made from a title (``--id`` chooses any other).
+MAX_MODEL_ID = 32
+#: Words left out of an id made from a long title.
+_FILLER = frozenset({
+    "a", "an", "and", "the", "of", "for", "to", "in", "on", "by", "with", "from", "via",
+    "where", "which", "that", "who", "is", "are", "our", "their", "its", "into", "over",
+    "through", "when"})
+
+
 def model_id_from(title: str) -> str:
-    """A model id from a title: ASCII lower case, hyphens, at most 64 characters."""
+    """A short model id from a title: ASCII lower case, hyphens, at most 32 characters.
+
+    A title that does not fit loses its filler words ("with", "the", ...), then its last
+    words, so the id names the first things the title says.
+    """
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    slug = slug[:64].rstrip("-")
+    words = [w for w in re.split(r"[^a-z0-9]+", ascii_text.lower()) if w]
+    if len("-".join(words)) > MAX_MODEL_ID:
+        words = [w for w in words if w not in _FILLER] or words
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > MAX_MODEL_ID:
+            break
+        slug = candidate
+    if not slug and words:
+        slug = words[0][:MAX_MODEL_ID]
     return slug or "generated-model"
 
 
@@ -167,29 +190,31 @@ def assemble(description: Description, *, packs: Sequence[RulePack], run: ApplyP
                 "attackers": arch.attackers, "objectives": links.objectives,
                 "threats": threats, "controls": controls}
     emitted = [str(e["id"]) for entries in sections.values() for e in entries]
-    model[GENERATION] = new_record([p.name for p in packs], emitted)
     for key, entries in sections.items():
         if entries:
             model[key] = entries
+    digests = {str(e["id"]): entry_digest(e) for key in DIGESTED for e in sections[key]}
+    model[GENERATION] = new_record([p.name for p in packs], emitted, digests)
     return Assembled(model, arch, generated)
 
 
 # --- writing ----------------------------------------------------------------------------------
 
 
-#: Plain scalars that ruamel.yaml writes unquoted inside ``[...]`` or ``{...}`` but that
-#: libyaml (which reads model files) parses differently, e.g. ``asvs-5.0:V1.2.4``.
-_FLOW_RISKY = re.compile(r"[:#\[\]{},]|\A[-?!&*|>'\"%@`\s]|\s\Z")
-
-
 def dump_model(model: Mapping[str, Any]) -> str:
     """The model file: the schema modeline of this release, then the model as YAML in
-    threatgate's canonical layout (``fmt --check`` passes)."""
+    threatgate's canonical layout (``fmt --check`` passes), written in one pass."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
-    from threatgate.document.canonical import format_text
+    from threatgate.document.canonical import key_orders
     from threatgate.document.roundtrip import round_trip_yaml
+
+    orders = key_orders()
+
+    def ordered(mapping: Mapping[str, Any], order: Sequence[str]) -> dict[str, Any]:
+        rank = {key: i for i, key in enumerate(order)}
+        return dict(sorted(mapping.items(), key=lambda kv: rank.get(kv[0], len(rank))))
 
     def convert(value: Any, *, inline: bool = False) -> Any:
         if isinstance(value, Mapping):
@@ -213,14 +238,31 @@ def dump_model(model: Mapping[str, Any]) -> str:
             return seq
         if isinstance(value, str) and "\n" in value:
             return LiteralScalarString(value.rstrip("\n") + "\n")
-        if isinstance(value, str) and inline and _FLOW_RISKY.search(value):
+        if isinstance(value, str) and inline and FLOW_RISKY.search(value):
             return SingleQuotedScalarString(value)
         return value
 
     yaml = round_trip_yaml()
     out = io.StringIO()
-    yaml.dump(convert(dict(model)), out)
-    return modeline() + "\n" + format_text(out.getvalue())
+    # Keys in the schema's order, as `fmt` puts them: the text is written once, in its
+    # canonical layout, instead of being written, read back and rewritten.
+    body = ordered({k: v for k, v in model.items() if k != GENERATION}, orders.top)
+    for collection, order in orders.items.items():
+        if isinstance(body.get(collection), list):
+            body[collection] = [ordered(e, order) if isinstance(e, Mapping) else e
+                                for e in body[collection]]
+    direct = emit({**body, **({GENERATION: model[GENERATION]} if GENERATION in model else {})},
+                  frozenset({GENERATION}))
+    if direct is not None:
+        return modeline() + "\n" + direct
+    document = convert(body)
+    if GENERATION in model:  # bookkeeping: compact, in flow style, at the end
+        record = CommentedMap()
+        for key, value in model[GENERATION].items():
+            record[key] = convert(value, inline=True)
+        document[GENERATION] = record
+    yaml.dump(document, out)
+    return modeline() + "\n" + out.getvalue()
 
 
 # --- explanation ------------------------------------------------------------------------------
@@ -251,9 +293,11 @@ def explanation(assembled: Assembled, description: Description) -> dict[str, Any
         elif note.kind == "assumed":
             assumed.append({"what": note.key, "reason": note.reason})
     ignored = [{"words": t.text, "offsets": [t.start, t.end]} for t in description.negated]
+    displaced = [{"section": d.section, "key": d.key, "words": d.words, "explained_by": by}
+                 for d, by in description.displaced]
     return {
         "technologies": technologies, "data": data, "flags": flags, "assumed": assumed,
-        "negated": ignored,
+        "negated": ignored, "displaced": displaced, "questions": list(arch.questions),
         "rules": [{"rule": f.rule, "elements": list(f.elements), "reason": f.reason}
                   for f in assembled.generated.fired],
         "not_applicable": [{"rule": n.rule, "explanation": n.explanation}
@@ -283,6 +327,12 @@ def explanation_text(explained: Mapping[str, Any]) -> str:
     if explained.get("negated"):
         words = ", ".join(f'"{item["words"]}"' for item in explained["negated"])
         lines.append(f"Ignored (negated): {words}")
+    for item in explained.get("displaced", []):
+        words = ", ".join(f'"{w}"' for w in item["words"])
+        lines.append(f"Not taken as {item['key']} ({words}): explained by {item['explained_by']}")
+    if explained.get("questions"):
+        lines.append("Questions (answer them in the description to sharpen the model):")
+        lines.extend(f"  - {question}" for question in explained["questions"])
     lines.append(f"Rules fired ({len(explained['rules'])}):")
     for item in explained["rules"]:
         lines.append(f"  {item['rule']} on {', '.join(item['elements'])}: {item['reason']}")

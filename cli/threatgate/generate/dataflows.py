@@ -9,6 +9,7 @@ they are added, and a pair of ends gets at most one flow.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,7 @@ class Ends:
     front: str | None
     backend: str | None
     apis: list[str]
+    processors: list[str] = field(default_factory=list)
 
     def of_tier(self, tier: str) -> list[str]:
         return [k for k, c in self.components.items() if c["x-tier"] == tier]
@@ -67,7 +69,12 @@ def dataflows(components: Mapping[str, Mapping[str, Any]], kinds: list[str],
     entries = [k for k in wired.groups["entry_order"] if k in components]
     front = entries[0] if entries else None
     apis = [k for k in wired.groups["apis"] if k in components]
-    ends = Ends(components, front, apis[0] if apis else front, apis)
+    processors = [k for k in wired.groups["processors"] if k in components]
+    if not processors and not entries:
+        # Programs on people's machines with no server of ours reach stores and
+        # services themselves (an Electron app syncing to Dropbox).
+        processors = [k for k in wired.groups["standalone_clients"] if k in components]
+    ends = Ends(components, front, apis[0] if apis else front, apis, processors)
     client_kinds = [k for k in kinds if vocabulary().data[k].client]
     _client_flows(flows, ends, client_kinds)
     backend = ends.backend
@@ -107,14 +114,22 @@ def _client_flows(flows: Flows, ends: Ends, client_kinds: list[str]) -> None:
             targets = [front] if front else []
         targets += [k for k in group["side_entries"]
                     if k in components and client != role["program_client"]]
+        proxy = role["proxy"] if role["proxy"] in components else None
+        if proxy and client not in group["standalone_clients"] and not targets:
+            targets = [proxy]
         for target in dict.fromkeys(targets):
-            if role["edge"] in components and target in group["behind_cdn"]:
+            route = [client]
+            if proxy and target in group["behind_proxy"]:
+                route.append(proxy)  # users reach it through the reverse proxy
+            if role["edge"] in components and (route[-1] in group["behind_cdn"]
+                                               or target in group["behind_cdn"]):
                 # Users reach the site through the CDN, which fetches from the origin.
-                flows.add(client, role["edge"], web, client_kinds,
-                          authenticated=users_authenticate)
-                flows.add(role["edge"], target, web, client_kinds)
-                continue
-            flows.add(client, target, web, client_kinds, authenticated=users_authenticate)
+                route.insert(1, role["edge"])
+            route.append(target)
+            route = list(dict.fromkeys(route))
+            flows.add(route[0], route[1], web, client_kinds, authenticated=users_authenticate)
+            for source, hop in itertools.pairwise(route[1:]):
+                flows.add(source, hop, web, client_kinds)
         if role["sign_in"] in components:
             flows.add(client, role["sign_in"], web, ["credentials", "session_token"],
                       authenticated=False)
@@ -123,7 +138,7 @@ def _client_flows(flows: Flows, ends: Ends, client_kinds: list[str]) -> None:
 def _store_flows(flows: Flows, ends: Ends) -> None:
     """The backend (and the stores' own writers, and workers) to each data store."""
     wired = flows.wiring
-    worker, backend = wired.roles["background_worker"], ends.backend
+    backend = ends.backend
     for store in ends.of_tier("data"):
         carried = [k for k in flows.kinds if store in vocabulary().data[k].stored_in]
         sources: list[str] = [backend] if backend else []
@@ -138,8 +153,9 @@ def _store_flows(flows: Flows, ends: Ends) -> None:
         protocol = wired.store_protocol(store)
         for origin in sources:
             flows.add(origin, store, protocol, carried)
-        if worker in ends.components and store != wired.roles["broker"] and backend != worker:
-            flows.add(worker, store, protocol, carried)
+        for processor in ends.processors:
+            if backend != processor:
+                flows.add(processor, store, protocol, carried)
 
 
 def _third_party_flows(flows: Flows, ends: Ends, webhooks: bool) -> None:
@@ -149,12 +165,14 @@ def _third_party_flows(flows: Flows, ends: Ends, webhooks: bool) -> None:
     for third in [k for k in ends.of_tier("third_party") if k not in group["not_called"]]:
         carried = [k for k in flows.kinds if third in vocabulary().data[k].sent_to]
         caller = wired.callers.get(third)
-        source = caller if caller is not None and caller in ends.components else ends.backend
+        source = caller if caller is not None and caller in ends.components else (
+            ends.backend or next(iter(ends.processors), None))
         if not carried:
             carried = list(wired.default_data.get(third, ()))
         if not source:
             continue
-        flows.add(source, third, web, carried, authenticated=True)
+        flows.add(source, third, wired.store_protocols.get(third, web), carried,
+                  authenticated=True)
         if third in wired.replies:
             # The answer comes back and is shown or acted on: its own hazard.
             flows.add(third, source, web, wired.replies[third])
@@ -181,6 +199,11 @@ def _pipeline_flows(flows: Flows, ends: Ends) -> None:
             flows.add(pipeline, ends.backend, web, ["source_code"], authenticated=True)
     elif registry in components and ends.backend:
         flows.add(registry, ends.backend, web, ["source_code"])
+    if registry in components:
+        # People install the program from the registry: its update channel.
+        for client in wired.groups["standalone_clients"]:
+            if client in components:
+                flows.add(registry, client, web, ["source_code"])
     if role["workstation"] in components:
         pushed = repository if repository in components else pipeline
         if pushed in components:

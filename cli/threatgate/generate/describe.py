@@ -44,6 +44,9 @@ class TechnologySpec:
     tier: str
     flags: tuple[str, ...]
     phrases: tuple[str, ...]
+    #: As for :class:`DataSpec`: phrases that only hint at the technology.
+    weak_phrases: tuple[str, ...] = ()
+    weak_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ class DataSpec:
     stored_in: tuple[str, ...]        # technology keys that store it
     sent_to: tuple[str, ...]          # technology keys it is sent to
     phrases: tuple[str, ...]
+    #: Phrases that only hint at the kind: with one of ``weak_with`` (technology or flag
+    #: keys) detected and no other phrase of the kind, the kind is not detected.
+    weak_phrases: tuple[str, ...] = ()
+    weak_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class FlagSpec:
     flag: str                         # catalogue flag, e.g. calls_urls
     on: tuple[str, ...]               # technology keys or tier names it applies to
     phrases: tuple[str, ...]
+    also: tuple[str, ...] = ()        # flags set with it (no_<flag> drops a default)
 
 
 @dataclass(frozen=True)
@@ -70,10 +78,14 @@ class Vocabulary:
     technologies: dict[str, TechnologySpec]
     data: dict[str, DataSpec]
     flags: dict[str, FlagSpec]
+    #: Phrases whose words mean something else than the shorter phrases inside them.
+    senses: tuple[str, ...] = ()
 
     def phrases(self, name: str) -> dict[str, list[str]]:
         """Each phrase of a section (lower case) with the keys it stands for."""
         specs: Mapping[str, TechnologySpec | DataSpec | FlagSpec]
+        if name == "senses":
+            return {phrase.lower(): [] for phrase in self.senses}
         if name == "technology":
             specs = self.technologies
         elif name == "data":
@@ -117,6 +129,9 @@ class Description:
     flags: list[Detection] = field(default_factory=list)
     #: Phrases found but negated ("no database", "without payments"), not used.
     negated: list[Trigger] = field(default_factory=list)
+    #: Data kinds only hinted at by words that something detected explains otherwise
+    #: ("login" with single sign-on: no password), with what explains them.
+    displaced: list[tuple[Detection, str]] = field(default_factory=list)
 
     def technology_keys(self) -> list[str]:
         return [d.key for d in self.technologies]
@@ -145,7 +160,9 @@ def vocabulary(path: Path = KEYWORDS_FILE) -> Vocabulary:
         technologies[key] = TechnologySpec(
             key, spec.get("type", key), spec["name"], tier,
             _strings(spec.get("flags", []), f"{key}.flags"),
-            _strings(spec["phrases"], f"{key}.phrases"))
+            _strings(spec["phrases"], f"{key}.phrases"),
+            _strings(spec.get("weak_phrases", []), f"{key}.weak_phrases"),
+            _strings(spec.get("weak_with", []), f"{key}.weak_with"))
     kinds = {}
     for kind, spec in data["data"].items():
         kinds[kind] = DataSpec(
@@ -153,11 +170,15 @@ def vocabulary(path: Path = KEYWORDS_FILE) -> Vocabulary:
             spec["classification"], bool(spec.get("client", True)),
             _strings(spec.get("stored_in", []), f"{kind}.stored_in"),
             _strings(spec.get("sent_to", []), f"{kind}.sent_to"),
-            _strings(spec["phrases"], f"{kind}.phrases"))
+            _strings(spec["phrases"], f"{kind}.phrases"),
+            _strings(spec.get("weak_phrases", []), f"{kind}.weak_phrases"),
+            _strings(spec.get("weak_with", []), f"{kind}.weak_with"))
     flags = {flag: FlagSpec(flag, _strings(spec["on"], f"{flag}.on"),
-                            _strings(spec["phrases"], f"{flag}.phrases"))
+                            _strings(spec["phrases"], f"{flag}.phrases"),
+                            _strings(spec.get("also", []), f"{flag}.also"))
              for flag, spec in (data.get("flags") or {}).items()}
-    return Vocabulary(technologies, kinds, flags)
+    return Vocabulary(technologies, kinds, flags,
+                      _strings(data.get("senses", []), "senses"))
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -180,8 +201,9 @@ def _matcher(section: str,
 
 
 #: A negation shortly before a phrase, in the same clause: "no", "without", "not", ...
-_NEGATION = re.compile(r"(?:^|[^\w])(?:no|without|not(?![\s-]+only)|never|nor|non|excluding"
-                       r"|except)(?:[\s-]+[\w/-]+){0,2}[\s-]+\Z")
+_NEGATION = re.compile(r"(?:^|[^\w'])(?:no|without|not(?![\s-]+only)|never|nor|non|excluding"
+                       r"|except|cannot|can't|don't|doesn't|won't|isn't|aren't|mustn't)"
+                       r"(?:[\s-]+[\w/-]+){0,2}[\s-]+\Z")
 _CLAUSE_END = re.compile(r"[.;:,!?()\n]")
 
 
@@ -192,18 +214,38 @@ def negated(text: str, start: int) -> bool:
     return bool(_NEGATION.search(window[cut:]))
 
 
-def _scan(text: str, section: str, path: Path,
-          skipped: list[Trigger] | None = None) -> list[Detection]:
-    pattern, phrases = _matcher(section, path)
+def _lowered(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters change length when lowered
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lowered
+
+
+def sense_spans(text: str, path: Path = KEYWORDS_FILE) -> list[tuple[int, int]]:
+    """Where the description uses words in another sense ("smart card", "media library")."""
+    if not vocabulary(path).senses:
+        return []
+    pattern, _ = _matcher("senses", path)
+    return [match.span() for match in pattern.finditer(_lowered(text))]
+
+
+def _inside(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether [start, end) lies in one of ``spans`` and is shorter than it."""
+    return any(s <= start and end <= e and (end - start) < (e - s) for s, e in spans)
+
+
+def _scan(text: str, section: str, path: Path, skipped: list[Trigger] | None = None,
+          senses: Sequence[tuple[int, int]] = ()) -> list[Detection]:
+    pattern, phrases = _matcher(section, path)
+    lowered = _lowered(text)
     found: dict[str, Detection] = {}
     for match in pattern.finditer(lowered):
         name = match.lastgroup
         if name is None:  # pragma: no cover - every alternative is a named group
             continue
         phrase, keys = phrases[int(name[1:])]
+        if _inside(match.start(), match.end(), senses):
+            continue
         if negated(lowered, match.start()):
             if skipped is not None:
                 skipped.append(Trigger(phrase, text[match.start():match.end()],
@@ -226,11 +268,37 @@ def describe(text: str, *, path: Path = KEYWORDS_FILE) -> Description:
         raise InputError(f"the feature description is {len(text)} characters long; at most "
                          f"{MAX_DESCRIPTION} are accepted")
     skipped: list[Trigger] = []
-    found = Description(text, _scan(text, "technology", path, skipped),
-                        _scan(text, "data", path, skipped), _scan(text, "flag", path, skipped))
+    senses = sense_spans(text, path)
+    found = Description(text, _scan(text, "technology", path, skipped, senses),
+                        _scan(text, "data", path, skipped, senses),
+                        _scan(text, "flag", path, skipped, senses))
     found.negated = sorted({(t.start, t.end): t for t in skipped}.values(),
                            key=lambda t: t.start)
+    vocab = vocabulary(path)
+    found.technologies = _without_weak(found, found.technologies, vocab.technologies)
+    found.data = _without_weak(found, found.data, vocab.data)
     return found
+
+
+def _without_weak(found: Description, detections: list[Detection],
+                  specs: Mapping[str, TechnologySpec | DataSpec]) -> list[Detection]:
+    """The detections not named only by words that something else detected explains.
+
+    "Smart-card login" or "login through SSO" names signing in, not a password: the
+    kind ``credentials`` then comes only from words such as "password". "Sends mail
+    over SMTP" names a mail server, not a second, HTTP e-mail service.
+    """
+    present = {*found.technology_keys(), *(d.key for d in found.flags)}
+    kept = []
+    for detection in detections:
+        spec = specs[detection.key]
+        explained_by = [key for key in spec.weak_with if key in present]
+        weak = set(spec.weak_phrases)
+        if explained_by and weak and all(t.phrase in weak for t in detection.triggers):
+            found.displaced.append((detection, explained_by[0]))
+        else:
+            kept.append(detection)
+    return kept
 
 
 def drop(description: Description, keys: Sequence[str]) -> Description:
@@ -238,4 +306,5 @@ def drop(description: Description, keys: Sequence[str]) -> Description:
     dropped = set(keys)
     return Description(description.text,
                        [d for d in description.technologies if d.key not in dropped],
-                       description.data, description.flags, description.negated)
+                       description.data, description.flags, description.negated,
+                       description.displaced)

@@ -145,7 +145,8 @@ def build_architecture(model: Mapping[str, Any], catalogue: Catalogue) -> Archit
         encrypted = raw.get("encrypted")
         authenticated = raw.get("authenticated")
         flow = FlowView(
-            id=raw["id"], name=_one_line(_text(raw.get("name")) or raw["id"]),
+            id=raw["id"],
+            name=_one_line(_text(raw.get("name")) or f"{source.name} to {target.name}"),
             protocol=protocol,
             encrypted=infer_encrypted(protocol, encrypted if isinstance(encrypted, bool)
                                       else None),
@@ -172,17 +173,31 @@ def bounded_id(text: str) -> str:
     return f"{safe[:MAX_ID - 9]}-{digest}"
 
 
-def _render(template: str, element: ComponentView | FlowView) -> str:
+def names(values: Sequence[str], *, most: int = 3) -> str:
+    """Names joined for a sentence: "A", "A and B", "A, B and C", "A, B, C and 2 more"."""
+    unique = list(dict.fromkeys(values))
+    if len(unique) > most:
+        return f"{', '.join(unique[:most])} and {len(unique) - most} more"
+    return unique[0] if len(unique) == 1 else f"{', '.join(unique[:-1])} and {unique[-1]}"
+
+
+def _render(template: str, elements: Sequence[ComponentView | FlowView]) -> str:
+    """The template for one component, or for the flows of one threat (their other ends,
+    flows and protocols named together)."""
+    first = elements[0]
+
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
-        if isinstance(element, ComponentView):
-            return element.id if name == "component.id" else element.name
+        if isinstance(first, ComponentView):
+            return first.id if name == "component.id" else first.name
+        flows = [e for e in elements if isinstance(e, FlowView)]
         if name == "protocol":
-            return element.protocol or "an unspecified protocol"
+            return names([f.protocol or "an unspecified protocol" for f in flows])
         base, _, attr = name.partition(".")
-        target: ComponentView | FlowView = {
-            "source": element.source, "target": element.target}.get(base, element)
-        return target.id if attr == "id" else target.name
+        if base in ("source", "target"):
+            ends = [f.source if base == "source" else f.target for f in flows]
+            return names([end.id if attr == "id" else end.name for end in ends])
+        return names([f.id if attr == "id" else f.name for f in flows])
 
     return PLACEHOLDER.sub(value, template)
 
@@ -222,28 +237,45 @@ def run_compiled(model: Mapping[str, Any], rules: Sequence[CompiledRule],
             architecture.components if rule.spec["scope"] == "component"
             else architecture.flows)
         hits = 0
-        for element in elements:
-            if not rule.when(element) or (rule.unless is not None and rule.unless(element)):
-                continue
-            threat = _threat(rule, element, controls)
+        for subject, matched in _by_subject(rule, elements).items():
+            threat = _threat(rule, subject, matched, controls)
             if threat.entry["id"] in threat_ids:
                 continue
             threat_ids.add(threat.entry["id"])
             hits += 1
             threats.append(threat)
-            fired.append(Firing(rule.id, (element.id,), _reason(rule, element)))
+            fired.append(Firing(rule.id, tuple(e.id for e in matched),
+                                "; ".join(_reason(rule, e) for e in matched)))
         if not hits:
             not_applicable.append(NotApplicable(rule.id, rule.spec["not_applicable_when"]))
     return Generated(threats, list(controls.values()), fired, not_applicable)
 
 
-def _threat(rule: CompiledRule, element: ComponentView | FlowView,
+def _by_subject(rule: CompiledRule, elements: Sequence[ComponentView | FlowView]
+                ) -> dict[ComponentView, list[ComponentView | FlowView]]:
+    """The elements the rule matches, by the component each threat is about: one threat
+    per weakness per component, with the flows of that component listed in it."""
+    per = rule.spec.get("per", "source")
+    found: dict[ComponentView, list[ComponentView | FlowView]] = {}
+    for element in elements:
+        if not rule.when(element) or (rule.unless is not None and rule.unless(element)):
+            continue
+        if isinstance(element, ComponentView):
+            subject = element
+        else:
+            subject = element.target if per == "target" else element.source
+        found.setdefault(subject, []).append(element)
+    return found
+
+
+def _threat(rule: CompiledRule, subject: ComponentView,
+            matched: Sequence[ComponentView | FlowView],
             controls: dict[str, dict[str, Any]]) -> GeneratedThreat:
     spec = rule.spec
     ids: dict[str, str] = {}
     for control in spec["controls"]:
         suffix = control["id"]
-        cid = bounded_id(f"C-{suffix}-{element.id}" if control.get("per_element")
+        cid = bounded_id(f"C-{suffix}-{subject.id}" if control.get("per_element")
                          else f"C-{suffix}")
         ids[suffix] = cid
         if cid not in controls:
@@ -257,18 +289,17 @@ def _threat(rule: CompiledRule, element: ComponentView | FlowView,
             controls[cid] = entry
     groups = [[ids[member] for member in group] for group in spec["groups"]]
     mitigations = list(dict.fromkeys(cid for group in groups for cid in group))
-    if isinstance(element, ComponentView):
-        components, dataflows = [element.id], []
-    else:
-        components = list(dict.fromkeys((element.source.id, element.target.id)))
-        dataflows = [element.id]
-    title = _one_line(_render(spec["title"], element))
+    flows = [e for e in matched if isinstance(e, FlowView)]
+    components = (list(dict.fromkeys(end.id for f in flows for end in (f.source, f.target)))
+                  if flows else [subject.id])
+    dataflows = [f.id for f in flows]
+    title = _one_line(_render(spec["title"], matched))
     if len(title) > MAX_TITLE:
         title = title[:MAX_TITLE - 3].rstrip() + "..."
     entry = {
-        "id": bounded_id(f"T-{rule.id}-{element.id}"),
+        "id": bounded_id(f"T-{rule.id}-{subject.id}"),
         "title": title,
-        "description": _render(spec["description"], element).strip(),
+        "description": _render(spec["description"], matched).strip(),
         "stride": list(spec["stride"]),
     }
     if spec.get("cwe"):
@@ -282,7 +313,7 @@ def _threat(rule: CompiledRule, element: ComponentView | FlowView,
     wanted = set(spec.get("properties") or (STRIDE_PROPERTIES[s] for s in spec["stride"]))
     return GeneratedThreat(
         entry=entry, groups=groups,
-        assets=[asset.id for asset in element.assets],
+        assets=list(dict.fromkeys(asset.id for e in matched for asset in e.assets)),
         properties=[p for p in PROPERTY_ORDER if p in wanted],
         attacker_positions=list(spec.get("attackers") or ["external"]),
         rule=rule.id,

@@ -14,7 +14,6 @@ then ignored by assessment, the gate and the reference checks.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,8 +27,9 @@ if TYPE_CHECKING:
 
 #: At most this many mitigation groups are written on one objective.
 MAX_GROUPS = 16
-#: Above this many combinations, groups are combined greedily instead of exhaustively.
-MAX_COMBINATIONS = 4096
+#: A mitigation group names at most this many controls: one way to meet an objective,
+#: small enough to implement and to see complete.
+MAX_GROUP_SIZE = 6
 
 
 def objective_id(asset: str, attacker: str) -> str:
@@ -44,32 +44,32 @@ def objective_id(asset: str, attacker: str) -> str:
 def combine_groups(per_threat: Sequence[Sequence[Sequence[str]]]) -> list[list[str]]:
     """Mitigation groups of an objective endangered by several threats.
 
-    Each threat is mitigated by any one of its groups (OR), and the objective needs
-    every threat mitigated (AND): so an objective's groups are the unions of one group
-    per threat. Supersets of another group are dropped; the smallest groups come first
-    and at most :data:`MAX_GROUPS` are kept.
+    A group is one way to meet the objective (AND inside, OR across): each threat's own
+    groups are alternatives, never their union over every threat, which would make one
+    group of every control on the asset that no team can complete. The threats keep
+    their own ``mitigations``. Groups are deduplicated; a group that contains another is
+    dropped (the smaller one meets the objective first); groups of more than
+    :data:`MAX_GROUP_SIZE` controls are left out (cut to that size when nothing else is
+    left). Groups that answer more threats come first, then smaller ones; at most
+    :data:`MAX_GROUPS` are kept.
     """
-    alternatives = [[list(dict.fromkeys(g)) for g in groups if g] for groups in per_threat]
-    alternatives = [a for a in alternatives if a]
-    if not alternatives:
+    answers: dict[tuple[str, ...], int] = {}
+    for groups in per_threat:
+        for group in groups:
+            key = tuple(dict.fromkeys(group))
+            if key:
+                answers[key] = answers.get(key, 0) + 1
+    if not answers:
         return []
-    total = 1
-    for options in alternatives:
-        total *= len(options)
-    if total > MAX_COMBINATIONS:
-        merged = list(dict.fromkeys(c for options in alternatives for c in options[0]))
-        return [merged]
-    combos: list[list[str]] = []
-    for choice in itertools.product(*alternatives):
-        union = list(dict.fromkeys(c for group in choice for c in group))
-        if union not in combos:
-            combos.append(union)
-    combos.sort(key=len)
-    minimal: list[list[str]] = []
-    for combo in combos:
-        if not any(set(kept) <= set(combo) for kept in minimal):
-            minimal.append(combo)
-    return minimal[:MAX_GROUPS]
+    order = list(answers)
+    fitting = [g for g in order if len(g) <= MAX_GROUP_SIZE] or [order[0][:MAX_GROUP_SIZE]]
+    minimal: list[tuple[str, ...]] = []
+    for group in sorted(fitting, key=len):
+        if not any(set(smaller) <= set(group) for smaller in minimal):
+            minimal.append(group)
+    minimal.sort(key=lambda g: (-answers.get(g, 1), len(g),
+                                order.index(g) if g in answers else 0))
+    return [list(g) for g in minimal[:MAX_GROUPS]]
 
 
 @dataclass

@@ -292,8 +292,7 @@ def apply(editor: Any, suggestions: Suggestions) -> list[str]:
     """Append suggestions to a model file being edited; return the ids written."""
     from threatgate.generate.merge import append_all
 
-    append_all(editor, "controls", suggestions.controls)
-    append_all(editor, "threats", suggestions.threats)
+    append_all(editor, {"controls": suggestions.controls, "threats": suggestions.threats})
     return suggestions.ids
 
 

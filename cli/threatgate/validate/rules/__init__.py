@@ -8,6 +8,7 @@ caller turns paths into file locations.
 from __future__ import annotations
 
 from threatgate.validate.rules import (  # noqa: F401  (registers)
+    architecture,
     compliance,
     dates,
     ids,
