@@ -4,8 +4,9 @@ A control's ``compliance`` entries and the model's ``exclusions`` name requireme
 ``FRAMEWORK:REQUIREMENT``. When the framework has a catalogue, the requirement must be in
 it; a framework id that is not a catalogue's but is close to one is taken for a typo.
 A framework with no catalogue at all (and no close one, such as ``pci-dss-4.0`` or
-``masvs-2.0``) is not checked: its requirement ids stay free text, as models and rule
-packs use them, until ``threatgate compliance import`` gives it a catalogue.
+``masvs-2.0``) must be declared in the model's ``frameworks``: its requirement ids then
+stay free text, as models and rule packs use them, until ``threatgate compliance
+import`` gives it a catalogue; undeclared, it is an unknown framework.
 """
 
 from __future__ import annotations
@@ -76,11 +77,14 @@ class _Catalogues:
             self.found[framework] = self.context.catalogues.get(framework)
         return self.found[framework]
 
-    def typo(self, framework: str) -> str | None:
-        """The framework with a catalogue that ``framework`` misspells, if any."""
+    def known_ids(self) -> tuple[str, ...]:
         if self.known is None:
             self.known = tuple(self.context.catalogues.ids())
-        return typo_of(framework, self.known)
+        return self.known
+
+    def typo(self, framework: str) -> str | None:
+        """The framework with a catalogue that ``framework`` misspells, if any."""
+        return typo_of(framework, self.known_ids())
 
 
 @rule(
@@ -91,6 +95,7 @@ class _Catalogues:
 )
 def unknown_requirements(context: RuleContext) -> None:
     catalogue_of = _Catalogues(context)
+    listed = set(id_list(context.data.get("frameworks")))
     for index, framework in enumerate(id_list(context.data.get("frameworks"))):
         typo = None if catalogue_of(framework) else catalogue_of.typo(framework)
         if typo:
@@ -106,6 +111,14 @@ def unknown_requirements(context: RuleContext) -> None:
             if typo:
                 context.report(path, f"{who} {ref}: unknown framework {framework!r}; did you "
                                      f"mean {typo}:{requirement}?")
+            elif framework not in listed:
+                close = difflib.get_close_matches(framework, catalogue_of.known_ids(), n=1,
+                                                  cutoff=0.6)
+                hint = f"did you mean {close[0]}? " if close else ""
+                context.report(path, f"{who} {ref}: unknown framework {framework!r}: {hint}"
+                                     "no catalogue has it (`threatgate compliance list`) and "
+                                     "the model's frameworks do not list it; import it with "
+                                     "`threatgate compliance import` or list it in frameworks")
         elif requirement not in catalogue:
             hints = catalogue.suggest(requirement)
             hint = (f"; did you mean {', '.join(f'{framework}:{h}' for h in hints)}?" if hints

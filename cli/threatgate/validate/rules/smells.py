@@ -191,7 +191,9 @@ def unknown_frameworks(context: RuleContext) -> None:
     for index, control in items(context.data, "controls"):
         for ref_index, ref in enumerate(id_list(control.get("compliance"))):
             framework = ref.split(":", 1)[0]
-            if ":" in ref and framework not in listed:
+            # Without a catalogue, an undeclared framework is an error (unknown-requirement).
+            if (":" in ref and framework not in listed
+                    and context.catalogues.get(framework) is not None):
                 context.report(
                     ("controls", index, "compliance", ref_index),
                     f"control {control.get('id', index)} maps to {ref}, but "
