@@ -299,9 +299,7 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
            today: str | None) -> int:
     from threatgate.document.errors import EditError
     from threatgate.document.transaction import edit_file
-    from threatgate.generate.engine import apply_packs
-    from threatgate.generate.merge import architecture_of, merge_generated
-    from threatgate.generate.retire import retire
+    from threatgate.generate.regenerate import regenerate
     from threatgate.model.config import load_config
 
     day = resolve_today(today)
@@ -316,10 +314,10 @@ def _merge(path: Path, explain: bool, output_format: str, packs: tuple[Path, ...
     notes: dict[str, Any] = {}
 
     def change(editor: Any) -> Any:
-        generated = apply_packs(architecture_of(editor.data), loaded)
-        fired.extend(generated.fired)
-        notes["retired"] = retire(editor, generated, [p.name for p in loaded])
-        result = merge_generated(editor, generated, [p.name for p in loaded])
+        done = regenerate(editor, loaded)
+        fired.extend(done.fired)
+        notes["retired"] = done.retired
+        result = done.merged
         if ask is not None:
             from threatgate.generate import suggest
 

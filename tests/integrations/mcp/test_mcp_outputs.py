@@ -70,12 +70,17 @@ def test_export_is_refused_past_max_chars_and_for_invalid_models(repo: Path,
                                                {"format": "json", "model_id": "bad"}))
 
 
-def test_generate_from_the_repository_reads_its_manifests(repo: Path) -> None:
-    assert "no dependency manifest" in refused(call(repo, "generate_threat_model",
-                                                    {"from_repository": True}))
+def test_generate_from_the_repository_reads_its_files(repo: Path) -> None:
+    assert "nothing in" in refused(call(repo, "generate_threat_model",
+                                        {"from_repository": True}))
     assert "empty" in refused(call(repo, "generate_threat_model", {}))
     (repo / "requirements.txt").write_text("django>=4\nstripe==7.0\nredis\n")
     draft = ok(call(repo, "generate_threat_model", {"from_repository": True,
                                                     "model_id": "code"}))
-    assert draft["described"] == "The code depends on django, stripe, redis."
-    assert "payment" in draft["yaml"].lower() and draft["id"] == "code"
+    assert draft["described"].startswith("Drafted from the repository")
+    assert "Django" in draft["described"] and draft["id"] == "code"
+    assert "payment" in draft["yaml"].lower()
+    assert "'requirements.txt:2'" in draft["yaml"]  # where Stripe was found
+    both = ok(call(repo, "generate_threat_model", {
+        "from_repository": True, "description": "Staff upload invoices as PDF files"}))
+    assert "Staff upload invoices" in both["described"]

@@ -38,46 +38,35 @@ def register(server: MCPServer, repo: Repository) -> None:
     _register_export(server, repo)
 
 
-#: Dependency manifests at the repository root a draft may be made from.
-ROOT_MANIFESTS = ("requirements.txt", "pyproject.toml", "package.json", "go.mod",
-                  "Cargo.toml", "pom.xml")
-#: Most dependency names added to a description.
-MAX_DEPENDENCIES = 300
+def _draft(repo: Repository, description: str, from_repository: bool,
+           model_id: str | None, title: str | None) -> tuple[dict[str, Any], str, str]:
+    """The drafted model, its YAML text (checked valid) and what it was drafted from.
 
-
-def repository_text(repo: Repository) -> str:
-    """What the repository's own dependency manifests say it uses, as a sentence the
-    phrase matcher reads ("stripe", "redis", "openai", "django", ...)."""
-    from threatgate.verify import EvidenceError, WorkingTree
-    from threatgate.verify.manifests import ManifestError, read_manifest
-
-    tree = WorkingTree(repo.root)
-    names: list[str] = []
-    for manifest in ROOT_MANIFESTS:
-        if not (repo.root / manifest).is_file():
-            continue
-        try:
-            declarations = read_manifest(tree, manifest).declarations
-        except (ManifestError, EvidenceError, OSError, ValueError):
-            continue
-        names += [" ".join(re.findall(r"[A-Za-z0-9]+", d.name)) for d in declarations]
-    unique = [name for name in dict.fromkeys(names) if name][:MAX_DEPENDENCIES]
-    return f"The code depends on {', '.join(unique)}." if unique else ""
-
-
-def _draft(repo: Repository, description: str, model_id: str | None,
-           title: str | None) -> tuple[dict[str, Any], str]:
-    """The drafted model and its YAML text, checked valid."""
+    With ``from_repository`` the repository's files are read as ``generate --from-repo``
+    reads them (manifests, containers, infrastructure, CI; nothing is run, nothing
+    outside the repository is read), merged with the description when there is one."""
     from threatgate.generate.assemble import assemble, dump_model
     from threatgate.generate.describe import describe
     from threatgate.generate.engine import apply_packs
     from threatgate.generate.rulepacks import configured_packs
     from threatgate.validate.files import check_bytes
 
+    text = description.strip()
+    scan = None
+    if from_repository:
+        from threatgate.generate.repository.scan import repository_description, scan_repository
+
+        scan = scan_repository(repo.root)
+        found = repository_description(scan, text or None)
+    else:
+        found = describe(text)
     packs = configured_packs(repo.config)
-    assembled = assemble(describe(description), packs=packs,
-                         run=lambda m: apply_packs(m, packs), model_id=model_id,
-                         title=title.strip() if title else None)
+    assembled = assemble(found, packs=packs, run=lambda m: apply_packs(m, packs),
+                         model_id=model_id, title=title.strip() if title else None)
+    if scan is not None:
+        from threatgate.generate.repository.evidence import apply_to_model
+
+        apply_to_model(assembled.model, scan)
     rendered = dump_model(assembled.model)
     problems = [p for p in check_bytes(rendered.encode("utf-8"), repo.today(),
                                        repo.config.max_depth)["problems"] if p[0] == "error"]
@@ -85,7 +74,7 @@ def _draft(repo: Repository, description: str, model_id: str | None,
         _, rule, line, _, message = problems[0]
         raise PolicyFailure(f"the generated model is not valid ({rule} at line {line}: "
                             f"{message}); nothing written")
-    return assembled.model, rendered
+    return assembled.model, rendered, found.text
 
 
 def _register_generation(server: MCPServer, repo: Repository) -> None:
@@ -96,21 +85,22 @@ def _register_generation(server: MCPServer, repo: Repository) -> None:
             title: Annotated[str, Field(min_length=1, max_length=200)] | None = None,
             write: bool = False) -> dict[str, Any]:
         """Draft a complete model from a feature description and/or the repository's
-        dependency manifests (technologies, data, components, threats, controls,
-        objectives; every entry origin: generated). With write, it is saved as <first
+        files (dependency manifests, containers, Kubernetes, Terraform, CI, web-server
+        configs, as `threatgate generate --from-repo` reads them, never running anything):
+        technologies, data, components, threats, controls, objectives; every entry
+        origin: generated. With write, it is saved as <first
         model folder>/<id>.yaml (never over a file); otherwise the YAML is returned."""
         from threatgate.support.fsutil import atomic_write
 
-        found = repository_text(repo) if from_repository else ""
-        if from_repository and not found:
-            raise InputError("the repository root has no dependency manifest to read ("
-                             f"{', '.join(ROOT_MANIFESTS)}); describe the feature instead")
-        text = " ".join(part for part in (description.strip(), found) if part)
-        model, rendered = _draft(repo, text[:20_000], model_id, title)
+        if not from_repository and not description.strip():
+            raise InputError("the description is empty: describe the feature or set "
+                             "from_repository")
+        model, rendered, described = _draft(repo, description[:20_000], from_repository,
+                                            model_id, title)
         counts = {key: len(model.get(key, [])) for key in (
             "components", "assets", "attackers", "objectives", "threats", "controls")}
         result: dict[str, Any] = {"id": model["id"], "counts": counts, "written": None,
-                                  "described": text[:2_000]}
+                                  "described": described[:2_000]}
         if not write:
             return {**result, "yaml": rendered}
         if not re.fullmatch(NEW_ID, str(model["id"])):
@@ -127,17 +117,18 @@ def _register_generation(server: MCPServer, repo: Repository) -> None:
     def regenerate_controls(model_id: ModelId = None) -> Change:
         """Run the rule packs again over a model's architecture (`threatgate generate
         --model`): threats and controls the packs now imply are added; entries already
-        there, or removed by hand, are left alone."""
-        from threatgate.generate.engine import apply_packs
-        from threatgate.generate.merge import architecture_of, merge_generated
+        there, or removed by hand, are left alone; generated entries whose rule no longer
+        fires are retired (removed when untouched, else kept and tagged retired)."""
+        from threatgate.generate.regenerate import regenerate
         from threatgate.generate.rulepacks import configured_packs
 
         packs = configured_packs(repo.config)
-        path, outcome = repo.edit(model_id, lambda editor: merge_generated(
-            editor, apply_packs(architecture_of(editor.data), packs), [p.name for p in packs]))
-        merged = outcome.value
+        path, outcome = repo.edit(model_id, lambda editor: regenerate(editor, packs))
+        merged, retired = outcome.value.merged, outcome.value.retired
         return change_result(path, outcome, {
             "added": merged.added, "kept": merged.kept, "not_restored": merged.not_restored,
+            "conflicts": merged.conflicts, "retired": retired.removed,
+            "retired_kept": retired.marked,
             "unlisted_frameworks": merged.unlisted_frameworks},
             [(collection, entity_id) for collection, ids in merged.added.items()
              for entity_id in ids])
