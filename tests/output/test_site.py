@@ -89,7 +89,8 @@ def test_ids_unique_when_names_collide(run_cli: Run, project: Path, write_model:
     write_model(VALID_MODEL.replace("owner: shop-team", "system: a b"), "one.yaml")
     write_model(VALID_MODEL.replace("id: shop", "id: two")
                 .replace("owner: shop-team", "system: a-b")
-                # A framework without a catalogue: its requirement ids are free text.
+                # A framework without a catalogue, declared: its requirement ids are free text.
+                .replace("frameworks: [asvs-5.0]", "frameworks: [asvs-5.0, legacy-1.0]")
                 .replace('["asvs-5.0:V1.2.4"]', '["legacy-1.0:V1<2", "legacy-1.0:V1>2"]'),
                 "two.yaml")
     _build(run_cli, project)
