@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from threatgate.catalogues.library import SHIPPED, CatalogueLibrary
 from threatgate.diagnostics import Diagnostic, Severity
@@ -48,19 +48,53 @@ Problem = tuple[str, str, int, int, str]
 
 def _problems(raw: bytes, today: dt.date, max_depth: int,
               rules: Mapping[str, str], catalogues: CatalogueLibrary | None) -> list[Problem]:
-    """Every validation problem of ``raw`` with its effective severity (settings applied)."""
-    from threatgate.validate.files import check_bytes
+    """Every validation problem of ``raw`` (known to have some: it is loaded once, with
+    every position) with its effective severity (settings applied)."""
+    from threatgate.model.loader import load_bytes
+    from threatgate.validate.files import summarise_document
 
-    summary = check_bytes(raw, today, max_depth, catalogues or SHIPPED)
+    document = load_bytes(raw, max_depth=max_depth, locate=True)
+    summary = summarise_document(document, today, catalogues or SHIPPED)
     return [(rules.get(rule) or severity, rule, line, column, message)
             for severity, rule, line, column, message in summary["problems"]]
 
 
-def _introduced(old: list[Problem], new: list[Problem], severity: Severity,
+#: A problem without its place: (effective severity, rule, message).
+Unlocated = tuple[str, str, str]
+
+
+def _unlocated(raw: bytes, today: dt.date, max_depth: int, rules: Mapping[str, str],
+               catalogues: CatalogueLibrary | None) -> list[Unlocated]:
+    """Every validation problem of ``raw``, its severity with the settings applied,
+    without locating it (one load of the file)."""
+    from threatgate.validate.files import unlocated_problems
+
+    return [(rules.get(rule) or severity, rule, message) for severity, rule, message
+            in unlocated_problems(raw, today, max_depth, catalogues or SHIPPED)]
+
+
+def _data_problems(data: dict[str, Any], today: dt.date, rules: Mapping[str, str],
+                   catalogues: CatalogueLibrary | None) -> list[Unlocated]:
+    """Every validation problem of a model's loaded data, its severity with the settings
+    applied."""
+    from threatgate.validate.files import data_problems
+
+    return [(rules.get(rule) or severity, rule, message) for severity, rule, message
+            in data_problems(data, today, catalogues or SHIPPED)]
+
+
+def _any_introduced(old: list[Unlocated], new: list[Unlocated]) -> bool:
+    """Whether ``new`` has an error or a warning ``old`` did not have."""
+    left = Counter(problem for problem in old if problem[0] in ("error", "warning"))
+    left.subtract(problem for problem in new if problem[0] in ("error", "warning"))
+    return any(count < 0 for count in left.values())
+
+
+def _introduced(old: list[Unlocated], new: list[Problem], severity: Severity,
                 where: str) -> list[Diagnostic]:
     """Problems of ``severity`` in ``new`` that ``old`` did not have (by rule and message),
     located in ``new``'s text of the file ``where``."""
-    seen = Counter((rule, message) for level, rule, _, _, message in old if level == severity)
+    seen = Counter((rule, message) for level, rule, message in old if level == severity)
     out = []
     for level, rule, line, column, message in new:
         if level != severity:
@@ -246,6 +280,8 @@ def _edit_locked(path: Path, where: str, change: Callable[[ModelEditor], T], *,
         except LoadError as exc:
             raise EditError(f"{exc.message}; the file cannot be edited until it loads",
                             line=exc.line, column=exc.column, rule=exc.rule) from None
+        # The problems the file has before the edit, from the data just loaded from it.
+        old = _data_problems(editor.data, today, rules, catalogues)
         value = change(editor)
         after = editor.to_bytes()
         warnings: list[Diagnostic] = []
@@ -254,13 +290,14 @@ def _edit_locked(path: Path, where: str, change: Callable[[ModelEditor], T], *,
                             f"{max_bytes} (setting max_file_size); file left unchanged",
                             rule="file-too-large")
         if after != raw:
-            old = _problems(raw, today, max_depth, rules, catalogues)
-            new = _problems(after, today, max_depth, rules, catalogues)
-            problems = _introduced(old, new, Severity.ERROR, where)
-            if problems:
-                raise EditError("the edit would make the model invalid; file left unchanged",
-                                rule="edit-invalid", problems=problems)
-            warnings = _introduced(old, new, Severity.WARNING, where)
+            if _any_introduced(old, _unlocated(after, today, max_depth, rules, catalogues)):
+                # Only now are the edited file's problems located (one more load of it).
+                new = _problems(after, today, max_depth, rules, catalogues)
+                problems = _introduced(old, new, Severity.ERROR, where)
+                if problems:
+                    raise EditError("the edit would make the model invalid; file left "
+                                    "unchanged", rule="edit-invalid", problems=problems)
+                warnings = _introduced(old, new, Severity.WARNING, where)
             if write:
                 _check_writable(path)
                 atomic_write(path, after)

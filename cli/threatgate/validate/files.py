@@ -198,10 +198,30 @@ def _summarise(document: LoadedDocument, today: dt.date, found: list[Finding] | 
     return {"id": model_id, "id_at": list(document.locate(("id",))), "problems": problems}
 
 
-def summarise_document(document: LoadedDocument, today: dt.date) -> dict[str, Any]:
+def unlocated_problems(raw: bytes, today: dt.date, max_depth: int,
+                       catalogues: CatalogueLibrary = SHIPPED, *,
+                       max_nodes: int = DEFAULT_MAX_NODES) -> list[tuple[str, str, str]]:
+    """The (severity, rule, message) of every problem :func:`check_bytes` finds, without
+    their places: what comparing two versions of a file needs, for one load of each."""
+    try:
+        document = load_bytes(raw, max_depth=max_depth, locate="top", max_nodes=max_nodes)
+    except LoadError as exc:
+        return [("error", exc.rule, exc.message)]
+    return data_problems(document.data, today, catalogues)
+
+
+def data_problems(data: dict[str, Any], today: dt.date,
+                  catalogues: CatalogueLibrary = SHIPPED) -> list[tuple[str, str, str]]:
+    """The (severity, rule, message) of every problem of a model's data, already loaded."""
+    return [(severity, rule, message)
+            for severity, rule, _, message in _findings(data, today, catalogues)]
+
+
+def summarise_document(document: LoadedDocument, today: dt.date,
+                       catalogues: CatalogueLibrary = SHIPPED) -> dict[str, Any]:
     """The summary :func:`check_bytes` gives, of a document its caller has loaded (to go on
-    working with it)."""
-    return _summarise(document, today)
+    working with it, or loaded with every position because it has problems)."""
+    return _summarise(document, today, catalogues=catalogues)
 
 
 def _unreadable(rule: str, message: str) -> dict[str, Any]:
