@@ -23,16 +23,14 @@ from threatgate.commands.options import (
 from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError, ThreatgateError
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import one_line
-from threatgate.support.outputs import inside, publish_folder
-from threatgate.views.reports import Loaded, SiteModel, load_reports, repo_path
+from threatgate.support.outputs import FolderPublication, inside
+from threatgate.views.reports import InvalidEntry, ValidModel, repo_path, sort_models
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from threatgate.gate.run import GateReport
-    from threatgate.history.results import History
     from threatgate.model.config import Config
-    from threatgate.output.html.api import ApiModel
     from threatgate.workspace import Workspace
 
 #: Lists the files the last build wrote, so the next build removes only its own stale files.
@@ -170,9 +168,9 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
     with _collector_paused():
         workspace = load_workspace(paths, config, day, verify=run_verify, keep_data=True,
                                    use_cache=not no_cache, progress=progress_bar)
-        loaded = load_reports(workspace, config)
+        valid, invalid = sort_models(workspace, config)
         gate = _gate_report(workspace, paths, config, day, today, run_verify, no_cache)
-    loaded = _published(loaded, public_only)
+    valid, invalid = _published(valid, invalid, public_only)
     history = None
     if history_count is not None:
         from threatgate.history.build import HistoryRequest, build_history
@@ -181,33 +179,40 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
                                                           use_cache=not no_cache))
         for note in history.reach.notes():
             echo(f"threatgate: note: {one_line(note)}", err=True)
-    api = _api_models(loaded, workspace, gate, config, history)
-    with _collector_paused():
-        files = _build(loaded, title, day.isoformat() if today else None, api, history)
+    from threatgate.output.html.site_build import SiteBuild
+
+    verification = (None if workspace.verification is None
+                    else _from_root(workspace, config).verification)
+    build = SiteBuild(workspace, title, day.isoformat() if today else None, gate,
+                      verification, history)
     try:
-        done = publish_folder(target, files, manifest=MANIFEST, generator="threatgate site",
-                              clean=clean)
+        with FolderPublication(target, manifest=MANIFEST, generator="threatgate site",
+                               clean=clean) as publication:
+            with progress_bar(len(valid), "rendering", PROGRESS_FROM) as advance:
+                build.write(valid, invalid, publication.add, progress=advance)
+            done = publication.publish()
     except OSError as exc:
         raise InputError(f"{out}: cannot write the site: {exc.strerror or exc}") from None
-    echo(f"built {terminal_location(out.as_posix())}: {len(loaded.models)} model page(s), "
-               f"{len(loaded.invalid)} invalid model(s), {len(files)} files "
-               f"({done.written} written, {done.removed} stale removed)", err=True)
+    echo(f"built {terminal_location(out.as_posix())}: {len(valid)} model page(s), "
+         f"{len(invalid)} invalid model(s), {len(publication.names)} files "
+         f"({done.written} written, {done.removed} stale removed)", err=True)
     return EXIT_USAGE if workspace.report.unreadable else EXIT_OK
 
 
-def _published(loaded: Loaded, public_only: bool) -> Loaded:
+def _published(valid: list[ValidModel], invalid: list[InvalidEntry], public_only: bool
+               ) -> tuple[list[ValidModel], list[InvalidEntry]]:
     """The models the site shows; warns about those it lists as invalid or leaves out."""
     if public_only:
-        kept = [m for m in loaded.models if m.assessment.badge_public]
-        left_out = len(loaded.models) - len(kept) + len(loaded.invalid)
+        kept = [m for m in valid if m.assessment.badge_public]
+        left_out = len(valid) - len(kept) + len(invalid)
         if left_out:
             echo(f"threatgate: {left_out} model(s) without `badge: public` (or not "
                        f"valid) left out (--public-only)", err=True)
-        loaded = Loaded(kept, [])
-    for entry in loaded.invalid:
+        valid, invalid = kept, []
+    for entry in invalid:
         echo(f"threatgate: warning: {terminal_location(entry.path)}: not a valid model, listed "
                    f"as such: {one_line(entry.problem)}", err=True)
-    return loaded
+    return valid, invalid
 
 
 def _gate_report(workspace: Workspace, paths: tuple[Path, ...], config: Config,
@@ -259,43 +264,3 @@ def _from_root(workspace: Workspace, config: Config) -> Workspace:
     assessments = [dataclasses.replace(a, path=repo_path(a.path, config.root))
                    for a in workspace.assessments]
     return dataclasses.replace(workspace, assessments=assessments, verification=verification)
-
-
-def _api_models(loaded: Loaded, workspace: Workspace, gate: GateReport | None,
-                config: Config, history: History | None = None) -> list[ApiModel]:
-    """What the JSON API publishes about each model of the site (paths from the root)."""
-    from threatgate.output.html.api import ApiModel, gate_by_model, key_of, verification_by_model
-
-    # The assessments with their paths from the root, as the gate report has them.
-    models = [SiteModel(m.report, dataclasses.replace(m.assessment, path=m.report.path))
-              for m in loaded.models]
-    keys = [key_of(model) for model in models]
-    gates = None if gate is None else gate_by_model(gate, keys)
-    verified = None
-    if workspace.verification is not None:
-        verification = _from_root(workspace, config).verification
-        verified = verification_by_model(verification, keys) if verification else None
-    histories = {}
-    if history is not None:
-        from threatgate.output.history import model_document
-
-        histories = {s.model_id: model_document(history, s) for s in history.models}
-    return [ApiModel(model, workspace.data[original.assessment.path],
-                     None if gates is None else gates[key],
-                     None if verified is None else verified[key],
-                     histories.get(model.assessment.model_id))
-            for model, original, key in zip(models, loaded.models, keys, strict=True)]
-
-
-def _build(loaded: Loaded, title: str, generated: str | None,
-           api: list[ApiModel], history: History | None = None) -> dict[str, bytes]:
-    """Every file of the site, with a progress bar for many models on a terminal."""
-    from threatgate.output.html.api import build_api
-    from threatgate.output.html.site import SiteOptions, build_site
-
-    # One line, never blank: it heads every page and names it in the browser's tab.
-    options = SiteOptions(title=" ".join(title.split()) or "Threat models",
-                          generated=generated, history=history)
-    with progress_bar(len(loaded.models), "rendering", PROGRESS_FROM) as advance:
-        files = build_site(loaded.models, loaded.invalid, options, progress=advance)
-    return dict(sorted({**files, **build_api(api)}.items()))
