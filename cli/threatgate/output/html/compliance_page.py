@@ -9,9 +9,11 @@ per requirement, how many models have each status instead of one column per mode
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from threatgate.compliance.coverage import STATUSES
@@ -109,3 +111,35 @@ def compliance_pages(models: Sequence[SiteModel]) -> list[FrameworkPage]:
             page.totals = _totals(matrices)
         pages.append(page)
     return pages
+
+
+class MatrixKeeper:
+    """Keeps the requirement rows of a model's matrices only where the page can show them.
+
+    The page shows each model's cells only while a framework has at most
+    :data:`MAX_MODEL_COLUMNS` models (taken in the order the models are given, as
+    :func:`compliance_pages` takes them); past them it only counts statuses. So the
+    sections of later models keep their counts and, per requirement, a row shared by
+    every requirement with the same status instead of their own rows.
+    """
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+
+    def keep(self, sections: Sequence[FrameworkSection]) -> list[FrameworkSection]:
+        kept = []
+        for section in sections:
+            matrix = section.matrix
+            if matrix is not None:
+                self.seen[section.id] += 1
+                if self.seen[section.id] > MAX_MODEL_COLUMNS:
+                    matrix = dataclasses.replace(matrix, rows=[
+                        status_row(row.status, row.verified) for row in matrix.rows])
+            kept.append(dataclasses.replace(section, matrix=matrix))
+        return kept
+
+
+@cache
+def status_row(status: str, verified: bool) -> MatrixRow:
+    """A requirement row with only a status (all the page counts past its columns)."""
+    return MatrixRow("", "", "", (), status, verified, ())

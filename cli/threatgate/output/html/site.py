@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK
-from threatgate.output.html.compliance_page import STATUS_OPTIONS, compliance_pages
+from threatgate.output.html.compliance_page import STATUS_OPTIONS, MatrixKeeper, compliance_pages
 from threatgate.output.html.pictures import index_pictures, model_pictures
 from threatgate.views.compliance import coverage_of
 from threatgate.views.diagram import Diagram
@@ -267,16 +267,21 @@ def compliance_frameworks(a: ModelAssessment) -> set[str]:
     return set(a.frameworks) | mapped
 
 
-def page_summary(model: SiteModel) -> SiteModel:
+def page_summary(model: SiteModel, matrices: MatrixKeeper | None = None) -> SiteModel:
     """What the index, risks, compliance and history pages need of a model once its own
     page is written: its report without the parts only that page shows (the threats kept
-    are the open critical and high ones, the only ones the other pages count)."""
+    are the open critical and high ones, the only ones the other pages count).
+
+    ``matrices`` keeps the compliance rows the compliance page shows (give it the models
+    in the order of the page, by id); without it they are all kept."""
     report = model.report
+    compliance = report.compliance if matrices is None else matrices.keep(report.compliance)
     slim = dataclasses.replace(
         report, description="", components=[], dataflows=[], boundaries=[], assets=[],
         attackers=[], controls=[], assumptions=[], acceptances=[], findings=[],
         threats=[t for t in report.threats if t.state == "open" and t.severity in SEVERE],
-        matrix=Matrix([], [], []), diagram=Diagram((), (), (), report.diagram.title))
+        matrix=Matrix([], [], []), diagram=Diagram((), (), (), report.diagram.title),
+        compliance=compliance)
     return SiteModel(slim, model.assessment)
 
 

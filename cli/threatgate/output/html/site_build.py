@@ -27,6 +27,7 @@ from threatgate.output.html.api import (
     published,
     verification_by_model,
 )
+from threatgate.output.html.compliance_page import MatrixKeeper
 from threatgate.output.html.site import SiteOptions, SiteWriter, compliance_frameworks, page_summary
 from threatgate.views.reports import InvalidEntry, SiteModel, ValidModel, report_of
 
@@ -76,6 +77,7 @@ class SiteBuild:
         writer = SiteWriter(write, options, has_compliance=any(
             compliance_frameworks(m.assessment) for m in ordered))
         catalogues = library_for(workspace.config)
+        matrices = MatrixKeeper()
         summaries: list[SiteModel] = []
         api: list[ApiModel] = []
         for model, key, reason in zip(ordered, keys, left_out_reasons(keys), strict=True):
@@ -90,7 +92,7 @@ class SiteBuild:
             if reason is None:
                 for name, content in model_files(endpoints).items():
                     write(name, content)
-            summary = page_summary(site_model)
+            summary = page_summary(site_model, matrices)
             summaries.append(summary)
             api.append(dataclasses.replace(endpoints, site=SiteModel(summary.report, rooted),
                                            data={}))
