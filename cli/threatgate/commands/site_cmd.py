@@ -21,22 +21,37 @@ from threatgate.commands.options import (
     today_option,
 )
 from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError, ThreatgateError
+from threatgate.gate.report import GateRun
+from threatgate.gate.run import Thresholds
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import one_line
+from threatgate.output.html.site import SiteOptions
 from threatgate.support.outputs import FolderPublication, inside
-from threatgate.views.reports import InvalidEntry, ValidModel, repo_path, sort_models
+from threatgate.views.reports import (
+    InvalidEntry,
+    ValidModel,
+    outcomes_by_model,
+    repo_path,
+    sort_models,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable
 
     from threatgate.gate.run import GateReport
+    from threatgate.history.results import History
     from threatgate.model.config import Config
+    from threatgate.output.html.site_build import ModelPages
+    from threatgate.verify.results import VerifyReport
     from threatgate.workspace import Workspace
 
 #: Lists the files the last build wrote, so the next build removes only its own stale files.
 MANIFEST = ".threatgate-site.json"
 #: Show a progress bar from this many models on (and only on a terminal).
 PROGRESS_FROM = 50
+#: The folder, in the staging folder of the site, where each model's files are rendered.
+PARTS = ".parts"
 
 
 @contextlib.contextmanager
@@ -160,36 +175,30 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
     Exit status: 0 when the site was built (invalid models only warn), 2 for a usage
     error or input that cannot be read.
     """
+    from threatgate.catalogues.library import library_for
+    from threatgate.output.html.site_build import rendered_models, write_site
     from threatgate.workspace import load_workspace
 
     config = resolve_config(config_path)
     target = _check_out(out, config, paths)
     day = resolve_today(today)
-    with _collector_paused():
-        workspace = load_workspace(paths, config, day, verify=run_verify, keep_data=True,
-                                   use_cache=not no_cache, progress=progress_bar)
-        valid, invalid = sort_models(workspace, config)
-        gate = _gate_report(workspace, paths, config, day, today, run_verify, no_cache)
-    valid, invalid = _published(valid, invalid, public_only)
-    history = None
-    if history_count is not None:
-        from threatgate.history.build import HistoryRequest, build_history
-
-        history, _ = build_history(config, HistoryRequest(max_count=history_count,
-                                                          use_cache=not no_cache))
-        for note in history.reach.notes():
-            echo(f"threatgate: note: {one_line(note)}", err=True)
-    from threatgate.output.html.site_build import SiteBuild
-
-    verification = (None if workspace.verification is None
-                    else _from_root(workspace, config).verification)
-    build = SiteBuild(workspace, title, day.isoformat() if today else None, gate,
-                      verification, history)
+    history = _history(config, history_count, no_cache)
+    options = SiteOptions(title=" ".join(title.split()) or "Threat models",
+                          generated=day.isoformat() if today else None, history=history)
     try:
         with FolderPublication(target, manifest=MANIFEST, generator="threatgate site",
                                clean=clean) as publication:
-            with progress_bar(len(valid), "rendering", PROGRESS_FROM) as advance:
-                build.write(valid, invalid, publication.add, progress=advance)
+            parts = publication.staging / PARTS
+            pages = _pages(parts, config, day, options, paths,
+                           GateRun(Thresholds(**dict(config.gate)), today=today,
+                                   use_cache=not no_cache, verify=run_verify))
+            workspace = load_workspace(paths, config, day, verify=run_verify,
+                                       use_cache=not no_cache, then=pages,
+                                       progress=progress_bar)
+            valid, invalid = _published(*sort_models(workspace, config, workspace.results),
+                                        public_only)
+            write_site(publication, parts, rendered_models(valid, workspace.results), invalid,
+                       options, library_for(config))
             done = publication.publish()
     except OSError as exc:
         raise InputError(f"{out}: cannot write the site: {exc.strerror or exc}") from None
@@ -197,6 +206,56 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
          f"{len(invalid)} invalid model(s), {len(publication.names)} files "
          f"({done.written} written, {done.removed} stale removed)", err=True)
     return EXIT_USAGE if workspace.report.unreadable else EXIT_OK
+
+
+def _history(config: Config, count: int | None, no_cache: bool) -> History | None:
+    """With --history N: the history of the last N commits that changed a model."""
+    if count is None:
+        return None
+    from threatgate.history.build import HistoryRequest, build_history
+
+    history, _ = build_history(config, HistoryRequest(max_count=count, use_cache=not no_cache))
+    for note in history.reach.notes():
+        echo(f"threatgate: note: {one_line(note)}", err=True)
+    return history
+
+
+def _pages(parts: Path, config: Config, day: dt.date, options: SiteOptions,
+           paths: tuple[Path, ...], run: GateRun) -> Callable[[VerifyReport | None], ModelPages]:
+    """How each model's files are rendered where it is validated, given the verification.
+
+    The gate runs there too when it needs no other verification than the site's;
+    otherwise it runs first, on the models loaded the way the gate loads them.
+    """
+    from threatgate.catalogues.library import library_for
+    from threatgate.gate.report import drifted_by_model, generated_at, verification_needed
+    from threatgate.output.html.site_build import ModelGating, ModelPages
+
+    reuse = verification_needed(run) == (run.verify, None)
+    gate = None if reuse else _separate_gate(paths, config, day, run)
+    histories = {}
+    if options.history is not None:
+        from threatgate.output.history import model_document
+
+        histories = {s.model_id: model_document(options.history, s)
+                     for s in options.history.models}
+
+    def pages(verification: VerifyReport | None) -> ModelPages:
+        gating = None
+        if reuse:
+            # Without --today the report has no timestamp: the site stays deterministic.
+            gating = ModelGating(run.thresholds, drifted_by_model(verification),
+                                 generated_at(run.today, day) if run.today else None,
+                                 str(config.root.resolve()))
+        return ModelPages(
+            parts, config.root, day, library_for(config),
+            dataclasses.replace(options, history=None), options.history is not None,
+            outcomes=None if verification is None else outcomes_by_model(verification),
+            verification=(None if verification is None
+                          else _rooted_verification(verification, config)),
+            gating=gating, gate=gate, histories=histories)
+
+    return pages
 
 
 def _published(valid: list[ValidModel], invalid: list[InvalidEntry], public_only: bool
@@ -215,39 +274,42 @@ def _published(valid: list[ValidModel], invalid: list[InvalidEntry], public_only
     return valid, invalid
 
 
-def _gate_report(workspace: Workspace, paths: tuple[Path, ...], config: Config,
-                 day: dt.date, today: str | None, run_verify: bool,
-                 no_cache: bool) -> GateReport | None:
-    """The report of `threatgate gate` (with --verify when the site has it) on these models.
+def _separate_gate(paths: tuple[Path, ...], config: Config, day: dt.date,
+                   run: GateRun) -> GateReport | None:
+    """The report of `threatgate gate` on these models, loaded the way the gate loads them.
 
-    The site's workspace is reused when the thresholds need no other verification than
-    the site's; otherwise the models are loaded again the way the gate loads them. Without
-    --today the report has no timestamp, so that the site stays deterministic. When the
-    gate cannot run (its drift reference does not exist here), None: the site is built
-    without the gate's status, with a warning.
+    Without --today the report has no timestamp, so that the site stays deterministic.
+    When the gate cannot run (its drift reference does not exist here), None: the site is
+    built without the gate's status, with a warning.
     """
-    from threatgate.gate.report import GateRun, gate_workspace, verification_needed
-    from threatgate.gate.run import Thresholds
+    from threatgate.gate.report import gate_workspace, verification_needed
     from threatgate.workspace import load_workspace
 
-    run = GateRun(Thresholds(**dict(config.gate)), today=today, use_cache=not no_cache,
-                  verify=run_verify)
     verify, reference = verification_needed(run)
     try:
-        if (verify, reference) != (run_verify, None):
-            workspace = load_workspace(paths, config, day, use_cache=run.use_cache,
-                                       verify=verify, baseline=reference, progress=progress_bar)
+        workspace = load_workspace(paths, config, day, use_cache=run.use_cache,
+                                   verify=verify, baseline=reference, progress=progress_bar)
         report = gate_workspace(_from_root(workspace, config), config, day, run)
     except ThreatgateError as exc:
         echo(f"threatgate: warning: the gate cannot run, so the site has no "
              f"security-status.json: {one_line(exc.message)}", err=True)
         return None
-    return report if today else dataclasses.replace(report, generated_at=None)
+    return report if run.today else dataclasses.replace(report, generated_at=None)
 
 
 def _from_root(workspace: Workspace, config: Config) -> Workspace:
     """The workspace with each model's path from the repository root, as the pages show
     it, so that the site is the same from whatever folder it is built."""
+    verification = workspace.verification
+    if verification is not None:
+        verification = _rooted_verification(verification, config)
+    assessments = [dataclasses.replace(a, path=repo_path(a.path, config.root))
+                   for a in workspace.assessments]
+    return dataclasses.replace(workspace, assessments=assessments, verification=verification)
+
+
+def _rooted_verification(verification: VerifyReport, config: Config) -> VerifyReport:
+    """The verification with each model's path from the repository root."""
     from threatgate.verify.runner import AssertionResult, Drift
 
     def rooted(result: AssertionResult) -> AssertionResult:
@@ -255,12 +317,7 @@ def _from_root(workspace: Workspace, config: Config) -> Workspace:
             result.planned, model_path=repo_path(result.planned.model_path, config.root))
         return dataclasses.replace(result, planned=planned)
 
-    verification = workspace.verification
-    if verification is not None:
-        drift = Drift([(rooted(a), rooted(b)) for a, b in verification.drift.drifted],
-                      [(rooted(a), rooted(b)) for a, b in verification.drift.changed])
-        verification = dataclasses.replace(
-            verification, results=[rooted(r) for r in verification.results], drift=drift)
-    assessments = [dataclasses.replace(a, path=repo_path(a.path, config.root))
-                   for a in workspace.assessments]
-    return dataclasses.replace(workspace, assessments=assessments, verification=verification)
+    drift = Drift([(rooted(a), rooted(b)) for a, b in verification.drift.drifted],
+                  [(rooted(a), rooted(b)) for a, b in verification.drift.changed])
+    return dataclasses.replace(
+        verification, results=[rooted(r) for r in verification.results], drift=drift)

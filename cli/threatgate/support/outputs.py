@@ -11,6 +11,7 @@ usage error (exit 2) naming the output.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -184,24 +185,43 @@ class FolderPublication:
         self.clean, self.what = clean, what
         #: Every file of the folder, and whether it is staged (True) or unchanged.
         self.names: dict[str, bool] = {}
+        self.created = not target.exists()
         target.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(dir=target, prefix=STAGING_PREFIX))
 
     def add(self, name: str, content: bytes) -> None:
         """Make ``name`` (relative POSIX) hold ``content`` once published; the last
         content given for a name wins."""
+        existing = self._existing(name)
+        if existing is not None and _same(existing, content):
+            self._unchanged(name)
+            return
+        real_folders(self.staging, name)
+        (self.staging / name).write_bytes(content)
+        self.names[name] = True
+
+    def adopt(self, name: str, written: Path) -> None:
+        """As :meth:`add`, with the content already in the file ``written`` (on the file
+        system of ``target``, e.g. below :attr:`staging`), which is moved or removed."""
+        existing = self._existing(name)
+        if existing is not None and _same(existing, written.read_bytes()):
+            written.unlink()
+            self._unchanged(name)
+            return
+        real_folders(self.staging, name)
+        os.replace(written, self.staging / name)
+        self.names[name] = True
+
+    def _existing(self, name: str) -> Path | None:
         if not safe_relative(name):
             raise InputError(f"{self.target}: refusing to write {name!r}, a path outside "
                              f"{self.what}")
-        staged = self.staging / name
-        if _holds(self.target, name, content):
-            if self.names.get(name):
-                staged.unlink()
-            self.names[name] = False
-            return
-        real_folders(self.staging, name)
-        staged.write_bytes(content)
-        self.names[name] = True
+        return _regular_file(self.target, name)
+
+    def _unchanged(self, name: str) -> None:
+        if self.names.get(name):
+            (self.staging / name).unlink()
+        self.names[name] = False
 
     def publish(self) -> Published:
         """Move the staged files into ``target``, remove stale files, write the manifest."""
@@ -233,26 +253,33 @@ class FolderPublication:
     def __enter__(self) -> FolderPublication:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.discard()
+        if kind is not None and self.created:
+            # A failed build leaves no trace, not even the folder it made.
+            with contextlib.suppress(OSError):
+                self.target.rmdir()
 
 
 #: The name the staging folder of a :class:`FolderPublication` starts with.
 STAGING_PREFIX = ".threatgate-staging-"
 
 
-def _holds(target: Path, name: str, content: bytes) -> bool:
-    """Whether ``target/name`` is a regular file with ``content``, reached without
-    following a symbolic link (a link on the way is replaced when publishing)."""
+def _regular_file(target: Path, name: str) -> Path | None:
+    """``target/name`` when it is a regular file reached without following a symbolic
+    link (a link on the way is replaced when publishing), else None."""
     folder = target
     for part in PurePosixPath(name).parts[:-1]:
         folder = folder / part
         if folder.is_symlink() or not folder.is_dir():
-            return False
+            return None
     path = folder / PurePosixPath(name).name
+    return path if not path.is_symlink() and path.is_file() else None
+
+
+def _same(path: Path, content: bytes) -> bool:
     try:
-        return (not path.is_symlink() and path.is_file()
-                and path.stat().st_size == len(content) and path.read_bytes() == content)
+        return path.stat().st_size == len(content) and path.read_bytes() == content
     except OSError:
         return False
 

@@ -132,7 +132,7 @@ def document_bytes(value: Any) -> bytes:
     return page_bytes(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
-def _index_entry(model: ApiModel) -> dict[str, Any]:
+def index_entry(model: ApiModel) -> dict[str, Any]:
     a = model.site.assessment
     stem = badge_file_stem(a.model_id)
     return {
@@ -153,7 +153,13 @@ def _index_entry(model: ApiModel) -> dict[str, Any]:
 def models_document(models: Sequence[ApiModel],
                     left_out: Sequence[Mapping[str, str]] = ()) -> dict[str, Any]:
     """``api/models.json``: every published model with its posture and its endpoints."""
-    return {"api": API_VERSION, "models": [_index_entry(m) for m in models],
+    return models_listing([index_entry(m) for m in models], left_out)
+
+
+def models_listing(entries: Sequence[Mapping[str, Any]],
+                   left_out: Sequence[Mapping[str, str]] = ()) -> dict[str, Any]:
+    """``api/models.json`` from each published model's :func:`index_entry`."""
+    return {"api": API_VERSION, "models": [dict(entry) for entry in entries],
             "left_out": [dict(entry) for entry in left_out]}
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from threatgate.compliance.coverage import STATUSES
@@ -113,33 +112,44 @@ def compliance_pages(models: Sequence[SiteModel]) -> list[FrameworkPage]:
     return pages
 
 
-class MatrixKeeper:
-    """Keeps the requirement rows of a model's matrices only where the page can show them.
 
-    The page shows each model's cells only while a framework has at most
-    :data:`MAX_MODEL_COLUMNS` models (taken in the order the models are given, as
-    :func:`compliance_pages` takes them); past them it only counts statuses. So the
-    sections of later models keep their counts and, per requirement, a row shared by
-    every requirement with the same status instead of their own rows.
+
+#: Every status row met so far, by value: few, since a requirement has few statuses.
+_ROWS: dict[MatrixRow, MatrixRow] = {}
+
+
+def status_rows(sections: Sequence[FrameworkSection]) -> list[FrameworkSection]:
+    """The sections with each matrix row cut to what the page shows of a model's cell
+    (status, controls, reason) and shared with every equal row of other models.
+
+    What the page shows of the requirements themselves (id, text, section, levels) comes
+    from the first model of each framework, whose rows :func:`with_requirements` restores.
     """
-
-    def __init__(self) -> None:
-        self.seen: Counter[str] = Counter()
-
-    def keep(self, sections: Sequence[FrameworkSection]) -> list[FrameworkSection]:
-        kept = []
-        for section in sections:
-            matrix = section.matrix
-            if matrix is not None:
-                self.seen[section.id] += 1
-                if self.seen[section.id] > MAX_MODEL_COLUMNS:
-                    matrix = dataclasses.replace(matrix, rows=[
-                        status_row(row.status, row.verified) for row in matrix.rows])
-            kept.append(dataclasses.replace(section, matrix=matrix))
-        return kept
+    shared = []
+    for section in sections:
+        matrix = section.matrix
+        if matrix is not None:
+            rows = [MatrixRow("", "", "", (), r.status, r.verified, r.controls, r.reason)
+                    for r in matrix.rows]
+            matrix = dataclasses.replace(matrix, rows=[_ROWS.setdefault(r, r) for r in rows])
+        shared.append(dataclasses.replace(section, matrix=matrix))
+    return shared
 
 
-@cache
-def status_row(status: str, verified: bool) -> MatrixRow:
-    """A requirement row with only a status (all the page counts past its columns)."""
-    return MatrixRow("", "", "", (), status, verified, ())
+def with_requirements(models: Sequence[SiteModel],
+                      matrix_of: Callable[[SiteModel, str], ComplianceMatrix | None]
+                      ) -> list[SiteModel]:
+    """The models (in page order) with the whole matrix (``matrix_of``) of the first
+    model of each framework, whose rows name the requirements on the page."""
+    done: set[str] = set()
+    restored = []
+    for model in models:
+        sections = []
+        for section in model.report.compliance:
+            if section.matrix is not None and section.id not in done:
+                done.add(section.id)
+                section = dataclasses.replace(section, matrix=matrix_of(model, section.id))
+            sections.append(section)
+        restored.append(SiteModel(dataclasses.replace(model.report, compliance=sections),
+                                  model.assessment))
+    return restored

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK
-from threatgate.output.html.compliance_page import STATUS_OPTIONS, MatrixKeeper, compliance_pages
+from threatgate.output.html.compliance_page import STATUS_OPTIONS, compliance_pages, status_rows
 from threatgate.output.html.pictures import index_pictures, model_pictures
 from threatgate.views.compliance import coverage_of
 from threatgate.views.diagram import Diagram
@@ -267,15 +267,13 @@ def compliance_frameworks(a: ModelAssessment) -> set[str]:
     return set(a.frameworks) | mapped
 
 
-def page_summary(model: SiteModel, matrices: MatrixKeeper | None = None) -> SiteModel:
+def page_summary(model: SiteModel) -> SiteModel:
     """What the index, risks, compliance and history pages need of a model once its own
     page is written: its report without the parts only that page shows (the threats kept
-    are the open critical and high ones, the only ones the other pages count).
-
-    ``matrices`` keeps the compliance rows the compliance page shows (give it the models
-    in the order of the page, by id); without it they are all kept."""
+    are the open critical and high ones, the only ones the other pages count; compliance
+    rows keep only their statuses: see :func:`status_rows`)."""
     report = model.report
-    compliance = report.compliance if matrices is None else matrices.keep(report.compliance)
+    compliance = status_rows(report.compliance)
     slim = dataclasses.replace(
         report, description="", components=[], dataflows=[], boundaries=[], assets=[],
         attackers=[], controls=[], assumptions=[], acceptances=[], findings=[],
@@ -295,12 +293,13 @@ class SiteWriter:
     """
 
     def __init__(self, write: Callable[[str, bytes], None], options: SiteOptions,
-                 has_compliance: bool) -> None:
+                 has_compliance: bool, has_history: bool | None = None) -> None:
         self.write, self.options = write, options
         self.common: dict[str, Any] = {
             "site_title": options.title, "generated": options.generated, "standalone": False,
             "csp": SITE_CSP, "inline_css": "", "inline_js": "",
-            "has_compliance": has_compliance, "has_history": options.history is not None}
+            "has_compliance": has_compliance,
+            "has_history": options.history is not None if has_history is None else has_history}
 
     def model_page(self, model: SiteModel) -> None:
         """Write one model's page."""
