@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,24 +49,6 @@ MANIFEST = ".threatgate-site.json"
 PROGRESS_FROM = 50
 #: The folder, in the staging folder of the site, where each model's files are rendered.
 PARTS = ".parts"
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the site is built.
-
-    The build keeps every model's report alive until the index is written; each full
-    collection walks all of them, so with thousands of models the collector's share of
-    the time grows faster than the model count. Reports and pages form almost no
-    reference cycles, so nothing accumulates meanwhile.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _check_out(out: Path, config: Config, paths: tuple[Path, ...] = ()) -> Path:
