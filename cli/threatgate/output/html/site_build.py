@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -173,7 +173,3 @@ def rendered_models(valid: Sequence[ValidModel], results: dict[str, Any]
     """The rendered models of the valid ones, by model id (stable)."""
     ordered = sorted(valid, key=lambda m: m.assessment.model_id)
     return [results[m.display] for m in ordered]
-
-
-#: Makes the step of each model from the verification (None without it).
-PagesFactory = Callable[["VerifyReport | None"], ModelPages]
