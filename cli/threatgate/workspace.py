@@ -36,6 +36,9 @@ ProgressBar = Callable[[int], AbstractContextManager[Callable[[int], None] | Non
 #: Show the progress bar from this many files on.
 #: A model's assessment with the data it was made from.
 AssessedData = tuple[ModelAssessment, dict[str, Any]]
+#: A step run on each valid model after its assessment, where the model was validated (in
+#: a worker process): (assessment, data, displayed path) -> a picklable result.
+ModelStep = Callable[[ModelAssessment, dict[str, Any], str], Any]
 T = TypeVar("T")
 
 
@@ -49,6 +52,8 @@ class Workspace:
     verification: VerifyReport | None = None
     #: With ``keep_data``: each valid model's loaded data, by its displayed path.
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: With ``then``: what its step made of each valid model, by its displayed path.
+    results: dict[str, Any] = field(default_factory=dict)
 
     @property
     def invalid(self) -> list[InvalidModel]:
@@ -90,6 +95,13 @@ def _assess_and_keep(assess: FollowUp[ModelAssessment], data: dict[str, Any], di
     return assess(data, display, locate), data
 
 
+def _assess_then(step: ModelStep, assess: FollowUp[ModelAssessment], data: dict[str, Any],
+                 display: str, locate: Callable[..., tuple[int, int]]
+                 ) -> tuple[ModelAssessment, Any]:
+    assessment = assess(data, display, locate)
+    return assessment, step(assessment, data, display)
+
+
 def _validate(files: list[ModelFile], options: ValidateOptions[T],
               progress: ProgressBar | None) -> ValidationReport[T]:
     """Validate, with the progress bar the command shows (if any)."""
@@ -102,12 +114,16 @@ def _validate(files: list[ModelFile], options: ValidateOptions[T],
 def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
                    jobs: int = 0, use_cache: bool = True, verify: bool = False,
                    baseline: str | None = None, keep_data: bool = False,
+                   then: Callable[[VerifyReport | None], ModelStep] | None = None,
                    progress: ProgressBar | None = None) -> Workspace:
     """Validate and assess the models; with ``verify``, check their evidence first.
 
     ``progress`` shows a progress bar when there are many files.
     ``keep_data`` also keeps each valid model's data (``Workspace.data``), as loaded for
     validation: reports need it, and reading the file again could see another version.
+    ``then``, given the verification (once it ran), makes a step run on each valid model
+    with its data where it is validated (``Workspace.results``), so that work on a model's
+    data runs in parallel and the data never travels back.
     """
     files = discover(list(paths), config)
     cache = open_cache(cache_salt(config, today)) if config.cache and use_cache else None
@@ -120,7 +136,14 @@ def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
         evidence = control_evidence(verification.results)
     assess = assessment_follow(today, config.expiring_days, evidence)
     kept: dict[str, dict[str, Any]] = {}
-    if keep_data:
+    results: dict[str, Any] = {}
+    if then is not None:
+        follow = partial(_assess_then, then(verification), assess)
+        stepped = _validate(files, options_for(config, today, follow, cache=cache, jobs=jobs),
+                            progress)
+        results = {r.display: r.followed[1] for r in stepped.files if r.followed is not None}
+        report = stepped.map(lambda pair: pair[0])
+    elif keep_data:
         keep = partial(_assess_and_keep, assess)
         with_data = _validate(files, options_for(config, today, keep, cache=cache, jobs=jobs),
                               progress)
@@ -129,4 +152,4 @@ def load_workspace(paths: tuple[Path, ...], config: Config, today: dt.date, *,
     else:
         report = _validate(files, options_for(config, today, assess, cache=cache, jobs=jobs),
                            progress)
-    return Workspace(config, today, report, report.followed, verification, kept)
+    return Workspace(config, today, report, report.followed, verification, kept, results)

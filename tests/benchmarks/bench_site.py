@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Benchmark ``threatgate site``: the static site must scale linearly with the models.
+"""Benchmark ``threatgate site``: time and memory must scale with the models.
 
-The target: building the site for 10x the models takes at most 11x the time. This
-script:
+The targets: building the site for 10x the models takes at most 11x the time, and its
+peak memory (the peak resident set size of the command's process and its workers) at
+most 2x; with ``--compare-with DIR`` (another checkout), 1,000 models take at most 0.6x
+that checkout's time. This script:
 
 1. generates N (default 1,000) distinct, valid models of about 20 KB with
    ``bench_validate.py``'s generator (``render_model``), and puts the first N/10 in a
@@ -12,11 +14,14 @@ script:
 2. checks, untimed, that ``threatgate site`` exits 0 in both and writes an
    ``index.html`` that links to a page for every model, each page existing;
 3. times ``threatgate site OUT --no-cache`` in each repository as a subprocess,
-   wall-clock, best of K runs (every run into a fresh, empty output folder, each
-   exiting 0; the runs alternate between the two repositories), with
-   ``THREATGATE_TODAY`` fixed;
-4. prints both times, the site's size (files, MB), the time per model, the marginal time
-   per added model, and the ratio large / small against the target (<= 11.0).
+   wall-clock, K runs (every run into a fresh, empty output folder, each exiting 0;
+   the runs are interleaved: small, large, and with --compare-with the other checkout
+   after each), with ``THREATGATE_TODAY`` fixed, recording each run's peak RSS
+   (``wait4``: the process and the workers it waited for);
+4. prints the median, min and max time and peak RSS of each, the site's size (files,
+   MB), the time per model, the marginal time per added model, and the ratios against
+   their targets: time large / small (<= 11.0), peak RSS large / small (<= 2.0), and
+   with --compare-with, time large / the other checkout's (<= 0.6).
 
 The exit status is 0 when the benchmark ran, even if the target is missed (this is a
 report); 1 when a tool fails or the site is not what it should be; 2 for a usage error.
@@ -24,6 +29,7 @@ report); 1 when a tool fails or the site is not what it should be; 2 for a usage
 Run from the repository root, with the project's virtualenv active::
 
     python tests/benchmarks/bench_site.py [--models N] [--repeat K] [--quick] [--json FILE]
+        [--compare-with DIR]
 
 Not a pytest module: the file name does not match ``test_*.py`` and it defines no test.
 """
@@ -35,6 +41,8 @@ import html.parser
 import os
 import re
 import shutil
+import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -51,7 +59,6 @@ from benchkit import (
     BenchError,
     add_json_option,
     add_repeat_option,
-    best_of,
     failure,
     fill_defaults,
     machine_info,
@@ -73,6 +80,10 @@ QUICK_REPEAT = 1
 #: The small repository holds this fraction of the models: the target is about 10x.
 SCALE = 10
 TARGET_RATIO = 11.0
+#: Peak memory of the large build against the small one's.
+TARGET_MEMORY_RATIO = 2.0
+#: Time of the large build against the compared checkout's.
+TARGET_SPEEDUP = 0.6
 #: "Today" for threatgate's expiry checks, so that every run sees the same models.
 FIXED_TODAY = "2026-06-01"
 MODELS_DIR = "threatmodels"
@@ -85,6 +96,38 @@ def site_argv(threatgate: str, out: Path) -> list[str]:
     ``--no-cache``: every run validates the models afresh, as in a fresh CI clone; with
     the cache, the small repository's runs would warm it for the large one's."""
     return [threatgate, "site", str(out), "--no-cache"]
+
+
+@dataclass(frozen=True)
+class Version:
+    """A threatgate to run: this checkout's command, or another checkout's code."""
+
+    key: str  # "" for the command on PATH, else "compared"
+    argv0: list[str]
+    pythonpath: str | None = None
+
+    def argv(self, out: Path) -> list[str]:
+        return [*self.argv0, "site", str(out), "--no-cache"]
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        if self.pythonpath is None:
+            return env
+        return {**env, "PYTHONPATH": self.pythonpath}
+
+
+def run_measured(argv: Sequence[str], cwd: Path, env: dict[str, str]
+                 ) -> tuple[float, int, int, str]:
+    """Run a command; its wall-clock seconds, peak RSS in KiB (the process and every
+    worker it waited for, as ``wait4`` reports it), exit status and error output."""
+    start = time.perf_counter()
+    process = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    stderr = process.stderr.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return seconds, usage.ru_maxrss, process.returncode, stderr
 
 
 def model_id(text: str) -> str:
@@ -184,89 +227,97 @@ class Measurement:
     label: str
     models: int
     bytes: int
-    seconds: float  # best run
+    seconds: float  # median run
     runs: list[float] = field(default_factory=list)
     site: dict[str, Any] = field(default_factory=dict)
+    #: Peak RSS of each run, KiB.
+    peaks: list[int] = field(default_factory=list)
+
+    @property
+    def peak_mb(self) -> float:
+        return statistics.median(self.peaks) / 1024
 
 
-def _shown(repo: Repository) -> str:
-    return f"threatgate site {SITE_DIR} --no-cache ({repo.key})"
+def _shown(repo: Repository, version: Version) -> str:
+    where = f", {version.key}" if version.key else ""
+    return f"threatgate site {SITE_DIR} --no-cache ({repo.key}{where})"
 
 
-def check(threatgate: str, repo: Repository, env: dict[str, str]) -> dict[str, Any]:
+def check(version: Version, repo: Repository, env: dict[str, str]) -> dict[str, Any]:
     """One untimed build; the site must be complete. Returns its size."""
     out = repo.root / SITE_DIR
-    _, done = run_timed(site_argv(threatgate, out), repo.root, env)
+    _, done = run_timed(version.argv(out), repo.root, version.env(env))
     if done.returncode != 0:
-        raise failure(_shown(repo), done)
+        raise failure(_shown(repo, version), done)
     return check_site(out, repo)
 
 
-def time_once(threatgate: str, repo: Repository, env: dict[str, str]) -> float:
-    """One timed build into an empty folder."""
+def time_once(version: Version, repo: Repository, env: dict[str, str]) -> tuple[float, int]:
+    """One timed build into an empty folder: its seconds and peak RSS (KiB)."""
     out = repo.root / SITE_DIR
     shutil.rmtree(out, ignore_errors=True)
-    return best_of(1, site_argv(threatgate, out), repo.root, env, _shown(repo))[0]
+    seconds, peak, code, stderr = run_measured(version.argv(out), repo.root, version.env(env))
+    if code != 0:
+        raise BenchError(f"{_shown(repo, version)} exited with status {code}:\n{stderr[-2000:]}")
+    return seconds, peak
 
 
-def measure(
-    threatgate: str, repos: list[Repository], env: dict[str, str], repeat: int
-) -> list[Measurement]:
-    """Check each repository's site, then time ``repeat`` rounds of builds. The rounds
-    alternate between the repositories, so that a busy spell on a shared machine slows
-    both sides of the ratio rather than one."""
-    sites = [check(threatgate, repo, env) for repo in repos]
-    runs: list[list[float]] = [[] for _ in repos]
+def measure(versions: list[Version], repos: list[Repository], env: dict[str, str],
+            repeat: int) -> list[Measurement]:
+    """Check each repository's site, then time ``repeat`` rounds of builds. Each round
+    runs every repository with every version in turn, so that a busy spell on a shared
+    machine slows every side of a ratio rather than one."""
+    pairs = [(version, repo) for repo in repos for version in versions]
+    sites = {repo.key: check(versions[0], repo, env) for repo in repos}
+    runs: list[list[tuple[float, int]]] = [[] for _ in pairs]
     for _ in range(repeat):
-        for repo, times in zip(repos, runs, strict=True):
-            times.append(time_once(threatgate, repo, env))
+        for (version, repo), done in zip(pairs, runs, strict=True):
+            done.append(time_once(version, repo, env))
     results = []
-    for repo, times, site in zip(repos, runs, sites, strict=True):
-        label = f"{repo.models} models"
-        results.append(
-            Measurement(repo.key, label, repo.models, repo.bytes, min(times), times, site)
-        )
-        print_runs(label, 12, times)
+    for (version, repo), done in zip(pairs, runs, strict=True):
+        label = f"{repo.models} models" + (f" ({version.key})" if version.key else "")
+        times = [seconds for seconds, _ in done]
+        results.append(Measurement(repo.key + (f"-{version.key}" if version.key else ""),
+                                   label, repo.models, repo.bytes, statistics.median(times),
+                                   times, sites[repo.key], [peak for _, peak in done]))
+        print_runs(label, 22, times)
     return results
+
+
+def ratio_of(label: str, value: float, target: float) -> dict[str, Any]:
+    return {"label": label, "ratio": value, "target": target,
+            "result": "PASS" if value <= target else "FAIL"}
 
 
 # --- report ------------------------------------------------------------------------------------
 
 
-def print_report(
-    info: dict[str, Any], repeat: int, small: Measurement, large: Measurement, ratio: dict[str, Any]
-) -> None:
+def print_report(info: dict[str, Any], repeat: int, measured: list[Measurement],
+                 ratios: list[dict[str, Any]], marginal: float) -> None:
+    small, large = measured[0], measured[-1]
     print_header(
         f"threatgate site benchmark: `threatgate site {SITE_DIR} --no-cache` on "
-        f"{small.models} and {large.models} models; best of {repeat}",
+        f"{small.models} and {large.models} models; median of {repeat} (min-max)",
         info,
         f"{info['threatgate']}; {info['git']}",
     )
     print()
-    widths = (12, 6, 8, 8, 9, 7, 7)
-    print(
-        f"{'repository':<12}  {'models':>6}  {'YAML MB':>8}  {'seconds':>8}  "
-        f"{'ms/model':>9}  {'files':>7}  {'site MB':>7}"
-    )
-    print("  ".join("-" * n for n in widths))
-    for m in (small, large):
-        print(
-            f"{m.label:<12}  {m.models:>6}  {m.bytes / 1e6:8.1f}  {m.seconds:8.3f}  "
-            f"{1000 * m.seconds / m.models:9.2f}  {m.site['files']:>7}  "
-            f"{m.site['bytes'] / 1e6:7.1f}"
-        )
+    print(f"{'repository':<22}  {'models':>6}  {'seconds (min-max)':>23}  {'ms/model':>8}  "
+          f"{'peak MB (min-max)':>21}  {'files':>6}  {'site MB':>7}")
+    for m in measured:
+        spread = f"{m.seconds:7.2f} ({min(m.runs):.2f}-{max(m.runs):.2f})"
+        peaks = f"{m.peak_mb:6.0f} ({min(m.peaks) / 1024:.0f}-{max(m.peaks) / 1024:.0f})"
+        print(f"{m.label:<22}  {m.models:>6}  {spread:>23}  {1000 * m.seconds / m.models:8.2f}  "
+              f"{peaks:>21}  {m.site['files']:>6}  {m.site['bytes'] / 1e6:7.1f}")
     print()
-    print(
-        f"marginal cost per added model: {1000 * ratio['marginal_seconds_per_model']:.2f} ms "
-        f"((large - small) / {large.models - small.models} models)"
-    )
+    print(f"marginal cost per added model: {1000 * marginal:.2f} ms "
+          f"((large - small) / {large.models - small.models} models)")
     print()
-    label = ratio["label"]
-    print_ratio_header(len(label))
-    print(
-        f"{label}  {ratio['ratio']:7.3f}  {'<= ' + format(TARGET_RATIO, '.1f'):>7}  "
-        f"{ratio['result']}"
-    )
+    width = max(len(r["label"]) for r in ratios)
+    print_ratio_header(width)
+    for r in ratios:
+        print(f"{r['label']:<{width}}  {r['ratio']:7.3f}  "
+              f"{'<= ' + format(r['target'], '.1f'):>7}  {r['result']}")
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -291,6 +342,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"smoke test: {QUICK_MODELS} models, {QUICK_REPEAT} run each",
     )
     add_json_option(parser)
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="DIR",
+        help="also time another checkout of threatgate (its cli/ folder is put on "
+        f"PYTHONPATH) in the same rounds; the large build must take at most "
+        f"{TARGET_SPEEDUP:g}x its time",
+    )
     args = parser.parse_args(argv)
     fill_defaults(
         args, models=(QUICK_MODELS, DEFAULT_MODELS), repeat=(QUICK_REPEAT, DEFAULT_REPEAT)
@@ -318,23 +377,34 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
         repos.append(Repository(key, root, count, total, ids[:count]))
     print(f"  two repositories built in {time.perf_counter() - start:.1f} s", flush=True)
 
-    print(f"building and checking, then timing (best of {args.repeat}) ...", flush=True)
-    small, large = measure(threatgate, repos, env, args.repeat)
-    value = large.seconds / small.seconds
-    ratio = {
-        "label": f"{large.models} models / {small.models} models",
-        "ratio": value,
-        "target": TARGET_RATIO,
-        "result": "PASS" if value <= TARGET_RATIO else "FAIL",
-        "marginal_seconds_per_model": (large.seconds - small.seconds)
-        / (large.models - small.models),
-    }
+    versions = [Version("", [threatgate])]
+    if args.compare_with is not None:
+        code = args.compare_with.resolve() / "cli"
+        if not (code / "threatgate").is_dir():
+            raise BenchError(f"{args.compare_with}: no cli/threatgate folder there")
+        versions.append(Version("compared", [sys.executable, "-m", "threatgate"], str(code)))
+    print(f"building and checking, then timing ({args.repeat} rounds) ...", flush=True)
+    measured = measure(versions, repos, env, args.repeat)
+    small, large = measured[0], measured[len(versions)]
+    ratios = [
+        ratio_of(f"time: {large.models} models / {small.models} models",
+                 large.seconds / small.seconds, TARGET_RATIO),
+        ratio_of(f"peak RSS: {large.models} models / {small.models} models",
+                 large.peak_mb / small.peak_mb, TARGET_MEMORY_RATIO),
+    ]
+    if len(versions) > 1:
+        compared = measured[len(versions) + 1]
+        ratios.append(ratio_of(f"time: {large.models} models / compared checkout",
+                               large.seconds / compared.seconds, TARGET_SPEEDUP))
+        ratios.append(ratio_of(f"peak RSS: {large.models} models / compared checkout",
+                               large.peak_mb / compared.peak_mb, 1.0))
+    marginal = (large.seconds - small.seconds) / (large.models - small.models)
 
     info = machine_info()
     info["threatgate"] = output([threatgate, "--version"])
     info["threatgate_source"] = source_info(env, (".", "../../schemas", "../../templates"))
     info["git"] = output(["git", "--version"])
-    print_report(info, args.repeat, small, large, ratio)
+    print_report(info, args.repeat, measured, ratios, marginal)
 
     if args.json_out is not None:
         document = {
@@ -342,8 +412,9 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
             "command": f"threatgate site {SITE_DIR} --no-cache",
             "today": FIXED_TODAY,
             "repeat": args.repeat,
-            "measurements": [asdict(m) for m in (small, large)],
-            "ratio": ratio,
+            "measurements": [asdict(m) for m in measured],
+            "ratios": ratios,
+            "marginal_seconds_per_model": marginal,
         }
         write_json(args.json_out, document)
     return 0

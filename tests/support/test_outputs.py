@@ -14,6 +14,8 @@ from threatgate.commands.options import protected_paths
 from threatgate.errors import InputError
 from threatgate.model.config import load_config
 from threatgate.support.outputs import (
+    STAGING_PREFIX,
+    FolderPublication,
     Protected,
     check_file,
     check_folder,
@@ -161,3 +163,53 @@ def test_publish_folder_keeps_foreign_files_and_removes_its_stale_ones(project: 
     clean = publish_folder(target, {"a.txt": b"a"}, manifest=".m.json", generator="test",
                            clean=True)
     assert clean.removed == 1 and not (target / "mine.txt").exists()
+
+
+def test_a_publication_changes_nothing_before_it_is_published(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    publish_folder(out, {"index.html": b"old\n", "models/a.html": b"a\n"}, manifest="m.json",
+                   generator="test")
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(RuntimeError), FolderPublication(out, manifest="m.json",
+                                                        generator="test") as publication:
+        publication.add("index.html", b"new\n")
+        publication.add("models/b.html", b"b\n")
+        raise RuntimeError("the build fails half-way")
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not any(p.name.startswith(STAGING_PREFIX) for p in out.iterdir())
+
+
+def test_a_failed_publication_removes_the_folder_it_made(tmp_path: Path) -> None:
+    out = tmp_path / "new"
+    with pytest.raises(RuntimeError), FolderPublication(out, manifest="m.json",
+                                                        generator="test") as publication:
+        publication.add("index.html", b"x")
+        raise RuntimeError("the build fails")
+    assert not out.exists()
+
+
+def test_adopt_moves_written_files_and_keeps_unchanged_ones(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    publish_folder(out, {"same.html": b"same", "changed.html": b"old"}, manifest="m.json",
+                   generator="test")
+    same_before = (out / "same.html").stat().st_mtime_ns
+    with FolderPublication(out, manifest="m.json", generator="test") as publication:
+        for name, content in {"same.html": b"same", "changed.html": b"new",
+                              "models/added.html": b"added"}.items():
+            written = publication.staging / ".parts" / name
+            written.parent.mkdir(parents=True, exist_ok=True)
+            written.write_bytes(content)
+            publication.adopt(name, written)
+        # The last content given for a name wins, even when it is the unchanged one.
+        publication.add("changed.html", b"old")
+        publication.add("changed.html", b"newest")
+        done = publication.publish()
+    assert (done.written, done.removed) == (2, 0)
+    assert (out / "same.html").stat().st_mtime_ns == same_before
+    assert (out / "changed.html").read_bytes() == b"newest"
+    assert (out / "models" / "added.html").read_bytes() == b"added"
+    listed = json.loads((out / "m.json").read_text())["files"]
+    assert listed == ["changed.html", "models/added.html", "same.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["changed.html", "m.json", "models",
+                                                     "same.html"]

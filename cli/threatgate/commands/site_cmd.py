@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,42 +18,37 @@ from threatgate.commands.options import (
     today_option,
 )
 from threatgate.errors import EXIT_OK, EXIT_USAGE, InputError, ThreatgateError
+from threatgate.gate.report import GateRun
+from threatgate.gate.run import Thresholds
 from threatgate.output.escape.terminal import terminal_location
 from threatgate.output.escape.text import one_line
-from threatgate.support.outputs import inside, publish_folder
-from threatgate.views.reports import Loaded, SiteModel, load_reports, repo_path
+from threatgate.output.html.site import SiteOptions
+from threatgate.support.outputs import FolderPublication, inside
+from threatgate.views.reports import (
+    InvalidEntry,
+    ValidModel,
+    outcomes_by_model,
+    repo_path,
+    sort_models,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable
 
     from threatgate.gate.run import GateReport
     from threatgate.history.results import History
     from threatgate.model.config import Config
-    from threatgate.output.html.api import ApiModel
+    from threatgate.output.html.site_build import ModelPages
+    from threatgate.verify.results import VerifyReport
     from threatgate.workspace import Workspace
 
 #: Lists the files the last build wrote, so the next build removes only its own stale files.
 MANIFEST = ".threatgate-site.json"
 #: Show a progress bar from this many models on (and only on a terminal).
 PROGRESS_FROM = 50
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the site is built.
-
-    The build keeps every model's report alive until the index is written; each full
-    collection walks all of them, so with thousands of models the collector's share of
-    the time grows faster than the model count. Reports and pages form almost no
-    reference cycles, so nothing accumulates meanwhile.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+#: The folder, in the staging folder of the site, where each model's files are rendered.
+PARTS = ".parts"
 
 
 def _check_out(out: Path, config: Config, paths: tuple[Path, ...] = ()) -> Path:
@@ -162,87 +154,141 @@ def site(out: Path, paths: tuple[Path, ...], title: str, run_verify: bool, clean
     Exit status: 0 when the site was built (invalid models only warn), 2 for a usage
     error or input that cannot be read.
     """
+    from threatgate.catalogues.library import library_for
+    from threatgate.output.html.site_build import rendered_models, write_site
     from threatgate.workspace import load_workspace
 
     config = resolve_config(config_path)
     target = _check_out(out, config, paths)
     day = resolve_today(today)
-    with _collector_paused():
-        workspace = load_workspace(paths, config, day, verify=run_verify, keep_data=True,
-                                   use_cache=not no_cache, progress=progress_bar)
-        loaded = load_reports(workspace, config)
-        gate = _gate_report(workspace, paths, config, day, today, run_verify, no_cache)
-    loaded = _published(loaded, public_only)
-    history = None
-    if history_count is not None:
-        from threatgate.history.build import HistoryRequest, build_history
-
-        history, _ = build_history(config, HistoryRequest(max_count=history_count,
-                                                          use_cache=not no_cache))
-        for note in history.reach.notes():
-            echo(f"threatgate: note: {one_line(note)}", err=True)
-    api = _api_models(loaded, workspace, gate, config, history)
-    with _collector_paused():
-        files = _build(loaded, title, day.isoformat() if today else None, api, history)
+    history = _history(config, history_count, no_cache)
+    options = SiteOptions(title=" ".join(title.split()) or "Threat models",
+                          generated=day.isoformat() if today else None, history=history)
     try:
-        done = publish_folder(target, files, manifest=MANIFEST, generator="threatgate site",
-                              clean=clean)
+        with FolderPublication(target, manifest=MANIFEST, generator="threatgate site",
+                               clean=clean) as publication:
+            parts = publication.staging / PARTS
+            pages = _pages(parts, config, day, options, paths,
+                           GateRun(Thresholds(**dict(config.gate)), today=today,
+                                   use_cache=not no_cache, verify=run_verify))
+            workspace = load_workspace(paths, config, day, verify=run_verify,
+                                       use_cache=not no_cache, then=pages,
+                                       progress=progress_bar)
+            valid, invalid = _published(*sort_models(workspace, config, workspace.results),
+                                        public_only)
+            write_site(publication, parts, rendered_models(valid, workspace.results), invalid,
+                       options, library_for(config))
+            done = publication.publish()
     except OSError as exc:
         raise InputError(f"{out}: cannot write the site: {exc.strerror or exc}") from None
-    echo(f"built {terminal_location(out.as_posix())}: {len(loaded.models)} model page(s), "
-               f"{len(loaded.invalid)} invalid model(s), {len(files)} files "
-               f"({done.written} written, {done.removed} stale removed)", err=True)
+    echo(f"built {terminal_location(out.as_posix())}: {len(valid)} model page(s), "
+         f"{len(invalid)} invalid model(s), {len(publication.names)} files "
+         f"({done.written} written, {done.removed} stale removed)", err=True)
     return EXIT_USAGE if workspace.report.unreadable else EXIT_OK
 
 
-def _published(loaded: Loaded, public_only: bool) -> Loaded:
+def _history(config: Config, count: int | None, no_cache: bool) -> History | None:
+    """With --history N: the history of the last N commits that changed a model."""
+    if count is None:
+        return None
+    from threatgate.history.build import HistoryRequest, build_history
+
+    history, _ = build_history(config, HistoryRequest(max_count=count, use_cache=not no_cache))
+    for note in history.reach.notes():
+        echo(f"threatgate: note: {one_line(note)}", err=True)
+    return history
+
+
+def _pages(parts: Path, config: Config, day: dt.date, options: SiteOptions,
+           paths: tuple[Path, ...], run: GateRun) -> Callable[[VerifyReport | None], ModelPages]:
+    """How each model's files are rendered where it is validated, given the verification.
+
+    The gate runs there too when it needs no other verification than the site's;
+    otherwise it runs first, on the models loaded the way the gate loads them.
+    """
+    from threatgate.catalogues.library import library_for
+    from threatgate.gate.report import drifted_by_model, generated_at, verification_needed
+    from threatgate.output.html.site_build import ModelGating, ModelPages
+
+    reuse = verification_needed(run) == (run.verify, None)
+    gate = None if reuse else _separate_gate(paths, config, day, run)
+    histories = {}
+    if options.history is not None:
+        from threatgate.output.history import model_document
+
+        histories = {s.model_id: model_document(options.history, s)
+                     for s in options.history.models}
+
+    def pages(verification: VerifyReport | None) -> ModelPages:
+        gating = None
+        if reuse:
+            # Without --today the report has no timestamp: the site stays deterministic.
+            gating = ModelGating(run.thresholds, drifted_by_model(verification),
+                                 generated_at(run.today, day) if run.today else None,
+                                 str(config.root.resolve()))
+        return ModelPages(
+            parts, config.root, day, library_for(config),
+            dataclasses.replace(options, history=None), options.history is not None,
+            outcomes=None if verification is None else outcomes_by_model(verification),
+            verification=(None if verification is None
+                          else _rooted_verification(verification, config)),
+            gating=gating, gate=gate, histories=histories)
+
+    return pages
+
+
+def _published(valid: list[ValidModel], invalid: list[InvalidEntry], public_only: bool
+               ) -> tuple[list[ValidModel], list[InvalidEntry]]:
     """The models the site shows; warns about those it lists as invalid or leaves out."""
     if public_only:
-        kept = [m for m in loaded.models if m.assessment.badge_public]
-        left_out = len(loaded.models) - len(kept) + len(loaded.invalid)
+        kept = [m for m in valid if m.assessment.badge_public]
+        left_out = len(valid) - len(kept) + len(invalid)
         if left_out:
             echo(f"threatgate: {left_out} model(s) without `badge: public` (or not "
                        f"valid) left out (--public-only)", err=True)
-        loaded = Loaded(kept, [])
-    for entry in loaded.invalid:
+        valid, invalid = kept, []
+    for entry in invalid:
         echo(f"threatgate: warning: {terminal_location(entry.path)}: not a valid model, listed "
                    f"as such: {one_line(entry.problem)}", err=True)
-    return loaded
+    return valid, invalid
 
 
-def _gate_report(workspace: Workspace, paths: tuple[Path, ...], config: Config,
-                 day: dt.date, today: str | None, run_verify: bool,
-                 no_cache: bool) -> GateReport | None:
-    """The report of `threatgate gate` (with --verify when the site has it) on these models.
+def _separate_gate(paths: tuple[Path, ...], config: Config, day: dt.date,
+                   run: GateRun) -> GateReport | None:
+    """The report of `threatgate gate` on these models, loaded the way the gate loads them.
 
-    The site's workspace is reused when the thresholds need no other verification than
-    the site's; otherwise the models are loaded again the way the gate loads them. Without
-    --today the report has no timestamp, so that the site stays deterministic. When the
-    gate cannot run (its drift reference does not exist here), None: the site is built
-    without the gate's status, with a warning.
+    Without --today the report has no timestamp, so that the site stays deterministic.
+    When the gate cannot run (its drift reference does not exist here), None: the site is
+    built without the gate's status, with a warning.
     """
-    from threatgate.gate.report import GateRun, gate_workspace, verification_needed
-    from threatgate.gate.run import Thresholds
+    from threatgate.gate.report import gate_workspace, verification_needed
     from threatgate.workspace import load_workspace
 
-    run = GateRun(Thresholds(**dict(config.gate)), today=today, use_cache=not no_cache,
-                  verify=run_verify)
     verify, reference = verification_needed(run)
     try:
-        if (verify, reference) != (run_verify, None):
-            workspace = load_workspace(paths, config, day, use_cache=run.use_cache,
-                                       verify=verify, baseline=reference, progress=progress_bar)
+        workspace = load_workspace(paths, config, day, use_cache=run.use_cache,
+                                   verify=verify, baseline=reference, progress=progress_bar)
         report = gate_workspace(_from_root(workspace, config), config, day, run)
     except ThreatgateError as exc:
         echo(f"threatgate: warning: the gate cannot run, so the site has no "
              f"security-status.json: {one_line(exc.message)}", err=True)
         return None
-    return report if today else dataclasses.replace(report, generated_at=None)
+    return report if run.today else dataclasses.replace(report, generated_at=None)
 
 
 def _from_root(workspace: Workspace, config: Config) -> Workspace:
     """The workspace with each model's path from the repository root, as the pages show
     it, so that the site is the same from whatever folder it is built."""
+    verification = workspace.verification
+    if verification is not None:
+        verification = _rooted_verification(verification, config)
+    assessments = [dataclasses.replace(a, path=repo_path(a.path, config.root))
+                   for a in workspace.assessments]
+    return dataclasses.replace(workspace, assessments=assessments, verification=verification)
+
+
+def _rooted_verification(verification: VerifyReport, config: Config) -> VerifyReport:
+    """The verification with each model's path from the repository root."""
     from threatgate.verify.runner import AssertionResult, Drift
 
     def rooted(result: AssertionResult) -> AssertionResult:
@@ -250,52 +296,7 @@ def _from_root(workspace: Workspace, config: Config) -> Workspace:
             result.planned, model_path=repo_path(result.planned.model_path, config.root))
         return dataclasses.replace(result, planned=planned)
 
-    verification = workspace.verification
-    if verification is not None:
-        drift = Drift([(rooted(a), rooted(b)) for a, b in verification.drift.drifted],
-                      [(rooted(a), rooted(b)) for a, b in verification.drift.changed])
-        verification = dataclasses.replace(
-            verification, results=[rooted(r) for r in verification.results], drift=drift)
-    assessments = [dataclasses.replace(a, path=repo_path(a.path, config.root))
-                   for a in workspace.assessments]
-    return dataclasses.replace(workspace, assessments=assessments, verification=verification)
-
-
-def _api_models(loaded: Loaded, workspace: Workspace, gate: GateReport | None,
-                config: Config, history: History | None = None) -> list[ApiModel]:
-    """What the JSON API publishes about each model of the site (paths from the root)."""
-    from threatgate.output.html.api import ApiModel, gate_by_model, key_of, verification_by_model
-
-    # The assessments with their paths from the root, as the gate report has them.
-    models = [SiteModel(m.report, dataclasses.replace(m.assessment, path=m.report.path))
-              for m in loaded.models]
-    keys = [key_of(model) for model in models]
-    gates = None if gate is None else gate_by_model(gate, keys)
-    verified = None
-    if workspace.verification is not None:
-        verification = _from_root(workspace, config).verification
-        verified = verification_by_model(verification, keys) if verification else None
-    histories = {}
-    if history is not None:
-        from threatgate.output.history import model_document
-
-        histories = {s.model_id: model_document(history, s) for s in history.models}
-    return [ApiModel(model, workspace.data[original.assessment.path],
-                     None if gates is None else gates[key],
-                     None if verified is None else verified[key],
-                     histories.get(model.assessment.model_id))
-            for model, original, key in zip(models, loaded.models, keys, strict=True)]
-
-
-def _build(loaded: Loaded, title: str, generated: str | None,
-           api: list[ApiModel], history: History | None = None) -> dict[str, bytes]:
-    """Every file of the site, with a progress bar for many models on a terminal."""
-    from threatgate.output.html.api import build_api
-    from threatgate.output.html.site import SiteOptions, build_site
-
-    # One line, never blank: it heads every page and names it in the browser's tab.
-    options = SiteOptions(title=" ".join(title.split()) or "Threat models",
-                          generated=generated, history=history)
-    with progress_bar(len(loaded.models), "rendering", PROGRESS_FROM) as advance:
-        files = build_site(loaded.models, loaded.invalid, options, progress=advance)
-    return dict(sorted({**files, **build_api(api)}.items()))
+    drift = Drift([(rooted(a), rooted(b)) for a, b in verification.drift.drifted],
+                  [(rooted(a), rooted(b)) for a, b in verification.drift.changed])
+    return dataclasses.replace(
+        verification, results=[rooted(r) for r in verification.results], drift=drift)

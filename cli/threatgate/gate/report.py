@@ -10,12 +10,16 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from threatgate.catalogues.library import library_for
 from threatgate.gate.run import DriftedAssertion, GateReport, Thresholds, gate_model
 from threatgate.model.config import Config
 from threatgate.model.dates import TODAY_ENV
 from threatgate.workspace import ProgressBar, Workspace, load_workspace
+
+if TYPE_CHECKING:
+    from threatgate.verify.results import VerifyReport
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,7 @@ def gate_workspace(workspace: Workspace, config: Config, day: dt.date,
                    run: GateRun) -> GateReport:
     """Gate the models of a workspace loaded as :func:`verification_needed` says."""
     thresholds = run.thresholds
-    drifted: dict[str, list[DriftedAssertion]] = {}
-    if workspace.verification is not None:
-        for _then, now in workspace.verification.drift.drifted:
-            p = now.planned
-            drifted.setdefault(p.model, []).append(
-                DriftedAssertion(p.control, p.type, p.line, now.verdict.reason))
+    drifted = drifted_by_model(workspace.verification)
     catalogues = library_for(config)
     results = [gate_model(a, thresholds, drifted.get(a.model_id), catalogues)
                for a in workspace.assessments]
@@ -67,6 +66,17 @@ def gate_workspace(workspace: Workspace, config: Config, day: dt.date,
         results = [apply_baseline(result, known) for result in results]
     return GateReport(results, workspace.invalid, thresholds, generated_at(run.today, day),
                       run.baseline, root=str(config.root.resolve()))
+
+
+def drifted_by_model(verification: VerifyReport | None) -> dict[str, list[DriftedAssertion]]:
+    """The assertions that drifted, by model id (none without verification)."""
+    drifted: dict[str, list[DriftedAssertion]] = {}
+    if verification is not None:
+        for _then, now in verification.drift.drifted:
+            p = now.planned
+            drifted.setdefault(p.model, []).append(
+                DriftedAssertion(p.control, p.type, p.line, now.verdict.reason))
+    return drifted
 
 
 def generated_at(today: str | None, day: dt.date) -> str:

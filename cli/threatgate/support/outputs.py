@@ -11,14 +11,17 @@ usage error (exit 2) naming the output.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from threatgate.errors import InputError
-from threatgate.support.fsutil import atomic_write
+from threatgate.support.fsutil import atomic_write, existing_mode, new_file_mode
 
 #: The suffixes of model files: an existing file with one is never replaced by an output.
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -165,6 +168,129 @@ class Published:
     removed: int
 
 
+class FolderPublication:
+    """A folder the command owns (the static site), filled file by file as the files are
+    produced, and published in one step at the end.
+
+    :meth:`add` keeps nothing in memory: a file that differs from the one in ``target``
+    goes to a hidden staging folder inside ``target`` (the same file system, so that
+    publishing is a rename). Nothing in ``target`` changes before :meth:`publish`: a
+    build that fails half-way leaves the previous site as it was (:meth:`discard`
+    removes the staged files). Publishing keeps the rules of :func:`publish_folder`.
+    """
+
+    def __init__(self, target: Path, *, manifest: str, generator: str, clean: bool = False,
+                 what: str = "the site") -> None:
+        self.target, self.manifest, self.generator = target, manifest, generator
+        self.clean, self.what = clean, what
+        #: Every file of the folder, and whether it is staged (True) or unchanged.
+        self.names: dict[str, bool] = {}
+        self.created = not target.exists()
+        target.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(dir=target, prefix=STAGING_PREFIX))
+
+    def add(self, name: str, content: bytes) -> None:
+        """Make ``name`` (relative POSIX) hold ``content`` once published; the last
+        content given for a name wins."""
+        existing = self._existing(name)
+        if existing is not None and _same(existing, content):
+            self._unchanged(name)
+            return
+        real_folders(self.staging, name)
+        (self.staging / name).write_bytes(content)
+        self.names[name] = True
+
+    def adopt(self, name: str, written: Path) -> None:
+        """As :meth:`add`, with the content already in the file ``written`` (on the file
+        system of ``target``, e.g. below :attr:`staging`), which is moved or removed."""
+        existing = self._existing(name)
+        if existing is not None and _same(existing, written.read_bytes()):
+            written.unlink()
+            self._unchanged(name)
+            return
+        real_folders(self.staging, name)
+        os.replace(written, self.staging / name)
+        self.names[name] = True
+
+    def _existing(self, name: str) -> Path | None:
+        if not safe_relative(name):
+            raise InputError(f"{self.target}: refusing to write {name!r}, a path outside "
+                             f"{self.what}")
+        return _regular_file(self.target, name)
+
+    def _unchanged(self, name: str) -> None:
+        if self.names.get(name):
+            (self.staging / name).unlink()
+        self.names[name] = False
+
+    def publish(self) -> Published:
+        """Move the staged files into ``target``, remove stale files, write the manifest."""
+        target = self.target
+        written = 0
+        for name, staged in sorted(self.names.items()):
+            if staged:
+                _move_into(self.staging / name, real_folders(target, name)
+                           / PurePosixPath(name).name)
+                written += 1
+        self.discard()
+        stale = _listed(target / self.manifest) - set(self.names)
+        if self.clean:
+            stale |= _everything(target, self.manifest) - set(self.names)
+        removed = _remove(target, stale, links_too=self.clean)
+        if self.clean:
+            _prune_empty(target)
+        else:
+            _prune_empty_own(target, stale)
+        listing = json.dumps({"generator": self.generator, "files": sorted(self.names)},
+                             indent=1)
+        atomic_write(target / self.manifest, (listing + "\n").encode("utf-8"))
+        return Published(written, removed)
+
+    def discard(self) -> None:
+        """Remove the staging folder and whatever it still holds."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def __enter__(self) -> FolderPublication:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.discard()
+        if kind is not None and self.created:
+            # A failed build leaves no trace, not even the folder it made.
+            with contextlib.suppress(OSError):
+                self.target.rmdir()
+
+
+#: The name the staging folder of a :class:`FolderPublication` starts with.
+STAGING_PREFIX = ".threatgate-staging-"
+
+
+def _regular_file(target: Path, name: str) -> Path | None:
+    """``target/name`` when it is a regular file reached without following a symbolic
+    link (a link on the way is replaced when publishing), else None."""
+    folder = target
+    for part in PurePosixPath(name).parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink() or not folder.is_dir():
+            return None
+    path = folder / PurePosixPath(name).name
+    return path if not path.is_symlink() and path.is_file() else None
+
+
+def _same(path: Path, content: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(content) and path.read_bytes() == content
+    except OSError:
+        return False
+
+
+def _move_into(staged: Path, path: Path) -> None:
+    """Replace ``path`` (a link is replaced, never written through) with the staged file,
+    keeping the permission bits of the file it replaces, as :func:`atomic_write` does."""
+    os.chmod(staged, new_file_mode() if path.is_symlink() else existing_mode(path))
+    os.replace(staged, path)
+
+
 def publish_folder(target: Path, files: dict[str, bytes], *, manifest: str, generator: str,
                    clean: bool = False, what: str = "the site") -> Published:
     """Make ``target`` hold ``files`` (relative POSIX name -> bytes), under the write rule.
@@ -174,30 +300,11 @@ def publish_folder(target: Path, files: dict[str, bytes], *, manifest: str, gene
     are written without fsync (thousands of generated pages; readers still never see
     half a file). Write errors propagate as :class:`OSError`.
     """
-    target.mkdir(parents=True, exist_ok=True)
-    stale = _listed(target / manifest) - set(files)
-    if clean:
-        stale |= _everything(target, manifest) - set(files)
-    written = 0
-    for name, content in files.items():
-        if not safe_relative(name):
-            raise InputError(f"{target}: refusing to write {name!r}, a path outside {what}")
-        path = real_folders(target, name) / PurePosixPath(name).name
-        try:
-            if not path.is_symlink() and path.is_file() and path.read_bytes() == content:
-                continue
-        except OSError:
-            pass
-        atomic_write(path, content, durable=False)  # replaces a link, never writes through
-        written += 1
-    removed = _remove(target, stale, links_too=clean)
-    if clean:
-        _prune_empty(target)
-    else:
-        _prune_empty_own(target, stale)
-    listing = json.dumps({"generator": generator, "files": sorted(files)}, indent=1)
-    atomic_write(target / manifest, (listing + "\n").encode("utf-8"))
-    return Published(written, removed)
+    with FolderPublication(target, manifest=manifest, generator=generator, clean=clean,
+                           what=what) as publication:
+        for name, content in files.items():
+            publication.add(name, content)
+        return publication.publish()
 
 
 def _listed(manifest: Path) -> set[str]:

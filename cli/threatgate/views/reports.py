@@ -6,16 +6,21 @@ cannot be assessed becomes an :class:`InvalidEntry` naming its first problem.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.assessment import ModelAssessment
-from threatgate.catalogues.library import library_for
+from threatgate.catalogues.library import CatalogueLibrary, library_for
 from threatgate.diagnostics import Severity
 from threatgate.model.config import Config
 from threatgate.views.report import AssertionOutcomes, Report
 from threatgate.views.report_builder import build_report
 from threatgate.workspace import Workspace
+
+if TYPE_CHECKING:
+    from threatgate.verify.results import VerifyReport
 
 
 @dataclass
@@ -55,6 +60,16 @@ def assertion_outcomes(workspace: Workspace, model_id: str) -> AssertionOutcomes
             for r in workspace.verification.results if r.planned.model == model_id}
 
 
+def outcomes_by_model(verification: VerifyReport | None) -> dict[str, AssertionOutcomes]:
+    """Each assertion's verdict, by model id (none without verification)."""
+    outcomes: dict[str, dict[tuple[str, int], tuple[str, str]]] = {}
+    if verification is not None:
+        for r in verification.results:
+            outcomes.setdefault(r.planned.model, {})[(r.planned.control, r.planned.index)] = (
+                r.verdict.status, r.verdict.reason)
+    return dict(outcomes)
+
+
 def repo_path(display: str, root: Path) -> str:
     """A model's path from the repository root, whatever folder the command ran in."""
     try:
@@ -63,25 +78,52 @@ def repo_path(display: str, root: Path) -> str:
         return display
 
 
+@dataclass
+class ValidModel:
+    """A valid model of a workspace whose report is not built yet."""
+
+    #: Its path as the workspace displays it (the key of ``Workspace.data``).
+    display: str
+    #: Its path from the repository root, as the reports show it.
+    path: str
+    assessment: ModelAssessment
+
+
+def sort_models(workspace: Workspace, config: Config, kept: Mapping[str, Any] | None = None
+                ) -> tuple[list[ValidModel], list[InvalidEntry]]:
+    """The models of the workspace that get a report, and the others with their problem
+    (without building any report: a command that writes reports one at a time keeps only
+    one in memory). A valid model is one whose data the workspace kept, or whose entry is
+    in ``kept`` (what a step made of it)."""
+    kept = workspace.data if kept is None else kept
+    valid: list[ValidModel] = []
+    invalid: list[InvalidEntry] = []
+    for result in workspace.report.files:
+        path = repo_path(result.display, config.root)
+        has_errors = any(d.severity == Severity.ERROR for d in result.diagnostics)
+        assessment = result.followed
+        if assessment is None or has_errors or result.display not in kept:
+            invalid.append(InvalidEntry(path, result.first_problem(), result.model_id))
+            continue
+        valid.append(ValidModel(result.display, path, assessment))
+    return valid, invalid
+
+
+def report_of(workspace: Workspace, model: ValidModel,
+              catalogues: CatalogueLibrary) -> SiteModel:
+    """The report of one valid model of the workspace."""
+    report = build_report(workspace.data[model.display], model.assessment, workspace.today,
+                          assertion_outcomes(workspace, model.assessment.model_id), catalogues)
+    report.path = model.path
+    return SiteModel(report, model.assessment)
+
+
 def load_reports(workspace: Workspace, config: Config) -> Loaded:
     """A report for every valid model of the workspace, and the rest with their problem.
 
     The workspace must have been loaded with ``keep_data``: reports are built from the
     data that was validated, never from a second read of the file.
     """
-    models: list[SiteModel] = []
-    invalid: list[InvalidEntry] = []
+    valid, invalid = sort_models(workspace, config)
     catalogues = library_for(config)
-    for result in workspace.report.files:
-        path = repo_path(result.display, config.root)
-        has_errors = any(d.severity == Severity.ERROR for d in result.diagnostics)
-        data = workspace.data.get(result.display)
-        assessment = result.followed
-        if assessment is None or has_errors or data is None:
-            invalid.append(InvalidEntry(path, result.first_problem(), result.model_id))
-            continue
-        report = build_report(data, assessment, workspace.today,
-                              assertion_outcomes(workspace, assessment.model_id), catalogues)
-        report.path = path
-        models.append(SiteModel(report, assessment))
-    return Loaded(models, invalid)
+    return Loaded([report_of(workspace, model, catalogues) for model in valid], invalid)

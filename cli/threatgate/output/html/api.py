@@ -33,7 +33,12 @@ from threatgate.analysis.listings import listing
 from threatgate.model.vocabulary import FINDING_SEVERITIES
 from threatgate.output.assessment import page_json, summary_json
 from threatgate.output.gate import render_json as gate_json
-from threatgate.output.html.site import SAFE_MODEL_ID, page_bytes, posture_summary
+from threatgate.output.html.site import (
+    SAFE_MODEL_ID,
+    compliance_frameworks,
+    page_bytes,
+    posture_summary,
+)
 from threatgate.output.json_export import normalise_model
 from threatgate.output.verification import render_json as verification_json
 from threatgate.views.compliance import coverage_counts, coverage_of
@@ -90,38 +95,44 @@ def endpoints(model: ApiModel) -> dict[str, str]:
 
 
 def published(models: Sequence[ApiModel]) -> tuple[list[ApiModel], list[dict[str, str]]]:
-    """The models that get endpoints, and the others with the reason they are left out.
-
-    A model id names files, so only an id that is safe as a file name (the site's rule)
-    does; the first model of an id keeps it; and an id that is another's plus ``.json``
-    is left out, since its folder would be that model's document.
-    """
+    """The models that get endpoints, and the others with the reason they are left out
+    (see :func:`left_out_reasons`)."""
     ordered = sorted(models, key=lambda m: (m.model_id, m.site.report.path))
-    ids = {m.model_id for m in ordered}
-    kept: list[ApiModel] = []
-    left_out: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for model in ordered:
-        model_id = model.model_id
-        if not SAFE_MODEL_ID.fullmatch(model_id):
-            reason = "the model id is not safe as a file name"
-        elif model_id in seen:
-            reason = "another model has the same id"
-        elif model_id.endswith(".json") and model_id.removesuffix(".json") in ids:
-            reason = f"its endpoints would collide with those of {model_id[:-5]}"
-        else:
-            seen.add(model_id)
-            kept.append(model)
-            continue
-        left_out.append({"id": model_id, "path": model.site.report.path, "reason": reason})
+    reasons = left_out_reasons([(m.model_id, m.site.report.path) for m in ordered])
+    kept = [model for model, reason in zip(ordered, reasons, strict=True) if reason is None]
+    left_out = [{"id": model.model_id, "path": model.site.report.path, "reason": reason}
+                for model, reason in zip(ordered, reasons, strict=True) if reason is not None]
     return kept, left_out
 
 
-def _document(value: Any) -> bytes:
+def left_out_reasons(keys: Sequence[ModelKey]) -> list[str | None]:
+    """Why each model (id and path, in this order) gets no endpoints; None when it does.
+
+    A model id names files, so only an id that is safe as a file name (the site's rule)
+    does; the first model of an id (by id, then path) keeps it; and an id that is
+    another's plus ``.json`` is left out, since its folder would be that model's document.
+    """
+    ids = {model_id for model_id, _ in keys}
+    reasons: list[str | None] = [None] * len(keys)
+    seen: set[str] = set()
+    for position in sorted(range(len(keys)), key=lambda i: (keys[i], i)):
+        model_id = keys[position][0]
+        if not SAFE_MODEL_ID.fullmatch(model_id):
+            reasons[position] = "the model id is not safe as a file name"
+        elif model_id in seen:
+            reasons[position] = "another model has the same id"
+        elif model_id.endswith(".json") and model_id.removesuffix(".json") in ids:
+            reasons[position] = f"its endpoints would collide with those of {model_id[:-5]}"
+        else:
+            seen.add(model_id)
+    return reasons
+
+
+def document_bytes(value: Any) -> bytes:
     return page_bytes(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
-def _index_entry(model: ApiModel) -> dict[str, Any]:
+def index_entry(model: ApiModel) -> dict[str, Any]:
     a = model.site.assessment
     stem = badge_file_stem(a.model_id)
     return {
@@ -142,7 +153,13 @@ def _index_entry(model: ApiModel) -> dict[str, Any]:
 def models_document(models: Sequence[ApiModel],
                     left_out: Sequence[Mapping[str, str]] = ()) -> dict[str, Any]:
     """``api/models.json``: every published model with its posture and its endpoints."""
-    return {"api": API_VERSION, "models": [_index_entry(m) for m in models],
+    return models_listing([index_entry(m) for m in models], left_out)
+
+
+def models_listing(entries: Sequence[Mapping[str, Any]],
+                   left_out: Sequence[Mapping[str, str]] = ()) -> dict[str, Any]:
+    """``api/models.json`` from each published model's :func:`index_entry`."""
+    return {"api": API_VERSION, "models": [dict(entry) for entry in entries],
             "left_out": [dict(entry) for entry in left_out]}
 
 
@@ -191,7 +208,7 @@ def compliance_document(model: ApiModel) -> dict[str, Any] | None:
     objectives those controls serve, and the framework's badge. None without any."""
     a = model.site.assessment
     mapped = _mapped(model)
-    frameworks = sorted(set(a.frameworks) | set(mapped))
+    frameworks = sorted(compliance_frameworks(a))
     if not frameworks:
         return None
     entries = []
@@ -221,8 +238,8 @@ def model_files(model: ApiModel) -> dict[str, bytes]:
     names = endpoints(model)
     folder = f"{API_ROOT}/models/"
     a = model.site.assessment
-    files = {folder + names["model"]: _document(model_document(model)),
-             folder + names["findings_summary"]: _document(findings_summary(model))}
+    files = {folder + names["model"]: document_bytes(model_document(model)),
+             folder + names["findings_summary"]: document_bytes(findings_summary(model))}
     if model.gate is not None:
         files[folder + names["security_status"]] = page_bytes(gate_json(model.gate))
     for name in LISTINGS:
@@ -232,16 +249,16 @@ def model_files(model: ApiModel) -> dict[str, bytes]:
             verification_json(model.verification))
     compliance = compliance_document(model)
     if compliance is not None:
-        files[folder + names["compliance"]] = _document(compliance)
+        files[folder + names["compliance"]] = document_bytes(compliance)
     if model.history is not None:
-        files[folder + names["history"]] = _document(model.history)
+        files[folder + names["history"]] = document_bytes(model.history)
     return files
 
 
 def build_api(models: Sequence[ApiModel]) -> dict[str, bytes]:
     """Every file of the API, by path relative to the site's root (``/``-separated)."""
     kept, left_out = published(models)
-    files = {f"{API_ROOT}/models.json": _document(models_document(kept, left_out))}
+    files = {f"{API_ROOT}/models.json": document_bytes(models_document(kept, left_out))}
     for model in kept:
         files.update(model_files(model))
     return dict(sorted(files.items()))

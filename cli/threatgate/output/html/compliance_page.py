@@ -9,8 +9,9 @@ per requirement, how many models have each status instead of one column per mode
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,3 +110,46 @@ def compliance_pages(models: Sequence[SiteModel]) -> list[FrameworkPage]:
             page.totals = _totals(matrices)
         pages.append(page)
     return pages
+
+
+
+
+#: Every status row met so far, by value: few, since a requirement has few statuses.
+_ROWS: dict[MatrixRow, MatrixRow] = {}
+
+
+def status_rows(sections: Sequence[FrameworkSection]) -> list[FrameworkSection]:
+    """The sections with each matrix row cut to what the page shows of a model's cell
+    (status, controls, reason) and shared with every equal row of other models.
+
+    What the page shows of the requirements themselves (id, text, section, levels) comes
+    from the first model of each framework, whose rows :func:`with_requirements` restores.
+    """
+    shared = []
+    for section in sections:
+        matrix = section.matrix
+        if matrix is not None:
+            rows = [MatrixRow("", "", "", (), r.status, r.verified, r.controls, r.reason)
+                    for r in matrix.rows]
+            matrix = dataclasses.replace(matrix, rows=[_ROWS.setdefault(r, r) for r in rows])
+        shared.append(dataclasses.replace(section, matrix=matrix))
+    return shared
+
+
+def with_requirements(models: Sequence[SiteModel],
+                      matrix_of: Callable[[SiteModel, str], ComplianceMatrix | None]
+                      ) -> list[SiteModel]:
+    """The models (in page order) with the whole matrix (``matrix_of``) of the first
+    model of each framework, whose rows name the requirements on the page."""
+    done: set[str] = set()
+    restored = []
+    for model in models:
+        sections = []
+        for section in model.report.compliance:
+            if section.matrix is not None and section.id not in done:
+                done.add(section.id)
+                section = dataclasses.replace(section, matrix=matrix_of(model, section.id))
+            sections.append(section)
+        restored.append(SiteModel(dataclasses.replace(model.report, compliance=sections),
+                                  model.assessment))
+    return restored

@@ -14,6 +14,7 @@ gives byte-identical files (no timestamps unless a date is passed in).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import re
@@ -24,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK
-from threatgate.output.html.compliance_page import STATUS_OPTIONS, compliance_pages
+from threatgate.output.html.compliance_page import STATUS_OPTIONS, compliance_pages, status_rows
 from threatgate.output.html.pictures import index_pictures, model_pictures
 from threatgate.views.compliance import coverage_of
-from threatgate.views.report import Ref, Report, anchor, unique_anchors
+from threatgate.views.diagram import Diagram
+from threatgate.views.report import Matrix, Ref, Report, anchor, unique_anchors
 from threatgate.views.reports import InvalidEntry, SiteModel
 
 if TYPE_CHECKING:
@@ -253,6 +255,93 @@ def _groups(models: Sequence[SiteModel]) -> list[dict[str, Any]]:
             for (name, group), system_anchor in zip(ordered, anchors, strict=True)]
 
 
+def compliance_frameworks(a: ModelAssessment) -> set[str]:
+    """The frameworks a model answers to: those it lists and those its controls map (the
+    sections of its report's compliance part)."""
+    mapped = set()
+    for control in a.controls:
+        for ref in control.compliance:
+            framework, sep, requirement = ref.partition(":")
+            if sep and framework and requirement:
+                mapped.add(framework)
+    return set(a.frameworks) | mapped
+
+
+def page_summary(model: SiteModel) -> SiteModel:
+    """What the index, risks, compliance and history pages need of a model once its own
+    page is written: its report without the parts only that page shows (the threats kept
+    are the open critical and high ones, the only ones the other pages count; compliance
+    rows keep only their statuses: see :func:`status_rows`)."""
+    report = model.report
+    compliance = status_rows(report.compliance)
+    slim = dataclasses.replace(
+        report, description="", components=[], dataflows=[], boundaries=[], assets=[],
+        attackers=[], controls=[], assumptions=[], acceptances=[], findings=[],
+        threats=[t for t in report.threats if t.state == "open" and t.severity in SEVERE],
+        matrix=Matrix([], [], []), diagram=Diagram((), (), (), report.diagram.title),
+        compliance=compliance)
+    return SiteModel(slim, model.assessment)
+
+
+class SiteWriter:
+    """Writes the site file by file: each model's page as the model is given, then the
+    pages about every model from their :func:`page_summary`.
+
+    ``write(path, bytes)`` receives each file (path relative to the site's root,
+    ``/``-separated); a path given twice keeps its last content. ``has_compliance`` (the
+    compliance page exists) must be known before the first model's page, which links to it.
+    """
+
+    def __init__(self, write: Callable[[str, bytes], None], options: SiteOptions,
+                 has_compliance: bool, has_history: bool | None = None) -> None:
+        self.write, self.options = write, options
+        self.common: dict[str, Any] = {
+            "site_title": options.title, "generated": options.generated, "standalone": False,
+            "csp": SITE_CSP, "inline_css": "", "inline_js": "",
+            "has_compliance": has_compliance,
+            "has_history": options.history is not None if has_history is None else has_history}
+
+    def model_page(self, model: SiteModel) -> None:
+        """Write one model's page."""
+        report = model.report
+        html = environment().get_template("model.html").render(
+            report=report, svg=_svg(report), pictures=model_pictures(report), root="../",
+            badge_src=f"../badges/{badge_file_stem(report.model_id)}.svg", **self.common)
+        self.write(model.page, page_bytes(html))
+
+    def finish(self, models: Sequence[SiteModel], invalid: Sequence[InvalidEntry]) -> None:
+        """Write the assets, the badges and the pages about every model."""
+        from threatgate.output.svg.badge import render_badge_svg
+
+        env, common, options = environment(), self.common, self.options
+        models = sorted(models, key=lambda m: m.report.model_id)
+        invalid = sorted(invalid, key=lambda e: (e.path, e.problem))
+        for name in ASSETS:
+            self.write(f"assets/{name}", page_bytes(_asset(name)))
+        for stem, badge in sorted(_badges(models, invalid).items()):
+            self.write(f"badges/{stem}.json", page_bytes(badge.endpoint_json()))
+            self.write(f"badges/{stem}.svg", page_bytes(render_badge_svg(
+                badge.label, badge.message, badge.color)))
+        rows = [_summary_row(m) for m in models]
+        compliance = compliance_pages(models)
+        self.write("index.json", _index_json(rows, invalid, options))
+        self.write("index.html", page_bytes(env.get_template("index.html").render(
+            root="", groups=_groups(models), invalid=invalid, rows={r["id"]: r for r in rows},
+            pictures=index_pictures(models, compliance), **common)))
+        threats, objectives = _risks(models)
+        self.write("risks.html", page_bytes(env.get_template("risks.html").render(
+            root="", threats=threats, objectives=objectives, **common)))
+        if compliance:
+            self.write("compliance.html", page_bytes(env.get_template("compliance.html").render(
+                root="", frameworks=compliance, status_options=STATUS_OPTIONS, **common)))
+        if options.history is not None:
+            from threatgate.output.html.history_page import render_history_page
+
+            self.write("history.html", page_bytes(render_history_page(
+                env, options.history, models, common)))
+            self.write("assets/history.css", page_bytes(_asset("history.css")))
+
+
 def build_site(
     models: Sequence[SiteModel],
     invalid: Sequence[InvalidEntry] = (),
@@ -260,51 +349,13 @@ def build_site(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the site, by path relative to its root (``/``-separated)."""
-    from threatgate.output.svg.badge import render_badge_svg
-
-    options = options or SiteOptions()
-    env = environment()
-    models = sorted(models, key=lambda m: m.report.model_id)
-    invalid = sorted(invalid, key=lambda e: (e.path, e.problem))
-    compliance = compliance_pages(models)
-    common = {"site_title": options.title, "generated": options.generated,
-              "standalone": False, "csp": SITE_CSP, "inline_css": "", "inline_js": "",
-              "has_compliance": bool(compliance)}
-    common["has_history"] = options.history is not None
     files: dict[str, bytes] = {}
-    for name in ASSETS:
-        files[f"assets/{name}"] = page_bytes(_asset(name))
-    for stem, badge in sorted(_badges(models, invalid).items()):
-        files[f"badges/{stem}.json"] = page_bytes(badge.endpoint_json())
-        files[f"badges/{stem}.svg"] = page_bytes(render_badge_svg(
-            badge.label, badge.message, badge.color))
-
-    page = env.get_template("model.html")
+    models = sorted(models, key=lambda m: m.report.model_id)
+    writer = SiteWriter(files.__setitem__, options or SiteOptions(),
+                        has_compliance=any(m.report.compliance for m in models))
     for model in models:
-        report = model.report
-        html = page.render(report=report, svg=_svg(report), pictures=model_pictures(report),
-                           root="../",
-                           badge_src=f"../badges/{badge_file_stem(report.model_id)}.svg",
-                           **common)
-        files[model.page] = page_bytes(html)
+        writer.model_page(model)
         if progress:
             progress(1)
-
-    rows = [_summary_row(m) for m in models]
-    files["index.json"] = _index_json(rows, invalid, options)
-    files["index.html"] = page_bytes(env.get_template("index.html").render(
-        root="", groups=_groups(models), invalid=invalid, rows={r["id"]: r for r in rows},
-        pictures=index_pictures(models, compliance), **common))
-    threats, objectives = _risks(models)
-    files["risks.html"] = page_bytes(env.get_template("risks.html").render(
-        root="", threats=threats, objectives=objectives, **common))
-    if compliance:
-        files["compliance.html"] = page_bytes(env.get_template("compliance.html").render(
-            root="", frameworks=compliance, status_options=STATUS_OPTIONS, **common))
-    if options.history is not None:
-        from threatgate.output.html.history_page import render_history_page
-
-        files["history.html"] = page_bytes(render_history_page(env, options.history, models,
-                                                               common))
-        files["assets/history.css"] = page_bytes(_asset("history.css"))
+    writer.finish(models, invalid)
     return dict(sorted(files.items()))

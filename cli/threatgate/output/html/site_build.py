@@ -1,0 +1,175 @@
+"""The site of a workspace, rendered where each model is validated and written as it comes.
+
+:class:`ModelPages` is the step the workspace runs on each valid model in the worker that
+validated it: it builds the model's report, writes its page and its API endpoints into a
+folder of their own and returns a :class:`RenderedModel`, a summary of what the pages
+about every model need. :func:`write_site` then publishes the files of the models the
+site shows and writes those pages. No model's data or whole report reaches the parent
+process, so its memory grows only with these summaries. The files are those
+:func:`threatgate.output.html.site.build_site` and
+:func:`threatgate.output.html.api.build_api` give for the same models.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from threatgate.gate.run import DriftedAssertion, GateReport, Thresholds, gate_model
+from threatgate.output.html.api import (
+    API_ROOT,
+    ApiModel,
+    ModelKey,
+    document_bytes,
+    gate_by_model,
+    index_entry,
+    left_out_reasons,
+    model_files,
+    models_listing,
+    verification_by_model,
+)
+from threatgate.output.html.compliance_page import with_requirements
+from threatgate.output.html.site import (
+    SiteOptions,
+    SiteWriter,
+    compliance_frameworks,
+    page_summary,
+)
+from threatgate.support.outputs import real_folders
+from threatgate.views.compliance import ComplianceMatrix, compliance_matrix
+from threatgate.views.report import AssertionOutcomes
+from threatgate.views.report_builder import build_report
+from threatgate.views.reports import InvalidEntry, SiteModel, ValidModel, repo_path
+
+if TYPE_CHECKING:
+    from threatgate.analysis.assessment import ModelAssessment
+    from threatgate.catalogues.library import CatalogueLibrary
+    from threatgate.support.outputs import FolderPublication
+    from threatgate.verify.results import VerifyReport
+
+#: The link every page's navigation has to the compliance page when there is one. A
+#: model's page is rendered with it before it is known whether any model maps a
+#: framework; it is removed when none does. Text from the models is escaped on every
+#: page, so this markup can only be the navigation's.
+COMPLIANCE_LINK = b'<a href="../compliance.html" data-nav="compliance">Compliance</a>'
+
+
+@dataclass(frozen=True)
+class ModelGating:
+    """How each model is gated where it is rendered, when the site's workspace is the
+    gate's (the same verification): as ``threatgate gate MODEL`` with the repository's
+    thresholds."""
+
+    thresholds: Thresholds
+    drifted: dict[str, list[DriftedAssertion]]
+    generated_at: str | None
+    root: str
+
+    def report(self, assessment: ModelAssessment, catalogues: CatalogueLibrary) -> GateReport:
+        result = gate_model(assessment, self.thresholds, self.drifted.get(assessment.model_id),
+                            catalogues)
+        return GateReport([result], [], self.thresholds, self.generated_at, None,
+                          root=self.root)
+
+
+@dataclass(frozen=True)
+class RenderedModel:
+    """What the parent keeps of a model whose files are written."""
+
+    #: What the index, risks, compliance and history pages show of it.
+    summary: SiteModel
+    #: Its id and path from the root.
+    key: ModelKey
+    #: The folder (below the parts folder) holding its files, and their site paths.
+    folder: str
+    files: tuple[str, ...]
+    #: Its entry in ``api/models.json``.
+    entry: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ModelPages:
+    """Renders one model's page and API endpoints where it is validated (picklable)."""
+
+    parts: Path
+    root: Path
+    today: dt.date
+    catalogues: CatalogueLibrary
+    options: SiteOptions
+    has_history: bool
+    #: Each assertion's verdict by model id; None without verification.
+    outcomes: dict[str, AssertionOutcomes] | None = None
+    #: The verification with paths from the root (``verification.json``), with --verify.
+    verification: VerifyReport | None = None
+    #: The gate, computed here or (``gate``) beforehand; neither when it cannot run.
+    gating: ModelGating | None = None
+    gate: GateReport | None = None
+    #: ``history.json`` by model id, with --history.
+    histories: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    def __call__(self, assessment: ModelAssessment, data: dict[str, Any],
+                 display: str) -> RenderedModel:
+        path = repo_path(display, self.root)
+        outcomes = None if self.outcomes is None else self.outcomes.get(assessment.model_id, {})
+        report = build_report(data, assessment, self.today, outcomes, self.catalogues)
+        report.path = path
+        rooted = dataclasses.replace(assessment, path=path)
+        key = (assessment.model_id, path)
+        gate = (self.gating.report(rooted, self.catalogues) if self.gating is not None
+                else None if self.gate is None else gate_by_model(self.gate, [key])[key])
+        verification = (None if self.verification is None
+                        else verification_by_model(self.verification, [key])[key])
+        endpoints = ApiModel(SiteModel(report, rooted), data, gate, verification,
+                             self.histories.get(assessment.model_id))
+        files: dict[str, bytes] = {}
+        SiteWriter(files.__setitem__, self.options, has_compliance=True,
+                   has_history=self.has_history).model_page(SiteModel(report, assessment))
+        files.update(model_files(endpoints))
+        folder = hashlib.sha256(display.encode("utf-8", "surrogateescape")).hexdigest()
+        (self.parts / folder).mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            (real_folders(self.parts / folder, name) / PurePosixPath(name).name).write_bytes(
+                content)
+        return RenderedModel(page_summary(SiteModel(report, assessment)), key, folder,
+                             tuple(files), index_entry(endpoints))
+
+
+def write_site(publication: FolderPublication, parts: Path, rendered: Sequence[RenderedModel],
+               invalid: Sequence[InvalidEntry], options: SiteOptions,
+               catalogues: CatalogueLibrary) -> None:
+    """Publish the files of the rendered models (those the site shows, in model id order)
+    and write the pages and documents about every model."""
+    has_compliance = any(compliance_frameworks(r.summary.assessment) for r in rendered)
+    keys = [r.key for r in rendered]
+    for model, reason in zip(rendered, left_out_reasons(keys), strict=True):
+        for name in model.files:
+            written = parts / model.folder / name
+            if name == model.summary.page and not has_compliance:
+                publication.add(name, written.read_bytes().replace(COMPLIANCE_LINK, b"", 1))
+            elif reason is None or not name.startswith(f"{API_ROOT}/"):
+                publication.adopt(name, written)
+    def matrix_of(model: SiteModel, framework: str) -> ComplianceMatrix | None:
+        return compliance_matrix(model.assessment, framework, catalogues)
+
+    summaries = with_requirements(sorted((r.summary for r in rendered),
+                                         key=lambda m: m.report.model_id), matrix_of)
+    SiteWriter(publication.add, options, has_compliance).finish(summaries, invalid)
+    ordered = sorted(zip(keys, rendered, left_out_reasons(keys), strict=True),
+                     key=lambda item: item[0])
+    entries = [r.entry for _, r, reason in ordered if reason is None]
+    left_out = [{"id": key[0], "path": key[1], "reason": reason}
+                for key, _, reason in ordered if reason is not None]
+    publication.add(f"{API_ROOT}/models.json",
+                    document_bytes(models_listing(entries, left_out)))
+
+
+def rendered_models(valid: Sequence[ValidModel], results: dict[str, Any]
+                    ) -> list[RenderedModel]:
+    """The rendered models of the valid ones, by model id (stable)."""
+    ordered = sorted(valid, key=lambda m: m.assessment.model_id)
+    return [results[m.display] for m in ordered]
