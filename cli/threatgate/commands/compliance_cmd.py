@@ -70,16 +70,9 @@ def compliance() -> None:
 @config_option
 def list_frameworks(output_format: str, config_path: Path | None) -> int:
     """List the frameworks available, with their requirement counts and levels."""
-    library = _library(resolve_config(config_path))
-    rows: list[dict[str, Any]] = []
-    for framework in library.ids():
-        catalogue = library.require(framework)
-        rows.append({"id": framework, "title": catalogue.title,
-                     "requirements": len(catalogue.requirements),
-                     "levels": {level: len(catalogue.scope(level))
-                                for level in catalogue.levels},
-                     "cumulative": catalogue.cumulative,
-                     "source": "shipped" if library.is_shipped(framework) else "repository"})
+    from threatgate.compliance.report import framework_rows
+
+    rows = framework_rows(_library(resolve_config(config_path)))
     if output_format == "json":
         echo(json.dumps({"frameworks": rows}, indent=2, ensure_ascii=False))
         return EXIT_OK

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.analysis.assessment import ModelAssessment
+from threatgate.catalogues.library import CatalogueLibrary
 from threatgate.catalogues.model import Catalogue
 from threatgate.compliance.coverage import (
     FrameworkCoverage,
@@ -116,3 +117,19 @@ def page_json(page: FrameworkPage) -> dict[str, Any]:
 def report_json(report: ComplianceReport) -> dict[str, Any]:
     return {"version": REPORT_VERSION, "verification_run": report.verification_run,
             "frameworks": [page_json(page) for page in report.frameworks]}
+
+
+def framework_rows(library: CatalogueLibrary) -> list[dict[str, Any]]:
+    """Every framework available (``threatgate compliance list``): id, title, requirement
+    count, requirements per level, whether levels are cumulative, shipped or the
+    repository's own."""
+    rows: list[dict[str, Any]] = []
+    for framework in library.ids():
+        catalogue = library.require(framework)
+        rows.append({"id": framework, "title": catalogue.title,
+                     "requirements": len(catalogue.requirements),
+                     "levels": {level: len(catalogue.scope(level))
+                                for level in catalogue.levels},
+                     "cumulative": catalogue.cumulative,
+                     "source": "shipped" if library.is_shipped(framework) else "repository"})
+    return rows

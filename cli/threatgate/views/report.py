@@ -242,6 +242,19 @@ class Report:
         return bool(self.components or self.dataflows or self.boundaries)
 
 
+def objective_status(o: ObjectiveRow) -> str:
+    """An objective's posture in words: ``mitigated by controls (verified)``, ``at risk:
+    missing controls``, with ``(risk accepted)`` when an acceptance is in force."""
+    status = o.status.replace("_", " ")
+    if o.status == "mitigated":
+        status += f" by {o.mitigated_by}" + (f" ({o.level})" if o.level else "")
+    elif o.reasons:
+        status += ": " + ", ".join(r.replace("_", " ") for r in o.reasons)
+    if o.accepted:
+        status += " (risk accepted)"
+    return status
+
+
 def summary_facts(report: Report) -> list[tuple[str, str]]:
     """The summary's rows as plain text, in the order every report shows them.
 

@@ -34,7 +34,7 @@ def test_the_frameworks_are_the_shipped_catalogues_and_the_repository_s(repo: Pa
     assert set(by_id["nist-800-53-r5"]["levels"]) >= {"low", "moderate", "high"}
     assert by_id["acme-1"] == {"id": "acme-1", "title": by_id["acme-1"]["title"],
                                "requirements": 2, "levels": {"1": 1, "2": 2},
-                               "cumulative_levels": True, "source": "repository"}
+                               "cumulative": True, "source": "repository"}
     mapped = ok(call(repo, "map_control_to_requirement",
                      {"control_id": "C1", "requirements": ["acme-1:R2"]}))
     assert mapped["result"]["compliance"][-1] == "acme-1:R2"

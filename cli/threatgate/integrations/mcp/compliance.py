@@ -56,18 +56,11 @@ def register(server: MCPServer, repo: Repository) -> None:
     @tool(server, read_only=True)
     def list_compliance_frameworks() -> dict[str, Any]:
         """The frameworks whose requirements controls can map: each with its title, its
-        number of requirements, its levels (with the requirements in each) and whether it
-        is shipped or the repository's own."""
-        found = library(repo)
-        rows = []
-        for framework in found.ids():
-            catalogue = found.require(framework)
-            rows.append({"id": framework, "title": catalogue.title,
-                         "requirements": len(catalogue.requirements),
-                         "levels": {level: len(catalogue.scope(level))
-                                    for level in catalogue.levels},
-                         "cumulative_levels": catalogue.cumulative,
-                         "source": "shipped" if found.is_shipped(framework) else "repository"})
+        number of requirements, its levels (with the requirements in each), whether the
+        levels are cumulative, and whether it is shipped or the repository's own."""
+        from threatgate.compliance.report import framework_rows
+
+        rows = framework_rows(library(repo))
         return {"total": len(rows), "frameworks": rows}
 
     @tool(server, read_only=True)

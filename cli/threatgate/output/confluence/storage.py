@@ -31,6 +31,7 @@ from threatgate.views.report import (
     Report,
     ThreatRow,
     anchor,
+    objective_status,
     summary_facts,
 )
 
@@ -114,13 +115,7 @@ def _objectives(report: Report) -> str:
         return heading(2, "Control objectives") + paragraph("No control objectives.")
     rows = []
     for o in report.objectives:
-        status = _words(o.status)
-        if o.status == "mitigated":
-            status += f" by {o.mitigated_by}" + (f" ({o.level})" if o.level else "")
-        elif o.reasons:
-            status += ": " + ", ".join(_words(r) for r in o.reasons)
-        if o.accepted:
-            status += " (risk accepted)"
+        status = objective_status(o)
         rows.append([_id_cell(o.anchor, o.id), _link(o.asset), _link(o.attacker),
                      text(", ".join(o.properties)) or "-", text(o.tier), text(status),
                      _groups(o.groups), _links(o.assumptions), _links(o.threats),

@@ -30,6 +30,7 @@ from threatgate.views.report import (
     Report,
     ThreatRow,
     anchor,
+    objective_status,
     summary_facts,
 )
 
@@ -164,13 +165,7 @@ def _objectives(report: Report) -> list[str]:
         return [*lines, "No control objectives.", ""]
     rows = []
     for o in report.objectives:
-        status = _words(o.status)
-        if o.status == "mitigated":
-            status += f" by {o.mitigated_by}" + (f" ({o.level})" if o.level else "")
-        elif o.reasons:
-            status += ": " + ", ".join(_words(r) for r in o.reasons)
-        if o.accepted:
-            status += " (risk accepted)"
+        status = objective_status(o)
         rows.append([
             f"{_anchor(o.anchor)}{md_cell_literal(o.id)}", _link(o.asset), _link(o.attacker),
             md_cell_literal(", ".join(o.properties)) or "-", o.tier, md_cell_literal(status),
