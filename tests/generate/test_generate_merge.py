@@ -228,12 +228,35 @@ def test_flow_lists_and_unlisted_frameworks(run_cli: RunCli, write_model: Callab
         "threats: []   # none yet\n", "flow.yaml")
     done = run_cli("generate", "--model", str(path), cwd=project)
     assert done.exit_code == 0, done.output
-    assert "add them to the model's `frameworks`" in done.stderr
+    assert "add them to the model's `frameworks`" not in done.stderr
     text = path.read_text(encoding="utf-8")
     assert "threats:   # none yet\n" in text or "threats: # none yet" in text
     data = load_text(text).data
-    assert data["threats"] and "frameworks" not in data
+    assert data["threats"] and "asvs-5.0" in data["frameworks"]  # the new controls map it
     assert run_cli("fmt", "--check", str(path)).exit_code == 0
+    assert "unknown-framework" not in run_cli("validate", str(path)).output
+
+
+@pytest.mark.parametrize("written, added", [
+    ("frameworks: [pci-dss-4.0]   # audited yearly\n", True),
+    ("frameworks:\n  - pci-dss-4.0   # audited yearly\n", False),
+])
+def test_frameworks_of_new_controls_join_a_flow_list_only(
+        run_cli: RunCli, write_model: Callable[..., Path], project: Path, written: str,
+        added: bool) -> None:
+    path = write_model(
+        "threatgate: 1\nid: fw\ntitle: Fw\n" + written +
+        "components: [{id: app, name: App, type: web_app, boundary: dmz},"
+        " {id: web, name: B, type: browser}]\n"
+        "dataflows: [{id: DF1, from: web, to: app, protocol: https}]\n", "fw.yaml")
+    done = run_cli("generate", "--model", str(path), cwd=project)
+    assert done.exit_code == 0, done.output
+    text = path.read_text(encoding="utf-8")
+    assert "# audited yearly" in text
+    frameworks = load_text(text).data["frameworks"]
+    assert frameworks[0] == "pci-dss-4.0"
+    assert ("asvs-5.0" in frameworks) is added
+    assert ("add them to the model's `frameworks`" in done.stderr) is not added
 
 
 def test_malformed_architecture_never_crashes(run_cli: RunCli, write_model: Callable[..., Path],

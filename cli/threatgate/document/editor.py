@@ -157,6 +157,28 @@ class ModelEditor(ModelText):
         self.data[key] = value
         self.check_data()
 
+    def extend_flow_list(self, key: str, values: Sequence[str]) -> bool:
+        """Add ``values`` to a top-level list of text written in flow style (``frameworks:
+        [asvs-5.0]``), or write the key when it is missing; say whether it was done. A list
+        written as a block (with comments between its items, maybe) is left alone."""
+        current = self.data.get(key)
+        if current is not None and not isinstance(current, list):
+            return False
+        wanted = [*(current or []), *(v for v in values if v not in (current or []))]
+        rendered = "[" + ", ".join(scalar_text(v, self._newline) for v in wanted) + "]"
+        with self._section(key):
+            nodes, _ = self.parse()
+            pair = top_level(nodes, key)
+            if pair is not None and not is_flow(pair[1]):
+                return False
+            if pair is None:
+                self._add_top_text(nodes, key, f"{key}: {rendered}{self._newline}")
+            else:
+                self.splice(pair[1].start_mark.index, pair[1].end_mark.index, rendered)
+        self.data[key] = wanted
+        self.check_data()
+        return True
+
     def _append(self, collection: str, entry: Mapping[str, Any]) -> None:
         plain = copy.deepcopy(dict(entry))
         nodes, document = self.parse()

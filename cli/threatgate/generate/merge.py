@@ -178,9 +178,13 @@ def merge_generated(editor: ModelEditor, generated: Generated,
             present.add(control_id)
             added_controls.append(control_id)
     listed = set(id_list(data.get("frameworks")))
-    result.unlisted_frameworks = sorted({
+    unlisted = sorted({
         ref.split(":", 1)[0] for c in new_controls for ref in id_list(c.get("compliance"))
         if ":" in ref and ref.split(":", 1)[0] not in listed})
+    # The frameworks the new controls map join the model's list when it is written in
+    # flow style (or missing); a block list is left to its author, and reported.
+    if unlisted and not editor.extend_flow_list("frameworks", unlisted):
+        result.unlisted_frameworks = unlisted
     controls_now = {text(c, "id") for _, c in items(editor.data, "controls")} | set(
         added_controls)
     added_threats: list[str] = []
