@@ -166,15 +166,17 @@ class ModelEditor(ModelText):
             return False
         wanted = [*(current or []), *(v for v in values if v not in (current or []))]
         rendered = "[" + ", ".join(scalar_text(v, self._newline) for v in wanted) + "]"
-        with self._section(key):
-            nodes, _ = self.parse()
-            pair = top_level(nodes, key)
-            if pair is not None and not is_flow(pair[1]):
-                return False
-            if pair is None:
-                self._add_top_text(nodes, key, f"{key}: {rendered}{self._newline}")
-            else:
-                self.splice(pair[1].start_mark.index, pair[1].end_mark.index, rendered)
+        line = f"{key}: {rendered}{self._newline}"
+        if current is not None or not self.add_top_text_fast(key, line):
+            with self._section(key):
+                nodes, _ = self.parse()
+                pair = top_level(nodes, key)
+                if pair is not None and not is_flow(pair[1]):
+                    return False
+                if pair is None:
+                    self._add_top_text(nodes, key, line)
+                else:
+                    self.splice(pair[1].start_mark.index, pair[1].end_mark.index, rendered)
         self.data[key] = wanted
         self.check_data()
         return True

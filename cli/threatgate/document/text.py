@@ -29,6 +29,9 @@ from threatgate.document.roundtrip import round_trip_problem, round_trip_yaml
 from threatgate.document.values import render_block, render_items
 from threatgate.model.loader import DEFAULT_MAX_DEPTH, LoadError, decode, load_text
 
+#: A top-level key at the start of a line (a mapping key of the document's root).
+_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?=[ \t]|$)", re.MULTILINE)
+
 
 class ModelText:
     """The text of one model file and the data it holds, changed by splicing.
@@ -134,7 +137,37 @@ class ModelText:
             before = "" if not self._text or self._text.endswith(("\n", "\r")) else self._newline
             self.splice(len(self._text), len(self._text), before + addition)
             return
-        position = line_start(self._text, following[0].start_mark.index)
+        self._insert_before_key(line_start(self._text, following[0].start_mark.index),
+                                addition)
+
+    def top_key_offsets(self) -> dict[str, int] | None:
+        """Where each top-level key's line starts, found by scanning the lines (no parse),
+        or None when the lines do not show exactly the keys of the data, one each."""
+        if "\r" in self._text or any(c in self._text for c in "\x85\u2028\u2029"):
+            return None
+        found = [(m.group(1), m.start()) for m in _TOP_KEY.finditer(self._text)]
+        names = [name for name, _ in found]
+        if len(set(names)) != len(names) or set(names) != set(self.data):
+            return None
+        return dict(found)
+
+    def add_top_text_fast(self, key: str, addition: str) -> bool:
+        """:meth:`_add_top_text` without parsing, when the lines show the keys plainly;
+        say whether it was done."""
+        offsets = self.top_key_offsets()
+        if offsets is None or key in offsets:
+            return False
+        rank = {name: i for i, name in enumerate(key_orders().top)}
+        mine = rank.get(key, len(rank))
+        following = sorted(o for name, o in offsets.items() if rank.get(name, len(rank)) > mine)
+        if not following:
+            return False
+        self._insert_before_key(following[0], addition)
+        return True
+
+    def _insert_before_key(self, position: int, addition: str) -> None:
+        """Insert ``addition`` before the key whose line starts at ``position``, and before
+        the comment lines right above it (they introduce that key)."""
         while position > 0:
             previous = previous_line_start(self._text, position)
             if not self._text[previous:position].lstrip().startswith("#"):
