@@ -31,6 +31,8 @@ from threatgate.model.loader import DEFAULT_MAX_DEPTH, LoadError, decode, load_t
 
 #: A top-level key at the start of a line (a mapping key of the document's root).
 _TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?=[ \t]|$)", re.MULTILINE)
+#: Document markers and directives: a text holding them is not scanned for keys.
+_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
 
 
 class ModelText:
@@ -109,6 +111,11 @@ class ModelText:
     def _section_span(self, key: str) -> tuple[int, int, int] | None:
         if key not in self.data or any(c in self._text for c in "\x85\u2028\u2029"):
             return None
+        offsets = self.top_key_offsets()
+        if offsets is not None:  # the keys found by scanning the lines: no load needed
+            start = offsets[key]
+            later = [offset for offset in offsets.values() if offset > start]
+            return start, min(later, default=len(self._text)), self._text.count("\n", 0, start)
         try:
             located = load_text(self._text, max_depth=self._max_depth, locate=True).locations
         except LoadError:  # pragma: no cover - the text was checked before
@@ -143,7 +150,8 @@ class ModelText:
     def top_key_offsets(self) -> dict[str, int] | None:
         """Where each top-level key's line starts, found by scanning the lines (no parse),
         or None when the lines do not show exactly the keys of the data, one each."""
-        if "\r" in self._text or any(c in self._text for c in "\x85\u2028\u2029"):
+        if ("\r" in self._text or any(c in self._text for c in "\x85\u2028\u2029")
+                or _MARKERS.search(self._text)):
             return None
         found = [(m.group(1), m.start()) for m in _TOP_KEY.finditer(self._text)]
         names = [name for name, _ in found]
