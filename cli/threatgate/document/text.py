@@ -52,6 +52,8 @@ class ModelText:
         first_break = re.search(r"\r\n|\r|\n", self._text)
         self._newline = first_break.group(0) if first_break else "\n"
         self._in_section = False
+        #: Inside :meth:`checked_once`: the checks wait for the end of the block.
+        self._deferred = False
         #: The whole text while an edit works on one section of it.
         self._full: str | None = None
 
@@ -237,10 +239,24 @@ class ModelText:
             line=item.start_mark.line + 1, column=item.start_mark.column + 1,
             rule="edit-layout")
 
+    @contextlib.contextmanager
+    def checked_once(self) -> Iterator[None]:
+        """Several edits checked together, once, when the block ends (reading a large
+        file back after each of them is most of the time a merge takes)."""
+        if self._deferred:
+            yield
+            return
+        self._deferred = True
+        try:
+            yield
+        finally:
+            self._deferred = False
+        self.check_data()
+
     def check_data(self) -> None:
         """The edited text must read back as exactly the intended data."""
-        if self._in_section:
-            return  # checked on the whole text when the section closes
+        if self._in_section or self._deferred:
+            return  # checked on the whole text when the section (or the block) closes
         try:
             after = load_text(self._text, max_depth=self._max_depth).data
         except LoadError as exc:  # pragma: no cover - a rendering defect, never user input

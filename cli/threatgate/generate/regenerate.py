@@ -33,6 +33,7 @@ def regenerate(editor: ModelEditor, packs: Sequence[RulePack]) -> Regenerated:
     """Retire what no rule implies any more, then merge what the packs imply now."""
     names = [pack.name for pack in packs]
     generated = apply_packs(architecture_of(editor.data), packs)
-    retired = retire(editor, generated, names)
-    merged = merge_generated(editor, generated, names)
+    with editor.checked_once():
+        retired = retire(editor, generated, names)
+        merged = merge_generated(editor, generated, names)
     return Regenerated(merged, retired, list(generated.fired))
