@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from threatgate.document.canonical import key_orders
@@ -33,6 +33,18 @@ from threatgate.model.loader import DEFAULT_MAX_DEPTH, LoadError, decode, load_t
 _TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?=[ \t]|$)", re.MULTILINE)
 #: Document markers and directives: a text holding them is not scanned for keys.
 _MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
+
+
+def scanned_top_keys(text: str, keys: Iterable[str]) -> dict[str, int] | None:
+    """Where each top-level key's line starts, found by scanning the lines (no parse),
+    or None when the lines do not show exactly ``keys`` (the loaded data's), one each."""
+    if "\r" in text or any(c in text for c in "\x85\u2028\u2029") or _MARKERS.search(text):
+        return None
+    found = [(m.group(1), m.start()) for m in _TOP_KEY.finditer(text)]
+    names = [name for name, _ in found]
+    if len(set(names)) != len(names) or set(names) != set(keys):
+        return None
+    return dict(found)
 
 
 class ModelText:
@@ -150,16 +162,8 @@ class ModelText:
                                 addition)
 
     def top_key_offsets(self) -> dict[str, int] | None:
-        """Where each top-level key's line starts, found by scanning the lines (no parse),
-        or None when the lines do not show exactly the keys of the data, one each."""
-        if ("\r" in self._text or any(c in self._text for c in "\x85\u2028\u2029")
-                or _MARKERS.search(self._text)):
-            return None
-        found = [(m.group(1), m.start()) for m in _TOP_KEY.finditer(self._text)]
-        names = [name for name, _ in found]
-        if len(set(names)) != len(names) or set(names) != set(self.data):
-            return None
-        return dict(found)
+        """Where each top-level key's line starts (:func:`scanned_top_keys`)."""
+        return scanned_top_keys(self._text, self.data)
 
     def add_top_text_fast(self, key: str, addition: str) -> bool:
         """:meth:`_add_top_text` without parsing, when the lines show the keys plainly;

@@ -281,8 +281,6 @@ def line_starts(text: str) -> list[int]:
     return [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
 
 
-_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?=[ \t]|\r?$)", re.MULTILINE)
-_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
 
 
 def top_level_lines(text: str, keys: Iterable[str] | None = None) -> dict[str, int] | None:
@@ -290,15 +288,14 @@ def top_level_lines(text: str, keys: Iterable[str] | None = None) -> dict[str, i
     line at the first column (flow style, exotic line breaks). With the file's ``keys``
     (its loaded data), a scan of the lines that finds exactly them is enough; otherwise
     the fast loader locates them. Large files need no round-trip parse either way."""
+    from threatgate.document.text import scanned_top_keys
     from threatgate.model.loader import LoadError, load_text
 
     if any(c in text for c in "\x85\u2028\u2029"):
         return None
-    if keys is not None and "\r" not in text and not _MARKERS.search(text):
-        found = [(m.group(1), m.start()) for m in _TOP_KEY.finditer(text)]
-        names = [name for name, _ in found]
-        if len(set(names)) == len(names) and set(names) == set(keys):
-            return {name: text.count("\n", 0, start) for name, start in found}
+    scanned = scanned_top_keys(text, keys) if keys is not None else None
+    if scanned is not None:
+        return {name: text.count("\n", 0, start) for name, start in scanned.items()}
     try:
         located = load_text(text, locate=True).locations
     except LoadError:
