@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from threatgate.integrations.http import RetryPolicy
+
 
 @dataclass
 class Seen:
@@ -185,3 +187,45 @@ class FakeTime:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+
+# --- what the command tests of every integration share -----------------------------------
+
+#: Retries short enough for tests; one attempt outlives a loaded machine's slowest answer
+#: yet not a ``hang`` (:data:`HANG_SECONDS`).
+FAST_RETRIES = RetryPolicy(deadline=30, attempt_timeout=1.0, base_delay=0.01, max_delay=0.05,
+                           max_retry_after=5, max_attempts=6)
+
+
+def record_waits(monkeypatch: Any, session: Any) -> list[float]:
+    """Give ``session`` (an integration's session module) :data:`FAST_RETRIES` and record
+    every wait of a run instead of sleeping it."""
+    recorded: list[float] = []
+    monkeypatch.setattr(session, "RETRY_POLICY", FAST_RETRIES)
+    monkeypatch.setattr(session, "wait", recorded.append)
+    return recorded
+
+
+def use_credentials(monkeypatch: Any, names: tuple[str, ...], env: dict[str, str]) -> None:
+    """Only ``env`` among the credential variables ``names`` is set."""
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def command_runner(group: str, secrets: tuple[str, ...]) -> Callable[..., Any]:
+    """Run ``threatgate GROUP ARGS`` and check that no secret and no traceback reached
+    any output."""
+    from click.testing import CliRunner
+
+    from threatgate.commands.main import cli
+
+    def run(*args: str) -> Any:
+        result = CliRunner().invoke(cli, [group, *args], catch_exceptions=False)
+        for secret in secrets:
+            assert secret not in result.stdout + result.stderr
+        assert "Traceback" not in result.stdout + result.stderr
+        return result
+
+    return run

@@ -8,16 +8,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from fakeconfluence import PAT, TOKEN, FakeConfluence, settings
 
 from conftest import VALID_MODEL
-from threatgate.commands.main import cli
+from standin import command_runner, record_waits, use_credentials
 from threatgate.integrations.confluence import session
-from threatgate.integrations.http import RetryPolicy
-
-FAST = RetryPolicy(deadline=30, attempt_timeout=0.3, base_delay=0.01, max_delay=0.05,
-                   max_retry_after=5, max_attempts=6)
 
 
 @pytest.fixture(params=["cloud", "data_center"])
@@ -30,10 +26,7 @@ def wiki(request: pytest.FixtureRequest) -> Iterator[FakeConfluence]:
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Short retries, and every wait of a run recorded instead of slept."""
-    recorded: list[float] = []
-    monkeypatch.setattr(session, "RETRY_POLICY", FAST)
-    monkeypatch.setattr(session, "wait", recorded.append)
-    return recorded
+    return record_waits(monkeypatch, session)
 
 
 @pytest.fixture
@@ -46,10 +39,8 @@ def wiki_repo(project: Path, wiki: FakeConfluence, waits: list[float],
     (models / "billing.yaml").write_text(
         VALID_MODEL.replace("id: shop\ntitle: Web shop", "id: billing\ntitle: Billing", 1),
         encoding="utf-8")
-    for name in ("CONFLUENCE_EMAIL", "CONFLUENCE_API_TOKEN", "CONFLUENCE_PAT"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in wiki.env().items():
-        monkeypatch.setenv(name, value)
+    use_credentials(monkeypatch, ("CONFLUENCE_EMAIL", "CONFLUENCE_API_TOKEN", "CONFLUENCE_PAT"),
+                    wiki.env())
     monkeypatch.chdir(project)
     return project
 
@@ -57,11 +48,4 @@ def wiki_repo(project: Path, wiki: FakeConfluence, waits: list[float],
 @pytest.fixture
 def run_confluence() -> Callable[..., Result]:
     """Run ``threatgate confluence ARGS`` and check that no secret reached any output."""
-    def run(*args: str) -> Result:
-        result = CliRunner().invoke(cli, ["confluence", *args], catch_exceptions=False)
-        for secret in (TOKEN, PAT):
-            assert secret not in result.stdout + result.stderr
-        assert "Traceback" not in result.stdout + result.stderr
-        return result
-
-    return run
+    return command_runner("confluence", (TOKEN, PAT))

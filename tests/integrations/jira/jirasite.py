@@ -7,16 +7,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from fakejira import PAT, TOKEN, FakeJira
 from jiramodels import model_text
 
-from threatgate.commands.main import cli
-from threatgate.integrations.http import RetryPolicy
+from standin import command_runner, record_waits, use_credentials
 from threatgate.integrations.jira import session
-
-FAST = RetryPolicy(deadline=30, attempt_timeout=1.0, base_delay=0.01, max_delay=0.05,
-                   max_retry_after=5, max_attempts=6)
 
 
 @pytest.fixture(params=["cloud", "data_center"])
@@ -29,10 +25,7 @@ def jira_site(request: pytest.FixtureRequest) -> Iterator[FakeJira]:
 @pytest.fixture
 def jira_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Short retries, and every wait of a run recorded instead of slept."""
-    recorded: list[float] = []
-    monkeypatch.setattr(session, "RETRY_POLICY", FAST)
-    monkeypatch.setattr(session, "wait", recorded.append)
-    return recorded
+    return record_waits(monkeypatch, session)
 
 
 @pytest.fixture
@@ -44,10 +37,7 @@ def jira_repo(project: Path, jira_site: FakeJira, jira_waits: list[float],
         f'[jira]\nurl = "{fake.url}"\nproject = "SEC"\n'
         'site_url = "https://example.github.io/models"\n', encoding="utf-8")
     (project / "threatmodels" / "shop.yaml").write_text(model_text(), encoding="utf-8")
-    for name in ("JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PAT"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in fake.env().items():
-        monkeypatch.setenv(name, value)
+    use_credentials(monkeypatch, ("JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PAT"), fake.env())
     monkeypatch.chdir(project)
     return project
 
@@ -55,11 +45,4 @@ def jira_repo(project: Path, jira_site: FakeJira, jira_waits: list[float],
 @pytest.fixture
 def run_jira() -> Callable[..., Result]:
     """Run ``threatgate jira ARGS`` and check that no secret reached any output."""
-    def run(*args: str) -> Result:
-        result = CliRunner().invoke(cli, ["jira", *args], catch_exceptions=False)
-        for secret in (TOKEN, PAT):
-            assert secret not in result.stdout + result.stderr
-        assert "Traceback" not in result.stdout + result.stderr
-        return result
-
-    return run
+    return command_runner("jira", (TOKEN, PAT))
