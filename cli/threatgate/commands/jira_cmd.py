@@ -56,7 +56,7 @@ def run(verb: str, models: tuple[str, ...], dry_run: bool, config_path: Path | N
     settings = jira_settings(config.jira, str(config.source or CONFIG_FILE))
     credentials_from(None, settings.deployment)
     day = resolve_today(today)
-    outcome = Outcome(say, dry_run)
+    outcome = Outcome(say, dry_run, service="jira")
     targets = load_targets(models, config, day, outcome)
     try:
         session = open_session(settings, outcome, dry_run)

@@ -17,9 +17,13 @@ class Outcome:
 
     say: Say
     dry_run: bool = False
-    service: str = "jira"
+    service: str = "threatgate"
     kinds: tuple[str, ...] = KINDS
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for kind in self.kinds:
+            self.counts.setdefault(kind, 0)
 
     def count(self, kind: str, line: str | None = None) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
@@ -38,5 +42,5 @@ class Outcome:
 
     def summary(self, verb: str) -> str:
         would = " (dry run: nothing was written)" if self.dry_run else ""
-        listed = ", ".join(f"{self.counts.get(kind, 0)} {kind}" for kind in self.kinds)
+        listed = ", ".join(f"{self.counts[kind]} {kind}" for kind in self.kinds)
         return f"{self.service} {verb}: {listed}{would}"

@@ -22,8 +22,7 @@ def wait(seconds: float) -> None:
 
 
 def new_outcome(say: Say, dry_run: bool) -> Outcome:
-    return Outcome(say, dry_run, service="confluence", kinds=KINDS,
-                   counts=dict.fromkeys(KINDS, 0))
+    return Outcome(say, dry_run, service="confluence", kinds=KINDS)
 
 
 def open_publisher(settings: ConfluenceSettings, outcome: Outcome, dry_run: bool,
