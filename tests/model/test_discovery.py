@@ -11,7 +11,7 @@ from click.testing import Result
 from conftest import VALID_MODEL
 from threatgate.errors import InputError
 from threatgate.model.config import load_config
-from threatgate.model.discovery import model_file, names_model_id
+from threatgate.model.discovery import discover, model_file, names_model_id
 
 
 @pytest.mark.parametrize("given, is_id", [
@@ -64,3 +64,30 @@ def test_render_export_and_edits_take_the_same_ids(run_cli: Callable[..., Result
     result = run_cli(*args, cwd=project)
     assert result.exit_code == 2
     assert "the model id is used by several files" in result.stderr
+
+
+def test_a_folder_reached_twice_through_links_is_walked_once(
+        project: Path, write_model: Callable[..., Path]) -> None:
+    """A link back to a model folder (or to a sibling folder) lists each file once, under
+    the name the walk reaches it by first: linked folders first, then files, then folders."""
+    write_model(VALID_MODEL, "shop.yaml")
+    write_model(VALID_MODEL.replace("id: shop\n", "id: pay\n"), "b/pay.yaml")
+    folder = project / "threatmodels"
+    (folder / "loop").symlink_to(".", target_is_directory=True)
+    (folder / "a").symlink_to("b", target_is_directory=True)
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "x.yaml").write_text(VALID_MODEL, encoding="utf-8")
+    found = discover([], load_config(project), cwd=project)
+    assert [item.display for item in found] == ["threatmodels/a/pay.yaml",
+                                                 "threatmodels/shop.yaml"]
+    assert all(item.refused is None for item in found)
+
+
+def test_a_listing_keeps_the_walk_order(project: Path,
+                                        write_model: Callable[..., Path]) -> None:
+    for name in ("z.yaml", "a.yml", "m/x.yaml", "m/n/y.yaml", "b/w.yaml", "notes.txt"):
+        write_model(VALID_MODEL, name)
+    found = discover([], load_config(project), cwd=project)
+    assert [item.display for item in found] == [
+        "threatmodels/a.yml", "threatmodels/z.yaml", "threatmodels/b/w.yaml",
+        "threatmodels/m/x.yaml", "threatmodels/m/n/y.yaml"]

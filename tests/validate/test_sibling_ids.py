@@ -40,6 +40,16 @@ def test_no_id_and_oversized_files_give_none(tmp_path: Path) -> None:
     assert first_model_id(tmp_path / "missing.yaml", 1_000) is None
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_or_a_folder_named_like_a_model_is_skipped_without_waiting(
+        tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)  # opened normally, this would wait for a writer forever
+    (tmp_path / "folder.yaml").mkdir()
+    assert first_model_id(pipe, 1_000) is None
+    assert first_model_id(tmp_path / "folder.yaml", 1_000) is None
+
+
 def _cache(tmp_path: Path) -> ResultCache | None:
     cache_dir, key_file = tmp_path / "cache", tmp_path / "state" / "key"
     cache_dir.mkdir(mode=0o700)

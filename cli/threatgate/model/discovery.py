@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from threatgate.errors import InputError
 from threatgate.model.config import Config
@@ -27,6 +27,19 @@ class ModelFile:
     #: not a symbolic link and its folder was resolved): ``real_folder / path.name`` is
     #: the file's real path.
     real_folder: Path | None = None
+
+
+class Listed(NamedTuple):
+    """A model file as a folder walk lists it: what :class:`ModelFile` holds, with the
+    path as text (a walk over a thousand files builds no path object per file)."""
+
+    path: str
+    display: str
+    refused: str | None = None
+    real_folder: Path | None = None
+
+    def model_file(self) -> ModelFile:
+        return ModelFile(Path(self.path), self.display, self.refused, self.real_folder)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -88,43 +101,62 @@ def in_model_folders(path: Path, config: Config) -> bool:
     return inside and not _excluded(full, config)
 
 
-def _walk(folder: Path, config: Config, cwd: Path, found: list[ModelFile]) -> None:
-    root = config.root
-    seen_dirs: set[Path] = set()
-    for current, dirs, files in os.walk(folder, followlinks=False):
-        here = Path(current)
-        real = here.resolve()
-        if real in seen_dirs:
-            dirs[:] = []
+def _walk(folder: Path, config: Config, cwd: Path, found: list[Listed],
+          seen: set[Path] | None = None) -> None:
+    """Append the model files below ``folder``: its linked folders first (each walked
+    where it leads, when that stays inside the repository), then its files, then its
+    folders, each in name order. A folder reached twice (a link back to a folder
+    already walked) is walked once. Names come from one directory listing per folder,
+    so a file costs no system call of its own."""
+    seen = set() if seen is None else seen
+    real = folder.resolve()
+    if real in seen:
+        return
+    seen.add(real)
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:  # unreadable or vanished: nothing to list, as os.walk does
+        return
+    shown = display_path(folder, cwd)
+    prefix = "" if shown == "." else f"{shown}/"
+    base = os.path.join(folder, "")  # noqa: PTH118 - names joined as text, no Path each
+    folders = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".") or not _is_folder(entry):
             continue
-        seen_dirs.add(real)
-        shown = display_path(here, cwd)
-        kept = []
-        for name in sorted(dirs):
-            if name.startswith("."):
-                continue
-            sub = here / name
-            if sub.is_symlink():
-                reason = _escape(sub, root)
-                if reason is not None:
-                    found.append(ModelFile(sub, display_path(sub, cwd), reason))
-                    continue
-                # os.walk does not descend into linked folders: walk them explicitly.
-                _walk(sub, config, cwd, found)
-                continue
-            kept.append(name)
-        dirs[:] = kept
-        for name in sorted(files):
-            if not name.endswith(MODEL_SUFFIXES) or name.startswith("."):
-                continue
-            path = here / name
-            if _excluded(path, config):
-                continue
-            display = name if shown == "." else f"{shown}/{name}"
-            if path.is_symlink():
-                found.append(ModelFile(path, display, _escape(path, root)))
-            else:  # its folder is resolved already: the file is that folder and its name
-                found.append(ModelFile(path, display, real_folder=real))
+        sub = folder / name
+        if not entry.is_symlink():
+            folders.append(sub)
+            continue
+        reason = _escape(sub, config.root)
+        if reason is not None:
+            found.append(Listed(str(sub), display_path(sub, cwd), reason))
+        else:
+            _walk(sub, config, cwd, found, seen)
+    for entry in entries:
+        name = entry.name
+        if not name.endswith(MODEL_SUFFIXES) or name.startswith(".") or _is_folder(entry):
+            continue
+        path = base + name
+        if config.exclude and _excluded(Path(path), config):
+            continue
+        if entry.is_symlink():
+            found.append(Listed(path, prefix + name, _escape(Path(path), config.root)))
+        else:  # its folder is resolved already: the file is that folder and its name
+            found.append(Listed(path, prefix + name, None, real))
+    for sub in folders:
+        _walk(sub, config, cwd, found, seen)
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether a listed name is a folder (a link to one counts), as ``os.walk`` sorts
+    names into folders and files."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list[ModelFile]:
@@ -133,6 +165,11 @@ def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list
     With no paths, the configured model folders are searched. A folder without any model
     file, or a path that does not exist, is a usage error.
     """
+    return [listed.model_file() for listed in list_models(paths, config, cwd)]
+
+
+def list_models(paths: list[Path], config: Config, cwd: Path | None = None) -> list[Listed]:
+    """What :func:`discover` finds, as :class:`Listed` entries (the same rules and order)."""
     cwd = cwd or Path.cwd()
     targets = paths or config.model_dirs
     if not paths and not any(folder.is_dir() for folder in targets):
@@ -141,13 +178,13 @@ def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list
             f"no model folder found ({listed}); pass the model files or folders "
             "to check, or run 'threatgate init'"
         )
-    found: list[ModelFile] = []
+    found: list[Listed] = []
     for target in targets:
         if not paths and not target.is_dir():
             continue
         refused = _named_escape(target, config.root, configured=not paths)
         if refused is not None:
-            found.append(ModelFile(target, display_path(target, cwd), refused))
+            found.append(Listed(str(target), display_path(target, cwd), refused))
         elif target.is_dir():
             before = len(found)
             _walk(target, config, cwd, found)
@@ -156,14 +193,16 @@ def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list
                     f"{display_path(target, cwd)}: no model files (*.yaml, *.yml) in this folder"
                 )
         elif target.exists():
-            found.append(ModelFile(target, display_path(target, cwd)))
+            found.append(Listed(str(target), display_path(target, cwd)))
         elif target.is_symlink():
             raise InputError(f"{display_path(target, cwd)}: broken symbolic link")
         else:
             raise InputError(f"{display_path(target, cwd)}: no such file or folder")
-    unique: dict[Path, ModelFile] = {}
+    if len(targets) == 1:  # one walk lists a file once: a folder reached twice is skipped
+        return found
+    unique: dict[Path, Listed] = {}
     for item in found:
-        unique.setdefault(item.path.absolute(), item)
+        unique.setdefault(Path(item.path).absolute(), item)
     return list(unique.values())
 
 

@@ -12,10 +12,7 @@ usage error (exit 2) naming the output.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -187,6 +184,8 @@ class FolderPublication:
         self.names: dict[str, bool] = {}
         self.created = not target.exists()
         target.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only for a publication: every command imports this module
+
         self.staging = Path(tempfile.mkdtemp(dir=target, prefix=STAGING_PREFIX))
 
     def add(self, name: str, content: bytes) -> None:
@@ -241,6 +240,8 @@ class FolderPublication:
             _prune_empty(target)
         else:
             _prune_empty_own(target, stale)
+        import json
+
         listing = json.dumps({"generator": self.generator, "files": sorted(self.names)},
                              indent=1)
         atomic_write(target / self.manifest, (listing + "\n").encode("utf-8"))
@@ -248,6 +249,8 @@ class FolderPublication:
 
     def discard(self) -> None:
         """Remove the staging folder and whatever it still holds."""
+        import shutil
+
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def __enter__(self) -> FolderPublication:
@@ -312,6 +315,8 @@ def _listed(manifest: Path) -> set[str]:
     if manifest.is_symlink():
         return set()
     try:
+        import json
+
         listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
     except (OSError, ValueError, AttributeError):
         return set()

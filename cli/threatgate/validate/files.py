@@ -11,7 +11,8 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable
+import stat
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -21,7 +22,7 @@ from threatgate.catalogues.library import SHIPPED, CatalogueLibrary, library_for
 from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.model import schema
 from threatgate.model.config import Config
-from threatgate.model.discovery import ModelFile, discover
+from threatgate.model.discovery import Listed, ModelFile, list_models
 from threatgate.model.loader import (
     DEFAULT_MAX_NODES,
     LoadedDocument,
@@ -370,7 +371,7 @@ _TOP_LEVEL_ID = re.compile(rb"^id:[ \t]*['\"]?([a-z0-9][a-z0-9._-]*)", re.MULTIL
 HEAD_BYTES = 4096
 
 
-def sibling_model_ids(siblings: list[ModelFile], max_bytes: int,
+def sibling_model_ids(siblings: Sequence[ModelFile | Listed], max_bytes: int,
                       cache: ResultCache | None = None) -> dict[str, str]:
     """Model ids of files that are not being validated, read with a quick scan.
 
@@ -402,7 +403,7 @@ def repository_model_ids(checked: list[ModelFile], config: Config,
     """The ids of the repository's models other than ``checked`` (by real path): what the
     files a hook passes must not reuse."""
     try:
-        repository = discover([], config)
+        repository = list_models([], config)
     except Exception:  # noqa: BLE001 - the siblings are a bonus check, never a failure
         return {}
     given = set(real_paths(checked))
@@ -411,13 +412,13 @@ def repository_model_ids(checked: list[ModelFile], config: Config,
     return sibling_model_ids(siblings, config.max_file_size, cache)
 
 
-def _stat_listing(items: list[ModelFile]) -> bytes:
+def _stat_listing(items: Sequence[ModelFile | Listed]) -> bytes:
     """Each file's display path, size, modification time and inode, one a line (a file
     that cannot be stat'ed is listed as missing, and so read afresh if it comes back)."""
     lines = []
     for item in items:
         try:
-            info = item.path.stat()
+            info = os.stat(item.path)  # noqa: PTH116 - listed as text, kept as text
         except OSError:
             lines.append(f"{item.display}|-")
             continue
@@ -431,39 +432,57 @@ def _is_id_listing(value: dict[str, Any]) -> bool:
         isinstance(k, str) and isinstance(v, str) for k, v in ids.items())
 
 
-def first_model_id(path: Path, max_bytes: int) -> str | None:
+def first_model_id(path: str | os.PathLike[str], max_bytes: int) -> str | None:
     """The model id a file sets at its top level (the first ``id:`` line), reading only
     its first lines when the id is there; None when there is none, or the file is over
-    ``max_bytes`` or cannot be read."""
+    ``max_bytes`` or cannot be read (a hook reads a thousand of these: plain descriptors,
+    no file objects)."""
     try:
-        with path.open("rb") as handle:
-            if os.fstat(handle.fileno()).st_size > max_bytes:
-                return None
-            head = handle.read(HEAD_BYTES)
-            # Only whole lines of a cut read: the first match among them is the file's.
-            end = head.rfind(b"\n") + 1 if len(head) == HEAD_BYTES else len(head)
-            match = _TOP_LEVEL_ID.search(head, 0, end)
-            if match is None:
-                raw = head + handle.read(max_bytes + 1 - len(head))
-                if len(raw) > max_bytes:
-                    return None
-                match = _TOP_LEVEL_ID.search(raw)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        head = os.read(descriptor, HEAD_BYTES)
+        # Only whole lines of a cut read: the first match among them is the file's.
+        end = head.rfind(b"\n") + 1 if len(head) == HEAD_BYTES else len(head)
+        match = _TOP_LEVEL_ID.search(head, 0, end)
+        if match is None and len(head) == HEAD_BYTES:
+            raw = head + _read_up_to(descriptor, max_bytes + 1 - len(head))
+            if len(raw) > max_bytes:
+                return None
+            match = _TOP_LEVEL_ID.search(raw)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
     return match.group(1).decode() if match else None
 
 
-def real_paths(items: list[ModelFile]) -> list[tuple[Path, str]]:
+def _read_up_to(descriptor: int, limit: int) -> bytes:
+    chunks = []
+    while limit > 0:
+        chunk = os.read(descriptor, min(limit, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return b"".join(chunks)
+
+
+def real_paths(items: Sequence[ModelFile | Listed]) -> list[tuple[Path, str]]:
     """``item.path.resolve()`` of each item as (folder, name), which compare as the paths
     do: known to discovery, or resolving each folder once (a file that is not a symbolic
     link is its resolved folder and its name)."""
     folders: dict[Path, Path] = {}
     out = []
     for item in items:
-        path = item.path
         if item.real_folder is not None:
-            out.append((item.real_folder, path.name))
+            out.append((item.real_folder, os.path.basename(item.path)))  # noqa: PTH119
             continue
+        path = Path(item.path)
         if path.name in ("", ".", "..") or os.path.islink(path):  # noqa: PTH114
             real = path.resolve()
             out.append((real.parent, real.name))
