@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -105,8 +106,35 @@ def test_loader_uses_libyaml_through_the_c_extension() -> None:
     from threatgate.model import loader
 
     # The compiled parser, never ruamel.yaml's pure-Python one.
-    assert loader.CParser.__module__.endswith("_ruamel_yaml"), loader.CParser.__module__
-    assert loader.CParser.__module__ != "ruamel.yaml.parser"
+    parser = loader.yaml_parser().parser
+    assert parser.__module__.endswith("_ruamel_yaml"), parser.__module__
+    assert parser.__module__ != "ruamel.yaml.parser"
+
+
+def test_a_run_whose_results_are_cached_loads_no_parser_validator_or_rules(
+        tmp_path: Path) -> None:
+    """The second validation of an unchanged model (settings and model from the cache)
+    imports neither ruamel.yaml, nor the schema validator, nor the rules."""
+    model = tmp_path / "threatmodels" / "m.yaml"
+    model.parent.mkdir()
+    model.write_text(VALID_MODEL, encoding="utf-8")
+    (tmp_path / "threatgate.toml").write_text("expiring_days = 20\n[rules]\nunused-control = \"off\"\n",
+                                              encoding="utf-8")
+    env = {**os.environ, "THREATGATE_CACHE_DIR": str(tmp_path / "cache"),
+           "XDG_STATE_HOME": str(tmp_path / "state")}
+    probe = ("import sys, runpy; sys.argv = ['threatgate', 'validate', 'threatmodels/m.yaml']\n"
+             "try:\n    runpy.run_module('threatgate', run_name='__main__')\n"
+             "except SystemExit as exc:\n    code = exc.code\n"
+             "heavy = sorted(m for m in sys.modules if m.startswith(('ruamel', 'jsonschema_rs',"
+             " 'threatgate.validate.rules', 'threatgate.catalogues.model')))\n"
+             "print('LOADED', heavy, 'CODE', code, file=sys.stderr)\n")
+    for run in ("first", "second"):
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, check=False)
+        assert "CODE 0" in done.stderr, done.stdout + done.stderr
+        if run == "first":
+            assert "'ruamel.yaml'" in done.stderr  # the model was parsed
+    assert "LOADED [] CODE 0" in done.stderr, done.stderr
 
 
 # --- the shape of the package -----------------------------------------------------------------

@@ -89,6 +89,10 @@ TARGETS: tuple[Target, ...] = (
            "tg_single", "cj_single_bundled", 0.1),
     Target("single", "1 file: threatgate / check-jsonschema (split schema)",
            "tg_single", "cj_single", 0.5),
+    Target("single_stack_floor", "1 file: imports of the stack / check-jsonschema (bundled)",
+           "stack_imports", "cj_single_bundled", None),
+    Target("single_over_floor", "1 file: threatgate / imports of the stack", "tg_single",
+           "stack_imports", None),
     Target("precommit", "pre-commit: 1 file among N models / the file alone",
            "tg_precommit", "tg_alone", 1.1),
     Target("precommit_cached", "pre-commit, cache on: 1 file among N models / alone",
@@ -105,6 +109,9 @@ TARGETS: tuple[Target, ...] = (
     Target("floor_ruamel", "N files: threatgate cold / ruamel C floor", "tg_cold",
            "floor_ruamel", None),
 )
+#: What any run of ``threatgate validate`` imports whatever it does (the command line, the
+#: YAML parser, the schema validator): the floor of a one-file run with this stack.
+STACK_IMPORTS = "import click, _ruamel_yaml, jsonschema_rs"
 PRECOMMIT_DIR = "bench-repo"  # a repository of the N models (hard links)
 ALONE_DIR = "bench-alone"  # a repository holding only the changed model
 #: The model the pre-commit case changes: its name in both repositories.
@@ -1311,6 +1318,8 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
     disagree = "the tools disagree (threatgate accepts every model): "
     jobs = [
         Job("python", "python start-up", [sys.executable, "-c", "pass"], "python -c pass", env),
+        Job("stack_imports", "imports: click, ruamel.yaml's libyaml parser, jsonschema_rs",
+            [sys.executable, "-c", STACK_IMPORTS], "python -c 'import ...'", env),
         Job("tg_single", "1 file: threatgate validate --no-cache",
             [tg, "validate", "--no-cache", str(corpus.single)],
             "threatgate validate --no-cache FILE", env),

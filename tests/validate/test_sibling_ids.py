@@ -10,8 +10,8 @@ import pytest
 
 from threatgate.model.discovery import ModelFile
 from threatgate.support.cache import ResultCache, open_cache
-from threatgate.validate import files as validate_module
-from threatgate.validate.files import HEAD_BYTES, first_model_id, real_paths, sibling_model_ids
+from threatgate.validate import siblings as validate_module
+from threatgate.validate.siblings import HEAD_BYTES, first_model_id, real_paths, sibling_model_ids
 
 
 @pytest.mark.parametrize("padding", [0, 10, HEAD_BYTES - 8, HEAD_BYTES - 3, HEAD_BYTES,

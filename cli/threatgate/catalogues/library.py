@@ -17,10 +17,13 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from threatgate.catalogues.model import Catalogue, catalogue_from_json, check_document
 from threatgate.errors import InputError
 from threatgate.model.config import Config
+
+if TYPE_CHECKING:
+    from threatgate.catalogues.model import Catalogue
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "data"
 SUFFIX = ".json"
@@ -28,6 +31,9 @@ SUFFIX = ".json"
 
 @cache
 def _parse(path: Path, _size: int, _mtime: int) -> Catalogue:
+    # Imported when a catalogue is read: a run whose results come from the cache has none.
+    from threatgate.catalogues.model import catalogue_from_json, check_document
+
     try:
         document = json.loads(path.read_bytes())
     except (OSError, ValueError) as exc:

@@ -87,12 +87,8 @@ def validate(
     from threatgate.output.diagnostics import ValidationResult, summary
     from threatgate.output.registry import render
     from threatgate.support.cache import open_cache
-    from threatgate.validate.files import (
-        cache_salt,
-        options_for,
-        repository_model_ids,
-        validate_files,
-    )
+    from threatgate.validate.files import cache_salt, options_for, validate_files
+    from threatgate.validate.siblings import repository_model_ids
 
     config = resolve_config(config_path)
     day = resolve_today(today)

@@ -132,19 +132,8 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
 
 
 def build_config(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
-    from threatgate.model import schema
-    from threatgate.validate.rules import RULES
-
     check_ranges(source, settings)
-    problems = schema.check(settings, schema.CONFIG_SCHEMA)
-    if problems:
-        raise ConfigError(f"{source}: {problems[0].message}")
-    unknown = sorted(set(settings.get("rules", {})) - set(RULES))
-    if unknown:
-        raise ConfigError(
-            f"{source}: rules: unknown rule id(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(RULES))}"
-        )
+    check_settings(source, settings)
     models = tuple(settings.get("models", Config.models))
     exclude = tuple(settings.get("exclude", ()))
     packs = tuple(settings.get("generate", {}).get("packs", ()))
@@ -201,6 +190,35 @@ def check_confined(root: Path, source: Path | None, setting: str, values: tuple[
         where = f"{source}: " if source is not None else "(default setting) "
         raise ConfigError(f"{where}{setting}: {value!r} {problem}; every configured path "
                           f"must stay inside the repository ({real_root})")
+
+
+def check_settings(source: Path | None, settings: dict[str, Any]) -> None:
+    """Refuse settings the schema does not allow, or that name a rule that does not exist.
+
+    Settings found valid before are known valid from the cache (a signed entry keyed by
+    their exact content, the schema and the rules' code), so that a run whose models all
+    come from the cache loads neither the schema validator nor the rules for them.
+    """
+    if not settings:
+        return  # the empty table is valid: the schema requires nothing, names no rule
+    from threatgate.model import settings_verdicts
+
+    known_valid, remember = settings_verdicts.lookup(settings)
+    if known_valid:
+        return
+    from threatgate.model import schema
+
+    problems = schema.check(settings, schema.CONFIG_SCHEMA)
+    if problems:
+        raise ConfigError(f"{source}: {problems[0].message}")
+    if settings.get("rules"):
+        from threatgate.validate.rules import RULES
+
+        unknown = sorted(set(settings["rules"]) - set(RULES))
+        if unknown:
+            raise ConfigError(f"{source}: rules: unknown rule id(s) {', '.join(unknown)}; "
+                              f"known: {', '.join(sorted(RULES))}")
+    remember()
 
 
 #: No setting nests deeper than this (``[gate]``, ``[rules]``, lists of folders).

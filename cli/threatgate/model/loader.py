@@ -23,16 +23,33 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from types import ModuleType
+from typing import Any, Literal, NamedTuple
 
-from ruamel.yaml import events as yaml_events
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-try:  # The C extension is a hard requirement: the pure-Python parser is far slower.
-    from _ruamel_yaml import CParser
-except ImportError:  # pragma: no cover - depends on the installation
-    from ruamel.yaml.clib._ruamel_yaml import CParser
+class YamlParser(NamedTuple):
+    """libyaml's parser through ruamel.yaml's C extension, and what its events and errors
+    are. Imported at the first parse: a run that finds every file in the cache has none."""
+
+    parser: Any
+    events: ModuleType
+    error: type[Exception]
+    marked_error: type[Any]
+
+
+@cache
+def yaml_parser() -> YamlParser:
+    from ruamel.yaml import events
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:  # The C extension is a hard requirement: the pure-Python parser is far slower.
+        from _ruamel_yaml import CParser
+    except ImportError:  # pragma: no cover - depends on the installation
+        from ruamel.yaml.clib._ruamel_yaml import CParser
+    return YamlParser(CParser, events, YAMLError, MarkedYAMLError)
+
 
 #: Which positions a load records: none, the top-level keys, or every key and item.
 Locate = bool | Literal["top"]
@@ -228,8 +245,8 @@ def _mark(event: Any) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-def _yaml_error(exc: YAMLError, text: str) -> LoadError:
-    if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
+def _yaml_error(exc: Any, text: str) -> LoadError:
+    if isinstance(exc, yaml_parser().marked_error) and exc.problem_mark is not None:
         line, column = exc.problem_mark.line + 1, exc.problem_mark.column + 1
         problem = exc.problem or "invalid YAML"
         if "\t" in text and "cannot start any token" in problem:
@@ -260,10 +277,11 @@ def load_text(
     (also past ``max_nodes`` nodes, located at the first node over)."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    parser = CParser(text)
+    yaml = yaml_parser()
+    parser = yaml.parser(text)
     try:
         return _build(parser, max_depth, locate, max_nodes)
-    except YAMLError as exc:
+    except yaml.error as exc:
         raise _yaml_error(exc, text) from None
     finally:
         parser.dispose()
@@ -271,7 +289,7 @@ def load_text(
 
 def _build(parser: Any, max_depth: int, locate: Locate, max_nodes: int) -> LoadedDocument:
     """Build the document from the parser's events (the hot loop; refusals leave it)."""
-    get_event = parser.get_event
+    get_event, yaml_events = parser.get_event, yaml_parser().events
     scalar_event = yaml_events.ScalarEvent
     mapping_start = yaml_events.MappingStartEvent
     sequence_start = yaml_events.SequenceStartEvent
@@ -365,7 +383,7 @@ def _start_document(get_event: Callable[[], Any]) -> tuple[int, int]:
     """Read up to the document's first node; return where that node starts."""
     get_event()  # StreamStartEvent
     event = get_event()
-    if isinstance(event, yaml_events.StreamEndEvent):
+    if isinstance(event, yaml_parser().events.StreamEndEvent):
         raise LoadError(
             "file-empty",
             "file is empty (or holds only comments); "
@@ -377,7 +395,7 @@ def _start_document(get_event: Callable[[], Any]) -> tuple[int, int]:
 def _end_document(get_event: Callable[[], Any], root: Any, root_mark: tuple[int, int]) -> None:
     """Refuse a second document, an empty document and one that is not a mapping."""
     following = get_event()
-    if not isinstance(following, yaml_events.StreamEndEvent):
+    if not isinstance(following, yaml_parser().events.StreamEndEvent):
         raise LoadError(
             "yaml-multiple-documents",
             "file holds more than one YAML document; keep one model per file",
@@ -414,7 +432,7 @@ def _duplicate_key_error(event: Any, key: Any) -> LoadError:
 
 
 def _anchor_error(event: Any) -> LoadError:
-    what = "alias" if type(event) is yaml_events.AliasEvent else "anchor"
+    what = "alias" if type(event) is yaml_parser().events.AliasEvent else "anchor"
     return LoadError(
         "yaml-anchor",
         f"YAML {what} '{event.anchor}' is not allowed in model files; "
@@ -439,7 +457,7 @@ def _collection_error(event: Any, awaiting_key: bool, max_depth: int) -> LoadErr
             "a mapping key must be a plain value, not a list or mapping",
             *_mark(event),
         )
-    is_map = type(event) is yaml_events.MappingStartEvent
+    is_map = type(event) is yaml_parser().events.MappingStartEvent
     if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
         return LoadError(
             "yaml-tag",

@@ -60,12 +60,21 @@ def format_path(path: JsonPath) -> str:
     return out
 
 
+def schema_files_in(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.schema.json"))
+
+
 @cache
 def _documents(directory: Path) -> dict[str, Any]:
     return {
         path.name: json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted(directory.glob("*.schema.json"))
+        for path in schema_files_in(directory)
     }
+
+
+def schema_files() -> list[Path]:
+    """The shipped schema files, by name."""
+    return schema_files_in(schema_dir())
 
 
 def schema_documents() -> dict[str, Any]:

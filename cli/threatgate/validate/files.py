@@ -11,8 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -22,7 +21,7 @@ from threatgate.catalogues.library import SHIPPED, CatalogueLibrary, library_for
 from threatgate.diagnostics import Diagnostic, Severity
 from threatgate.model import schema
 from threatgate.model.config import Config
-from threatgate.model.discovery import Listed, ModelFile, list_models
+from threatgate.model.discovery import ModelFile
 from threatgate.model.loader import (
     DEFAULT_MAX_NODES,
     LoadedDocument,
@@ -32,7 +31,6 @@ from threatgate.model.loader import (
     read_bytes,
 )
 from threatgate.support.cache import ResultCache
-from threatgate.validate.rules import run_rules
 
 #: Rules meaning the input could not be read at all (exit code 2 rather than 1).
 UNREADABLE_RULES = frozenset({"file-unreadable", "symlink-escape"})
@@ -140,9 +138,8 @@ def code_digest(package: Path, parts: tuple[str, ...] = VALIDATION_CODE) -> str:
 def cache_salt(config: Config, today: dt.date) -> str:
     """Everything besides a file's bytes that its result depends on."""
     digest = hashlib.sha256(code_digest(Path(__file__).resolve().parent.parent).encode())
-    for name, document in sorted(schema.schema_documents().items()):
-        digest.update(name.encode())
-        digest.update(repr(document).encode())
+    for path in schema.schema_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(library_for(config).digest().encode())
     return f"{__version__}|{digest.hexdigest()}|{config.max_file_size}|{config.max_depth}|{today}"
 
@@ -182,8 +179,16 @@ def _findings(data: dict[str, Any], today: dt.date,
     found: list[Finding] = [("error", f"schema-{_kebab(problem.keyword)}", problem.path,
                              problem.message) for problem in schema.check(data)]
     found += [(rule.severity.value, rule.rule, rule.path, rule.message)
-              for rule in run_rules(data, today, catalogues)]
+              for rule in _run_rules(data, today, catalogues)]
     return found
+
+
+def _run_rules(data: dict[str, Any], today: dt.date,
+               catalogues: CatalogueLibrary) -> list[Any]:
+    # The rules are imported at the first file actually checked (not found in the cache).
+    from threatgate.validate.rules import run_rules
+
+    return list(run_rules(data, today, catalogues))
 
 
 def _summarise(document: LoadedDocument, today: dt.date, found: list[Finding] | None = None,
@@ -364,131 +369,3 @@ def _check_model_ids(results: list[FileResult[T]], other_ids: dict[str, str]) ->
             )
         else:
             first[result.model_id] = result.display
-
-
-_TOP_LEVEL_ID = re.compile(rb"^id:[ \t]*['\"]?([a-z0-9][a-z0-9._-]*)", re.MULTILINE)
-#: The id of a model sits near its top: this much is read first, the rest only if needed.
-HEAD_BYTES = 4096
-
-
-def sibling_model_ids(siblings: Sequence[ModelFile | Listed], max_bytes: int,
-                      cache: ResultCache | None = None) -> dict[str, str]:
-    """Model ids of files that are not being validated, read with a quick scan.
-
-    Used when only some files are checked (a pre-commit hook passes the changed ones) to
-    still catch an id that another model of the repository already uses. With a cache,
-    the ids of an unchanged set of files (each file's path, size, modification time and
-    inode) are one entry, so a hook run in a large repository reads no sibling.
-    """
-    wanted = [item for item in siblings if not item.refused]
-    key = ""
-    if cache is not None:
-        listing = _stat_listing(wanted)
-        key = cache.key(b"sibling-ids\0" + listing + f"\0{max_bytes}".encode())
-        found = cache.get(key, _is_id_listing)
-        if found is not None:
-            return dict(found["ids"])
-    ids: dict[str, str] = {}
-    for item in wanted:
-        model_id = first_model_id(item.path, max_bytes)
-        if model_id is not None:
-            ids.setdefault(model_id, item.display)
-    if cache is not None:
-        cache.put(key, {"ids": ids})
-    return ids
-
-
-def repository_model_ids(checked: list[ModelFile], config: Config,
-                         cache: ResultCache | None = None) -> dict[str, str]:
-    """The ids of the repository's models other than ``checked`` (by real path): what the
-    files a hook passes must not reuse."""
-    try:
-        repository = list_models([], config)
-    except Exception:  # noqa: BLE001 - the siblings are a bonus check, never a failure
-        return {}
-    given = set(real_paths(checked))
-    siblings = [item for item, real in zip(repository, real_paths(repository), strict=True)
-                if real not in given]
-    return sibling_model_ids(siblings, config.max_file_size, cache)
-
-
-def _stat_listing(items: Sequence[ModelFile | Listed]) -> bytes:
-    """Each file's display path, size, modification time and inode, one a line (a file
-    that cannot be stat'ed is listed as missing, and so read afresh if it comes back)."""
-    lines = []
-    for item in items:
-        try:
-            info = os.stat(item.path)  # noqa: PTH116 - listed as text, kept as text
-        except OSError:
-            lines.append(f"{item.display}|-")
-            continue
-        lines.append(f"{item.display}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}")
-    return "\n".join(lines).encode("utf-8", "surrogateescape")
-
-
-def _is_id_listing(value: dict[str, Any]) -> bool:
-    ids = value.get("ids")
-    return isinstance(ids, dict) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in ids.items())
-
-
-def first_model_id(path: str | os.PathLike[str], max_bytes: int) -> str | None:
-    """The model id a file sets at its top level (the first ``id:`` line), reading only
-    its first lines when the id is there; None when there is none, or the file is over
-    ``max_bytes`` or cannot be read (a hook reads a thousand of these: plain descriptors,
-    no file objects)."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-            return None
-        head = os.read(descriptor, HEAD_BYTES)
-        # Only whole lines of a cut read: the first match among them is the file's.
-        end = head.rfind(b"\n") + 1 if len(head) == HEAD_BYTES else len(head)
-        match = _TOP_LEVEL_ID.search(head, 0, end)
-        if match is None and len(head) == HEAD_BYTES:
-            raw = head + _read_up_to(descriptor, max_bytes + 1 - len(head))
-            if len(raw) > max_bytes:
-                return None
-            match = _TOP_LEVEL_ID.search(raw)
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
-    return match.group(1).decode() if match else None
-
-
-def _read_up_to(descriptor: int, limit: int) -> bytes:
-    chunks = []
-    while limit > 0:
-        chunk = os.read(descriptor, min(limit, 1 << 20))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        limit -= len(chunk)
-    return b"".join(chunks)
-
-
-def real_paths(items: Sequence[ModelFile | Listed]) -> list[tuple[Path, str]]:
-    """``item.path.resolve()`` of each item as (folder, name), which compare as the paths
-    do: known to discovery, or resolving each folder once (a file that is not a symbolic
-    link is its resolved folder and its name)."""
-    folders: dict[Path, Path] = {}
-    out = []
-    for item in items:
-        if item.real_folder is not None:
-            out.append((item.real_folder, os.path.basename(item.path)))  # noqa: PTH119
-            continue
-        path = Path(item.path)
-        if path.name in ("", ".", "..") or os.path.islink(path):  # noqa: PTH114
-            real = path.resolve()
-            out.append((real.parent, real.name))
-            continue
-        parent = folders.get(path.parent)
-        if parent is None:
-            parent = folders[path.parent] = path.parent.resolve()
-        out.append((parent, path.name))
-    return out

@@ -1,0 +1,66 @@
+"""Settings the schema has accepted, remembered in the result cache.
+
+Every command checks the repository's settings against ``config.schema.json`` before it
+does anything, and that check alone would load the schema validator (a native library
+that itself imports a good part of the standard library). When a run's models all come
+from the cache, nothing else needs it; so a valid set of settings is recorded as a
+signed cache entry keyed by the exact settings (their ``repr``, which tells a date from
+the same text), the schema's bytes and the rules' code (which rule ids exist), and found
+there the next time. Only "valid" is
+ever recorded: invalid settings are checked, and explained, on every run. Settings with
+``cache = false`` are never recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from threatgate import __version__
+from threatgate.support.cache import open_cache
+from threatgate.support.resources import schema_dir
+
+SCHEMA_FILE = "config.schema.json"
+#: Where the semantic rules live (their ids are what ``[rules]`` may name).
+RULES_DIR = Path(__file__).resolve().parent.parent / "validate" / "rules"
+VALID = {"settings": "valid"}
+
+
+def _nothing() -> None:
+    return None
+
+
+def _is_verdict(value: Any) -> bool:
+    return bool(value == VALID)
+
+
+def rules_code_digest() -> str:
+    """The rules' modules by name, size and modification time (the rule ids settings may
+    name come from them), read without importing them."""
+    digest = hashlib.sha256()
+    for path in sorted(RULES_DIR.glob("*.py")):
+        info = path.stat()
+        digest.update(f"{path.name}|{info.st_size}|{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def lookup(settings: dict[str, Any]) -> tuple[bool, Callable[[], None]]:
+    """Whether ``settings`` are known to be valid, and what records them as valid (to be
+    called once the schema has accepted them)."""
+    if settings.get("cache", True) is not True:
+        return False, _nothing
+    try:
+        schema_bytes = (schema_dir() / SCHEMA_FILE).read_bytes()
+    except OSError:
+        return False, _nothing
+    salt = (f"settings|{__version__}|{hashlib.sha256(schema_bytes).hexdigest()}|"
+            f"{rules_code_digest()}")
+    cache = open_cache(salt)
+    if cache is None:
+        return False, _nothing
+    key = cache.key(repr(settings).encode("utf-8", "surrogatepass"))
+    if cache.get(key, _is_verdict) is not None:
+        return True, _nothing
+    return False, lambda: cache.put(key, dict(VALID))
