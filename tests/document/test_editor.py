@@ -13,6 +13,7 @@ from threatgate.document import transaction
 from threatgate.document.editor import ModelEditor
 from threatgate.document.errors import EditError
 from threatgate.document.transaction import edit_file
+from threatgate.document.values import plain_copy
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -72,3 +73,17 @@ def test_an_edit_not_read_back_is_validated_from_its_bytes(
     path.write_text(VALID_MODEL, encoding="utf-8")
     edit_file(path, lambda editor: editor.splice(0, 0, "# top\n"), today=TODAY)
     assert seen == [path.read_bytes()]
+
+
+def test_a_plain_copy_shares_no_container_with_its_original() -> None:
+    original: dict[str, Any] = {"id": "T1", "stride": ["tampering"], "n": 3, "x": 1.5,
+                                "ok": True, "none": None,
+                                "nested": [{"ids": ["C1"]}], "odd": ({"a": [1]},)}
+    copied = plain_copy(original)
+    assert copied == original
+    copied["stride"].append("spoofing")
+    copied["nested"][0]["ids"].append("C2")
+    copied["odd"][0]["a"].append(2)  # not plain data: copied by copy.deepcopy
+    assert original["stride"] == ["tampering"]
+    assert original["nested"] == [{"ids": ["C1"]}]
+    assert original["odd"] == ({"a": [1]},)
