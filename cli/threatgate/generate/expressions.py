@@ -135,27 +135,29 @@ DATAFLOW_KEYS = frozenset({"dataflow", "source", "target", "data", "all", "any",
 
 
 def every(checks: Sequence[Callable[[Any], bool]]) -> Callable[[Any], bool]:
-    """True when all ``checks`` are, tried in order up to the first false one.
+    """True when all ``checks`` are, tried in order up to the first false one."""
+    return _joined(checks, conjunction=True)
 
-    The rules run over every component and flow of a model (tens of thousands of calls
+
+def some(checks: Sequence[Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    """True when one of ``checks`` is, tried in order up to the first true one."""
+    return _joined(checks, conjunction=False)
+
+
+def _joined(checks: Sequence[Callable[[Any], bool]], *,
+            conjunction: bool) -> Callable[[Any], bool]:
+    """The rules run over every component and flow of a model (tens of thousands of calls
     on a large one); one or two checks, the usual case, are joined without a generator
     per call."""
     if len(checks) == 1:
         return checks[0]
     if len(checks) == 2:
         first, second = checks
-        return lambda element: first(element) and second(element)
-    return lambda element: all(check(element) for check in checks)
-
-
-def some(checks: Sequence[Callable[[Any], bool]]) -> Callable[[Any], bool]:
-    """True when one of ``checks`` is, tried in order up to the first true one."""
-    if len(checks) == 1:
-        return checks[0]
-    if len(checks) == 2:
-        first, second = checks
+        if conjunction:
+            return lambda element: first(element) and second(element)
         return lambda element: first(element) or second(element)
-    return lambda element: any(check(element) for check in checks)
+    combine = all if conjunction else any
+    return lambda element: combine(check(element) for check in checks)
 
 
 def compile_expression(expr: Any, scope: str, path: JsonPath,
