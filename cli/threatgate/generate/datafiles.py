@@ -167,12 +167,17 @@ def _open_cache(salt: str, directory: Path, key_file: Path) -> ResultCache | Non
 @cache
 def _salt(schema_name: str) -> str | None:
     """What a checked file's data depend on besides its bytes: the schema, the loader's
-    code, this module's and threatgate's version."""
+    code and its YAML parser, this module, threatgate's version and Python's."""
+    import sys
+
+    from ruamel.yaml import __version__ as parser_version
+
     from threatgate import __version__
     from threatgate.model import loader
     from threatgate.support.resources import schema_dir
 
-    digest = hashlib.sha256(f"{ENTRY_FORMAT}|{__version__}|{schema_name}".encode())
+    digest = hashlib.sha256(f"{ENTRY_FORMAT}|{__version__}|{schema_name}|{parser_version}|"
+                            f"{sys.version}".encode())
     for source in (schema_dir() / schema_name, Path(loader.__file__), Path(__file__)):
         try:
             digest.update(source.read_bytes())
