@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 #: Lists of scalars up to this many characters (with separators) are written inline.
@@ -104,9 +104,10 @@ def _inline(value: Any) -> str:
     return _value(value, flow=True, risky=True)
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _inline_texts(values: tuple[str, ...]) -> str:
-    """A list of strings in flow style."""
+    """A list of strings in flow style (kept for lists that recur; bounded, as the MCP
+    server is a long-running process)."""
     return "[" + ", ".join(_value(v, flow=True, risky=True) for v in values) + "]"
 
 
