@@ -6,20 +6,30 @@
    be absent; recall is the share of wanted concepts found, noise the share of unwanted
    concepts present. Cases that miss or add a concept are listed.
 2. **CPU time** of ``threatgate generate "<a typical description>"`` as a subprocess
-   (user + system CPU of the child), minus the CPU of ``python -c pass``, best of K,
-   against the target (at most 0.5 s after interpreter start).
+   (user + system CPU of the child), minus the CPU of ``python -c pass``: the medians of
+   K interleaved rounds, against the target (at most 0.5 s after interpreter start).
 3. **pytm**: an architecture of pytm's scale (``--flows`` data flows, default 480,
    between 60 components in four trust boundaries) written both as a threatgate model
    and as a pytm script; ``threatgate generate --model`` on a fresh copy of the model
-   against ``python tm.py --json OUT`` on the script, wall-clock, best of K, and the ratio
-   (target at most 0.5). Skipped with a message when pytm is not installed.
+   against ``python tm.py --json OUT`` on the script, run in turn for K rounds
+   (``benchkit.interleave``), and the ratio of the median wall times (target at most
+   0.5). Skipped with a message when pytm is not installed.
+
+Before anything is timed, each command runs once untimed: that fills Python's
+compiled-module folder and threatgate's cache of its parsed rule packs (as any run but
+a user's very first finds them), and gives the model every timed run must write byte
+for byte.
 
 The exit status is 0 when the benchmark ran, even if a target is missed (this is a
 report); 1 when a tool fails; 2 for a usage error.
 
 Run from the repository root, with the project's virtualenv active::
 
-    python tests/benchmarks/bench_generate.py [--flows N] [--repeat K] [--quick] [--json FILE]
+    python tests/benchmarks/bench_generate.py [--flows N] [--repeat K] [--quick]
+                                              [--out DIR] [--json FILE]
+
+``--out DIR`` keeps the architecture (``source.yaml``, ``tm.py``, and the model the
+last run wrote in ``threatmodels/bench.yaml``) for profiling one command by hand.
 
 Not a pytest module: the file name does not match ``test_*.py`` and it defines no test.
 """
@@ -28,14 +38,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
-import resource
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +49,18 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 from benchkit import (  # noqa: E402
     BenchError,
+    Done,
+    Job,
+    Target,
     add_json_option,
-    add_repeat_option,
+    bench_env,
     fill_defaults,
+    interleave,
     machine_info,
+    print_interleaved,
+    print_ratios,
+    ratio_rows,
+    run_timed,
     tool,
     write_json,
 )
@@ -92,25 +105,26 @@ def corpus_report() -> dict[str, Any]:
         for o in outcomes if o.missed or o.noise]}
 
 
-def child_cpu(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """User + system CPU seconds of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise BenchError(f"{' '.join(argv[:3])} ... exited {done.returncode}: {done.stderr[:500]}")
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
 def cpu_report(repeat: int, scratch: Path, env: dict[str, str]) -> dict[str, Any]:
-    threatgate = tool("threatgate")
-    start = min(child_cpu([sys.executable, "-c", "pass"], scratch, env) for _ in range(repeat))
-    runs = [child_cpu([threatgate, "generate", TYPICAL], scratch, env) for _ in range(repeat)]
-    net = min(runs) - start
+    """CPU of a typical ``generate`` minus that of the interpreter's start, medians of
+    interleaved rounds."""
+    jobs = [Job("start", "python -c pass", [sys.executable, "-c", "pass"],
+                "python -c pass", env),
+            Job("typical", "generate, typical description",
+                [tool("threatgate"), "generate", TYPICAL], "threatgate generate TEXT", env)]
+    for job in jobs:  # untimed: fills the compiled modules and the packs' cache
+        _seconds, done = run_timed(job.argv, scratch, env)
+        if done.returncode != 0:
+            raise BenchError(f"{job.shown} exited {done.returncode}: {done.stderr[:500]}")
+    print(f"\ngenerate, typical description ({repeat} rounds):")
+    results = interleave(jobs, repeat, scratch)
+    start, runs = results["start"].cpu_seconds, results["typical"].cpu_seconds
+    net = runs - start
     verdict = "PASS" if net <= CPU_TARGET else "MISS"
-    print(f"\ngenerate, typical description: {min(runs):.3f} s CPU, interpreter start "
+    print(f"generate, typical description: {runs:.3f} s CPU (median), interpreter start "
           f"{start:.3f} s, net {net:.3f} s  <= {CPU_TARGET}  {verdict}")
-    return {"cpu_runs": runs, "interpreter_start": start, "net": net}
+    return {"cpu_runs": results["typical"].cpu, "start_runs": results["start"].cpu,
+            "interpreter_start": start, "net": net}
 
 
 def architecture(flows: int) -> tuple[list[tuple[str, str, str, int]], list[tuple[str, str, str, str]]]:
@@ -158,38 +172,39 @@ def pytm_report(flows: int, repeat: int, scratch: Path, env: dict[str, str]) -> 
     if importlib.util.find_spec("pytm") is None:
         print("\npytm is not installed (pip install pytm): comparison skipped")
         return {"skipped": True}
-    threatgate = tool("threatgate")
     (scratch / "tm.py").write_text(pytm_script(flows), encoding="utf-8")
     source = scratch / "source.yaml"
     source.write_text(threatgate_model(flows), encoding="utf-8")
     model = scratch / "threatmodels" / "bench.yaml"
     model.parent.mkdir(exist_ok=True)
-    ours, theirs = [], []
-    for _ in range(repeat):
-        shutil.copyfile(source, model)
-        start = time.perf_counter()
-        done = subprocess.run([threatgate, "generate", "--model", str(model)], cwd=scratch,
-                              env=env, capture_output=True, text=True, check=False)
-        ours.append(time.perf_counter() - start)
+    ours = Job("threatgate", "threatgate generate --model",
+               [tool("threatgate"), "generate", "--model", str(model)],
+               "threatgate generate --model threatmodels/bench.yaml", env,
+               prepare=lambda: shutil.copyfile(source, model))
+    theirs = Job("pytm", "pytm --json", [sys.executable, "tm.py", "--json", "out.json"],
+                 "python tm.py --json out.json", env)
+    for job in (ours, theirs):  # untimed: compiled modules, the packs' cache, the result
+        if job.prepare is not None:
+            job.prepare()
+        _seconds, done = run_timed(job.argv, scratch, env)
         if done.returncode != 0:
-            raise BenchError(f"threatgate generate --model exited {done.returncode}: "
+            raise BenchError(f"{job.shown} exited {done.returncode}: "
                              f"{(done.stdout + done.stderr)[:800]}")
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "tm.py", "--json", "out.json"], cwd=scratch,
-                              env=env, capture_output=True, text=True, check=False)
-        theirs.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            raise BenchError(f"pytm exited {done.returncode}: {done.stderr[:800]}")
-    # The two commands ran in turn in every round: the ratio of the medians compares runs
-    # that met the same machine.
-    ratio = statistics.median(ours) / statistics.median(theirs)
-    verdict = "PASS" if ratio <= RATIO_TARGET else "MISS"
-    print(f"\n{flows} flows, {COMPONENTS} components (median, min..max of {repeat} rounds):")
-    for label, runs in (("threatgate generate --model", ours), ("pytm --json", theirs)):
-        print(f"  {label:28} {statistics.median(runs):8.3f} s   "
-              f"{min(runs):.3f}..{max(runs):.3f}")
-    print(f"  threatgate / pytm            {ratio:8.3f}     <= {RATIO_TARGET}  {verdict}")
-    return {"threatgate_runs": ours, "pytm_runs": theirs, "ratio": ratio}
+    expected = model.read_bytes()
+
+    def same_model(_: Done) -> None:
+        if model.read_bytes() != expected:
+            raise BenchError("generate --model wrote another model than its first run")
+
+    ours.check = same_model
+    print(f"\n{flows} flows, {COMPONENTS} components ({repeat} interleaved rounds):")
+    results = interleave([ours, theirs], repeat, scratch)
+    print_interleaved(results)
+    rows = ratio_rows(results, [Target("pytm", "threatgate / pytm", "threatgate", "pytm",
+                                       RATIO_TARGET)])
+    print_ratios(rows)
+    return {"runs": [m.as_json() for m in results.values()], "ratios": rows,
+            "ratio": rows[0]["ratio"], "model_bytes": len(expected)}
 
 
 def main() -> int:
@@ -197,22 +212,31 @@ def main() -> int:
     parser.add_argument("--flows", type=int, default=480, help="data flows of the pytm "
                         "comparison (default 480)")
     parser.add_argument("--quick", action="store_true", help="one run of each")
-    add_repeat_option(parser, 3, 1)
+    parser.add_argument("--out", type=Path, metavar="DIR", help="write the architecture to "
+                        "DIR and keep it (source.yaml, tm.py, threatmodels/bench.yaml)")
+    parser.add_argument("--repeat", type=int, metavar="K", help="rounds: runs of each "
+                        "command, in turn with the others; medians reported (default 5; 1 "
+                        "with --quick)")
     add_json_option(parser)
     args = parser.parse_args()
-    fill_defaults(args, repeat=(1, 3))
+    fill_defaults(args, repeat=(1, 5))
     if args.flows < 1:
         parser.error("--flows must be at least 1")
-    env = {**os.environ, "THREATGATE_TODAY": "2026-01-15"}
+    if args.out is not None and args.out.exists() and any(args.out.iterdir()):
+        parser.error(f"--out {args.out}: the folder is not empty")
     info = machine_info()
     print(f"machine: {info}")
     try:
         document: dict[str, Any] = {"machine": info, "corpus": corpus_report()}
         with tempfile.TemporaryDirectory(prefix="bench-generate-") as folder:
             scratch = Path(folder)
-            (scratch / ".git").mkdir()
-            document["cpu"] = cpu_report(args.repeat, scratch, env)
-            document["pytm"] = pytm_report(args.flows, args.repeat, scratch, env)
+            work = args.out.resolve() if args.out is not None else scratch / "work"
+            (work / ".git").mkdir(parents=True)
+            # A cache folder of its own: the first, untimed run fills it.
+            env = bench_env(scratch, THREATGATE_TODAY="2026-01-15",
+                            THREATGATE_CACHE_DIR=str(scratch / "cache"))
+            document["cpu"] = cpu_report(args.repeat, work, env)
+            document["pytm"] = pytm_report(args.flows, args.repeat, work, env)
     except BenchError as exc:
         print(f"bench_generate: {exc}", file=sys.stderr)
         return 1

@@ -110,12 +110,13 @@ def test_bad_pack_is_refused_with_its_location(case: dict[str, Any], tmp_path: P
         extra.append(tmp_path / "a_other.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text(case["pack"], encoding="utf-8")
-    with pytest.raises(PackError) as caught:
-        load_packs([*extra, bad])
-    message = str(caught.value)
-    assert "\n" not in message
-    assert message.startswith(f"{bad}:{case['at']}: "), message
-    assert case["error"] in message, message
+    for _ in range(2):  # the second time, a pack that passed its schema comes from the cache
+        with pytest.raises(PackError) as caught:
+            load_packs([*extra, bad])
+        message = str(caught.value)
+        assert "\n" not in message
+        assert message.startswith(f"{bad}:{case['at']}: "), message
+        assert case["error"] in message, message
 
 
 def test_pack_that_is_not_utf8_or_missing(tmp_path: Path) -> None:

@@ -410,3 +410,28 @@ def test_cli_text_output_drops_terminal_control_characters(
                          cwd=project)
         assert result.exit_code == 0
         assert "\x1b" not in result.output and "Red {component}" in result.output
+
+
+def _recording(answers: list[bool], asked: list[int]) -> list[Callable[[Any], bool]]:
+    """Checks giving ``answers``, each noting its index in ``asked`` when called."""
+    def check(i: int) -> Callable[[Any], bool]:
+        def answer(_: Any) -> bool:
+            asked.append(i)
+            return answers[i]
+        return answer
+    return [check(i) for i in range(len(answers))]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_joined_checks_keep_order_and_stop_at_the_first_answer(count: int) -> None:
+    from threatgate.generate.expressions import every, some
+
+    for answers in ([True] * count, [False] * count, [True] * (count - 1) + [False],
+                    [False] * (count - 1) + [True]):
+        asked: list[int] = []
+        checks = _recording(answers, asked)
+        assert every(checks)(None) is all(answers)
+        assert asked == list(range(answers.index(False) + 1 if False in answers else count))
+        asked.clear()
+        assert some(checks)(None) is any(answers)
+        assert asked == list(range(answers.index(True) + 1 if True in answers else count))

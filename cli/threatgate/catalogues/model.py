@@ -17,7 +17,6 @@ The file format is one JSON object, small and quick to read::
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -145,6 +144,8 @@ def fold_id(requirement_id: str) -> str:
 def did_you_mean(wanted: str, known: Iterable[str], limit: int = 3,
                  cutoff: float = 0.6) -> list[str]:
     """The names of ``known`` closest to ``wanted`` (difflib's ratio, at least ``cutoff``)."""
+    import difflib  # only for a mistyped name
+
     return difflib.get_close_matches(wanted, list(known), n=limit, cutoff=cutoff)
 
 

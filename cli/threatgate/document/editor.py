@@ -45,6 +45,7 @@ from threatgate.document.values import (
     needs_block,
     new_entry,
     ordered,
+    plain_copy,
     quoted_like,
     scalar_text,
     shrink_plan,
@@ -74,7 +75,7 @@ class ModelEditor(ModelText):
         if not entries:
             return
         self.append(collection, entries[0])
-        rest = [copy.deepcopy(dict(e)) for e in entries[1:]]
+        rest = [plain_copy(dict(e)) for e in entries[1:]]
         if not rest:
             return
         nodes, _ = self.parse()

@@ -68,6 +68,8 @@ class ModelText:
         self._deferred = False
         #: The whole text while an edit works on one section of it.
         self._full: str | None = None
+        #: The text the last :meth:`check_data` read back, and the data it read.
+        self._read_back: tuple[str, dict[str, Any]] | None = None
 
     @property
     def text(self) -> str:
@@ -269,3 +271,12 @@ class ModelText:
         if after != self.data:  # pragma: no cover - a rendering defect, never user input
             raise EditError("the edit would change more than the edited entry; "
                             "file left unchanged", rule="edit-unsafe")
+        self._read_back = (self._text, after)
+
+    def read_back(self) -> dict[str, Any] | None:
+        """The data the current text reads as, when :meth:`check_data` has read this very
+        text back (the last check, and nothing changed since); else None. Validating it
+        spares the caller another parse of the whole file."""
+        if self._read_back is None or self._read_back[0] is not self._text:
+            return None
+        return self._read_back[1]

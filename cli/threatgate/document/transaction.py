@@ -290,7 +290,12 @@ def _edit_locked(path: Path, where: str, change: Callable[[ModelEditor], T], *,
                             f"{max_bytes} (setting max_file_size); file left unchanged",
                             rule="file-too-large")
         if after != raw:
-            if _any_introduced(old, _unlocated(after, today, max_depth, rules, catalogues)):
+            # The edited text was read back by the last check of the edit (when it was):
+            # its data are validated without parsing the file once more.
+            read_back = editor.read_back()
+            now = (_unlocated(after, today, max_depth, rules, catalogues) if read_back is None
+                   else _data_problems(read_back, today, rules, catalogues))
+            if _any_introduced(old, now):
                 # Only now are the edited file's problems located (one more load of it).
                 new = _problems(after, today, max_depth, rules, catalogues)
                 problems = _introduced(old, new, Severity.ERROR, where)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 #: Lists of scalars up to this many characters (with separators) are written inline.
@@ -82,6 +82,8 @@ def _scalar(text: str, flow: bool, quoted: bool) -> str:
 
 
 def _value(value: Any, *, flow: bool = False, risky: bool = False) -> str:
+    if type(value) is str:  # by far the most common: tried first
+        return _scalar(value, flow, risky and bool(FLOW_RISKY.search(value)))
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -93,6 +95,8 @@ def _value(value: Any, *, flow: bool = False, risky: bool = False) -> str:
 
 def _inline(value: Any) -> str:
     """A value in flow style (inside ``[...]`` or ``{...}``)."""
+    if type(value) is list and all(type(v) is str for v in value):
+        return _inline_texts(tuple(value))  # ids, STRIDE categories: the same lists recur
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {_inline(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
@@ -100,8 +104,17 @@ def _inline(value: Any) -> str:
     return _value(value, flow=True, risky=True)
 
 
+@lru_cache(maxsize=4096)
+def _inline_texts(values: tuple[str, ...]) -> str:
+    """A list of strings in flow style (kept for lists that recur; bounded, as the MCP
+    server is a long-running process)."""
+    return "[" + ", ".join(_value(v, flow=True, risky=True) for v in values) + "]"
+
+
 def _flow_list(value: list[Any]) -> bool:
     """Whether a list is written inline (the rule of ``assemble.dump_model``)."""
+    if all(type(v) is str for v in value):  # the common case, decided in one pass
+        return sum(len(v) + 2 for v in value) <= INLINE
     scalars = all(not isinstance(v, (Mapping, list)) for v in value)
     groups = all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value)
     return (scalars and sum(len(str(v)) + 2 for v in value) <= INLINE) or (

@@ -202,7 +202,15 @@ def _render(template: str, elements: Sequence[ComponentView | FlowView]) -> str:
     return PLACEHOLDER.sub(value, template)
 
 
-def _reason(rule: CompiledRule, element: ComponentView | FlowView) -> str:
+def _condition(rule: CompiledRule) -> str:
+    """What the rule asks of an element, in words (once per rule, not per element)."""
+    text = f"matches: {describe(rule.spec['when'])}"
+    if "unless" in rule.spec:
+        text += f"; and not: {describe(rule.spec['unless'])}"
+    return text
+
+
+def _reason(condition: str, element: ComponentView | FlowView) -> str:
     if isinstance(element, ComponentView):
         what = f"component {element.id} ({element.type or 'untyped'}"
         flags = ", ".join(sorted(element.flags))
@@ -210,10 +218,7 @@ def _reason(rule: CompiledRule, element: ComponentView | FlowView) -> str:
     else:
         what = (f"dataflow {element.id} {element.source.id} -> {element.target.id} "
                 f"({element.protocol or 'no protocol'})")
-    text = f"{what} matches: {describe(rule.spec['when'])}"
-    if "unless" in rule.spec:
-        text += f"; and not: {describe(rule.spec['unless'])}"
-    return text
+    return f"{what} {condition}"
 
 
 def apply_packs(model: Mapping[str, Any], packs: Sequence[RulePack]) -> Generated:
@@ -237,6 +242,7 @@ def run_compiled(model: Mapping[str, Any], rules: Sequence[CompiledRule],
             architecture.components if rule.spec["scope"] == "component"
             else architecture.flows)
         hits = 0
+        condition = ""
         for subject, matched in _by_subject(rule, elements).items():
             threat = _threat(rule, subject, matched, controls)
             if threat.entry["id"] in threat_ids:
@@ -244,8 +250,9 @@ def run_compiled(model: Mapping[str, Any], rules: Sequence[CompiledRule],
             threat_ids.add(threat.entry["id"])
             hits += 1
             threats.append(threat)
+            condition = condition or _condition(rule)
             fired.append(Firing(rule.id, tuple(e.id for e in matched),
-                                "; ".join(_reason(rule, e) for e in matched)))
+                                "; ".join(_reason(condition, e) for e in matched)))
         if not hits:
             not_applicable.append(NotApplicable(rule.id, rule.spec["not_applicable_when"]))
     return Generated(threats, list(controls.values()), fired, not_applicable)

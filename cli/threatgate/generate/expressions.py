@@ -134,6 +134,32 @@ COMPONENT_KEYS = frozenset({"component", "data", "inbound", "outbound", "all", "
 DATAFLOW_KEYS = frozenset({"dataflow", "source", "target", "data", "all", "any", "not"})
 
 
+def every(checks: Sequence[Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    """True when all ``checks`` are, tried in order up to the first false one."""
+    return _joined(checks, conjunction=True)
+
+
+def some(checks: Sequence[Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    """True when one of ``checks`` is, tried in order up to the first true one."""
+    return _joined(checks, conjunction=False)
+
+
+def _joined(checks: Sequence[Callable[[Any], bool]], *,
+            conjunction: bool) -> Callable[[Any], bool]:
+    """The rules run over every component and flow of a model (tens of thousands of calls
+    on a large one); one or two checks, the usual case, are joined without a generator
+    per call."""
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        if conjunction:
+            return lambda element: first(element) and second(element)
+        return lambda element: first(element) or second(element)
+    combine = all if conjunction else any
+    return lambda element: combine(check(element) for check in checks)
+
+
 def compile_expression(expr: Any, scope: str, path: JsonPath,
                        vocabulary: Vocabulary) -> Predicate:
     """Compile ``expr`` for ``scope`` ("component" or "dataflow") into a predicate."""
@@ -148,9 +174,7 @@ def compile_expression(expr: Any, scope: str, path: JsonPath,
                 here, f"{key!r} cannot be used in a rule of scope {scope}; "
                 f"use one of {', '.join(sorted(allowed))}")
         parts.append(_compile_key(key, value, scope, here, vocabulary))
-    if len(parts) == 1:
-        return parts[0]
-    return lambda element: all(part(element) for part in parts)
+    return every(parts)
 
 
 def _compile_key(key: str, value: Any, scope: str, path: JsonPath,
@@ -161,8 +185,8 @@ def _compile_key(key: str, value: Any, scope: str, path: JsonPath,
         subs = [compile_expression(item, scope, (*path, i), vocabulary)
                 for i, item in enumerate(value)]
         if key == "all":
-            return lambda element: all(sub(element) for sub in subs)
-        return lambda element: any(sub(element) for sub in subs)
+            return every(subs)
+        return some(subs)
     if key == "not":
         sub = compile_expression(value, scope, path, vocabulary)
         return lambda element: not sub(element)
@@ -228,7 +252,7 @@ def _component_matcher(value: Any, path: JsonPath, vocabulary: Vocabulary) -> Pr
         checks.append(lambda c: c.boundary in boundaries)
     if "flags" in spec:
         checks.append(_flag_matcher(spec["flags"], (*path, "flags"), vocabulary))
-    return lambda c: all(check(c) for check in checks)
+    return every(checks)
 
 
 def _flag_matcher(value: Any, path: JsonPath, vocabulary: Vocabulary) -> Predicate:
@@ -286,7 +310,7 @@ def _flow_matcher(value: Any, path: JsonPath) -> Predicate:
     if "has_data" in spec:
         has_data = _boolean(spec["has_data"], (*path, "has_data"))
         checks.append(lambda f: bool(f.assets) is has_data)
-    return lambda f: all(check(f) for check in checks)
+    return every(checks)
 
 
 def _boolean(value: Any, path: JsonPath) -> bool:
@@ -320,7 +344,7 @@ def _data_matcher(value: Any, path: JsonPath) -> Callable[[AssetView], bool]:
     if "properties" in spec:
         props = _names(spec["properties"], (*path, "properties"))
         checks.append(lambda a: bool(props & a.properties))
-    return lambda a: all(check(a) for check in checks)
+    return every(checks)
 
 
 # --- explanations ------------------------------------------------------------------------

@@ -21,11 +21,11 @@ attackers they endanger; new objectives are the business of
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from threatgate.document.values import plain_copy
 from threatgate.edits.generation import (
     entry_digest,
     generation_record,
@@ -94,7 +94,7 @@ def new_section(editor: ModelEditor, collection: str,
         if text and not text.endswith(("\n", "\r")):
             rendered = newline + rendered
     editor.splice(position, position, rendered)
-    editor.data[collection] = [copy.deepcopy(dict(e)) for e in entries]
+    editor.data[collection] = [plain_copy(dict(e)) for e in entries]
     if check:
         editor.check_data()
     return True

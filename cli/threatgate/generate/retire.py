@@ -22,14 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from threatgate.edits.fields import KINDS
 from threatgate.edits.generation import (
     entry_digest,
     generation_record,
     record_generation,
     recorded_digests,
 )
-from threatgate.edits.removal import plan_removal, remove_entity
 from threatgate.model.vocabulary import id_list, items, text
 
 if TYPE_CHECKING:
@@ -56,6 +54,9 @@ def _untouched(editor: ModelEditor, collection: str, entity_id: str,
                  None)
     if entry is None or digest is None or entry_digest(entry) != digest:
         return False
+    from threatgate.edits.fields import KINDS
+    from threatgate.edits.removal import plan_removal
+
     kind = KINDS["threat" if collection == "threats" else "control"]
     plan = plan_removal(editor, kind, entity_id)[0]
     holders = CONTROL_HOLDERS if collection == "controls" else frozenset()
@@ -82,7 +83,6 @@ def retire(editor: ModelEditor, generated: Generated, packs: Sequence[str]) -> R
     emitted = set(record["emitted"])
     digests = recorded_digests(editor.data)
     for collection in ("threats", "controls"):
-        kind = KINDS["threat" if collection == "threats" else "control"]
         ids = [str(e.get("id")) for _, e in items(editor.data, collection)]
         gone = [i for i in ids if i in emitted and i not in produced]
         if collection == "controls":
@@ -91,6 +91,11 @@ def retire(editor: ModelEditor, generated: Generated, packs: Sequence[str]) -> R
             gone = [c for c in gone if c not in in_use]
         for entity_id in gone:
             if _untouched(editor, collection, entity_id, digests.get(entity_id)):
+                # The editing verbs are imported only when something is retired.
+                from threatgate.edits.fields import KINDS
+                from threatgate.edits.removal import remove_entity
+
+                kind = KINDS["threat" if collection == "threats" else "control"]
                 remove_entity(editor, kind, entity_id, force=True)
                 result.removed.append(entity_id)
             else:
