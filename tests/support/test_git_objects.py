@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +144,21 @@ def test_gitpython_is_imported_nowhere() -> None:
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(name == "git" or name.startswith("git.") for name in names), module
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_forked_child_does_not_keep_the_readers_processes(repo: Path) -> None:
+    reader = ObjectReader(repo)
+    sha = blob_id(repo, "HEAD:docs/b.txt")
+    assert reader.read(sha) == b"beta\n"
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        time.sleep(30)
+        os._exit(0)
+    try:
+        start = time.perf_counter()
+        reader.close()  # git sees its input closed although the child still lives
+        assert time.perf_counter() - start < 3
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)

@@ -104,9 +104,21 @@ class ObjectReader:
         self.cwd = cwd
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
         self._stopper = weakref.finalize(self, _stop, self._processes)
+        LIVE_READERS.add(self)
 
     def close(self) -> None:
         self._stopper()
+
+    def forget(self) -> None:
+        """In a forked child: let go of the parent's processes without stopping them (the
+        child's copies of the pipes are closed, so that git sees the parent's close)."""
+        self._stopper.detach()
+        for process in self._processes.values():
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
+            process.returncode = 0  # not this process's child: nothing to wait for
+        self._processes.clear()
 
     def _ask(self, mode: str, name: str) -> tuple[subprocess.Popen[bytes], str, str, int] | None:
         """Send one object name to ``cat-file MODE``: the process, the object's id, kind
@@ -154,6 +166,19 @@ class ObjectReader:
         if len(data) != size or process.stdout.read(1) != b"\n":
             raise InputError("git cat-file stopped unexpectedly")
         return data
+
+
+#: Every reader whose processes may be running, for :func:`forget_readers`.
+LIVE_READERS: weakref.WeakSet[ObjectReader] = weakref.WeakSet()
+
+
+def forget_readers() -> None:
+    for reader in list(LIVE_READERS):
+        reader.forget()
+
+
+if hasattr(os, "register_at_fork"):  # a forked worker must not keep git's pipes open
+    os.register_at_fork(after_in_child=forget_readers)
 
 
 class TreeFile:
