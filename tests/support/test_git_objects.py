@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,21 @@ def test_a_forked_child_does_not_keep_the_readers_processes(repo: Path) -> None:
     finally:
         os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
+
+
+def test_threads_share_a_reader(repo: Path) -> None:
+    reader = ObjectReader(repo)
+    ids = {blob_id(repo, f"HEAD~{n}:docs/{name}"): (n, name)
+           for n in (0, 1) for name in ("a.txt", "b.txt")}
+    expected = {sha: (repo / "docs" / name).read_bytes() if n == 0 else None
+                for sha, (n, name) in ids.items()}
+
+    def read_all(_: int) -> list[tuple[str, bytes, tuple[str, int] | None]]:
+        return [(sha, reader.read(sha), reader.info(sha)) for sha in ids for _ in range(20)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for answers in pool.map(read_all, range(16)):
+            for sha, data, info in answers:
+                assert info == ("blob", len(data))
+                assert expected[sha] in (None, data)
+    reader.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -98,20 +99,24 @@ class ObjectReader:
     """Objects read by id through long-lived ``git cat-file`` processes: one for kinds and
     sizes (``--batch-check``), one for contents (``--batch``), each started when first
     needed and kept until :meth:`close` (or until the reader is collected), so that reading
-    many objects never costs a process apiece."""
+    many objects never costs a process apiece. A request and its answer hold a lock: the
+    threads of a run (verify's) share the reader."""
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
         self._stopper = weakref.finalize(self, _stop, self._processes)
         LIVE_READERS.add(self)
 
     def close(self) -> None:
-        self._stopper()
+        with self._lock:
+            self._stopper()
 
     def forget(self) -> None:
         """In a forked child: let go of the parent's processes without stopping them (the
         child's copies of the pipes are closed, so that git sees the parent's close)."""
+        self._lock = threading.Lock()  # another thread of the parent may have held it
         self._stopper.detach()
         for process in self._processes.values():
             for pipe in (process.stdin, process.stdout):
@@ -120,11 +125,11 @@ class ObjectReader:
             process.returncode = 0  # not this process's child: nothing to wait for
         self._processes.clear()
 
-    def _ask(self, mode: str, name: str) -> tuple[subprocess.Popen[bytes], str, str, int] | None:
-        """Send one object name to ``cat-file MODE``: the process, the object's id, kind
-        and size, or None when there is no such object."""
+    def _process(self, mode: str) -> subprocess.Popen[bytes]:
         process = self._processes.get(mode)
         if process is None:
+            if not self._stopper.alive:  # closed (or forgotten) before: stop these too
+                self._stopper = weakref.finalize(self, _stop, self._processes)
             try:
                 process = subprocess.Popen(["git", "cat-file", mode], cwd=self.cwd,
                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -132,40 +137,49 @@ class ObjectReader:
             except OSError as exc:
                 raise InputError(f"git is not available: {exc}") from None
             self._processes[mode] = process
-        assert process.stdin is not None and process.stdout is not None
-        try:
-            process.stdin.write(name.encode("ascii") + b"\n")
-            process.stdin.flush()
-        except OSError:
-            raise InputError("git cat-file stopped unexpectedly") from None
-        header = process.stdout.readline().decode("ascii", "replace").split()
-        if not header:
-            raise InputError("git cat-file stopped unexpectedly")
-        if len(header) != 3 or not is_object_id(header[0]) or not header[2].isdigit():
-            return None  # "<name> missing"
-        return process, header[0], header[1], int(header[2])
+        return process
+
+    def _ask(self, mode: str, name: str, contents: bool = False
+             ) -> tuple[str, str, int, bytes] | None:
+        """One object name through ``cat-file MODE``: the object's id, kind, size and
+        (``contents``) bytes, or None when there is no such object. A process that stops
+        or answers out of step is dropped; the next request starts another."""
+        with self._lock:
+            process = self._process(mode)
+            assert process.stdin is not None and process.stdout is not None
+            try:
+                process.stdin.write(name.encode("ascii") + b"\n")
+                process.stdin.flush()
+                header = process.stdout.readline().decode("ascii", "replace").split()
+                if len(header) == 3 and is_object_id(header[0]) and header[2].isdigit():
+                    size = int(header[2])
+                    data = process.stdout.read(size + 1) if contents else b"\n"
+                    if data[-1:] != b"\n" or len(data) != (size + 1 if contents else 1):
+                        raise OSError("short read")
+                    return header[0], header[1], size, data[:-1]
+                if len(header) == 2 and header[0] == name:
+                    return None  # "<name> missing" (or ambiguous)
+                raise OSError("no answer")
+            except OSError:
+                _stop({mode: self._processes.pop(mode)})
+                raise InputError("git cat-file stopped unexpectedly") from None
 
     def info(self, sha: str) -> tuple[str, int] | None:
         """The kind (blob, tree, commit, tag) and size of an object, None when missing."""
         found = self._ask("--batch-check", checked_id(sha))
-        return None if found is None else (found[2], found[3])
+        return None if found is None else (found[1], found[2])
 
     def commit_of(self, sha: str) -> str | None:
         """The commit an object peels to (a tag to its commit), None when it does not."""
         found = self._ask("--batch-check", checked_id(sha) + "^{commit}")
-        return None if found is None or found[2] != "commit" else found[1]
+        return None if found is None or found[1] != "commit" else found[0]
 
     def read(self, sha: str) -> bytes:
         """The bytes of an object (:class:`InputError` when it is missing)."""
-        found = self._ask("--batch", checked_id(sha))
+        found = self._ask("--batch", checked_id(sha), contents=True)
         if found is None:
             raise InputError(f"git object {sha} is missing from the repository")
-        process, _sha, _kind, size = found
-        assert process.stdout is not None
-        data = process.stdout.read(size)
-        if len(data) != size or process.stdout.read(1) != b"\n":
-            raise InputError("git cat-file stopped unexpectedly")
-        return data
+        return found[3]
 
 
 #: Every reader whose processes may be running, for :func:`forget_readers`.
