@@ -181,3 +181,14 @@ def test_threads_share_a_reader(repo: Path) -> None:
                 assert info == ("blob", len(data))
                 assert expected[sha] in (None, data)
     reader.close()
+
+
+def test_a_repository_git_refuses_to_open_says_why(repo: Path) -> None:
+    (repo / ".git" / "config").write_text("[core\n", encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        Repository(repo / "docs")
+    assert "is not inside a git repository" in refused.value.message
+    assert "bad config line 1" in " ".join(refused.value.details)
+    with pytest.raises(InputError) as outside:
+        Repository(repo.parent)
+    assert outside.value.details == []

@@ -274,7 +274,12 @@ class Repository:
             bare, inside, git_dir, *cdup = os.fsdecode(run_git(
                 ["rev-parse", "--is-bare-repository", "--is-inside-work-tree",
                  "--absolute-git-dir", "--show-cdup"], root)).split("\n")
-        except (InputError, ValueError):
+        except InputError as exc:
+            # git's own words when they say more (a repository git refuses to open:
+            # ``safe.directory``, a damaged ``.git``)
+            said = () if "not a git repository" in exc.message else (exc.message,)
+            raise InputError(f"{root} is not inside a git repository", details=said) from None
+        except ValueError:
             raise InputError(f"{root} is not inside a git repository") from None
         self.git_dir = Path(git_dir)
         #: The working tree's top folder, None for a bare repository.
