@@ -15,8 +15,12 @@ checks that:
 3. checks, untimed, that the models are valid and that ``threatgate diff HEAD~1 HEAD
    --format json`` reports exactly one model, modified, with the two regressions planted;
 4. times ``threatgate diff HEAD~1 HEAD --format json`` in each repository as a
-   subprocess, wall-clock, best of K runs (each must exit 0 and report the same), and
-   prints both times and the ratio large / small against the target (<= 2.0).
+   subprocess, wall-clock, K interleaved rounds (each run must exit 0 and report the
+   same), and prints the medians and the ratio large / small against the target (<= 2.0);
+5. with ``--compare-with DIR``, also runs another checkout's code (``DIR/cli`` on
+   ``PYTHONPATH``, ``python -m threatgate``) in the same rounds and prints this checkout's
+   time over the other's in each repository (in the small one, the diff is nearly all
+   start-up: the ratio shows what start-up gained or lost) against the target (<= 1.0).
 
 The exit status is 0 when the benchmark ran, even if the target is missed (this is a
 report); 1 when a tool fails or the diff does not report what was changed; 2 for a usage
@@ -25,6 +29,7 @@ error.
 Run from the repository root, with the project's virtualenv active::
 
     python tests/benchmarks/bench_diff.py [--models N] [--repeat K] [--quick] [--json FILE]
+                                          [--compare-with DIR]
 
 Not a pytest module: the file name does not match ``test_*.py`` and it defines no test.
 """
@@ -78,6 +83,8 @@ SMALL_MODELS = 10
 #: The model changed by the second commit (the same one in both repositories).
 CHANGED_INDEX = 7
 TARGET_RATIO = 2.0
+#: This checkout against the one given to --compare-with: never slower.
+TARGET_COMPARED = 1.0
 #: "Today" for threatgate's expiry checks, so that every run sees the same models.
 FIXED_TODAY = "2026-06-01"
 MODELS_DIR = "threatmodels"
@@ -188,17 +195,43 @@ def check_report(stdout: str, expected_id: str, where: str) -> dict[str, Any]:
 # --- timing --------------------------------------------------------------------------------
 
 
-def diff_job(threatgate: str, repo: Repository, env: dict[str, str], expected_id: str,
+@dataclass(frozen=True)
+class Version:
+    """A threatgate to run: this checkout's command, or another checkout's code."""
+
+    key: str  # "" for the command on PATH, else "compared"
+    argv0: list[str]
+    pythonpath: str | None = None
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        return env if self.pythonpath is None else {**env, "PYTHONPATH": self.pythonpath}
+
+
+def diff_job(version: Version, repo: Repository, env: dict[str, str], expected_id: str,
              check: dict[str, Any]) -> Job:
     """``threatgate diff`` in one repository; every run must exit 0 and report the same
     one modified model."""
+    key = f"{repo.key}-{version.key}" if version.key else repo.key
 
     def same_report(done: Done) -> None:
-        if check_report(done.stdout, expected_id, repo.key) != check:
-            raise BenchError(f"{repo.key}: threatgate diff reported differently between runs")
+        if check_report(done.stdout, expected_id, key) != check:
+            raise BenchError(f"{key}: threatgate diff reported differently from the check")
 
-    return Job(repo.key, f"{repo.models} models, 1 changed", [threatgate, *DIFF_ARGS],
-               f"threatgate {' '.join(DIFF_ARGS)}", env, check=same_report, cwd=repo.root)
+    label = f"{repo.models} models, 1 changed{', ' + version.key if version.key else ''}"
+    return Job(key, label, [*version.argv0, *DIFF_ARGS],
+               f"threatgate {' '.join(DIFF_ARGS)}", version.env(env), check=same_report,
+               cwd=repo.root)
+
+
+def targets(repos: list[Repository], compared: bool) -> list[Target]:
+    small, large = repos
+    found = [Target("large_vs_small", f"{large.models} models / {small.models} models, "
+                    "one changed", "large", "small", TARGET_RATIO)]
+    if compared:
+        found += [Target(f"{repo.key}_vs_compared", f"{repo.models} models: this checkout / "
+                         "compared checkout", repo.key, f"{repo.key}-compared", TARGET_COMPARED)
+                  for repo in repos]
+    return found
 
 
 # --- report --------------------------------------------------------------------------------
@@ -213,6 +246,8 @@ def print_report(info: dict[str, Any], repeat: int, repos: list[Repository],
         info,
         f"{info['threatgate']}; {info['git']}",
     )
+    if "compared_source" in info:
+        print(f"compared with: {info['compared_source']}")
     print()
     print(f"{'repository':<10}  {'models':>6}  {'MB':>5}  {'reported':>8}  {'modified':>8}  "
           "regressions")
@@ -225,6 +260,10 @@ def print_report(info: dict[str, Any], repeat: int, repos: list[Repository],
     print_interleaved(results, memory=True)
     print()
     print_ratios(rows)
+    if "small-compared" in results:
+        saved = results["small-compared"].seconds - results["small"].seconds
+        print(f"\nstart-up (the small repository's median) gained against the compared "
+              f"checkout: {saved * 1000:.0f} ms")
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -248,6 +287,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"smoke test: {QUICK_MODELS} models, {QUICK_REPEAT} runs each",
     )
     add_json_option(parser)
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="DIR",
+        help="also time another checkout of threatgate (its cli/ folder is put on "
+        f"PYTHONPATH) in the same rounds; this one must take at most {TARGET_COMPARED:g}x "
+        "its time",
+    )
     args = parser.parse_args(argv)
     fill_defaults(
         args, models=(QUICK_MODELS, DEFAULT_MODELS), repeat=(QUICK_REPEAT, DEFAULT_REPEAT)
@@ -277,18 +324,32 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
     print("checking the models and the diff ...", flush=True)
     checks = [check_repository(threatgate, repo, env, expected_id) for repo in repos]
 
-    print(f"timing ({args.repeat} rounds, the two in turn) ...", flush=True)
-    jobs = [diff_job(threatgate, repo, env, expected_id, check)
-            for repo, check in zip(repos, checks, strict=True)]
+    versions = [Version("", [threatgate])]
+    if args.compare_with is not None:
+        code = args.compare_with.resolve() / "cli"
+        if not (code / "threatgate").is_dir():
+            raise BenchError(f"{args.compare_with}: no cli/threatgate folder there")
+        versions.append(Version("compared", [sys.executable, "-m", "threatgate"], str(code)))
+    for version in versions[1:]:  # untimed: the same answers, and compiled modules
+        for repo, check in zip(repos, checks, strict=True):
+            _, done = run_timed([*version.argv0, *DIFF_ARGS], repo.root, version.env(env))
+            where = f"the compared checkout in the {repo.key} repository"
+            if done.returncode != 0:
+                raise failure(where, done)
+            if check_report(done.stdout, expected_id, where) != check:
+                raise BenchError(f"{where}: the diff reports differently from this checkout")
+    print(f"timing ({args.repeat} rounds, every command in turn) ...", flush=True)
+    jobs = [diff_job(version, repo, env, expected_id, check)
+            for repo, check in zip(repos, checks, strict=True) for version in versions]
     results = interleave(jobs, args.repeat, scratch)
-    rows = ratio_rows(results, [Target(
-        "large_vs_small", f"{args.models} models / {SMALL_MODELS} models, one changed",
-        "large", "small", TARGET_RATIO)])
+    rows = ratio_rows(results, targets(repos, len(versions) > 1))
 
     info = machine_info()
     info["threatgate"] = output([threatgate, "--version"])
     info["threatgate_source"] = source_info(env)
     info["git"] = output(["git", "--version"])
+    if args.compare_with is not None:
+        info["compared_source"] = source_info(versions[1].env(env))
     print_report(info, args.repeat, repos, checks, results, rows)
 
     if args.json_out is not None:

@@ -85,8 +85,9 @@ def config_at(git: Repository, top: Path, current: Config, commit: str) -> SideC
     candidates = _candidates(current, top)
     if candidates is None:
         return SideConfig(current, _relative(current.source, top))
+    entries = git.files_at(commit, candidates)
     for path in candidates:
-        found = git.file_at(commit, path)
+        found = entries.get(path)
         if found is None or not found.is_regular_file or found.size > current.max_file_size:
             continue
         source = top / path

@@ -67,13 +67,16 @@ class ModelFiles:
 
     def blob(self, sha: str) -> bytes:
         """A blob's bytes, refused before reading when it is over ``max_file_size``."""
-        size = self.git.blob_size(sha)
-        limit = self.max_file_size
-        if size > limit:
-            raise LoadError("file-too-large",
-                            f"file is {size} bytes, over the limit of {limit} bytes "
-                            "(setting max_file_size)")
-        return self.git.read_blob(sha)
+        try:
+            size = self.git.blob_size(sha)
+            limit = self.max_file_size
+            if size > limit:
+                raise LoadError("file-too-large",
+                                f"file is {size} bytes, over the limit of {limit} bytes "
+                                "(setting max_file_size)")
+            return self.git.read_blob(sha)
+        except InputError as exc:  # a blob missing from a partial or damaged clone
+            raise LoadError("file-unreadable", f"cannot read file: {exc}") from None
 
     def worktree_file(self, path: str) -> bytes:
         target = self.top / path

@@ -1,22 +1,27 @@
 """The package's one access to git: references, files at a commit, and what changed.
 
-:class:`Repository` goes through GitPython, imported only when a repository is opened so
-that the paths that never touch git (validate above all) do not pay for it;
-:class:`GitProgram` runs the git program itself, for the plumbing of the history (a run
-from the cache is all start-up, and GitPython's import would be most of it). References
-given by users are resolved by ``git rev-parse --verify --end-of-options`` and only full
-object ids reach any other git command line, so a reference can never be taken for an
-option; one that looks like an option is refused outright.
+Everything goes through the ``git`` program's plumbing (``rev-parse``, ``ls-tree``,
+``diff --raw``, ``cat-file``), never through a library: a command that reads a revision
+pays for a few short git processes rather than for importing one (GitPython's import
+alone was most of ``diff``'s start-up). Objects read one at a time go through a
+``git cat-file`` process that lives as long as the repository object
+(:class:`ObjectReader`); many blobs at once go through one ``cat-file`` run for the lot
+(:meth:`Repository.read_blobs`).
+
+References given by users are resolved by ``git rev-parse --verify --end-of-options`` and
+only full object ids reach any other git command line, so a reference can never be taken
+for an option; one that looks like an option is refused outright. Pathspecs are literal.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 from threatgate.errors import InputError
 
@@ -25,14 +30,43 @@ ZERO_SHA = "0" * 40
 SYMLINK_MODE, GITLINK_MODE = "120000", "160000"
 SHALLOW_HINT = (" (this is a shallow clone: fetch more history, e.g. "
                 "`git fetch --unshallow` or actions/checkout with fetch-depth: 0)")
+HEX_DIGITS = frozenset("0123456789abcdef")
 
 
-def _gitpython() -> ModuleType:
+def is_object_id(text: str) -> bool:
+    """Whether ``text`` is a full object id (SHA-1 or SHA-256, lower-case hex)."""
+    return len(text) in (40, 64) and set(text) <= HEX_DIGITS
+
+
+def is_null_id(sha: str) -> bool:
+    """The all-zero id ``git diff --raw`` gives the missing side of an added or deleted file."""
+    return not sha.strip("0")
+
+
+def checked_id(sha: str) -> str:
+    """``sha``, refused unless it is a full object id (the only names given to cat-file)."""
+    if not is_object_id(sha):
+        raise InputError("git cat-file: not a full object id")
+    return sha
+
+
+def run_git(args: list[str], cwd: Path, data: bytes | None = None) -> bytes:
+    """The output of ``git --literal-pathspecs ARGS`` run in ``cwd``; :class:`InputError`
+    with git's own message when it fails."""
     try:
-        import git
-    except ImportError as exc:  # GitPython refuses to load when no git executable is found
+        done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, input=data,
+                              capture_output=True, check=False)
+    except OSError as exc:
         raise InputError(f"git is not available: {exc}") from None
-    return git
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip()
+        raise InputError(f"git {args[0]} failed: {detail}")
+    return done.stdout
+
+
+def missing_reference(ref: str, shallow: bool) -> InputError:
+    return InputError(f"git reference {ref!r} does not exist (it is not a reference git "
+                      f"can resolve here){SHALLOW_HINT if shallow else ''}")
 
 
 @dataclass(frozen=True)
@@ -47,113 +81,259 @@ class ChangedFile:
     head_mode: str
 
 
-class TreeFile:
-    """A file of a commit's tree: its kind, mode and size, read on demand."""
+def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+    processes.clear()
 
-    def __init__(self, item: Any) -> None:
-        self._item = item
+
+class ObjectReader:
+    """Objects read by id through long-lived ``git cat-file`` processes: one for kinds and
+    sizes (``--batch-check``), one for contents (``--batch``), each started when first
+    needed and kept until :meth:`close` (or until the reader is collected), so that reading
+    many objects never costs a process apiece. A request and its answer hold a lock: the
+    threads of a run (verify's) share the reader."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+        self._stopper = weakref.finalize(self, _stop, self._processes)
+        LIVE_READERS.add(self)
+
+    def close(self) -> None:
+        with self._lock:
+            self._stopper()
+
+    def forget(self) -> None:
+        """In a forked child: let go of the parent's processes without stopping them (the
+        child's copies of the pipes are closed, so that git sees the parent's close)."""
+        self._lock = threading.Lock()  # another thread of the parent may have held it
+        self._stopper.detach()
+        for process in self._processes.values():
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
+            process.returncode = 0  # not this process's child: nothing to wait for
+        self._processes.clear()
+
+    def _process(self, mode: str) -> subprocess.Popen[bytes]:
+        process = self._processes.get(mode)
+        if process is None:
+            if not self._stopper.alive:  # closed (or forgotten) before: stop these too
+                self._stopper = weakref.finalize(self, _stop, self._processes)
+            try:
+                process = subprocess.Popen(["git", "cat-file", mode], cwd=self.cwd,
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                           stderr=subprocess.DEVNULL)
+            except OSError as exc:
+                raise InputError(f"git is not available: {exc}") from None
+            self._processes[mode] = process
+        return process
+
+    def _ask(self, mode: str, name: str, contents: bool = False
+             ) -> tuple[str, str, int, bytes] | None:
+        """One object name through ``cat-file MODE``: the object's id, kind, size and
+        (``contents``) bytes, or None when there is no such object. A process that stops
+        or answers out of step is dropped; the next request starts another."""
+        with self._lock:
+            process = self._process(mode)
+            assert process.stdin is not None and process.stdout is not None
+            try:
+                process.stdin.write(name.encode("ascii") + b"\n")
+                process.stdin.flush()
+                header = process.stdout.readline().decode("ascii", "replace").split()
+                if len(header) == 3 and is_object_id(header[0]) and header[2].isdigit():
+                    size = int(header[2])
+                    data = process.stdout.read(size + 1) if contents else b"\n"
+                    if data[-1:] != b"\n" or len(data) != (size + 1 if contents else 1):
+                        raise OSError("short read")
+                    return header[0], header[1], size, data[:-1]
+                if len(header) == 2 and header[0] == name:
+                    return None  # "<name> missing" (or ambiguous)
+                raise OSError("no answer")
+            except OSError:
+                _stop({mode: self._processes.pop(mode)})
+                raise InputError("git cat-file stopped unexpectedly") from None
+
+    def info(self, sha: str) -> tuple[str, int] | None:
+        """The kind (blob, tree, commit, tag) and size of an object, None when missing."""
+        found = self._ask("--batch-check", checked_id(sha))
+        return None if found is None else (found[1], found[2])
+
+    def commit_of(self, sha: str) -> str | None:
+        """The commit an object peels to (a tag to its commit), None when it does not."""
+        found = self._ask("--batch-check", checked_id(sha) + "^{commit}")
+        return None if found is None or found[1] != "commit" else found[0]
+
+    def read(self, sha: str) -> bytes:
+        """The bytes of an object (:class:`InputError` when it is missing)."""
+        found = self._ask("--batch", checked_id(sha), contents=True)
+        if found is None:
+            raise InputError(f"git object {sha} is missing from the repository")
+        return found[3]
+
+
+#: Every reader whose processes may be running, for :func:`forget_readers`.
+LIVE_READERS: weakref.WeakSet[ObjectReader] = weakref.WeakSet()
+
+
+def forget_readers() -> None:
+    for reader in list(LIVE_READERS):
+        reader.forget()
+
+
+if hasattr(os, "register_at_fork"):  # a forked worker must not keep git's pipes open
+    os.register_at_fork(after_in_child=forget_readers)
+
+
+class TreeFile:
+    """An entry of a commit's tree (``git ls-tree``): its kind, mode and size, its bytes
+    read on demand."""
+
+    def __init__(self, reader: ObjectReader, mode: str, kind: str, sha: str,
+                 size: int | None) -> None:
+        self._reader = reader
+        self.mode, self.kind, self.sha = mode, kind, sha
+        self._size = size
 
     @property
     def is_regular_file(self) -> bool:
         """A blob that is not a symbolic link."""
-        return bool(self._item.type == "blob" and self._item.mode != 0o120000)
+        return self.kind == "blob" and self.mode != SYMLINK_MODE
 
     @property
     def size(self) -> int:
-        return int(self._item.size)
+        if self._size is None:  # ls-tree gives no size for a folder or a submodule
+            info = self._reader.info(self.sha)
+            self._size = 0 if info is None else info[1]
+        return self._size
 
     def read(self) -> bytes:
-        data: bytes = self._item.data_stream.read()
-        return data
+        return self._reader.read(self.sha)
+
+
+def parse_tree_listing(raw: bytes, reader: ObjectReader) -> Iterator[tuple[str, TreeFile]]:
+    """The entries ``git ls-tree -z --long`` printed, as (path, entry)."""
+    for item in raw.split(b"\0"):
+        meta, tab, path = item.partition(b"\t")
+        fields = meta.decode("ascii", "replace").split()
+        if not tab or len(fields) != 4:
+            continue
+        mode, kind, sha, size = fields
+        yield os.fsdecode(path), TreeFile(reader, mode, kind, sha,
+                                          int(size) if size.isdigit() else None)
 
 
 class Snapshot:
-    """The files of one commit, seen from a folder of the repository (paths relative to it)."""
+    """The files of one commit, seen from a folder of the repository (paths relative to it).
 
-    def __init__(self, commit: Any, prefix: str) -> None:
-        self._commit = commit
-        self.hexsha: str = commit.hexsha
+    The folder's tree is listed once (``git ls-tree -r``), when first looked at."""
+
+    def __init__(self, repository: Repository, commit: str, prefix: str) -> None:
+        self._repository = repository
+        self.hexsha = commit
         self.prefix = prefix  # "" or "folder/" relative to the repository's top
+        self._entries: dict[str, TreeFile] | None = None
+
+    def _listing(self) -> dict[str, TreeFile]:
+        if self._entries is None:
+            paths = ["--", self.prefix] if self.prefix else []
+            raw = self._repository.run("ls-tree", "-r", "-t", "-z", "--long", "--full-tree",
+                                       self.hexsha, *paths)
+            reader = self._repository.objects
+            self._entries = {path[len(self.prefix):]: entry
+                             for path, entry in parse_tree_listing(raw, reader)
+                             if path.startswith(self.prefix) and path != self.prefix}
+        return self._entries
 
     def entry(self, path: str) -> TreeFile | None:
-        try:
-            return TreeFile(self._commit.tree / (self.prefix + path))
-        except KeyError:
-            return None
+        return self._listing().get(path)
 
     def files(self) -> Iterator[str]:
         """Every blob (symbolic links included) below the folder."""
-        for item in self._commit.tree.traverse():
-            path = str(getattr(item, "path", ""))
-            if getattr(item, "type", None) == "blob" and path.startswith(self.prefix):
-                yield path[len(self.prefix):]
+        return (path for path, entry in self._listing().items() if entry.kind == "blob")
 
 
 class Repository:
     """The git repository holding ``root`` (``root`` may be any folder inside it)."""
 
     def __init__(self, root: Path) -> None:
-        self._git = _gitpython()
         self.root = root
+        if not Path(root).is_dir():
+            raise InputError(f"{root} is not inside a git repository")
         try:
-            self._repo = self._git.Repo(root, search_parent_directories=True)
-        except (self._git.InvalidGitRepositoryError, self._git.NoSuchPathError):
+            bare, inside, git_dir, *cdup = os.fsdecode(run_git(
+                ["rev-parse", "--is-bare-repository", "--is-inside-work-tree",
+                 "--absolute-git-dir", "--show-cdup"], root)).split("\n")
+        except InputError as exc:
+            # git's own words when they say more (a repository git refuses to open:
+            # ``safe.directory``, a damaged ``.git``)
+            said = () if "not a git repository" in exc.message else (exc.message,)
+            raise InputError(f"{root} is not inside a git repository", details=said) from None
+        except ValueError:
             raise InputError(f"{root} is not inside a git repository") from None
-        working = self._repo.working_tree_dir
+        self.git_dir = Path(git_dir)
         #: The working tree's top folder, None for a bare repository.
-        self.top: Path | None = Path(working).resolve() if working else None
+        self._top: Path | None = None
+        if inside == "true":
+            self._top = (Path(root).resolve() / (cdup[0] if cdup else "")).resolve()
+        elif bare != "true" and self.git_dir.name == ".git":
+            self._top = self.git_dir.parent  # looked at from inside its .git folder
+        self.objects = ObjectReader(self._top or self.git_dir)
 
-    def _commit(self, ref: str) -> Any:
-        """The GitPython commit ``ref`` names, or :class:`InputError` when there is none.
+    @property
+    def top(self) -> Path | None:
+        """The working tree's top folder, None for a bare repository."""
+        return self._top
 
-        git itself resolves the reference (``rev-parse --verify``): GitPython's parser
-        knows only part of the syntax (``HEAD@{yesterday}`` is not implemented there).
-        ``--end-of-options`` keeps a reference from being read as an option.
-        """
-        git = self._git
-        if ref.startswith("-") or "\0" in ref:
-            raise self._missing(ref)
-        try:
-            # The object, then peeled to a commit (``:/text^{commit}`` would search for
-            # another text).
-            sha = self._rev_parse(ref)
-            commit = self._repo.commit(self._rev_parse(sha + "^{commit}"))
-            commit.tree  # noqa: B018 - a commit whose tree is missing fails here
-        except (git.GitCommandError, git.BadName, git.BadObject, ValueError):
-            raise self._missing(ref) from None
-        return commit
+    def close(self) -> None:
+        """Stop the git processes kept for reading objects."""
+        self.objects.close()
 
-    def _rev_parse(self, name: str) -> str:
-        out = self._repo.git.execute(
-            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", name],
-            stdout_as_string=True)
-        return str(out).strip()
+    def run(self, *args: str, cwd: Path | None = None, data: bytes | None = None) -> bytes:
+        """The output of ``git ARGS`` (pathspecs taken literally, ``data`` on its standard
+        input), in ``cwd`` or the top."""
+        return run_git(list(args), cwd or self._top or self.git_dir, data)
 
     def resolve(self, ref: str) -> str:
-        """The full id of the commit ``ref`` names (:class:`InputError` when there is none)."""
-        return str(self._commit(ref).hexsha)
+        """The full id of the commit ``ref`` names (:class:`InputError` when there is none).
 
-    def _missing(self, ref: str) -> InputError:
-        return missing_reference(ref, Path(self._repo.git_dir, "shallow").exists())
+        git itself resolves the reference (``rev-parse --verify``), then the object it
+        names is peeled to a commit in a second step (``:/text^{commit}`` would search for
+        another text)."""
+        if ref.startswith("-") or "\0" in ref:
+            raise missing_reference(ref, self.is_shallow())
+        try:
+            sha = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", ref)
+            commit = self.objects.commit_of(sha.decode("ascii").strip())
+        except (InputError, UnicodeDecodeError):
+            commit = None
+        if commit is None:
+            raise missing_reference(ref, self.is_shallow())
+        return commit
+
+    def is_shallow(self) -> bool:
+        """Whether the repository is a shallow clone (its history is cut off)."""
+        try:
+            return self.run("rev-parse", "--is-shallow-repository").strip() == b"true"
+        except InputError:
+            return (self.git_dir / "shallow").exists()
 
     def snapshot(self, ref: str) -> Snapshot:
         """The files of ``ref`` below ``root``, with paths relative to ``root``."""
-        commit = self._commit(ref)
-        top = self.top or Path(self.root).resolve()
+        commit = self.resolve(ref)
+        top = self._top or Path(self.root).resolve()
         prefix = Path(self.root).resolve().relative_to(top).as_posix()
-        return Snapshot(commit, "" if prefix == "." else prefix + "/")
-
-    def run(self, *args: str, cwd: Path | None = None) -> bytes:
-        """The output of ``git ARGS`` (pathspecs taken literally), in ``cwd`` or the top."""
-        git = self._git
-        runner = git.Git(cwd) if cwd is not None else self._repo.git
-        try:
-            out: bytes = runner.execute(["git", "--literal-pathspecs", *args],
-                                        stdout_as_string=False)
-        except git.GitCommandError as exc:
-            detail = exc.stderr.strip() if isinstance(exc.stderr, str) else str(exc)
-            raise InputError(f"git {args[0]} failed: {detail}") from None
-        return out
+        return Snapshot(self, commit, "" if prefix == "." else prefix + "/")
 
     def changed(self, base_sha: str, head_sha: str | None,
                 pathspecs: list[str]) -> list[ChangedFile]:
@@ -175,8 +355,8 @@ class Repository:
             old_mode, new_mode, old_sha, new_sha, status = meta[1:].split(" ")[:5]
             found.append(ChangedFile(
                 path, status[:1],
-                None if old_sha == ZERO_SHA else old_sha,
-                None if new_sha == ZERO_SHA else new_sha,
+                None if is_null_id(old_sha) else old_sha,
+                None if is_null_id(new_sha) else new_sha,
                 old_mode, new_mode,
             ))
         return found
@@ -198,81 +378,38 @@ class Repository:
                            "--", *pathspecs)
         return sorted({os.fsdecode(item) for item in raw.split(b"\0") if item})
 
-    def file_at(self, commit: str, path: str) -> TreeFile | None:
-        """The file at ``path`` (relative to the top folder) in ``commit``, or None."""
+    def files_at(self, commit: str, paths: Iterable[str]) -> dict[str, TreeFile]:
+        """The entries at these paths (relative to the top folder) in ``commit``, by
+        path; a path with no entry is left out. One ``git ls-tree`` for them all."""
+        wanted = {path for path in paths if path and not path.startswith("/")}
+        if not is_object_id(commit) or not wanted:
+            return {}
         try:
-            return TreeFile(self._repo.commit(commit).tree / path)
-        except (KeyError, ValueError):
-            return None
+            raw = self.run("ls-tree", "-z", "--long", "--full-tree", commit, "--",
+                           *sorted(wanted))
+        except InputError:
+            return {}
+        return {found: entry for found, entry in parse_tree_listing(raw, self.objects)
+                if found in wanted}
+
+    def file_at(self, commit: str, path: str) -> TreeFile | None:
+        """The entry at ``path`` (relative to the top folder) in ``commit``, or None."""
+        return self.files_at(commit, [path]).get(path)
 
     def blob_size(self, sha: str) -> int:
-        return int(self._repo.odb.info(bytes.fromhex(sha)).size)
+        info = self.objects.info(sha)
+        if info is None:
+            raise InputError(f"git object {sha} is missing from the repository")
+        return info[1]
 
     def read_blob(self, sha: str) -> bytes:
-        data: bytes = self._repo.odb.stream(bytes.fromhex(sha)).read()
-        return data
-
-
-def missing_reference(ref: str, shallow: bool) -> InputError:
-    return InputError(f"git reference {ref!r} does not exist (it is not a reference git "
-                      f"can resolve here){SHALLOW_HINT if shallow else ''}")
-
-
-class GitProgram:
-    """The repository holding ``root`` through the ``git`` program alone, without
-    GitPython: plumbing for the commands that read history (references, logs, trees and
-    blobs by id) and should start quickly. The same rules as :class:`Repository`:
-    pathspecs are literal, references are resolved by ``rev-parse --verify
-    --end-of-options`` and one that looks like an option is refused."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        try:
-            bare = self._git(["rev-parse", "--is-bare-repository"], root).strip() == b"true"
-        except InputError:
-            raise InputError(f"{root} is not inside a git repository") from None
-        if bare:
-            raise InputError(f"{root}: a bare repository has no working tree")
-        self.top = Path(os.fsdecode(self._git(["rev-parse", "--show-toplevel"], root)
-                                    .rstrip(b"\n"))).resolve()
-
-    def _git(self, args: list[str], cwd: Path, data: bytes | None = None) -> bytes:
-        import subprocess
-
-        try:
-            done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, input=data,
-                                  capture_output=True, check=False)
-        except OSError as exc:
-            raise InputError(f"git is not available: {exc}") from None
-        if done.returncode != 0:
-            detail = done.stderr.decode("utf-8", "replace").strip()
-            raise InputError(f"git {args[0]} failed: {detail}")
-        return done.stdout
-
-    def run(self, *args: str) -> bytes:
-        """The output of ``git ARGS`` at the repository's top folder."""
-        return self._git(list(args), self.top)
-
-    def resolve(self, ref: str) -> str:
-        """The full id of the commit ``ref`` names (:class:`InputError` when there is none)."""
-        if ref.startswith("-") or "\0" in ref:
-            raise missing_reference(ref, self.is_shallow())
-        try:
-            sha = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", ref)
-            return self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
-                            sha.decode("ascii").strip() + "^{commit}").decode("ascii").strip()
-        except (InputError, UnicodeDecodeError):
-            raise missing_reference(ref, self.is_shallow()) from None
-
-    def is_shallow(self) -> bool:
-        """Whether the repository is a shallow clone (its history is cut off)."""
-        return self.run("rev-parse", "--is-shallow-repository").strip() == b"true"
+        return self.objects.read(sha)
 
     def read_blobs(self, shas: Iterable[str], max_size: int) -> dict[str, bytes | int]:
         """The bytes of each blob, or its size when it is over ``max_size`` (not read).
 
-        Two ``git cat-file`` processes for the whole lot, whatever their number: the
-        sizes first (``--batch-check``), then the blobs within the limit (``--batch``).
+        Two ``git cat-file`` runs for the whole lot, whatever their number: the sizes
+        first (``--batch-check``), then the blobs within the limit (``--batch``).
         A missing object is left out.
         """
         wanted = sorted(set(shas))
@@ -300,11 +437,25 @@ class GitProgram:
 
     def _batch(self, mode: str, shas: list[str]) -> bytes:
         """The output of ``git cat-file MODE`` given these object ids (full ids only)."""
-        if any(len(sha) != 40 or not all(c in "0123456789abcdef" for c in sha)
-               for sha in shas):
-            raise InputError("git cat-file: not a full object id")
-        return self._git(["cat-file", mode], self.top,
-                         "".join(f"{sha}\n" for sha in shas).encode("ascii"))
+        for sha in shas:
+            checked_id(sha)
+        return self.run("cat-file", mode,
+                        data="".join(f"{sha}\n" for sha in shas).encode("ascii"))
+
+
+class GitProgram(Repository):
+    """A repository with a working tree (a bare one is refused): the history's access."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        if self._top is None:
+            self.close()
+            raise InputError(f"{root}: a bare repository has no working tree")
+        self.worktree_top: Path = self._top
+
+    @property
+    def top(self) -> Path:
+        return self.worktree_top
 
 
 def head_commit(root: Path) -> str | None:
