@@ -65,7 +65,9 @@ def changed_files(root: Path, base: str | None) -> set[str]:
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=FILE",
               help="Also write a report to FILE (repeatable), e.g. json=verify.json.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=8, show_default=True,
-              help="Commands (--allow-commands) run at the same time.")
+              help="Commands (--allow-commands) run at the same time; a large run (256 "
+                   "evidence checks or more) also checks its evidence in up to this many "
+                   "processes, one per core. 1: everything in one process.")
 @config_option
 @today_option
 def verify(paths: tuple[Path, ...], controls: tuple[str, ...], changed_files_only: bool,

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -135,22 +138,94 @@ def run_assertions(planned: Iterable[PlannedAssertion], tree: Tree, *,
     """Check every assertion; the results are in the order of ``planned``.
 
     Commands run in up to ``workers`` threads, since they wait on other processes. The
-    evidence checks run one after the other in this thread meanwhile: they are Python
-    and ``regex`` work holding the GIL, cached files and parses make them cheap, and
-    threads only slowed them down (8 threads took twice the time of one).
+    evidence checks are Python and ``regex`` work holding the GIL, so threads only slow
+    them down (8 threads took twice the time of one): a large run spreads them over
+    worker processes, one per usable core (at most ``workers``), each with its own cache
+    of files and parses; a small one checks them in this thread meanwhile.
     """
     todo = list(planned)
-    results: list[AssertionResult] = []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        waiting = {index: pool.submit(check_one, p, tree, allow_commands)
-                   for index, p in enumerate(todo) if runs_a_command(p, allow_commands)}
-        for index, p in enumerate(todo):
-            command = waiting.get(index)
-            results.append(command.result() if command is not None
-                           else check_one(p, tree, allow_commands))
+    results: list[AssertionResult | None] = [None] * len(todo)
+    commands = {index for index, p in enumerate(todo) if runs_a_command(p, allow_commands)}
+    evidence = [index for index in range(len(todo)) if index not in commands]
+    processes = evidence_processes(workers, len(evidence))
+    with ExitStack() as stack:
+        # The workers are forked before any command thread starts: a fork copies no lock
+        # that another thread holds.
+        checked = (check_in_processes(stack, todo, evidence, tree, allow_commands, processes)
+                   if processes > 1 else
+                   ([(index, check_one(todo[index], tree, allow_commands))]
+                    for index in evidence))
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, workers)))
+        waiting = {index: pool.submit(check_one, todo[index], tree, allow_commands)
+                   for index in sorted(commands)}
+        for batch in checked:
+            for index, result in batch:
+                results[index] = result
+            if progress:
+                progress(len(batch))
+        for index, command in waiting.items():
+            results[index] = command.result()
             if progress:
                 progress(1)
-    return results
+    return [result for result in results if result is not None]
+
+
+#: Fewer evidence checks than this run in one process: starting workers would cost more.
+PARALLEL_EVIDENCE = 256
+#: Work items per worker process: small enough to even out, large enough to keep each
+#: worker's file and parse cache useful (neighbouring assertions read the same files).
+BATCHES_PER_PROCESS = 8
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def evidence_processes(workers: int, count: int) -> int:
+    """How many processes check ``count`` evidence assertions: one per usable core, at
+    most ``workers``, for a large run where processes can be forked; else one."""
+    if count < PARALLEL_EVIDENCE or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(workers, usable_cores()))
+
+
+def check_in_processes(stack: ExitStack, todo: list[PlannedAssertion], evidence: list[int],
+                       tree: Tree, allow_commands: bool, processes: int,
+                       ) -> Iterator[list[tuple[int, AssertionResult]]]:
+    """The evidence assertions ``evidence`` (indices into ``todo``) checked by forked
+    workers, batch by batch in order. Every batch is handed out (and the workers forked)
+    before this returns; the workers inherit the assertions and the tree, so only
+    indices go to them and only verdicts come back."""
+    size = max(1, -(-len(evidence) // (processes * BATCHES_PER_PROCESS)))
+    batches = [evidence[i:i + size] for i in range(0, len(evidence), size)]
+    pool = stack.enter_context(ProcessPoolExecutor(
+        max_workers=processes, mp_context=multiprocessing.get_context("fork"),
+        initializer=adopt_run, initargs=(todo, tree, allow_commands)))
+    answers = pool.map(check_batch, batches)
+    return ([(index, AssertionResult(todo[index], *outcome))
+             for index, outcome in zip(batch, outcomes, strict=True)]
+            for batch, outcomes in zip(batches, answers, strict=True))
+
+
+#: The run a worker process checks (set once in each worker, by :func:`adopt_run`).
+WORKER_RUN: list[tuple[list[PlannedAssertion], Tree, bool]] = []
+
+
+def adopt_run(todo: list[PlannedAssertion], tree: Tree, allow_commands: bool) -> None:
+    WORKER_RUN[:] = [(todo, tree, allow_commands)]
+
+
+def check_batch(batch: list[int]) -> list[tuple[Verdict, dict[str, str], str | None]]:
+    """In a worker: the verdict, evidence files and matched line of each assertion."""
+    todo, tree, allow_commands = WORKER_RUN[0]
+    out = []
+    for index in batch:
+        result = check_one(todo[index], tree, allow_commands)
+        out.append((result.verdict, result.evidence, result.matched))
+    return out
 
 
 def control_evidence(results: Iterable[AssertionResult]) -> dict[str, dict[str, Evidence]]:
