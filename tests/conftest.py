@@ -165,6 +165,36 @@ def git_repo(tmp_path: Path) -> Iterator[Path]:
     yield repo
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What a run of the command line in a fresh interpreter imported (among the names
+    asked about), its exit status and its output."""
+
+    modules: list[str]
+    code: object
+    stdout: str
+    stderr: str
+
+
+def modules_loaded_by(argv: list[str], cwd: Path, names: tuple[str, ...],
+                      env: dict[str, str] | None = None) -> Loaded:
+    """Run ``threatgate ARGV`` in a fresh interpreter and list the modules among ``names``
+    (each a module and its submodules) it imported."""
+    probe = ("import json, sys\nfrom threatgate.commands.main import main\n"
+             f"sys.argv = ['threatgate', *{argv!r}]\n"
+             "try:\n    main()\n    code = 0\nexcept SystemExit as exit:\n    code = exit.code\n"
+             f"names = {names!r}\n"
+             "loaded = sorted(m for m in sys.modules if any(m == n or m.startswith(n + '.')"
+             " for n in names))\n"
+             "print('\\nPROBE', json.dumps([loaded, code]), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=cwd, env=env, check=False)
+    marker = done.stderr.rfind("\nPROBE ")
+    assert marker >= 0, done.stdout + done.stderr
+    modules, code = json.loads(done.stderr[marker + len("\nPROBE "):])
+    return Loaded(modules, code, done.stdout, done.stderr[:marker])
+
+
 def check_golden(name: str, actual: str | bytes) -> None:
     """Compare ``actual`` with ``tests/golden/NAME``; THREATGATE_UPDATE_GOLDEN=1 rewrites it."""
     path = GOLDEN_DIR / name

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, VALID_MODEL
+from conftest import REPO_ROOT, VALID_MODEL, modules_loaded_by
 
 PACKAGE = REPO_ROOT / "cli" / "threatgate"
 CORE_EXCLUDED = ("commands", "output", "integrations")
@@ -48,19 +48,9 @@ def test_renderers_never_import_commands() -> None:
 def test_validate_path_keeps_heavy_imports_off(tmp_path: Path) -> None:
     model = tmp_path / "m.yaml"
     model.write_text(VALID_MODEL, encoding="utf-8")
-    probe = (
-        "import sys\n"
-        "from threatgate.commands.main import main\n"
-        f"sys.argv = ['threatgate', 'validate', '--no-cache', {str(model)!r}]\n"
-        "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
-        "heavy = [m for m in ('git', 'jinja2', 'markdown_it', 'mcp', 'pydantic', 'anyio',"
-        " 'docx')"
-        " if m in sys.modules]\n"
-        "print('HEAVY', heavy, 'CODE', code)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=tmp_path)
-    assert "HEAVY [] CODE 0" in done.stdout, done.stdout + done.stderr
+    run = modules_loaded_by(["validate", "--no-cache", str(model)], tmp_path,
+                            ("git", "jinja2", "markdown_it", "mcp", "pydantic", "anyio", "docx"))
+    assert (run.modules, run.code) == ([], 0), run.stdout + run.stderr
 
 
 #: The MCP SDK (and what it brings: pydantic, anyio) is imported by the server alone.
@@ -118,23 +108,16 @@ def test_a_run_whose_results_are_cached_loads_no_parser_validator_or_rules(
     model = tmp_path / "threatmodels" / "m.yaml"
     model.parent.mkdir()
     model.write_text(VALID_MODEL, encoding="utf-8")
-    (tmp_path / "threatgate.toml").write_text("expiring_days = 20\n[rules]\nunused-control = \"off\"\n",
-                                              encoding="utf-8")
+    (tmp_path / "threatgate.toml").write_text(
+        'expiring_days = 20\n[rules]\nunused-control = "off"\n', encoding="utf-8")
     env = {**os.environ, "THREATGATE_CACHE_DIR": str(tmp_path / "cache"),
            "XDG_STATE_HOME": str(tmp_path / "state")}
-    probe = ("import sys, runpy; sys.argv = ['threatgate', 'validate', 'threatmodels/m.yaml']\n"
-             "try:\n    runpy.run_module('threatgate', run_name='__main__')\n"
-             "except SystemExit as exc:\n    code = exc.code\n"
-             "heavy = sorted(m for m in sys.modules if m.startswith(('ruamel', 'jsonschema_rs',"
-             " 'threatgate.validate.rules', 'threatgate.catalogues.model')))\n"
-             "print('LOADED', heavy, 'CODE', code, file=sys.stderr)\n")
-    for run in ("first", "second"):
-        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                              env=env, cwd=tmp_path, check=False)
-        assert "CODE 0" in done.stderr, done.stdout + done.stderr
-        if run == "first":
-            assert "'ruamel.yaml'" in done.stderr  # the model was parsed
-    assert "LOADED [] CODE 0" in done.stderr, done.stderr
+    heavy = ("ruamel", "jsonschema_rs", "threatgate.validate.rules",
+             "threatgate.catalogues.model")
+    first = modules_loaded_by(["validate", "threatmodels/m.yaml"], tmp_path, heavy, env)
+    assert first.code == 0 and "ruamel.yaml" in first.modules  # the model was parsed
+    second = modules_loaded_by(["validate", "threatmodels/m.yaml"], tmp_path, heavy, env)
+    assert (second.modules, second.code) == ([], 0), second.stderr
 
 
 # --- the shape of the package -----------------------------------------------------------------

@@ -4,14 +4,13 @@ repositories (bare, damaged, SHA-256) are answered, never a crash."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 
-from conftest import VALID_MODEL, git
+from conftest import VALID_MODEL, git, modules_loaded_by
 
 RETITLED = VALID_MODEL.replace("title: Web shop", "title: Shop")
 
@@ -28,14 +27,9 @@ def two_commits(repo: Path) -> None:
 
 def test_diff_starts_without_gitpython(git_repo: Path) -> None:
     two_commits(git_repo)
-    probe = ("import sys\nfrom threatgate.commands.main import main\n"
-             "sys.argv = ['threatgate', 'diff', 'HEAD~1', 'HEAD', '--format', 'json']\n"
-             "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
-             "print('GIT', 'git' in sys.modules, 'CODE', code, file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=git_repo)
-    assert "GIT False CODE 0" in done.stderr, done.stderr
-    assert '"models_modified": 1' in done.stdout
+    run = modules_loaded_by(["diff", "HEAD~1", "HEAD", "--format", "json"], git_repo, ("git",))
+    assert (run.modules, run.code) == ([], 0), run.stderr
+    assert '"models_modified": 1' in run.stdout
 
 
 def test_a_blob_missing_from_the_repository_is_unreadable_not_a_crash(

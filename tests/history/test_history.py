@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from conftest import git
+from conftest import git, modules_loaded_by
 from scripted_history import SUBJECTS, build, commit, model_text, write
 from threatgate.history.build import HistoryRequest, build_history
 from threatgate.history.results import EVENTS, History, Posture
@@ -290,17 +290,8 @@ def test_many_blobs_are_assessed_in_worker_processes_alike(git_repo: Path) -> No
 
 def test_history_starts_without_gitpython(scripted: Path) -> None:
     """The second run is all start-up: it must not pay for GitPython (nor Jinja2)."""
-    import subprocess
-    import sys
-
-    probe = ("import sys\nfrom threatgate.commands.main import main\n"
-             "sys.argv = ['threatgate', 'history']\n"
-             "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
-             "heavy = [m for m in ('git', 'jinja2') if m in sys.modules]\n"
-             "print('HEAVY', heavy, 'CODE', code, file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=scripted)
-    assert "HEAVY [] CODE 0" in done.stderr, done.stderr
+    run = modules_loaded_by(["history"], scripted, ("git", "jinja2"))
+    assert (run.modules, run.code) == ([], 0), run.stderr
 
 
 def test_other_files_of_the_model_folders_are_no_change(git_repo: Path) -> None:
