@@ -12,6 +12,7 @@ usage error (exit 2) naming the output.
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import json
 import os
 import shutil
@@ -141,19 +142,24 @@ def write_into(folder: Path, name: str, data: bytes, *, durable: bool = True) ->
     return path
 
 
-def real_folders(base: Path, name: str) -> Path:
+def real_folders(base: Path, name: str, made: set[Path] | None = None) -> Path:
     """Create the folders of ``base/name`` below ``base`` so that none is a symbolic link.
 
     A link found where a folder of the output goes (``OUT/models -> /elsewhere``) is
     removed (not followed) and a real folder made in its place, so that nothing is
-    written outside ``base``. Returns the folder that will hold the file.
+    written outside ``base``. Returns the folder that will hold the file. ``made`` holds
+    the folders this writer already made real, which are not checked again.
     """
     folder = base
     for part in PurePosixPath(name).parts[:-1]:
         folder = folder / part
+        if made is not None and folder in made:
+            continue
         if folder.is_symlink():
             folder.unlink()
         folder.mkdir(exist_ok=True)
+        if made is not None:
+            made.add(folder)
     return folder
 
 
@@ -185,53 +191,87 @@ class FolderPublication:
         self.clean, self.what = clean, what
         #: Every file of the folder, and whether it is staged (True) or unchanged.
         self.names: dict[str, bool] = {}
+        #: Where each staged file is until it is published (below :attr:`staging`).
+        self.sources: dict[str, Path] = {}
         self.created = not target.exists()
         target.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(dir=target, prefix=STAGING_PREFIX))
+        #: Folders made real below the staging folder, and below ``target`` when publishing.
+        self._made: set[Path] = set()
+        #: Folders of ``target`` looked at: whether each is a real folder (no link).
+        self._real: dict[Path, bool] = {target: True}
 
-    def add(self, name: str, content: bytes) -> None:
+    def add(self, name: str, content: bytes | Iterable[bytes]) -> None:
         """Make ``name`` (relative POSIX) hold ``content`` once published; the last
-        content given for a name wins."""
+        content given for a name wins. ``content`` may come in pieces, written as they
+        come; if they stop with an error, the error propagates and ``name`` is left out."""
         existing = self._existing(name)
-        if existing is not None and _same(existing, content):
+        if isinstance(content, bytes) and existing is not None and _same(existing, content):
             self._unchanged(name)
             return
-        real_folders(self.staging, name)
-        (self.staging / name).write_bytes(content)
+        self._unchanged(name)  # drops what an earlier call staged
+        staged = real_folders(self.staging, name, self._made) / PurePosixPath(name).name
+        if isinstance(content, bytes):
+            staged.write_bytes(content)
+        else:
+            try:
+                with staged.open("wb") as file:
+                    file.writelines(content)
+            except BaseException:
+                staged.unlink(missing_ok=True)
+                del self.names[name]
+                raise
+            if existing is not None and _same_file(existing, staged):
+                staged.unlink()
+                return
         self.names[name] = True
+        self.sources[name] = staged
 
     def adopt(self, name: str, written: Path) -> None:
-        """As :meth:`add`, with the content already in the file ``written`` (on the file
-        system of ``target``, e.g. below :attr:`staging`), which is moved or removed."""
+        """As :meth:`add`, with the content already in the file ``written`` (below
+        :attr:`staging`), which stays where it is until it is published, or is removed."""
         existing = self._existing(name)
         if existing is not None and _same(existing, written.read_bytes()):
             written.unlink()
             self._unchanged(name)
             return
-        real_folders(self.staging, name)
-        os.replace(written, self.staging / name)
+        self._unchanged(name)
         self.names[name] = True
+        self.sources[name] = written
 
     def _existing(self, name: str) -> Path | None:
         if not safe_relative(name):
             raise InputError(f"{self.target}: refusing to write {name!r}, a path outside "
                              f"{self.what}")
-        return _regular_file(self.target, name)
+        folder = self.target
+        for part in PurePosixPath(name).parts[:-1]:
+            parent, folder = folder, folder / part
+            real = self._real.get(folder)
+            if real is None:
+                real = self._real[parent] and folder.is_dir() and not folder.is_symlink()
+                self._real[folder] = real
+            if not real:
+                return None
+        path = folder / PurePosixPath(name).name
+        return path if not path.is_symlink() and path.is_file() else None
 
     def _unchanged(self, name: str) -> None:
-        if self.names.get(name):
-            (self.staging / name).unlink()
+        staged = self.sources.pop(name, None)
+        if staged is not None:
+            staged.unlink()
         self.names[name] = False
 
     def publish(self) -> Published:
         """Move the staged files into ``target``, remove stale files, write the manifest."""
         target = self.target
         written = 0
+        made: set[Path] = set()
         for name, staged in sorted(self.names.items()):
             if staged:
-                _move_into(self.staging / name, real_folders(target, name)
+                _move_into(self.sources[name], real_folders(target, name, made)
                            / PurePosixPath(name).name)
                 written += 1
+        self.sources.clear()
         self.discard()
         stale = _listed(target / self.manifest) - set(self.names)
         if self.clean:
@@ -265,21 +305,16 @@ class FolderPublication:
 STAGING_PREFIX = ".threatgate-staging-"
 
 
-def _regular_file(target: Path, name: str) -> Path | None:
-    """``target/name`` when it is a regular file reached without following a symbolic
-    link (a link on the way is replaced when publishing), else None."""
-    folder = target
-    for part in PurePosixPath(name).parts[:-1]:
-        folder = folder / part
-        if folder.is_symlink() or not folder.is_dir():
-            return None
-    path = folder / PurePosixPath(name).name
-    return path if not path.is_symlink() and path.is_file() else None
-
-
 def _same(path: Path, content: bytes) -> bool:
     try:
         return path.stat().st_size == len(content) and path.read_bytes() == content
+    except OSError:
+        return False
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    try:
+        return filecmp.cmp(path, other, shallow=False)
     except OSError:
         return False
 
