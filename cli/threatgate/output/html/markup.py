@@ -65,13 +65,33 @@ def _plain(text: str) -> bool:
             and text[:1] not in "-+0123456789" and "  " not in text)
 
 
+def plain_paragraphs_html(text: str) -> str | None:
+    """The HTML of a text made only of paragraphs of plain lines (see :func:`_plain`)
+    separated by empty lines, exactly as markdown-it writes it; None for any other text."""
+    paragraphs: list[list[str]] = []
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if not line:
+            if lines:
+                paragraphs.append(lines)
+                lines = []
+        elif _plain(line):
+            lines.append(html_attribute(line))
+        else:
+            return None
+    if lines:
+        paragraphs.append(lines)
+    return "".join("<p>" + "\n".join(lines) + "</p>\n" for lines in paragraphs)
+
+
 @lru_cache(maxsize=4096)
 def render_markdown(text: str) -> str:
     """A description's Markdown as an HTML fragment (safe to insert unescaped)."""
     if not text.strip():
         return ""
-    if _plain(text):
-        # The common case, a plain sentence, gives exactly what markdown-it would.
-        return "<p>" + html_attribute(text) + "</p>\n"
+    # The common case, plain sentences in paragraphs, gives exactly what markdown-it would.
+    plain = plain_paragraphs_html(text)
+    if plain is not None:
+        return plain
     html: str = _parser().render(text)
     return html

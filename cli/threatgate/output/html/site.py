@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK
 from threatgate.output.html.compliance_page import STATUS_OPTIONS, compliance_pages, status_rows
+from threatgate.output.html.indented_json import indented_json_pieces
 from threatgate.output.html.pictures import index_pictures, model_pictures
 from threatgate.output.html.summary import ModelSummary, slim_report
 from threatgate.views.compliance import coverage_of
@@ -234,8 +234,7 @@ def _index_json(rows: list[dict[str, Any]], invalid: Sequence[InvalidEntry],
 def json_pieces(document: Any) -> Iterator[str]:
     """``document`` as indented JSON with a final newline, in pieces: the text of
     ``json.dumps(document, indent=2, ensure_ascii=False) + "\\n"``."""
-    yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(document)
-    yield "\n"
+    return indented_json_pieces(document)
 
 
 #: Where a large file goes in pieces: (site path, its bytes, a batch at a time).

@@ -1,0 +1,43 @@
+"""The fast path of descriptions made of plain paragraphs gives markdown-it's HTML."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from threatgate.output.html.markup import plain_paragraphs_html, render_markdown
+
+#: Letters, punctuation Markdown reads as syntax, white space and line breaks.
+PIECES = [*"ab cd.,;'\"?()-+019/\u00e9\u00a0\t*_`[]<>!#&|~=:\\\r", "\n", "\n\n", "\n  ",
+          "- ", "1. ", "    ", "&amp;", "  \n"]
+
+
+def markdown_it(text: str) -> str:
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser.enable("table")
+    parser.enable("strikethrough")
+    rendered: str = parser.render(text)
+    return rendered
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
+def test_plain_paragraphs_render_as_markdown_it_renders_them(text: str) -> None:
+    fast = plain_paragraphs_html(text)
+    if fast is not None and text.strip():
+        assert fast == markdown_it(text)
+
+
+def test_paragraphs_of_plain_lines_take_the_fast_path() -> None:
+    text = "First line of a paragraph,\nits second line.\n\nA \"second\" one.\n"
+    assert plain_paragraphs_html(text) == markdown_it(text) == (
+        "<p>First line of a paragraph,\nits second line.</p>\n<p>A &quot;second&quot; one.</p>\n")
+    assert render_markdown(text) == markdown_it(text)
+
+
+def test_markdown_syntax_leaves_the_fast_path() -> None:
+    for text in ("A list:\n- one\n- two\n", "Some `code`.\n", "Title\n=====\n",
+                 "Line\n    indented\n", "Ends with a break  \nhere\n", "1. First\n"):
+        assert plain_paragraphs_html(text) is None
+        assert render_markdown(text) == markdown_it(text)
