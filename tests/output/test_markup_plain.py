@@ -10,7 +10,8 @@ from threatgate.output.html.markup import plain_paragraphs_html, render_markdown
 
 #: Letters, punctuation Markdown reads as syntax, white space and line breaks.
 PIECES = [*"ab cd.,;'\"?()-+019/\u00e9\u00a0\t*_`[]<>!#&|~=:\\\r", "\n", "\n\n", "\n  ",
-          "- ", "1. ", "    ", "&amp;", "  \n"]
+          "- ", "1. ", "    ", "&amp;", "  \n", "http://example.org/a", "www.example.org",
+          "mailto:a@b.org", "javascript:x", "a: b"]
 
 
 def markdown_it(text: str) -> str:

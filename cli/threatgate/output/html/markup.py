@@ -57,7 +57,7 @@ def _parser() -> MarkdownIt:
 
 
 #: One line of text without anything Markdown could read as syntax: rendered directly.
-_PLAIN = re.compile(r"[^\\`*_\[\]<>!#&|~=:\n\r\t\x00-\x1f\x7f-\x9f\u2028\u2029]*")
+_PLAIN = re.compile(r"[^\\`*_\[\]<>!#&|~=\n\r\t\x00-\x1f\x7f-\x9f\u2028\u2029]*")
 
 
 def _plain(text: str) -> bool:
