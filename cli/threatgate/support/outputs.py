@@ -16,13 +16,14 @@ import filecmp
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from threatgate.errors import InputError
-from threatgate.support.fsutil import atomic_write, existing_mode, new_file_mode
+from threatgate.support.fsutil import atomic_write, new_file_mode
 
 #: The suffixes of model files: an existing file with one is never replaced by an output.
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -142,25 +143,40 @@ def write_into(folder: Path, name: str, data: bytes, *, durable: bool = True) ->
     return path
 
 
-def real_folders(base: Path, name: str, made: set[Path] | None = None) -> Path:
+def real_folders(base: Path, name: str) -> Path:
     """Create the folders of ``base/name`` below ``base`` so that none is a symbolic link.
 
     A link found where a folder of the output goes (``OUT/models -> /elsewhere``) is
     removed (not followed) and a real folder made in its place, so that nothing is
-    written outside ``base``. Returns the folder that will hold the file. ``made`` holds
-    the folders this writer already made real, which are not checked again.
+    written outside ``base``. Returns the folder that will hold the file.
     """
     folder = base
     for part in PurePosixPath(name).parts[:-1]:
         folder = folder / part
-        if made is not None and folder in made:
-            continue
         if folder.is_symlink():
             folder.unlink()
         folder.mkdir(exist_ok=True)
-        if made is not None:
-            made.add(folder)
     return folder
+
+
+class RealFolders:
+    """:func:`real_folders` for the many files of one tree: each folder is made real once
+    (the tree is the writer's own while it writes)."""
+
+    def __init__(self, base: Path) -> None:
+        self.made: dict[str, Path] = {"": base}
+
+    def holding(self, name: str) -> Path:
+        """The folder that holds ``name`` (relative POSIX), made real."""
+        parent = name.rpartition("/")[0]
+        folder = self.made.get(parent)
+        if folder is None:
+            folder = self.holding(parent) / parent.rpartition("/")[2]
+            if folder.is_symlink():
+                folder.unlink()
+            folder.mkdir(exist_ok=True)
+            self.made[parent] = folder
+        return folder
 
 
 # --- a folder the command owns (the static site) --------------------------------------------
@@ -196,10 +212,10 @@ class FolderPublication:
         self.created = not target.exists()
         target.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(dir=target, prefix=STAGING_PREFIX))
-        #: Folders made real below the staging folder, and below ``target`` when publishing.
-        self._made: set[Path] = set()
-        #: Folders of ``target`` looked at: whether each is a real folder (no link).
-        self._real: dict[Path, bool] = {target: True}
+        self._staged_folders = RealFolders(self.staging)
+        #: Folders of ``target`` looked at, by relative path: the folder when it is a real
+        #: one (reached without a link), else None.
+        self._real: dict[str, Path | None] = {"": target}
 
     def add(self, name: str, content: bytes | Iterable[bytes]) -> None:
         """Make ``name`` (relative POSIX) hold ``content`` once published; the last
@@ -210,7 +226,7 @@ class FolderPublication:
             self._unchanged(name)
             return
         self._unchanged(name)  # drops what an earlier call staged
-        staged = real_folders(self.staging, name, self._made) / PurePosixPath(name).name
+        staged = self._staged_folders.holding(name) / name.rpartition("/")[2]
         if isinstance(content, bytes):
             staged.write_bytes(content)
         else:
@@ -240,20 +256,34 @@ class FolderPublication:
         self.sources[name] = written
 
     def _existing(self, name: str) -> Path | None:
+        """The regular file ``name`` in ``target`` (reached without a link), if any."""
         if not safe_relative(name):
             raise InputError(f"{self.target}: refusing to write {name!r}, a path outside "
                              f"{self.what}")
-        folder = self.target
-        for part in PurePosixPath(name).parts[:-1]:
-            parent, folder = folder, folder / part
-            real = self._real.get(folder)
-            if real is None:
-                real = self._real[parent] and folder.is_dir() and not folder.is_symlink()
-                self._real[folder] = real
-            if not real:
-                return None
-        path = folder / PurePosixPath(name).name
-        return path if not path.is_symlink() and path.is_file() else None
+        parent, _, leaf = name.rpartition("/")
+        folder = self._real_folder(parent)
+        if folder is None:
+            return None
+        path = folder / leaf
+        try:
+            return path if stat.S_ISREG(os.lstat(path).st_mode) else None
+        except OSError:
+            return None
+
+    def _real_folder(self, relative: str) -> Path | None:
+        if relative in self._real:
+            return self._real[relative]
+        above, _, leaf = relative.rpartition("/")
+        folder = self._real_folder(above)
+        if folder is not None:
+            folder = folder / leaf
+            try:
+                real = stat.S_ISDIR(os.lstat(folder).st_mode)
+            except OSError:
+                real = False
+            folder = folder if real else None
+        self._real[relative] = folder
+        return folder
 
     def _unchanged(self, name: str) -> None:
         staged = self.sources.pop(name, None)
@@ -265,11 +295,12 @@ class FolderPublication:
         """Move the staged files into ``target``, remove stale files, write the manifest."""
         target = self.target
         written = 0
-        made: set[Path] = set()
+        folders = RealFolders(target)
+        fresh = new_file_mode()
         for name, staged in sorted(self.names.items()):
             if staged:
-                _move_into(self.sources[name], real_folders(target, name, made)
-                           / PurePosixPath(name).name)
+                _move_into(self.sources[name],
+                           folders.holding(name) / name.rpartition("/")[2], fresh)
                 written += 1
         self.sources.clear()
         self.discard()
@@ -319,10 +350,17 @@ def _same_file(path: Path, other: Path) -> bool:
         return False
 
 
-def _move_into(staged: Path, path: Path) -> None:
+def _move_into(staged: Path, path: Path, fresh: int) -> None:
     """Replace ``path`` (a link is replaced, never written through) with the staged file,
-    keeping the permission bits of the file it replaces, as :func:`atomic_write` does."""
-    os.chmod(staged, new_file_mode() if path.is_symlink() else existing_mode(path))
+    keeping the permission bits of the file it replaces (``fresh``, those of a new file,
+    when there is none), as :func:`atomic_write` does."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        mode = fresh
+    else:
+        mode = fresh if stat.S_ISLNK(found.st_mode) else found.st_mode & 0o7777
+    os.chmod(staged, mode)
     os.replace(staged, path)
 
 
