@@ -108,17 +108,25 @@ def environment() -> Environment:
 
 def ref_html(ref: Ref, status: bool = False) -> Any:
     """A link to an entity of the page (Python, not a macro: it runs thousands of times)."""
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
-    if ref.anchor is None:
+    return Markup(_ref_text(ref.id, ref.label, ref.anchor, ref.status if status else ""))
+
+
+@lru_cache(maxsize=8192)
+def _ref_text(ref_id: str, label: str, target: str | None, status: str) -> str:
+    """The HTML of a link (every piece escaped); a page names the same entity many times."""
+    from markupsafe import escape
+
+    if target is None:
         html = (f'<span class="dangling" title="not defined in this model">'
-                f"{escape(ref.id)}</span>")
+                f"{escape(ref_id)}</span>")
     else:
-        html = f'<a href="#{escape(ref.anchor)}" title="{escape(ref.label)}">{escape(ref.id)}</a>'
-    if status and ref.status:
-        html += (f' <span class="status status-{escape(ref.status)}">'
-                 f'{escape(ref.status.replace("_", " "))}</span>')
-    return Markup(html)  # every piece above is escaped
+        html = f'<a href="#{escape(target)}" title="{escape(label)}">{escape(ref_id)}</a>'
+    if status:
+        html += (f' <span class="status status-{escape(status)}">'
+                 f'{escape(status.replace("_", " "))}</span>')
+    return html
 
 
 def refs_html(refs: Sequence[Ref], status: bool = False) -> Any:
@@ -127,7 +135,8 @@ def refs_html(refs: Sequence[Ref], status: bool = False) -> Any:
 
     if not refs:
         return Markup('<span class="none">-</span>')
-    return Markup(", ").join(ref_html(r, status) for r in refs)
+    return Markup(", ".join(_ref_text(r.id, r.label, r.anchor, r.status if status else "")
+                            for r in refs))
 
 
 def _asset(name: str) -> str:
