@@ -11,7 +11,7 @@ from threatgate.output.html.markup import plain_paragraphs_html, render_markdown
 #: Letters, punctuation Markdown reads as syntax, white space and line breaks.
 PIECES = [*"ab cd.,;'\"?()-+019/\u00e9\u00a0\t*_`[]<>!#&|~=:\\\r", "\n", "\n\n", "\n  ",
           "- ", "1. ", "    ", "&amp;", "  \n", "http://example.org/a", "www.example.org",
-          "mailto:a@b.org", "javascript:x", "a: b"]
+          "mailto:a@b.org", "javascript:x", "a: b", "\n- ", "\n\n- ", "\n---", "+ "]
 
 
 def markdown_it(text: str) -> str:
@@ -37,8 +37,16 @@ def test_paragraphs_of_plain_lines_take_the_fast_path() -> None:
     assert render_markdown(text) == markdown_it(text)
 
 
+def test_tight_lists_of_plain_items_take_the_fast_path() -> None:
+    text = "Before:\n\n- one item,\n  continued\n- another\n\nAfter.\n"
+    assert plain_paragraphs_html(text) == markdown_it(text) == (
+        "<p>Before:</p>\n<ul>\n<li>one item,\ncontinued</li>\n<li>another</li>\n</ul>\n"
+        "<p>After.</p>\n")
+
+
 def test_markdown_syntax_leaves_the_fast_path() -> None:
     for text in ("A list:\n- one\n- two\n", "Some `code`.\n", "Title\n=====\n",
-                 "Line\n    indented\n", "Ends with a break  \nhere\n", "1. First\n"):
+                 "Line\n    indented\n", "Ends with a break  \nhere\n", "1. First\n",
+                 "- loose\n\n- list\n", "Text\n- interrupted\n", "- item\nlazy line\n"):
         assert plain_paragraphs_html(text) is None
         assert render_markdown(text) == markdown_it(text)

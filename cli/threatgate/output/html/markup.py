@@ -66,22 +66,61 @@ def _plain(text: str) -> bool:
 
 
 def plain_paragraphs_html(text: str) -> str | None:
-    """The HTML of a text made only of paragraphs of plain lines (see :func:`_plain`)
+    """The HTML of a text made only of paragraphs of plain lines (see :func:`_plain`) and
+    tight lists of plain items (``- item``, continued on lines indented by two spaces),
     separated by empty lines, exactly as markdown-it writes it; None for any other text."""
-    paragraphs: list[list[str]] = []
-    lines: list[str] = []
+    blocks = _PlainBlocks()
     for line in text.split("\n"):
-        if not line:
-            if lines:
-                paragraphs.append(lines)
-                lines = []
-        elif _plain(line):
-            lines.append(html_attribute(line))
-        else:
+        if not blocks.add(line):
             return None
-    if lines:
-        paragraphs.append(lines)
-    return "".join("<p>" + "\n".join(lines) + "</p>\n" for lines in paragraphs)
+    blocks.close()
+    return "".join(blocks.html)
+
+
+class _PlainBlocks:
+    """The blocks of a plain text, line by line: refuses (False) any line it cannot be
+    sure how markdown-it reads."""
+
+    def __init__(self) -> None:
+        self.html: list[str] = []
+        #: The open block: "p", "ul", or None (and whether a list just closed).
+        self.kind: str | None = None
+        self.after_list = False
+        self.lines: list[str] = []
+        self.items: list[list[str]] = []
+
+    def add(self, line: str) -> bool:
+        if not line:
+            self.close()
+            return True
+        if line.startswith("- "):
+            # An item after a list and an empty line makes the list loose; one right
+            # after a paragraph interrupts it: both left to the parser.
+            if self.kind == "p" or self.after_list or not _plain(line[2:]):
+                return False
+            self.kind = "ul"
+            self.items.append([html_attribute(line[2:])])
+            return True
+        if line.startswith("  "):
+            if self.kind != "ul" or not _plain(line[2:]):
+                return False
+            self.items[-1].append(html_attribute(line[2:]))
+            return True
+        if self.kind == "ul" or not _plain(line):
+            return False  # a line after an item would continue it lazily
+        self.kind = "p"
+        self.after_list = False
+        self.lines.append(html_attribute(line))
+        return True
+
+    def close(self) -> None:
+        if self.kind == "p":
+            self.html.append("<p>" + "\n".join(self.lines) + "</p>\n")
+        elif self.kind == "ul":
+            self.html.append("<ul>\n" + "".join("<li>" + "\n".join(item) + "</li>\n"
+                                                 for item in self.items) + "</ul>\n")
+        self.after_list = self.after_list or self.kind == "ul"
+        self.kind, self.lines, self.items = None, [], []
 
 
 @lru_cache(maxsize=4096)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,8 @@ UNKNOWN_STEM = "unknown"
 #: The schema's model id (common.schema.json#/$defs/modelId): safe as a file name.
 SAFE_MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 ASSETS = ("site.css", "site.js")
+#: The folder of the badges in the site.
+BADGES = "badges/"
 
 
 def page_bytes(text: str) -> bytes:
@@ -188,6 +190,20 @@ def _badges(models: Sequence[ModelSummary], invalid: Sequence[InvalidEntry]
         if entry.model_id and SAFE_MODEL_ID.fullmatch(entry.model_id):
             made.setdefault(badge_file_stem(entry.model_id), UNKNOWN)
     return made
+
+
+def badge_file_names(stem: str) -> tuple[str, str]:
+    """The site paths of a badge's files: its Shields endpoint JSON and its SVG."""
+    return f"{BADGES}{stem}.json", f"{BADGES}{stem}.svg"
+
+
+def badge_files(stem: str, badge: Badge) -> dict[str, bytes]:
+    """The files of a badge, by site path (:func:`badge_file_names`)."""
+    from threatgate.output.svg.badge import render_badge_svg
+
+    json_name, svg_name = badge_file_names(stem)
+    return {json_name: page_bytes(badge.endpoint_json()),
+            svg_name: page_bytes(render_badge_svg(badge.label, badge.message, badge.color))}
 
 
 def model_badges(model: SiteModel) -> tuple[tuple[str, Badge], ...]:
@@ -362,19 +378,19 @@ class SiteWriter:
     def _pieces(self, name: str, pieces: Pieces) -> None:
         write_pieces(self.write, self.stream, name, pieces)
 
-    def finish(self, models: Sequence[ModelSummary], invalid: Sequence[InvalidEntry]) -> None:
-        """Write the assets, the badges and the pages about every model."""
-        from threatgate.output.svg.badge import render_badge_svg
-
+    def finish(self, models: Sequence[ModelSummary], invalid: Sequence[InvalidEntry],
+               written_badges: Collection[str] = ()) -> None:
+        """Write the assets, the badges (but those of ``written_badges``, stems whose files
+        were given already) and the pages about every model."""
         env, common, options = environment(), self.common, self.options
         models = sorted(models, key=lambda m: m.report.model_id)
         invalid = sorted(invalid, key=lambda e: (e.path, e.problem))
         for name in ASSETS:
             self.write(f"assets/{name}", page_bytes(_asset(name)))
         for stem, badge in sorted(_badges(models, invalid).items()):
-            self.write(f"badges/{stem}.json", page_bytes(badge.endpoint_json()))
-            self.write(f"badges/{stem}.svg", page_bytes(render_badge_svg(
-                badge.label, badge.message, badge.color)))
+            if stem not in written_badges:
+                for name, content in badge_files(stem, badge).items():
+                    self.write(name, content)
         rows = [m.row for m in models]
         compliance = compliance_pages(models)
         self._pieces("index.json", lambda: _index_json(rows, invalid, options))

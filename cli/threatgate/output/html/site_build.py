@@ -35,8 +35,12 @@ from threatgate.output.html.api import (
 )
 from threatgate.output.html.compliance_page import with_requirements
 from threatgate.output.html.site import (
+    BADGES,
+    UNKNOWN_STEM,
     SiteOptions,
     SiteWriter,
+    badge_file_names,
+    badge_files,
     json_pieces,
     page_summary,
     write_pieces,
@@ -93,10 +97,10 @@ class RenderedModel:
     #: Its entry in ``api/models.json``.
     entry: dict[str, Any]
 
-    def written(self, parts: Path) -> list[tuple[str, Path]]:
-        """Each of its files: its site path and where it was written."""
-        return [(name, parts / f"{self.stem}-{position}")
-                for position, name in enumerate(self.files)]
+    def written(self, parts: Path) -> dict[str, Path]:
+        """Where each of its files (by site path) was written."""
+        return {name: parts / f"{self.stem}-{position}"
+                for position, name in enumerate(self.files)}
 
 
 @dataclass(frozen=True)
@@ -140,11 +144,13 @@ class ModelPages:
         SiteWriter(files.__setitem__, self.options, has_compliance=True,
                    has_history=self.has_history).model_page(SiteModel(report, assessment))
         files.update(model_files(endpoints))
+        summary = page_summary(SiteModel(report, assessment))
+        for badge_stem, badge in summary.badges:
+            files.update(badge_files(badge_stem, badge))
         stem = hashlib.sha256(display.encode("utf-8", "surrogateescape")).hexdigest()
         self.parts.mkdir(parents=True, exist_ok=True)
         for position, content in enumerate(files.values()):
             (self.parts / f"{stem}-{position}").write_bytes(content)
-        summary = page_summary(SiteModel(report, assessment))
         # The posture is the index row's: one object, sent once.
         entry = {**index_entry(endpoints), "posture": summary.row["posture"]}
         return header(assessment), RenderedModel(summary, key, stem, tuple(files), entry)
@@ -165,18 +171,28 @@ def write_site(publication: FolderPublication, parts: Path, rendered: Sequence[R
     and write the pages and documents about every model."""
     has_compliance = any(r.summary.answers_compliance for r in rendered)
     keys = [r.key for r in rendered]
+    # A badge's files are those of the first model (by id) that makes them, as
+    # SiteWriter.finish chooses them; the "unknown" badge is never a model's.
+    badges = {UNKNOWN_STEM}
     for model, reason in zip(rendered, left_out_reasons(keys), strict=True):
-        for name, written in model.written(parts):
+        files = model.written(parts)
+        for name, written in files.items():
             if name == model.summary.page and not has_compliance:
                 publication.add(name, written.read_bytes().replace(COMPLIANCE_LINK, b"", 1))
+            elif name.startswith(BADGES):
+                continue
             elif reason is None or not name.startswith(f"{API_ROOT}/"):
                 publication.adopt(name, written)
+        for stem in (stem for stem, _ in model.summary.badges if stem not in badges):
+            badges.add(stem)
+            for name in badge_file_names(stem):
+                publication.adopt(name, files[name])
 
     summaries = with_requirements(sorted((shared(r.summary) for r in rendered),
                                          key=lambda m: m.model_id),
                                   partial(requirement_rows, catalogues))
     SiteWriter(publication.add, options, has_compliance,
-               stream=publication.add).finish(summaries, invalid)
+               stream=publication.add).finish(summaries, invalid, badges - {UNKNOWN_STEM})
     ordered = sorted(zip(keys, rendered, left_out_reasons(keys), strict=True),
                      key=lambda item: item[0])
     entries = [r.entry for _, r, reason in ordered if reason is None]
