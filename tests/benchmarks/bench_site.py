@@ -19,7 +19,7 @@ that checkout's time. This script:
    after each), with ``THREATGATE_TODAY`` fixed, recording each run's peak RSS
    (``wait4``: the process and the workers it waited for);
 4. prints the median, min and max time and peak RSS of each, the site's size (files,
-   MB), the time per model, the marginal time per added model, and the ratios against
+   MB), the load average when the runs started, the time per model, the marginal time per added model, and the ratios against
    their targets: time large / small (<= 11.0), peak RSS large / small (<= 2.0), and
    with --compare-with, time large / the other checkout's (<= 0.6).
 

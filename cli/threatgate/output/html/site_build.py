@@ -1,11 +1,13 @@
 """The site of a workspace, rendered where each model is validated and written as it comes.
 
 :class:`ModelPages` is the step the workspace runs on each valid model in the worker that
-validated it: it builds the model's report, writes its page and its API endpoints into a
-folder of their own and returns a :class:`RenderedModel`, a summary of what the pages
-about every model need. :func:`write_site` then publishes the files of the models the
-site shows and writes those pages. No model's data or whole report reaches the parent
-process, so its memory grows only with these summaries. The files are those
+validated it: it builds the model's report, writes its page, its API endpoints and its
+badges into the parts folder and returns a :class:`RenderedModel`: a compact summary of
+what the pages about every model need (:mod:`threatgate.output.html.summary`).
+:func:`write_site` then publishes the files of the models the site shows (they stay where
+the workers wrote them until the site is published) and writes those pages. Neither a
+model's data nor its whole report or assessment reaches the parent process, so its
+memory grows only with these summaries. The files are those
 :func:`threatgate.output.html.site.build_site` and
 :func:`threatgate.output.html.api.build_api` give for the same models.
 """
