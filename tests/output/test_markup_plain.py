@@ -44,9 +44,29 @@ def test_tight_lists_of_plain_items_take_the_fast_path() -> None:
         "<p>After.</p>\n")
 
 
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.text("ab .:-", max_size=4),
+                          st.text("ab *_&[]!#~:\\\"-=", min_size=1, max_size=5)), max_size=4),
+       st.sampled_from(["", "- ", "Text\n\n- "]))
+def test_code_spans_in_plain_lines_render_as_markdown_it_renders_them(
+        spans: list[tuple[str, str]], start: str) -> None:
+    text = start + "".join(f"{plain}`{code}`" for plain, code in spans) + " end\n"
+    fast = plain_paragraphs_html(text)
+    if fast is not None:
+        assert fast == markdown_it(text)
+
+
+def test_plain_code_spans_take_the_fast_path() -> None:
+    text = "See `docs/run *book*.md` and `a&b`.\n\n- `x_y` item\n"
+    assert plain_paragraphs_html(text) == markdown_it(text) == (
+        "<p>See <code>docs/run *book*.md</code> and <code>a&amp;b</code>.</p>\n"
+        "<ul>\n<li><code>x_y</code> item</li>\n</ul>\n")
+
+
 def test_markdown_syntax_leaves_the_fast_path() -> None:
-    for text in ("A list:\n- one\n- two\n", "Some `code`.\n", "Title\n=====\n",
+    for text in ("A list:\n- one\n- two\n", "Title\n=====\n",
                  "Line\n    indented\n", "Ends with a break  \nhere\n", "1. First\n",
-                 "- loose\n\n- list\n", "Text\n- interrupted\n", "- item\nlazy line\n"):
+                 "- loose\n\n- list\n", "Text\n- interrupted\n", "- item\nlazy line\n",
+                 "An ``x`` span\n", "An `<http://a.b>` span\n", "Open `span\n"):
         assert plain_paragraphs_html(text) is None
         assert render_markdown(text) == markdown_it(text)

@@ -65,9 +65,36 @@ def _plain(text: str) -> bool:
             and text[:1] not in "-+0123456789" and "  " not in text)
 
 
+#: What a code span on the direct path holds: no backtick, nothing an autolink, a table
+#: or a control character could make something else of.
+_CODE = re.compile(r"[^`<>|\n\r\t\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _line_html(line: str) -> str | None:
+    """The HTML of one plain line (see :func:`_plain`) in which single backticks may
+    enclose code spans of plain code (see :data:`_CODE`); None for any other line."""
+    if "`" not in line:
+        return html_attribute(line) if _plain(line) else None
+    pieces = line.split("`")
+    if (len(pieces) % 2 == 0 or line != line.strip() or line[:1] in "-+0123456789"
+            or "" in pieces[1:-1]):
+        return None  # an unclosed span, a line Markdown may read otherwise, or ``
+    html = []
+    for position, piece in enumerate(pieces):
+        if position % 2:
+            if _CODE.fullmatch(piece) is None or piece != piece.strip():
+                return None
+            html.append("<code>" + html_attribute(piece) + "</code>")
+        elif _PLAIN.fullmatch(piece) is None or "  " in piece:
+            return None
+        else:
+            html.append(html_attribute(piece))
+    return "".join(html)
+
+
 def plain_paragraphs_html(text: str) -> str | None:
-    """The HTML of a text made only of paragraphs of plain lines (see :func:`_plain`) and
-    tight lists of plain items (``- item``, continued on lines indented by two spaces),
+    """The HTML of a text made only of paragraphs of plain lines (see :func:`_line_html`)
+    and tight lists of plain items (``- item``, continued on lines indented by two spaces),
     separated by empty lines, exactly as markdown-it writes it; None for any other text."""
     blocks = _PlainBlocks()
     for line in text.split("\n"):
@@ -96,21 +123,24 @@ class _PlainBlocks:
         if line.startswith("- "):
             # An item after a list and an empty line makes the list loose; one right
             # after a paragraph interrupts it: both left to the parser.
-            if self.kind == "p" or self.after_list or not _plain(line[2:]):
+            html = _line_html(line[2:])
+            if self.kind == "p" or self.after_list or html is None:
                 return False
             self.kind = "ul"
-            self.items.append([html_attribute(line[2:])])
+            self.items.append([html])
             return True
         if line.startswith("  "):
-            if self.kind != "ul" or not _plain(line[2:]):
+            html = _line_html(line[2:])
+            if self.kind != "ul" or html is None:
                 return False
-            self.items[-1].append(html_attribute(line[2:]))
+            self.items[-1].append(html)
             return True
-        if self.kind == "ul" or not _plain(line):
+        html = _line_html(line)
+        if self.kind == "ul" or html is None:
             return False  # a line after an item would continue it lazily
         self.kind = "p"
         self.after_list = False
-        self.lines.append(html_attribute(line))
+        self.lines.append(html)
         return True
 
     def close(self) -> None:
