@@ -37,8 +37,10 @@ ProgressBar = Callable[[int], AbstractContextManager[Callable[[int], None] | Non
 #: A model's assessment with the data it was made from.
 AssessedData = tuple[ModelAssessment, dict[str, Any]]
 #: A step run on each valid model after its assessment, where the model was validated (in
-#: a worker process): (assessment, data, displayed path) -> a picklable result.
-ModelStep = Callable[[ModelAssessment, dict[str, Any], str], Any]
+#: a worker process): (assessment, data, displayed path) -> (the assessment the workspace
+#: keeps of the model, which may leave out what the step's result holds; a picklable
+#: result).
+ModelStep = Callable[[ModelAssessment, dict[str, Any], str], tuple[ModelAssessment, Any]]
 T = TypeVar("T")
 
 
@@ -98,8 +100,7 @@ def _assess_and_keep(assess: FollowUp[ModelAssessment], data: dict[str, Any], di
 def _assess_then(step: ModelStep, assess: FollowUp[ModelAssessment], data: dict[str, Any],
                  display: str, locate: Callable[..., tuple[int, int]]
                  ) -> tuple[ModelAssessment, Any]:
-    assessment = assess(data, display, locate)
-    return assessment, step(assessment, data, display)
+    return step(assess(data, display, locate), data, display)
 
 
 def _validate(files: list[ModelFile], options: ValidateOptions[T],

@@ -19,7 +19,7 @@ that checkout's time. This script:
    after each), with ``THREATGATE_TODAY`` fixed, recording each run's peak RSS
    (``wait4``: the process and the workers it waited for);
 4. prints the median, min and max time and peak RSS of each, the site's size (files,
-   MB), the time per model, the marginal time per added model, and the ratios against
+   MB), the load average when the runs started, the time per model, the marginal time per added model, and the ratios against
    their targets: time large / small (<= 11.0), peak RSS large / small (<= 2.0), and
    with --compare-with, time large / the other checkout's (<= 0.6).
 
@@ -232,6 +232,8 @@ class Measurement:
     site: dict[str, Any] = field(default_factory=dict)
     #: Peak RSS of each run, KiB.
     peaks: list[int] = field(default_factory=list)
+    #: The machine's load average (1 minute) when each run started.
+    loads: list[float] = field(default_factory=list)
 
     @property
     def peak_mb(self) -> float:
@@ -252,14 +254,17 @@ def check(version: Version, repo: Repository, env: dict[str, str]) -> dict[str, 
     return check_site(out, repo)
 
 
-def time_once(version: Version, repo: Repository, env: dict[str, str]) -> tuple[float, int]:
-    """One timed build into an empty folder: its seconds and peak RSS (KiB)."""
+def time_once(version: Version, repo: Repository, env: dict[str, str]
+              ) -> tuple[float, int, float]:
+    """One timed build into an empty folder: its seconds, peak RSS (KiB) and the load
+    average when it started (other jobs on the machine slow it down)."""
     out = repo.root / SITE_DIR
     shutil.rmtree(out, ignore_errors=True)
+    load = os.getloadavg()[0]
     seconds, peak, code, stderr = run_measured(version.argv(out), repo.root, version.env(env))
     if code != 0:
         raise BenchError(f"{_shown(repo, version)} exited with status {code}:\n{stderr[-2000:]}")
-    return seconds, peak
+    return seconds, peak, load
 
 
 def measure(versions: list[Version], repos: list[Repository], env: dict[str, str],
@@ -269,17 +274,18 @@ def measure(versions: list[Version], repos: list[Repository], env: dict[str, str
     machine slows every side of a ratio rather than one."""
     pairs = [(version, repo) for repo in repos for version in versions]
     sites = {repo.key: check(versions[0], repo, env) for repo in repos}
-    runs: list[list[tuple[float, int]]] = [[] for _ in pairs]
+    runs: list[list[tuple[float, int, float]]] = [[] for _ in pairs]
     for _ in range(repeat):
         for (version, repo), done in zip(pairs, runs, strict=True):
             done.append(time_once(version, repo, env))
     results = []
     for (version, repo), done in zip(pairs, runs, strict=True):
         label = f"{repo.models} models" + (f" ({version.key})" if version.key else "")
-        times = [seconds for seconds, _ in done]
+        times = [seconds for seconds, _, _ in done]
         results.append(Measurement(repo.key + (f"-{version.key}" if version.key else ""),
                                    label, repo.models, repo.bytes, statistics.median(times),
-                                   times, sites[repo.key], [peak for _, peak in done]))
+                                   times, sites[repo.key], [peak for _, peak, _ in done],
+                                   [load for _, _, load in done]))
         print_runs(label, 22, times)
     return results
 
@@ -309,6 +315,9 @@ def print_report(info: dict[str, Any], repeat: int, measured: list[Measurement],
         peaks = f"{m.peak_mb:6.0f} ({min(m.peaks) / 1024:.0f}-{max(m.peaks) / 1024:.0f})"
         print(f"{m.label:<22}  {m.models:>6}  {spread:>23}  {1000 * m.seconds / m.models:8.2f}  "
               f"{peaks:>21}  {m.site['files']:>6}  {m.site['bytes'] / 1e6:7.1f}")
+    loads = [load for m in measured for load in m.loads]
+    print(f"load average (1 min) when the runs started: median {statistics.median(loads):.2f}, "
+          f"min {min(loads):.2f}, max {max(loads):.2f}")
     print()
     print(f"marginal cost per added model: {1000 * marginal:.2f} ms "
           f"((large - small) / {large.models - small.models} models)")

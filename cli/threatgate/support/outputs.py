@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from threatgate.errors import InputError
-from threatgate.support.fsutil import atomic_write, existing_mode, new_file_mode
+from threatgate.support.fsutil import atomic_write, new_file_mode
 
 #: The suffixes of model files: an existing file with one is never replaced by an output.
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -154,6 +155,26 @@ def real_folders(base: Path, name: str) -> Path:
     return folder
 
 
+class RealFolders:
+    """:func:`real_folders` for the many files of one tree: each folder is made real once
+    (the tree is the writer's own while it writes)."""
+
+    def __init__(self, base: Path) -> None:
+        self.made: dict[str, Path] = {"": base}
+
+    def holding(self, name: str) -> Path:
+        """The folder that holds ``name`` (relative POSIX), made real."""
+        parent = name.rpartition("/")[0]
+        folder = self.made.get(parent)
+        if folder is None:
+            folder = self.holding(parent) / parent.rpartition("/")[2]
+            if folder.is_symlink():
+                folder.unlink()
+            folder.mkdir(exist_ok=True)
+            self.made[parent] = folder
+        return folder
+
+
 # --- a folder the command owns (the static site) --------------------------------------------
 
 
@@ -182,55 +203,104 @@ class FolderPublication:
         self.clean, self.what = clean, what
         #: Every file of the folder, and whether it is staged (True) or unchanged.
         self.names: dict[str, bool] = {}
+        #: Where each staged file is until it is published (below :attr:`staging`).
+        self.sources: dict[str, Path] = {}
         self.created = not target.exists()
         target.mkdir(parents=True, exist_ok=True)
         import tempfile  # only for a publication: every command imports this module
 
         self.staging = Path(tempfile.mkdtemp(dir=target, prefix=STAGING_PREFIX))
+        self._staged_folders = RealFolders(self.staging)
+        #: Folders of ``target`` looked at, by relative path: the folder when it is a real
+        #: one (reached without a link), else None.
+        self._real: dict[str, Path | None] = {"": target}
 
-    def add(self, name: str, content: bytes) -> None:
+    def add(self, name: str, content: bytes | Iterable[bytes]) -> None:
         """Make ``name`` (relative POSIX) hold ``content`` once published; the last
-        content given for a name wins."""
+        content given for a name wins. ``content`` may come in pieces, written as they
+        come; if they stop with an error, the error propagates and ``name`` is left out."""
         existing = self._existing(name)
-        if existing is not None and _same(existing, content):
+        if isinstance(content, bytes) and existing is not None and _same(existing, content):
             self._unchanged(name)
             return
-        real_folders(self.staging, name)
-        (self.staging / name).write_bytes(content)
+        self._unchanged(name)  # drops what an earlier call staged
+        staged = self._staged_folders.holding(name) / name.rpartition("/")[2]
+        if isinstance(content, bytes):
+            staged.write_bytes(content)
+        else:
+            try:
+                with staged.open("wb") as file:
+                    file.writelines(content)
+            except BaseException:
+                staged.unlink(missing_ok=True)
+                del self.names[name]
+                raise
+            if existing is not None and _same_file(existing, staged):
+                staged.unlink()
+                return
         self.names[name] = True
+        self.sources[name] = staged
 
     def adopt(self, name: str, written: Path) -> None:
-        """As :meth:`add`, with the content already in the file ``written`` (on the file
-        system of ``target``, e.g. below :attr:`staging`), which is moved or removed."""
+        """As :meth:`add`, with the content already in the file ``written`` (below
+        :attr:`staging`), which stays where it is until it is published, or is removed."""
         existing = self._existing(name)
         if existing is not None and _same(existing, written.read_bytes()):
             written.unlink()
             self._unchanged(name)
             return
-        real_folders(self.staging, name)
-        os.replace(written, self.staging / name)
+        self._unchanged(name)
         self.names[name] = True
+        self.sources[name] = written
 
     def _existing(self, name: str) -> Path | None:
+        """The regular file ``name`` in ``target`` (reached without a link), if any."""
         if not safe_relative(name):
             raise InputError(f"{self.target}: refusing to write {name!r}, a path outside "
                              f"{self.what}")
-        return _regular_file(self.target, name)
+        parent, _, leaf = name.rpartition("/")
+        folder = self._real_folder(parent)
+        if folder is None:
+            return None
+        path = folder / leaf
+        try:
+            return path if stat.S_ISREG(os.lstat(path).st_mode) else None
+        except OSError:
+            return None
+
+    def _real_folder(self, relative: str) -> Path | None:
+        if relative in self._real:
+            return self._real[relative]
+        above, _, leaf = relative.rpartition("/")
+        folder = self._real_folder(above)
+        if folder is not None:
+            folder = folder / leaf
+            try:
+                real = stat.S_ISDIR(os.lstat(folder).st_mode)
+            except OSError:
+                real = False
+            folder = folder if real else None
+        self._real[relative] = folder
+        return folder
 
     def _unchanged(self, name: str) -> None:
-        if self.names.get(name):
-            (self.staging / name).unlink()
+        staged = self.sources.pop(name, None)
+        if staged is not None:
+            staged.unlink()
         self.names[name] = False
 
     def publish(self) -> Published:
         """Move the staged files into ``target``, remove stale files, write the manifest."""
         target = self.target
         written = 0
+        folders = RealFolders(target)
+        fresh = new_file_mode()
         for name, staged in sorted(self.names.items()):
             if staged:
-                _move_into(self.staging / name, real_folders(target, name)
-                           / PurePosixPath(name).name)
+                _move_into(self.sources[name],
+                           folders.holding(name) / name.rpartition("/")[2], fresh)
                 written += 1
+        self.sources.clear()
         self.discard()
         stale = _listed(target / self.manifest) - set(self.names)
         if self.clean:
@@ -268,18 +338,6 @@ class FolderPublication:
 STAGING_PREFIX = ".threatgate-staging-"
 
 
-def _regular_file(target: Path, name: str) -> Path | None:
-    """``target/name`` when it is a regular file reached without following a symbolic
-    link (a link on the way is replaced when publishing), else None."""
-    folder = target
-    for part in PurePosixPath(name).parts[:-1]:
-        folder = folder / part
-        if folder.is_symlink() or not folder.is_dir():
-            return None
-    path = folder / PurePosixPath(name).name
-    return path if not path.is_symlink() and path.is_file() else None
-
-
 def _same(path: Path, content: bytes) -> bool:
     try:
         return path.stat().st_size == len(content) and path.read_bytes() == content
@@ -287,10 +345,26 @@ def _same(path: Path, content: bytes) -> bool:
         return False
 
 
-def _move_into(staged: Path, path: Path) -> None:
+def _same_file(path: Path, other: Path) -> bool:
+    import filecmp  # only when a site is published over an older one
+
+    try:
+        return filecmp.cmp(path, other, shallow=False)
+    except OSError:
+        return False
+
+
+def _move_into(staged: Path, path: Path, fresh: int) -> None:
     """Replace ``path`` (a link is replaced, never written through) with the staged file,
-    keeping the permission bits of the file it replaces, as :func:`atomic_write` does."""
-    os.chmod(staged, new_file_mode() if path.is_symlink() else existing_mode(path))
+    keeping the permission bits of the file it replaces (``fresh``, those of a new file,
+    when there is none), as :func:`atomic_write` does."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        mode = fresh
+    else:
+        mode = fresh if stat.S_ISLNK(found.st_mode) else found.st_mode & 0o7777
+    os.chmod(staged, mode)
     os.replace(staged, path)
 
 

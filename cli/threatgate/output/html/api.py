@@ -33,6 +33,7 @@ from threatgate.analysis.listings import listing
 from threatgate.model.vocabulary import FINDING_SEVERITIES
 from threatgate.output.assessment import page_json, summary_json
 from threatgate.output.gate import render_json as gate_json
+from threatgate.output.html.indented_json import indented_json
 from threatgate.output.html.site import (
     SAFE_MODEL_ID,
     compliance_frameworks,
@@ -129,7 +130,8 @@ def left_out_reasons(keys: Sequence[ModelKey]) -> list[str | None]:
 
 
 def document_bytes(value: Any) -> bytes:
-    return page_bytes(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    """``value`` as indented JSON (``json.dumps(value, indent=2, ensure_ascii=False)``)."""
+    return page_bytes(indented_json(value) + "\n")
 
 
 def index_entry(model: ApiModel) -> dict[str, Any]:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatgate.compliance.coverage import STATUSES
+from threatgate.output.html.summary import ModelSummary
 from threatgate.views.compliance import ComplianceMatrix, MatrixRow
 from threatgate.views.report import FrameworkSection, anchor
-from threatgate.views.reports import SiteModel
 
 MAX_MODEL_COLUMNS = 24
 #: What the status filter offers: the statuses, and verified (covered and verified).
@@ -43,10 +43,10 @@ class FrameworkPage:
     anchor: str
     title: str
     #: (model, its section) for every model answering to the framework.
-    entries: list[tuple[SiteModel, FrameworkSection]]
+    entries: list[tuple[ModelSummary, FrameworkSection]]
     levels: tuple[str, ...] = ()
     lines: list[MatrixLine] = field(default_factory=list)
-    columns: list[SiteModel] = field(default_factory=list)
+    columns: list[ModelSummary] = field(default_factory=list)
     totals: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -66,8 +66,8 @@ def scope_levels(matrix: ComplianceMatrix, row: MatrixRow) -> list[str]:
     return list(matrix.levels[min(own):]) if own else []
 
 
-def _lines(matrices: list[tuple[SiteModel, ComplianceMatrix]],
-           columns: list[SiteModel]) -> list[MatrixLine]:
+def _lines(matrices: list[tuple[ModelSummary, ComplianceMatrix]],
+           columns: list[ModelSummary]) -> list[MatrixLine]:
     first = matrices[0][1]
     shown = {id(model) for model in columns}
     lines = []
@@ -82,7 +82,7 @@ def _lines(matrices: list[tuple[SiteModel, ComplianceMatrix]],
     return lines
 
 
-def _totals(matrices: list[tuple[SiteModel, ComplianceMatrix]]) -> dict[str, Any]:
+def _totals(matrices: list[tuple[ModelSummary, ComplianceMatrix]]) -> dict[str, Any]:
     counts: Counter[str] = Counter()
     for _, matrix in matrices:
         counts.update(matrix.counts)
@@ -90,9 +90,9 @@ def _totals(matrices: list[tuple[SiteModel, ComplianceMatrix]]) -> dict[str, Any
     return {**counts, "coverage": round(counts["covered"] / in_scope, 4) if in_scope else 1.0}
 
 
-def compliance_pages(models: Sequence[SiteModel]) -> list[FrameworkPage]:
+def compliance_pages(models: Sequence[ModelSummary]) -> list[FrameworkPage]:
     """One page section per framework any model lists or maps, sorted by id."""
-    frameworks: dict[str, list[tuple[SiteModel, FrameworkSection]]] = {}
+    frameworks: dict[str, list[tuple[ModelSummary, FrameworkSection]]] = {}
     for model in models:
         for section in model.report.compliance:
             frameworks.setdefault(section.id, []).append((model, section))
@@ -128,19 +128,24 @@ def status_rows(sections: Sequence[FrameworkSection]) -> list[FrameworkSection]:
     shared = []
     for section in sections:
         matrix = section.matrix
-        if matrix is not None:
-            rows = [MatrixRow("", "", "", (), r.status, r.verified, r.controls, r.reason)
-                    for r in matrix.rows]
-            matrix = dataclasses.replace(matrix, rows=[_ROWS.setdefault(r, r) for r in rows])
-        shared.append(dataclasses.replace(section, matrix=matrix))
+        if matrix is None:
+            shared.append(section)
+            continue
+        rows = [MatrixRow("", "", "", (), r.status, r.verified, r.controls, r.reason)
+                for r in matrix.rows]
+        # The page lists a section's requirements only for a framework without catalogue.
+        shared.append(dataclasses.replace(
+            section, requirements=[],
+            matrix=dataclasses.replace(matrix, rows=[_ROWS.setdefault(r, r) for r in rows])))
     return shared
 
 
-def with_requirements(models: Sequence[SiteModel],
-                      matrix_of: Callable[[SiteModel, str], ComplianceMatrix | None]
-                      ) -> list[SiteModel]:
-    """The models (in page order) with the whole matrix (``matrix_of``) of the first
-    model of each framework, whose rows name the requirements on the page."""
+def with_requirements(models: Sequence[ModelSummary],
+                      requirements: Callable[[str], Sequence[MatrixRow] | None]
+                      ) -> list[ModelSummary]:
+    """The models (in page order) with the rows of the first model of each framework
+    naming their requirements again: their id, text, section and levels are those of
+    ``requirements`` (the catalogue's requirements in scope, in the matrix's order)."""
     done: set[str] = set()
     restored = []
     for model in models:
@@ -148,8 +153,14 @@ def with_requirements(models: Sequence[SiteModel],
         for section in model.report.compliance:
             if section.matrix is not None and section.id not in done:
                 done.add(section.id)
-                section = dataclasses.replace(section, matrix=matrix_of(model, section.id))
+                named = requirements(section.id)
+                if named is not None:
+                    rows = [MatrixRow(r.requirement, r.text, r.section, r.levels, s.status,
+                                      s.verified, s.controls, s.reason)
+                            for r, s in zip(named, section.matrix.rows, strict=True)]
+                    section = dataclasses.replace(
+                        section, matrix=dataclasses.replace(section.matrix, rows=rows))
             sections.append(section)
-        restored.append(SiteModel(dataclasses.replace(model.report, compliance=sections),
-                                  model.assessment))
+        restored.append(dataclasses.replace(
+            model, report=dataclasses.replace(model.report, compliance=sections)))
     return restored

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from threatgate.history.results import Commit, History, ModelSeries, Posture
+from threatgate.output.html.summary import ModelSummary
 from threatgate.output.svg.trend import TrendPoint, render_trend_svg
 from threatgate.views.report import anchor, unique_anchors
-from threatgate.views.reports import SiteModel
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -56,7 +56,7 @@ class TrendSection:
 class UnchangedModel:
     """A model of the site that no commit of the history changed: its numbers now."""
 
-    model: SiteModel
+    model: ModelSummary
     row: TrendRow
 
 
@@ -90,15 +90,15 @@ def _svg(title: str, commits: Sequence[Commit], postures: Sequence[Posture | Non
     return Markup(render_trend_svg(title, points))  # escaped by the renderer
 
 
-def history_sections(history: History, models: Sequence[SiteModel]
+def history_sections(history: History, models: Sequence[ModelSummary]
                      ) -> tuple[list[TrendSection], list[UnchangedModel]]:
     """The repository's section, then one per model of the site (by id) that a commit of
     the history changed; the others in one table, so that the page grows with the
     changes, not with the number of models."""
     series = {s.model_id: s for s in history.models}
-    shown = sorted({m.assessment.model_id: m for m in reversed(models)}.values(),
-                   key=lambda m: m.assessment.model_id)
-    ids = [m.assessment.model_id for m in shown]
+    shown = sorted({m.model_id: m for m in reversed(models)}.values(),
+                   key=lambda m: m.model_id)
+    ids = [m.model_id for m in shown]
     anchors = unique_anchors(["history-repository",
                               *(anchor("history", model_id) for model_id in ids)])
     rows = repository_rows(history, ids)
@@ -107,22 +107,22 @@ def history_sections(history: History, models: Sequence[SiteModel]
                              rows)]
     unchanged = []
     for model, target in zip(shown, anchors[1:], strict=True):
-        found = series.get(model.assessment.model_id)
+        found = series.get(model.model_id)
         if found is None or not found.points:
             note = ("not committed yet" if found is None else "" if found.start_problem is None
                     else f"not readable: {found.start_problem}")
             posture = None if found is None else found.start
             unchanged.append(UnchangedModel(model, TrendRow(None, posture, note)))
             continue
-        title = model.report.title or model.assessment.model_id
+        title = model.report.title or model.model_id
         sections.append(TrendSection(
-            target, title, model.assessment.model_id, model.page,
+            target, title, model.model_id, model.page,
             _svg(title, history.commits, found.postures(history.commits)),
             model_rows(found)))
     return sections, unchanged
 
 
-def render_history_page(env: Environment, history: History, models: Sequence[SiteModel],
+def render_history_page(env: Environment, history: History, models: Sequence[ModelSummary],
                         common: dict[str, Any]) -> str:
     sections, unchanged = history_sections(history, models)
     return env.get_template("history.html").render(

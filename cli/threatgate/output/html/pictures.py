@@ -12,6 +12,7 @@ from typing import Any
 
 from threatgate.output.escape.text import one_line_shortened
 from threatgate.output.html.compliance_page import FrameworkPage
+from threatgate.output.html.summary import ModelSummary
 from threatgate.views.pictures import (
     Bar,
     Overview,
@@ -22,7 +23,6 @@ from threatgate.views.pictures import (
     risk_matrix,
 )
 from threatgate.views.report import Report
-from threatgate.views.reports import SiteModel
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def model_pictures(report: Report) -> ModelPictures:
                              bar.summary() for bar in bars))))
 
 
-def index_pictures(models: Sequence[SiteModel],
+def index_pictures(models: Sequence[ModelSummary],
                    frameworks: Sequence[FrameworkPage] = ()) -> IndexPictures | None:
     """The overview of every model for the index (None without any valid model), and the
     coverage of each framework with a catalogue, summed over the models."""

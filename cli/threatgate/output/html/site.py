@@ -14,11 +14,9 @@ gives byte-identical files (no timestamps unless a date is passed in).
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
-import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -26,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 from threatgate.analysis.badges import UNKNOWN, Badge, badge_file_stem, framework_badge, model_badge
 from threatgate.model.vocabulary import SEVERE, SEVERITY_RANK
 from threatgate.output.html.compliance_page import STATUS_OPTIONS, compliance_pages, status_rows
+from threatgate.output.html.indented_json import indented_json_pieces
 from threatgate.output.html.pictures import index_pictures, model_pictures
+from threatgate.output.html.summary import ModelSummary, slim_report
 from threatgate.views.compliance import coverage_of
-from threatgate.views.diagram import Diagram
-from threatgate.views.report import Matrix, Ref, Report, anchor, unique_anchors
+from threatgate.views.report import Ref, Report, anchor, unique_anchors
 from threatgate.views.reports import InvalidEntry, SiteModel
 
 if TYPE_CHECKING:
@@ -45,6 +44,8 @@ UNKNOWN_STEM = "unknown"
 #: The schema's model id (common.schema.json#/$defs/modelId): safe as a file name.
 SAFE_MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 ASSETS = ("site.css", "site.js")
+#: The folder of the badges in the site.
+BADGES = "badges/"
 
 
 def page_bytes(text: str) -> bytes:
@@ -109,17 +110,25 @@ def environment() -> Environment:
 
 def ref_html(ref: Ref, status: bool = False) -> Any:
     """A link to an entity of the page (Python, not a macro: it runs thousands of times)."""
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
-    if ref.anchor is None:
+    return Markup(_ref_text(ref.id, ref.label, ref.anchor, ref.status if status else ""))
+
+
+@lru_cache(maxsize=8192)
+def _ref_text(ref_id: str, label: str, target: str | None, status: str) -> str:
+    """The HTML of a link (every piece escaped); a page names the same entity many times."""
+    from markupsafe import escape
+
+    if target is None:
         html = (f'<span class="dangling" title="not defined in this model">'
-                f"{escape(ref.id)}</span>")
+                f"{escape(ref_id)}</span>")
     else:
-        html = f'<a href="#{escape(ref.anchor)}" title="{escape(ref.label)}">{escape(ref.id)}</a>'
-    if status and ref.status:
-        html += (f' <span class="status status-{escape(ref.status)}">'
-                 f'{escape(ref.status.replace("_", " "))}</span>')
-    return Markup(html)  # every piece above is escaped
+        html = f'<a href="#{escape(target)}" title="{escape(label)}">{escape(ref_id)}</a>'
+    if status:
+        html += (f' <span class="status status-{escape(status)}">'
+                 f'{escape(status.replace("_", " "))}</span>')
+    return html
 
 
 def refs_html(refs: Sequence[Ref], status: bool = False) -> Any:
@@ -128,7 +137,8 @@ def refs_html(refs: Sequence[Ref], status: bool = False) -> Any:
 
     if not refs:
         return Markup('<span class="none">-</span>')
-    return Markup(", ").join(ref_html(r, status) for r in refs)
+    return Markup(", ".join(_ref_text(r.id, r.label, r.anchor, r.status if status else "")
+                            for r in refs))
 
 
 def _asset(name: str) -> str:
@@ -168,21 +178,41 @@ def render_model_html(report: Report, *, generated: str | None = None) -> str:
         has_compliance=False)
 
 
-def _badges(models: Sequence[SiteModel], invalid: Sequence[InvalidEntry]
+def _badges(models: Sequence[ModelSummary], invalid: Sequence[InvalidEntry]
             ) -> dict[str, Badge]:
     made: dict[str, Badge] = {UNKNOWN_STEM: UNKNOWN}
     for model in models:
-        a = model.assessment
-        made.setdefault(badge_file_stem(a.model_id), model_badge(a))
-        for framework in a.frameworks:
-            made.setdefault(badge_file_stem(a.model_id, framework), framework_badge(
-                a, framework, coverage_of(model.report.compliance, framework)))
+        for stem, badge in model.badges:
+            made.setdefault(stem, badge)
     for entry in invalid:
         # An invalid model's id may be anything, "../x" included: only a well-formed
         # one names a file, so that no model can make the site write outside OUT.
         if entry.model_id and SAFE_MODEL_ID.fullmatch(entry.model_id):
             made.setdefault(badge_file_stem(entry.model_id), UNKNOWN)
     return made
+
+
+def badge_file_names(stem: str) -> tuple[str, str]:
+    """The site paths of a badge's files: its Shields endpoint JSON and its SVG."""
+    return f"{BADGES}{stem}.json", f"{BADGES}{stem}.svg"
+
+
+def badge_files(stem: str, badge: Badge) -> dict[str, bytes]:
+    """The files of a badge, by site path (:func:`badge_file_names`)."""
+    from threatgate.output.svg.badge import render_badge_svg
+
+    json_name, svg_name = badge_file_names(stem)
+    return {json_name: page_bytes(badge.endpoint_json()),
+            svg_name: page_bytes(render_badge_svg(badge.label, badge.message, badge.color))}
+
+
+def model_badges(model: SiteModel) -> tuple[tuple[str, Badge], ...]:
+    """A model's badge files by stem: its own, then one per framework it lists."""
+    a = model.assessment
+    return ((badge_file_stem(a.model_id), model_badge(a)),
+            *((badge_file_stem(a.model_id, framework),
+               framework_badge(a, framework, coverage_of(model.report.compliance, framework)))
+              for framework in a.frameworks))
 
 
 def posture_summary(a: ModelAssessment) -> dict[str, Any]:
@@ -216,18 +246,58 @@ def _summary_row(model: SiteModel) -> dict[str, Any]:
 
 
 def _index_json(rows: list[dict[str, Any]], invalid: Sequence[InvalidEntry],
-                options: SiteOptions) -> bytes:
-    document = {
+                options: SiteOptions) -> Iterator[str]:
+    return json_pieces({
         "schema": "threatgate-site/1",
         "title": options.title,
         "generated": options.generated,
         "models": rows,
         "invalid": [{"path": e.path, "id": e.model_id, "problem": e.problem} for e in invalid],
-    }
-    return page_bytes(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    })
 
 
-def _risks(models: Sequence[SiteModel]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def json_pieces(document: Any) -> Iterator[str]:
+    """``document`` as indented JSON with a final newline, in pieces: the text of
+    ``json.dumps(document, indent=2, ensure_ascii=False) + "\\n"``."""
+    return indented_json_pieces(document)
+
+
+#: Where a large file goes in pieces: (site path, its bytes, a batch at a time).
+Stream = Callable[[str, Iterable[bytes]], None]
+#: A file's text in pieces, made again each time it is called.
+Pieces = Callable[[], Iterable[str]]
+#: The text encoded at a time when a file is streamed.
+BATCH = 1 << 16
+
+
+def _utf8(pieces: Iterable[str]) -> Iterator[bytes]:
+    """The pieces as UTF-8, a batch at a time (UnicodeEncodeError if they are not text
+    UTF-8 can hold, e.g. a file name that is not UTF-8: see :func:`page_bytes`)."""
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= BATCH:
+            yield "".join(batch).encode("utf-8")
+            batch, size = [], 0
+    yield "".join(batch).encode("utf-8")
+
+
+def write_pieces(write: Callable[[str, bytes], None], stream: Stream | None, name: str,
+                 pieces: Pieces) -> None:
+    """Write a file given in pieces: streamed when ``stream`` is given, so that a large
+    page is never held whole; the bytes are those :func:`page_bytes` gives of the text."""
+    if stream is not None:
+        try:
+            stream(name, _utf8(pieces()))
+            return
+        except UnicodeEncodeError:
+            pass  # the text needs page_bytes's handling, which needs it whole
+    write(name, page_bytes("".join(pieces())))
+
+
+def _risks(models: Sequence[ModelSummary]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     threats: list[dict[str, Any]] = []
     objectives: list[dict[str, Any]] = []
     for model in models:
@@ -244,8 +314,8 @@ def _risks(models: Sequence[SiteModel]) -> tuple[list[dict[str, Any]], list[dict
     return threats, objectives
 
 
-def _groups(models: Sequence[SiteModel]) -> list[dict[str, Any]]:
-    systems: dict[str, list[SiteModel]] = {}
+def _groups(models: Sequence[ModelSummary]) -> list[dict[str, Any]]:
+    systems: dict[str, list[ModelSummary]] = {}
     for model in models:
         systems.setdefault(model.report.system or "", []).append(model)
     ordered = sorted(systems.items(), key=lambda kv: (kv[0] == "", kv[0].casefold(), kv[0]))
@@ -267,20 +337,15 @@ def compliance_frameworks(a: ModelAssessment) -> set[str]:
     return set(a.frameworks) | mapped
 
 
-def page_summary(model: SiteModel) -> SiteModel:
+def page_summary(model: SiteModel, compact: bool = True) -> ModelSummary:
     """What the index, risks, compliance and history pages need of a model once its own
-    page is written: its report without the parts only that page shows (the threats kept
-    are the open critical and high ones, the only ones the other pages count; compliance
-    rows keep only their statuses: see :func:`status_rows`)."""
-    report = model.report
-    compliance = status_rows(report.compliance)
-    slim = dataclasses.replace(
-        report, description="", components=[], dataflows=[], boundaries=[], assets=[],
-        attackers=[], controls=[], assumptions=[], acceptances=[], findings=[],
-        threats=[t for t in report.threats if t.state == "open" and t.severity in SEVERE],
-        matrix=Matrix([], [], []), diagram=Diagram((), (), (), report.diagram.title),
-        compliance=compliance)
-    return SiteModel(slim, model.assessment)
+    page is written (see :mod:`threatgate.output.html.summary`). ``compact`` also cuts
+    the compliance rows to their statuses (see :func:`status_rows`)."""
+    report = slim_report(model.report)
+    if compact:
+        report.compliance = status_rows(report.compliance)
+    return ModelSummary(report, _summary_row(model), model_badges(model),
+                        bool(compliance_frameworks(model.assessment)))
 
 
 class SiteWriter:
@@ -293,8 +358,9 @@ class SiteWriter:
     """
 
     def __init__(self, write: Callable[[str, bytes], None], options: SiteOptions,
-                 has_compliance: bool, has_history: bool | None = None) -> None:
-        self.write, self.options = write, options
+                 has_compliance: bool, has_history: bool | None = None,
+                 stream: Stream | None = None) -> None:
+        self.write, self.options, self.stream = write, options, stream
         self.common: dict[str, Any] = {
             "site_title": options.title, "generated": options.generated, "standalone": False,
             "csp": SITE_CSP, "inline_css": "", "inline_js": "",
@@ -309,31 +375,35 @@ class SiteWriter:
             badge_src=f"../badges/{badge_file_stem(report.model_id)}.svg", **self.common)
         self.write(model.page, page_bytes(html))
 
-    def finish(self, models: Sequence[SiteModel], invalid: Sequence[InvalidEntry]) -> None:
-        """Write the assets, the badges and the pages about every model."""
-        from threatgate.output.svg.badge import render_badge_svg
+    def _pieces(self, name: str, pieces: Pieces) -> None:
+        write_pieces(self.write, self.stream, name, pieces)
 
+    def finish(self, models: Sequence[ModelSummary], invalid: Sequence[InvalidEntry],
+               written_badges: Collection[str] = ()) -> None:
+        """Write the assets, the badges (but those of ``written_badges``, stems whose files
+        were given already) and the pages about every model."""
         env, common, options = environment(), self.common, self.options
         models = sorted(models, key=lambda m: m.report.model_id)
         invalid = sorted(invalid, key=lambda e: (e.path, e.problem))
         for name in ASSETS:
             self.write(f"assets/{name}", page_bytes(_asset(name)))
         for stem, badge in sorted(_badges(models, invalid).items()):
-            self.write(f"badges/{stem}.json", page_bytes(badge.endpoint_json()))
-            self.write(f"badges/{stem}.svg", page_bytes(render_badge_svg(
-                badge.label, badge.message, badge.color)))
-        rows = [_summary_row(m) for m in models]
+            if stem not in written_badges:
+                for name, content in badge_files(stem, badge).items():
+                    self.write(name, content)
+        rows = [m.row for m in models]
         compliance = compliance_pages(models)
-        self.write("index.json", _index_json(rows, invalid, options))
-        self.write("index.html", page_bytes(env.get_template("index.html").render(
+        self._pieces("index.json", lambda: _index_json(rows, invalid, options))
+        pictures = index_pictures(models, compliance)
+        self._pieces("index.html", lambda: env.get_template("index.html").generate(
             root="", groups=_groups(models), invalid=invalid, rows={r["id"]: r for r in rows},
-            pictures=index_pictures(models, compliance), **common)))
+            pictures=pictures, **common))
         threats, objectives = _risks(models)
-        self.write("risks.html", page_bytes(env.get_template("risks.html").render(
-            root="", threats=threats, objectives=objectives, **common)))
+        self._pieces("risks.html", lambda: env.get_template("risks.html").generate(
+            root="", threats=threats, objectives=objectives, **common))
         if compliance:
-            self.write("compliance.html", page_bytes(env.get_template("compliance.html").render(
-                root="", frameworks=compliance, status_options=STATUS_OPTIONS, **common)))
+            self._pieces("compliance.html", lambda: env.get_template("compliance.html").generate(
+                root="", frameworks=compliance, status_options=STATUS_OPTIONS, **common))
         if options.history is not None:
             from threatgate.output.html.history_page import render_history_page
 
@@ -357,5 +427,5 @@ def build_site(
         writer.model_page(model)
         if progress:
             progress(1)
-    writer.finish(models, invalid)
+    writer.finish([page_summary(m, compact=False) for m in models], invalid)
     return dict(sorted(files.items()))
