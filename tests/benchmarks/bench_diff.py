@@ -56,9 +56,11 @@ from benchkit import (
     Job,
     Measurement,
     Target,
+    Version,
     add_json_option,
     add_repeat_option,
     bench_env,
+    checkouts,
     failure,
     fill_defaults,
     interleave,
@@ -195,18 +197,6 @@ def check_report(stdout: str, expected_id: str, where: str) -> dict[str, Any]:
 # --- timing --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Version:
-    """A threatgate to run: this checkout's command, or another checkout's code."""
-
-    key: str  # "" for the command on PATH, else "compared"
-    argv0: list[str]
-    pythonpath: str | None = None
-
-    def env(self, env: dict[str, str]) -> dict[str, str]:
-        return env if self.pythonpath is None else {**env, "PYTHONPATH": self.pythonpath}
-
-
 def diff_job(version: Version, repo: Repository, env: dict[str, str], expected_id: str,
              check: dict[str, Any]) -> Job:
     """``threatgate diff`` in one repository; every run must exit 0 and report the same
@@ -324,12 +314,7 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
     print("checking the models and the diff ...", flush=True)
     checks = [check_repository(threatgate, repo, env, expected_id) for repo in repos]
 
-    versions = [Version("", [threatgate])]
-    if args.compare_with is not None:
-        code = args.compare_with.resolve() / "cli"
-        if not (code / "threatgate").is_dir():
-            raise BenchError(f"{args.compare_with}: no cli/threatgate folder there")
-        versions.append(Version("compared", [sys.executable, "-m", "threatgate"], str(code)))
+    versions = checkouts(threatgate, args.compare_with)
     for version in versions[1:]:  # untimed: the same answers, and compiled modules
         for repo, check in zip(repos, checks, strict=True):
             _, done = run_timed([*version.argv0, *DIFF_ARGS], repo.root, version.env(env))

@@ -57,8 +57,10 @@ from bench_validate import render_model
 from benchkit import (
     GIT_ENV,
     BenchError,
+    Version,
     add_json_option,
     add_repeat_option,
+    checkouts,
     failure,
     fill_defaults,
     machine_info,
@@ -90,29 +92,12 @@ MODELS_DIR = "threatmodels"
 SITE_DIR = "_site"
 
 
-def site_argv(threatgate: str, out: Path) -> list[str]:
+def site_argv(version: Version, out: Path) -> list[str]:
     """The command that builds the site of the repository it runs in into ``out``.
 
     ``--no-cache``: every run validates the models afresh, as in a fresh CI clone; with
     the cache, the small repository's runs would warm it for the large one's."""
-    return [threatgate, "site", str(out), "--no-cache"]
-
-
-@dataclass(frozen=True)
-class Version:
-    """A threatgate to run: this checkout's command, or another checkout's code."""
-
-    key: str  # "" for the command on PATH, else "compared"
-    argv0: list[str]
-    pythonpath: str | None = None
-
-    def argv(self, out: Path) -> list[str]:
-        return [*self.argv0, "site", str(out), "--no-cache"]
-
-    def env(self, env: dict[str, str]) -> dict[str, str]:
-        if self.pythonpath is None:
-            return env
-        return {**env, "PYTHONPATH": self.pythonpath}
+    return [*version.argv0, "site", str(out), "--no-cache"]
 
 
 def run_measured(argv: Sequence[str], cwd: Path, env: dict[str, str]
@@ -248,7 +233,7 @@ def _shown(repo: Repository, version: Version) -> str:
 def check(version: Version, repo: Repository, env: dict[str, str]) -> dict[str, Any]:
     """One untimed build; the site must be complete. Returns its size."""
     out = repo.root / SITE_DIR
-    _, done = run_timed(version.argv(out), repo.root, version.env(env))
+    _, done = run_timed(site_argv(version, out), repo.root, version.env(env))
     if done.returncode != 0:
         raise failure(_shown(repo, version), done)
     return check_site(out, repo)
@@ -261,7 +246,8 @@ def time_once(version: Version, repo: Repository, env: dict[str, str]
     out = repo.root / SITE_DIR
     shutil.rmtree(out, ignore_errors=True)
     load = os.getloadavg()[0]
-    seconds, peak, code, stderr = run_measured(version.argv(out), repo.root, version.env(env))
+    seconds, peak, code, stderr = run_measured(site_argv(version, out), repo.root,
+                                               version.env(env))
     if code != 0:
         raise BenchError(f"{_shown(repo, version)} exited with status {code}:\n{stderr[-2000:]}")
     return seconds, peak, load
@@ -386,12 +372,7 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
         repos.append(Repository(key, root, count, total, ids[:count]))
     print(f"  two repositories built in {time.perf_counter() - start:.1f} s", flush=True)
 
-    versions = [Version("", [threatgate])]
-    if args.compare_with is not None:
-        code = args.compare_with.resolve() / "cli"
-        if not (code / "threatgate").is_dir():
-            raise BenchError(f"{args.compare_with}: no cli/threatgate folder there")
-        versions.append(Version("compared", [sys.executable, "-m", "threatgate"], str(code)))
+    versions = checkouts(threatgate, args.compare_with)
     print(f"building and checking, then timing ({args.repeat} rounds) ...", flush=True)
     measured = measure(versions, repos, env, args.repeat)
     small, large = measured[0], measured[len(versions)]

@@ -422,3 +422,28 @@ def run_in_root(prefix: str, out: Path | None, name: str, run: Callable[[Path, P
         return run(root, scratch)
 
     return run_in_scratch(prefix, in_scratch)
+
+
+@dataclass(frozen=True)
+class Version:
+    """A threatgate to run: this checkout's command, or another checkout's code."""
+
+    key: str  # "" for the command on PATH, else "compared"
+    argv0: list[str]
+    pythonpath: str | None = None
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        return env if self.pythonpath is None else {**env, "PYTHONPATH": self.pythonpath}
+
+
+def checkouts(threatgate: str, compare_with: Path | None) -> list[Version]:
+    """This checkout's ``threatgate`` and, with ``--compare-with DIR``, the code of that
+    checkout (``DIR/cli`` first on the path, run as ``python -m threatgate``)."""
+    found = [Version("", [threatgate])]
+    if compare_with is not None:
+        code = compare_with.resolve() / "cli"
+        if not (code / "threatgate").is_dir():
+            raise BenchError(f"{compare_with}: no cli/threatgate folder there")
+        found.append(Version("compared", [sys.executable, "-m", "threatgate"], str(code)))
+    return found
+
