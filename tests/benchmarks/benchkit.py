@@ -208,13 +208,16 @@ def print_runs(label: str, width: int, runs: list[float]) -> None:
 def interleave(
     jobs: Sequence[Job], repeat: int, cwd: Path, stdout_tail: int | None = None
 ) -> dict[str, Measurement]:
-    """Run every job ``repeat`` times in turn (A, B, C, A, B, C, ...), so that a busy
-    spell on a shared machine slows every side of a ratio rather than one.
+    """Run every job ``repeat`` times in turn, so that a busy spell on a shared machine
+    slows every side of a ratio rather than one. Every other round runs the jobs in the
+    reverse order (A, B, C, C, B, A, A, B, C, ...): a job that always ran right after a
+    heavy one (whose memory the system is still reclaiming) would otherwise always pay
+    for it, and a ratio between neighbours would lean one way.
 
     Every run must exit with a status in its job's ``ok`` and pass its ``check``."""
     results = {job.key: Measurement(job.key, job.label, job.shown) for job in jobs}
     for round_number in range(repeat):
-        for job in jobs:
+        for job in (jobs if round_number % 2 == 0 else list(reversed(jobs))):
             if job.prepare is not None:
                 job.prepare()
             seconds, peak, done, cpu = run_measured(job.argv, job.cwd or cwd, job.env)
