@@ -28,7 +28,7 @@ def dumps(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(VALUES)
 def test_indented_json_is_json_dumps(value: Any) -> None:
     assert indented_json(value) == dumps(value)

@@ -22,7 +22,7 @@ def markdown_it(text: str) -> str:
     return rendered
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1200, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
 def test_plain_paragraphs_render_as_markdown_it_renders_them(text: str) -> None:
     fast = plain_paragraphs_html(text)
@@ -44,7 +44,7 @@ def test_tight_lists_of_plain_items_take_the_fast_path() -> None:
         "<p>After.</p>\n")
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.lists(st.tuples(st.text("ab .:-", max_size=4),
                           st.text("ab *_&[]!#~:\\\"-=", min_size=1, max_size=5)), max_size=4),
        st.sampled_from(["", "- ", "Text\n\n- "]))
