@@ -4,14 +4,23 @@ each file, kept in the cache for an unchanged set of files, compared by real pat
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from threatgate.model.discovery import ModelFile
+from conftest import VALID_MODEL
+from threatgate.model.config import load_config
+from threatgate.model.discovery import ModelFile, discover
 from threatgate.support.cache import ResultCache, open_cache
 from threatgate.validate import siblings as validate_module
-from threatgate.validate.siblings import HEAD_BYTES, first_model_id, real_paths, sibling_model_ids
+from threatgate.validate.siblings import (
+    HEAD_BYTES,
+    first_model_id,
+    real_paths,
+    repository_model_ids,
+    sibling_model_ids,
+)
 
 
 @pytest.mark.parametrize("padding", [0, 10, HEAD_BYTES - 8, HEAD_BYTES - 3, HEAD_BYTES,
@@ -92,3 +101,21 @@ def test_real_paths_are_the_resolved_paths(tmp_path: Path) -> None:
              ModelFile(target, "v", real_folder=target.parent.resolve())]
     for item, (folder, name) in zip(items, real_paths(items), strict=True):
         assert folder / name == item.path.resolve()
+
+
+def test_the_checked_file_is_no_sibling_however_it_is_reached(
+        project: Path, write_model: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """By real path: given as ./x, absolute or through a link, and reached by the walk
+    through a linked folder or a linked file, the checked file is never its own sibling;
+    a file of the same name in another folder is one."""
+    monkeypatch.chdir(project)
+    checked = write_model(VALID_MODEL, "sub/shop.yaml")
+    write_model(VALID_MODEL.replace("id: shop\n", "id: other\n"), "elsewhere/shop.yaml")
+    folder = project / "threatmodels"
+    (folder / "alias.yaml").symlink_to("sub/shop.yaml")
+    (folder / "linked").symlink_to("sub", target_is_directory=True)
+    config = load_config(project)
+    for given in (Path("threatmodels/sub/shop.yaml"), Path("./threatmodels/sub/./shop.yaml"),
+                  checked.resolve(), Path("threatmodels/linked/shop.yaml")):
+        ids = repository_model_ids(discover([given], config), config)
+        assert ids == {"other": "threatmodels/elsewhere/shop.yaml"}, given

@@ -6,6 +6,7 @@ import fnmatch
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -115,16 +116,20 @@ def _walk(folder: Path, config: Config, cwd: Path, found: list[Listed],
     seen.add(real)
     try:
         with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
+            entries = sorted(listing, key=attrgetter("name"))
     except OSError:  # unreadable or vanished: nothing to list, as os.walk does
         return
     shown = display_path(folder, cwd)
     prefix = "" if shown == "." else f"{shown}/"
     base = os.path.join(folder, "")  # noqa: PTH118 - names joined as text, no Path each
-    folders = []
+    folders, files = [], []
     for entry in entries:
         name = entry.name
-        if name.startswith(".") or not _is_folder(entry):
+        if name.startswith("."):
+            continue
+        if not _is_folder(entry):
+            if name.endswith(MODEL_SUFFIXES):
+                files.append(entry)
             continue
         sub = folder / name
         if not entry.is_symlink():
@@ -135,10 +140,8 @@ def _walk(folder: Path, config: Config, cwd: Path, found: list[Listed],
             found.append(Listed(str(sub), display_path(sub, cwd), reason))
         else:
             _walk(sub, config, cwd, found, seen)
-    for entry in entries:
+    for entry in files:
         name = entry.name
-        if not name.endswith(MODEL_SUFFIXES) or name.startswith(".") or _is_folder(entry):
-            continue
         path = base + name
         if config.exclude and _excluded(Path(path), config):
             continue

@@ -56,8 +56,14 @@ def repository_model_ids(checked: list[ModelFile], config: Config,
     except Exception:  # noqa: BLE001 - the siblings are a bonus check, never a failure
         return {}
     given = set(real_paths(checked))
-    siblings = [item for item, real in zip(repository, real_paths(repository), strict=True)
-                if real not in given]
+    names = tuple({separator + name for _, name in given for separator in {"/", os.sep}})
+    # Only a link, or a file of the same name, can be one of ``checked``: the others
+    # keep their path as text, nothing resolved.
+    same_name = [item for item in repository
+                 if item.real_folder is None or (os.sep + item.path).endswith(names)]
+    checked_too = {id(item) for item, real in zip(same_name, real_paths(same_name),
+                                                   strict=True) if real in given}
+    siblings = [item for item in repository if id(item) not in checked_too]
     return sibling_model_ids(siblings, config.max_file_size, cache)
 
 
