@@ -4,9 +4,11 @@ ones are explained on every run; ``cache = false`` leaves no entry."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from threatgate.errors import ConfigError
 from threatgate.model import schema, settings_verdicts
@@ -96,3 +98,24 @@ def test_a_copied_entry_is_not_believed(cache_dir: Path,
     forged.write_bytes(entry.read_bytes())
     with pytest.raises(ConfigError, match=r"expiring_days|soon"):
         check_settings(None, invalid)
+
+
+def test_no_cache_neither_reads_nor_records_the_settings(
+        cache_dir: Path, project: Path, monkeypatch: pytest.MonkeyPatch,
+        run_cli: Callable[..., Result], write_model: Callable[..., Path]) -> None:
+    write_model()
+    (project / "threatgate.toml").write_text("expiring_days = 12\n", encoding="utf-8")
+    assert run_cli("validate", "--no-cache", cwd=project).exit_code == 0
+    assert _entries(cache_dir) == []
+    assert run_cli("validate", cwd=project).exit_code == 0
+    assert len(_entries(cache_dir)) == 2  # the settings and the model
+
+    def counted(*args: object) -> list[object]:
+        checked.append(args)
+        return real_check(*args)  # type: ignore[arg-type]
+
+    checked: list[object] = []
+    real_check = schema.check
+    monkeypatch.setattr(schema, "check", counted)
+    assert run_cli("validate", "--no-cache", cwd=project).exit_code == 0
+    assert any(schema.CONFIG_SCHEMA in call for call in checked)  # afresh

@@ -65,9 +65,12 @@ CONFIG_KEY = "threatgate.config"
 
 
 def resolve_config(config_path: Path | None) -> Config:
-    """The settings of the command, kept in its click context for :func:`write_outputs`."""
-    config = load_config(Path.cwd(), config_path)
+    """The settings of the command, kept in its click context for :func:`write_outputs`.
+
+    A command run with ``--no-cache`` checks the settings afresh too."""
     context = click.get_current_context(silent=True)
+    fresh = context is not None and bool(context.params.get("no_cache"))
+    config = load_config(Path.cwd(), config_path, remember=not fresh)
     if context is not None:
         context.meta[CONFIG_KEY] = config
     return config

@@ -112,8 +112,10 @@ def settings_of(source: Path, document: dict[str, Any]) -> dict[str, Any] | None
     return settings if isinstance(settings, dict) else None
 
 
-def load_config(start: Path, explicit: Path | None = None) -> Config:
-    """Read the settings for the repository containing ``start`` (or the file given)."""
+def load_config(start: Path, explicit: Path | None = None, *,
+                remember: bool = True) -> Config:
+    """Read the settings for the repository containing ``start`` (or the file given);
+    ``remember=False`` (a run with ``--no-cache``) checks them afresh, keeping nothing."""
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: configuration file not found")
@@ -128,12 +130,13 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
         elif (root / PYPROJECT).is_file() and _has_tool_table(root / PYPROJECT):
             source = root / PYPROJECT
             settings = _read_toml(source)["tool"]["threatgate"]
-    return build_config(root, source, settings)
+    return build_config(root, source, settings, remember=remember)
 
 
-def build_config(root: Path, source: Path | None, settings: dict[str, Any]) -> Config:
+def build_config(root: Path, source: Path | None, settings: dict[str, Any], *,
+                 remember: bool = True) -> Config:
     check_ranges(source, settings)
-    check_settings(source, settings)
+    check_settings(source, settings, remember=remember)
     models = tuple(settings.get("models", Config.models))
     exclude = tuple(settings.get("exclude", ()))
     packs = tuple(settings.get("generate", {}).get("packs", ()))
@@ -192,7 +195,8 @@ def check_confined(root: Path, source: Path | None, setting: str, values: tuple[
                           f"must stay inside the repository ({real_root})")
 
 
-def check_settings(source: Path | None, settings: dict[str, Any]) -> None:
+def check_settings(source: Path | None, settings: dict[str, Any], *,
+                   remember: bool = True) -> None:
     """Refuse settings the schema does not allow, or that name a rule that does not exist.
 
     Settings found valid before are known valid from the cache (a signed entry keyed by
@@ -203,7 +207,8 @@ def check_settings(source: Path | None, settings: dict[str, Any]) -> None:
         return  # the empty table is valid: the schema requires nothing, names no rule
     from threatgate.model import settings_verdicts
 
-    known_valid, remember = settings_verdicts.lookup(settings)
+    known_valid, record = (settings_verdicts.lookup(settings) if remember
+                           else (False, settings_verdicts.nothing))
     if known_valid:
         return
     from threatgate.model import schema
@@ -218,7 +223,7 @@ def check_settings(source: Path | None, settings: dict[str, Any]) -> None:
         if unknown:
             raise ConfigError(f"{source}: rules: unknown rule id(s) {', '.join(unknown)}; "
                               f"known: {', '.join(sorted(RULES))}")
-    remember()
+    record()
 
 
 #: No setting nests deeper than this (``[gate]``, ``[rules]``, lists of folders).

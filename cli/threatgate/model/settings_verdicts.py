@@ -8,7 +8,8 @@ signed cache entry keyed by the exact settings (their ``repr``, which tells a da
 the same text), the schema's bytes and the rules' code (which rule ids exist), and found
 there the next time. Only "valid" is
 ever recorded: invalid settings are checked, and explained, on every run. Settings with
-``cache = false`` are never recorded.
+``cache = false`` are never recorded, and a run with ``--no-cache`` neither reads nor
+records them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "validate" / "rules"
 VALID = {"settings": "valid"}
 
 
-def _nothing() -> None:
+def nothing() -> None:
+    """What recording is when nothing is to be recorded."""
     return None
 
 
@@ -50,17 +52,17 @@ def lookup(settings: dict[str, Any]) -> tuple[bool, Callable[[], None]]:
     """Whether ``settings`` are known to be valid, and what records them as valid (to be
     called once the schema has accepted them)."""
     if settings.get("cache", True) is not True:
-        return False, _nothing
+        return False, nothing
     try:
         schema_bytes = (schema_dir() / SCHEMA_FILE).read_bytes()
     except OSError:
-        return False, _nothing
+        return False, nothing
     salt = (f"settings|{__version__}|{hashlib.sha256(schema_bytes).hexdigest()}|"
             f"{rules_code_digest()}")
     cache = open_cache(salt)
     if cache is None:
-        return False, _nothing
+        return False, nothing
     key = cache.key(repr(settings).encode("utf-8", "surrogatepass"))
     if cache.get(key, _is_verdict) is not None:
-        return True, _nothing
+        return True, nothing
     return False, lambda: cache.put(key, dict(VALID))
