@@ -63,10 +63,10 @@ def test_a_changed_rule_module_forgets_the_verdicts(
         cache_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     settings = {"expiring_days": 21}
     check_settings(None, settings)
-    rules = tmp_path / "rules"
-    rules.mkdir()
+    rules = tmp_path / "package" / "validate" / "rules"
+    rules.mkdir(parents=True)
     (rules / "new_rule.py").write_text("RULE = 1\n", encoding="utf-8")
-    monkeypatch.setattr(settings_verdicts, "RULES_DIR", rules)
+    monkeypatch.setattr(settings_verdicts, "PACKAGE", tmp_path / "package")
     assert settings_verdicts.lookup(settings)[0] is False
 
 

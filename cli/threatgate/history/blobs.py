@@ -27,12 +27,11 @@ from threatgate.history.results import Posture
 from threatgate.model.config import Config
 from threatgate.model.loader import LoadError, load_bytes, node_limit
 from threatgate.model.vocabulary import SEVERITY_ORDER
-from threatgate.support.cache import ResultCache
+from threatgate.support.cache import ResultCache, code_digest
 from threatgate.validate.files import (
     PARALLEL_THRESHOLD,
     VALIDATION_CODE,
     cache_salt,
-    code_digest,
     summarise_document,
 )
 

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from threatgate import __version__
-from threatgate.support.cache import open_cache
+from threatgate.support.cache import code_digest, open_cache
 from threatgate.support.resources import schema_dir
 
 SCHEMA_FILE = "config.schema.json"
-#: Where the semantic rules live (their ids are what ``[rules]`` may name).
-RULES_DIR = Path(__file__).resolve().parent.parent / "validate" / "rules"
+#: The package, and where in it the semantic rules live (their ids are what ``[rules]``
+#: may name).
+PACKAGE = Path(__file__).resolve().parent.parent
+RULES_CODE = ("validate/rules",)
 VALID = {"settings": "valid"}
 
 
@@ -38,16 +40,6 @@ def _is_verdict(value: Any) -> bool:
     return bool(value == VALID)
 
 
-def rules_code_digest() -> str:
-    """The rules' modules by name, size and modification time (the rule ids settings may
-    name come from them), read without importing them."""
-    digest = hashlib.sha256()
-    for path in sorted(RULES_DIR.glob("*.py")):
-        info = path.stat()
-        digest.update(f"{path.name}|{info.st_size}|{info.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
 def lookup(settings: dict[str, Any]) -> tuple[bool, Callable[[], None]]:
     """Whether ``settings`` are known to be valid, and what records them as valid (to be
     called once the schema has accepted them)."""
@@ -58,7 +50,7 @@ def lookup(settings: dict[str, Any]) -> tuple[bool, Callable[[], None]]:
     except OSError:
         return False, nothing
     salt = (f"settings|{__version__}|{hashlib.sha256(schema_bytes).hexdigest()}|"
-            f"{rules_code_digest()}")
+            f"{code_digest(PACKAGE, RULES_CODE)}")
     cache = open_cache(salt)
     if cache is None:
         return False, nothing

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from threatgate import __version__
 from threatgate.catalogues.library import SHIPPED, CatalogueLibrary, library_for
@@ -30,7 +30,10 @@ from threatgate.model.loader import (
     node_limit,
     read_bytes,
 )
-from threatgate.support.cache import ResultCache
+from threatgate.support.cache import ResultCache, code_digest
+
+if TYPE_CHECKING:
+    from threatgate.validate.rules import RuleProblem
 
 #: Rules meaning the input could not be read at all (exit code 2 rather than 1).
 UNREADABLE_RULES = frozenset({"file-unreadable", "symlink-escape"})
@@ -121,23 +124,10 @@ class ValidationReport(Generic[T]):
 VALIDATION_CODE = ("diagnostics.py", "errors.py", "support", "model", "catalogues", "validate")
 
 
-def code_digest(package: Path, parts: tuple[str, ...] = VALIDATION_CODE) -> str:
-    """Digest of the code ``parts`` of ``package`` (by default the validation code; each
-    module's path, size and modification time, no file read), so results never outlive a
-    change of the rules, at the cost of a few ``stat`` calls per run."""
-    digest = hashlib.sha256()
-    for name in parts:
-        found = package / name
-        for path in sorted(found.rglob("*.py")) if found.is_dir() else [found]:
-            info = path.stat()
-            digest.update(f"{path.relative_to(package).as_posix()}|{info.st_size}|"
-                          f"{info.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
 def cache_salt(config: Config, today: dt.date) -> str:
     """Everything besides a file's bytes that its result depends on."""
-    digest = hashlib.sha256(code_digest(Path(__file__).resolve().parent.parent).encode())
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(code_digest(package, VALIDATION_CODE).encode())
     for path in schema.schema_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(library_for(config).digest().encode())
@@ -184,11 +174,11 @@ def _findings(data: dict[str, Any], today: dt.date,
 
 
 def _run_rules(data: dict[str, Any], today: dt.date,
-               catalogues: CatalogueLibrary) -> list[Any]:
+               catalogues: CatalogueLibrary) -> list[RuleProblem]:
     # The rules are imported at the first file actually checked (not found in the cache).
     from threatgate.validate.rules import run_rules
 
-    return list(run_rules(data, today, catalogues))
+    return run_rules(data, today, catalogues)
 
 
 def _summarise(document: LoadedDocument, today: dt.date, found: list[Finding] | None = None,
