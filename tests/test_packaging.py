@@ -45,7 +45,7 @@ def test_wheel_contains_package_schemas_and_templates(wheel: Path) -> None:
     assert not any(name.startswith("cli/") for name in names), "no top-level 'cli' module"
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "threatgate = threatgate.commands.main:main" in text
+    assert "threatgate = threatgate.commands.entry:main" in text
 
 
 def test_installed_wheel_validates_from_its_own_data(wheel: Path, tmp_path: Path) -> None:

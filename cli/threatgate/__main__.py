@@ -1,6 +1,6 @@
 """Allow ``python -m threatgate``."""
 
-from threatgate.commands.main import main
+from threatgate.commands.entry import main
 
 if __name__ == "__main__":
     main()

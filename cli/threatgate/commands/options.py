@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from threatgate.commands.replay import note_output
 from threatgate.errors import InputError
 from threatgate.model.config import CONFIG_FILE, PYPROJECT, Config, load_config
 from threatgate.model.dates import TODAY_ENV, today
@@ -147,4 +148,6 @@ def echo(text: str = "", *, err: bool = False, nl: bool = True,
     the text is annotations written by
     :func:`threatgate.output.escape.workflow.workflow_command`.
     """
-    click.echo(terminal_lines(text, workflow_commands=workflow_commands), err=err, nl=nl)
+    shown = terminal_lines(text, workflow_commands=workflow_commands)
+    note_output(shown + "\n" if nl else shown, err=err)
+    click.echo(shown, err=err, nl=nl)

@@ -37,7 +37,8 @@ from threatgate.validate.files import ValidateOptions, ValidationReport
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Check every file afresh instead of reusing results of unchanged files.",
+    help="Check every file afresh instead of reusing results of unchanged files (or "
+    "replaying an identical earlier run that passed).",
 )
 @click.option(
     "--jobs",
@@ -83,15 +84,18 @@ def validate(
     Exit status: 0 when no errors were found (warnings fail only with --strict), 1 when
     problems fail validation, 2 for a usage error or input that cannot be read.
     """
+    from threatgate.commands.replay import remember
     from threatgate.model.discovery import discover
     from threatgate.output.diagnostics import ValidationResult, summary
     from threatgate.output.registry import render
     from threatgate.support.cache import open_cache
     from threatgate.validate.files import cache_salt, options_for, validate_files
+    from threatgate.validate.inputs import validation_inputs
     from threatgate.validate.siblings import repository_model_ids
 
     config = resolve_config(config_path)
     day = resolve_today(today)
+    asked = paths
     given = model_paths(paths, models_only, config)
     if paths and not given:
         return EXIT_OK  # --models-only: none of the given files is a model
@@ -114,6 +118,9 @@ def validate(
          workflow_commands=output_format == "github")
     if not quiet and output_format != "json":
         echo(summary(report), err=True)
+    if code == EXIT_OK and cache is not None:
+        remember(validation_inputs(config, asked, start=Path.cwd(),
+                                   explicit_settings=config_path is not None))
     return code
 
 

@@ -29,22 +29,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import json
-import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from threatgate.diagnostics import Severity
+from threatgate.support import signed
 
-CACHE_ENV = "THREATGATE_CACHE_DIR"
+CACHE_ENV = signed.CACHE_ENV
 SEVERITIES = frozenset(severity.value for severity in Severity)
-#: Length of the secret key, in bytes.
-KEY_BYTES = 32
-#: An entry is its tag (hexadecimal) on the first line, then the payload (JSON).
-TAG_LENGTH = 64
 
 
 def code_digest(package: Path, parts: tuple[str, ...]) -> str:
@@ -63,21 +57,12 @@ def code_digest(package: Path, parts: tuple[str, ...]) -> str:
 
 
 def default_cache_dir() -> Path:
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "threatgate"
+    return Path(signed.cache_dir())
 
 
 def default_key_file() -> Path:
     """Where the cache's secret key lives: in the state folder, never the cache folder."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "threatgate" / "cache-key"
-
-
-#: An entry larger than this is not one the cache wrote (results are a few kilobytes).
-MAX_ENTRY_BYTES = 64 * 1024 * 1024
+    return Path(signed.key_file())
 
 
 def is_file_result(value: Any) -> bool:
@@ -104,48 +89,6 @@ def _is_position(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-def is_private(path: Path, *, readable_by_others: bool = True) -> bool:
-    """Whether ``path`` belongs to the current user and nobody else can write it (nor,
-    unless ``readable_by_others``, read it). Always true where there are no POSIX owners."""
-    if not hasattr(os, "getuid"):
-        return True
-    try:
-        status = path.stat()
-    except OSError:
-        return False
-    others = stat.S_IWGRP | stat.S_IWOTH
-    if not readable_by_others:
-        others |= stat.S_IRGRP | stat.S_IROTH
-    return status.st_uid == os.getuid() and not status.st_mode & others
-
-
-def load_secret(key_file: Path) -> bytes | None:
-    """The secret key in ``key_file``, created on first use; ``None`` when it cannot be
-    read or created, or is not private to the current user."""
-    if not key_file.exists():
-        with contextlib.suppress(OSError):
-            key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            import secrets  # only when a key or an entry is written (not with --no-cache)
-            import tempfile
-
-            fd, temporary = tempfile.mkstemp(dir=key_file.parent, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(secrets.token_bytes(KEY_BYTES))
-                # A link never replaces a key another run has just created.
-                with contextlib.suppress(FileExistsError):
-                    os.link(temporary, key_file)
-            finally:
-                os.unlink(temporary)
-    if not is_private(key_file, readable_by_others=False):
-        return None
-    try:
-        secret = key_file.read_bytes()
-    except OSError:
-        return None
-    return secret if len(secret) == KEY_BYTES else None
-
-
 def open_cache(salt: str, directory: Path | None = None,
                key_file: Path | None = None) -> ResultCache | None:
     """The result cache, or ``None`` when it cannot be trusted (see the module's
@@ -153,9 +96,9 @@ def open_cache(salt: str, directory: Path | None = None,
     directory = directory or default_cache_dir()
     with contextlib.suppress(OSError):
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not directory.is_dir() or not is_private(directory):
+    if not directory.is_dir() or not signed.is_private(directory):
         return None
-    secret = load_secret(key_file or default_key_file())
+    secret = signed.load_secret(key_file or default_key_file())
     return None if secret is None else ResultCache(directory, salt, secret)
 
 
@@ -174,24 +117,13 @@ class ResultCache:
     def _entry(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key[2:]}.json"
 
-    def _tag(self, key: str, payload: bytes) -> bytes:
-        message = key.encode() + b"\0" + payload
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest().encode()
-
     def get(self, key: str, accept: Callable[[Any], bool] = is_file_result
             ) -> dict[str, Any] | None:
         """The entry of ``key``; ``None`` when there is none, its tag does not match, or
         it is not a well-formed result (truncated, garbage, too large, nested too
         deeply, of another shape than ``accept`` takes: by default a per-file result)."""
-        try:
-            with self._entry(key).open("rb") as handle:
-                data = handle.read(MAX_ENTRY_BYTES + 1)
-        except OSError:
-            return None
-        tag, newline, payload = data[:TAG_LENGTH], data[TAG_LENGTH:TAG_LENGTH + 1], \
-            data[TAG_LENGTH + 1:]
-        if (len(data) > MAX_ENTRY_BYTES or newline != b"\n"
-                or not hmac.compare_digest(tag, self._tag(key, payload))):
+        payload = signed.read_entry(self._entry(key), key, self._secret)
+        if payload is None:
             return None
         try:
             value = json.loads(payload)
@@ -200,16 +132,5 @@ class ResultCache:
         return value if isinstance(value, dict) and accept(value) else None
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        entry = self._entry(key)
         payload = json.dumps(value, separators=(",", ":")).encode()
-        try:
-            entry.parent.mkdir(mode=0o700, exist_ok=True)
-            import tempfile
-
-            fd, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(self._tag(key, payload) + b"\n" + payload)
-            os.replace(temporary, entry)
-        except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(temporary)
+        signed.write_entry(self._entry(key), key, payload, self._secret)

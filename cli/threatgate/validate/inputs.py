@@ -1,0 +1,78 @@
+"""Every file and folder a validation run reads or looks for.
+
+A passing run is remembered with the state of each of them
+(:mod:`threatgate.commands.replay`) and replayed only while none has changed, so this
+list may say more than a run reads (which only costs a replay), never less. It holds the
+folders searched for the settings (from the current folder up to the repository root),
+the settings file, the files and folders given, the model folders (where the ids of the
+other models are read), the compliance folder, and threatgate's own code, schemas and
+catalogues.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from threatgate.model.config import Config
+from threatgate.support.resources import schema_dir
+
+#: Folders of threatgate's own code left out: Python writes them; the folder holding
+#: one is still recorded, so its first appearance only costs a replay.
+BYTECODE = ("__pycache__",)
+
+
+def validation_inputs(config: Config, given: Iterable[Path], *, start: Path,
+                      explicit_settings: bool) -> list[str]:
+    """The files and folders a validation of ``given`` (none: the model folders) run
+    from ``start`` with the settings ``config`` depends on, as text paths."""
+    found: list[str] = []
+    if not explicit_settings:
+        found += settings_search(start, config.root)
+    if config.source is not None:
+        found.append(str(config.source))
+    for path in given:
+        found += tree(path)
+    for folder in (*config.model_dirs, config.compliance_dir):
+        found += tree(folder)
+    package = Path(__file__).resolve().parent.parent
+    found += tree(package, skip=BYTECODE)
+    found += tree(schema_dir())
+    return found
+
+
+def settings_search(start: Path, root: Path) -> list[str]:
+    """The folders looked at for settings: from ``start`` up to ``root``."""
+    folders = []
+    for folder in (start.resolve(), *start.resolve().parents):
+        folders.append(str(folder))
+        if folder == root.resolve():
+            break
+    return folders
+
+
+def tree(path: Path, *, skip: tuple[str, ...] = ()) -> list[str]:
+    """``path`` and, for a folder, everything below it (links followed, each real folder
+    once), hidden names (which discovery skips) and ``skip`` left out."""
+    return list(_walk(os.fspath(path), set(), skip))
+
+
+def _walk(path: str, seen: set[tuple[int, int]], skip: tuple[str, ...]) -> Iterator[str]:
+    yield path
+    try:
+        info = os.stat(path)  # noqa: PTH116 - text paths, one stat each
+    except OSError:
+        return
+    if not stat.S_ISDIR(info.st_mode) or (info.st_dev, info.st_ino) in seen:
+        return
+    seen.add((info.st_dev, info.st_ino))
+    try:
+        with os.scandir(path) as listing:
+            names = sorted(entry.name for entry in listing)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(".") and name not in skip:
+            yield from _walk(os.path.join(path, name), seen, skip)  # noqa: PTH118 - text paths

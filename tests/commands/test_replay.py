@@ -1,0 +1,232 @@
+"""A passing ``validate`` run is remembered and replayed only while nothing it read changed.
+
+The runs go through the console script's entry point in this process; whether a run was
+replayed is told by the Click command line not being called. The racy-file window is
+turned off here (every file of a test is written just before its runs), except where it
+is the subject.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import VALID_MODEL
+from threatgate.commands import entry, replay
+from threatgate.commands import main as command_line
+from threatgate.support import signed
+
+
+@dataclass(frozen=True)
+class Run:
+    code: object
+    out: str
+    err: str
+    replayed: bool
+
+
+@pytest.fixture
+def run(project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(replay, "RACY_NS", -10**9)
+    (project / "threatmodels" / "model.yaml").write_text(VALID_MODEL, encoding="utf-8")
+    real = command_line.main
+    calls: list[object] = []
+
+    def counted(argv: list[str] | None = None) -> None:
+        calls.append(argv)
+        real(argv)
+
+    monkeypatch.setattr(command_line, "main", counted)
+
+    def invoke(*args: str) -> Run:
+        before = len(calls)
+        capsys.readouterr()
+        try:
+            entry.main(list(args))
+            code: object = 0
+        except SystemExit as exit:
+            code = exit.code
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err, replayed=len(calls) == before)
+
+    return invoke
+
+
+MODEL = "threatmodels/model.yaml"
+
+
+def entries() -> list[Path]:
+    return sorted((Path(signed.cache_dir()) / "replay").rglob("*.json"))
+
+
+def test_a_passing_run_is_replayed_with_the_same_output(run: Callable[..., Run]) -> None:
+    first = run("validate", MODEL)
+    second = run("validate", MODEL)
+    assert (first.code, first.replayed) == (0, False)
+    assert (second.code, second.replayed) == (0, True)
+    assert (second.out, second.err) == (first.out, first.err)
+    assert first.err == "1 model file valid\n"
+
+
+@pytest.mark.parametrize("options", [("--format", "json"), ("--format", "github"),
+                                     ("--quiet",), ("--models-only",), ()])
+def test_every_format_replays_byte_for_byte(run: Callable[..., Run],
+                                            options: tuple[str, ...]) -> None:
+    first = run("validate", *options)
+    second = run("validate", *options)
+    assert second.replayed and not first.replayed
+    assert (second.out, second.err, second.code) == (first.out, first.err, 0)
+
+
+def test_each_command_line_has_its_own_entry(run: Callable[..., Run]) -> None:
+    run("validate", MODEL)
+    other = run("validate", "--format", "json", MODEL)
+    assert not other.replayed
+    assert json.loads(other.out)["valid"] is True
+    assert len(entries()) == 2
+
+
+def rewrite_same_size_same_time(path: Path, old: str, new: str) -> None:
+    """Change a file without changing its size or modification time."""
+    info = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert len(old) == len(new) and old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def test_a_change_that_keeps_size_and_time_is_seen(run: Callable[..., Run],
+                                                   project: Path) -> None:
+    run("validate", MODEL)
+    # An unknown component: the model no longer validates.
+    rewrite_same_size_same_time(project / MODEL, "components: [api]", "components: [apx]")
+    again = run("validate", MODEL)
+    assert (again.code, again.replayed) == (1, False)
+    assert "apx" in again.out
+
+
+def test_a_sibling_taking_the_same_id_is_seen(run: Callable[..., Run], project: Path) -> None:
+    run("validate", MODEL)
+    (project / "threatmodels" / "team").mkdir()
+    (project / "threatmodels" / "team" / "copy.yaml").write_text(VALID_MODEL, encoding="utf-8")
+    again = run("validate", MODEL)
+    assert (again.code, again.replayed) == (1, False)
+    assert "shop" in again.out
+
+
+def test_new_settings_on_the_way_up_are_seen(run: Callable[..., Run], project: Path) -> None:
+    assert run("validate", "--models-only", MODEL).err == "1 model file valid\n"
+    (project / "threatgate.toml").write_text('models = ["elsewhere"]\n', encoding="utf-8")
+    again = run("validate", "--models-only", MODEL)
+    assert not again.replayed
+    assert (again.code, again.err) == (0, "")  # not a model by the new settings
+
+
+def test_changed_settings_are_seen(run: Callable[..., Run], project: Path) -> None:
+    settings = project / "threatgate.toml"
+    settings.write_text("expiring_days = 30\n", encoding="utf-8")
+    run("validate", MODEL)
+    assert run("validate", MODEL).replayed
+    settings.write_text("expiring_days = 31\n", encoding="utf-8")
+    assert not run("validate", MODEL).replayed
+
+
+def test_another_day_is_not_replayed(run: Callable[..., Run],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    run("validate", MODEL)
+    monkeypatch.setenv("THREATGATE_TODAY", "2026-06-02")
+    assert not run("validate", MODEL).replayed
+
+
+def test_failures_are_not_remembered(run: Callable[..., Run], project: Path) -> None:
+    (project / MODEL).write_text(VALID_MODEL.replace("components: [api]",
+                                                     "components: [nope]"), encoding="utf-8")
+    assert run("validate", MODEL).code == 1
+    again = run("validate", MODEL)
+    assert (again.code, again.replayed) == (1, False)
+    assert entries() == []
+
+
+def test_no_cache_neither_replays_nor_records(run: Callable[..., Run]) -> None:
+    run("validate", "--no-cache", MODEL)
+    assert entries() == []
+    run("validate", MODEL)
+    assert not run("validate", "--no-cache", MODEL).replayed
+
+
+def test_cache_off_in_the_settings_records_nothing(run: Callable[..., Run],
+                                                   project: Path) -> None:
+    (project / "threatgate.toml").write_text("cache = false\n", encoding="utf-8")
+    run("validate", MODEL)
+    assert not run("validate", MODEL).replayed
+    assert entries() == []
+
+
+def test_a_new_repository_catalogue_is_seen(run: Callable[..., Run], project: Path) -> None:
+    run("validate", MODEL)
+    (project / "compliance").mkdir()
+    assert not run("validate", MODEL).replayed
+
+
+@pytest.mark.parametrize("spoil", ["payload", "tag", "other key"])
+def test_an_entry_not_signed_by_this_user_is_a_miss(run: Callable[..., Run],
+                                                    spoil: str) -> None:
+    run("validate", MODEL)
+    [path] = entries()
+    data = path.read_bytes()
+    if spoil == "payload":
+        data = data.replace(b'"printed":[', b'"printed":[[true,"forged\\n"],', 1)
+    elif spoil == "tag":
+        data = (b"0" * signed.TAG_LENGTH) + data[signed.TAG_LENGTH:]
+    else:
+        key = path.parent.name + path.stem
+        payload = data[signed.TAG_LENGTH + 1:]
+        data = signed.tag(b"k" * signed.KEY_BYTES, key, payload) + b"\n" + payload
+    path.write_bytes(data)
+    again = run("validate", MODEL)
+    assert not again.replayed and "forged" not in again.err
+
+
+def test_files_changed_just_before_the_run_are_not_remembered(
+        run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(replay, "RACY_NS", replay.RACY_NS)  # undo the fixture's setting
+    monkeypatch.setattr(replay, "RACY_NS", 2_000_000_000)
+    run("validate", MODEL)
+    assert entries() == []
+
+
+def test_other_commands_are_never_replayed(run: Callable[..., Run]) -> None:
+    assert not replay.replayable(["assess"])
+    assert not replay.replayable(["validate", "-"])
+    assert not replay.replayable(["validate", "--help"])
+    assert not replay.replayable([])
+    run("assess")
+    assert entries() == []
+
+
+def test_the_replay_imports_neither_click_nor_the_parsers(project: Path) -> None:
+    """End to end in fresh interpreters: the second run imports nothing heavy. The files
+    must be older than the racy window before the first run can be remembered."""
+    (project / "threatmodels" / "model.yaml").write_text(VALID_MODEL, encoding="utf-8")
+    time.sleep(replay.RACY_NS / 1e9 + 0.1)
+    probe = ("import sys\nfrom threatgate.commands.entry import main\n"
+             "try:\n    main(['validate', 'threatmodels/model.yaml'])\n"
+             "except SystemExit as exit:\n    code = exit.code\n"
+             "heavy = sorted(m for m in ('click', 'ruamel', '_ruamel_yaml', 'jsonschema_rs',"
+             " 'pathlib', 'typing') if m in sys.modules)\n"
+             "print('PROBE', code, heavy, file=sys.stderr)\n")
+    runs = [subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True,
+                           text=True, check=True) for _ in range(2)]
+    assert "PROBE 0 [" in runs[0].stderr and "'click'" in runs[0].stderr
+    assert runs[1].stderr == "1 model file valid\nPROBE 0 []\n"
+    assert runs[0].stderr.startswith("1 model file valid\n")
