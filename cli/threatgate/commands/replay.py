@@ -171,6 +171,12 @@ def recording(argv: list[str]) -> Iterator[None]:
         current = None
 
 
+def recording_run() -> bool:
+    """Whether the run of this process may be remembered (it came through the console
+    script, see :mod:`threatgate.commands.entry`)."""
+    return current is not None
+
+
 def note_output(text: str, *, err: bool) -> None:
     """Keep what the running command printed, in case it is remembered."""
     if current is not None:

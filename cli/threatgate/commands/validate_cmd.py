@@ -84,7 +84,7 @@ def validate(
     Exit status: 0 when no errors were found (warnings fail only with --strict), 1 when
     problems fail validation, 2 for a usage error or input that cannot be read.
     """
-    from threatgate.commands.replay import remember
+    from threatgate.commands.replay import recording_run, remember
     from threatgate.model.discovery import discover
     from threatgate.output.diagnostics import ValidationResult, summary
     from threatgate.output.registry import render
@@ -118,7 +118,7 @@ def validate(
          workflow_commands=output_format == "github")
     if not quiet and output_format != "json":
         echo(summary(report), err=True)
-    if code == EXIT_OK and cache is not None:
+    if code == EXIT_OK and cache is not None and recording_run():
         remember(validation_inputs(config, asked, start=Path.cwd(),
                                    explicit_settings=config_path is not None))
     return code
