@@ -103,7 +103,7 @@ TARGETS: tuple[Target, ...] = (
            "click_import", "cj_single_bundled", None),
     Target("precommit", "pre-commit: 1 file among N models / the file alone",
            "tg_precommit", "tg_alone", 1.1),
-    Target("precommit_cached", "pre-commit, cache on: 1 file among N models / alone",
+    Target("precommit_cached", "pre-commit, cache on: 1 changed file among N models / alone",
            "tg_precommit_cached", "tg_alone_cached", 1.1),
     Target("corpus", "N files: threatgate cold / check-jsonschema (split schema)",
            "tg_cold", "cj_corpus", 0.25),
@@ -1082,6 +1082,21 @@ def build_precommit_repositories(root: Path, files: list[Path]) -> None:
                 shutil.copyfile(root / relative, target)
 
 
+def editor(model: Path) -> Callable[[], None]:
+    """What a developer does before the hook runs: the model changes (a comment line
+    appended, written to a new file and renamed over it, as editors do), so that neither
+    its cached result nor a remembered run applies; its siblings stay as they are."""
+    original = model.read_bytes()
+    edits = iter(range(1, 1_000_000))
+
+    def edit() -> None:
+        temporary = model.with_name(model.name + ".edit")
+        temporary.write_bytes(original + f"# edit {next(edits)}\n".encode())
+        os.replace(temporary, model)
+
+    return edit
+
+
 # --- running and timing ----------------------------------------------------------------
 
 
@@ -1328,7 +1343,8 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
 
     # The pre-commit case: the hook passes the one changed file; the other models of the
     # repository are only scanned for their ids. Cache on: a cache of its own, which the
-    # first round fills (siblings and the file), as a developer's machine has.
+    # first round fills with the siblings' ids, as a developer's machine has; the file
+    # itself is edited before every run, so its own result is never cached.
     precommit_env = {**env, "THREATGATE_CACHE_DIR": str(scratch / "precommit-cache")}
     # One file, cache on (the default): a cache of its own, filled before the timed runs.
     single_env = {**env, "THREATGATE_CACHE_DIR": str(scratch / "single-cache")}
@@ -1359,12 +1375,14 @@ def run_benchmark(args: argparse.Namespace, root: Path, scratch: Path) -> int:
         Job("tg_alone", "pre-commit: the same file alone, --no-cache",
             [*hook, "--no-cache", PRECOMMIT_MODEL],
             "threatgate validate --models-only --no-cache FILE", env, cwd=root / ALONE_DIR),
-        Job("tg_precommit_cached", f"pre-commit: 1 file of {n} models, cache on",
-            [*hook, PRECOMMIT_MODEL], "threatgate validate --models-only FILE",
-            precommit_env, cwd=root / PRECOMMIT_DIR),
-        Job("tg_alone_cached", "pre-commit: the same file alone, cache on",
-            [*hook, PRECOMMIT_MODEL], "threatgate validate --models-only FILE",
-            precommit_env, cwd=root / ALONE_DIR),
+        Job("tg_precommit_cached", f"pre-commit: 1 changed file of {n} models, cache on",
+            [*hook, PRECOMMIT_MODEL], "threatgate validate --models-only FILE (edited)",
+            precommit_env, cwd=root / PRECOMMIT_DIR,
+            prepare=editor(root / PRECOMMIT_DIR / PRECOMMIT_MODEL)),
+        Job("tg_alone_cached", "pre-commit: the same changed file alone, cache on",
+            [*hook, PRECOMMIT_MODEL], "threatgate validate --models-only FILE (edited)",
+            precommit_env, cwd=root / ALONE_DIR,
+            prepare=editor(root / ALONE_DIR / PRECOMMIT_MODEL)),
     ]
     if not args.single_only:
         jobs += [

@@ -26,8 +26,8 @@ def sibling_model_ids(siblings: Sequence[ModelFile | Listed], max_bytes: int,
 
     Used when only some files are checked (a pre-commit hook passes the changed ones) to
     still catch an id that another model of the repository already uses. With a cache,
-    the ids of an unchanged set of files (each file's path, size, modification time and
-    inode) are one entry, so a hook run in a large repository reads no sibling.
+    the ids of an unchanged set of files (each file's path, size, modification and change
+    times and inode) are one entry, so a hook run in a large repository reads no sibling.
     """
     wanted = [item for item in siblings if not item.refused]
     key = ""
@@ -68,8 +68,9 @@ def repository_model_ids(checked: list[ModelFile], config: Config,
 
 
 def _stat_listing(items: Sequence[ModelFile | Listed]) -> bytes:
-    """Each file's display path, size, modification time and inode, one a line (a file
-    that cannot be stat'ed is listed as missing, and so read afresh if it comes back)."""
+    """Each file's display path, size, modification and change times and inode, one a
+    line (a file that cannot be stat'ed is listed as missing, and so read afresh if it
+    comes back)."""
     lines = []
     for item in items:
         try:
@@ -77,7 +78,8 @@ def _stat_listing(items: Sequence[ModelFile | Listed]) -> bytes:
         except OSError:
             lines.append(f"{item.display}|-")
             continue
-        lines.append(f"{item.display}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}")
+        lines.append(f"{item.display}|{info.st_size}|{info.st_mtime_ns}|"
+                     f"{info.st_ctime_ns}|{info.st_ino}")
     return "\n".join(lines).encode("utf-8", "surrogateescape")
 
 
