@@ -46,7 +46,7 @@ from threatgate.support import signed
 
 TYPE_CHECKING = False  # typing is not imported at start-up
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
 #: Changes to the layout of entries change this, so older entries are never read.
 ENTRY_FORMAT = "threatgate-replay-1"
@@ -183,30 +183,35 @@ def note_output(text: str, *, err: bool) -> None:
         current.printed.append([err, text])
 
 
-def remember(inputs: list[str]) -> None:
+def remember(inputs: Iterable[str]) -> None:
     """Remember the run being recorded, which passed after reading ``inputs`` (files and
     folders); nothing when no run is recorded, the inputs are too many or one of them
-    changed too recently (see the module's docstring)."""
+    changed too recently (see the module's docstring). ``inputs`` is read only as far as
+    it takes to decide."""
     run = current
-    if run is None or len(inputs) > MAX_INPUTS:
+    if run is None:
         return
     with contextlib.suppress(OSError, ValueError):
         record(run, inputs)
 
 
-def record(run: Recording, inputs: list[str]) -> None:
-    states = []
+def record(run: Recording, inputs: Iterable[str]) -> None:
+    states: dict[str, list[int] | None] = {}
     latest = run.started_ns - RACY_NS
-    for path in dict.fromkeys(inputs):
+    for path in inputs:
+        if path in states:
+            continue
         state = snapshot(path)
         if state is not None and max(state[4], state[5]) >= latest:
             return
-        states.append([path, state])
+        states[path] = state
+        if len(states) > MAX_INPUTS:
+            return
     folder = signed.cache_dir()
     secret = signed.load_secret(signed.key_file(), create=False)
     if secret is None or not signed.is_private(folder):
         return
     key = run_key(run.argv)
-    payload = json.dumps({"inputs": states, "printed": run.printed},
+    payload = json.dumps({"inputs": list(states.items()), "printed": run.printed},
                          separators=(",", ":")).encode()
     signed.write_entry(entry_path(folder, key), key, payload, secret)

@@ -25,22 +25,20 @@ BYTECODE = ("__pycache__",)
 
 
 def validation_inputs(config: Config, given: Iterable[Path], *, start: Path,
-                      explicit_settings: bool) -> list[str]:
+                      explicit_settings: bool) -> Iterator[str]:
     """The files and folders a validation of ``given`` (none: the model folders) run
-    from ``start`` with the settings ``config`` depends on, as text paths."""
-    found: list[str] = []
-    if not explicit_settings:
-        found += settings_search(start, config.root)
-    if config.source is not None:
-        found.append(str(config.source))
+    from ``start`` with the settings ``config`` depends on, as text paths, the files
+    given first (the likeliest to have just changed: a reader may stop there)."""
     for path in given:
-        found += tree(path)
+        yield from walk(path)
+    if not explicit_settings:
+        yield from settings_search(start, config.root)
+    if config.source is not None:
+        yield str(config.source)
     for folder in (*config.model_dirs, config.compliance_dir):
-        found += tree(folder)
-    package = Path(__file__).resolve().parent.parent
-    found += tree(package, skip=BYTECODE)
-    found += tree(schema_dir())
-    return found
+        yield from walk(folder)
+    yield from walk(Path(__file__).resolve().parent.parent, skip=BYTECODE)
+    yield from walk(schema_dir())
 
 
 def settings_search(start: Path, root: Path) -> list[str]:
@@ -53,10 +51,10 @@ def settings_search(start: Path, root: Path) -> list[str]:
     return folders
 
 
-def tree(path: Path, *, skip: tuple[str, ...] = ()) -> list[str]:
+def walk(path: Path, *, skip: tuple[str, ...] = ()) -> Iterator[str]:
     """``path`` and, for a folder, everything below it (links followed, each real folder
     once), hidden names (which discovery skips) and ``skip`` left out."""
-    return list(_walk(os.fspath(path), set(), skip))
+    return _walk(os.fspath(path), set(), skip)
 
 
 def _walk(path: str, seen: set[tuple[int, int]], skip: tuple[str, ...]) -> Iterator[str]:
