@@ -123,7 +123,7 @@ def test_sections_follow_the_assessment() -> None:
     section = report.compliance[0]
     assert [(r.requirement, r.coverage) for r in section.requirements] == [
         ("V1.9", "partial"), ("V1.10", "covered")]
-    assert section.coverage == {"covered": 1, "partial": 1, "uncovered": 0}
+    assert section.coverage == {"covered": 1, "partial": 1, "planned": 0}
     cell = report.matrix.cells[0][0]
     assert [o.id for o in cell.objectives] == ["CO1", "CO 2"]
     assert report.assumptions[0].objectives == [Ref("CO1", "", "objective-CO1")]

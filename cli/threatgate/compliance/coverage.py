@@ -25,6 +25,8 @@ from threatgate.analysis.assessment import ControlView, ModelAssessment
 from threatgate.catalogues.model import Catalogue, Requirement
 
 STATUSES = ("covered", "partial", "planned", "unmapped", "excluded")
+#: The statuses of a requirement some control maps (:func:`mapped_status`).
+MAPPED_STATUSES = ("covered", "partial", "planned")
 #: What ``--status`` accepts: the statuses, and ``verified`` (covered and verified).
 STATUS_FILTERS = ("verified", *STATUSES)
 
@@ -140,14 +142,18 @@ def mapped_controls(controls: Iterable[ControlView], framework: str
     return mapped
 
 
+def mapped_status(active: int, mapped: int) -> str:
+    """The status of a requirement ``mapped`` controls map, ``active`` of them implemented:
+    covered, partial, planned (none implemented yet) or unmapped (no control)."""
+    if not mapped:
+        return "unmapped"
+    return "covered" if active == mapped else "partial" if active else "planned"
+
+
 def requirement_status(controls: list[MappedControl]) -> tuple[str, bool]:
     """(status, verified) of a requirement mapped by ``controls`` (not excluded)."""
-    if not controls:
-        return "unmapped", False
-    active = sum(1 for c in controls if c.active)
-    if active == len(controls):
-        return "covered", all(c.verified for c in controls)
-    return ("partial" if active else "planned"), False
+    status = mapped_status(sum(1 for c in controls if c.active), len(controls))
+    return status, status == "covered" and all(c.verified for c in controls)
 
 
 def answers_to(assessment: ModelAssessment, framework: str) -> bool:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from threatgate.analysis.assessment import OPEN_FINDING_STATUSES, ModelAssessment
 from threatgate.analysis.badges import badge_from_objectives
 from threatgate.analysis.posture import acceptance_in_force, assumption_state
+from threatgate.compliance.coverage import mapped_status
 from threatgate.errors import EXIT_USAGE, ThreatgateError
 from threatgate.model.vocabulary import SEVERITY_ORDER, id_list, items, text
 from threatgate.output.csv_export import Verdicts
@@ -283,9 +284,7 @@ def _compliance(r: _Report, a: ModelAssessment) -> None:
         r.heading(framework, 2)
         rows = []
         for requirement, controls in sorted(requirements.get(framework, {}).items()):
-            active = sum(on for _, on in controls)
-            coverage = ("covered" if active == len(controls) else
-                        "partial" if active else "uncovered")
+            coverage = mapped_status(sum(on for _, on in controls), len(controls))
             rows.append((requirement, "; ".join(name for name, _ in controls), coverage))
         r.table(["Requirement", "Controls", "Coverage"], rows,
                 empty="No control names a requirement of this framework.")

@@ -188,7 +188,7 @@ class RequirementRow:
     requirement: str
     anchor: str
     controls: list[Ref]
-    coverage: str  # covered | partial | uncovered
+    coverage: str  # covered | partial | planned (compliance.coverage.mapped_status)
 
 
 @dataclass

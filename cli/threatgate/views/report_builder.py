@@ -17,6 +17,7 @@ from threatgate.analysis.assessment import OPEN_FINDING_STATUSES, ControlView, M
 from threatgate.analysis.badges import MODEL_LABEL, badge_from_objectives, model_badge
 from threatgate.analysis.posture import acceptance_in_force, assumption_state
 from threatgate.catalogues.library import SHIPPED, CatalogueLibrary
+from threatgate.compliance.coverage import MAPPED_STATUSES, mapped_status
 from threatgate.model.vocabulary import SEVERITY_RANK, id_list, items, text
 from threatgate.views.compliance import compliance_matrix
 from threatgate.views.diagram import build_diagram
@@ -364,7 +365,8 @@ def compliance_sections(frameworks: list[str], controls: list[ControlRow],
                         assessment: ModelAssessment | None = None,
                         catalogues: CatalogueLibrary = SHIPPED) -> list[FrameworkSection]:
     """The mapped requirements per framework: covered when every mapped control is active,
-    partial when some are, uncovered when none is; with the whole catalogue's matrix
+    partial when some are, planned when none is yet (the statuses of
+    :func:`threatgate.compliance.coverage.mapped_status`); with the whole catalogue's matrix
     (every requirement, the exact statuses of ``threatgate compliance report``) for a
     framework that has one."""
     by_id = {c.id: c for c in views}
@@ -379,16 +381,14 @@ def compliance_sections(frameworks: list[str], controls: list[ControlRow],
         rows = []
         for requirement, control_ids in sorted(mapped.get(framework, {}).items(),
                                                key=lambda kv: _natural(kv[0])):
-            active = sum(by_id[c].active for c in control_ids)
-            coverage = ("covered" if active == len(control_ids)
-                        else "partial" if active else "uncovered")
+            coverage = mapped_status(sum(by_id[c].active for c in control_ids),
+                                     len(control_ids))
             rows.append(RequirementRow(framework, requirement,
                                        anchor("req", f"{framework}-{requirement}"),
                                        [index.control(c) for c in control_ids], coverage))
         for row, unique in zip(rows, unique_anchors([r.anchor for r in rows]), strict=True):
             row.anchor = unique
-        counts = {k: sum(r.coverage == k for r in rows) for k in ("covered", "partial",
-                                                                  "uncovered")}
+        counts = {k: sum(r.coverage == k for r in rows) for k in MAPPED_STATUSES}
         matrix = (compliance_matrix(assessment, framework, catalogues)
                   if assessment is not None else None)
         sections.append(FrameworkSection(framework, anchor("framework", framework), rows,
