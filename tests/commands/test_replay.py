@@ -230,3 +230,39 @@ def test_the_replay_imports_neither_click_nor_the_parsers(project: Path) -> None
     assert "PROBE 0 [" in runs[0].stderr and "'click'" in runs[0].stderr
     assert runs[1].stderr == "1 model file valid\nPROBE 0 []\n"
     assert runs[0].stderr.startswith("1 model file valid\n")
+
+
+def test_a_model_in_a_linked_folder_of_the_repository_is_seen(
+        run: Callable[..., Run], project: Path) -> None:
+    shared = project / "shared"
+    shared.mkdir()
+    (shared / "other.yaml").write_text(VALID_MODEL.replace("id: shop", "id: other"),
+                                       encoding="utf-8")
+    (project / "threatmodels" / "shared").symlink_to(shared, target_is_directory=True)
+    assert run("validate", MODEL).code == 0
+    assert run("validate", MODEL).replayed
+    # The linked model takes the checked model's id: the run must see it.
+    rewrite_same_size_same_time(shared / "other.yaml", "id: other", "id: shop ")
+    again = run("validate", MODEL)
+    assert (again.code, again.replayed) == (1, False)
+
+
+def test_links_out_of_the_repository_and_loops_are_not_walked(project: Path,
+                                                               tmp_path_factory:
+                                                               pytest.TempPathFactory) -> None:
+    from threatgate.model.config import load_config
+    from threatgate.validate.inputs import validation_inputs
+
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "deep").mkdir()
+    (outside / "deep" / "file.yaml").write_text("x: 1\n", encoding="utf-8")
+    models = project / "threatmodels"
+    (models / "out").symlink_to(outside, target_is_directory=True)
+    (models / "loop").symlink_to(models, target_is_directory=True)
+    (models / "model.yaml").write_text(VALID_MODEL, encoding="utf-8")
+    config = load_config(project)
+    inputs = list(validation_inputs(config, [], start=project, explicit_settings=False))
+    assert str(models / "out") in inputs  # the link itself
+    assert not any(str(outside) in path or "/out/" in path for path in inputs)
+    assert sum(path.endswith("model.yaml") for path in inputs) == 1
+    assert len(inputs) == len(set(inputs))

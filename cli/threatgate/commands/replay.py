@@ -54,7 +54,7 @@ ENTRY_FORMAT = "threatgate-replay-1"
 RACY_NS = 2_000_000_000
 #: A run that read more files and folders than this is not remembered (checking them all
 #: would cost more than it saves).
-MAX_INPUTS = 50_000
+MAX_INPUTS = 20_000
 #: Environment variables threatgate reads besides its own ``THREATGATE_*``.
 ENVIRONMENT = ("HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
 #: The only command remembered.

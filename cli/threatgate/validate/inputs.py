@@ -15,6 +15,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from threatgate.model.config import Config
 from threatgate.support.resources import schema_dir
@@ -29,16 +30,19 @@ def validation_inputs(config: Config, given: Iterable[Path], *, start: Path,
     """The files and folders a validation of ``given`` (none: the model folders) run
     from ``start`` with the settings ``config`` depends on, as text paths, the files
     given first (the likeliest to have just changed: a reader may stop there)."""
+    root = config.root.resolve()
     for path in given:
-        yield from walk(path)
+        real = path.resolve()
+        yield from walk(path, inside=root if real.is_relative_to(root) else real)
     if not explicit_settings:
         yield from settings_search(start, config.root)
     if config.source is not None:
         yield str(config.source)
     for folder in (*config.model_dirs, config.compliance_dir):
-        yield from walk(folder)
-    yield from walk(Path(__file__).resolve().parent.parent, skip=BYTECODE)
-    yield from walk(schema_dir())
+        yield from walk(folder, inside=root)
+    package = Path(__file__).resolve().parent.parent
+    yield from walk(package, inside=package, skip=BYTECODE)
+    yield from walk(schema_dir(), inside=schema_dir().resolve())
 
 
 def settings_search(start: Path, root: Path) -> list[str]:
@@ -51,26 +55,37 @@ def settings_search(start: Path, root: Path) -> list[str]:
     return folders
 
 
-def walk(path: Path, *, skip: tuple[str, ...] = ()) -> Iterator[str]:
-    """``path`` and, for a folder, everything below it (links followed, each real folder
-    once), hidden names (which discovery skips) and ``skip`` left out."""
-    return _walk(os.fspath(path), set(), skip)
+def walk(path: Path, *, inside: Path, skip: tuple[str, ...] = ()) -> Iterator[str]:
+    """``path`` and, for a folder, everything below it, each real folder once, hidden
+    names (which discovery skips) and ``skip`` left out. A link to a folder is followed
+    when it leads to a folder within ``inside`` (discovery does not read through a link
+    out of the repository; the link itself is listed all the same)."""
+    return _walk(os.fspath(path), _Walk(os.path.join(inside, ""), skip, set()))  # noqa: PTH118
 
 
-def _walk(path: str, seen: set[tuple[int, int]], skip: tuple[str, ...]) -> Iterator[str]:
+class _Walk(NamedTuple):
+    inside: str  # a real folder, with a trailing separator
+    skip: tuple[str, ...]
+    seen: set[tuple[int, int]]
+
+
+def _walk(path: str, walk: _Walk) -> Iterator[str]:
     yield path
     try:
         info = os.stat(path)  # noqa: PTH116 - text paths, one stat each
     except OSError:
         return
-    if not stat.S_ISDIR(info.st_mode) or (info.st_dev, info.st_ino) in seen:
+    if not stat.S_ISDIR(info.st_mode) or (info.st_dev, info.st_ino) in walk.seen:
         return
-    seen.add((info.st_dev, info.st_ino))
+    if os.path.islink(path) and not os.path.join(  # noqa: PTH114, PTH118
+            os.path.realpath(path), "").startswith(walk.inside):
+        return
+    walk.seen.add((info.st_dev, info.st_ino))
     try:
         with os.scandir(path) as listing:
             names = sorted(entry.name for entry in listing)
     except OSError:
         return
     for name in names:
-        if not name.startswith(".") and name not in skip:
-            yield from _walk(os.path.join(path, name), seen, skip)  # noqa: PTH118 - text paths
+        if not name.startswith(".") and name not in walk.skip:
+            yield from _walk(os.path.join(path, name), walk)  # noqa: PTH118 - text paths
