@@ -336,3 +336,30 @@ def test_with_verify_the_component_definition_tells_the_evidence(export, write_m
                for r in ci["implemented-requirements"]}
     assert remarks["v2.2.1"] == "- **C1**: implemented, evidence verified"
     assert remarks["ac-2.1"] == "- **C2**: implemented, evidence failing"
+
+
+def test_excluded_requirements_are_not_applicable_with_their_reason(export,
+                                                                     write_model) -> None:
+    """As in `compliance report`: an excluded requirement is not applicable whatever maps
+    it; one no control maps is listed too, so the reader sees every decision."""
+    write_model(VALID_MODEL + "exclusions:\n"
+                "  - {requirement: 'asvs-5.0:V5.1.1', reason: No uploaded files are stored.}\n"
+                "  - {requirement: 'asvs-5.0:V1.2.4', reason: Only <stored> procedures.}\n")
+    body = component_definition(export("--format", "oscal", "--today", TODAY))
+    (implementation,) = body["components"][0]["control-implementations"]
+    by_id = {r["control-id"]: r for r in implementation["implemented-requirements"]}
+    assert list(by_id) == ["v1.2.4", "v5.1.1"]
+
+    def status(requirement: dict[str, Any]) -> str:
+        return next(p["value"] for p in requirement["props"]
+                    if p["name"] == "implementation-status")
+
+    unmapped = by_id["v5.1.1"]
+    assert status(unmapped) == "not-applicable"
+    assert unmapped["description"] == "Not applicable to this system: No uploaded files are stored."
+    assert not any(p["name"] == "control" for p in unmapped["props"])
+    mapped = by_id["v1.2.4"]
+    assert status(mapped) == "not-applicable"
+    assert "Mapped all the same" in mapped["description"] and "C1" in mapped["description"]
+    assert mapped["remarks"].startswith("Excluded by the threat model: Only")
+    assert [p["value"] for p in mapped["props"] if p["name"] == "control"] == ["C1"]

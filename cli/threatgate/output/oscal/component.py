@@ -5,7 +5,8 @@ are mapped to, a control implementation names the framework's catalog (``source`
 holds one implemented requirement per mapped requirement: its ``control-id`` in the
 catalog, the threatgate controls that implement it (a ``control`` property each, the
 control's status as the property's class, and a remark per control), and its
-implementation status (implemented, partial or planned). docs/oscal.md describes the
+implementation status (implemented, partial or planned; not-applicable for a requirement
+the model excludes, with its reason, whatever maps it). docs/oscal.md describes the
 document. Pure: a model document in, JSON bytes out.
 """
 
@@ -28,7 +29,7 @@ from threatgate.output.oscal.document import (
 from threatgate.output.oscal.ids import catalog_href, entity_uuid
 from threatgate.output.oscal.requirements import (
     MappedRequirement,
-    mapped_requirements,
+    requirements_in_scope,
     status_words,
 )
 from threatgate.output.registry import register_format
@@ -75,7 +76,7 @@ def system_component(document: ModelDocument) -> dict[str, Any]:
                    "text": "the threat model"}],
         "control-implementations": [
             control_implementation(document, framework, requirements)
-            for framework, requirements in mapped_requirements(a).items()],
+            for framework, requirements in requirements_in_scope(a).items()],
     }
 
 
@@ -97,16 +98,25 @@ def implemented_requirement(document: ModelDocument,
                             requirement: MappedRequirement) -> dict[str, Any]:
     a = document.assessment
     controls = requirement.controls
+    listed = "\n".join(f"- {control_line(c)}" for c in controls)
+    if requirement.excluded is not None:
+        description = "Not applicable to this system: " + line(requirement.excluded)
+        if controls:
+            description += "\n\nMapped all the same by the threatgate controls:\n\n" + listed
+    else:
+        description = "Implemented by the threatgate controls:\n\n" + listed
+    remarks = [f"- {control_remark(c, a.verification_run)}" for c in controls]
+    if requirement.excluded is not None:
+        remarks.insert(0, "Excluded by the threat model: " + line(requirement.excluded))
     return {
         "uuid": entity_uuid(a.model_id, "implemented-requirement", requirement.framework,
                             requirement.control_id),
         "control-id": requirement.control_id,
-        "description": "Implemented by the threatgate controls:\n\n" + "\n".join(
-            f"- {control_line(c)}" for c in controls),
+        "description": description,
         "props": props(*(prop("requirement", r) for r in requirement.references),
                        prop("implementation-status", requirement.implementation_status),
                        *(prop("control", c.id, css_class=c.status) for c in controls)),
-        "remarks": "\n".join(f"- {control_remark(c, a.verification_run)}" for c in controls),
+        "remarks": "\n".join(remarks),
     }
 
 
