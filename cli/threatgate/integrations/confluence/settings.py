@@ -13,7 +13,7 @@ from typing import Any
 
 from threatgate.errors import InputError
 from threatgate.integrations.http.auth import CredentialNames, Credentials, credentials_from_env
-from threatgate.integrations.http.client import check_base_url
+from threatgate.integrations.http.client import check_base_url, require_settings
 from threatgate.views.report import Report
 
 CREDENTIALS = CredentialNames("Confluence", "CONFLUENCE_EMAIL", "CONFLUENCE_API_TOKEN",
@@ -42,10 +42,8 @@ class ConfluenceSettings:
 def confluence_settings(table: Mapping[str, Any], source: str) -> ConfluenceSettings:
     """The settings of the ``[confluence]`` table (already checked against the schema);
     ``source`` names the configuration file in messages."""
-    for name, example in (("url", "https://acme.atlassian.net"), ("space", "SEC")):
-        if not table.get(name):
-            raise InputError(f"{source}: [confluence] {name} is not set (e.g. {name} = "
-                             f"\"{example}\"); see docs/confluence.md")
+    require_settings(table, f"{source}: [confluence]",
+                     {"url": "https://acme.atlassian.net", "space": "SEC"}, "docs/confluence.md")
     title = str(table.get("title", DEFAULT_TITLE))
     unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(title)} - set(TITLE_FIELDS))
     if unknown:

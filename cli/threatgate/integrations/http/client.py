@@ -69,6 +69,16 @@ def check_base_url(url: str, setting: str) -> str:
     return url
 
 
+def require_settings(table: Mapping[str, Any], where: str, examples: Mapping[str, str],
+                     docs: str) -> None:
+    """Refuse a settings ``table`` (``where``: ``FILE: [section]``) that leaves a required
+    key empty, naming the key with an example value and the page ``docs`` explains it on."""
+    for name, example in examples.items():
+        if not table.get(name):
+            raise InputError(f"{where} {name} is not set (e.g. {name} = \"{example}\"); "
+                             f"see {docs}")
+
+
 @dataclass(frozen=True)
 class Upload:
     """A file sent as ``multipart/form-data``, with the extra headers its endpoint needs."""

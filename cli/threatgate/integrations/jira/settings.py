@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from threatgate.errors import InputError
 from threatgate.integrations.http.auth import CredentialNames, Credentials, credentials_from_env
-from threatgate.integrations.http.client import check_base_url
+from threatgate.integrations.http.client import check_base_url, require_settings
 
 EMAIL_ENV = "JIRA_EMAIL"
 TOKEN_ENV = "JIRA_API_TOKEN"
@@ -55,10 +54,8 @@ class JiraSettings:
 def jira_settings(table: Mapping[str, Any], source: str) -> JiraSettings:
     """The settings of the ``[jira]`` table (already checked against the schema);
     ``source`` names the configuration file in messages."""
-    for name, example in (("url", "https://acme.atlassian.net"), ("project", "SEC")):
-        if not table.get(name):
-            raise InputError(f"{source}: [jira] {name} is not set (e.g. {name} = "
-                             f"\"{example}\"); see docs/jira.md")
+    require_settings(table, f"{source}: [jira]",
+                     {"url": "https://acme.atlassian.net", "project": "SEC"}, "docs/jira.md")
     status_map = dict(DEFAULT_STATUS_MAP)
     status_map.update({fold(name): status
                        for name, status in (table.get("status_map") or {}).items()})
