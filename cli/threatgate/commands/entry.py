@@ -32,8 +32,9 @@ def replay_run(args: list[str]) -> int | None:
     A reader that went away (``| head``) ends it quietly, as the error boundary does."""
     try:
         code = replay.replay(args)
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

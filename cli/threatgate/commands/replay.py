@@ -86,7 +86,7 @@ def run_key(argv: list[str]) -> str:
     """The key of a command line run here and now (see the module's docstring)."""
     environment = sorted((name, value) for name, value in os.environ.items()
                          if name.startswith("THREATGATE_") or name in ENVIRONMENT)
-    streams = [(stream.isatty(), stream.encoding, stream.errors)
+    streams = [None if stream is None else (stream.isatty(), stream.encoding, stream.errors)
                for stream in (sys.stdout, sys.stderr)]
     utc = time.gmtime()
     text = json.dumps([ENTRY_FORMAT, argv, os.getcwd(), environment, streams,
@@ -133,7 +133,8 @@ def replay(argv: list[str]) -> int | None:
         return None
     for to_error, text in found:
         stream = sys.stderr if to_error else sys.stdout
-        stream.write(text)
+        if stream is not None:  # closed by whoever started the program
+            stream.write(text)
     return 0
 
 
