@@ -183,7 +183,7 @@ def test_a_model_without_mappings(export, write_model) -> None:
     (result,) = results["results"]
     assert "findings" not in result
     assert result["reviewed-controls"]["control-selections"] == [
-        {"description": "No requirement is mapped to a control of the model."}]
+        {"description": "No requirement in the model's scope is mapped to a control."}]
 
 
 def test_an_empty_model(export, write_model) -> None:
@@ -363,3 +363,13 @@ def test_excluded_requirements_are_not_applicable_with_their_reason(export,
     assert "Mapped all the same" in mapped["description"] and "C1" in mapped["description"]
     assert mapped["remarks"].startswith("Excluded by the threat model: Only")
     assert [p["value"] for p in mapped["props"] if p["name"] == "control"] == ["C1"]
+
+
+def test_excluded_requirements_are_no_findings(export, write_model) -> None:
+    write_model(VALID_MODEL + "exclusions:\n"
+                "  - {requirement: 'asvs-5.0:V1.2.4', reason: Only stored procedures.}\n")
+    results = assessment_results(export("--format", "oscal-ar", "--today", TODAY))
+    (result,) = results["results"]
+    assert "findings" not in result
+    assert result["reviewed-controls"]["control-selections"] == [
+        {"description": "No requirement in the model's scope is mapped to a control."}]

@@ -37,13 +37,13 @@ from threatgate.output.oscal.document import (
 from threatgate.output.oscal.ids import catalog_href, entity_uuid
 from threatgate.output.oscal.requirements import (
     MappedRequirement,
-    mapped_requirements,
+    requirements_in_scope,
     status_words,
 )
 from threatgate.output.registry import register_format
 
 if TYPE_CHECKING:
-    from threatgate.analysis.assessment import ControlView
+    from threatgate.analysis.assessment import ControlView, ModelAssessment
     from threatgate.output.model_export import ModelDocument
 
 Verdict = Mapping[str, Any]
@@ -90,7 +90,7 @@ def result(document: ModelDocument, verdicts: list[Verdict], run: str) -> dict[s
         uuid = observation_uuid(a.model_id, verdict)
         observations[uuid] = observation(document, verdict, uuid)
         by_control.setdefault(str(verdict.get("control")), []).append((uuid, verdict))
-    requirements = mapped_requirements(a)
+    requirements = assessed_requirements(a)
     counts = Counter(str(v.get("status")) for v in verdicts)
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in VERDICTS)
     ran = document.verification is not None
@@ -108,6 +108,15 @@ def result(document: ModelDocument, verdicts: list[Verdict], run: str) -> dict[s
         "findings": [finding(document, r, by_control)
                      for found in requirements.values() for r in found],
     }
+
+
+def assessed_requirements(assessment: ModelAssessment) -> dict[str, list[MappedRequirement]]:
+    """The mapped requirements the model does not exclude: an excluded one is out of
+    scope, never a finding (the component definition says it is not applicable)."""
+    found = {framework: [r for r in requirements if r.excluded is None]
+             for framework, requirements in requirements_in_scope(assessment).items()}
+    return {framework: requirements for framework, requirements in found.items()
+            if requirements}
 
 
 def observation_uuid(model_id: str, verdict: Verdict) -> str:
@@ -156,7 +165,7 @@ def reviewed_controls(requirements: dict[str, list[MappedRequirement]]) -> dict[
         "include-controls": [{"control-id": r.control_id} for r in found],
     } for framework, found in requirements.items()]
     return {"control-selections": selections or [
-        {"description": "No requirement is mapped to a control of the model."}]}
+        {"description": "No requirement in the model's scope is mapped to a control."}]}
 
 
 def control_outcome(control: ControlView, verdicts: list[Verdict]) -> str:
