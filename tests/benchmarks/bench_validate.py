@@ -78,7 +78,7 @@ QUICK_REPEAT = 1
 SEED = 20260601
 TARGET_BYTES = 20_000
 #: Files changed less than this before a run keep it from being remembered (with a margin
-#: over threatgate.commands.replay.RACY_NS).
+#: over threatgate.commands.replay.COARSE_RACY_NS, whatever the file system).
 RACY_SECONDS = 2.5
 #: "Today" for threatgate's expiry checks, so that every run sees the same models.
 FIXED_TODAY = "2026-06-01"

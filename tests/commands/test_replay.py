@@ -38,6 +38,7 @@ def run(project: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     monkeypatch.chdir(project)
     monkeypatch.setattr(replay, "RACY_NS", -10**9)
+    monkeypatch.setattr(replay, "COARSE_RACY_NS", -10**9)
     (project / "threatmodels" / "model.yaml").write_text(VALID_MODEL, encoding="utf-8")
     real = command_line.main
     calls: list[object] = []
@@ -199,10 +200,21 @@ def test_an_entry_not_signed_by_this_user_is_a_miss(run: Callable[..., Run],
 
 def test_files_changed_just_before_the_run_are_not_remembered(
         run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(replay, "RACY_NS", replay.RACY_NS)  # undo the fixture's setting
     monkeypatch.setattr(replay, "RACY_NS", 2_000_000_000)
+    monkeypatch.setattr(replay, "COARSE_RACY_NS", 2_000_000_000)
     run("validate", MODEL)
     assert entries() == []
+
+
+def test_whole_second_timestamps_get_the_wide_window() -> None:
+    second = 1_000_000_000
+    started = 1_800_000_000 * second
+    fine = [1, 1, 0o100644, 10, started - 3 * replay.RACY_NS // 2, started - 2 * replay.RACY_NS]
+    assert not replay.racy(fine, started)
+    coarse = [*fine[:4], started - 2 * second, started - 2 * second + 7]  # FAT: mtime to 2 s
+    assert replay.racy(coarse, started)
+    assert not replay.racy([*fine[:4], started - 3 * second, started - 3 * second], started)
+    assert replay.racy([*fine[:4], started - 10 * second, started], started)
 
 
 def test_other_commands_are_never_replayed(run: Callable[..., Run]) -> None:
@@ -218,7 +230,7 @@ def test_the_replay_imports_neither_click_nor_the_parsers(project: Path) -> None
     """End to end in fresh interpreters: the second run imports nothing heavy. The files
     must be older than the racy window before the first run can be remembered."""
     (project / "threatmodels" / "model.yaml").write_text(VALID_MODEL, encoding="utf-8")
-    time.sleep(replay.RACY_NS / 1e9 + 0.1)
+    time.sleep(replay.COARSE_RACY_NS / 1e9 + 0.1)  # whatever this file system stamps
     probe = ("import sys\nfrom threatgate.commands.entry import main\n"
              "try:\n    main(['validate', 'threatmodels/model.yaml'])\n"
              "except SystemExit as exit:\n    code = exit.code\n"

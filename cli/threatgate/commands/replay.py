@@ -19,9 +19,12 @@ settings file on the way up, an upgrade of threatgate, another day: the run is d
 full (and remembered again if it passes). ``--no-cache`` and ``cache = false`` turn it
 off with the rest of the cache.
 
-**Racy files.** A run that read a file changed less than :data:`RACY_NS` before it
-started records nothing: a file changed twice within the file system's timestamp
-granularity would otherwise look unchanged (git's "racy clean" index entries).
+**Racy files.** A run that read a file or folder changed less than :data:`RACY_NS`
+before it started records nothing (:data:`COARSE_RACY_NS` on a file system whose
+timestamps are whole seconds): a second change within the file system's timestamp
+granularity would otherwise look like none (git's "racy clean" index entries). Linux
+stamps files from a clock that ticks every few milliseconds; FAT, HFS+ and ext3 stamp
+them to the second or two.
 
 **Trust.** Entries are signed like every other entry of the result cache
 (:mod:`threatgate.support.signed`): whoever can write the cache folder but not read the
@@ -51,7 +54,9 @@ if TYPE_CHECKING:
 #: Changes to the layout of entries change this, so older entries are never read.
 ENTRY_FORMAT = "threatgate-replay-1"
 #: A file changed this close (or closer) to the start of a run makes it unrecordable.
-RACY_NS = 2_000_000_000
+RACY_NS = 100_000_000
+#: The same where timestamps are whole seconds (FAT stamps to two seconds).
+COARSE_RACY_NS = 2_000_000_000
 #: A run that read more files and folders than this is not remembered (checking them all
 #: would cost more than it saves).
 MAX_INPUTS = 20_000
@@ -196,14 +201,21 @@ def remember(inputs: Iterable[str]) -> None:
         record(run, inputs)
 
 
+def racy(state: list[int], started_ns: int) -> bool:
+    """Whether a file or folder in ``state`` (a :func:`snapshot`) changed too close to the
+    start of a run for a later change to be told apart by its timestamps."""
+    modified, changed = state[4], state[5]
+    coarse = modified % 1_000_000_000 == 0 or changed % 1_000_000_000 == 0
+    return max(modified, changed) >= started_ns - (COARSE_RACY_NS if coarse else RACY_NS)
+
+
 def record(run: Recording, inputs: Iterable[str]) -> None:
     states: dict[str, list[int] | None] = {}
-    latest = run.started_ns - RACY_NS
     for path in inputs:
         if path in states:
             continue
         state = snapshot(path)
-        if state is not None and max(state[4], state[5]) >= latest:
+        if state is not None and racy(state, run.started_ns):
             return
         states[path] = state
         if len(states) > MAX_INPUTS:
