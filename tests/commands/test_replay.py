@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 import time
@@ -278,3 +280,61 @@ def test_links_out_of_the_repository_and_loops_are_not_walked(project: Path,
     assert not any(str(outside) in path or "/out/" in path for path in inputs)
     assert sum(path.endswith("model.yaml") for path in inputs) == 1
     assert len(inputs) == len(set(inputs))
+
+
+def _step(rng: random.Random, project: Path, step: str) -> None:
+    models = project / "threatmodels"
+    model = project / MODEL
+    if step == "retitle":
+        text = model.read_text(encoding="utf-8")
+        model.write_text(re.sub(r"(?m)^title: .*$", f"title: Shop {rng.randrange(1000)}",
+                                text), encoding="utf-8")
+    elif step == "break":
+        model.write_text(VALID_MODEL.replace("components: [api]", "components: [apx]"),
+                         encoding="utf-8")
+    elif step == "mend":
+        model.write_text(VALID_MODEL, encoding="utf-8")
+    elif step == "same size, same time":
+        text = model.read_text(encoding="utf-8")
+        if "components: [api]" in text:
+            rewrite_same_size_same_time(model, "components: [api]", "components: [apx]")
+        elif "components: [apx]" in text:
+            rewrite_same_size_same_time(model, "components: [apx]", "components: [api]")
+    elif step == "sibling":
+        name = f"sib-{rng.randrange(3)}.yaml"
+        model_id = rng.choice(["shop", "other-a", "other-b"])
+        (models / name).write_text(VALID_MODEL.replace("id: shop", f"id: {model_id}"),
+                                   encoding="utf-8")
+    elif step == "no sibling":
+        for sibling in sorted(models.glob("sib-*.yaml"))[:1]:
+            sibling.unlink()
+    elif step == "settings":
+        (project / "threatgate.toml").write_text(
+            f"expiring_days = {rng.choice([1, 30, 400])}\n", encoding="utf-8")
+    elif step == "today":
+        os.environ["THREATGATE_TODAY"] = rng.choice(["2026-06-01", "2027-01-15"])
+
+
+STEPS = ("nothing", "nothing", "retitle", "break", "mend", "same size, same time",
+         "sibling", "no sibling", "settings", "today")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_replay_always_says_what_a_fresh_run_says(run: Callable[..., Run], project: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    seed: int) -> None:
+    """Random changes between runs: whenever a run is replayed, a fresh check
+    (``--no-cache``) prints the same and exits the same; and an unchanged repository
+    after a passing run is always replayed."""
+    rng = random.Random(seed)
+    monkeypatch.setenv("THREATGATE_TODAY", "2026-06-01")
+    previous: Run | None = None
+    for _ in range(12):
+        step = rng.choice(STEPS)
+        _step(rng, project, step)
+        got = run("validate", MODEL)
+        fresh = run("validate", "--no-cache", MODEL)
+        assert (got.code, got.out, got.err) == (fresh.code, fresh.out, fresh.err), step
+        if step == "nothing" and previous is not None and previous.code == 0:
+            assert got.replayed, "an unchanged repository after a passing run"
+        previous = got
