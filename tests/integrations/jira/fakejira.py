@@ -54,6 +54,9 @@ class FakeJira:
         self.issues: dict[str, dict[str, Any]] = {}
         self.comments: dict[str, list[Any]] = {}
         self.next_id = 10000
+        #: Transition id -> the fields of its screen, as ``expand=transitions.fields``
+        #: shows them (``required``, ``hasDefaultValue``, ``allowedValues``...).
+        self.screens: dict[str, dict[str, Any]] = {}
         self.server = StandIn(self.handle)
         self.url = self.server.url
 
@@ -105,6 +108,24 @@ class FakeJira:
             return error(404, "Issue does not exist or you do not have permission to see it.")
         return self.issue_route(seen, match.group(1), match.group(2) or "")
 
+    def screen_problems(self, transition: str, given: dict[str, Any]) -> dict[str, str]:
+        """What Jira answers when a transition's screen is not filled: a required field
+        missing, or a value it does not allow (by id or name)."""
+        problems = {}
+        for key, meta in self.screens.get(transition, {}).items():
+            value = given.get(key)
+            if value is None:
+                if meta.get("required") and not meta.get("hasDefaultValue"):
+                    problems[key] = f"{meta.get('name', key)} is required."
+                continue
+            allowed = meta.get("allowedValues")
+            if allowed is not None and not any(
+                    isinstance(value, dict) and (value.get("id") == a.get("id")
+                                                 or value.get("name") == a.get("name"))
+                    for a in allowed):
+                problems[key] = f"Could not find valid '{key}' for the value given."
+        return problems
+
     def issue_route(self, seen: Seen, key: str, sub: str) -> Reply:
         issue = self.issues[key]
         if sub == "" and seen.method == "GET":
@@ -117,15 +138,20 @@ class FakeJira:
             issue.update({k: v for k, v in fields.items() if k in ("summary", "description")})
             return Reply(204)
         if sub == "/transitions" and seen.method == "GET":
+            expand = "transitions.fields" in (seen.param("expand") or "").split(",")
             return Reply(200, {"transitions": [
                 {"id": tid, "name": name, "to": {"name": to, "statusCategory": {
-                    "key": STATUSES[to]}}}
+                    "key": STATUSES[to]}},
+                 **({"fields": self.screens.get(tid, {})} if expand else {})}
                 for tid, name, to in TRANSITIONS if to != issue["status"]]})
         if sub == "/transitions" and seen.method == "POST":
             wanted = ((seen.body or {}).get("transition") or {}).get("id")
             found = [to for tid, _, to in TRANSITIONS if tid == wanted and to != issue["status"]]
             if not found:
                 return error(400, f"Transition id '{wanted}' is not valid for this issue.")
+            problems = self.screen_problems(str(wanted), (seen.body or {}).get("fields") or {})
+            if problems:
+                return error(400, **problems)
             issue["status"] = found[0]
             return Reply(204)
         if sub == "/comment" and seen.method == "POST":

@@ -165,3 +165,40 @@ def test_the_sub_task_parent_is_sent(jira_repo: Path, jira_site: FakeJira, run_j
     toml.write_text(toml.read_text() + 'parent = "SEC-100"\nissue_type = "Sub-task"\n')
     assert run_jira("push").exit_code == 0
     assert jira_site.issues["SEC-1"]["parent"] == "SEC-100"
+
+
+RESOLUTION = {"required": True, "name": "Resolution", "key": "resolution",
+              "operations": ["set"], "hasDefaultValue": False,
+              "allowedValues": [{"id": "1", "name": "Done"}, {"id": "10001", "name": "Won’t Do"}]}
+
+
+def test_a_won_t_do_screen_asking_for_the_resolution_gets_it(
+        jira_repo: Path, jira_site: FakeJira, run_jira: Run) -> None:
+    """A company-managed workflow often puts a Resolution screen on its closing transition:
+    the resolution named like the transition (whatever the apostrophe) is sent with it."""
+    jira_site.screens["31"] = {"resolution": RESOLUTION}
+    run_jira("push")
+    (jira_repo / "threatmodels" / "shop.yaml").write_text(model_text(c2_status="wont_do"))
+    result = run_jira("push")
+    assert result.exit_code == 0, result.output
+    assert jira_site.issues["SEC-1"]["status"] == "Won't Do"
+    posted = [s for s in jira_site.server.requests
+              if s.method == "POST" and s.path.endswith("/SEC-1/transitions")]
+    assert [s.body["fields"] for s in posted] == [{"resolution": {"id": "10001"}}]
+
+
+def test_a_screen_asking_for_what_threatgate_cannot_fill_fails_clearly(
+        jira_repo: Path, jira_site: FakeJira, run_jira: Run) -> None:
+    jira_site.screens["31"] = {
+        "resolution": {**RESOLUTION, "allowedValues": [{"id": "1", "name": "Done"}]},
+        "customfield_10050": {"required": True, "name": "Reason for closing",
+                              "hasDefaultValue": False},
+        "assignee": {"required": True, "name": "Assignee", "hasDefaultValue": True}}
+    run_jira("push")
+    (jira_repo / "threatmodels" / "shop.yaml").write_text(model_text(c2_status="wont_do"))
+    result = run_jira("push")
+    assert result.exit_code == 1
+    assert ("SEC-1: the transition \"Won't Do\" asks for Reason for closing, Resolution, "
+            "which threatgate does not fill") in result.stderr
+    assert jira_site.issues["SEC-1"]["status"] != "Won't Do"
+    assert "SEC-1" not in jira_site.comments

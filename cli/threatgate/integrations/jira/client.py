@@ -145,13 +145,19 @@ class JiraClient:
             raise self._malformed("issue", str(exc)) from None
 
     def transitions(self, key: str) -> list[dict[str, Any]]:
-        reply = self.http.get(f"{self.api}/issue/{quote(key)}/transitions")
+        """The transitions the issue offers, each with the fields of its screen
+        (``expand=transitions.fields``: which are required, their allowed values)."""
+        reply = self.http.get(f"{self.api}/issue/{quote(key)}/transitions",
+                              {"expand": "transitions.fields"})
         found = reply.get("transitions") if isinstance(reply, dict) else None
         return [t for t in found if isinstance(t, dict)] if isinstance(found, list) else []
 
-    def transition(self, key: str, transition_id: str) -> None:
-        self.http.post(f"{self.api}/issue/{quote(key)}/transitions",
-                       {"transition": {"id": transition_id}})
+    def transition(self, key: str, transition_id: str,
+                   fields: dict[str, Any] | None = None) -> None:
+        body: dict[str, Any] = {"transition": {"id": transition_id}}
+        if fields:
+            body["fields"] = fields
+        self.http.post(f"{self.api}/issue/{quote(key)}/transitions", body)
 
     def comments(self, key: str) -> list[Any]:
         """The bodies of the issue's latest comments (ADF or text)."""

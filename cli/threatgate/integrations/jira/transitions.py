@@ -23,6 +23,37 @@ class NoSuchTransition(HttpError):
     """The issue's workflow offers no transition by the configured name."""
 
 
+class TransitionNeedsFields(HttpError):
+    """The transition's screen requires fields threatgate cannot fill."""
+
+
+def screen_values(transition: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The values for the fields the screen of ``transition`` requires (and has no default
+    for): a resolution named as one of ``names`` (the transition, its status); any other
+    required field is refused with :class:`TransitionNeedsFields`, naming it."""
+    values: dict[str, Any] = {}
+    missing = []
+    fields = transition.get("fields")
+    for key, meta in (fields.items() if isinstance(fields, dict) else ()):
+        if not isinstance(meta, dict) or not meta.get("required") or meta.get("hasDefaultValue"):
+            continue
+        allowed = meta.get("allowedValues")
+        wanted = {fold(name) for name in names}
+        chosen = next((value for value in (allowed if isinstance(allowed, list) else ())
+                       if isinstance(value, dict) and fold(str(value.get("name", ""))) in wanted
+                       and value.get("id") is not None), None)
+        if key == "resolution" and chosen is not None:
+            values[key] = {"id": str(chosen["id"])}
+        else:
+            missing.append(str(meta.get("name") or key))
+    if missing:
+        raise TransitionNeedsFields(
+            f"the transition {str(transition.get('name', ''))!r} asks for "
+            f"{', '.join(sorted(missing))}, which threatgate does not fill; set [jira] "
+            "wont_do_transition to a transition whose screen needs no such field")
+    return values
+
+
 def find_transition(transitions: list[dict[str, Any]], wanted: str) -> dict[str, Any] | None:
     """The transition named ``wanted``, or leading to a status of that name (without regard
     to case or the kind of apostrophe)."""
@@ -60,17 +91,23 @@ class Closer:
                                    f"(it offers: {offered}); set [jira] wont_do_transition")
         to = mapping(chosen.get("to"))
         target = str(to.get("name") or chosen.get("name") or self.transition_name)
-        self._transition(issue.key, str(chosen.get("id", "")), target)
+        try:
+            fields = screen_values(chosen, (str(chosen.get("name", "")), target,
+                                            self.transition_name))
+        except TransitionNeedsFields as exc:
+            raise TransitionNeedsFields(f"{issue.key}: {exc}") from None
+        self._transition(issue.key, str(chosen.get("id", "")), target, fields)
         self._comment_once(issue.key, comment)
         return target
 
-    def _transition(self, key: str, transition_id: str, target: str) -> None:
+    def _transition(self, key: str, transition_id: str, target: str,
+                    fields: dict[str, Any]) -> None:
         def moved() -> bool | None:
             now = self.jira.issue(key)
             return True if fold(now.status) == fold(target) or now.category == "done" else None
 
         def make() -> bool:
-            self.jira.transition(key, transition_id)
+            self.jira.transition(key, transition_id, fields)
             return True
 
         exactly_once(make, moved, self.pause)
