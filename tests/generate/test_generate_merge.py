@@ -239,9 +239,13 @@ def test_flow_lists_and_unlisted_frameworks(run_cli: RunCli, write_model: Callab
 
 @pytest.mark.parametrize("written, added", [
     ("frameworks: [pci-dss-4.0]   # audited yearly\n", True),
-    ("frameworks:\n  - pci-dss-4.0   # audited yearly\n", False),
+    ("frameworks:\n  - pci-dss-4.0   # audited yearly\n", True),
+    ("frameworks:\n    -   pci-dss-4.0   # audited yearly\n    # under the item\n", True),
+    ("frameworks:\n- pci-dss-4.0   # audited yearly\n# the next key's\n", True),
+    ("frameworks: [pci-dss-4.0,   # audited yearly\n  ]\n", True),
+    ("frameworks: [\n  pci-dss-4.0   # audited yearly\n]\n", True),
 ])
-def test_frameworks_of_new_controls_join_a_flow_list_only(
+def test_frameworks_of_new_controls_join_the_list(
         run_cli: RunCli, write_model: Callable[..., Path], project: Path, written: str,
         added: bool) -> None:
     path = write_model(
@@ -257,6 +261,12 @@ def test_frameworks_of_new_controls_join_a_flow_list_only(
     assert frameworks[0] == "pci-dss-4.0"
     assert ("asvs-5.0" in frameworks) is added
     assert ("add them to the model's `frameworks`" in done.stderr) is not added
+    assert run_cli("fmt", "--check", str(path)).exit_code in (0, 1)
+    assert "unknown-framework" not in run_cli("validate", str(path)).output
+    if "\n  - pci" in written:  # the new item in the list's own layout
+        assert "  - pci-dss-4.0   # audited yearly\n  - asvs-5.0\n" in text
+    if "under the item" in written:
+        assert "    # under the item\n    -   asvs-5.0\n" in text
 
 
 def test_malformed_architecture_never_crashes(run_cli: RunCli, write_model: Callable[..., Path],

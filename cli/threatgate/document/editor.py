@@ -158,28 +158,52 @@ class ModelEditor(ModelText):
         self.data[key] = value
         self.check_data()
 
-    def extend_flow_list(self, key: str, values: Sequence[str]) -> bool:
-        """Add ``values`` to a top-level list of text written in flow style (``frameworks:
-        [asvs-5.0]``), or write the key when it is missing; say whether it was done. A list
-        written as a block (with comments between its items, maybe) is left alone."""
+    def extend_text_list(self, key: str, values: Sequence[str]) -> bool:
+        """Add ``values`` to a top-level list of text (``frameworks: [asvs-5.0]``, or the
+        same as a block, one ``- item`` a line), or write the key when it is missing; say
+        whether it was done. New items go after the last one, so comments and the list's
+        own layout stay: in a block list after the comment lines under it, in its
+        indentation; a list laid out otherwise (an item not starting its line) is left
+        alone."""
         current = self.data.get(key)
         if current is not None and not isinstance(current, list):
             return False
-        wanted = [*(current or []), *(v for v in values if v not in (current or []))]
+        added = [v for v in dict.fromkeys(values) if v not in (current or [])]
+        wanted = [*(current or []), *added]
         rendered = "[" + ", ".join(scalar_text(v, self._newline) for v in wanted) + "]"
         line = f"{key}: {rendered}{self._newline}"
         if current is not None or not self.add_top_text_fast(key, line):
             with self._section(key):
                 nodes, _ = self.parse()
                 pair = top_level(nodes, key)
-                if pair is not None and not is_flow(pair[1]):
-                    return False
                 if pair is None:
                     self._add_top_text(nodes, key, line)
+                elif not is_flow(pair[1]):
+                    if not self._extend_block_list(pair[1], added):
+                        return False
+                elif pair[1].value:  # after the last item: comments inside stay
+                    end = content_end(pair[1].value[-1], self._text)
+                    self.splice(end, end, "".join(f", {scalar_text(v, self._newline)}"
+                                                  for v in added))
                 else:
                     self.splice(pair[1].start_mark.index, pair[1].end_mark.index, rendered)
         self.data[key] = wanted
         self.check_data()
+        return True
+
+    def _extend_block_list(self, sequence: Any, values: Sequence[str]) -> bool:
+        """Write ``values`` as items after the last item of the block list ``sequence``."""
+        items = list(getattr(sequence, "value", None) or [])
+        layout = item_layout(self._text, items[-1]) if items else None
+        if layout is None:
+            return False
+        end = owned_comments_end(self._text, line_end(self._text, content_end(items[-1],
+                                                                               self._text)),
+                                 layout.dash)
+        gap = " " * (layout.content - layout.dash - 1)
+        self.splice(end, end, "".join(
+            f"{self._newline}{' ' * layout.dash}-{gap}{scalar_text(v, self._newline)}"
+            for v in values))
         return True
 
     def _append(self, collection: str, entry: Mapping[str, Any]) -> None:

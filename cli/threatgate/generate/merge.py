@@ -181,9 +181,9 @@ def merge_generated(editor: ModelEditor, generated: Generated,
     unlisted = sorted({
         ref.split(":", 1)[0] for c in new_controls for ref in id_list(c.get("compliance"))
         if ":" in ref and ref.split(":", 1)[0] not in listed})
-    # The frameworks the new controls map join the model's list when it is written in
-    # flow style (or missing); a block list is left to its author, and reported.
-    if unlisted and not editor.extend_flow_list("frameworks", unlisted):
+    # The frameworks the new controls map join the model's list (flow or block, or a new
+    # one); a list laid out otherwise is left to its author, and reported.
+    if unlisted and not editor.extend_text_list("frameworks", unlisted):
         result.unlisted_frameworks = unlisted
     controls_now = {text(c, "id") for _, c in items(editor.data, "controls")} | set(
         added_controls)
