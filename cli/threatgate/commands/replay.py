@@ -32,15 +32,15 @@ user's key cannot forge one. An entry of this user's own put back later only rep
 the files carry the very change times they had, which nobody can set.
 
 This module is the program's first step, before the error boundary exists: it imports
-only the standard library's ``os``, ``sys``, ``json``, ``hashlib``, ``hmac`` and ``time``,
-and anything that goes wrong while looking up an entry is a miss.
+only the standard library's ``os``, ``sys``, ``time``, ``marshal`` and BLAKE2 (entries
+are marshalled, and read only once their tag checks out, by the interpreter that wrote
+them: its version is in the key), and anything that goes wrong while looking up an entry
+is a miss.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
+import marshal
 import os
 import sys
 import time
@@ -49,10 +49,10 @@ from threatgate.support import signed
 
 TYPE_CHECKING = False  # typing is not imported at start-up
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
 #: Changes to the layout of entries change this, so older entries are never read.
-ENTRY_FORMAT = "threatgate-replay-1"
+ENTRY_FORMAT = "threatgate-replay-2"
 #: A file changed this close (or closer) to the start of a run makes it unrecordable.
 RACY_NS = 100_000_000
 #: The same where timestamps are whole seconds (FAT stamps to two seconds).
@@ -94,14 +94,14 @@ def run_key(argv: list[str]) -> str:
     streams = [None if stream is None else (stream.isatty(), stream.encoding, stream.errors)
                for stream in (sys.stdout, sys.stderr)]
     utc = time.gmtime()
-    text = json.dumps([ENTRY_FORMAT, argv, os.getcwd(), environment, streams,
-                       [utc.tm_year, utc.tm_mon, utc.tm_mday], sys.version, sys.executable,
-                       os.path.dirname(os.path.abspath(__file__))])
-    return hashlib.sha256(text.encode()).hexdigest()
+    text = repr((ENTRY_FORMAT, argv, os.getcwd(), environment, streams,
+                 (utc.tm_year, utc.tm_mon, utc.tm_mday), sys.version, sys.executable,
+                 os.path.dirname(os.path.abspath(__file__))))
+    return signed.digest(text.encode("utf-8", "surrogateescape"))
 
 
 def entry_path(folder: str, key: str) -> str:
-    return os.path.join(folder, "replay", key[:2], key[2:] + ".json")
+    return os.path.join(folder, "replay", key[:2], key[2:] + ".bin")
 
 
 def snapshot(path: str) -> list[int] | None:
@@ -132,7 +132,7 @@ def replay(argv: list[str]) -> int | None:
         return None
     try:
         found = lookup(argv)
-    except (OSError, ValueError, UnicodeError):
+    except (OSError, ValueError, EOFError, TypeError):
         return None
     if found is None:
         return None
@@ -152,10 +152,10 @@ def lookup(argv: list[str]) -> list[tuple[bool, str]] | None:
     if secret is None:
         return None
     key = run_key(argv)
-    payload = signed.read_entry(entry_path(folder, key), key, secret)
+    payload = signed.read_entry(entry_path(folder, key), key, secret, signed.keyed_tag)
     if payload is None:
         return None
-    entry = json.loads(payload)
+    entry = marshal.loads(payload)
     if not isinstance(entry, dict) or not unchanged(entry.get("inputs")):
         return None
     printed = entry.get("printed")
@@ -166,14 +166,18 @@ def lookup(argv: list[str]) -> list[tuple[bool, str]] | None:
     return [(to_error, text) for to_error, text in printed]
 
 
-@contextlib.contextmanager
-def recording(argv: list[str]) -> Iterator[None]:
+class recording:  # a context manager, named as contextlib's are
     """Around the command line: the run of ``argv`` may be remembered while it lasts."""
-    global current
-    current = Recording(argv) if replayable(argv) else None
-    try:
-        yield
-    finally:
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+
+    def __enter__(self) -> None:
+        global current
+        current = Recording(self.argv) if replayable(self.argv) else None
+
+    def __exit__(self, *exc: object) -> None:
+        global current
         current = None
 
 
@@ -197,8 +201,10 @@ def remember(inputs: Iterable[str]) -> None:
     run = current
     if run is None:
         return
-    with contextlib.suppress(OSError, ValueError):
+    try:
         record(run, inputs)
+    except (OSError, ValueError):
+        return
 
 
 def racy(state: list[int], started_ns: int) -> bool:
@@ -225,6 +231,6 @@ def record(run: Recording, inputs: Iterable[str]) -> None:
     if secret is None or not signed.is_private(folder):
         return
     key = run_key(run.argv)
-    payload = json.dumps({"inputs": list(states.items()), "printed": run.printed},
-                         separators=(",", ":")).encode()
-    signed.write_entry(entry_path(folder, key), key, payload, secret)
+    payload = marshal.dumps({"inputs": [list(item) for item in states.items()],
+                             "printed": run.printed})
+    signed.write_entry(entry_path(folder, key), key, payload, secret, signed.keyed_tag)

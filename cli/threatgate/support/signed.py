@@ -1,20 +1,30 @@
 """Signed files of the result cache: where they live, the secret key, the tag.
 
-This module imports only the standard library's ``os``, ``hashlib`` and ``hmac`` (no
-``pathlib``): the replay of a passing run (:mod:`threatgate.commands.replay`) reads a
-signed entry before anything else of threatgate is imported. The trust rules are those
-of :mod:`threatgate.support.cache`: an entry is believed only when its HMAC-SHA256 under
-the user's secret key checks out, and nothing is used when the cache folder or the key
-file belongs to another user or can be written by others.
+The trust rules are those of :mod:`threatgate.support.cache`: an entry is believed only
+when its tag under the user's secret key checks out, and nothing is used when the cache
+folder or the key file belongs to another user or can be written by others. The result
+cache tags its entries with HMAC-SHA256 (:func:`tag`); the replay of a passing run
+(:mod:`threatgate.commands.replay`), which reads its entry before anything else of
+threatgate is imported, with keyed BLAKE2b (:func:`keyed_tag`), a MAC of its own that
+needs no OpenSSL. So this module imports only ``os``, ``stat`` and the BLAKE2 module at
+start-up (no ``pathlib``, ``hashlib``, ``hmac`` or ``contextlib``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import hmac
 import os
 import stat
+
+try:  # the C module hashlib takes BLAKE2 from, without loading OpenSSL as hashlib does
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter built without it
+    from hashlib import blake2b
+
+TYPE_CHECKING = False  # typing is not imported at start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Signer = Callable[[bytes, str, bytes], bytes]
 
 CACHE_ENV = "THREATGATE_CACHE_DIR"
 #: Length of the secret key, in bytes.
@@ -61,7 +71,10 @@ def load_secret(path: str | os.PathLike[str], *, create: bool = True) -> bytes |
     """The secret key in the file ``path``, created on first use unless ``create`` is
     false; ``None`` when it cannot be read or created, or is not private to the user."""
     if create and not os.path.exists(path):
-        _create_secret(os.fspath(path))
+        try:
+            _create_secret(os.fspath(path))
+        except OSError:
+            return None
     if not is_private(path, readable_by_others=False):
         return None
     try:
@@ -73,30 +86,53 @@ def load_secret(path: str | os.PathLike[str], *, create: bool = True) -> bytes |
 
 
 def _create_secret(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        import secrets  # only when a key is made
-        import tempfile
+    import contextlib  # only when a key is made
+    import secrets
+    import tempfile
 
-        fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secrets.token_bytes(KEY_BYTES))
-            # A link never replaces a key another run has just created.
-            with contextlib.suppress(FileExistsError):
-                os.link(temporary, path)
-        finally:
-            os.unlink(temporary)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(KEY_BYTES))
+        # A link never replaces a key another run has just created.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+
+
+def digest(data: bytes) -> str:
+    """A hexadecimal digest of ``data`` (BLAKE2b, 32 bytes): the key of an entry."""
+    return blake2b(data, digest_size=32).hexdigest()
 
 
 def tag(secret: bytes, key: str, payload: bytes) -> bytes:
-    """The tag of an entry: HMAC-SHA256 of its cache key and its payload."""
+    """The tag of a result cache entry: HMAC-SHA256 of its cache key and its payload."""
+    import hashlib
+    import hmac
+
     return hmac.new(secret, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest().encode()
 
 
-def read_entry(path: str | os.PathLike[str], key: str, secret: bytes) -> bytes | None:
-    """The payload of the entry file ``path`` written under ``key``; ``None`` when there is
-    none, it is too large, or its tag does not match."""
+def keyed_tag(secret: bytes, key: str, payload: bytes) -> bytes:
+    """The tag of a replay entry: keyed BLAKE2b (a MAC by design) of its key and payload."""
+    mac = blake2b(key=secret, digest_size=TAG_LENGTH // 2)
+    mac.update(key.encode() + b"\0" + payload)
+    return mac.hexdigest().encode()
+
+
+def equal_tags(found: bytes, expected: bytes) -> bool:
+    """Whether two tags are equal, in a time that tells nothing of where they differ: the
+    digests of both under a key drawn for this comparison are compared."""
+    salt = os.urandom(16)
+    return (blake2b(found, key=salt).digest() == blake2b(expected, key=salt).digest())
+
+
+def read_entry(path: str | os.PathLike[str], key: str, secret: bytes,
+               sign: Signer = tag) -> bytes | None:
+    """The payload of the entry file ``path`` written under ``key`` (signed by ``sign``);
+    ``None`` when there is none, it is too large, or its tag does not match."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_ENTRY_BYTES + 1)
@@ -105,26 +141,28 @@ def read_entry(path: str | os.PathLike[str], key: str, secret: bytes) -> bytes |
     found, newline, payload = data[:TAG_LENGTH], data[TAG_LENGTH:TAG_LENGTH + 1], \
         data[TAG_LENGTH + 1:]
     if (len(data) > MAX_ENTRY_BYTES or newline != b"\n"
-            or not hmac.compare_digest(found, tag(secret, key, payload))):
+            or not equal_tags(found, sign(secret, key, payload))):
         return None
     return payload
 
 
-def write_entry(path: str | os.PathLike[str], key: str, payload: bytes,
-                secret: bytes) -> None:
+def write_entry(path: str | os.PathLike[str], key: str, payload: bytes, secret: bytes,
+                sign: Signer = tag) -> None:
     """Write an entry: to a temporary file in the same folder, renamed into place, so that
     no reader ever sees half of it. A failure to write only leaves no entry."""
     folder = os.path.dirname(path)
     temporary = None
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        import tempfile
+        import tempfile  # only when an entry is written
 
         fd, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(tag(secret, key, payload) + b"\n" + payload)
+            handle.write(sign(secret, key, payload) + b"\n" + payload)
         os.replace(temporary, path)
     except OSError:
         if temporary is not None:
+            import contextlib
+
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
