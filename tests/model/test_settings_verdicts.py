@@ -66,7 +66,7 @@ def test_a_changed_rule_module_forgets_the_verdicts(
     rules = tmp_path / "package" / "validate" / "rules"
     rules.mkdir(parents=True)
     (rules / "new_rule.py").write_text("RULE = 1\n", encoding="utf-8")
-    monkeypatch.setattr(settings_verdicts, "PACKAGE", tmp_path / "package")
+    monkeypatch.setattr(settings_verdicts, "PACKAGE_DIR", tmp_path / "package")
     assert settings_verdicts.lookup(settings)[0] is False
 
 

@@ -64,6 +64,8 @@ MAX_INPUTS = 20_000
 ENVIRONMENT = ("HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
 #: The only command remembered.
 COMMAND = "validate"
+#: Arguments that keep a command line from being remembered: no cache, standard input, help.
+NOT_REPLAYED = frozenset({"--no-cache", "-", "--help", "-h"})
 
 
 class Recording:
@@ -83,8 +85,7 @@ current: Recording | None = None
 def replayable(argv: list[str]) -> bool:
     """Whether a command line may be remembered and replayed: ``validate`` with neither
     ``--no-cache`` nor standard input among its arguments."""
-    return (bool(argv) and argv[0] == COMMAND and "--no-cache" not in argv
-            and "-" not in argv and not any(arg in ("--help", "-h") for arg in argv))
+    return bool(argv) and argv[0] == COMMAND and NOT_REPLAYED.isdisjoint(argv)
 
 
 def run_key(argv: list[str]) -> str:
@@ -143,14 +144,21 @@ def replay(argv: list[str]) -> int | None:
     return 0
 
 
-def lookup(argv: list[str]) -> list[tuple[bool, str]] | None:
-    """The output of the remembered run of ``argv`` if it may be replayed."""
+def trusted_cache() -> tuple[str, bytes] | None:
+    """The cache folder and the user's key, when both may be trusted (neither is made)."""
     folder = signed.cache_dir()
     if not signed.is_private(folder):
         return None
     secret = signed.load_secret(signed.key_file(), create=False)
-    if secret is None:
+    return None if secret is None else (folder, secret)
+
+
+def lookup(argv: list[str]) -> list[tuple[bool, str]] | None:
+    """The output of the remembered run of ``argv`` if it may be replayed."""
+    trusted = trusted_cache()
+    if trusted is None:
         return None
+    folder, secret = trusted
     key = run_key(argv)
     payload = signed.read_entry(entry_path(folder, key), key, secret, signed.keyed_tag)
     if payload is None:
@@ -226,10 +234,10 @@ def record(run: Recording, inputs: Iterable[str]) -> None:
         states[path] = state
         if len(states) > MAX_INPUTS:
             return
-    folder = signed.cache_dir()
-    secret = signed.load_secret(signed.key_file(), create=False)
-    if secret is None or not signed.is_private(folder):
+    trusted = trusted_cache()
+    if trusted is None:
         return
+    folder, secret = trusted
     key = run_key(run.argv)
     payload = marshal.dumps({"inputs": [list(item) for item in states.items()],
                              "printed": run.printed})

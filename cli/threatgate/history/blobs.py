@@ -18,7 +18,6 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from threatgate.analysis.assess import assess_model
@@ -28,6 +27,7 @@ from threatgate.model.config import Config
 from threatgate.model.loader import LoadError, load_bytes, node_limit
 from threatgate.model.vocabulary import SEVERITY_ORDER
 from threatgate.support.cache import ResultCache, code_digest
+from threatgate.support.resources import PACKAGE_DIR
 from threatgate.validate.files import (
     PARALLEL_THRESHOLD,
     VALIDATION_CODE,
@@ -115,9 +115,8 @@ def assess_blob(raw: bytes, config: Config, as_of: dt.date) -> BlobResult:
 
 def history_salt(config: Config) -> str:
     """Everything besides the blob and the date that a result depends on."""
-    package = Path(__file__).resolve().parent.parent
     rules = json.dumps(sorted(config.rules.items()))
-    digest = hashlib.sha256(f"{code_digest(package, HISTORY_CODE)}|{rules}".encode())
+    digest = hashlib.sha256(f"{code_digest(PACKAGE_DIR, HISTORY_CODE)}|{rules}".encode())
     return f"{RESULT_VERSION}|{cache_salt(config, dt.date.min)}|{digest.hexdigest()}"
 
 

@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from threatgate import __version__
 from threatgate.support.cache import code_digest, open_cache
-from threatgate.support.resources import schema_dir
+from threatgate.support.resources import PACKAGE_DIR, schema_dir
 
 SCHEMA_FILE = "config.schema.json"
-#: The package, and where in it the semantic rules live (their ids are what ``[rules]``
-#: may name).
-PACKAGE = Path(__file__).resolve().parent.parent
+#: Where in the package the semantic rules live (their ids are what ``[rules]`` may name).
 RULES_CODE = ("validate/rules",)
 VALID = {"settings": "valid"}
 
@@ -50,7 +47,7 @@ def lookup(settings: dict[str, Any]) -> tuple[bool, Callable[[], None]]:
     except OSError:
         return False, nothing
     salt = (f"settings|{__version__}|{hashlib.sha256(schema_bytes).hexdigest()}|"
-            f"{code_digest(PACKAGE, RULES_CODE)}")
+            f"{code_digest(PACKAGE_DIR, RULES_CODE)}")
     cache = open_cache(salt)
     if cache is None:
         return False, nothing

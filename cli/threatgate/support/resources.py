@@ -9,16 +9,17 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+#: The installed ``threatgate`` package (its code, and in a wheel its ``_data``).
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 @cache
 def data_dir(name: str) -> Path:
     """Return the folder holding the shipped ``schemas`` or ``templates``."""
-    bundled = _PACKAGE_DIR / "_data" / name
+    bundled = PACKAGE_DIR / "_data" / name
     if bundled.is_dir():
         return bundled
-    checkout = _PACKAGE_DIR.parent.parent / name
+    checkout = PACKAGE_DIR.parent.parent / name
     if checkout.is_dir():
         return checkout
     raise RuntimeError(f"threatgate is installed without its {name!r} data folder")

@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from threatgate import __version__
@@ -31,6 +30,7 @@ from threatgate.model.loader import (
     read_bytes,
 )
 from threatgate.support.cache import ResultCache, code_digest
+from threatgate.support.resources import PACKAGE_DIR
 
 if TYPE_CHECKING:
     from threatgate.validate.rules import RuleProblem
@@ -126,8 +126,7 @@ VALIDATION_CODE = ("diagnostics.py", "errors.py", "support", "model", "catalogue
 
 def cache_salt(config: Config, today: dt.date) -> str:
     """Everything besides a file's bytes that its result depends on."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(code_digest(package, VALIDATION_CODE).encode())
+    digest = hashlib.sha256(code_digest(PACKAGE_DIR, VALIDATION_CODE).encode())
     for path in schema.schema_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(library_for(config).digest().encode())

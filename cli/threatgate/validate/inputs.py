@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from threatgate.model.config import Config
-from threatgate.support.resources import schema_dir
+from threatgate.support.resources import PACKAGE_DIR, schema_dir
 
 #: Folders of threatgate's own code left out: Python writes them; the folder holding
 #: one is still recorded, so its first appearance only costs a replay.
@@ -40,17 +40,17 @@ def validation_inputs(config: Config, given: Iterable[Path], *, start: Path,
         yield str(config.source)
     for folder in (*config.model_dirs, config.compliance_dir):
         yield from walk(folder, inside=root)
-    package = Path(__file__).resolve().parent.parent
-    yield from walk(package, inside=package, skip=BYTECODE)
-    yield from walk(schema_dir(), inside=schema_dir().resolve())
+    yield from walk(PACKAGE_DIR, inside=PACKAGE_DIR, skip=BYTECODE)
+    yield from walk(schema_dir(), inside=schema_dir())
 
 
 def settings_search(start: Path, root: Path) -> list[str]:
     """The folders looked at for settings: from ``start`` up to ``root``."""
+    start, root = start.resolve(), root.resolve()
     folders = []
-    for folder in (start.resolve(), *start.resolve().parents):
+    for folder in (start, *start.parents):
         folders.append(str(folder))
-        if folder == root.resolve():
+        if folder == root:
             break
     return folders
 
